@@ -1,0 +1,47 @@
+# Every target builds its own virtual environment from scratch: a fresh machine needs only Python 3.11+.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+export TZ := UTC
+export AWS_DEFAULT_REGION ?= us-east-1
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
+
+.PHONY: demo local test test-fast lint bench synth clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	# chalice 1.34 requires pip < 26.3
+	$(BIN)/python -m pip install -q --disable-pip-version-check 'pip==26.2'
+	$(BIN)/pip install -q -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/socialcare demo
+
+local: $(STAMP)
+	$(BIN)/socialcare local
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy layers/socialcare
+	$(BIN)/pytest -n 2 --dist loadgroup
+
+test-fast: $(STAMP)
+	$(BIN)/pytest -n 2 --dist loadgroup -m "not infra and not e2e"
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy layers/socialcare
+
+bench: $(STAMP)
+	$(BIN)/python -m tests.bench
+
+synth: $(STAMP)
+	cd infra && ../$(BIN)/python -m socialcare_infra.synth
+
+clean:
+	rm -rf $(VENV) cdk.out infra/cdk.out .pytest_cache .mypy_cache .ruff_cache .hypothesis

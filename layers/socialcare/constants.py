@@ -1,0 +1,60 @@
+"""Names shared by the CDK app, the local stack, the functions and the tests.
+
+One place, so a table or queue is never called two different things.
+"""
+
+from __future__ import annotations
+
+# DynamoDB single table and its indexes (see storage/keys.py for the item layout).
+TABLE_LOGICAL_NAME = "socialcare"
+PARTITION_KEY = "PK"
+SORT_KEY = "SK"
+TTL_ATTRIBUTE = "expires_at"
+QUEUE_INDEX = "GSI1"  # a team's cases ordered by response due time
+QUEUE_INDEX_PK = "GSI1PK"
+QUEUE_INDEX_SK = "GSI1SK"
+CUSTOMER_INDEX = "GSI2"  # every case of one customer on one brand account
+CUSTOMER_INDEX_PK = "GSI2PK"
+CUSTOMER_INDEX_SK = "GSI2SK"
+ASSIGNEE_INDEX = "GSI3"  # an agent's own open work
+ASSIGNEE_INDEX_PK = "GSI3PK"
+ASSIGNEE_INDEX_SK = "GSI3SK"
+
+# SQS: raw deliveries from the webhook to ingest, and their dead-letter queue.
+INBOUND_QUEUE_LOGICAL_NAME = "socialcare-inbound"
+INBOUND_DLQ_LOGICAL_NAME = "socialcare-inbound-dlq"
+INBOUND_MAX_RECEIVE_COUNT = 5
+INBOUND_VISIBILITY_TIMEOUT_S = 180
+INGEST_BATCH_SIZE = 10
+
+# S3: every accepted raw delivery, kept for RAW_RETENTION_DAYS.
+RAW_BUCKET_LOGICAL_NAME = "socialcare-raw"
+RAW_RETENTION_DAYS = 90
+
+# Secrets Manager: the platform credentials (one JSON secret; format in README).
+PLATFORM_SECRET_NAME = "socialcare/platforms"
+
+# Webhook limits. API Gateway accepts 10 MB; WhatsApp documents payloads up to 3 MB,
+# so anything above 4 MiB is not a platform delivery and is refused with 413.
+MAX_WEBHOOK_BODY_BYTES = 4 * 1024 * 1024
+# Deliveries up to this size travel inline in the SQS message (SQS allows 256 KiB);
+# larger ones travel as a reference to the raw object in S3.
+MAX_INLINE_DELIVERY_BYTES = 192 * 1024
+
+# Platforms served under /webhooks/{platform}.
+WEBHOOK_PLATFORMS = ("meta", "x", "telegram")
+
+# Function folder names under functions/ (the CDK app and local stack enumerate these).
+WEBHOOK_FUNCTION = "webhook"
+INGEST_FUNCTION = "ingest"
+
+# Environment variables the functions read (in their handler modules, never in the core).
+ENV_TABLE_NAME = "TABLE_NAME"
+ENV_INBOUND_QUEUE_URL = "INBOUND_QUEUE_URL"
+ENV_RAW_BUCKET = "RAW_BUCKET"
+ENV_PLATFORM_SECRET_ARN = "PLATFORM_SECRET_ARN"
+ENV_DEFAULT_TEAM = "DEFAULT_TEAM"
+ENV_REOPEN_WINDOW_HOURS = "REOPEN_WINDOW_HOURS"
+
+DEFAULT_TEAM = "care"
+DEFAULT_REOPEN_WINDOW_HOURS = 72

@@ -1,0 +1,1 @@
+"""The normalised event model and the case model."""

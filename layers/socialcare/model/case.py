@@ -1,0 +1,115 @@
+"""The case: one customer's matter with one brand account, across that account's channels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+
+from socialcare.errors import InvalidTransition
+from socialcare.model.events import Channel, Customer, DeliveryState, Platform
+
+
+class CaseStatus(StrEnum):
+    OPEN = "open"
+    PENDING_CUSTOMER = "pending_customer"
+    PENDING_INTERNAL = "pending_internal"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+    @property
+    def is_active(self) -> bool:
+        """Active cases take the customer's new messages; resolved/closed ones do not."""
+        return self in (CaseStatus.OPEN, CaseStatus.PENDING_CUSTOMER, CaseStatus.PENDING_INTERNAL)
+
+
+# Who may move a case where. Inbound messages move pending_customer -> open and
+# resolved -> open (a reopen) through the ingest path, using the same table.
+ALLOWED_TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
+    CaseStatus.OPEN: frozenset({CaseStatus.PENDING_CUSTOMER, CaseStatus.PENDING_INTERNAL, CaseStatus.RESOLVED, CaseStatus.CLOSED}),
+    CaseStatus.PENDING_CUSTOMER: frozenset({CaseStatus.OPEN, CaseStatus.PENDING_INTERNAL, CaseStatus.RESOLVED, CaseStatus.CLOSED}),
+    CaseStatus.PENDING_INTERNAL: frozenset({CaseStatus.OPEN, CaseStatus.PENDING_CUSTOMER, CaseStatus.RESOLVED, CaseStatus.CLOSED}),
+    CaseStatus.RESOLVED: frozenset({CaseStatus.OPEN, CaseStatus.CLOSED}),
+    CaseStatus.CLOSED: frozenset(),
+}
+
+
+def check_transition(current: CaseStatus, target: CaseStatus) -> None:
+    if target not in ALLOWED_TRANSITIONS[current]:
+        raise InvalidTransition(f"a {current} case cannot become {target}")
+
+
+class Priority(StrEnum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
+class EntryKind(StrEnum):
+    """What a line of a case's thread is."""
+
+    INBOUND = "inbound"  # the customer wrote (private or public)
+    OUTBOUND = "outbound"  # the brand wrote (through this system, or an echo of a message sent elsewhere)
+    NOTE = "note"  # internal, never sent
+    STATUS_CHANGE = "status_change"
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    case_id: str
+    platform: Platform
+    account_id: str
+    customer: Customer
+    status: CaseStatus
+    priority: Priority
+    team: str
+    created_at_ms: int
+    updated_at_ms: int
+    channels: frozenset[Channel] = frozenset()
+    owner: str | None = None
+    last_inbound_at_ms: int | None = None
+    last_outbound_at_ms: int | None = None
+    awaiting_reply_since_ms: int | None = None  # oldest customer message not yet answered
+    first_response_at_ms: int | None = None
+    resolved_at_ms: int | None = None
+    closed_at_ms: int | None = None
+    customer_read_up_to_ms: int | None = None
+    message_count: int = 0
+    reopen_count: int = 0
+    follow_up_of: str | None = None  # the closed case this one continues
+    version: int = 1
+
+    def with_status(self, target: CaseStatus, now_ms: int) -> Case:
+        check_transition(self.status, target)
+        return replace(
+            self,
+            status=target,
+            updated_at_ms=now_ms,
+            resolved_at_ms=now_ms if target is CaseStatus.RESOLVED else self.resolved_at_ms,
+            closed_at_ms=now_ms if target is CaseStatus.CLOSED else self.closed_at_ms,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadEntry:
+    """One line of a case's thread, in platform-timestamp order."""
+
+    case_id: str
+    entry_id: str  # sortable: timestamp then platform id, so the thread reads in platform order
+    kind: EntryKind
+    timestamp_ms: int
+    channel: Channel | None = None
+    platform_message_id: str | None = None
+    author: str | None = None  # customer user id, agent id, or "brand" for echoes
+    text: str | None = None
+    attachments: tuple[tuple[str, str | None], ...] = ()  # (kind, url)
+    public: bool = False
+    reply_to_id: str | None = None
+    conversation_ref: str | None = None
+    edits: tuple[tuple[int, str], ...] = ()  # (timestamp_ms, previous text), oldest first
+    deleted_at_ms: int | None = None
+    delivery_state: DeliveryState | None = None
+    delivery_state_at_ms: int | None = None
+    delivery_error: str | None = None
+    received_at_ms: int | None = None
+    extra: dict[str, str] = field(default_factory=dict)

@@ -1,0 +1,167 @@
+"""One internal event model for every platform.
+
+Adapters turn each platform's payload into ``PlatformEvent`` values; everything after the
+adapter (dedup, threading, storage) sees only these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Platform(StrEnum):
+    META = "meta"
+    X = "x"
+    TELEGRAM = "telegram"
+
+
+class Channel(StrEnum):
+    MESSENGER = "messenger"
+    FACEBOOK_COMMENT = "facebook_comment"
+    INSTAGRAM_DM = "instagram_dm"
+    INSTAGRAM_COMMENT = "instagram_comment"
+    WHATSAPP = "whatsapp"
+    X_POST = "x_post"
+    X_DM = "x_dm"
+    TELEGRAM = "telegram"
+
+    @property
+    def is_public(self) -> bool:
+        return self in _PUBLIC_CHANNELS
+
+    @property
+    def platform(self) -> Platform:
+        if self in (Channel.X_POST, Channel.X_DM):
+            return Platform.X
+        if self is Channel.TELEGRAM:
+            return Platform.TELEGRAM
+        return Platform.META
+
+
+_PUBLIC_CHANNELS = frozenset({Channel.FACEBOOK_COMMENT, Channel.INSTAGRAM_COMMENT, Channel.X_POST})
+
+
+class EventKind(StrEnum):
+    MESSAGE = "message"  # a customer's private message
+    PUBLIC_POST = "public_post"  # a customer's public comment, mention, reply or post
+    ECHO = "echo"  # the brand's own message, sent from this system or elsewhere
+    EDIT = "edit"  # the customer edited an earlier message
+    DELETE = "delete"  # the customer deleted/unsent an earlier message
+    STATUS = "status"  # delivery/read/failure status of a brand message
+    UNKNOWN = "unknown"  # anything the adapter does not understand; kept raw
+
+
+class PublicKind(StrEnum):
+    COMMENT = "comment"
+    REPLY = "reply"
+    MENTION = "mention"
+    POST = "post"
+
+
+class DeliveryState(StrEnum):
+    SENT = "sent"
+    DELIVERED = "delivered"
+    READ = "read"
+    PLAYED = "played"
+    FAILED = "failed"
+
+    @property
+    def rank(self) -> int:
+        """Later states outrank earlier ones; a status never moves back down."""
+        return _STATE_RANK[self]
+
+
+_STATE_RANK = {
+    DeliveryState.SENT: 1,
+    DeliveryState.DELIVERED: 2,
+    DeliveryState.READ: 3,
+    DeliveryState.PLAYED: 4,
+    DeliveryState.FAILED: 5,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    """The customer party of an event, identified as the platform identifies them to this account."""
+
+    user_id: str
+    name: str | None = None
+    handle: str | None = None
+    # Other ids the platform gives the same person (WhatsApp: wa_id and business-scoped user_id).
+    alt_ids: tuple[str, ...] = ()
+
+    @property
+    def all_ids(self) -> tuple[str, ...]:
+        return (self.user_id, *(i for i in self.alt_ids if i != self.user_id))
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    kind: str  # image, audio, video, file, sticker, location, ...
+    url: str | None = None
+    caption: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformEvent:
+    """One normalised event.
+
+    ``event_id`` is the platform's own identity for this event, unique within the platform,
+    and is what deduplication keys on. ``message_id`` is the platform id of the message the
+    event is (MESSAGE, PUBLIC_POST, ECHO) or concerns (EDIT, DELETE, STATUS).
+    """
+
+    kind: EventKind
+    platform: Platform
+    channel: Channel
+    account_id: str  # the brand account: page id, IG account id, phone_number_id, X user id, bot id
+    event_id: str
+    timestamp_ms: int
+    customer: Customer | None = None
+    message_id: str | None = None
+    text: str | None = None
+    attachments: tuple[Attachment, ...] = ()
+    reply_to_id: str | None = None  # platform id of the message/comment this one answers
+    conversation_ref: str | None = None  # post id, tweet conversation, chat id
+    public_kind: PublicKind | None = None
+    status: DeliveryState | None = None
+    status_error: str | None = None
+    watermark_ms: int | None = None  # read/delivery receipts that cover everything up to a time
+    raw_kind: str | None = None  # the platform's own name for the event kind
+    raw: Mapping[str, Any] | None = field(default=None, compare=False)  # kept for UNKNOWN events
+
+    def __post_init__(self) -> None:
+        if not self.account_id:
+            raise ValueError("account_id is required")
+        if not self.event_id:
+            raise ValueError("event_id is required")
+        if self.timestamp_ms < 0:
+            raise ValueError("timestamp_ms must not be negative")
+        if self.kind in (EventKind.MESSAGE, EventKind.PUBLIC_POST, EventKind.ECHO, EventKind.EDIT, EventKind.DELETE):
+            if self.customer is None:
+                raise ValueError(f"{self.kind} events need a customer")
+            if not self.message_id:
+                raise ValueError(f"{self.kind} events need a message_id")
+        if self.kind is EventKind.STATUS and self.status is None:
+            raise ValueError("status events need a status")
+        if self.kind is EventKind.PUBLIC_POST and not self.channel.is_public:
+            raise ValueError(f"public posts cannot be on the private channel {self.channel}")
+
+    @property
+    def is_customer_message(self) -> bool:
+        return self.kind in (EventKind.MESSAGE, EventKind.PUBLIC_POST)
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedDelivery:
+    """What an adapter makes of one verified webhook delivery."""
+
+    platform: Platform
+    events: tuple[PlatformEvent, ...]
+
+    def sorted_events(self) -> list[PlatformEvent]:
+        """Events in platform-timestamp order; platforms do not guarantee delivery order."""
+        return sorted(self.events, key=lambda e: (e.timestamp_ms, e.event_id))

@@ -1,0 +1,1 @@
+"""Platform adapters: handshakes, signature checks and payload parsing for each platform."""

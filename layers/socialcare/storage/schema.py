@@ -1,0 +1,75 @@
+"""The shape of the table and queues, in one place.
+
+The CDK app, the local stack and the tests all build their resources from these
+definitions, so the three places the system runs cannot drift apart.
+
+Item layout of the single table (PK / SK):
+
+=================================  ==========================  ==========================================
+item                               PK                          SK
+=================================  ==========================  ==========================================
+case                               CASE#<case_id>              CASE
+thread entry (in, out, note, ...)  CASE#<case_id>              MSG#<ts ms, 13 digits>#<id>
+customer's current case pointer    CUST#<account>#<user id>    CURRENT
+platform message index + dedup     PMSG#<platform>#<account>#<message id>   PMSG
+dedup marker (edits, statuses)     EVT#<platform>#<event id>   EVT           (expires after DEDUP_TTL_DAYS)
+brand account profile              ACCOUNT#<account id>        PROFILE
+unmatched / unknown event log      UNMATCHED#<platform>#<yyyy-mm-dd>   <ts ms>#<event id>
+=================================  ==========================  ==========================================
+
+Indexes (all sparse, projected ALL):
+- GSI1 (queue): GSI1PK = QUEUE#<team>, GSI1SK = <response due ms>#<case_id>; only active cases.
+- GSI2 (customer): GSI2PK = CUST#<account>#<user id>, GSI2SK = <created ms>#<case_id>; every case.
+- GSI3 (assignee): GSI3PK = OWNER#<agent id>, GSI3SK = <response due ms>#<case_id>; active owned cases.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from socialcare import constants as c
+
+DEDUP_TTL_DAYS = 8  # Meta and WhatsApp retry for up to 7 days
+
+INDEXES: tuple[tuple[str, str, str], ...] = (
+    (c.QUEUE_INDEX, c.QUEUE_INDEX_PK, c.QUEUE_INDEX_SK),
+    (c.CUSTOMER_INDEX, c.CUSTOMER_INDEX_PK, c.CUSTOMER_INDEX_SK),
+    (c.ASSIGNEE_INDEX, c.ASSIGNEE_INDEX_PK, c.ASSIGNEE_INDEX_SK),
+)
+
+
+def create_table_kwargs(table_name: str) -> dict[str, Any]:
+    """boto3 ``create_table`` arguments for the table (on-demand, string keys, sparse GSIs)."""
+    attribute_names = [c.PARTITION_KEY, c.SORT_KEY] + [name for _, pk, sk in INDEXES for name in (pk, sk)]
+    return {
+        "TableName": table_name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [{"AttributeName": n, "AttributeType": "S"} for n in attribute_names],
+        "KeySchema": [
+            {"AttributeName": c.PARTITION_KEY, "KeyType": "HASH"},
+            {"AttributeName": c.SORT_KEY, "KeyType": "RANGE"},
+        ],
+        "GlobalSecondaryIndexes": [
+            {
+                "IndexName": index,
+                "KeySchema": [{"AttributeName": pk, "KeyType": "HASH"}, {"AttributeName": sk, "KeyType": "RANGE"}],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+            for index, pk, sk in INDEXES
+        ],
+        "StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    }
+
+
+def inbound_queue_attributes(dlq_arn: str) -> dict[str, str]:
+    """SQS attributes of the inbound queue, with redrive to its DLQ."""
+    import json
+
+    return {
+        "VisibilityTimeout": str(c.INBOUND_VISIBILITY_TIMEOUT_S),
+        "MessageRetentionPeriod": str(4 * 24 * 3600),
+        "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": c.INBOUND_MAX_RECEIVE_COUNT}),
+    }
+
+
+DLQ_ATTRIBUTES: dict[str, str] = {"MessageRetentionPeriod": str(14 * 24 * 3600)}
