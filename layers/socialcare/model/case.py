@@ -25,9 +25,15 @@ class CaseStatus(StrEnum):
 # Who may move a case where. Inbound messages move pending_customer -> open and
 # resolved -> open (a reopen) through the ingest path, using the same table.
 ALLOWED_TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
-    CaseStatus.OPEN: frozenset({CaseStatus.PENDING_CUSTOMER, CaseStatus.PENDING_INTERNAL, CaseStatus.RESOLVED, CaseStatus.CLOSED}),
-    CaseStatus.PENDING_CUSTOMER: frozenset({CaseStatus.OPEN, CaseStatus.PENDING_INTERNAL, CaseStatus.RESOLVED, CaseStatus.CLOSED}),
-    CaseStatus.PENDING_INTERNAL: frozenset({CaseStatus.OPEN, CaseStatus.PENDING_CUSTOMER, CaseStatus.RESOLVED, CaseStatus.CLOSED}),
+    CaseStatus.OPEN: frozenset(
+        {CaseStatus.PENDING_CUSTOMER, CaseStatus.PENDING_INTERNAL, CaseStatus.RESOLVED, CaseStatus.CLOSED}
+    ),
+    CaseStatus.PENDING_CUSTOMER: frozenset(
+        {CaseStatus.OPEN, CaseStatus.PENDING_INTERNAL, CaseStatus.RESOLVED, CaseStatus.CLOSED}
+    ),
+    CaseStatus.PENDING_INTERNAL: frozenset(
+        {CaseStatus.OPEN, CaseStatus.PENDING_CUSTOMER, CaseStatus.RESOLVED, CaseStatus.CLOSED}
+    ),
     CaseStatus.RESOLVED: frozenset({CaseStatus.OPEN, CaseStatus.CLOSED}),
     CaseStatus.CLOSED: frozenset(),
 }
@@ -70,6 +76,7 @@ class Case:
     last_inbound_at_ms: int | None = None
     last_outbound_at_ms: int | None = None
     awaiting_reply_since_ms: int | None = None  # oldest customer message not yet answered
+    response_due_at_ms: int | None = None  # when the awaited answer breaches its target
     first_response_at_ms: int | None = None
     resolved_at_ms: int | None = None
     closed_at_ms: int | None = None
@@ -77,6 +84,7 @@ class Case:
     message_count: int = 0
     reopen_count: int = 0
     follow_up_of: str | None = None  # the closed case this one continues
+    superseded_by: str | None = None  # the follow-up case that now takes this customer's messages
     version: int = 1
 
     def with_status(self, target: CaseStatus, now_ms: int) -> Case:

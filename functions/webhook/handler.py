@@ -1,0 +1,136 @@
+"""Webhook function: GET handshakes and POST deliveries for /webhooks/{platform}.
+
+Thin: translates the HTTP API event into one call of the core's WebhookService and maps
+domain errors to status codes in one place (ERROR_STATUS).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from socialcare import errors
+from socialcare.clock import system_clock
+
+logger = Logger(service="webhook")
+metrics = Metrics(namespace="socialcare", service="webhook")
+tracer = Tracer(service="webhook")
+app = APIGatewayHttpResolver()
+
+ERROR_STATUS: dict[type[errors.SocialCareError], int] = {
+    errors.UnknownPlatform: 404,
+    errors.SignatureMissing: 401,
+    errors.SignatureInvalid: 403,
+    errors.HandshakeRejected: 403,
+    errors.HandshakeUnsupported: 405,
+    errors.MalformedPayload: 400,
+    errors.PayloadTooLarge: 413,
+}
+
+
+@dataclass(frozen=True)
+class WebhookConfig:
+    queue_url: str
+    raw_bucket: str
+    secret_id: str
+
+    @classmethod
+    def from_env(cls) -> WebhookConfig:
+        return cls(
+            queue_url=_require("INBOUND_QUEUE_URL"),
+            raw_bucket=_require("RAW_BUCKET"),
+            secret_id=_require("PLATFORM_SECRET_ARN"),
+        )
+
+
+def _require(name: str) -> str:
+    value = os.environ.get(name)
+    if not value:
+        raise RuntimeError(f"environment variable {name} is not set")
+    return value
+
+
+@cache
+def _service() -> Any:
+    import boto3
+    from socialcare.storage.delivery_queue import DeliveryQueue
+    from socialcare.storage.raw_store import RawDeliveryStore
+    from socialcare.storage.secrets import SecretCredentials
+    from socialcare.webhook.service import WebhookService
+
+    config = WebhookConfig.from_env()
+    session = boto3.session.Session()
+    return WebhookService(
+        credentials=SecretCredentials(config.secret_id, client=session.client("secretsmanager"), clock=system_clock),
+        raw_store=RawDeliveryStore(config.raw_bucket, client=session.client("s3")),
+        queue=DeliveryQueue(config.queue_url, client=session.client("sqs")),
+        clock=system_clock,
+    )
+
+
+def reset() -> None:
+    """Forget cached clients and configuration (tests, the local stack)."""
+    _service.cache_clear()
+
+
+@app.get("/webhooks/<platform>")
+def handshake(platform: str) -> Response[str]:
+    query = app.current_event.query_string_parameters or {}
+    reply = _service().handshake(platform, query)
+    logger.info("handshake answered", extra={"platform": platform, "status": reply.status})
+    return Response(status_code=reply.status, content_type=reply.content_type, body=reply.body.decode("utf-8"))
+
+
+@app.post("/webhooks/<platform>")
+def deliver(platform: str) -> Response[str]:
+    event = app.current_event
+    raw = event.body or ""
+    body = base64.b64decode(raw) if event.is_base64_encoded else raw.encode("utf-8")
+    receipt = _service().receive(platform, dict(event.headers or {}), body)
+    metrics.add_dimension(name="platform", value=platform)
+    metrics.add_metric(name="DeliveriesAccepted", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name="EventsReceived", unit=MetricUnit.Count, value=receipt.event_count)
+    logger.info(
+        "delivery accepted",
+        extra={
+            "platform": platform,
+            "delivery_id": receipt.delivery_id,
+            "events": receipt.event_count,
+            "bytes": len(body),
+            "inline": receipt.inline,
+        },
+    )
+    return _json(200, {"status": "accepted", "delivery_id": receipt.delivery_id, "events": receipt.event_count})
+
+
+@app.exception_handler(errors.SocialCareError)
+def refuse(exc: errors.SocialCareError) -> Response[str]:
+    status = ERROR_STATUS.get(type(exc), 400)
+    platform = (app.current_event.path_parameters or {}).get("platform", "?")
+    logger.warning("delivery refused", extra={"platform": platform, "status": status, "code": exc.code})
+    metrics.add_metric(name="DeliveriesRefused", unit=MetricUnit.Count, value=1)
+    return _json(status, {"error": exc.code, "message": exc.message})
+
+
+@app.not_found
+def not_found(_: Exception) -> Response[str]:
+    return _json(404, {"error": "not_found", "message": "no such route; webhooks live at /webhooks/{platform}"})
+
+
+def _json(status: int, doc: dict[str, Any]) -> Response[str]:
+    return Response(status_code=status, content_type="application/json", body=json.dumps(doc))
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return app.resolve(event, context)

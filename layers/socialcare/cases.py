@@ -1,0 +1,151 @@
+"""Case rules that need no storage: threading decisions and how events change a case."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+from socialcare.model.case import Case, CaseStatus, Priority
+from socialcare.model.events import PlatformEvent
+from socialcare.sla import ResponseTargets
+
+
+class Threading(StrEnum):
+    APPEND = "append"  # the customer's active case takes the message
+    REOPEN = "reopen"  # a recently resolved case comes back to life
+    NEW = "new"  # a new case (the first, or a follow-up of a closed/long-resolved one)
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadingDecision:
+    action: Threading
+    case: Case | None  # the case to append to or reopen; None for NEW
+    follow_up_of: str | None = None
+
+
+def decide_threading(current: Case | None, event_timestamp_ms: int, reopen_window_ms: int) -> ThreadingDecision:
+    """Where a customer message goes, given the customer's current case on this brand account.
+
+    The rule (documented in the README):
+    - an active case (open, pending customer, pending internal) takes every new message,
+      public or private, from any channel of the same brand account;
+    - a resolved case reopens when the customer writes within the reopen window after
+      resolution (measured on the platform's timestamp, so a late retry still counts);
+    - a closed case never reopens, nor does one resolved longer ago than the window:
+      a new case starts and remembers the old one as ``follow_up_of``.
+    """
+    if current is None:
+        return ThreadingDecision(Threading.NEW, None)
+    if current.status.is_active:
+        return ThreadingDecision(Threading.APPEND, current)
+    if (
+        current.status is CaseStatus.RESOLVED
+        and current.resolved_at_ms is not None
+        and event_timestamp_ms - current.resolved_at_ms <= reopen_window_ms
+    ):
+        return ThreadingDecision(Threading.REOPEN, current)
+    return ThreadingDecision(Threading.NEW, None, follow_up_of=current.case_id)
+
+
+def new_case(
+    event: PlatformEvent,
+    *,
+    case_id: str,
+    team: str,
+    now_ms: int,
+    targets: ResponseTargets,
+    priority: Priority = Priority.NORMAL,
+    follow_up_of: str | None = None,
+) -> Case:
+    assert event.customer is not None
+    case = Case(
+        case_id=case_id,
+        platform=event.platform,
+        account_id=event.account_id,
+        customer=event.customer,
+        status=CaseStatus.OPEN,
+        priority=priority,
+        team=team,
+        created_at_ms=now_ms,
+        updated_at_ms=now_ms,
+        follow_up_of=follow_up_of,
+        version=0,
+    )
+    return apply_inbound(case, event, now_ms=now_ms, targets=targets)
+
+
+def apply_inbound(case: Case, event: PlatformEvent, *, now_ms: int, targets: ResponseTargets) -> Case:
+    """A customer message joins the case: it now awaits an answer, due by the channel's target.
+
+    Out-of-order arrival is safe: times only ever move to the earlier waiting start and the
+    later last-inbound, whatever order the messages come in.
+    """
+    assert event.customer is not None
+    ts = event.timestamp_ms
+    status = case.status
+    reopen_count = case.reopen_count
+    if status in (CaseStatus.RESOLVED, CaseStatus.CLOSED):
+        status = CaseStatus.OPEN
+        reopen_count += 1
+    elif status is CaseStatus.PENDING_CUSTOMER:
+        status = CaseStatus.OPEN
+    answered_after = case.last_outbound_at_ms is not None and case.last_outbound_at_ms >= ts
+    awaiting = case.awaiting_reply_since_ms
+    due = case.response_due_at_ms
+    if not answered_after:
+        awaiting = ts if awaiting is None else min(awaiting, ts)
+        message_due = targets.due_at(event.channel, ts)
+        due = message_due if due is None else min(due, message_due)
+    customer = case.customer
+    if set(event.customer.all_ids) - set(customer.all_ids) or (event.customer.name and not customer.name):
+        customer = replace(
+            customer,
+            name=customer.name or event.customer.name,
+            handle=customer.handle or event.customer.handle,
+            alt_ids=tuple(
+                i for i in dict.fromkeys((*customer.alt_ids, *event.customer.all_ids)) if i != customer.user_id
+            ),
+        )
+    return replace(
+        case,
+        status=status,
+        reopen_count=reopen_count,
+        customer=customer,
+        channels=case.channels | {event.channel},
+        last_inbound_at_ms=ts if case.last_inbound_at_ms is None else max(case.last_inbound_at_ms, ts),
+        awaiting_reply_since_ms=awaiting,
+        response_due_at_ms=due,
+        resolved_at_ms=None
+        if status is CaseStatus.OPEN and case.status is CaseStatus.RESOLVED
+        else case.resolved_at_ms,
+        message_count=case.message_count + 1,
+        updated_at_ms=now_ms,
+        version=case.version + 1,
+    )
+
+
+def apply_outbound(case: Case, *, timestamp_ms: int, now_ms: int) -> Case:
+    """The brand answered (from this system, or natively — an echo): the waiting stops."""
+    answered = case.awaiting_reply_since_ms is not None and timestamp_ms >= case.awaiting_reply_since_ms
+    first = case.first_response_at_ms
+    if answered and first is None:
+        first = timestamp_ms
+    return replace(
+        case,
+        last_outbound_at_ms=timestamp_ms
+        if case.last_outbound_at_ms is None
+        else max(case.last_outbound_at_ms, timestamp_ms),
+        awaiting_reply_since_ms=None if answered else case.awaiting_reply_since_ms,
+        response_due_at_ms=None if answered else case.response_due_at_ms,
+        first_response_at_ms=first,
+        message_count=case.message_count + 1,
+        updated_at_ms=now_ms,
+        version=case.version + 1,
+    )
+
+
+def apply_read_receipt(case: Case, *, watermark_ms: int, now_ms: int) -> Case | None:
+    """The customer read up to ``watermark_ms``; None when that is old news."""
+    if case.customer_read_up_to_ms is not None and case.customer_read_up_to_ms >= watermark_ms:
+        return None
+    return replace(case, customer_read_up_to_ms=watermark_ms, updated_at_ms=now_ms, version=case.version + 1)

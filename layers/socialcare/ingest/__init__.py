@@ -1,0 +1,1 @@
+"""Ingest: normalised events become stored, threaded, timed case messages."""

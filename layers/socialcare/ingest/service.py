@@ -1,0 +1,254 @@
+"""Threads each event of a verified delivery into its case, exactly once.
+
+Exactly-once rests on the platform's own message ids: the message, its case change and
+the dedup marker are written in one transaction conditioned on the marker not existing,
+so a retried delivery (Meta retries for up to 7 days) or a re-run batch changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+from socialcare import constants as c
+from socialcare.cases import Threading, apply_inbound, apply_outbound, apply_read_receipt, decide_threading, new_case
+from socialcare.clock import Clock
+from socialcare.errors import CaseVersionConflict, ConcurrentThreadingConflict, DuplicateEvent, SocialCareError
+from socialcare.ids import new_ulid
+from socialcare.model.case import EntryKind, Priority, ThreadEntry
+from socialcare.model.events import DeliveryState, EventKind, ParsedDelivery, PlatformEvent
+from socialcare.sla import ResponseTargets
+from socialcare.storage.case_store import CaseStore, CurrentCase, Outcome
+
+logger = logging.getLogger(__name__)
+
+
+class TargetNotYetKnown(SocialCareError):
+    """An edit, deletion or status arrived before the message it concerns; retry the delivery."""
+
+    code = "target_not_yet_known"
+
+
+@dataclass(frozen=True, slots=True)
+class IngestSettings:
+    default_team: str = c.DEFAULT_TEAM
+    account_teams: Mapping[str, str] = field(default_factory=dict)
+    reopen_window_ms: int = c.DEFAULT_REOPEN_WINDOW_HOURS * 3_600_000
+    targets: ResponseTargets = field(default_factory=ResponseTargets)
+    # An edit/status whose message is still unknown after this many deliveries is kept as
+    # unmatched instead of retried further (the message predates the system, or was never sent here).
+    unmatched_after_attempts: int = 3
+    max_threading_attempts: int = 5
+
+
+@dataclass(slots=True)
+class DeliveryReport:
+    outcomes: Counter[str] = field(default_factory=Counter)
+
+    def count(self, outcome: str) -> int:
+        return self.outcomes[outcome]
+
+
+class Ingestor:
+    def __init__(self, store: CaseStore, *, clock: Clock, settings: IngestSettings | None = None) -> None:
+        self._store = store
+        self._clock = clock
+        self._settings = settings or IngestSettings()
+
+    def ingest(self, parsed: ParsedDelivery, *, raw_key: str | None = None, attempt: int = 1) -> DeliveryReport:
+        """Ingest every event of one delivery, oldest first.
+
+        Events are independent: one whose target is not yet known does not hold up the rest;
+        it is re-raised at the end so the delivery is retried (what was stored dedupes).
+        """
+        report = DeliveryReport()
+        deferred: TargetNotYetKnown | None = None
+        for event in parsed.sorted_events():
+            try:
+                outcome = self.ingest_event(event, raw_key=raw_key, attempt=attempt)
+            except TargetNotYetKnown as exc:
+                deferred = exc
+                report.outcomes["deferred"] += 1
+                continue
+            report.outcomes[outcome] += 1
+            logger.info(
+                "event ingested",
+                extra={"platform": event.platform, "kind": event.kind, "event_id": event.event_id, "outcome": outcome},
+            )
+        if deferred is not None:
+            raise deferred
+        return report
+
+    def ingest_event(self, event: PlatformEvent, *, raw_key: str | None = None, attempt: int = 1) -> str:
+        if event.is_customer_message:
+            return self._thread_customer_message(event)
+        if event.kind is EventKind.ECHO:
+            return self._record_echo(event, raw_key)
+        if event.kind is EventKind.EDIT:
+            return self._apply_edit(event, raw_key, attempt)
+        if event.kind is EventKind.DELETE:
+            return self._apply_delete(event, raw_key, attempt)
+        if event.kind is EventKind.STATUS:
+            return self._apply_status(event, raw_key, attempt)
+        logger.warning(
+            "unknown event kind kept raw",
+            extra={"platform": event.platform, "raw_kind": event.raw_kind, "event_id": event.event_id},
+        )
+        self._store.record_unmatched(event, reason="unknown_kind", raw_key=raw_key, day=_day(event.timestamp_ms))
+        return Outcome.UNMATCHED
+
+    # ---- customer messages ---------------------------------------------------------------
+    def _thread_customer_message(self, event: PlatformEvent) -> str:
+        assert event.customer is not None
+        assert event.message_id is not None
+        settings = self._settings
+        for _ in range(settings.max_threading_attempts):
+            current = self._read_current(event)
+            decision = decide_threading(current.case, event.timestamp_ms, settings.reopen_window_ms)
+            now = self._clock()
+            superseded = None
+            if decision.action is Threading.NEW:
+                case = new_case(
+                    event,
+                    case_id=new_ulid(now),
+                    team=settings.account_teams.get(event.account_id, settings.default_team),
+                    now_ms=now,
+                    targets=settings.targets,
+                    priority=Priority.HIGH if event.kind is EventKind.PUBLIC_POST else Priority.NORMAL,
+                    follow_up_of=decision.follow_up_of,
+                )
+                if current.case is not None:
+                    superseded = replace(
+                        current.case, superseded_by=case.case_id, updated_at_ms=now, version=current.case.version + 1
+                    )
+            else:
+                assert decision.case is not None
+                case = apply_inbound(decision.case, event, now_ms=now, targets=settings.targets)
+            entry = _entry(event, case.case_id, EntryKind.INBOUND, author=event.customer.user_id, now_ms=now)
+            try:
+                self._store.commit_message(event=event, entry=entry, before=current, after=case, superseded=superseded)
+            except DuplicateEvent:
+                return Outcome.DUPLICATE
+            except ConcurrentThreadingConflict:
+                continue
+            return Outcome.STORED
+        raise ConcurrentThreadingConflict(
+            f"could not thread {event.event_id} after {settings.max_threading_attempts} tries"
+        )
+
+    def _read_current(self, event: PlatformEvent) -> CurrentCase:
+        assert event.customer is not None
+        ids = event.customer.all_ids
+        current = self._store.current_case(event.account_id, ids)
+        if current.case is not None and set(current.case.customer.all_ids) - set(ids):
+            # The case knows ids this event lacks; read their copies too, so all are written safely.
+            ids = tuple(dict.fromkeys((*ids, *current.case.customer.all_ids)))
+            current = self._store.current_case(event.account_id, ids)
+        return current
+
+    # ---- the brand's own messages ----------------------------------------------------------
+    def _record_echo(self, event: PlatformEvent, raw_key: str | None) -> str:
+        """A message the brand sent (here or natively) answers the customer and stops the clock."""
+        for _ in range(self._settings.max_threading_attempts):
+            current = self._read_current(event)
+            if current.case is None:
+                self._store.record_unmatched(
+                    event, reason="echo_without_case", raw_key=raw_key, day=_day(event.timestamp_ms)
+                )
+                return Outcome.UNMATCHED
+            now = self._clock()
+            case = apply_outbound(current.case, timestamp_ms=event.timestamp_ms, now_ms=now)
+            entry = _entry(event, case.case_id, EntryKind.OUTBOUND, author="brand", now_ms=now)
+            try:
+                self._store.commit_message(event=event, entry=entry, before=current, after=case)
+            except DuplicateEvent:
+                return Outcome.DUPLICATE
+            except ConcurrentThreadingConflict:
+                continue
+            return Outcome.STORED
+        raise ConcurrentThreadingConflict(f"could not record echo {event.event_id}")
+
+    # ---- edits, deletions, statuses --------------------------------------------------------
+    def _apply_edit(self, event: PlatformEvent, raw_key: str | None, attempt: int) -> str:
+        assert event.message_id is not None
+        ref = self._store.find_message(event.platform, event.account_id, event.message_id)
+        if ref is None:
+            return self._target_unknown(event, raw_key, attempt)
+        entry = self._store.get_entry(ref)
+        applied = self._store.update_entry_text(
+            ref, text=event.text or "", edited_at_ms=event.timestamp_ms, previous=entry.text if entry else None
+        )
+        return Outcome.APPLIED if applied else Outcome.STALE
+
+    def _apply_delete(self, event: PlatformEvent, raw_key: str | None, attempt: int) -> str:
+        assert event.message_id is not None
+        ref = self._store.find_message(event.platform, event.account_id, event.message_id)
+        if ref is None:
+            return self._target_unknown(event, raw_key, attempt)
+        applied = self._store.mark_entry_deleted(ref, deleted_at_ms=event.timestamp_ms)
+        return Outcome.APPLIED if applied else Outcome.STALE
+
+    def _apply_status(self, event: PlatformEvent, raw_key: str | None, attempt: int) -> str:
+        assert event.status is not None
+        if event.message_id:
+            ref = self._store.find_message(event.platform, event.account_id, event.message_id)
+            if ref is None:
+                return self._target_unknown(event, raw_key, attempt)
+            applied = self._store.set_delivery_state(
+                ref, state=event.status, at_ms=event.timestamp_ms, error=event.status_error
+            )
+            return Outcome.APPLIED if applied else Outcome.STALE
+        if event.status is DeliveryState.READ and event.watermark_ms is not None and event.customer is not None:
+            return self._apply_read_watermark(event, event.watermark_ms)
+        return Outcome.STALE  # a delivery watermark without ids says nothing a later read won't
+
+    def _apply_read_watermark(self, event: PlatformEvent, watermark_ms: int) -> str:
+        assert event.customer is not None
+        for _ in range(self._settings.max_threading_attempts):
+            current = self._store.current_case(event.account_id, event.customer.all_ids)
+            if current.case is None:
+                return Outcome.STALE
+            updated = apply_read_receipt(current.case, watermark_ms=watermark_ms, now_ms=self._clock())
+            if updated is None:
+                return Outcome.STALE
+            try:
+                self._store.save_case(current.case, updated)
+            except CaseVersionConflict:
+                continue
+            return Outcome.APPLIED
+        raise ConcurrentThreadingConflict(f"could not apply read receipt {event.event_id}")
+
+    def _target_unknown(self, event: PlatformEvent, raw_key: str | None, attempt: int) -> str:
+        if attempt < self._settings.unmatched_after_attempts:
+            raise TargetNotYetKnown(f"{event.kind} {event.event_id} concerns a message not stored yet")
+        self._store.record_unmatched(
+            event, reason=f"{event.kind}_of_unknown_message", raw_key=raw_key, day=_day(event.timestamp_ms)
+        )
+        return Outcome.UNMATCHED
+
+
+def _entry(event: PlatformEvent, case_id: str, kind: EntryKind, *, author: str, now_ms: int) -> ThreadEntry:
+    assert event.message_id is not None
+    return ThreadEntry(
+        case_id=case_id,
+        entry_id=f"{event.timestamp_ms:013d}#{event.message_id}",
+        kind=kind,
+        timestamp_ms=event.timestamp_ms,
+        channel=event.channel,
+        platform_message_id=event.message_id,
+        author=author,
+        text=event.text,
+        attachments=tuple((a.kind, a.url) for a in event.attachments),
+        public=event.channel.is_public,
+        reply_to_id=event.reply_to_id,
+        conversation_ref=event.conversation_ref,
+        received_at_ms=now_ms,
+        extra={"public_kind": event.public_kind.value} if event.public_kind else {},
+    )
+
+
+def _day(timestamp_ms: int) -> str:
+    return time.strftime("%Y-%m-%d", time.gmtime(timestamp_ms / 1000))

@@ -1,0 +1,333 @@
+"""DynamoDB access for cases, their threads and the platform-message index.
+
+Every read is a GetItem/BatchGetItem/Query on a key; every write that must agree with
+another (message + case + current-case copy + dedup marker) is one TransactWriteItems.
+Returns domain objects, raises domain exceptions, never leaks ``ClientError``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from socialcare import constants as c
+from socialcare.errors import CaseNotFound, CaseVersionConflict, ConcurrentThreadingConflict, DuplicateEvent
+from socialcare.model.case import Case, ThreadEntry
+from socialcare.model.events import DeliveryState, PlatformEvent
+from socialcare.storage import keys
+from socialcare.storage.items import Item, case_item, current_case_item, entry_item, item_to_case, item_to_entry, n, s
+
+_MAX_UNMATCHED_RAW_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class CurrentCase:
+    """The customer's current case on a brand account, and the copy each of their ids holds.
+
+    ``seen`` maps each customer id to the (case id, version) its copy held when read, or None
+    when that id had no copy yet; writes are conditioned on exactly that, so a concurrent
+    change makes the writer re-read instead of overwriting.
+    """
+
+    case: Case | None
+    seen: Mapping[str, tuple[str, int] | None]
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRef:
+    case_id: str
+    entry_id: str
+
+
+class Outcome:
+    STORED = "stored"
+    DUPLICATE = "duplicate"
+    STALE = "stale"  # an older event that must not overwrite newer state
+    APPLIED = "applied"
+    UNMATCHED = "unmatched"
+
+
+class CaseStore:
+    def __init__(self, table_name: str, *, client: Any) -> None:
+        self._table = table_name
+        self._client = client
+
+    # ---- reads ---------------------------------------------------------------------------
+    def current_case(self, account_id: str, user_ids: Sequence[str]) -> CurrentCase:
+        """One request: GetItem for one id, BatchGetItem when the platform gives several."""
+        found: dict[str, Case] = {}
+        if len(user_ids) == 1:
+            resp = self._client.get_item(
+                TableName=self._table,
+                Key=self._key(keys.customer_pk(account_id, user_ids[0]), keys.CURRENT_SK),
+                ConsistentRead=True,
+            )
+            if "Item" in resp:
+                found[user_ids[0]] = item_to_case(resp["Item"])
+        else:
+            wanted = {keys.customer_pk(account_id, uid): uid for uid in user_ids}
+            request = {self._table: {"Keys": [self._key(pk, keys.CURRENT_SK) for pk in wanted], "ConsistentRead": True}}
+            while request:
+                resp = self._client.batch_get_item(RequestItems=request)
+                for item in resp.get("Responses", {}).get(self._table, []):
+                    found[wanted[item[c.PARTITION_KEY]["S"]]] = item_to_case(item)
+                request = resp.get("UnprocessedKeys") or {}
+        seen: dict[str, tuple[str, int] | None] = dict.fromkeys(user_ids)
+        for uid, case in found.items():
+            seen[uid] = (case.case_id, case.version)
+        latest = max(found.values(), key=lambda k: (k.created_at_ms, k.updated_at_ms), default=None)
+        return CurrentCase(latest, seen)
+
+    def get_case(self, case_id: str) -> Case:
+        resp = self._client.get_item(
+            TableName=self._table, Key=self._key(keys.case_pk(case_id), keys.CASE_SK), ConsistentRead=True
+        )
+        if "Item" not in resp:
+            raise CaseNotFound(f"no case {case_id}")
+        return item_to_case(resp["Item"])
+
+    def thread(self, case_id: str) -> list[ThreadEntry]:
+        """The case's thread in platform-timestamp order (the sort key is the timestamp)."""
+        return [
+            item_to_entry(i)
+            for i in self._query(
+                KeyConditionExpression="#pk = :pk AND begins_with(#sk, :prefix)",
+                ExpressionAttributeNames={"#pk": c.PARTITION_KEY, "#sk": c.SORT_KEY},
+                ExpressionAttributeValues={":pk": s(keys.case_pk(case_id)), ":prefix": s(keys.ENTRY_PREFIX)},
+                ConsistentRead=True,
+            )
+        ]
+
+    def cases_of_customer(self, account_id: str, user_id: str) -> list[Case]:
+        """Every case of one customer on one brand account, oldest first."""
+        return [
+            item_to_case(i)
+            for i in self._query(
+                IndexName=c.CUSTOMER_INDEX,
+                KeyConditionExpression="#pk = :pk",
+                ExpressionAttributeNames={"#pk": c.CUSTOMER_INDEX_PK},
+                ExpressionAttributeValues={":pk": s(keys.customer_pk(account_id, user_id))},
+            )
+        ]
+
+    def find_message(self, platform: str, account_id: str, message_id: str) -> MessageRef | None:
+        resp = self._client.get_item(
+            TableName=self._table,
+            Key=self._key(keys.platform_message_pk(platform, account_id, message_id), keys.PMSG_SK),
+            ConsistentRead=True,
+        )
+        item = resp.get("Item")
+        if item is None:
+            return None
+        return MessageRef(case_id=item["case_id"]["S"], entry_id=item["entry_id"]["S"])
+
+    def get_entry(self, ref: MessageRef) -> ThreadEntry | None:
+        resp = self._client.get_item(
+            TableName=self._table,
+            Key=self._key(keys.case_pk(ref.case_id), keys.ENTRY_PREFIX + ref.entry_id),
+            ConsistentRead=True,
+        )
+        return item_to_entry(resp["Item"]) if "Item" in resp else None
+
+    def unmatched(self, platform: str, day: str) -> list[dict[str, Any]]:
+        """The day's events that matched nothing (unknown kinds, edits of unknown messages)."""
+        return [
+            {k: next(iter(v.values())) for k, v in i.items()}
+            for i in self._query(
+                KeyConditionExpression="#pk = :pk",
+                ExpressionAttributeNames={"#pk": c.PARTITION_KEY},
+                ExpressionAttributeValues={":pk": s(keys.unmatched_pk(platform, day))},
+            )
+        ]
+
+    # ---- writes --------------------------------------------------------------------------
+    def commit_message(
+        self,
+        *,
+        event: PlatformEvent,
+        entry: ThreadEntry,
+        before: CurrentCase,
+        after: Case,
+        superseded: Case | None = None,
+    ) -> None:
+        """Store one message and the case it changes, all or nothing.
+
+        Raises DuplicateEvent when the platform message is already stored, and
+        ConcurrentThreadingConflict when the case or the customer's current case changed
+        since ``before`` was read (the caller re-reads and tries again).
+        """
+        assert event.message_id is not None
+        items: list[dict[str, Any]] = [
+            self._put(
+                {
+                    c.PARTITION_KEY: s(keys.platform_message_pk(event.platform, event.account_id, event.message_id)),
+                    c.SORT_KEY: s(keys.PMSG_SK),
+                    "entity": s("platform_message"),
+                    "case_id": s(entry.case_id),
+                    "entry_id": s(entry.entry_id),
+                    "event_kind": s(event.kind.value),
+                },
+                "attribute_not_exists(#pk)",
+            ),
+            self._put(entry_item(entry), "attribute_not_exists(#pk)"),
+        ]
+        prior = before.case
+        is_same_case = prior is not None and prior.case_id == after.case_id
+        if is_same_case:
+            assert prior is not None
+            items.append(self._put(case_item(after), "#v = :v", {":v": n(prior.version)}))
+        else:
+            items.append(self._put(case_item(after), "attribute_not_exists(#pk)"))
+            if superseded is not None:
+                assert prior is not None
+                items.append(self._put(case_item(superseded), "#v = :v", {":v": n(prior.version)}))
+        for uid in after.customer.all_ids:
+            items.append(self._put_current(after, uid, before.seen.get(uid)))
+        self._transact(items, duplicate_positions=(0, 1))
+
+    def save_case(self, before: Case, after: Case) -> None:
+        """Optimistic update of a case (and its current-case copies while it is current)."""
+        items = [self._put(case_item(after), "#v = :v", {":v": n(before.version)})]
+        if before.superseded_by is None:
+            for uid in after.customer.all_ids:
+                items.append(self._put_current(after, uid, (before.case_id, before.version)))
+        try:
+            self._transact(items, duplicate_positions=())
+        except ConcurrentThreadingConflict as exc:
+            raise CaseVersionConflict(f"case {after.case_id} changed since version {before.version}") from exc
+
+    def update_entry_text(self, ref: MessageRef, *, text: str, edited_at_ms: int, previous: str | None) -> bool:
+        """Apply an edit unless a later edit (or a deletion) is already applied."""
+        history = {"M": {"timestamp_ms": n(edited_at_ms), "text": s(previous or "")}}
+        return self._conditional_update(
+            ref,
+            "SET #text = :text, last_edit_at_ms = :ts, edits = list_append(if_not_exists(edits, :empty), :h)",
+            "attribute_exists(#pk) AND attribute_not_exists(deleted_at_ms) AND "
+            "(attribute_not_exists(last_edit_at_ms) OR last_edit_at_ms < :ts)",
+            {":text": s(text), ":ts": n(edited_at_ms), ":empty": {"L": []}, ":h": {"L": [history]}},
+            {"#text": "text"},
+        )
+
+    def mark_entry_deleted(self, ref: MessageRef, *, deleted_at_ms: int) -> bool:
+        """The customer unsent/deleted it: its content goes, the fact that it existed stays."""
+        return self._conditional_update(
+            ref,
+            "SET deleted_at_ms = :ts REMOVE #text, attachments, edits",
+            "attribute_exists(#pk) AND attribute_not_exists(deleted_at_ms)",
+            {":ts": n(deleted_at_ms)},
+            {"#text": "text"},
+        )
+
+    def set_delivery_state(
+        self, ref: MessageRef, *, state: DeliveryState, at_ms: int, error: str | None = None
+    ) -> bool:
+        """Record a delivery status unless a later one is already recorded ("delivered" may be skipped)."""
+        values = {":state": s(state.value), ":rank": n(state.rank), ":ts": n(at_ms)}
+        expr = "SET delivery_state = :state, delivery_rank = :rank, delivery_state_at_ms = :ts"
+        if error:
+            expr += ", delivery_error = :err"
+            values[":err"] = s(error)
+        return self._conditional_update(
+            ref,
+            expr,
+            "attribute_exists(#pk) AND (attribute_not_exists(delivery_rank) OR delivery_rank < :rank)",
+            values,
+        )
+
+    def record_unmatched(self, event: PlatformEvent, *, reason: str, raw_key: str | None, day: str) -> None:
+        """Keep an event that matched nothing, keyed so a retry writes the same item again."""
+        raw = json.dumps(event.raw, ensure_ascii=False, default=str) if event.raw is not None else None
+        item: Item = {
+            c.PARTITION_KEY: s(keys.unmatched_pk(event.platform, day)),
+            c.SORT_KEY: s(f"{event.timestamp_ms:013d}#{event.event_id}"),
+            "entity": s("unmatched"),
+            "reason": s(reason),
+            "event_kind": s(event.kind.value),
+            "channel": s(event.channel.value),
+            "account_id": s(event.account_id),
+            "event_id": s(event.event_id),
+        }
+        if event.raw_kind:
+            item["raw_kind"] = s(event.raw_kind)
+        if event.message_id:
+            item["message_id"] = s(event.message_id)
+        if raw is not None:
+            item["raw"] = s(raw[:_MAX_UNMATCHED_RAW_BYTES])
+        if raw_key:
+            item["raw_key"] = s(raw_key)
+        self._client.put_item(TableName=self._table, Item=item)
+
+    # ---- internals -----------------------------------------------------------------------
+    @staticmethod
+    def _key(pk: str, sk: str) -> dict[str, Any]:
+        return {c.PARTITION_KEY: s(pk), c.SORT_KEY: s(sk)}
+
+    def _put(self, item: Item, condition: str, values: dict[str, Any] | None = None) -> dict[str, Any]:
+        put: dict[str, Any] = {"TableName": self._table, "Item": item, "ConditionExpression": condition}
+        names = {"#pk": c.PARTITION_KEY}
+        if "#v" in condition:
+            names["#v"] = "version"
+        if "#cid" in condition:
+            names["#cid"] = "case_id"
+        put["ExpressionAttributeNames"] = {k: v for k, v in names.items() if k in condition}
+        if values:
+            put["ExpressionAttributeValues"] = values
+        return {"Put": put}
+
+    def _put_current(self, case: Case, user_id: str, seen: tuple[str, int] | None) -> dict[str, Any]:
+        if seen is None:
+            return self._put(current_case_item(case, user_id), "attribute_not_exists(#pk)")
+        case_id, version = seen
+        return self._put(
+            current_case_item(case, user_id), "#cid = :cid AND #v = :cv", {":cid": s(case_id), ":cv": n(version)}
+        )
+
+    def _transact(self, items: list[dict[str, Any]], *, duplicate_positions: Sequence[int]) -> None:
+        try:
+            self._client.transact_write_items(TransactItems=items)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+                raise
+            reasons = exc.response.get("CancellationReasons") or []
+            codes = [r.get("Code") for r in reasons]
+            if any(i < len(codes) and codes[i] == "ConditionalCheckFailed" for i in duplicate_positions):
+                raise DuplicateEvent("platform message already stored") from exc
+            if "ConditionalCheckFailed" in codes or "TransactionConflict" in codes or not codes:
+                raise ConcurrentThreadingConflict("the case changed while the message was being stored") from exc
+            raise
+
+    def _conditional_update(
+        self,
+        ref: MessageRef,
+        update: str,
+        condition: str,
+        values: dict[str, Any],
+        names: dict[str, str] | None = None,
+    ) -> bool:
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=self._key(keys.case_pk(ref.case_id), keys.ENTRY_PREFIX + ref.entry_id),
+                UpdateExpression=update,
+                ConditionExpression=condition,
+                ExpressionAttributeNames={"#pk": c.PARTITION_KEY, **(names or {})},
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def _query(self, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        params = {"TableName": self._table, **kwargs}
+        while True:
+            resp = self._client.query(**params)
+            yield from resp.get("Items", [])
+            if "LastEvaluatedKey" not in resp:
+                return
+            params["ExclusiveStartKey"] = resp["LastEvaluatedKey"]

@@ -1,0 +1,208 @@
+"""Domain objects to DynamoDB items (low-level attribute-value form) and back.
+
+Absent values are left out of the item rather than stored as NULL, so the sparse indexes
+and ``attribute_not_exists`` conditions mean what they say.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from socialcare import constants as c
+from socialcare.model.case import Case, CaseStatus, EntryKind, Priority, ThreadEntry
+from socialcare.model.events import Channel, Customer, DeliveryState, Platform
+from socialcare.storage import keys
+
+Item = dict[str, Any]
+
+
+def s(value: str) -> dict[str, str]:
+    return {"S": value}
+
+
+def n(value: int) -> dict[str, str]:
+    return {"N": str(value)}
+
+
+def _put(item: Item, name: str, value: str | int | None) -> None:
+    if value is None:
+        return
+    item[name] = n(value) if isinstance(value, int) and not isinstance(value, bool) else s(str(value))
+
+
+def _str(item: Mapping[str, Any], name: str) -> str | None:
+    v = item.get(name)
+    return None if v is None else str(v["S"])
+
+
+def _int(item: Mapping[str, Any], name: str) -> int | None:
+    v = item.get(name)
+    return None if v is None else int(v["N"])
+
+
+def _strings(item: Mapping[str, Any], name: str) -> tuple[str, ...]:
+    v = item.get(name)
+    return () if v is None else tuple(x["S"] for x in v["L"])
+
+
+_ACTIVE = {st.value for st in CaseStatus if st.is_active}
+
+
+def case_attributes(case: Case) -> Item:
+    """The case's own attributes, shared by the case item and the customer's current-case copy."""
+    item: Item = {
+        "case_id": s(case.case_id),
+        "platform": s(case.platform.value),
+        "account_id": s(case.account_id),
+        "customer_id": s(case.customer.user_id),
+        "status": s(case.status.value),
+        "priority": s(case.priority.value),
+        "team": s(case.team),
+        "created_at_ms": n(case.created_at_ms),
+        "updated_at_ms": n(case.updated_at_ms),
+        "channels": {"L": [s(ch.value) for ch in sorted(case.channels)]},
+        "message_count": n(case.message_count),
+        "reopen_count": n(case.reopen_count),
+        "version": n(case.version),
+    }
+    if case.customer.alt_ids:
+        item["customer_alt_ids"] = {"L": [s(i) for i in case.customer.alt_ids]}
+    _put(item, "customer_name", case.customer.name)
+    _put(item, "customer_handle", case.customer.handle)
+    _put(item, "owner", case.owner)
+    _put(item, "last_inbound_at_ms", case.last_inbound_at_ms)
+    _put(item, "last_outbound_at_ms", case.last_outbound_at_ms)
+    _put(item, "awaiting_reply_since_ms", case.awaiting_reply_since_ms)
+    _put(item, "response_due_at_ms", case.response_due_at_ms)
+    _put(item, "first_response_at_ms", case.first_response_at_ms)
+    _put(item, "resolved_at_ms", case.resolved_at_ms)
+    _put(item, "closed_at_ms", case.closed_at_ms)
+    _put(item, "customer_read_up_to_ms", case.customer_read_up_to_ms)
+    _put(item, "follow_up_of", case.follow_up_of)
+    _put(item, "superseded_by", case.superseded_by)
+    return item
+
+
+def case_item(case: Case) -> Item:
+    item = case_attributes(case)
+    item[c.PARTITION_KEY] = s(keys.case_pk(case.case_id))
+    item[c.SORT_KEY] = s(keys.CASE_SK)
+    item["entity"] = s("case")
+    item[c.CUSTOMER_INDEX_PK] = s(keys.customer_pk(case.account_id, case.customer.user_id))
+    item[c.CUSTOMER_INDEX_SK] = s(keys.created_sort_key(case.created_at_ms, case.case_id))
+    if case.status.value in _ACTIVE:
+        due_key = s(keys.due_sort_key(case.response_due_at_ms, case.case_id))
+        item[c.QUEUE_INDEX_PK] = s(keys.queue_pk(case.team))
+        item[c.QUEUE_INDEX_SK] = due_key
+        if case.owner:
+            item[c.ASSIGNEE_INDEX_PK] = s(keys.owner_pk(case.owner))
+            item[c.ASSIGNEE_INDEX_SK] = due_key
+    return item
+
+
+def current_case_item(case: Case, user_id: str) -> Item:
+    """The customer's current-case copy: what ingest reads to thread a message in one request."""
+    item = case_attributes(case)
+    item[c.PARTITION_KEY] = s(keys.customer_pk(case.account_id, user_id))
+    item[c.SORT_KEY] = s(keys.CURRENT_SK)
+    item["entity"] = s("current_case")
+    return item
+
+
+def item_to_case(item: Mapping[str, Any]) -> Case:
+    return Case(
+        case_id=str(item["case_id"]["S"]),
+        platform=Platform(item["platform"]["S"]),
+        account_id=str(item["account_id"]["S"]),
+        customer=Customer(
+            user_id=str(item["customer_id"]["S"]),
+            name=_str(item, "customer_name"),
+            handle=_str(item, "customer_handle"),
+            alt_ids=_strings(item, "customer_alt_ids"),
+        ),
+        status=CaseStatus(item["status"]["S"]),
+        priority=Priority(item["priority"]["S"]),
+        team=str(item["team"]["S"]),
+        created_at_ms=int(item["created_at_ms"]["N"]),
+        updated_at_ms=int(item["updated_at_ms"]["N"]),
+        channels=frozenset(Channel(ch) for ch in _strings(item, "channels")),
+        owner=_str(item, "owner"),
+        last_inbound_at_ms=_int(item, "last_inbound_at_ms"),
+        last_outbound_at_ms=_int(item, "last_outbound_at_ms"),
+        awaiting_reply_since_ms=_int(item, "awaiting_reply_since_ms"),
+        response_due_at_ms=_int(item, "response_due_at_ms"),
+        first_response_at_ms=_int(item, "first_response_at_ms"),
+        resolved_at_ms=_int(item, "resolved_at_ms"),
+        closed_at_ms=_int(item, "closed_at_ms"),
+        customer_read_up_to_ms=_int(item, "customer_read_up_to_ms"),
+        message_count=int(item["message_count"]["N"]),
+        reopen_count=int(item["reopen_count"]["N"]),
+        follow_up_of=_str(item, "follow_up_of"),
+        superseded_by=_str(item, "superseded_by"),
+        version=int(item["version"]["N"]),
+    )
+
+
+def entry_item(entry: ThreadEntry) -> Item:
+    item: Item = {
+        c.PARTITION_KEY: s(keys.case_pk(entry.case_id)),
+        c.SORT_KEY: s(keys.ENTRY_PREFIX + entry.entry_id),
+        "entity": s("entry"),
+        "kind": s(entry.kind.value),
+        "timestamp_ms": n(entry.timestamp_ms),
+        "public": {"BOOL": entry.public},
+    }
+    _put(item, "channel", entry.channel.value if entry.channel else None)
+    _put(item, "platform_message_id", entry.platform_message_id)
+    _put(item, "author", entry.author)
+    _put(item, "text", entry.text)
+    _put(item, "reply_to_id", entry.reply_to_id)
+    _put(item, "conversation_ref", entry.conversation_ref)
+    _put(item, "deleted_at_ms", entry.deleted_at_ms)
+    _put(item, "received_at_ms", entry.received_at_ms)
+    if entry.attachments:
+        item["attachments"] = {
+            "L": [{"M": {"kind": s(k), **({"url": s(u)} if u else {})}} for k, u in entry.attachments]
+        }
+    if entry.delivery_state is not None:
+        item["delivery_state"] = s(entry.delivery_state.value)
+        item["delivery_rank"] = n(entry.delivery_state.rank)
+    _put(item, "delivery_state_at_ms", entry.delivery_state_at_ms)
+    _put(item, "delivery_error", entry.delivery_error)
+    if entry.extra:
+        item["extra"] = {"M": {k: s(v) for k, v in entry.extra.items()}}
+    return item
+
+
+def item_to_entry(item: Mapping[str, Any]) -> ThreadEntry:
+    pk = str(item[c.PARTITION_KEY]["S"])
+    sk = str(item[c.SORT_KEY]["S"])
+    state = _str(item, "delivery_state")
+    channel = _str(item, "channel")
+    edits = tuple(
+        (int(e["M"]["timestamp_ms"]["N"]), str(e["M"]["text"]["S"])) for e in item.get("edits", {"L": []})["L"]
+    )
+    return ThreadEntry(
+        case_id=pk.removeprefix("CASE#"),
+        entry_id=sk.removeprefix(keys.ENTRY_PREFIX),
+        kind=EntryKind(item["kind"]["S"]),
+        timestamp_ms=int(item["timestamp_ms"]["N"]),
+        channel=Channel(channel) if channel else None,
+        platform_message_id=_str(item, "platform_message_id"),
+        author=_str(item, "author"),
+        text=_str(item, "text"),
+        attachments=tuple(
+            (str(a["M"]["kind"]["S"]), _str(a["M"], "url")) for a in item.get("attachments", {"L": []})["L"]
+        ),
+        public=bool(item.get("public", {"BOOL": False})["BOOL"]),
+        reply_to_id=_str(item, "reply_to_id"),
+        conversation_ref=_str(item, "conversation_ref"),
+        edits=edits,
+        deleted_at_ms=_int(item, "deleted_at_ms"),
+        delivery_state=DeliveryState(state) if state else None,
+        delivery_state_at_ms=_int(item, "delivery_state_at_ms"),
+        delivery_error=_str(item, "delivery_error"),
+        received_at_ms=_int(item, "received_at_ms"),
+        extra={k: str(v["S"]) for k, v in item.get("extra", {"M": {}})["M"].items()},
+    )

@@ -1,0 +1,1 @@
+"""Receiving webhook deliveries: verify, keep raw, enqueue."""
