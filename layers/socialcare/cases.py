@@ -112,6 +112,10 @@ def apply_inbound(case: Case, event: PlatformEvent, *, now_ms: int, targets: Res
         reopen_count=reopen_count,
         customer=customer,
         channels=case.channels | {event.channel},
+        last_inbound_by_channel={
+            **case.last_inbound_by_channel,
+            event.channel: max(ts, case.last_inbound_by_channel.get(event.channel, ts)),
+        },
         last_inbound_at_ms=ts if case.last_inbound_at_ms is None else max(case.last_inbound_at_ms, ts),
         awaiting_reply_since_ms=awaiting,
         response_due_at_ms=due,

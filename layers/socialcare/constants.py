@@ -27,6 +27,11 @@ INBOUND_MAX_RECEIVE_COUNT = 5
 INBOUND_VISIBILITY_TIMEOUT_S = 180
 INGEST_BATCH_SIZE = 10
 
+# SQS: agents' replies from the API to the outbound sender, and its dead-letter queue.
+OUTBOUND_QUEUE_LOGICAL_NAME = "socialcare-outbound"
+OUTBOUND_DLQ_LOGICAL_NAME = "socialcare-outbound-dlq"
+OUTBOUND_BATCH_SIZE = 5
+
 # S3: every accepted raw delivery, kept for RAW_RETENTION_DAYS.
 RAW_BUCKET_LOGICAL_NAME = "socialcare-raw"
 RAW_RETENTION_DAYS = 90
@@ -47,6 +52,7 @@ WEBHOOK_PLATFORMS = ("meta", "x", "telegram")
 # Function folder names under functions/ (the CDK app and local stack enumerate these).
 WEBHOOK_FUNCTION = "webhook"
 INGEST_FUNCTION = "ingest"
+OUTBOUND_FUNCTION = "outbound"
 
 # Environment variables the functions read (in their handler modules, never in the core).
 ENV_TABLE_NAME = "TABLE_NAME"
@@ -55,6 +61,7 @@ ENV_RAW_BUCKET = "RAW_BUCKET"
 ENV_PLATFORM_SECRET_ARN = "PLATFORM_SECRET_ARN"
 ENV_DEFAULT_TEAM = "DEFAULT_TEAM"
 ENV_REOPEN_WINDOW_HOURS = "REOPEN_WINDOW_HOURS"
+ENV_OUTBOUND_QUEUE_URL = "OUTBOUND_QUEUE_URL"
 
 DEFAULT_TEAM = "care"
 DEFAULT_REOPEN_WINDOW_HOURS = 72

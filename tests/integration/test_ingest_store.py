@@ -193,7 +193,7 @@ def test_statuses_never_move_backwards(ingestor: Ingestor, store: CaseStore) -> 
     assert deliver(ingestor, status(DeliveryState.DELIVERED, T0 + 2000)) == {Outcome.STALE: 1}
     case = store.current_case("brand-x", ["joe"]).case
     assert case is not None
-    outbound = [e for e in store.thread(case.case_id) if e.kind is EntryKind.OUTBOUND][0]
+    outbound = next(e for e in store.thread(case.case_id) if e.kind is EntryKind.OUTBOUND)
     assert outbound.delivery_state is DeliveryState.READ
 
 
@@ -239,6 +239,7 @@ def test_closed_case_starts_a_follow_up_and_resolved_case_reopens(
     store.save_case(
         reopened, replace(reopened.with_status(CaseStatus.CLOSED, T0 + 3 * HOUR), version=reopened.version + 1)
     )
+    clock.advance(hours=4)
     deliver(ingestor, dm("d3", T0 + 4 * HOUR))
     cases = store.cases_of_customer("brand-x", "joe")
     assert len(cases) == 2

@@ -130,3 +130,10 @@ def test_new_ids_seen_on_the_customer_are_remembered() -> None:
     after = apply_inbound(case, second, now_ms=T0 + 1, targets=TARGETS)
     assert after.customer.all_ids == ("16505551234", "US.1349")
     assert after.customer.name == "Sheena"
+
+
+def test_last_message_is_remembered_per_channel_for_messaging_windows() -> None:
+    case = new_case(message(T0, Channel.X_POST), case_id="C1", team="care", now_ms=T0, targets=TARGETS)
+    after = apply_inbound(case, message(T0 + HOUR, Channel.X_DM, "m2"), now_ms=T0 + HOUR, targets=TARGETS)
+    late = apply_inbound(after, message(T0 + 10, Channel.X_DM, "m0"), now_ms=T0 + HOUR, targets=TARGETS)
+    assert late.last_inbound_by_channel == {Channel.X_POST: T0, Channel.X_DM: T0 + HOUR}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
@@ -74,6 +75,9 @@ class Case:
     channels: frozenset[Channel] = frozenset()
     owner: str | None = None
     last_inbound_at_ms: int | None = None
+    # Messaging windows (Meta 24 h / 7 days, WhatsApp 24 h) run per channel from the
+    # customer's last message on that channel.
+    last_inbound_by_channel: Mapping[Channel, int] = field(default_factory=dict)
     last_outbound_at_ms: int | None = None
     awaiting_reply_since_ms: int | None = None  # oldest customer message not yet answered
     response_due_at_ms: int | None = None  # when the awaited answer breaches its target

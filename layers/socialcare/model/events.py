@@ -62,6 +62,7 @@ class PublicKind(StrEnum):
 
 
 class DeliveryState(StrEnum):
+    PENDING = "pending"  # accepted from an agent, not yet handed to the platform
     SENT = "sent"
     DELIVERED = "delivered"
     READ = "read"
@@ -75,6 +76,7 @@ class DeliveryState(StrEnum):
 
 
 _STATE_RANK = {
+    DeliveryState.PENDING: 0,
     DeliveryState.SENT: 1,
     DeliveryState.DELIVERED: 2,
     DeliveryState.READ: 3,

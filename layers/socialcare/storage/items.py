@@ -66,6 +66,8 @@ def case_attributes(case: Case) -> Item:
         "reopen_count": n(case.reopen_count),
         "version": n(case.version),
     }
+    if case.last_inbound_by_channel:
+        item["last_inbound_by_channel"] = {"M": {ch.value: n(ts) for ch, ts in case.last_inbound_by_channel.items()}}
     if case.customer.alt_ids:
         item["customer_alt_ids"] = {"L": [s(i) for i in case.customer.alt_ids]}
     _put(item, "customer_name", case.customer.name)
@@ -129,6 +131,9 @@ def item_to_case(item: Mapping[str, Any]) -> Case:
         channels=frozenset(Channel(ch) for ch in _strings(item, "channels")),
         owner=_str(item, "owner"),
         last_inbound_at_ms=_int(item, "last_inbound_at_ms"),
+        last_inbound_by_channel={
+            Channel(ch): int(v["N"]) for ch, v in item.get("last_inbound_by_channel", {"M": {}})["M"].items()
+        },
         last_outbound_at_ms=_int(item, "last_outbound_at_ms"),
         awaiting_reply_since_ms=_int(item, "awaiting_reply_since_ms"),
         response_due_at_ms=_int(item, "response_due_at_ms"),
