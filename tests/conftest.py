@@ -54,7 +54,6 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
 def aws(aws_env: None) -> Iterator[AwsResources]:
     import boto3
     from moto import mock_aws
-
     from socialcare.storage import schema
 
     with mock_aws():

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-
 from socialcare.cases import Threading, apply_inbound, apply_outbound, apply_read_receipt, decide_threading, new_case
 from socialcare.errors import InvalidTransition
 from socialcare.model.case import CaseStatus

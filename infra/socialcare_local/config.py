@@ -1,0 +1,298 @@
+"""The local stack's configuration file (TOML): platform secrets and the brand's accounts.
+
+``socialcare local --config FILE`` and ``socialcare demo --config FILE`` read it; without
+``--config`` the built-in demo defaults below are used (they are the same values as
+``local.example.toml`` beside this module). The format::
+
+    # The brand the demo and the platform sandbox speak for. Each platform's table is optional,
+    # but a platform whose account is listed needs its secrets below.
+    [accounts]
+    brand_name = "Acme Outfitters"
+
+    [accounts.facebook]        # a Facebook Page: Messenger and Page comments
+    page_id = "104560123456789"
+    name = "Acme Outfitters"
+
+    [accounts.instagram]       # an Instagram professional account: DMs and comments
+    account_id = "17841400000000001"
+    username = "acme.outfitters"
+
+    [accounts.whatsapp]        # a WhatsApp Cloud API number
+    phone_number_id = "106540352242922"
+    display_phone_number = "15550783881"
+    business_account_id = "102290129340398"
+
+    [accounts.x]               # an X account subscribed to the Account Activity API
+    user_id = "1600000000000000001"
+    screen_name = "AcmeCare"
+
+    [accounts.telegram]        # a Telegram bot
+    bot_id = "7100000001"
+    username = "acme_care_bot"
+
+    # Platform secrets. These tables are, field for field, the Secrets Manager secret the
+    # functions read in AWS (see socialcare/platforms/credentials.py); the local stack stores
+    # them as that secret inside the in-process AWS services.
+    [meta]
+    app_secrets = ["..."]          # first one signs sandbox deliveries; more allow rotation
+    verify_token = "..."           # answered in the hub.verify_token handshake
+    [meta.page_tokens]             # page, Instagram or phone_number id -> access token
+    "104560123456789" = "..."
+
+    [x]
+    consumer_secrets = ["..."]     # CRC responses and webhook signatures
+    [x.user_tokens]                # X user id -> OAuth 2.0 user token
+    "1600000000000000001" = "..."
+
+    [[telegram.bots]]              # one table per bot
+    bot_id = "7100000001"
+    secret_token = "..."           # setWebhook secret_token: 1-256 of A-Z a-z 0-9 _ -
+    bot_token = "7100000001:..."
+
+    # Optional: where the stack listens (command-line flags win).
+    [stack]
+    host = "127.0.0.1"
+    port = 8080                    # webhook endpoints
+    aws_port = 4566                # in-process AWS services (--endpoint-url)
+    region = "us-east-1"
+
+A file replaces the defaults as a whole: a platform whose tables are absent is simply not configured.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from socialcare.platforms.credentials import CredentialsInvalid, PlatformCredentials
+
+EXAMPLE_CONFIG_PATH = Path(__file__).with_name("local.example.toml")
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8080
+DEFAULT_AWS_PORT = 4566
+DEFAULT_REGION = "us-east-1"
+
+_TELEGRAM_SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+class ConfigError(Exception):
+    """The configuration file cannot be used; the message says which field and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class BrandAccounts:
+    """The brand's accounts on each platform (``None`` where the brand has none)."""
+
+    brand_name: str = "Acme"
+    facebook_page_id: str | None = None
+    facebook_page_name: str | None = None
+    instagram_account_id: str | None = None
+    instagram_username: str | None = None
+    whatsapp_phone_number_id: str | None = None
+    whatsapp_display_phone_number: str | None = None
+    whatsapp_business_account_id: str | None = None
+    x_user_id: str | None = None
+    x_screen_name: str | None = None
+    telegram_bot_id: str | None = None
+    telegram_bot_username: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StackSettings:
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    aws_port: int = DEFAULT_AWS_PORT
+    region: str = DEFAULT_REGION
+
+
+@dataclass(frozen=True, slots=True)
+class LocalConfig:
+    """Everything the local stack and the sandbox need to know about the platforms."""
+
+    secret_document: Mapping[str, Any]  # the platform secret, exactly as stored in Secrets Manager
+    credentials: PlatformCredentials
+    accounts: BrandAccounts
+    stack: StackSettings = field(default_factory=StackSettings)
+    source: Path | None = None  # None: the built-in demo defaults
+
+    # --- what the sandbox signs with ---------------------------------------------------------
+    @property
+    def meta_app_secret(self) -> str:
+        if self.credentials.meta is None:
+            raise ConfigError("no [meta] secrets are configured")
+        return self.credentials.meta.app_secrets[0]
+
+    @property
+    def meta_verify_token(self) -> str:
+        if self.credentials.meta is None:
+            raise ConfigError("no [meta] secrets are configured")
+        return self.credentials.meta.verify_token
+
+    @property
+    def x_consumer_secret(self) -> str:
+        if self.credentials.x is None:
+            raise ConfigError("no [x] secrets are configured")
+        return self.credentials.x.consumer_secrets[0]
+
+    def telegram_secret_token(self, bot_id: str | None = None) -> str:
+        wanted = bot_id or self.accounts.telegram_bot_id
+        for bot in self.credentials.telegram_bots:
+            if wanted is None or bot.bot_id == wanted:
+                return bot.secret_token
+        raise ConfigError(f"no [[telegram.bots]] entry for bot {wanted}")
+
+    @property
+    def source_label(self) -> str:
+        return str(self.source) if self.source else "built-in demo defaults"
+
+
+def load_config(path: str | Path | None = None) -> LocalConfig:
+    """Read ``path`` (TOML), or return the built-in demo defaults when ``path`` is None."""
+    if path is None:
+        return config_from_dict(DEMO_DEFAULTS, source=None)
+    file = Path(path)
+    try:
+        doc = tomllib.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{file}: no such file") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{file}: not valid TOML: {exc}") from exc
+    try:
+        return config_from_dict(doc, source=file)
+    except ConfigError as exc:
+        raise ConfigError(f"{file}: {exc}") from exc
+
+
+def config_from_dict(doc: Mapping[str, Any], *, source: Path | None = None) -> LocalConfig:
+    unknown = set(doc) - {"accounts", "meta", "x", "telegram", "stack"}
+    if unknown:
+        raise ConfigError(f"unknown table(s) {sorted(unknown)}; expected accounts, meta, x, telegram, stack")
+    secret_document = {key: _plain(doc[key]) for key in ("meta", "x", "telegram") if key in doc}
+    try:
+        credentials = PlatformCredentials.from_dict(secret_document)
+    except CredentialsInvalid as exc:
+        raise ConfigError(exc.message) from exc
+    for bot in credentials.telegram_bots:
+        if not _TELEGRAM_SECRET_TOKEN.match(bot.secret_token):
+            raise ConfigError(f"telegram bot {bot.bot_id}: secret_token may only use A-Z a-z 0-9 _ - (1-256 chars)")
+    accounts = _accounts(doc.get("accounts") or {})
+    _check_accounts_have_secrets(accounts, credentials)
+    return LocalConfig(
+        secret_document=secret_document,
+        credentials=credentials,
+        accounts=accounts,
+        stack=_stack(doc.get("stack") or {}),
+        source=source,
+    )
+
+
+def _accounts(doc: Mapping[str, Any]) -> BrandAccounts:
+    def text(section: str, key: str) -> str | None:
+        table = doc.get(section) or {}
+        if not isinstance(table, Mapping):
+            raise ConfigError(f"[accounts.{section}] must be a table")
+        value = table.get(key)
+        if value is None:
+            return None
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+        if not isinstance(value, str) or not value:
+            raise ConfigError(f"accounts.{section}.{key} must be a non-empty string")
+        return value
+
+    return BrandAccounts(
+        brand_name=str(doc.get("brand_name") or "Acme"),
+        facebook_page_id=text("facebook", "page_id"),
+        facebook_page_name=text("facebook", "name"),
+        instagram_account_id=text("instagram", "account_id"),
+        instagram_username=text("instagram", "username"),
+        whatsapp_phone_number_id=text("whatsapp", "phone_number_id"),
+        whatsapp_display_phone_number=text("whatsapp", "display_phone_number"),
+        whatsapp_business_account_id=text("whatsapp", "business_account_id"),
+        x_user_id=text("x", "user_id"),
+        x_screen_name=text("x", "screen_name"),
+        telegram_bot_id=text("telegram", "bot_id"),
+        telegram_bot_username=text("telegram", "username"),
+    )
+
+
+def _check_accounts_have_secrets(accounts: BrandAccounts, credentials: PlatformCredentials) -> None:
+    meta_accounts = (accounts.facebook_page_id, accounts.instagram_account_id, accounts.whatsapp_phone_number_id)
+    if any(meta_accounts) and credentials.meta is None:
+        raise ConfigError("Meta accounts are listed under [accounts] but there is no [meta] table of secrets")
+    if accounts.x_user_id and credentials.x is None:
+        raise ConfigError("accounts.x.user_id is set but there is no [x] table of secrets")
+    if accounts.telegram_bot_id and accounts.telegram_bot_id not in {b.bot_id for b in credentials.telegram_bots}:
+        raise ConfigError(f"accounts.telegram.bot_id {accounts.telegram_bot_id} has no [[telegram.bots]] entry")
+
+
+def _stack(doc: Mapping[str, Any]) -> StackSettings:
+    unknown = set(doc) - {"host", "port", "aws_port", "region"}
+    if unknown:
+        raise ConfigError(f"[stack]: unknown key(s) {sorted(unknown)}")
+    settings = StackSettings(
+        host=str(doc.get("host", DEFAULT_HOST)),
+        port=doc.get("port", DEFAULT_PORT),
+        aws_port=doc.get("aws_port", DEFAULT_AWS_PORT),
+        region=str(doc.get("region", DEFAULT_REGION)),
+    )
+    for name in ("port", "aws_port"):
+        value = getattr(settings, name)
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 65535:
+            raise ConfigError(f"stack.{name} must be a port number (0-65535)")
+    return settings
+
+
+def _plain(value: Any) -> Any:
+    """TOML tables as plain dicts and ids as strings, ready to be stored as the JSON secret."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+# The demo brand. Ids have each platform's real form; the secrets are for local use only.
+DEMO_DEFAULTS: dict[str, Any] = {
+    "accounts": {
+        "brand_name": "Acme Outfitters",
+        "facebook": {"page_id": "104560123456789", "name": "Acme Outfitters"},
+        "instagram": {"account_id": "17841400000000001", "username": "acme.outfitters"},
+        "whatsapp": {
+            "phone_number_id": "106540352242922",
+            "display_phone_number": "15550783881",
+            "business_account_id": "102290129340398",
+        },
+        "x": {"user_id": "1600000000000000001", "screen_name": "AcmeCare"},
+        "telegram": {"bot_id": "7100000001", "username": "acme_care_bot"},
+    },
+    "meta": {
+        "app_secrets": ["local-meta-app-secret-5d1c0e9a"],
+        "verify_token": "local-meta-verify-token",
+        "page_tokens": {
+            "104560123456789": "local-page-token-facebook",
+            "17841400000000001": "local-page-token-instagram",
+            "106540352242922": "local-page-token-whatsapp",
+        },
+    },
+    "x": {
+        "consumer_secrets": ["local-x-consumer-secret-7b2f4c81"],
+        "user_tokens": {"1600000000000000001": "local-x-user-token"},
+    },
+    "telegram": {
+        "bots": [
+            {
+                "bot_id": "7100000001",
+                "secret_token": "local-telegram-secret-token",
+                "bot_token": "7100000001:AAE-local-telegram-bot-token-0000000",
+            }
+        ]
+    },
+}

@@ -1,0 +1,321 @@
+"""The local stand-in for API Gateway (HTTP API): webhook routes in front of the webhook function.
+
+``GET /webhooks/{platform}`` and ``POST /webhooks/{platform}`` become payload-format-2.0 events, the
+request bytes reaching the function unchanged: a body that is valid UTF-8 travels as that exact
+string, anything else base64-encoded with ``isBase64Encoded: true``. Any other route is answered the
+way API Gateway answers it: 404 ``{"message":"Not Found"}``. Bodies above API Gateway's own 10 MB
+limit are refused with 413 before the function runs; the function applies the system's lower limit.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import threading
+import time
+import uuid
+from collections.abc import Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from socialcare_local.aws import MOTO_ACCOUNT_ID
+from socialcare_local.functions import Handler, LambdaContext
+from socialcare_local.logs import get_logger
+
+log = get_logger("gateway")
+
+API_GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024
+ROUTE_PREFIX = "/webhooks/"
+ROUTE_METHODS = ("GET", "POST")
+API_ID = "local"
+
+
+class WebhookGateway:
+    """An HTTP server on ``host``:``port`` (0 = any free port) routing webhooks to ``handler``."""
+
+    def __init__(
+        self,
+        handler: Handler,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        function_name: str = "socialcare-webhook",
+        region: str = "us-east-1",
+        function_timeout_s: float = 30.0,
+    ) -> None:
+        self._handler = handler
+        self.function_name = function_name
+        self.region = region
+        self.function_timeout_s = function_timeout_s
+        self._server = _Server((host, port), _RequestHandler)
+        self._server.gateway = self
+        self._thread: threading.Thread | None = None
+
+    @property
+    def host(self) -> str:
+        return str(self._server.server_address[0])
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> None:
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="webhook-gateway", daemon=True
+        )
+        self._thread.start()
+        log.info("webhook endpoints listening", extra={"base_url": self.base_url})
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        log.info("webhook endpoints stopped", extra={"base_url": self.base_url})
+
+    # --- the integration ------------------------------------------------------------------------
+    def invoke(self, event: dict[str, Any]) -> dict[str, Any]:
+        context = LambdaContext(function_name=self.function_name, region=self.region, timeout_s=self.function_timeout_s)
+        return self._handler(event, context)  # type: ignore[no-any-return]
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    gateway: WebhookGateway
+
+
+class _RequestHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+    server_version = "socialcare-local-gateway"
+    _request_id = ""
+
+    def do_GET(self) -> None:
+        self._route()
+
+    def do_POST(self) -> None:
+        self._route()
+
+    def do_PUT(self) -> None:
+        self._route()
+
+    def do_DELETE(self) -> None:
+        self._route()
+
+    def do_PATCH(self) -> None:
+        self._route()
+
+    def do_HEAD(self) -> None:
+        self._route()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Access lines are logged as JSON by ``_route`` instead."""
+
+    # --------------------------------------------------------------------------------------------
+    def _route(self) -> None:
+        started = time.monotonic()
+        request_id = self._request_id = _new_request_id()
+        split = urlsplit(self.path)
+        platform = _platform_of(split.path)
+        status = 500
+        try:
+            body = self._read_body()
+            if body is None:
+                status = 413
+                self._send(413, {"content-type": "application/json"}, b'{"message":"Request Entity Too Large"}')
+                self.close_connection = True
+                return
+            if platform is None or self.command not in ROUTE_METHODS:
+                status = 404
+                self._send(404, {"content-type": "application/json"}, b'{"message":"Not Found"}')
+                return
+            event = build_http_api_event(
+                method=self.command,
+                raw_path=split.path,
+                raw_query=split.query,
+                headers=[(name, value) for name, value in self.headers.items()],
+                body=body,
+                platform=platform,
+                source_ip=self.client_address[0],
+                request_id=request_id,
+                domain_name=self.headers.get("host") or f"{self.server.gateway.host}:{self.server.gateway.port}",
+            )
+            try:
+                result = self.server.gateway.invoke(event)
+            except Exception:
+                log.exception(
+                    "webhook function failed", extra={"correlation_id": request_id, "route": event["routeKey"]}
+                )
+                status = 500
+                self._send(500, {"content-type": "application/json"}, b'{"message":"Internal Server Error"}')
+                return
+            status, headers, payload, cookies = shape_response(result)
+            self._send(status, headers, payload, cookies)
+        finally:
+            log.info(
+                "http request",
+                extra={
+                    "correlation_id": request_id,
+                    "method": self.command,
+                    "path": split.path,
+                    "status": status,
+                    "platform": platform,
+                    "bytes_in": int(self.headers.get("content-length") or 0),
+                    "elapsed_ms": round((time.monotonic() - started) * 1000, 1),
+                },
+            )
+
+    def _read_body(self) -> bytes | None:
+        """The request body; None when it is larger than API Gateway accepts."""
+        if "chunked" in (self.headers.get("transfer-encoding") or "").lower():
+            return self._read_chunked()
+        length = int(self.headers.get("content-length") or 0)
+        if length > API_GATEWAY_MAX_BODY_BYTES:
+            return None
+        return self.rfile.read(length) if length else b""
+
+    def _read_chunked(self) -> bytes | None:
+        parts: list[bytes] = []
+        total = 0
+        while True:
+            size_line = self.rfile.readline(1024).split(b";", 1)[0].strip()
+            size = int(size_line or b"0", 16)
+            if size == 0:
+                while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
+                    pass  # trailers
+                break
+            total += size
+            if total > API_GATEWAY_MAX_BODY_BYTES:
+                return None
+            parts.append(self.rfile.read(size))
+            self.rfile.readline(8)  # CRLF after each chunk
+        return b"".join(parts)
+
+    def _send(self, status: int, headers: Mapping[str, str], payload: bytes, cookies: list[str] | None = None) -> None:
+        self.send_response(status)
+        for name, value in headers.items():
+            if name.lower() not in ("content-length", "connection", "transfer-encoding"):
+                self.send_header(name, value)
+        for cookie in cookies or ():
+            self.send_header("Set-Cookie", cookie)
+        self.send_header("apigw-requestid", self._request_id)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(payload)
+
+
+def build_http_api_event(
+    *,
+    method: str,
+    raw_path: str,
+    raw_query: str,
+    headers: list[tuple[str, str]],
+    body: bytes,
+    platform: str,
+    source_ip: str = "127.0.0.1",
+    request_id: str | None = None,
+    domain_name: str = "127.0.0.1",
+    now_ms: int | None = None,
+) -> dict[str, Any]:
+    """An API Gateway HTTP API payload-format-2.0 event for the route ``{method} /webhooks/{platform}``."""
+    now_ms = now_ms if now_ms is not None else time.time_ns() // 1_000_000
+    request_id = request_id or _new_request_id()
+    route_key = f"{method} {ROUTE_PREFIX}{{platform}}"
+
+    merged: dict[str, str] = {}
+    cookies: list[str] = []
+    for name, value in headers:
+        key = name.lower()
+        if key == "cookie":
+            cookies.extend(part.strip() for part in value.split(";") if part.strip())
+            continue
+        merged[key] = f"{merged[key]},{value}" if key in merged else value
+
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": route_key,
+        "rawPath": raw_path,
+        "rawQueryString": raw_query,
+        "headers": merged,
+        "requestContext": {
+            "accountId": MOTO_ACCOUNT_ID,
+            "apiId": API_ID,
+            "domainName": domain_name,
+            "domainPrefix": domain_name.split(".", 1)[0],
+            "http": {
+                "method": method,
+                "path": raw_path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": source_ip,
+                "userAgent": merged.get("user-agent", ""),
+            },
+            "requestId": request_id,
+            "routeKey": route_key,
+            "stage": "$default",
+            "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now_ms / 1000)),
+            "timeEpoch": now_ms,
+        },
+        "pathParameters": {"platform": platform},
+        "isBase64Encoded": False,
+    }
+    if cookies:
+        event["cookies"] = cookies
+    if raw_query:
+        params: dict[str, str] = {}
+        for key, value in parse_qsl(raw_query, keep_blank_values=True):
+            params[key] = f"{params[key]},{value}" if key in params else value
+        event["queryStringParameters"] = params
+    if body:
+        try:
+            event["body"] = body.decode("utf-8")
+        except UnicodeDecodeError:
+            event["body"] = base64.b64encode(body).decode("ascii")
+            event["isBase64Encoded"] = True
+    return event
+
+
+def shape_response(result: Any) -> tuple[int, dict[str, str], bytes, list[str]]:
+    """Turn a function's return value into an HTTP response, as API Gateway does for format 2.0."""
+    if not isinstance(result, Mapping) or "statusCode" not in result:
+        # Format 2.0 infers a response from anything else: 200 with the value as JSON.
+        text = result if isinstance(result, str) else json.dumps(result)
+        return 200, {"content-type": "application/json"}, text.encode("utf-8"), []
+    headers = {str(k): str(v) for k, v in (result.get("headers") or {}).items()}
+    if not any(k.lower() == "content-type" for k in headers):
+        headers["content-type"] = "application/json"
+    body = result.get("body")
+    payload: bytes
+    if body is None:
+        payload = b""
+    elif result.get("isBase64Encoded"):
+        try:
+            payload = base64.b64decode(body)
+        except (binascii.Error, TypeError):
+            return 502, {"content-type": "application/json"}, b'{"message":"Internal Server Error"}', []
+    else:
+        payload = (body if isinstance(body, str) else json.dumps(body)).encode("utf-8")
+    cookies = [str(cookie) for cookie in result.get("cookies") or ()]
+    return int(result["statusCode"]), headers, payload, cookies
+
+
+def _platform_of(path: str) -> str | None:
+    """The ``{platform}`` path parameter, when ``path`` matches ``/webhooks/{platform}``."""
+    if not path.startswith(ROUTE_PREFIX):
+        return None
+    rest = path[len(ROUTE_PREFIX) :]
+    if not rest or "/" in rest:
+        return None
+    return unquote(rest)
+
+
+def _new_request_id() -> str:
+    # API Gateway's ids look like "JKJaXmPLvHcESHA="; any unique string does.
+    return base64.b64encode(uuid.uuid4().bytes[:10]).decode("ascii")

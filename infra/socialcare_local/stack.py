@@ -1,0 +1,269 @@
+"""``LocalStack``: the whole system on one machine, started the same way by the CLI, the demo and tests.
+
+    with LocalStack() as stack:                    # ports 0: any free ports
+        sandbox = stack.sandbox()
+        sandbox.send(sandbox.telegram_message(...))   # real HTTP, signed like the platform
+        stack.wait_until_idle()
+        stack.client("dynamodb").query(TableName=stack.resources.table_name, ...)
+
+Starting it: moto's server on ``host``:``aws_port``; the table, queues, bucket and platform secret
+(from the config file); the function environment (``AWS_ENDPOINT_URL`` and fake credentials, so the
+functions' default boto3 clients reach moto; the resource names); the webhook endpoints on
+``host``:``port``; the queue pollers. ``stop()`` undoes all of it, restoring ``os.environ``.
+
+moto keeps its state in module globals, so one process runs one stack at a time.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Mapping
+from types import ModuleType, TracebackType
+from typing import Any
+
+from socialcare import constants as c
+
+from socialcare_local import functions
+from socialcare_local.aws import AwsServices, LocalResources, aws_client_environment
+from socialcare_local.config import LocalConfig, load_config
+from socialcare_local.functions import Handler
+from socialcare_local.http_gateway import WebhookGateway
+from socialcare_local.logs import get_logger
+from socialcare_local.pollers import PollerSettings, QueuePoller, wait_until
+
+log = get_logger("stack")
+
+STAGE = "local"
+_UNSET_FOR_FUNCTIONS = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN")
+
+_running_lock = threading.Lock()
+_running: LocalStack | None = None
+
+
+class StackAlreadyRunning(RuntimeError):
+    pass
+
+
+class LocalStack:
+    def __init__(
+        self,
+        config: LocalConfig | None = None,
+        *,
+        host: str | None = None,
+        port: int | None = 0,
+        aws_port: int | None = 0,
+        region: str | None = None,
+        poller_settings: PollerSettings | None = None,
+        webhook_handler: Handler | None = None,
+        ingest_handler: Handler | None = None,
+        extra_environment: Mapping[str, str] | None = None,
+    ) -> None:
+        """``port``/``aws_port``: 0 picks free ports; None takes the config file's ``[stack]`` values.
+
+        ``webhook_handler``/``ingest_handler`` replace the real functions (tests of the stack itself).
+        """
+        self.config = config or load_config(None)
+        settings = self.config.stack
+        self.host = host or settings.host
+        self.region = region or settings.region
+        self._port = settings.port if port is None else port
+        self._aws_port = settings.aws_port if aws_port is None else aws_port
+        self.poller_settings = poller_settings or PollerSettings()
+        self._webhook_override = webhook_handler
+        self._ingest_override = ingest_handler
+        self._extra_environment = dict(extra_environment or {})
+
+        self.aws = AwsServices(self.host, self._aws_port, self.region)
+        self.gateway: WebhookGateway | None = None
+        self.inbound_poller: QueuePoller | None = None
+        self._resources: LocalResources | None = None
+        self._saved_environ: dict[str, str | None] = {}
+        self._modules: list[ModuleType] = []
+        self._started = False
+
+    # --- lifecycle ----------------------------------------------------------------------------
+    def start(self) -> LocalStack:
+        global _running
+        with _running_lock:
+            if _running is not None:
+                raise StackAlreadyRunning("a local stack is already running in this process")
+            _running = self
+        started = time.monotonic()
+        try:
+            self._saved_environ["MOTO_PORT"] = os.environ.get("MOTO_PORT")  # AwsServices.start sets it
+            self.aws.start()
+            self._resources = self.aws.provision(stage=STAGE, platform_secret=self.config.secret_document)
+            self._set_environment(self.function_environment())
+            webhook = self._webhook_override or self._load(c.WEBHOOK_FUNCTION)
+            ingest = self._ingest_override or self._load(c.INGEST_FUNCTION)
+
+            self.gateway = WebhookGateway(
+                webhook,
+                host=self.host,
+                port=self._port,
+                function_name=self.function_name(c.WEBHOOK_FUNCTION),
+                region=self.region,
+            )
+            self.gateway.start()
+            self.inbound_poller = QueuePoller(
+                sqs=self.aws.client("sqs"),
+                queue_url=self._resources.inbound_queue_url,
+                queue_arn=self._resources.inbound_queue_arn,
+                handler=ingest,
+                function_name=self.function_name(c.INGEST_FUNCTION),
+                region=self.region,
+                settings=self.poller_settings,
+            )
+            self.inbound_poller.start()
+        except BaseException:
+            self.stop()
+            raise
+        self._started = True
+        log.info(
+            "local stack started",
+            extra={
+                "webhook_base_url": self.webhook_base_url,
+                "aws_endpoint_url": self.aws_endpoint_url,
+                "config": self.config.source_label,
+                "elapsed_ms": int((time.monotonic() - started) * 1000),
+            },
+        )
+        return self
+
+    def stop(self) -> None:
+        global _running
+        if self.inbound_poller is not None:
+            self.inbound_poller.stop()  # waits for a batch in progress, not for an idle long poll
+            self.inbound_poller = None
+        if self.gateway is not None:
+            self.gateway.stop()
+            self.gateway = None
+        for module in self._modules:
+            functions.reset_function(module)
+        self._modules.clear()
+        self.aws.stop()
+        self._restore_environment()
+        self._resources = None
+        if self._started:
+            log.info("local stack stopped")
+        self._started = False
+        with _running_lock:
+            if _running is self:
+                _running = None
+
+    def __enter__(self) -> LocalStack:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    # --- where things are ---------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        return self._started
+
+    @property
+    def resources(self) -> LocalResources:
+        if self._resources is None:
+            raise RuntimeError("the local stack is not running")
+        return self._resources
+
+    @property
+    def webhook_base_url(self) -> str:
+        if self.gateway is None:
+            raise RuntimeError("the local stack is not running")
+        return self.gateway.base_url
+
+    def webhook_url(self, platform: str) -> str:
+        return f"{self.webhook_base_url}/webhooks/{platform}"
+
+    @property
+    def aws_endpoint_url(self) -> str:
+        return self.aws.endpoint_url
+
+    def client(self, service: str) -> Any:
+        """A boto3 client for the in-process AWS services (as an operator would make one)."""
+        return self.aws.client(service)
+
+    def sandbox(self, session: Any = None) -> Any:
+        """A platform sandbox that sends signed deliveries to this stack's webhook endpoints."""
+        from socialcare_local.sandbox import Sandbox
+
+        return Sandbox(self.webhook_base_url, self.config, session=session)
+
+    @staticmethod
+    def function_name(function: str) -> str:
+        return f"socialcare-{STAGE}-{function}"
+
+    def function_environment(self) -> dict[str, str]:
+        """The environment the functions run with: what the CDK app gives them, pointed at moto."""
+        resources = self.resources
+        return {
+            **aws_client_environment(self.aws_endpoint_url, self.region),
+            c.ENV_TABLE_NAME: resources.table_name,
+            c.ENV_INBOUND_QUEUE_URL: resources.inbound_queue_url,
+            c.ENV_RAW_BUCKET: resources.raw_bucket,
+            c.ENV_PLATFORM_SECRET_ARN: resources.platform_secret_arn,
+            c.ENV_DEFAULT_TEAM: c.DEFAULT_TEAM,
+            c.ENV_REOPEN_WINDOW_HOURS: str(c.DEFAULT_REOPEN_WINDOW_HOURS),
+            "POWERTOOLS_SERVICE_NAME": "socialcare",
+            "POWERTOOLS_METRICS_NAMESPACE": "SocialCare",
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "TZ": "UTC",
+            **self._extra_environment,
+        }
+
+    # --- waiting --------------------------------------------------------------------------------
+    def is_idle(self) -> bool:
+        poller = self.inbound_poller
+        return poller is None or poller.is_idle()
+
+    def wait_until_idle(self, timeout_s: float = 30.0, settle_s: float = 0.1) -> None:
+        """Return once every queue is empty and no function is running; TimeoutError otherwise.
+
+        Idle must hold twice, ``settle_s`` apart, so a message a function has just enqueued counts.
+        """
+        deadline = time.monotonic() + timeout_s
+        while True:
+            remaining = deadline - time.monotonic()
+            if not wait_until(self.is_idle, timeout_s=max(0.0, remaining)):
+                raise TimeoutError(f"the local stack was still busy after {timeout_s} s")
+            time.sleep(settle_s)
+            if self.is_idle():
+                return
+
+    # --- internals ------------------------------------------------------------------------------
+    def _load(self, function: str) -> functions.Handler:
+        module = functions.load_function(function)
+        functions.reset_function(module)  # a previous stack in this process may have cached clients
+        self._modules.append(module)
+        handler = getattr(module, "handler", None)
+        if not callable(handler):
+            raise functions.FunctionNotFound(f"functions/{function}/handler.py has no handler(event, context)")
+        return handler  # type: ignore[no-any-return]
+
+    def _set_environment(self, values: Mapping[str, str]) -> None:
+        for key, value in values.items():
+            if key not in self._saved_environ:
+                self._saved_environ[key] = os.environ.get(key)
+            os.environ[key] = value
+        for key in _UNSET_FOR_FUNCTIONS:  # a developer's profile must not redirect the functions' clients
+            if key not in self._saved_environ:
+                self._saved_environ[key] = os.environ.get(key)
+            os.environ.pop(key, None)
+        if hasattr(time, "tzset"):
+            time.tzset()
+
+    def _restore_environment(self) -> None:
+        for key, value in self._saved_environ.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        self._saved_environ.clear()
+        if hasattr(time, "tzset"):
+            time.tzset()

@@ -1,0 +1,270 @@
+"""Defensive readers for webhook JSON, shared by the platform parsers.
+
+Signatures prove a delivery came from the platform, not that every field has the documented type:
+platforms change shapes and test tools send odd ones. Two failure levels keep parsers total:
+- the delivery as a whole is not the platform's shape -> ``MalformedPayload`` (HTTP 400);
+- one event inside it is not what we expect -> ``EventShapeError``, which the parser catches and
+  turns into an UNKNOWN event for that element, so the rest of the batch still goes through.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from collections.abc import Callable, Mapping
+from typing import Any, NoReturn
+
+from socialcare.errors import MalformedPayload
+from socialcare.model.events import Channel, Customer, EventKind, PlatformEvent
+
+JsonObject = dict[str, Any]
+
+# Real payloads nest fewer than 15 levels; a bound keeps later recursion (hashing, logging) safe.
+MAX_JSON_DEPTH = 64
+# Epoch values: below this a timestamp is in seconds (10**11 s is the year 5138; 10**11 ms is 1973).
+SECONDS_CUTOFF = 10**11
+# Year ~5138 in ms: anything larger is not a timestamp.
+MAX_TIMESTAMP_MS = 10**14
+
+# Customer ids the payload does not carry are written with this prefix, one per item (never
+# shared), so two unknown people are never threaded into the same case. Ingest can recognise
+# them and thread on ``reply_to_id`` / ``conversation_ref`` instead.
+UNKNOWN_CUSTOMER_PREFIX = "unknown:"
+
+_DIGITS = re.compile(r"[0-9]{1,17}")  # ASCII only: int() would also accept other scripts' digits
+
+
+class EventShapeError(Exception):
+    """One event does not have the expected shape, or is of a kind this adapter does not model.
+
+    The parser records it as an UNKNOWN event; ``raw_kind`` (when set) names what it was.
+    """
+
+    def __init__(self, message: str, raw_kind: str | None = None) -> None:
+        super().__init__(message)
+        self.raw_kind = raw_kind
+
+
+def shape_error(message: str) -> NoReturn:
+    raise EventShapeError(message)
+
+
+def not_modelled(raw_kind: str) -> NoReturn:
+    """A well-formed event of a kind with no normalised form (reactions, follows...): keep it raw."""
+    raise EventShapeError(f"{raw_kind} events are kept raw", raw_kind)
+
+
+# --- whole body -----------------------------------------------------------------------------
+def load_json_object(body: bytes) -> JsonObject:
+    """Decode a UTF-8 JSON object strictly, or raise MalformedPayload saying why."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise MalformedPayload("body is not valid UTF-8") from None
+    try:
+        doc = json.loads(text, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):  # JSONDecodeError, over-long integers, NaN, deep nesting
+        raise MalformedPayload("body is not valid JSON") from None
+    if not isinstance(doc, dict):
+        raise MalformedPayload("body must be a JSON object")
+    if _depth_exceeds(doc, MAX_JSON_DEPTH):
+        raise MalformedPayload(f"body nests deeper than {MAX_JSON_DEPTH} levels")
+    return doc
+
+
+def _reject_constant(name: str) -> NoReturn:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _depth_exceeds(doc: Any, limit: int) -> bool:
+    stack: list[tuple[Any, int]] = [(doc, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
+    return False
+
+
+# --- single fields --------------------------------------------------------------------------
+def obj(container: Mapping[str, Any], key: str) -> JsonObject:
+    value = container.get(key)
+    if not isinstance(value, dict):
+        shape_error(f"{key} must be an object")
+    return value
+
+
+def opt_obj(container: Mapping[str, Any], key: str) -> JsonObject | None:
+    value = container.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        shape_error(f"{key} must be an object")
+    return value
+
+
+def opt_list(container: Mapping[str, Any], key: str) -> list[Any]:
+    value = container.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        shape_error(f"{key} must be a list")
+    return value
+
+
+def as_id(value: Any) -> str | None:
+    """Platform ids are strings, sometimes numbers (Telegram, some Meta ids); never bools or floats."""
+    if isinstance(value, str):
+        return value or None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def req_id(container: Mapping[str, Any], key: str) -> str:
+    value = as_id(container.get(key))
+    if value is None:
+        shape_error(f"{key} must be a non-empty string or integer id")
+    return value
+
+
+def opt_id(container: Mapping[str, Any], key: str) -> str | None:
+    value = container.get(key)
+    if value is None:
+        return None
+    ident = as_id(value)
+    if ident is None:
+        shape_error(f"{key} must be a string or integer id")
+    return ident
+
+
+def opt_str(container: Mapping[str, Any], key: str) -> str | None:
+    """Customer text: a wrong type means we misread the event, so it becomes UNKNOWN."""
+    value = container.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    shape_error(f"{key} must be a string")
+
+
+def loose_str(container: Mapping[str, Any] | None, key: str) -> str | None:
+    """Display-only fields (names, captions of media): a wrong type is just left out."""
+    if container is None:
+        return None
+    value = container.get(key)
+    return value if isinstance(value, str) and value else None
+
+
+# --- timestamps -----------------------------------------------------------------------------
+def to_ms(value: Any) -> int | None:
+    """Epoch seconds or milliseconds, as a number or a digit string, to milliseconds.
+
+    Meta mixes seconds and milliseconds (even within one object type), so values below
+    ``SECONDS_CUTOFF`` are read as seconds. ``None`` means absent; wrong types are shape errors.
+    """
+    if value is None:
+        return None
+    number: int
+    if isinstance(value, bool):
+        shape_error("timestamp must be a number")
+    if isinstance(value, int):
+        number = value
+    elif (isinstance(value, float) and not math.isnan(value) and abs(value) < MAX_TIMESTAMP_MS) or (
+        isinstance(value, str) and _DIGITS.fullmatch(value)
+    ):  # finite
+        number = int(value)
+    else:
+        shape_error("timestamp must be a number of seconds or milliseconds")
+    if number < 0:
+        shape_error("timestamp must not be negative")
+    ms = number * 1000 if number < SECONDS_CUTOFF else number
+    if ms > MAX_TIMESTAMP_MS:
+        shape_error("timestamp is out of range")
+    return ms
+
+
+def first_ms(*values: Any) -> int:
+    """The first present timestamp of several candidates (event time, then envelope time)."""
+    for value in values:
+        ms = to_ms(value)
+        if ms is not None:
+            return ms
+    shape_error("event has no timestamp")
+
+
+def lenient_ms(*values: Any) -> int:
+    """Best-effort time for UNKNOWN events: never fails, 0 when nothing usable is present."""
+    for value in values:
+        try:
+            ms = to_ms(value)
+        except EventShapeError:
+            continue
+        if ms is not None:
+            return ms
+    return 0
+
+
+# --- ids and events -------------------------------------------------------------------------
+def content_digest(*parts: Any) -> str:
+    """A stable digest of JSON values: same payload, same id (for events without platform ids)."""
+    canonical = json.dumps(parts, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:32]
+
+
+def unknown_customer(ref: str) -> Customer:
+    """A stand-in for a customer the payload does not name (see ``UNKNOWN_CUSTOMER_PREFIX``)."""
+    return Customer(user_id=f"{UNKNOWN_CUSTOMER_PREFIX}{ref}")
+
+
+def unknown_event(
+    *,
+    channel: Channel,
+    account_id: str,
+    raw_kind: str,
+    raw: Any,
+    timestamp_ms: int = 0,
+) -> PlatformEvent:
+    """An event the adapter does not understand, kept raw so nothing is lost.
+
+    The id is a digest of the raw element, so a redelivery (even batched differently) dedupes.
+    """
+    kept: Mapping[str, Any] = raw if isinstance(raw, dict) else {"value": raw}
+    return PlatformEvent(
+        kind=EventKind.UNKNOWN,
+        platform=channel.platform,
+        channel=channel,
+        account_id=account_id,
+        event_id=f"unknown:{raw_kind}:{content_digest(account_id, raw_kind, kept)}",
+        timestamp_ms=timestamp_ms,
+        raw_kind=raw_kind,
+        raw=kept,
+    )
+
+
+def guarded(
+    build: Callable[[], list[PlatformEvent]],
+    *,
+    channel: Channel,
+    account_id: str,
+    raw_kind: str,
+    raw: Any,
+    times: tuple[Any, ...] = (),
+) -> list[PlatformEvent]:
+    """Run one element's parser; if the element is not understood, keep it as one UNKNOWN event.
+
+    ``ValueError`` is caught too: it is what ``PlatformEvent`` raises for values that do not make
+    an event (an empty id), which for a hostile element is a shape problem, not a crash.
+    """
+    try:
+        return build()
+    except EventShapeError as exc:
+        kind = exc.raw_kind or raw_kind
+    except ValueError:
+        kind = raw_kind
+    return [
+        unknown_event(channel=channel, account_id=account_id, raw_kind=kind, raw=raw, timestamp_ms=lenient_ms(*times))
+    ]

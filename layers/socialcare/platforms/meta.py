@@ -1,0 +1,169 @@
+"""Meta webhooks: Facebook Page (Messenger, feed comments), Instagram and WhatsApp.
+
+One envelope for all: ``{"object": ..., "entry": [{"id": <account>, "time": ..., "messaging": [...] |
+"changes": [...]}]}``. A POST may batch up to 1000 updates across several entries, so every entry
+and every element in it is parsed; the envelope being wrong rejects the delivery (400), one
+element being wrong makes only that element UNKNOWN.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from socialcare.errors import HandshakeRejected, MalformedPayload
+from socialcare.model.events import Channel, ParsedDelivery, Platform, PlatformEvent
+from socialcare.platforms.base import HandshakeReply, Verification
+from socialcare.platforms.credentials import PlatformCredentials
+from socialcare.platforms.fields import (
+    JsonObject,
+    as_id,
+    guarded,
+    load_json_object,
+    not_modelled,
+    shape_error,
+    unknown_event,
+)
+from socialcare.platforms.meta_comments import parse_feed, parse_instagram_comment, parse_instagram_mention
+from socialcare.platforms.meta_messaging import parse_messaging_event
+from socialcare.platforms.meta_whatsapp import parse_whatsapp_messages
+from socialcare.platforms.signatures import META_SIGNATURE_HEADER, tokens_equal, verify_meta_signature
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    object_type: str
+    account_id: str  # entry.id: the Page, the IG account, or the WABA
+    time: Any  # entry.time, raw: seconds or ms depending on the product
+    messaging_channel: Channel
+    changes_channel: Channel
+
+
+# object -> (channel of messaging[] events, channel of changes[] events)
+_OBJECTS: Mapping[str, tuple[Channel, Channel]] = {
+    "page": (Channel.MESSENGER, Channel.FACEBOOK_COMMENT),
+    "instagram": (Channel.INSTAGRAM_DM, Channel.INSTAGRAM_COMMENT),
+    "whatsapp_business_account": (Channel.WHATSAPP, Channel.WHATSAPP),
+}
+_ENTRY_ARRAYS = ("messaging", "standby", "changes")
+
+
+class MetaAdapter:
+    platform = Platform.META
+
+    def handshake(self, query: Mapping[str, str], credentials: PlatformCredentials) -> HandshakeReply:
+        if query.get("hub.mode") != "subscribe":
+            raise HandshakeRejected("hub.mode must be subscribe")
+        challenge = query.get("hub.challenge")
+        if not challenge:
+            raise HandshakeRejected("hub.challenge is missing")
+        token = query.get("hub.verify_token")
+        if credentials.meta is None or token is None or not tokens_equal(token, credentials.meta.verify_token):
+            raise HandshakeRejected("hub.verify_token does not match")
+        return HandshakeReply(status=200, body=challenge.encode("utf-8", "replace"), content_type="text/plain")
+
+    def verify(self, headers: Mapping[str, str], body: bytes, credentials: PlatformCredentials) -> Verification:
+        secrets = credentials.meta.app_secrets if credentials.meta is not None else ()
+        verify_meta_signature(secrets, headers.get(META_SIGNATURE_HEADER), body)
+        return Verification()
+
+    def parse(self, body: bytes, verification: Verification) -> ParsedDelivery:
+        doc = load_json_object(body)
+        object_type = doc.get("object")
+        if not isinstance(object_type, str) or object_type not in _OBJECTS:
+            raise MalformedPayload(f"object must be one of {', '.join(sorted(_OBJECTS))}")
+        entries = doc.get("entry")
+        if not isinstance(entries, list):
+            raise MalformedPayload("entry must be a list")
+        events: list[PlatformEvent] = []
+        for index, raw_entry in enumerate(entries):
+            events += _parse_entry(object_type, index, raw_entry)
+        return ParsedDelivery(platform=Platform.META, events=tuple(events))
+
+
+def _parse_entry(object_type: str, index: int, raw_entry: Any) -> list[PlatformEvent]:
+    if not isinstance(raw_entry, dict):
+        raise MalformedPayload(f"entry[{index}] must be an object")
+    account_id = as_id(raw_entry.get("id"))
+    if account_id is None:
+        raise MalformedPayload(f"entry[{index}].id is missing")
+    messaging_channel, changes_channel = _OBJECTS[object_type]
+    entry = _Entry(object_type, account_id, raw_entry.get("time"), messaging_channel, changes_channel)
+
+    events: list[PlatformEvent] = []
+    found = False
+    for key in _ENTRY_ARRAYS:
+        items = raw_entry.get(key)
+        if items is None:
+            continue
+        if not isinstance(items, list):
+            raise MalformedPayload(f"entry[{index}].{key} must be a list")
+        found = True
+        for item in items:
+            events += _parse_item(entry, key, item)
+    if not found:  # an entry with none of the known arrays: keep it rather than drop it silently
+        events.append(
+            unknown_event(channel=entry.changes_channel, account_id=account_id, raw_kind="entry", raw=raw_entry)
+        )
+    return events
+
+
+def _parse_item(entry: _Entry, key: str, item: Any) -> list[PlatformEvent]:
+    if key == "messaging" and entry.object_type != "whatsapp_business_account":
+        return parse_messaging_event(
+            item, channel=entry.messaging_channel, account_id=entry.account_id, entry_time=entry.time
+        )
+    if key == "changes":
+        return _parse_change(entry, item)
+    # standby (another app owns the thread), or messaging[] where none is expected
+    return [unknown_event(channel=entry.messaging_channel, account_id=entry.account_id, raw_kind=key, raw=item)]
+
+
+ChangeParser = Callable[[JsonObject, str, _Entry], list[PlatformEvent]]
+
+
+def _parse_change(entry: _Entry, change: Any) -> list[PlatformEvent]:
+    field = change.get("field") if isinstance(change, dict) else None
+    raw_kind = field if isinstance(field, str) and field else "changes"
+    value = change.get("value") if isinstance(change, dict) else None
+
+    if isinstance(value, dict) and raw_kind == "messages" and entry.object_type == "instagram":
+        # Instagram can deliver DMs as a "messages" change whose value is a messaging event.
+        return parse_messaging_event(
+            value, channel=entry.messaging_channel, account_id=entry.account_id, entry_time=entry.time
+        )
+
+    def build() -> list[PlatformEvent]:
+        if not isinstance(value, dict):
+            shape_error("changes[] must be objects with a field and an object value")
+        parser = _CHANGE_PARSERS.get((entry.object_type, raw_kind))
+        if parser is None:
+            not_modelled(raw_kind)  # ratings, message_template_status_update, story_insights...
+        return parser(value, raw_kind, entry)
+
+    return guarded(
+        build,
+        channel=entry.changes_channel,
+        account_id=entry.account_id,
+        raw_kind=raw_kind,
+        raw=change,
+        times=(entry.time,),
+    )
+
+
+_CHANGE_PARSERS: Mapping[tuple[str, str], ChangeParser] = {
+    ("page", "feed"): lambda value, _field, entry: parse_feed(value, entry.account_id, entry.time),
+    ("instagram", "comments"): lambda value, field, entry: parse_instagram_comment(
+        value, entry.account_id, entry.time, field
+    ),
+    ("instagram", "live_comments"): lambda value, field, entry: parse_instagram_comment(
+        value, entry.account_id, entry.time, field
+    ),
+    ("instagram", "mentions"): lambda value, _field, entry: parse_instagram_mention(
+        value, entry.account_id, entry.time
+    ),
+    ("whatsapp_business_account", "messages"): lambda value, _field, entry: parse_whatsapp_messages(
+        value, entry.account_id
+    ),
+}

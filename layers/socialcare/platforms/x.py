@@ -1,0 +1,315 @@
+"""X (Twitter) Account Activity API webhooks.
+
+A delivery is ``{"for_user_id": <brand>, "<kind>_events": [...], "users": {...}}``. Posts (tweets)
+arrive in ``tweet_create_events`` whether they mention, reply to or come from the brand; direct
+messages in ``direct_message_events``. Tweets are v1.1 objects; DMs carry ms timestamps as strings.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime, timedelta, timezone
+from functools import partial
+from typing import Any
+
+from socialcare.errors import HandshakeRejected, MalformedPayload
+from socialcare.model.events import (
+    Attachment,
+    Channel,
+    Customer,
+    DeliveryState,
+    EventKind,
+    ParsedDelivery,
+    Platform,
+    PlatformEvent,
+    PublicKind,
+)
+from socialcare.platforms.base import HandshakeReply, Verification
+from socialcare.platforms.credentials import PlatformCredentials
+from socialcare.platforms.fields import (
+    MAX_TIMESTAMP_MS,
+    JsonObject,
+    as_id,
+    first_ms,
+    guarded,
+    load_json_object,
+    loose_str,
+    not_modelled,
+    obj,
+    opt_id,
+    opt_list,
+    opt_obj,
+    opt_str,
+    req_id,
+    shape_error,
+    to_ms,
+    unknown_customer,
+)
+from socialcare.platforms.signatures import X_SIGNATURE_HEADER, verify_x_signature, x_crc_response_token
+
+# Arrays with a normalised form, and the channel their elements belong to.
+_MODELLED = {
+    "tweet_create_events": Channel.X_POST,
+    "tweet_delete_events": Channel.X_POST,
+    "direct_message_events": Channel.X_DM,
+    "direct_message_mark_read_events": Channel.X_DM,
+}
+# Keys that describe the delivery rather than carry events.
+_CONTEXT_KEYS = frozenset({"for_user_id", "users", "apps", "source", "user_has_blocked"})
+_MEDIA_KINDS = {"photo": "image", "video": "video", "animated_gif": "animated_gif"}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], start=1)
+}
+
+
+class XAdapter:
+    platform = Platform.X
+
+    def handshake(self, query: Mapping[str, str], credentials: PlatformCredentials) -> HandshakeReply:
+        crc_token = query.get("crc_token")
+        if not crc_token:
+            raise HandshakeRejected("crc_token is missing")
+        if credentials.x is None:
+            raise HandshakeRejected("X is not configured")
+        # The webhook is registered under one app: its (first) consumer secret answers the CRC.
+        token = x_crc_response_token(credentials.x.consumer_secrets[0], crc_token)
+        body = json.dumps({"response_token": token}).encode("ascii")
+        return HandshakeReply(status=200, body=body, content_type="application/json")
+
+    def verify(self, headers: Mapping[str, str], body: bytes, credentials: PlatformCredentials) -> Verification:
+        secrets = credentials.x.consumer_secrets if credentials.x is not None else ()
+        verify_x_signature(secrets, headers.get(X_SIGNATURE_HEADER), body)
+        return Verification()
+
+    def parse(self, body: bytes, verification: Verification) -> ParsedDelivery:
+        doc = load_json_object(body)
+        account_id = as_id(doc.get("for_user_id"))
+        if account_id is None:
+            raise MalformedPayload("for_user_id must be a non-empty string")
+        users = doc.get("users")
+        users = users if isinstance(users, dict) else {}
+        events: list[PlatformEvent] = []
+        found = False
+        for key, items in doc.items():
+            if key in _CONTEXT_KEYS:
+                continue
+            found = True
+            channel = _MODELLED.get(key, Channel.X_DM if key.startswith("direct_message") else Channel.X_POST)
+            if key in _MODELLED and not isinstance(items, list):
+                raise MalformedPayload(f"{key} must be a list")
+            # user_event is a single object (authorisation revoked); other unknown keys may be either.
+            for item in items if isinstance(items, list) else [items]:
+                events += guarded(
+                    partial(_parse_element, key, item, account_id, users),
+                    channel=channel,
+                    account_id=account_id,
+                    raw_kind=key,
+                    raw=item,
+                    times=_times(item),
+                )
+        if not found:
+            raise MalformedPayload("the delivery carries no event arrays")
+        return ParsedDelivery(platform=Platform.X, events=tuple(events))
+
+
+def _times(item: Any) -> tuple[Any, ...]:
+    if not isinstance(item, dict):
+        return ()
+    return item.get("timestamp_ms"), item.get("created_timestamp")
+
+
+def _parse_element(key: str, item: Any, account_id: str, users: JsonObject) -> list[PlatformEvent]:
+    if key not in _MODELLED:
+        not_modelled(key)  # favorites, follows, blocks, typing indicators, user_event...
+    if not isinstance(item, dict):
+        shape_error(f"{key}[] must be objects")
+    if key == "tweet_create_events":
+        return [_tweet(item, account_id)]
+    if key == "tweet_delete_events":
+        return [_tweet_delete(item, account_id)]
+    if key == "direct_message_events":
+        return [_direct_message(item, account_id, users)]
+    return [_mark_read(item, account_id)]
+
+
+# --- posts ----------------------------------------------------------------------------------
+def _tweet(tweet: JsonObject, account_id: str) -> PlatformEvent:
+    if tweet.get("retweeted_status") is not None:
+        # A plain retweet carries no words of its own: kept raw, not a customer post.
+        not_modelled("retweet")
+    tweet_id = req_id(tweet, "id_str")
+    user = obj(tweet, "user")
+    author_id = req_id(user, "id_str")
+    reply_to_status = opt_id(tweet, "in_reply_to_status_id_str")
+    extended = opt_obj(tweet, "extended_tweet")  # long tweets: the full text and entities live here
+    text = opt_str(extended, "full_text") if extended is not None else None
+    if text is None:
+        text = opt_str(tweet, "full_text") or opt_str(tweet, "text")
+    entities = opt_obj(extended, "entities") if extended is not None else None
+    entities = entities or opt_obj(tweet, "entities")
+    if reply_to_status is not None:
+        public_kind = PublicKind.REPLY
+    elif entities is not None and account_id in _mentioned_ids(entities):
+        public_kind = PublicKind.MENTION
+    else:
+        public_kind = PublicKind.POST
+
+    if author_id == account_id:
+        # The brand's own post: its customer is the author it replies to, if any.
+        kind = EventKind.ECHO
+        reply_to_user = opt_id(tweet, "in_reply_to_user_id_str")
+        if reply_to_user is not None and reply_to_user != account_id:
+            customer = Customer(user_id=reply_to_user, handle=loose_str(tweet, "in_reply_to_screen_name"))
+        else:
+            customer = unknown_customer(tweet_id)
+    else:
+        kind = EventKind.PUBLIC_POST
+        customer = Customer(user_id=author_id, name=loose_str(user, "name"), handle=loose_str(user, "screen_name"))
+    return PlatformEvent(
+        kind=kind,
+        platform=Platform.X,
+        channel=Channel.X_POST,
+        account_id=account_id,
+        event_id=tweet_id,
+        timestamp_ms=_tweet_time(tweet),
+        customer=customer,
+        message_id=tweet_id,
+        text=text,
+        attachments=_tweet_media(tweet, extended),
+        reply_to_id=reply_to_status,
+        conversation_ref=reply_to_status or tweet_id,
+        public_kind=public_kind,
+        raw_kind="tweet_create_events",
+    )
+
+
+def _mentioned_ids(entities: JsonObject) -> set[str]:
+    ids = set()
+    for mention in opt_list(entities, "user_mentions"):
+        if isinstance(mention, dict):
+            ident = as_id(mention.get("id_str")) or as_id(mention.get("id"))
+            if ident is not None:
+                ids.add(ident)
+    return ids
+
+
+def _tweet_media(tweet: JsonObject, extended: JsonObject | None) -> tuple[Attachment, ...]:
+    holder = opt_obj(extended, "extended_entities") if extended is not None else None
+    holder = holder or opt_obj(tweet, "extended_entities") or opt_obj(tweet, "entities")
+    if holder is None:
+        return ()
+    found = []
+    for media in opt_list(holder, "media"):
+        if isinstance(media, dict):
+            kind = loose_str(media, "type") or "unknown"
+            url = loose_str(media, "media_url_https") or loose_str(media, "media_url")
+            found.append(Attachment(kind=_MEDIA_KINDS.get(kind, kind), url=url))
+    return tuple(found)
+
+
+def _tweet_time(tweet: JsonObject) -> int:
+    ms = to_ms(tweet.get("timestamp_ms"))
+    if ms is not None:
+        return ms
+    created_at = opt_str(tweet, "created_at")
+    if created_at is None:
+        shape_error("tweet has no timestamp")
+    return parse_created_at(created_at)
+
+
+def parse_created_at(value: str) -> int:
+    """``"Wed Oct 10 20:19:24 +0000 2018"`` to epoch ms, without locale-dependent strptime."""
+    parts = value.split()
+    if len(parts) != 6 or parts[1] not in _MONTHS or not parts[4][1:].isdigit() or len(parts[4]) != 5:
+        shape_error("created_at is not in X's format")
+    _weekday, month, day, clock, offset, year = parts
+    try:
+        hour, minute, second = (int(p) for p in clock.split(":"))
+        sign = -1 if offset[0] == "-" else 1
+        tz = timezone(sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[3:5])))
+        moment = datetime(int(year), _MONTHS[month], int(day), hour, minute, second, tzinfo=tz)
+    except ValueError:
+        shape_error("created_at is not a valid time")
+    ms = int(moment.timestamp()) * 1000
+    if not 0 <= ms <= MAX_TIMESTAMP_MS:
+        shape_error("created_at is out of range")
+    return ms
+
+
+def _tweet_delete(item: JsonObject, account_id: str) -> PlatformEvent:
+    status = obj(item, "status")
+    tweet_id = req_id(status, "id")
+    user_id = req_id(status, "user_id")
+    return PlatformEvent(
+        kind=EventKind.DELETE,
+        platform=Platform.X,
+        channel=Channel.X_POST,
+        account_id=account_id,
+        event_id=f"{tweet_id}#delete",
+        timestamp_ms=first_ms(item.get("timestamp_ms")),
+        # The brand deleting its own post names no customer.
+        customer=unknown_customer(tweet_id) if user_id == account_id else Customer(user_id=user_id),
+        message_id=tweet_id,
+        raw_kind="tweet_delete_events",
+    )
+
+
+# --- direct messages ------------------------------------------------------------------------
+def _direct_message(item: JsonObject, account_id: str, users: JsonObject) -> PlatformEvent:
+    if item.get("type") != "message_create":
+        not_modelled(f"direct_message_events.{item.get('type')}")  # participants joining, etc.
+    event_id = req_id(item, "id")
+    create = obj(item, "message_create")
+    sender_id = req_id(create, "sender_id")
+    recipient_id = req_id(obj(create, "target"), "recipient_id")
+    data = obj(create, "message_data")
+    echo = sender_id == account_id  # sent by the brand from elsewhere (or by this system)
+    customer_id = recipient_id if echo else sender_id
+    profile = users.get(customer_id)
+    profile = profile if isinstance(profile, dict) else None
+    attachments: tuple[Attachment, ...] = ()
+    attachment = opt_obj(data, "attachment")
+    media = opt_obj(attachment, "media") if attachment is not None else None
+    if media is not None:
+        kind = loose_str(media, "type") or "unknown"
+        url = loose_str(media, "media_url_https") or loose_str(media, "media_url")
+        attachments = (Attachment(kind=_MEDIA_KINDS.get(kind, kind), url=url),)
+    return PlatformEvent(
+        kind=EventKind.ECHO if echo else EventKind.MESSAGE,
+        platform=Platform.X,
+        channel=Channel.X_DM,
+        account_id=account_id,
+        event_id=event_id,
+        timestamp_ms=first_ms(item.get("created_timestamp")),
+        customer=Customer(
+            user_id=customer_id, name=loose_str(profile, "name"), handle=loose_str(profile, "screen_name")
+        ),
+        message_id=event_id,
+        text=opt_str(data, "text"),
+        attachments=attachments,
+        raw_kind="direct_message_events",
+    )
+
+
+def _mark_read(item: JsonObject, account_id: str) -> PlatformEvent:
+    reader = req_id(item, "sender_id")
+    if reader == account_id:
+        # The brand read the customer's DMs in another app: not a status of a brand message.
+        not_modelled("direct_message_mark_read_events")
+    last_read = req_id(item, "last_read_event_id")
+    timestamp = first_ms(item.get("created_timestamp"))
+    return PlatformEvent(
+        kind=EventKind.STATUS,
+        platform=Platform.X,
+        channel=Channel.X_DM,
+        account_id=account_id,
+        event_id=f"{last_read}#read#{reader}",
+        timestamp_ms=timestamp,
+        customer=Customer(user_id=reader),
+        message_id=last_read,
+        status=DeliveryState.READ,
+        watermark_ms=timestamp,  # everything up to last_read_event_id has been read
+        raw_kind="direct_message_mark_read_events",
+    )
