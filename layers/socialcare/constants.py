@@ -62,6 +62,17 @@ ENV_PLATFORM_SECRET_ARN = "PLATFORM_SECRET_ARN"
 ENV_DEFAULT_TEAM = "DEFAULT_TEAM"
 ENV_REOPEN_WINDOW_HOURS = "REOPEN_WINDOW_HOURS"
 ENV_OUTBOUND_QUEUE_URL = "OUTBOUND_QUEUE_URL"
+# Base URLs of the platforms' reply APIs (the real ones by default; the local stack points
+# them at the platform sandbox).
+ENV_META_GRAPH_URL = "META_GRAPH_URL"
+ENV_X_API_URL = "X_API_URL"
+ENV_TELEGRAM_API_URL = "TELEGRAM_API_URL"
+META_GRAPH_URL = "https://graph.facebook.com/v21.0"
+X_API_URL = "https://api.x.com"
+TELEGRAM_API_URL = "https://api.telegram.org"
+
+# The agent API (Chalice) function's name under chalice_config/.
+AGENT_API_APP_NAME = "socialcare-api"
 
 DEFAULT_TEAM = "care"
 DEFAULT_REOPEN_WINDOW_HOURS = 72

@@ -63,3 +63,16 @@ class ConcurrentThreadingConflict(SocialCareError):
 
 class InvalidTransition(SocialCareError):
     code = "invalid_transition"
+
+
+# --- replies ------------------------------------------------------------------------------
+class OutsideMessagingWindow(SocialCareError):
+    """The platform does not allow a free-form message to this customer now."""
+
+    code = "outside_messaging_window"
+
+
+class TemplateRequired(OutsideMessagingWindow):
+    """WhatsApp: outside the 24-hour window only an approved template may be sent."""
+
+    code = "template_required"
