@@ -46,6 +46,10 @@ class LocalResources:
     inbound_queue_arn: str
     inbound_dlq_url: str
     inbound_dlq_arn: str
+    outbound_queue_url: str
+    outbound_queue_arn: str
+    outbound_dlq_url: str
+    outbound_dlq_arn: str
     raw_bucket: str
     platform_secret_arn: str
 
@@ -56,6 +60,8 @@ def resource_names(stage: str) -> dict[str, str]:
         "table": f"{c.TABLE_LOGICAL_NAME}-{stage}",
         "queue": f"{c.INBOUND_QUEUE_LOGICAL_NAME}-{stage}",
         "dlq": f"{c.INBOUND_DLQ_LOGICAL_NAME}-{stage}",
+        "outbound_queue": f"{c.OUTBOUND_QUEUE_LOGICAL_NAME}-{stage}",
+        "outbound_dlq": f"{c.OUTBOUND_DLQ_LOGICAL_NAME}-{stage}",
         "bucket": f"{c.RAW_BUCKET_LOGICAL_NAME}-{stage}",
         "secret": f"{c.PLATFORM_SECRET_NAME}/{stage}",
     }
@@ -134,12 +140,20 @@ class AwsServices:
         )
 
         sqs = self.client("sqs")
-        dlq_url = sqs.create_queue(QueueName=names["dlq"], Attributes=schema.DLQ_ATTRIBUTES)["QueueUrl"]
-        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        queue_url = sqs.create_queue(QueueName=names["queue"], Attributes=schema.inbound_queue_attributes(dlq_arn))[
-            "QueueUrl"
-        ]
-        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+        def queue_with_dlq(name: str, dlq_name: str, attributes: Any) -> tuple[str, str, str, str]:
+            dlq_url = sqs.create_queue(QueueName=dlq_name, Attributes=schema.DLQ_ATTRIBUTES)["QueueUrl"]
+            dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            url = sqs.create_queue(QueueName=name, Attributes=attributes(dlq_arn))["QueueUrl"]
+            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            return url, arn, dlq_url, dlq_arn
+
+        queue_url, queue_arn, dlq_url, dlq_arn = queue_with_dlq(
+            names["queue"], names["dlq"], schema.inbound_queue_attributes
+        )
+        out_url, out_arn, out_dlq_url, out_dlq_arn = queue_with_dlq(
+            names["outbound_queue"], names["outbound_dlq"], schema.outbound_queue_attributes
+        )
 
         s3 = self.client("s3")
         if self.region == "us-east-1":
@@ -172,6 +186,10 @@ class AwsServices:
             inbound_queue_arn=queue_arn,
             inbound_dlq_url=dlq_url,
             inbound_dlq_arn=dlq_arn,
+            outbound_queue_url=out_url,
+            outbound_queue_arn=out_arn,
+            outbound_dlq_url=out_dlq_url,
+            outbound_dlq_arn=out_dlq_arn,
             raw_bucket=names["bucket"],
             platform_secret_arn=secret_arn,
         )
@@ -181,6 +199,7 @@ class AwsServices:
                 "table": resources.table_name,
                 "queue": names["queue"],
                 "dlq": names["dlq"],
+                "outbound_queue": names["outbound_queue"],
                 "bucket": resources.raw_bucket,
                 "secret": names["secret"],
                 "elapsed_ms": int((time.monotonic() - started) * 1000),

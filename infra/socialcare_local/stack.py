@@ -206,6 +206,7 @@ class LocalStack:
             **aws_client_environment(self.aws_endpoint_url, self.region),
             c.ENV_TABLE_NAME: resources.table_name,
             c.ENV_INBOUND_QUEUE_URL: resources.inbound_queue_url,
+            c.ENV_OUTBOUND_QUEUE_URL: resources.outbound_queue_url,
             c.ENV_RAW_BUCKET: resources.raw_bucket,
             c.ENV_PLATFORM_SECRET_ARN: resources.platform_secret_arn,
             c.ENV_DEFAULT_TEAM: c.DEFAULT_TEAM,

@@ -72,4 +72,15 @@ def inbound_queue_attributes(dlq_arn: str) -> dict[str, str]:
     }
 
 
+def outbound_queue_attributes(dlq_arn: str) -> dict[str, str]:
+    """SQS attributes of the outbound (replies) queue, with redrive to its DLQ."""
+    import json
+
+    return {
+        "VisibilityTimeout": str(c.OUTBOUND_VISIBILITY_TIMEOUT_S),
+        "MessageRetentionPeriod": str(4 * 24 * 3600),
+        "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": c.OUTBOUND_MAX_RECEIVE_COUNT}),
+    }
+
+
 DLQ_ATTRIBUTES: dict[str, str] = {"MessageRetentionPeriod": str(14 * 24 * 3600)}
