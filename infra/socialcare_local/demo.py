@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import requests
 from rich.console import Console
@@ -92,6 +92,7 @@ class DemoContext:
     reader: TableReader
     started_at_ms: int
     customers: list[Customer] = field(default_factory=list)
+    facts: dict[str, Any] = field(default_factory=dict)  # what a step leaves for its checks
 
     def at(self, minutes: float) -> int:
         """A platform timestamp (epoch ms), ``minutes`` after the scenario's start."""
@@ -289,7 +290,7 @@ def _logs_to(sink: _LogSink) -> Iterator[None]:
     """Stack logs, core logs, and the functions' stdout/stderr (logs, EMF metrics) into ``sink``."""
     stack_logger = logging.getLogger("socialcare_local")
     saved_stack = (stack_logger.level, stack_logger.propagate)
-    stack_handler = configure_stack_logs(sink)
+    stack_handler = configure_stack_logs(cast(IO[str], sink))
     core = logging.getLogger(_CORE_LOGGER)
     core_handler = logging.StreamHandler(sink)
     core_handler.setFormatter(JsonLineFormatter())
@@ -298,7 +299,7 @@ def _logs_to(sink: _LogSink) -> Iterator[None]:
     core.setLevel(logging.INFO)
     core.propagate = False
     try:
-        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):  # type: ignore[type-var]
+        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
             yield
     finally:
         stack_logger.removeHandler(stack_handler)

@@ -34,9 +34,6 @@ MALLORY_MID = "m_demo_forged_1"
 OMAR_IGSID = "17841499990000077"
 OMAR_TEXTS = ("Hi!", "I ordered the blue backpack", "but a red one arrived", "can you swap it?")
 
-# Set by the steps, read by the checks.
-_every_channel: list[tuple[Customer, str]] = []
-
 
 # --- customers on every channel -------------------------------------------------------------------
 def customers_on_every_channel(ctx: DemoContext) -> str:
@@ -52,16 +49,17 @@ def customers_on_every_channel(ctx: DemoContext) -> str:
         ("x_dm", a.x_user_id, DMITRI["id_str"], b.x_dm(DMITRI, "1880000000000000102", "Can I return online something I bought in store?", ctx.at(6))),
         ("telegram", a.telegram_bot_id, str(LENA["id"]), b.telegram(LENA, 900001, 12, "Hallo! Meine Bestellung ist unvollständig.", ctx.at(7))),
     ]  # fmt: skip
-    _every_channel.clear()
+    every_channel = ctx.facts["every_channel"] = []
     for channel, account_id, user_id, delivery in writes:
-        _every_channel.append((ctx.customer(account_id, user_id), channel))
+        every_channel.append((ctx.customer(account_id, user_id), channel))
         ctx.send(delivery)
     return f"{len(writes)} deliveries acknowledged, one per channel"
 
 
 def _every_channel_has_its_case(ctx: DemoContext) -> tuple[bool, str]:
-    right = [channel for who, channel in _every_channel if [c.channels for c in ctx.cases(who)] == [[channel]]]
-    return len(right) == len(_every_channel) == 8, f"{len(right)}/8 channels"
+    every_channel: list[tuple[Customer, str]] = ctx.facts["every_channel"]
+    right = [channel for who, channel in every_channel if [c.channels for c in ctx.cases(who)] == [[channel]]]
+    return len(right) == len(every_channel) == 8, f"{len(right)}/8 channels"
 
 
 # --- Joe: public complaint, asked to DM, DMs ------------------------------------------------------

@@ -44,8 +44,9 @@ def _put(pk: str, sk: str = "A", *, new: bool = True, **attributes: str) -> dict
 
 
 def _get(dynamodb: Any, pk: str, sk: str = "A") -> dict[str, Any] | None:
-    item = dynamodb.get_item(TableName=TABLE, Key={"PK": {"S": pk}, "SK": {"S": sk}}, ConsistentRead=True)
-    return item.get("Item")
+    response = dynamodb.get_item(TableName=TABLE, Key={"PK": {"S": pk}, "SK": {"S": sk}}, ConsistentRead=True)
+    item: dict[str, Any] | None = response.get("Item")
+    return item
 
 
 def test_a_transaction_whose_conditions_hold_writes_every_item(dynamodb: Any) -> None:

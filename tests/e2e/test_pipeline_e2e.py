@@ -71,7 +71,8 @@ def _platform_message(stack: LocalStack, platform: str, account_id: str, message
         c.SORT_KEY: {"S": keys.PMSG_SK},
     }
     response = stack.client("dynamodb").get_item(TableName=stack.resources.table_name, Key=key, ConsistentRead=True)
-    return response.get("Item")
+    item: dict[str, Any] | None = response.get("Item")
+    return item
 
 
 def _raw_object_exists(stack: LocalStack, platform: str, body: bytes) -> bool:
