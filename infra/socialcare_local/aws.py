@@ -86,6 +86,9 @@ class AwsServices:
     def start(self) -> None:
         from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
+        from socialcare_local import moto_dynamodb
+
+        moto_dynamodb.install()  # transactions that cost O(items touched) and never lose a concurrent write
         _ensure_port_free(self.host, self.requested_port, "the AWS services (--aws-port)")
         # moto's server logs every request through werkzeug at INFO: noise for the stack's own logs.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)

@@ -108,12 +108,12 @@ def print_endpoints(stack: object, *, file: object = None) -> None:
     from socialcare_local.stack import LocalStack
 
     assert isinstance(stack, LocalStack)
-    console = Console(file=file, highlight=False)  # type: ignore[arg-type]
+    console = Console(file=file, highlight=False, emoji=False)  # type: ignore[arg-type]  # ":secret:" is an ARN, not an emoji
     resources = stack.resources
     endpoint = stack.aws_endpoint_url
     table = Table(title="socialcare local stack", show_header=False, title_justify="left")
-    table.add_column(style="bold")
-    table.add_column()
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
     for platform in c.WEBHOOK_PLATFORMS:
         table.add_row(f"webhook {platform}", f"GET/POST {stack.webhook_url(platform)}")
     table.add_row("AWS endpoint", endpoint)

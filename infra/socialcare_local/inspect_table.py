@@ -138,3 +138,16 @@ class TableReader:
                 ExpressionAttributeValues={":pk": {"S": f"QUEUE#{team}"}},
             )
         )
+
+    def platform_message(self, platform: str, account_id: str, message_id: str) -> dict[str, Any] | None:
+        """The index entry of one platform message (its case and thread entry), if it was stored."""
+        response = self.dynamodb.get_item(
+            TableName=self.table_name,
+            Key={
+                c.PARTITION_KEY: {"S": f"PMSG#{platform}#{account_id}#{message_id}"},
+                c.SORT_KEY: {"S": "PMSG"},
+            },
+            ConsistentRead=True,
+        )
+        item = response.get("Item")
+        return plain(item) if item else None

@@ -1,5 +1,8 @@
 """DynamoDB request and write-unit accounting for the benchmarks.
 
+Requests are recorded through botocore's global history recorder (the hook the AWS CLI's
+``history`` feature uses), so every DynamoDB call a function makes is seen, whichever client made it.
+
 Write units follow DynamoDB's published rules: an item's size is the sum of its attribute
 names and values (strings by UTF-8 length, numbers ~1 byte per two digits + 1, lists and
 maps 3 bytes + 1 per element); a standard write costs 1 WCU per KB, a transactional write
@@ -9,9 +12,12 @@ maps 3 bytes + 1 per element); a standard write costs 1 WCU per KB, a transactio
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass, field
 from typing import Any
+
+from botocore.history import BaseHistoryHandler, get_global_history_recorder
+
+WRITE_OPERATIONS = ("TransactWriteItems", "PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem")
 
 
 def value_size(value: dict[str, Any]) -> int:
@@ -36,38 +42,41 @@ def item_size(item: dict[str, Any]) -> int:
     return sum(len(name.encode("utf-8")) + value_size(v) for name, v in item.items())
 
 
-def write_units(operation: str, kwargs: dict[str, Any]) -> int:
-    if operation == "transact_write_items":
+def write_units(operation: str, params: dict[str, Any]) -> int:
+    """Write capacity units one call consumes (``operation`` as the API names it: ``PutItem``...)."""
+    if operation == "TransactWriteItems":
         total = 0
-        for entry in kwargs["TransactItems"]:
+        for entry in params["TransactItems"]:
             ((kind, body),) = entry.items()
             size = item_size(body["Item"]) if kind == "Put" else 1024  # updates: assume ≤ 1 KB
             total += 2 * max(1, math.ceil(size / 1024))
         return total
-    if operation == "put_item":
-        return max(1, math.ceil(item_size(kwargs["Item"]) / 1024))
-    if operation == "update_item":
+    if operation == "PutItem":
+        return max(1, math.ceil(item_size(params["Item"]) / 1024))
+    if operation in ("UpdateItem", "DeleteItem"):
         return 1
     return 0
 
 
 @dataclass
-class RecordingClient:
-    """Passes every call to the real client, recording operation, arguments and time spent."""
+class DynamoDBCalls(BaseHistoryHandler):  # type: ignore[misc]
+    """Every DynamoDB API call made while ``recording`` is set: (operation, parameters as passed)."""
 
-    client: Any
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    seconds: float = 0.0
+    recording: bool = False
 
-    def __getattr__(self, name: str) -> Any:
-        method = getattr(self.client, name)
+    def emit(self, event_type: str, payload: Any, source: str) -> None:
+        if self.recording and event_type == "API_CALL" and payload.get("service") == "dynamodb":
+            self.calls.append((payload["operation"], payload["params"]))
 
-        def call(**kwargs: Any) -> Any:
-            self.calls.append((name, kwargs))
-            started = time.perf_counter()
-            try:
-                return method(**kwargs)
-            finally:
-                self.seconds += time.perf_counter() - started
+    @classmethod
+    def installed(cls) -> DynamoDBCalls:
+        recorder = get_global_history_recorder()
+        handler = cls()
+        recorder.add_handler(handler)
+        recorder.enable()
+        return handler
 
-        return call
+    def take(self) -> list[tuple[str, dict[str, Any]]]:
+        calls, self.calls = self.calls, []
+        return calls
