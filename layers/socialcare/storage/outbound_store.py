@@ -161,10 +161,10 @@ class OutboundStore:
             ":sending": s(SendState.SENDING),
             ":a": s(attempt_id),
             ":note": s(note),
-            ":now": n(now_ms),
         }
         update = "SET send_state = :waiting, delivery_error = :note REMOVE send_attempt_id, send_claimed_at_ms"
         if seen.parts_sent == 0:
+            values[":now"] = n(now_ms)
             update = (
                 "SET send_state = :waiting, delivery_error = :note, delivery_state = :pending, "
                 "delivery_state_at_ms = :now REMOVE send_attempt_id, send_claimed_at_ms"
