@@ -26,7 +26,8 @@ from socialcare.outbound.clients import ReplyApiUrls, reply_clients
 from socialcare.outbound.http import HttpRequest, HttpResponse
 from socialcare.outbound.request import OutboundRequest, ReplyMode
 from socialcare.outbound.sender import OutboundSender, Outcome, RetryLater, SenderSettings
-from socialcare.storage.case_store import CaseStore, MessageRef, Outcome as IngestOutcome
+from socialcare.storage.case_store import CaseStore, MessageRef
+from socialcare.storage.case_store import Outcome as IngestOutcome
 from socialcare.storage.outbound_store import OutboundStore, PartRecord, SendState
 
 from tests.conftest import AwsResources
@@ -71,7 +72,9 @@ class World:
     transport: FakeTransport
     credential_calls: list[int]
 
-    def sender(self, *, outbound: OutboundStore | None = None, max_receives: int = 8, credentials: Any = None) -> OutboundSender:
+    def sender(
+        self, *, outbound: OutboundStore | None = None, max_receives: int = 8, credentials: Any = None
+    ) -> OutboundSender:
         def load_credentials() -> Any:
             self.credential_calls.append(1)
             return CREDENTIALS
@@ -83,7 +86,9 @@ class World:
             transport=self.transport,
             credentials=credentials or load_credentials,
             clock=self.clock,
-            settings=SenderSettings(max_receives=max_receives, backoff=Backoff(base_s=2, max_s=900, jitter=lambda: 0.0)),
+            settings=SenderSettings(
+                max_receives=max_receives, backoff=Backoff(base_s=2, max_s=900, jitter=lambda: 0.0)
+            ),
         )
 
     def ingest(self, *events: PlatformEvent) -> dict[str, int]:
@@ -96,7 +101,13 @@ class World:
 
     def reply(self, case: Case, channel: Channel, recipient: str, **kw: Any) -> OutboundRequest:
         return store_pending_reply(
-            self.aws.dynamodb, self.aws.table_name, case, now_ms=self.clock(), channel=channel, recipient_id=recipient, **kw
+            self.aws.dynamodb,
+            self.aws.table_name,
+            case,
+            now_ms=self.clock(),
+            channel=channel,
+            recipient_id=recipient,
+            **kw,
         )
 
     def entry(self, request: OutboundRequest) -> Any:
@@ -120,7 +131,9 @@ def world(aws: AwsResources) -> World:
     )
 
 
-def messenger(psid: str, mid: str, ts: int, *, kind: EventKind = EventKind.MESSAGE, text: str | None = "hi") -> PlatformEvent:
+def messenger(
+    psid: str, mid: str, ts: int, *, kind: EventKind = EventKind.MESSAGE, text: str | None = "hi"
+) -> PlatformEvent:
     return PlatformEvent(
         kind=kind,
         platform=Platform.META,
@@ -336,7 +349,11 @@ def test_on_the_last_receive_an_in_flight_claim_is_marked_uncertain_and_the_clai
     assert late[0].outcome is Outcome.FAILED
     assert report.outcome is Outcome.SENT
     stored = world.entry(request)
-    assert (stored.entry.delivery_state, stored.uncertain, stored.entry.delivery_error) == (DeliveryState.SENT, False, None)
+    assert (stored.entry.delivery_state, stored.uncertain, stored.entry.delivery_error) == (
+        DeliveryState.SENT,
+        False,
+        None,
+    )
     assert len(world.transport.requests) == 1
 
 
@@ -396,7 +413,9 @@ def test_x_throttling_waits_for_the_rate_limit_reset(world: World) -> None:
     case = world.case_of(X_BRAND, "125505243")
     request = world.reply(case, Channel.X_DM, "125505243")
     reset = world.clock() // 1000 + 300
-    world.transport.script(response(429, {"title": "Too Many Requests"}, x_rate_limit_reset=str(reset)), x_dm_sent("ev9"))
+    world.transport.script(
+        response(429, {"title": "Too Many Requests"}, x_rate_limit_reset=str(reset)), x_dm_sent("ev9")
+    )
     with pytest.raises(RetryLater) as retry:
         world.sender().deliver(request)
     assert retry.value.delay_s == 301
@@ -480,7 +499,13 @@ def test_whatsapp_after_24_hours_needs_a_template(world: World) -> None:
     world.transport.script(whatsapp_sent("wamid.t1"))
     assert world.sender().deliver(templated).outcome is Outcome.SENT
     assert world.transport.bodies == [
-        {"messaging_product": "whatsapp", "recipient_type": "individual", "to": "16505551234", "type": "template", "template": template}
+        {
+            "messaging_product": "whatsapp",
+            "recipient_type": "individual",
+            "to": "16505551234",
+            "type": "template",
+            "template": template,
+        }
     ]
 
 
@@ -488,7 +513,13 @@ def test_a_private_reply_to_a_comment_older_than_7_days_is_refused(world: World)
     world.ingest(fb_comment("fb-user-ann", f"{PAGE}_1_10", T0))
     case = world.case_of(PAGE, "fb-user-ann")
     world.clock.advance(hours=24 * 7 + 1)
-    request = world.reply(case, Channel.FACEBOOK_COMMENT, "fb-user-ann", mode=ReplyMode.PRIVATE_REPLY_TO_COMMENT, reply_to_id=f"{PAGE}_1_10")
+    request = world.reply(
+        case,
+        Channel.FACEBOOK_COMMENT,
+        "fb-user-ann",
+        mode=ReplyMode.PRIVATE_REPLY_TO_COMMENT,
+        reply_to_id=f"{PAGE}_1_10",
+    )
     report = world.sender().deliver(request)
     assert report.outcome is Outcome.FAILED
     assert "7 days" in (report.reason or "")
@@ -544,11 +575,16 @@ def test_attachments_resume_after_throttling_without_resending_what_went_out(wor
 
 def test_an_attachment_refused_after_the_text_went_out_is_a_visible_partial_failure(world: World) -> None:
     case = messenger_case(world)
-    request = world.reply(case, Channel.MESSENGER, "psid-ann", attachments=[("image", "https://cdn.example.com/huge.png")])
+    request = world.reply(
+        case, Channel.MESSENGER, "psid-ann", attachments=[("image", "https://cdn.example.com/huge.png")]
+    )
     world.transport.script(meta_sent("m_text"), meta_error(100, "Attachment size exceeds limit"))
     report = world.sender().deliver(request)
     assert report.outcome is Outcome.FAILED
-    assert report.reason == "attachment 1 of 1 was refused after the parts before it were delivered: Meta refused it (error 100): Attachment size exceeds limit"
+    assert (
+        report.reason
+        == "attachment 1 of 1 was refused after the parts before it were delivered: Meta refused it (error 100): Attachment size exceeds limit"
+    )
     assert world.store.find_message("meta", PAGE, "m_text") is not None
     assert world.store.get_case(case.case_id).first_response_at_ms is not None
 
@@ -560,14 +596,18 @@ def test_an_echo_stored_before_the_reply_was_recorded_is_merged_into_the_reply(w
 
     def platform_with_fast_echo(http: HttpRequest) -> HttpResponse:
         # The platform's echo webhook is ingested before the sender records the send.
-        assert world.ingest(messenger("psid-ann", "m_out1", world.clock(), kind=EventKind.ECHO)) == {IngestOutcome.STORED: 1}
+        assert world.ingest(messenger("psid-ann", "m_out1", world.clock(), kind=EventKind.ECHO)) == {
+            IngestOutcome.STORED: 1
+        }
         return meta_sent("m_out1")
 
     world.transport.script(platform_with_fast_echo)
     assert world.sender().deliver(request).outcome is Outcome.SENT
 
     outbound = [e for e in world.store.thread(case.case_id) if e.kind is EntryKind.OUTBOUND]
-    assert [(e.entry_id, e.author, e.delivery_state) for e in outbound] == [(request.entry_id, "alice", DeliveryState.SENT)]
+    assert [(e.entry_id, e.author, e.delivery_state) for e in outbound] == [
+        (request.entry_id, "alice", DeliveryState.SENT)
+    ]
     assert world.store.find_message("meta", PAGE, "m_out1") == MessageRef(case.case_id, request.entry_id)
     after = world.store.get_case(case.case_id)
     assert after.message_count == 2
@@ -617,10 +657,14 @@ def test_after_a_private_reply_the_customers_messenger_answer_lands_in_the_same_
     assert "psid-of-ann" in linked.customer.all_ids
     assert world.entry(request).entry.delivery_state is DeliveryState.SENT
     # The echo of the private reply (a Messenger echo to the PSID) is a duplicate.
-    assert world.ingest(messenger("psid-of-ann", "m_priv1", world.clock(), kind=EventKind.ECHO)) == {IngestOutcome.DUPLICATE: 1}
+    assert world.ingest(messenger("psid-of-ann", "m_priv1", world.clock(), kind=EventKind.ECHO)) == {
+        IngestOutcome.DUPLICATE: 1
+    }
 
     world.clock.advance(minutes=3)
-    assert world.ingest(messenger("psid-of-ann", "m_dm1", world.clock(), text="my order is 123")) == {IngestOutcome.STORED: 1}
+    assert world.ingest(messenger("psid-of-ann", "m_dm1", world.clock(), text="my order is 123")) == {
+        IngestOutcome.STORED: 1
+    }
     cases = world.store.cases_of_customer(PAGE, "psid-of-ann") + world.store.cases_of_customer(PAGE, "fb-user-ann")
     assert {c.case_id for c in cases} == {case.case_id}
     final = world.store.get_case(case.case_id)

@@ -39,7 +39,9 @@ CLIENTS = reply_clients(ReplyApiUrls(GRAPH, X_API, TG_API))
 NOW_MS = 1_767_225_600_000
 
 
-def plan(request: OutboundRequest, *, tag: str | None = None, credentials: PlatformCredentials = CREDENTIALS) -> list[PlannedCall]:
+def plan(
+    request: OutboundRequest, *, tag: str | None = None, credentials: PlatformCredentials = CREDENTIALS
+) -> list[PlannedCall]:
     return CLIENTS[request.channel].plan(request, tag=tag, credentials=credentials)
 
 
@@ -66,7 +68,8 @@ def test_messenger_text_is_a_send_api_response_with_the_page_token_as_bearer() -
         "message": {"text": "Hi Ann 👋"},
     }
     assert outcomes == [Accepted("m_abc", "psid-1")]
-    assert "page-token" not in request.url and "page-token" not in repr(request)
+    assert "page-token" not in request.url
+    assert "page-token" not in repr(request)
 
 
 def test_after_24_hours_the_message_carries_the_human_agent_tag() -> None:
@@ -86,7 +89,12 @@ def test_instagram_dm_goes_to_the_ig_account_with_its_token_and_attachments_as_s
     assert {c.request.headers["Authorization"] for c in calls} == {"Bearer page-token-ig"}
     assert [c.request.json()["message"] for c in calls] == [
         {"text": "Here is the size chart"},
-        {"attachment": {"type": "image", "payload": {"url": "https://cdn.example.com/chart.png", "is_reusable": False}}},
+        {
+            "attachment": {
+                "type": "image",
+                "payload": {"url": "https://cdn.example.com/chart.png", "is_reusable": False},
+            }
+        },
         {"attachment": {"type": "file", "payload": {"url": "https://cdn.example.com/r.pdf", "is_reusable": False}}},
     ]
     assert [c.part for c in calls] == ["text", "attachment 1 of 2", "attachment 2 of 2"]
@@ -142,7 +150,12 @@ def test_whatsapp_text_quotes_the_customer_message_and_media_go_by_link() -> Non
     assert transport.requests[0].headers["Authorization"] == "Bearer page-token-wa"
     base = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": "16505551234"}
     assert transport.bodies == [
-        {**base, "type": "text", "text": {"body": "Your invoice:", "preview_url": False}, "context": {"message_id": "wamid.IN1"}},
+        {
+            **base,
+            "type": "text",
+            "text": {"body": "Your invoice:", "preview_url": False},
+            "context": {"message_id": "wamid.IN1"},
+        },
         {**base, "type": "document", "document": {"link": "https://cdn.example.com/invoice.pdf"}},
         {**base, "type": "image", "image": {"link": "https://cdn.example.com/p.jpg"}},
     ]
@@ -150,7 +163,11 @@ def test_whatsapp_text_quotes_the_customer_message_and_media_go_by_link() -> Non
 
 
 def test_whatsapp_template_is_sent_as_given() -> None:
-    template = {"name": "order_update", "language": {"code": "en_US"}, "components": [{"type": "body", "parameters": []}]}
+    template = {
+        "name": "order_update",
+        "language": {"code": "en_US"},
+        "components": [{"type": "body", "parameters": []}],
+    }
     [call] = plan(reply_request(Channel.WHATSAPP, recipient_id="1650", template=template))
     assert call.request.json()["type"] == "template"
     assert call.request.json()["template"] == template
@@ -161,7 +178,9 @@ def test_whatsapp_template_is_sent_as_given() -> None:
 # --- X --------------------------------------------------------------------------------------
 def test_x_dm_goes_to_the_conversation_with_the_participant() -> None:
     transport = FakeTransport().script(x_dm_sent("1582838213808947203"))
-    request = reply_request(Channel.X_DM, recipient_id="125505243", attachments=[("image", "https://cdn.example.com/i.png")])
+    request = reply_request(
+        Channel.X_DM, recipient_id="125505243", attachments=[("image", "https://cdn.example.com/i.png")]
+    )
     outcomes = send_all(request, transport)
     [sent] = transport.requests
     assert sent.url == f"{X_API}/2/dm_conversations/with/125505243/messages"
@@ -198,7 +217,9 @@ def test_telegram_send_message_replies_to_the_customer_message_with_the_token_in
         reply_to_id="3527065:41",
         attachments=[("image", "https://cdn.example.com/p.jpg"), ("file", "https://cdn.example.com/d.pdf")],
     )
-    transport = FakeTransport().script(telegram_sent(3527065, 42), telegram_sent(3527065, 43), telegram_sent(3527065, 44))
+    transport = FakeTransport().script(
+        telegram_sent(3527065, 42), telegram_sent(3527065, 43), telegram_sent(3527065, 44)
+    )
     outcomes = send_all(request, transport)
     urls = [r.url for r in transport.requests]
     assert urls == [f"{TG_API}/bot{BOT}:AAE-bot-token/{m}" for m in ("sendMessage", "sendPhoto", "sendDocument")]
@@ -221,7 +242,10 @@ def test_telegram_send_message_replies_to_the_customer_message_with_the_token_in
     [
         (reply_request(Channel.MESSENGER, text="x" * 2001), "at most 2000"),
         (reply_request(Channel.MESSENGER, mode=ReplyMode.PUBLIC), "always private"),
-        (reply_request(Channel.FACEBOOK_COMMENT, mode=ReplyMode.PRIVATE, reply_to_id="c"), "private reply to the comment"),
+        (
+            reply_request(Channel.FACEBOOK_COMMENT, mode=ReplyMode.PRIVATE, reply_to_id="c"),
+            "private reply to the comment",
+        ),
         (reply_request(Channel.FACEBOOK_COMMENT, reply_to_id=None), "needs the id of the comment"),
         (reply_request(Channel.X_POST, mode=ReplyMode.PRIVATE), "direct message"),
         (reply_request(Channel.X_POST, reply_to_id=None), "needs the id of the post"),
@@ -284,7 +308,9 @@ def test_meta_server_side_failures_are_retryable(answer: HttpResponse) -> None:
         (Channel.FACEBOOK_COMMENT, meta_error(10900, "Activity already replied to"), "one private reply"),
     ],
 )
-def test_meta_refusals_are_terminal_with_a_reason_an_agent_can_read(channel: Channel, answer: HttpResponse, reason: str) -> None:
+def test_meta_refusals_are_terminal_with_a_reason_an_agent_can_read(
+    channel: Channel, answer: HttpResponse, reason: str
+) -> None:
     outcome = interpret(channel, answer)
     assert isinstance(outcome, Rejected)
     assert reason in outcome.reason
@@ -292,7 +318,9 @@ def test_meta_refusals_are_terminal_with_a_reason_an_agent_can_read(channel: Cha
 
 def test_x_429_waits_until_the_rate_limit_window_resets() -> None:
     reset = NOW_MS // 1000 + 42
-    answer = response(429, {"title": "Too Many Requests", "status": 429}, x_rate_limit_reset=str(reset), x_rate_limit_remaining="0")
+    answer = response(
+        429, {"title": "Too Many Requests", "status": 429}, x_rate_limit_reset=str(reset), x_rate_limit_remaining="0"
+    )
     outcome = interpret(Channel.X_DM, answer)
     assert isinstance(outcome, Retryable)
     assert outcome.throttled
@@ -309,7 +337,11 @@ def test_x_429_waits_until_the_rate_limit_window_resets() -> None:
             Rejected,
             "not permitted to send Direct Messages",
         ),
-        (response(400, {"errors": [{"message": "text is too long"}], "title": "Invalid Request"}), Rejected, "too long"),
+        (
+            response(400, {"errors": [{"message": "text is too long"}], "title": "Invalid Request"}),
+            Rejected,
+            "too long",
+        ),
     ],
 )
 def test_x_answers(answer: HttpResponse, kind: type, reason: str) -> None:
@@ -320,7 +352,13 @@ def test_x_answers(answer: HttpResponse, kind: type, reason: str) -> None:
 
 def test_telegram_429_honours_retry_after() -> None:
     answer = response(
-        429, {"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 7", "parameters": {"retry_after": 7}}
+        429,
+        {
+            "ok": False,
+            "error_code": 429,
+            "description": "Too Many Requests: retry after 7",
+            "parameters": {"retry_after": 7},
+        },
     )
     outcome = interpret(Channel.TELEGRAM, answer)
     assert isinstance(outcome, Retryable)
@@ -330,8 +368,16 @@ def test_telegram_429_honours_retry_after() -> None:
 @pytest.mark.parametrize(
     ("answer", "kind", "reason"),
     [
-        (response(403, {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}), Rejected, "blocked"),
-        (response(400, {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"}), Rejected, "chat not found"),
+        (
+            response(403, {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}),
+            Rejected,
+            "blocked",
+        ),
+        (
+            response(400, {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"}),
+            Rejected,
+            "chat not found",
+        ),
         (response(401, {"ok": False, "error_code": 401, "description": "Unauthorized"}), Rejected, "bot token"),
         (response(502, {"ok": False, "error_code": 502, "description": "Bad Gateway"}), Retryable, "HTTP 502"),
     ],

@@ -261,7 +261,11 @@ class OutboundSender:
         *,
         first: bool,
     ) -> DeliveryReport:
-        reason = rejection.reason if first else f"{call.part} was refused after the parts before it were delivered: {rejection.reason}"
+        reason = (
+            rejection.reason
+            if first
+            else f"{call.part} was refused after the parts before it were delivered: {rejection.reason}"
+        )
         self._outbound.fail(seen, reason=reason, now_ms=self._clock(), attempt_id=attempt)
         logger.info("reply rejected by the platform", extra={**_ids(request), "part": call.part})
         return DeliveryReport(Outcome.FAILED, seen.platform_message_ids, reason)
