@@ -116,10 +116,14 @@ def print_endpoints(stack: object, *, file: object = None) -> None:
     table.add_column()
     for platform in c.WEBHOOK_PLATFORMS:
         table.add_row(f"webhook {platform}", f"GET/POST {stack.webhook_url(platform)}")
+    if stack.reply_api is not None:
+        table.add_row("platform reply APIs", f"{stack.reply_api.base_url} (calls: GET /_sandbox/calls)")
     table.add_row("AWS endpoint", endpoint)
     table.add_row("table", resources.table_name)
     table.add_row("inbound queue", resources.inbound_queue_url)
     table.add_row("dead-letter queue", resources.inbound_dlq_url)
+    table.add_row("outbound queue", resources.outbound_queue_url)
+    table.add_row("outbound dead-letter queue", resources.outbound_dlq_url)
     table.add_row("raw bucket", resources.raw_bucket)
     table.add_row("platform secret", resources.platform_secret_arn)
     table.add_row("config", stack.config.source_label)
