@@ -24,7 +24,9 @@ from socialcare import constants as c
 logger = Logger(service="outbound")
 metrics = Metrics(namespace="socialcare", service="outbound")
 tracer = Tracer(service="outbound")
-processor = BatchProcessor(event_type=EventType.SQS)
+# A batch whose every record is to be retried is reported as such, not raised: raising would make
+# Lambda treat the invocation as failed, while the records' retry delays are already set.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 @dataclass(frozen=True)
@@ -123,7 +125,6 @@ def reset() -> None:
     _wiring.cache_clear()
 
 
-@tracer.capture_method
 def send_record(record: SQSRecord, lambda_context: Any = None) -> None:
     from socialcare.outbound.request import OutboundRequest
     from socialcare.outbound.sender import RetryLater

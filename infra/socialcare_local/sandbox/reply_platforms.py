@@ -126,6 +126,31 @@ class MetaGraph:
         }
 
     def handle(self, incoming: Incoming, path: list[str], take_fault: TakeFault) -> Answer:
+        answer = self._handle(incoming, path, take_fault)
+        answer.endpoint = answer.endpoint or self._endpoint(incoming, path)
+        return answer
+
+    def _endpoint(self, incoming: Incoming, path: list[str]) -> str:
+        """What the call is, as far as its URL and body tell (refused and throttled calls too)."""
+        if len(path) != 3:
+            return ""
+        node, edge = path[1], path[2]
+        if edge in ("comments", "replies"):
+            return "facebook_comment_reply" if edge == "comments" else "instagram_comment_reply"
+        kind = self._kind.get(node)
+        if edge != "messages" or kind is None:
+            return ""
+        if kind == "whatsapp":
+            return "whatsapp"
+        try:
+            doc = incoming.json()
+        except ValueError:
+            doc = None
+        if _get(doc, "recipient", "comment_id"):
+            return "private_reply"
+        return "messenger" if kind == "facebook" else "instagram_dm"
+
+    def _handle(self, incoming: Incoming, path: list[str], take_fault: TakeFault) -> Answer:
         if incoming.method != "POST" or len(path) != 3:
             return meta_error(400, 2500, f"Unknown path components: /{'/'.join(path[1:])}")
         _version, node, edge = path
@@ -463,6 +488,15 @@ class XApi:
         self._ids = ids
 
     def handle(self, incoming: Incoming, path: list[str], take_fault: TakeFault) -> Answer:
+        answer = self._handle(incoming, path, take_fault)
+        route = "/".join(path)
+        if not answer.endpoint:
+            answer.endpoint = (
+                "x_reply" if route == "2/tweets" else "x_dm" if route.startswith("2/dm_conversations/") else ""
+            )
+        return answer
+
+    def _handle(self, incoming: Incoming, path: list[str], take_fault: TakeFault) -> Answer:
         route = "/".join(path)
         dm = re.fullmatch(r"2/dm_conversations/with/([^/]+)/messages", route)
         if incoming.method != "POST" or not (dm or route == "2/tweets"):
@@ -565,6 +599,12 @@ class TelegramBotApi:
         self._ids = ids
 
     def handle(self, incoming: Incoming, path: list[str], take_fault: TakeFault) -> Answer:
+        answer = self._handle(incoming, path, take_fault)
+        if not answer.endpoint and len(path) == 2 and path[0].startswith("bot"):
+            answer.endpoint = "telegram"
+        return answer
+
+    def _handle(self, incoming: Incoming, path: list[str], take_fault: TakeFault) -> Answer:
         if len(path) != 2 or not path[0].startswith("bot"):
             return telegram_error(404, "Not Found")
         token, method = path[0][3:], path[1]

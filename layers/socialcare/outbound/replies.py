@@ -137,5 +137,5 @@ def bearer(token: str) -> dict[str, str]:
 def http_failure(platform: str, response: HttpResponse) -> Retryable | None:
     """The outcome every platform shares: 5xx (and 408) are worth another try."""
     if response.status >= 500 or response.status == 408:
-        return Retryable(f"{platform} answered HTTP {response.status}; will retry", retry_after_header(response))
+        return Retryable(f"{platform} answered HTTP {response.status}", retry_after_header(response))
     return None
