@@ -380,8 +380,11 @@ def test_the_sandbox_calls_are_inspectable_over_http(env: Env) -> None:
     import requests
 
     base = env.stack.reply_api.base_url  # type: ignore[union-attr]
+    token = env.stack.config.credentials.telegram_bots[0].bot_token
+    chat = requests.post(f"{base}/telegram/bot{token}/sendMessage", json={"chat_id": -1, "text": "x"}, timeout=5)
+    assert chat.json() == {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"}
     listing = requests.get(f"{base}/_sandbox/calls", params={"platform": "telegram"}, timeout=5).json()["calls"]
-    assert listing
+    assert listing[-1]["body"] == {"chat_id": -1, "text": "x"}
     assert all(call["platform"] == "telegram" for call in listing)
     assert all("AAE-local" not in call["path"] for call in listing)
     armed = requests.post(f"{base}/_sandbox/throttle", json={"count": 1, "platform": "telegram"}, timeout=5)
