@@ -269,3 +269,17 @@ def test_configuration_names_a_missing_variable(rig: Rig, monkeypatch: pytest.Mo
     config = rig.handler.OutboundConfig.from_env()
     assert config.meta_graph_url == c.META_GRAPH_URL
     assert config.max_receives == c.OUTBOUND_MAX_RECEIVE_COUNT
+
+
+def test_a_record_is_not_started_when_the_invocation_is_about_to_time_out(rig: Rig) -> None:
+    case = rig.customer_writes("psid-late")
+    request = rig.reply(case, "psid-late")
+    messages = rig.receive()
+    almost_out = LambdaContext(function_name="socialcare-test-outbound", timeout_s=3)
+    result = rig.handler.handler({"Records": [rig.poller._record(m) for m in messages]}, almost_out)
+    assert [f["itemIdentifier"] for f in result["batchItemFailures"]] == [messages[0]["MessageId"]]
+    assert rig.entry(request).entry.delivery_state is DeliveryState.PENDING  # untouched, not claimed
+    assert rig.reply_api.calls() == []
+    rig.time_passes(messages)
+    rig.run_batch()
+    assert rig.entry(request).entry.delivery_state is DeliveryState.SENT
