@@ -135,11 +135,13 @@ def send_record(record: SQSRecord, lambda_context: Any = None) -> None:
         request = OutboundRequest.from_json(record.body)
         logger.set_correlation_id(request.case_id)
         # A send cut short by the function timeout would leave its outcome unknown: when too
-        # little time is left for one platform call, the record waits for the next invocation.
-        if (
+        # little time is left for one platform call, the record waits for the next invocation
+        # (unless this is its last receive: then it is tried rather than sent to the DLQ untried).
+        short_of_time = (
             lambda_context is not None
             and lambda_context.get_remaining_time_in_millis() < (wiring.config.http_timeout_s + 5) * 1000
-        ):
+        )
+        if short_of_time and receive_count < wiring.config.max_receives:
             raise RetryLater("too little time left in this invocation", delay_s=1)
         report = wiring.sender.deliver(request, receive_count=receive_count)
     except RetryLater as exc:

@@ -308,6 +308,23 @@ def test_a_crash_before_sending_leaves_the_reply_pending_and_the_retry_sends_it_
     assert len(world.transport.requests) == 1
 
 
+def test_an_error_on_the_last_receive_leaves_the_reply_failed_not_pending(world: World) -> None:
+    case = messenger_case(world)
+    request = world.reply(case, Channel.MESSENGER, "psid-ann")
+
+    def secrets_unavailable() -> Any:
+        raise ConnectionError("Secrets Manager unreachable")
+
+    with pytest.raises(ConnectionError):
+        world.sender(credentials=secrets_unavailable, max_receives=3).deliver(request, receive_count=3)
+    stored = world.entry(request)
+    assert (stored.entry.delivery_state, stored.send_state) == (DeliveryState.FAILED, SendState.GAVE_UP)
+    assert stored.entry.delivery_error == (
+        "not delivered after 3 attempts; the last one failed (ConnectionError). The reply was moved to the dead-letter queue"
+    )
+    assert world.transport.requests == []
+
+
 def test_a_request_that_never_reached_the_platform_is_retried(world: World) -> None:
     case = messenger_case(world)
     request = world.reply(case, Channel.MESSENGER, "psid-ann")

@@ -136,7 +136,31 @@ class OutboundSender:
         last_try = receive_count >= self._settings.max_receives
         if seen.send_state is SendState.SENDING:
             return self._claimed_before(request, seen, last_try)
-        return self._send(request, seen, receive_count=receive_count, last_try=last_try)
+        try:
+            return self._send(request, seen, receive_count=receive_count, last_try=last_try)
+        except RetryLater:
+            raise
+        except Exception as exc:
+            if last_try:  # the queue message goes to the DLQ now: the thread must say so
+                self._give_up_after_error(request, exc, receive_count)
+            raise
+
+    def _give_up_after_error(self, request: OutboundRequest, error: Exception, receive_count: int) -> None:
+        try:
+            fresh = self._outbound.get(MessageRef(request.case_id, request.entry_id))
+            if fresh is None or fresh.send_state in (SendState.SENT, SendState.FAILED):
+                return
+            now = self._clock()
+            if fresh.send_state is SendState.SENDING:  # it may have reached the platform
+                self._outbound.fail(fresh, reason=UNCERTAIN_ABANDONED, now_ms=now, uncertain=True)
+                return
+            reason = (
+                f"not delivered after {receive_count} attempts; the last one failed ({type(error).__name__}). "
+                "The reply was moved to the dead-letter queue"
+            )
+            self._outbound.fail(fresh, reason=reason, now_ms=now, gave_up=True)
+        except Exception:  # the original error is what matters; this is best effort
+            logger.exception("could not mark the reply given up", extra=_ids(request))
 
     # ---- a claim found in place -----------------------------------------------------------
     def _claimed_before(self, request: OutboundRequest, seen: OutboundEntry, last_try: bool) -> DeliveryReport:
