@@ -16,7 +16,7 @@ operators                  ``GET {base}/_sandbox/calls[?platform=meta]``, ``POST
                            ``POST {base}/_sandbox/fail`` (JSON ``{"count", "platform", "retry_after_s", "status"}``)
 =========================  ==========================================================================
 
-Each call is checked as the platform would check it (see ``reply_platforms``): the token must be
+Each call is checked as the platform would check it (``graph_api``, ``x_api``, ``telegram_api``): the token must be
 the account's configured page/user/bot token, required fields present, lengths within limits, the
 recipient someone who wrote to the brand (within the messaging window), the comment one the
 platform delivered. It is answered in the platform's shape and recorded. Then, like the platforms,
@@ -41,17 +41,11 @@ from socialcare import constants as c
 
 from socialcare_local.config import LocalConfig
 from socialcare_local.logs import get_logger
+from socialcare_local.sandbox.graph_api import MetaGraph
 from socialcare_local.sandbox.platform_state import PlatformState, messenger_id_for, wall_clock_ms
-from socialcare_local.sandbox.reply_platforms import (
-    Answer,
-    Echo,
-    Fault,
-    Incoming,
-    MetaGraph,
-    PlatformIds,
-    TelegramBotApi,
-    XApi,
-)
+from socialcare_local.sandbox.reply_platforms import Answer, Echo, Fault, Incoming, PlatformIds
+from socialcare_local.sandbox.telegram_api import TelegramBotApi
+from socialcare_local.sandbox.x_api import XApi
 
 log = get_logger("reply_api")
 
