@@ -1,6 +1,6 @@
 """The ``socialcare`` command.
 
-socialcare local [--config FILE] [--host 127.0.0.1] [--port 8080] [--aws-port 4566]
+socialcare local [--config FILE] [--host 127.0.0.1] [--port 8080] [--aws-port 4566] [--reply-port 8081]
     Run the local stack in the foreground until Ctrl-C; logs are JSON lines on stdout.
 socialcare demo [--config FILE] [--log-file PATH] [--keep-running]
     Start the stack on free ports, run the demo scenario over HTTP, print what happened.
@@ -27,7 +27,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"socialcare: configuration: {exc}", file=sys.stderr)
         return 2
     if args.command == "local":
-        return run_local(config, host=args.host, port=args.port, aws_port=args.aws_port)
+        return run_local(config, host=args.host, port=args.port, aws_port=args.aws_port, reply_port=args.reply_port)
     from socialcare_local.demo import run_demo
 
     return run_demo(config, log_file=args.log_file, keep_running=args.keep_running)
@@ -46,6 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     local.add_argument("--host", default=None, help="address to bind (default 127.0.0.1)")
     local.add_argument("--port", type=int, default=None, help="webhook endpoints port (default 8080)")
     local.add_argument("--aws-port", type=int, default=None, help="in-process AWS services port (default 4566)")
+    local.add_argument("--reply-port", type=int, default=None, help="platform sandbox reply APIs port (default 8081)")
 
     demo = commands.add_parser(
         "demo",
@@ -74,13 +75,15 @@ def _config_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def run_local(config: LocalConfig, *, host: str | None, port: int | None, aws_port: int | None) -> int:
+def run_local(
+    config: LocalConfig, *, host: str | None, port: int | None, aws_port: int | None, reply_port: int | None = None
+) -> int:
     from socialcare_local import logs
     from socialcare_local.aws import PortInUse
     from socialcare_local.stack import LocalStack
 
     logs.configure(sys.stdout)
-    stack = LocalStack(config, host=host, port=port, aws_port=aws_port)
+    stack = LocalStack(config, host=host, port=port, aws_port=aws_port, reply_port=reply_port)
     try:
         stack.start()
     except PortInUse as exc:
@@ -116,10 +119,14 @@ def print_endpoints(stack: object, *, file: object = None) -> None:
     table.add_column(overflow="fold")
     for platform in c.WEBHOOK_PLATFORMS:
         table.add_row(f"webhook {platform}", f"GET/POST {stack.webhook_url(platform)}")
+    if stack.reply_api is not None:
+        table.add_row("platform reply APIs", f"{stack.reply_api.base_url} (calls: GET /_sandbox/calls)")
     table.add_row("AWS endpoint", endpoint)
     table.add_row("table", resources.table_name)
     table.add_row("inbound queue", resources.inbound_queue_url)
     table.add_row("dead-letter queue", resources.inbound_dlq_url)
+    table.add_row("outbound queue", resources.outbound_queue_url)
+    table.add_row("outbound dead-letter queue", resources.outbound_dlq_url)
     table.add_row("raw bucket", resources.raw_bucket)
     table.add_row("platform secret", resources.platform_secret_arn)
     table.add_row("config", stack.config.source_label)

@@ -54,6 +54,7 @@
     host = "127.0.0.1"
     port = 8080                    # webhook endpoints
     aws_port = 4566                # in-process AWS services (--endpoint-url)
+    reply_port = 8081              # the platform sandbox's reply APIs (Graph, X, Telegram)
     region = "us-east-1"
 
 A file replaces the defaults as a whole: a platform whose tables are absent is simply not configured.
@@ -75,6 +76,7 @@ EXAMPLE_CONFIG_PATH = Path(__file__).with_name("local.example.toml")
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
 DEFAULT_AWS_PORT = 4566
+DEFAULT_REPLY_PORT = 8081
 DEFAULT_REGION = "us-east-1"
 
 _TELEGRAM_SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
@@ -108,6 +110,7 @@ class StackSettings:
     port: int = DEFAULT_PORT
     aws_port: int = DEFAULT_AWS_PORT
     region: str = DEFAULT_REGION
+    reply_port: int = DEFAULT_REPLY_PORT
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,7 +235,7 @@ def _check_accounts_have_secrets(accounts: BrandAccounts, credentials: PlatformC
 
 
 def _stack(doc: Mapping[str, Any]) -> StackSettings:
-    unknown = set(doc) - {"host", "port", "aws_port", "region"}
+    unknown = set(doc) - {"host", "port", "aws_port", "region", "reply_port"}
     if unknown:
         raise ConfigError(f"[stack]: unknown key(s) {sorted(unknown)}")
     settings = StackSettings(
@@ -240,8 +243,9 @@ def _stack(doc: Mapping[str, Any]) -> StackSettings:
         port=doc.get("port", DEFAULT_PORT),
         aws_port=doc.get("aws_port", DEFAULT_AWS_PORT),
         region=str(doc.get("region", DEFAULT_REGION)),
+        reply_port=doc.get("reply_port", DEFAULT_REPLY_PORT),
     )
-    for name in ("port", "aws_port"):
+    for name in ("port", "aws_port", "reply_port"):
         value = getattr(settings, name)
         if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 65535:
             raise ConfigError(f"stack.{name} must be a port number (0-65535)")

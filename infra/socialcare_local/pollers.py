@@ -38,6 +38,10 @@ class PollerSettings:
     retry_delay_s: int = 1  # a failed record is visible again after this long
     error_backoff_s: float = 1.0  # pause after the queue itself could not be read
     function_timeout_s: float = 30.0
+    # As Lambda does: a record the function reported failed stays hidden for as long as the function
+    # itself set (its retry backoff), instead of ``retry_delay_s``. Crashed batches still use
+    # ``retry_delay_s``.
+    keep_failed_visibility: bool = False
 
 
 class QueuePoller:
@@ -166,12 +170,14 @@ class QueuePoller:
         started = time.monotonic()
         self.invocations += 1
         failed_ids: set[str]
+        crashed = False
         try:
             result = self.handler(event, context)
             failed_ids = _failed_ids(result, set(by_id))
             outcome = "ok" if not failed_ids else "partial_failure"
         except Exception as exc:  # a crashed function: Lambda retries the whole batch
             self.function_errors += 1
+            crashed = True
             failed_ids = set(by_id)
             outcome = "function_error"
             log.error(
@@ -189,7 +195,7 @@ class QueuePoller:
             self._settle(by_id, failed_ids, batch_id)
             raise
         self.failed_records += len(failed_ids)
-        self._settle(by_id, failed_ids, batch_id)
+        self._settle(by_id, failed_ids, batch_id, crashed=crashed)
         log.info(
             "batch processed",
             extra={
@@ -204,7 +210,9 @@ class QueuePoller:
             },
         )
 
-    def _settle(self, by_id: dict[str, dict[str, Any]], failed_ids: set[str], batch_id: str) -> None:
+    def _settle(
+        self, by_id: dict[str, dict[str, Any]], failed_ids: set[str], batch_id: str, *, crashed: bool = True
+    ) -> None:
         done = [m for mid, m in by_id.items() if mid not in failed_ids]
         retry = [m for mid, m in by_id.items() if mid in failed_ids]
         if done:
@@ -217,7 +225,7 @@ class QueuePoller:
                     "some processed messages could not be deleted and will be redelivered",
                     extra={"correlation_id": batch_id, "failed": response["Failed"]},
                 )
-        if retry:
+        if retry and not (self.settings.keep_failed_visibility and not crashed):
             self.sqs.change_message_visibility_batch(
                 QueueUrl=self.queue_url,
                 Entries=[

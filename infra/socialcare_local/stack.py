@@ -7,9 +7,11 @@
         stack.client("dynamodb").query(TableName=stack.resources.table_name, ...)
 
 Starting it: moto's server on ``host``:``aws_port``; the table, queues, bucket and platform secret
-(from the config file); the function environment (``AWS_ENDPOINT_URL`` and fake credentials, so the
-functions' default boto3 clients reach moto; the resource names); the webhook endpoints on
-``host``:``port``; the queue pollers. ``stop()`` undoes all of it, restoring ``os.environ``.
+(from the config file); the platform sandbox's reply APIs on ``host``:``reply_port``
+(``stack.reply_api``); the function environment (``AWS_ENDPOINT_URL`` and fake credentials, so the
+functions' default boto3 clients reach moto; the resource names; the reply APIs' base URLs); the
+webhook endpoints on ``host``:``port``; the queue pollers (inbound → ingest, outbound → outbound).
+``stop()`` undoes all of it, restoring ``os.environ``.
 
 moto keeps its state in module globals, so one process runs one stack at a time.
 """
@@ -20,18 +22,20 @@ import os
 import threading
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from types import ModuleType, TracebackType
 from typing import Any
 
 from socialcare import constants as c
 
 from socialcare_local import functions
-from socialcare_local.aws import AwsServices, LocalResources, aws_client_environment
+from socialcare_local.aws import AwsServices, LocalResources, PortInUse, aws_client_environment
 from socialcare_local.config import LocalConfig, load_config
 from socialcare_local.functions import Handler
 from socialcare_local.http_gateway import WebhookGateway
 from socialcare_local.logs import get_logger
 from socialcare_local.pollers import PollerSettings, QueuePoller, wait_until
+from socialcare_local.sandbox.reply_api import ReplyApi
 
 log = get_logger("stack")
 
@@ -59,10 +63,14 @@ class LocalStack:
         webhook_handler: Handler | None = None,
         ingest_handler: Handler | None = None,
         extra_environment: Mapping[str, str] | None = None,
+        outbound_handler: Handler | None = None,
+        reply_port: int | None = 0,
     ) -> None:
-        """``port``/``aws_port``: 0 picks free ports; None takes the config file's ``[stack]`` values.
+        """``port``/``aws_port``/``reply_port``: 0 picks free ports; None takes the config file's
+        ``[stack]`` values.
 
-        ``webhook_handler``/``ingest_handler`` replace the real functions (tests of the stack itself).
+        ``webhook_handler``/``ingest_handler``/``outbound_handler`` replace the real functions
+        (tests of the stack itself).
         """
         self.config = config or load_config(None)
         settings = self.config.stack
@@ -73,11 +81,15 @@ class LocalStack:
         self.poller_settings = poller_settings or PollerSettings()
         self._webhook_override = webhook_handler
         self._ingest_override = ingest_handler
+        self._outbound_override = outbound_handler
+        self._reply_port = settings.reply_port if reply_port is None else reply_port
         self._extra_environment = dict(extra_environment or {})
 
         self.aws = AwsServices(self.host, self._aws_port, self.region)
         self.gateway: WebhookGateway | None = None
         self.inbound_poller: QueuePoller | None = None
+        self.outbound_poller: QueuePoller | None = None
+        self.reply_api: ReplyApi | None = None
         self._resources: LocalResources | None = None
         self._saved_environ: dict[str, str | None] = {}
         self._modules: list[ModuleType] = []
@@ -95,9 +107,17 @@ class LocalStack:
             self._saved_environ["MOTO_PORT"] = os.environ.get("MOTO_PORT")  # AwsServices.start sets it
             self.aws.start()
             self._resources = self.aws.provision(stage=STAGE, platform_secret=self.config.secret_document)
+            try:
+                self.reply_api = ReplyApi(self.config, host=self.host, port=self._reply_port).start()
+            except OSError as exc:
+                raise PortInUse(
+                    f"{self.host}:{self._reply_port} is already in use; choose another port for the "
+                    "platform reply APIs ([stack] reply_port)"
+                ) from exc
             self._set_environment(self.function_environment())
             webhook = self._webhook_override or self._load(c.WEBHOOK_FUNCTION)
             ingest = self._ingest_override or self._load(c.INGEST_FUNCTION)
+            outbound = self._outbound_override or self._load(c.OUTBOUND_FUNCTION)
 
             self.gateway = WebhookGateway(
                 webhook,
@@ -107,6 +127,7 @@ class LocalStack:
                 region=self.region,
             )
             self.gateway.start()
+            self.reply_api.set_webhook_base_url(self.gateway.base_url)
             self.inbound_poller = QueuePoller(
                 sqs=self.aws.client("sqs"),
                 queue_url=self._resources.inbound_queue_url,
@@ -117,6 +138,18 @@ class LocalStack:
                 settings=self.poller_settings,
             )
             self.inbound_poller.start()
+            self.outbound_poller = QueuePoller(
+                sqs=self.aws.client("sqs"),
+                queue_url=self._resources.outbound_queue_url,
+                queue_arn=self._resources.outbound_queue_arn,
+                handler=outbound,
+                function_name=self.function_name(c.OUTBOUND_FUNCTION),
+                region=self.region,
+                # The outbound function sets a failed reply's retry delay itself (backoff,
+                # the platform's retry-after), as it does under Lambda.
+                settings=replace(self.poller_settings, batch_size=c.OUTBOUND_BATCH_SIZE, keep_failed_visibility=True),
+            )
+            self.outbound_poller.start()
         except BaseException:
             self.stop()
             raise
@@ -125,6 +158,7 @@ class LocalStack:
             "local stack started",
             extra={
                 "webhook_base_url": self.webhook_base_url,
+                "reply_api_base_url": self.reply_api.base_url,
                 "aws_endpoint_url": self.aws_endpoint_url,
                 "config": self.config.source_label,
                 "elapsed_ms": int((time.monotonic() - started) * 1000),
@@ -134,6 +168,12 @@ class LocalStack:
 
     def stop(self) -> None:
         global _running
+        if self.outbound_poller is not None:
+            self.outbound_poller.stop()
+            self.outbound_poller = None
+        if self.reply_api is not None:
+            self.reply_api.stop()  # before the webhook endpoints, so its last echoes still arrive
+            self.reply_api = None
         if self.inbound_poller is not None:
             self.inbound_poller.stop()  # waits for a batch in progress, not for an idle long poll
             self.inbound_poller = None
@@ -193,7 +233,8 @@ class LocalStack:
         """A platform sandbox that sends signed deliveries to this stack's webhook endpoints."""
         from socialcare_local.sandbox import Sandbox
 
-        return Sandbox(self.webhook_base_url, self.config, session=session)
+        observer = self.reply_api.observe if self.reply_api is not None else None
+        return Sandbox(self.webhook_base_url, self.config, session=session, observer=observer)
 
     @staticmethod
     def function_name(function: str) -> str:
@@ -211,6 +252,7 @@ class LocalStack:
             c.ENV_PLATFORM_SECRET_ARN: resources.platform_secret_arn,
             c.ENV_DEFAULT_TEAM: c.DEFAULT_TEAM,
             c.ENV_REOPEN_WINDOW_HOURS: str(c.DEFAULT_REOPEN_WINDOW_HOURS),
+            **(self.reply_api.environment() if self.reply_api is not None else {}),
             "POWERTOOLS_SERVICE_NAME": "socialcare",
             "POWERTOOLS_METRICS_NAMESPACE": "SocialCare",
             "POWERTOOLS_TRACE_DISABLED": "true",
@@ -220,8 +262,11 @@ class LocalStack:
 
     # --- waiting --------------------------------------------------------------------------------
     def is_idle(self) -> bool:
-        poller = self.inbound_poller
-        return poller is None or poller.is_idle()
+        """No queue holds a message, no function runs, and the sandbox has no echo still to send."""
+        pollers = (self.inbound_poller, self.outbound_poller)
+        if not all(poller is None or poller.is_idle() for poller in pollers):
+            return False
+        return self.reply_api is None or self.reply_api.is_idle()
 
     def wait_until_idle(self, timeout_s: float = 30.0, settle_s: float = 0.1) -> None:
         """Return once every queue is empty and no function is running; TimeoutError otherwise.

@@ -33,6 +33,16 @@ OUTBOUND_DLQ_LOGICAL_NAME = "socialcare-outbound-dlq"
 OUTBOUND_BATCH_SIZE = 5
 OUTBOUND_MAX_RECEIVE_COUNT = 8
 OUTBOUND_VISIBILITY_TIMEOUT_S = 120
+# The outbound function's timeout, and how long a claimed reply counts as "being sent" by the
+# invocation that claimed it. The lease must outlast the function: a claim older than that was
+# left by an invocation that died (see README, outbound: the never-twice guarantee).
+OUTBOUND_FUNCTION_TIMEOUT_S = 60
+OUTBOUND_CLAIM_LEASE_S = 90
+OUTBOUND_HTTP_TIMEOUT_S = 10
+# Backoff of retried sends (throttling, 5xx): base * 2^(attempt-1), capped; a platform's own
+# retry-after wins. SQS visibility can be set up to 12 h; the cap keeps a reply from idling long.
+OUTBOUND_RETRY_BASE_S = 2
+OUTBOUND_RETRY_MAX_S = 900
 
 # S3: every accepted raw delivery, kept for RAW_RETENTION_DAYS.
 RAW_BUCKET_LOGICAL_NAME = "socialcare-raw"
@@ -69,6 +79,12 @@ ENV_OUTBOUND_QUEUE_URL = "OUTBOUND_QUEUE_URL"
 ENV_META_GRAPH_URL = "META_GRAPH_URL"
 ENV_X_API_URL = "X_API_URL"
 ENV_TELEGRAM_API_URL = "TELEGRAM_API_URL"
+# Optional tuning of the outbound function (defaults above).
+ENV_OUTBOUND_MAX_RECEIVE_COUNT = "OUTBOUND_MAX_RECEIVE_COUNT"
+ENV_OUTBOUND_RETRY_BASE_S = "OUTBOUND_RETRY_BASE_S"
+ENV_OUTBOUND_RETRY_MAX_S = "OUTBOUND_RETRY_MAX_S"
+ENV_OUTBOUND_HTTP_TIMEOUT_S = "OUTBOUND_HTTP_TIMEOUT_S"
+ENV_OUTBOUND_CLAIM_LEASE_S = "OUTBOUND_CLAIM_LEASE_S"
 META_GRAPH_URL = "https://graph.facebook.com/v21.0"
 X_API_URL = "https://api.x.com"
 TELEGRAM_API_URL = "https://api.telegram.org"

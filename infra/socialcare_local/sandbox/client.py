@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -76,6 +76,9 @@ class Sandbox:
     session: requests.Session | None = None
     timeout_s: float = 10.0
     sent: list[SentDelivery] = field(default_factory=list)
+    # Told of every delivery the stack accepted: the reply API learns which customers wrote and
+    # which comments exist, as the platform knows them (``LocalStack.sandbox()`` wires it).
+    observer: Callable[[str, bytes, Mapping[str, str]], None] | None = None
 
     def __post_init__(self) -> None:
         self.webhook_base_url = self.webhook_base_url.rstrip("/")
@@ -125,6 +128,8 @@ class Sandbox:
         self.sent.append(
             SentDelivery(delivery, response.status_code, response.text, round((time.monotonic() - started) * 1000, 1))
         )
+        if self.observer is not None and 200 <= response.status_code < 300:
+            self.observer(delivery.platform, delivery.body, delivery.headers)
         return response
 
     def resend(self, delivery: Delivery) -> requests.Response:

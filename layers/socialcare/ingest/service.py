@@ -155,6 +155,11 @@ class Ingestor:
         for _ in range(self._settings.max_threading_attempts):
             current = self._read_current(event)
             if current.case is None:
+                # The brand's public replies name no customer; one this system sent is in the
+                # platform-message index already, and is a duplicate rather than unmatched.
+                assert event.message_id is not None
+                if self._store.find_message(event.platform, event.account_id, event.message_id) is not None:
+                    return Outcome.DUPLICATE
                 self._store.record_unmatched(
                     event, reason="echo_without_case", raw_key=raw_key, day=_day(event.timestamp_ms)
                 )

@@ -63,6 +63,7 @@ class PublicKind(StrEnum):
 
 class DeliveryState(StrEnum):
     PENDING = "pending"  # accepted from an agent, not yet handed to the platform
+    SENDING = "sending"  # the outbound sender has claimed it and is calling the platform
     SENT = "sent"
     DELIVERED = "delivered"
     READ = "read"
@@ -77,6 +78,7 @@ class DeliveryState(StrEnum):
 
 _STATE_RANK = {
     DeliveryState.PENDING: 0,
+    DeliveryState.SENDING: 0,  # still not with the platform; only the sender moves it, never a status
     DeliveryState.SENT: 1,
     DeliveryState.DELIVERED: 2,
     DeliveryState.READ: 3,
