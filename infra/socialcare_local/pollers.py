@@ -75,6 +75,11 @@ class QueuePoller:
 
     # --- lifecycle --------------------------------------------------------------------------------
     def start(self) -> None:
+        # A restart waits for the previous pollers' long polls to end, so they cannot pick up
+        # (and hand back) messages meant for the new ones.
+        for thread in self._threads:
+            thread.join(timeout=self.settings.wait_time_s + 5)
+        self._threads = [thread for thread in self._threads if thread.is_alive()]
         self._stop.clear()
         for number in range(self.settings.concurrency):
             thread = threading.Thread(target=self._run, name=f"poller-{self.function_name}-{number}", daemon=True)
