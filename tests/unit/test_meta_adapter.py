@@ -855,6 +855,21 @@ def test_instagram_dm_delivered_as_a_messages_change() -> None:
     assert parse_doc(doc) == parse("instagram_dm")
 
 
+def test_an_id_too_long_to_be_a_platform_id_makes_its_element_unknown() -> None:
+    """Ids go into DynamoDB keys; an absurd one must not make an item DynamoDB refuses forever."""
+    doc = load("meta", "batch_mixed")
+    element = doc["entry"][0]["messaging"][0]
+    element["message"]["mid"] = "m_" + "x" * 400
+    events = parse_doc(doc)
+    [odd] = [e for e in events if e.raw is not None and e.raw == element]
+    assert (odd.kind, odd.raw_kind) == (EventKind.UNKNOWN, "message")
+    assert len(odd.event_id) < 100
+    assert len(events) == len(parse("batch_mixed"))
+    doc["entry"][0]["id"] = "9" * 400
+    with pytest.raises(MalformedPayload, match=r"entry\[0\].id is missing or not an id"):
+        parse_doc(doc)
+
+
 def test_entry_with_none_of_the_known_arrays_is_kept_raw() -> None:
     entry = {"id": PAGE, "time": 1749420000, "hop_context": [{"app_id": 1}]}
     [event] = parse_doc({"object": "page", "entry": [entry]})

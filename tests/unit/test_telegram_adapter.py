@@ -194,6 +194,7 @@ def test_the_bot_comes_from_the_verified_secret_not_the_payload() -> None:
         (b'{"update_id":-1,"message":{}}', "update_id must be"),
         (b'{"update_id":true,"message":{}}', "update_id must be"),
         (b'{"update_id":1.5,"message":{}}', "update_id must be"),
+        (b'{"update_id":' + b"9" * 400 + b',"message":{}}', "update_id must be"),
     ],
 )
 def test_bad_update_is_malformed_with_a_reason(body: bytes, reason: str) -> None:

@@ -27,6 +27,10 @@ MAX_JSON_DEPTH = 64
 SECONDS_CUTOFF = 10**11
 # Year ~5138 in ms: anything larger is not a timestamp.
 MAX_TIMESTAMP_MS = 10**14
+# Platform ids are short (Instagram message ids, the longest, are ~200 characters). Ids end up in
+# DynamoDB keys (at most 1,024 bytes for a sort key, composed ids hold two), so a longer "id" is
+# not one: its event becomes UNKNOWN instead of an item DynamoDB would refuse on every retry.
+MAX_ID_BYTES = 384
 
 # Customer ids the payload does not carry are written with this prefix, one per item (never
 # shared), so two unknown people are never threaded into the same case. Ingest can recognise
@@ -152,18 +156,23 @@ def opt_list(container: Mapping[str, Any], key: str) -> list[Any]:
 
 
 def as_id(value: Any) -> str | None:
-    """Platform ids are strings, sometimes numbers (Telegram, some Meta ids); never bools or floats."""
+    """Platform ids are strings, sometimes numbers (Telegram, some Meta ids); never bools or floats,
+    never empty, never longer than ``MAX_ID_BYTES``."""
     if isinstance(value, str):
-        return value or None
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    return None
+        ident = value
+    elif isinstance(value, int) and not isinstance(value, bool):
+        ident = str(value) if -(10**100) < value < 10**100 else ""
+    else:
+        return None
+    if not ident or len(ident.encode("utf-8")) > MAX_ID_BYTES:
+        return None
+    return ident
 
 
 def req_id(container: Mapping[str, Any], key: str) -> str:
     value = as_id(container.get(key))
     if value is None:
-        shape_error(f"{key} must be a non-empty string or integer id")
+        shape_error(f"{key} must be a string or integer id of 1 to {MAX_ID_BYTES} bytes")
     return value
 
 
@@ -173,7 +182,7 @@ def opt_id(container: Mapping[str, Any], key: str) -> str | None:
         return None
     ident = as_id(value)
     if ident is None:
-        shape_error(f"{key} must be a string or integer id")
+        shape_error(f"{key} must be a string or integer id of 1 to {MAX_ID_BYTES} bytes")
     return ident
 
 

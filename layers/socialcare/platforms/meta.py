@@ -87,7 +87,7 @@ def _parse_entry(object_type: str, index: int, raw_entry: Any) -> list[PlatformE
         raise MalformedPayload(f"entry[{index}] must be an object")
     account_id = as_id(raw_entry.get("id"))
     if account_id is None:
-        raise MalformedPayload(f"entry[{index}].id is missing")
+        raise MalformedPayload(f"entry[{index}].id is missing or not an id")
     messaging_channel, changes_channel = _OBJECTS[object_type]
     entry = _Entry(object_type, account_id, raw_entry.get("time"), messaging_channel, changes_channel)
 
