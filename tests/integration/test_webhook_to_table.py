@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from socialcare import constants as c
 from socialcare.model.case import EntryKind
+from socialcare.model.events import Channel
 from socialcare.storage.case_store import CaseStore
 from socialcare.webhook.envelope import DeliveryEnvelope
 
@@ -64,13 +65,13 @@ def messenger_batch(*entries: dict[str, Any]) -> dict[str, Any]:
 
 
 def assert_consistent(lambdas: Lambdas, store: CaseStore) -> None:
-    """Every case's message count equals its stored inbound entries; every message stored once."""
+    """Every message stored once; every case counts exactly the messages its thread holds."""
     ids = lambdas.stored_message_ids()
     assert len(ids) == len(set(ids)), [i for i, n in Counter(ids).items() if n > 1]
     for item in lambdas.items("case"):
         case_id = item["case_id"]["S"]
-        inbound = [e for e in store.thread(case_id) if e.kind is EntryKind.INBOUND]
-        assert int(item["message_count"]["N"]) == len(inbound), case_id
+        messages = [e for e in store.thread(case_id) if e.kind in (EntryKind.INBOUND, EntryKind.OUTBOUND)]
+        assert int(item["message_count"]["N"]) == len(messages), case_id
 
 
 # --- duplicates, order, batches ---------------------------------------------------------------
@@ -186,6 +187,38 @@ def test_a_delivery_over_the_inline_limit_travels_via_s3(lambdas: Lambdas, store
     thread = store.thread(case.case_id)
     assert [e.text for e in thread] == [text] * 3
     assert case.message_count == 3
+
+
+def test_a_mixed_meta_batch_puts_every_kind_where_it_belongs(lambdas: Lambdas, store: CaseStore) -> None:
+    """Messages, the Page's echo, a read receipt, a delivery receipt of a message sent before this
+    system existed, a reaction and a comment, in three entries of one POST."""
+    assert lambdas.accept("meta", load("meta", "batch_mixed"))["events"] == 8
+    lambdas.drain()
+    assert lambdas.stored_message_ids() == [
+        "1102938475610293_872634510300000",
+        "m_batch_0001_Zm9vYmFy",
+        "m_batch_0002_ZWNobw",
+        "m_batch_0003_YmF6",
+    ]
+    [first] = store.cases_of_customer(PAGE, "6254148874621037")
+    thread = store.thread(first.case_id)
+    assert [(e.kind, e.text) for e in thread] == [
+        (EntryKind.INBOUND, "Erste Nachricht – Grüße 👋"),
+        (EntryKind.OUTBOUND, "Hallo! Wie können wir helfen?"),
+    ]
+    assert (first.first_response_at_ms, first.customer_read_up_to_ms) == (1749420000200, 1749420000200)
+    [second] = store.cases_of_customer(PAGE, "7092384561029384")
+    assert [e.text for e in store.thread(second.case_id)] == ["Où est ma commande ? 🇫🇷"]
+    [commenter] = store.cases_of_customer(PAGE, "100089234756123")
+    assert commenter.channels == {Channel.FACEBOOK_COMMENT}
+    # The receipt for a message this system never stored was retried, then kept; the reaction kept raw.
+    kept = {row["reason"]: row for row in store.unmatched("meta", "2025-06-08")}
+    assert set(kept) == {"status_of_unknown_message", "unknown_kind"}
+    assert kept["status_of_unknown_message"]["message_id"] == "m_batch_0000_b2xk"
+    assert kept["unknown_kind"]["raw_kind"] == "reaction"
+    assert len(lambdas.batches) == 3  # tried three times (IngestSettings.unmatched_after_attempts)
+    assert lambdas.dlq_messages() == []
+    assert_consistent(lambdas, store)
 
 
 # --- failures ---------------------------------------------------------------------------------

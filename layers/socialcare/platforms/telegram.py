@@ -3,6 +3,13 @@
 The bot is known from which secret token matched (``Verification.account_id``), not from the
 payload. Telegram message ids are only unique within a chat, so messages are identified as
 ``"<chat id>:<message id>"``.
+
+What becomes what: ``message`` -> MESSAGE (text or caption; photo, document, voice, video,
+location... as attachments; the bot's own -> ECHO), ``edited_message`` -> EDIT (one per
+``edit_date``); every other update (``callback_query``, ``channel_post``, ``my_chat_member``,
+reactions...) and any message that cannot be read -> UNKNOWN, kept raw, identified as
+``update:<update_id>``. A body that is not an Update with a 64-bit ``update_id`` is malformed.
+There is no GET handshake.
 """
 
 from __future__ import annotations
