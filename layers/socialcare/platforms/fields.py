@@ -33,8 +33,8 @@ MAX_TIMESTAMP_MS = 10**14
 MAX_ID_BYTES = 384
 
 # Customer ids the payload does not carry are written with this prefix, one per item (never
-# shared), so two unknown people are never threaded into the same case. Ingest can recognise
-# them and thread on ``reply_to_id`` / ``conversation_ref`` instead.
+# shared), so two unknown people are never threaded into the same case. Ingest threads the
+# brand's echoes that carry one through the message they answer (``reply_to_id``) instead.
 UNKNOWN_CUSTOMER_PREFIX = "unknown:"
 
 _DIGITS = re.compile(r"[0-9]{1,17}")  # ASCII only: int() would also accept other scripts' digits
