@@ -16,6 +16,17 @@ os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "1")
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "socialcare")
 
 
+def _moto_with_dynamodb_semantics() -> None:
+    """Every test runs on the backend the local stack runs on: moto, with DynamoDB's transaction
+    semantics and cost (see ``socialcare_local.moto_dynamodb``)."""
+    from socialcare_local import moto_dynamodb
+
+    moto_dynamodb.install()
+
+
+_moto_with_dynamodb_semantics()
+
+
 @dataclass
 class AwsResources:
     dynamodb: Any

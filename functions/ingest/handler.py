@@ -56,6 +56,18 @@ class IngestConfig:
         )
 
 
+# boto3 clients given by the caller instead of made here, by service name ("dynamodb", "s3"):
+# tests wrap the real client to make DynamoDB throttle; nothing sets them in AWS.
+_client_overrides: dict[str, Any] = {}
+
+
+def use_clients(**clients: Any) -> None:
+    """Run on these boto3 clients (by service name) instead of making its own; forgets cached wiring."""
+    _wiring.cache_clear()
+    _client_overrides.clear()
+    _client_overrides.update(clients)
+
+
 @cache
 def _wiring() -> tuple[Any, Any]:
     import boto3
@@ -65,20 +77,25 @@ def _wiring() -> tuple[Any, Any]:
 
     config = IngestConfig.from_env()
     session = boto3.session.Session()
-    store = CaseStore(config.table_name, client=session.client("dynamodb"))
+
+    def client(service: str) -> Any:
+        return _client_overrides.get(service) or session.client(service)
+
+    store = CaseStore(config.table_name, client=client("dynamodb"))
     settings = IngestSettings(
         default_team=config.default_team,
         account_teams=config.account_teams,
         reopen_window_ms=config.reopen_window_hours * 3_600_000,
     )
     return Ingestor(store, clock=system_clock, settings=settings), RawDeliveryStore(
-        config.raw_bucket, client=session.client("s3")
+        config.raw_bucket, client=client("s3")
     )
 
 
 def reset() -> None:
-    """Forget cached clients and configuration (tests, the local stack)."""
+    """Forget cached clients, client overrides and configuration (tests, the local stack)."""
     _wiring.cache_clear()
+    _client_overrides.clear()
 
 
 @tracer.capture_method

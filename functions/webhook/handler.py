@@ -61,6 +61,18 @@ def _require(name: str) -> str:
     return value
 
 
+# boto3 clients given by the caller instead of made here, by service name ("s3", "sqs",
+# "secretsmanager"): tests reuse theirs; nothing sets them in AWS.
+_client_overrides: dict[str, Any] = {}
+
+
+def use_clients(**clients: Any) -> None:
+    """Run on these boto3 clients (by service name) instead of making its own; forgets cached wiring."""
+    _service.cache_clear()
+    _client_overrides.clear()
+    _client_overrides.update(clients)
+
+
 @cache
 def _service() -> Any:
     import boto3
@@ -71,17 +83,22 @@ def _service() -> Any:
 
     config = WebhookConfig.from_env()
     session = boto3.session.Session()
+
+    def client(service: str) -> Any:
+        return _client_overrides.get(service) or session.client(service)
+
     return WebhookService(
-        credentials=SecretCredentials(config.secret_id, client=session.client("secretsmanager"), clock=system_clock),
-        raw_store=RawDeliveryStore(config.raw_bucket, client=session.client("s3")),
-        queue=DeliveryQueue(config.queue_url, client=session.client("sqs")),
+        credentials=SecretCredentials(config.secret_id, client=client("secretsmanager"), clock=system_clock),
+        raw_store=RawDeliveryStore(config.raw_bucket, client=client("s3")),
+        queue=DeliveryQueue(config.queue_url, client=client("sqs")),
         clock=system_clock,
     )
 
 
 def reset() -> None:
-    """Forget cached clients and configuration (tests, the local stack)."""
+    """Forget cached clients, client overrides and configuration (tests, the local stack)."""
     _service.cache_clear()
+    _client_overrides.clear()
 
 
 @app.get("/webhooks/<platform>")

@@ -47,6 +47,12 @@ class DuplicateEvent(SocialCareError):
     code = "duplicate_event"
 
 
+class UnstorableEvent(SocialCareError):
+    """DynamoDB refuses the event's items as invalid (an item over 400 KB...): retrying cannot help."""
+
+    code = "unstorable_event"
+
+
 class CaseNotFound(SocialCareError):
     code = "case_not_found"
 

@@ -16,7 +16,14 @@ from dataclasses import dataclass, field, replace
 from socialcare import constants as c
 from socialcare.cases import Threading, apply_inbound, apply_outbound, apply_read_receipt, decide_threading, new_case
 from socialcare.clock import Clock
-from socialcare.errors import CaseVersionConflict, ConcurrentThreadingConflict, DuplicateEvent, SocialCareError
+from socialcare.errors import (
+    CaseNotFound,
+    CaseVersionConflict,
+    ConcurrentThreadingConflict,
+    DuplicateEvent,
+    SocialCareError,
+    UnstorableEvent,
+)
 from socialcare.ids import new_ulid
 from socialcare.model.case import EntryKind, Priority, ThreadEntry
 from socialcare.model.events import DeliveryState, EventKind, ParsedDelivery, PlatformEvent
@@ -62,7 +69,9 @@ class Ingestor:
         """Ingest every event of one delivery, oldest first.
 
         Events are independent: one whose target is not yet known does not hold up the rest;
-        it is re-raised at the end so the delivery is retried (what was stored dedupes).
+        it is re-raised at the end so the delivery is retried (what was stored dedupes). One
+        that DynamoDB can never store (an item over 400 KB) is kept in the unmatched log,
+        pointing at the raw delivery, instead of making the whole delivery a poison message.
         """
         report = DeliveryReport()
         deferred: TargetNotYetKnown | None = None
@@ -73,6 +82,13 @@ class Ingestor:
                 deferred = exc
                 report.outcomes["deferred"] += 1
                 continue
+            except UnstorableEvent as exc:
+                logger.error(
+                    "event cannot be stored; kept as unmatched",
+                    extra={"platform": event.platform, "event_id": event.event_id[:200], "error": exc.message},
+                )
+                self._store.record_unmatched(event, reason="unstorable", raw_key=raw_key, day=self._day(event))
+                outcome = Outcome.UNMATCHED
             report.outcomes[outcome] += 1
             logger.info(
                 "event ingested",
@@ -97,8 +113,13 @@ class Ingestor:
             "unknown event kind kept raw",
             extra={"platform": event.platform, "raw_kind": event.raw_kind, "event_id": event.event_id},
         )
-        self._store.record_unmatched(event, reason="unknown_kind", raw_key=raw_key, day=_day(event.timestamp_ms))
+        self._store.record_unmatched(event, reason="unknown_kind", raw_key=raw_key, day=self._day(event))
         return Outcome.UNMATCHED
+
+    def _day(self, event: PlatformEvent) -> str:
+        """The day an unmatched event is filed under: its platform time, or (for events that carry
+        none, such as WhatsApp errors or Telegram button presses) the day it was ingested."""
+        return _day(event.timestamp_ms or self._clock())
 
     # ---- customer messages ---------------------------------------------------------------
     def _thread_customer_message(self, event: PlatformEvent) -> str:
@@ -153,16 +174,14 @@ class Ingestor:
     def _record_echo(self, event: PlatformEvent, raw_key: str | None) -> str:
         """A message the brand sent (here or natively) answers the customer and stops the clock."""
         for _ in range(self._settings.max_threading_attempts):
-            current = self._read_current(event)
+            current = self._current_for_echo(event)
             if current.case is None:
                 # The brand's public replies name no customer; one this system sent is in the
                 # platform-message index already, and is a duplicate rather than unmatched.
                 assert event.message_id is not None
                 if self._store.find_message(event.platform, event.account_id, event.message_id) is not None:
                     return Outcome.DUPLICATE
-                self._store.record_unmatched(
-                    event, reason="echo_without_case", raw_key=raw_key, day=_day(event.timestamp_ms)
-                )
+                self._store.record_unmatched(event, reason="echo_without_case", raw_key=raw_key, day=self._day(event))
                 return Outcome.UNMATCHED
             now = self._clock()
             case = apply_outbound(current.case, timestamp_ms=event.timestamp_ms, now_ms=now)
@@ -175,6 +194,22 @@ class Ingestor:
                 continue
             return Outcome.STORED
         raise ConcurrentThreadingConflict(f"could not record echo {event.event_id}")
+
+    def _current_for_echo(self, event: PlatformEvent) -> CurrentCase:
+        """The case an echo answers. A public reply of the brand (a Page or Instagram comment under
+        a customer's comment) names the comment it answers, not that comment's author: its case is
+        found through the answered message, then read as that customer's current case."""
+        current = self._read_current(event)
+        if current.case is not None or not event.reply_to_id:
+            return current
+        ref = self._store.find_message(event.platform, event.account_id, event.reply_to_id)
+        if ref is None:
+            return current
+        try:
+            answered = self._store.get_case(ref.case_id)
+        except CaseNotFound:
+            return current
+        return self._store.current_case(event.account_id, answered.customer.all_ids)
 
     # ---- edits, deletions, statuses --------------------------------------------------------
     def _apply_edit(self, event: PlatformEvent, raw_key: str | None, attempt: int) -> str:
@@ -230,7 +265,7 @@ class Ingestor:
         if attempt < self._settings.unmatched_after_attempts:
             raise TargetNotYetKnown(f"{event.kind} {event.event_id} concerns a message not stored yet")
         self._store.record_unmatched(
-            event, reason=f"{event.kind}_of_unknown_message", raw_key=raw_key, day=_day(event.timestamp_ms)
+            event, reason=f"{event.kind}_of_unknown_message", raw_key=raw_key, day=self._day(event)
         )
         return Outcome.UNMATCHED
 

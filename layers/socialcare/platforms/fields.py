@@ -27,10 +27,14 @@ MAX_JSON_DEPTH = 64
 SECONDS_CUTOFF = 10**11
 # Year ~5138 in ms: anything larger is not a timestamp.
 MAX_TIMESTAMP_MS = 10**14
+# Platform ids are short (Instagram message ids, the longest, are ~200 characters). Ids end up in
+# DynamoDB keys (at most 1,024 bytes for a sort key, composed ids hold two), so a longer "id" is
+# not one: its event becomes UNKNOWN instead of an item DynamoDB would refuse on every retry.
+MAX_ID_BYTES = 384
 
 # Customer ids the payload does not carry are written with this prefix, one per item (never
-# shared), so two unknown people are never threaded into the same case. Ingest can recognise
-# them and thread on ``reply_to_id`` / ``conversation_ref`` instead.
+# shared), so two unknown people are never threaded into the same case. Ingest threads the
+# brand's echoes that carry one through the message they answer (``reply_to_id``) instead.
 UNKNOWN_CUSTOMER_PREFIX = "unknown:"
 
 _DIGITS = re.compile(r"[0-9]{1,17}")  # ASCII only: int() would also accept other scripts' digits
@@ -58,7 +62,13 @@ def not_modelled(raw_kind: str) -> NoReturn:
 
 # --- whole body -----------------------------------------------------------------------------
 def load_json_object(body: bytes) -> JsonObject:
-    """Decode a UTF-8 JSON object strictly, or raise MalformedPayload saying why."""
+    """Decode a UTF-8 JSON object strictly, or raise MalformedPayload saying why.
+
+    JSON may escape half of a surrogate pair on its own (``"\\ud83d"``: a platform cutting UTF-16
+    text between the two halves of an emoji). Python decodes that to a lone surrogate, which no
+    UTF-8 encoder accepts, so one would make the event unstorable (and the delivery a poison
+    message): each is replaced by U+FFFD, the replacement character, as UTF-8 decoders do.
+    """
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
@@ -69,8 +79,12 @@ def load_json_object(body: bytes) -> JsonObject:
         raise MalformedPayload("body is not valid JSON") from None
     if not isinstance(doc, dict):
         raise MalformedPayload("body must be a JSON object")
-    if _depth_exceeds(doc, MAX_JSON_DEPTH):
+    too_deep, lone_surrogates = _inspect(doc, MAX_JSON_DEPTH)
+    if too_deep:
         raise MalformedPayload(f"body nests deeper than {MAX_JSON_DEPTH} levels")
+    if lone_surrogates:
+        cleaned: JsonObject = _replace_lone_surrogates(doc)
+        return cleaned
     return doc
 
 
@@ -78,17 +92,41 @@ def _reject_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not JSON")
 
 
-def _depth_exceeds(doc: Any, limit: int) -> bool:
+# json.loads joins escaped pairs into one character, so any surrogate left in a string is alone.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _has_lone_surrogate(text: str) -> bool:
+    return not text.isascii() and _LONE_SURROGATE.search(text) is not None
+
+
+def _inspect(doc: Any, limit: int) -> tuple[bool, bool]:
+    """(nests deeper than ``limit``, holds a lone surrogate in a key or string)."""
     stack: list[tuple[Any, int]] = [(doc, 1)]
+    lone = False
     while stack:
         value, depth = stack.pop()
         if depth > limit:
-            return True
-        if isinstance(value, dict):
+            return True, lone
+        if isinstance(value, str):
+            lone = lone or _has_lone_surrogate(value)
+        elif isinstance(value, dict):
+            lone = lone or any(_has_lone_surrogate(k) for k in value)
             stack.extend((v, depth + 1) for v in value.values())
         elif isinstance(value, list):
             stack.extend((v, depth + 1) for v in value)
-    return False
+    return False, lone
+
+
+def _replace_lone_surrogates(value: Any) -> Any:
+    # Recursion is safe: the depth was checked first.
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_replace_lone_surrogates(v) for v in value]
+    if isinstance(value, dict):
+        return {_LONE_SURROGATE.sub("\ufffd", k): _replace_lone_surrogates(v) for k, v in value.items()}
+    return value
 
 
 # --- single fields --------------------------------------------------------------------------
@@ -118,18 +156,23 @@ def opt_list(container: Mapping[str, Any], key: str) -> list[Any]:
 
 
 def as_id(value: Any) -> str | None:
-    """Platform ids are strings, sometimes numbers (Telegram, some Meta ids); never bools or floats."""
+    """Platform ids are strings, sometimes numbers (Telegram, some Meta ids); never bools or floats,
+    never empty, never longer than ``MAX_ID_BYTES``."""
     if isinstance(value, str):
-        return value or None
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    return None
+        ident = value
+    elif isinstance(value, int) and not isinstance(value, bool):
+        ident = str(value) if -(10**100) < value < 10**100 else ""
+    else:
+        return None
+    if not ident or len(ident.encode("utf-8")) > MAX_ID_BYTES:
+        return None
+    return ident
 
 
 def req_id(container: Mapping[str, Any], key: str) -> str:
     value = as_id(container.get(key))
     if value is None:
-        shape_error(f"{key} must be a non-empty string or integer id")
+        shape_error(f"{key} must be a string or integer id of 1 to {MAX_ID_BYTES} bytes")
     return value
 
 
@@ -139,7 +182,7 @@ def opt_id(container: Mapping[str, Any], key: str) -> str | None:
         return None
     ident = as_id(value)
     if ident is None:
-        shape_error(f"{key} must be a string or integer id")
+        shape_error(f"{key} must be a string or integer id of 1 to {MAX_ID_BYTES} bytes")
     return ident
 
 

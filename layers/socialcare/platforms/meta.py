@@ -4,6 +4,22 @@ One envelope for all: ``{"object": ..., "entry": [{"id": <account>, "time": ...,
 "changes": [...]}]}``. A POST may batch up to 1000 updates across several entries, so every entry
 and every element in it is parsed; the envelope being wrong rejects the delivery (400), one
 element being wrong makes only that element UNKNOWN.
+
+What becomes what (details in the modules named):
+
+- ``page`` / ``instagram`` ``messaging[]`` (``meta_messaging``): messages, echoes, edits,
+  Instagram unsends, read and delivery receipts, postbacks; reactions and the rest kept raw;
+- ``page`` ``changes[field=feed]`` (``meta_comments``): comments, replies, visitor posts as
+  PUBLIC_POST; the Page's own as ECHO; ``edited``/``remove`` as EDIT/DELETE; reactions kept raw;
+- ``instagram`` ``changes[field=comments|live_comments|mentions]`` (``meta_comments``);
+- ``whatsapp_business_account`` ``changes[field=messages]`` (``meta_whatsapp``): every message
+  type as MESSAGE, statuses as STATUS, ``errors`` kept raw; the account is the phone number id;
+- ``standby``, other fields (ratings, template status...), entries without any known array:
+  UNKNOWN, kept raw with ``raw_kind`` naming them.
+
+The brand account of an event is ``entry.id`` (WhatsApp: ``metadata.phone_number_id``); the
+signature is ``X-Hub-Signature-256`` over the exact bytes; the GET handshake echoes
+``hub.challenge`` when ``hub.verify_token`` matches.
 """
 
 from __future__ import annotations
@@ -87,7 +103,7 @@ def _parse_entry(object_type: str, index: int, raw_entry: Any) -> list[PlatformE
         raise MalformedPayload(f"entry[{index}] must be an object")
     account_id = as_id(raw_entry.get("id"))
     if account_id is None:
-        raise MalformedPayload(f"entry[{index}].id is missing")
+        raise MalformedPayload(f"entry[{index}].id is missing or not an id")
     messaging_channel, changes_channel = _OBJECTS[object_type]
     entry = _Entry(object_type, account_id, raw_entry.get("time"), messaging_channel, changes_channel)
 

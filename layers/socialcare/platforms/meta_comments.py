@@ -5,8 +5,8 @@ into an UNKNOWN event for the change.
 
 The brand's own comments arrive too (``from.id`` is the Page or IG account): they become ECHO
 events. Their customer is not in the payload (a reply names the parent comment, not its author),
-so it is a per-comment stand-in from ``unknown_customer``; ingest threads such echoes on
-``reply_to_id``/``conversation_ref``.
+so it is a per-comment stand-in from ``unknown_customer``; ingest threads such echoes into the
+case of the comment they answer (``reply_to_id``); a top-level comment of the brand answers nobody.
 """
 
 from __future__ import annotations

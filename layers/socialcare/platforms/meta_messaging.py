@@ -1,7 +1,16 @@
 """Messenger and Instagram DM events (``entry[].messaging[]``), which share one shape.
 
 Every event has ``sender.id``, ``recipient.id`` and a ``timestamp`` in ms; what it is depends on
-which key it carries (``message``, ``message_edit``, ``read``, ``delivery``...).
+which key it carries:
+
+- ``message`` -> MESSAGE (ECHO when ``is_echo``: the customer is then the recipient; DELETE when
+  Instagram's ``is_deleted``); attachments, ``reply_to.mid`` and Instagram story replies kept;
+- ``message_edit`` -> EDIT, one per ``num_edit``;
+- ``read`` / ``messaging_seen`` -> STATUS read (a watermark, or one ``mid`` on Instagram);
+- ``delivery`` -> STATUS delivered, one per ``mids[]`` element plus one for the watermark;
+- ``postback`` -> MESSAGE whose text is the button's title: the customer pressed a button
+  ("Talk to a person"), which Messenger shows in the thread as their message;
+- anything else (reactions, referrals, optins, handovers...) -> UNKNOWN, kept raw.
 """
 
 from __future__ import annotations
@@ -46,7 +55,7 @@ def parse_messaging_event(event: Any, *, channel: Channel, account_id: str, entr
             shape_error("messaging event must be an object")
         parser = _PARSERS.get(kind)
         if parser is None:
-            not_modelled(kind)  # postbacks, reactions, referrals, optins, handovers...
+            not_modelled(kind)  # reactions, referrals, optins, handovers...
         return parser(event, channel, account_id, entry_time)
 
     return guarded(build, channel=channel, account_id=account_id, raw_kind=kind, raw=event, times=times)
@@ -153,6 +162,29 @@ def _edit(event: JsonObject, channel: Channel, account_id: str, entry_time: Any)
     ]
 
 
+def _postback(event: JsonObject, channel: Channel, account_id: str, entry_time: Any) -> list[PlatformEvent]:
+    postback = obj(event, "postback")
+    sender = _party(event, "sender")
+    timestamp = first_ms(event.get("timestamp"), entry_time)
+    # Postbacks carry a mid nowadays; older ones do not, and sender + ms time is then unique
+    # and the same on every retry of the delivery.
+    mid = opt_id(postback, "mid") or f"postback:{sender}:{timestamp}"
+    return [
+        PlatformEvent(
+            kind=EventKind.MESSAGE,
+            platform=channel.platform,
+            channel=channel,
+            account_id=account_id,
+            event_id=mid,
+            timestamp_ms=timestamp,
+            customer=Customer(user_id=sender),
+            message_id=mid,
+            text=loose_str(postback, "title"),
+            raw_kind="postback",
+        )
+    ]
+
+
 def _read(event: JsonObject, channel: Channel, account_id: str, entry_time: Any) -> list[PlatformEvent]:
     # Messenger: read{watermark}; Instagram (messaging_seen): read{mid}; some carry both.
     key = "read" if "read" in event else "messaging_seen"
@@ -221,4 +253,5 @@ _PARSERS = {
     "read": _read,
     "messaging_seen": _read,
     "delivery": _delivery,
+    "postback": _postback,
 }

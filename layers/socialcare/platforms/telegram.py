@@ -3,6 +3,13 @@
 The bot is known from which secret token matched (``Verification.account_id``), not from the
 payload. Telegram message ids are only unique within a chat, so messages are identified as
 ``"<chat id>:<message id>"``.
+
+What becomes what: ``message`` -> MESSAGE (text or caption; photo, document, voice, video,
+location... as attachments; the bot's own -> ECHO), ``edited_message`` -> EDIT (one per
+``edit_date``); every other update (``callback_query``, ``channel_post``, ``my_chat_member``,
+reactions...) and any message that cannot be read -> UNKNOWN, kept raw, identified as
+``update:<update_id>``. A body that is not an Update with a 64-bit ``update_id`` is malformed.
+There is no GET handshake.
 """
 
 from __future__ import annotations
@@ -39,6 +46,8 @@ from socialcare.platforms.fields import (
 from socialcare.platforms.signatures import TELEGRAM_SECRET_HEADER, match_telegram_secret
 
 _CHANNEL = Channel.TELEGRAM
+# Update ids are sequential 32-bit numbers in practice; anything beyond 64 bits is not one.
+_MAX_UPDATE_ID = 2**63
 # Message content that maps to an attachment kind; the first present one is taken.
 _MEDIA = {
     "photo": "image",
@@ -79,8 +88,8 @@ class TelegramAdapter:
             raise MalformedPayload("the delivery was not matched to a bot")
         update = load_json_object(body)
         update_id = update.get("update_id")
-        if not isinstance(update_id, int) or isinstance(update_id, bool) or update_id < 0:
-            raise MalformedPayload("update_id must be a non-negative integer")
+        if not isinstance(update_id, int) or isinstance(update_id, bool) or not 0 <= update_id < _MAX_UPDATE_ID:
+            raise MalformedPayload("update_id must be a non-negative 64-bit integer")
         return ParsedDelivery(
             platform=Platform.TELEGRAM, events=(_parse_update(update, update_id, verification.account_id),)
         )

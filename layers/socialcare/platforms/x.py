@@ -3,6 +3,19 @@
 A delivery is ``{"for_user_id": <brand>, "<kind>_events": [...], "users": {...}}``. Posts (tweets)
 arrive in ``tweet_create_events`` whether they mention, reply to or come from the brand; direct
 messages in ``direct_message_events``. Tweets are v1.1 objects; DMs carry ms timestamps as strings.
+
+What becomes what:
+
+- ``tweet_create_events``: PUBLIC_POST (public kind REPLY, MENTION or POST; long posts' text from
+  ``extended_tweet``; media as attachments); the brand's own post is an ECHO whose customer is the
+  author it replies to; a plain retweet is kept raw;
+- ``tweet_delete_events``: DELETE; ``direct_message_events``: MESSAGE, or ECHO when the brand
+  sent it (``sender_id == for_user_id``); ``direct_message_mark_read_events``: STATUS read;
+- favorites, follows, typing indicators, ``user_event`` and any other key: UNKNOWN, kept raw.
+
+Every key that is not delivery context is an event array, so a new kind is kept, never dropped;
+a delivery with no event array at all is malformed. The signature is ``x-twitter-webhooks-signature``
+(base64 HMAC-SHA256 of the exact bytes); the GET handshake is the CRC (``crc_token``).
 """
 
 from __future__ import annotations

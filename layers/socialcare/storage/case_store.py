@@ -15,7 +15,13 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from socialcare import constants as c
-from socialcare.errors import CaseNotFound, CaseVersionConflict, ConcurrentThreadingConflict, DuplicateEvent
+from socialcare.errors import (
+    CaseNotFound,
+    CaseVersionConflict,
+    ConcurrentThreadingConflict,
+    DuplicateEvent,
+    UnstorableEvent,
+)
 from socialcare.model.case import Case, ThreadEntry
 from socialcare.model.events import DeliveryState, PlatformEvent
 from socialcare.storage import keys
@@ -156,9 +162,10 @@ class CaseStore:
     ) -> None:
         """Store one message and the case it changes, all or nothing.
 
-        Raises DuplicateEvent when the platform message is already stored, and
+        Raises DuplicateEvent when the platform message is already stored,
         ConcurrentThreadingConflict when the case or the customer's current case changed
-        since ``before`` was read (the caller re-reads and tries again).
+        since ``before`` was read (the caller re-reads and tries again), and UnstorableEvent
+        when DynamoDB refuses the items themselves (too large), which no retry can fix.
         """
         assert event.message_id is not None
         items: list[dict[str, Any]] = [
@@ -290,6 +297,7 @@ class CaseStore:
         try:
             self._client.transact_write_items(TransactItems=items)
         except ClientError as exc:
+            _raise_if_unstorable(exc)
             if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
                 raise
             reasons = exc.response.get("CancellationReasons") or []
@@ -320,6 +328,7 @@ class CaseStore:
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
                 return False
+            _raise_if_unstorable(exc)
             raise
         return True
 
@@ -331,3 +340,11 @@ class CaseStore:
             if "LastEvaluatedKey" not in resp:
                 return
             params["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+
+
+def _raise_if_unstorable(exc: ClientError) -> None:
+    """DynamoDB answers ValidationException for items it can never accept (over 400 KB, keys
+    too long): the request must not be retried, so it becomes UnstorableEvent."""
+    error = exc.response.get("Error", {})
+    if error.get("Code") == "ValidationException":
+        raise UnstorableEvent(f"DynamoDB refused the items: {error.get('Message', '')}") from exc

@@ -1,0 +1,242 @@
+"""The real webhook and ingest Lambda handlers, run in process on moto.
+
+The handlers are loaded by file path (exactly the deployed files) with the environment they
+require; HTTP requests become API Gateway HTTP API v2 events (``build_http_api_event``); the
+ingest function is fed by the local stack's SQS event-source-mapping stand-in (``QueuePoller``),
+which batches, honours ``batchItemFailures`` and lets SQS's redrive policy move poison messages
+to the DLQ. Failed records are made visible again at once, so retries take no wall time.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from botocore.exceptions import ClientError
+from socialcare_local.functions import LambdaContext, load_function
+from socialcare_local.http_gateway import build_http_api_event
+from socialcare_local.pollers import PollerSettings, QueuePoller
+
+from tests.conftest import AwsResources
+from tests.platform_fixtures import encode, signed_headers
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        assert self.headers.get("content-type", "").startswith("application/json"), self.headers
+        return json.loads(self.body)
+
+
+class Lambdas:
+    """Both functions on one moto account. With ``own_clients`` the functions make their boto3
+    clients exactly as in AWS; otherwise they reuse the test's (same moto backend, no per-test
+    client start-up cost)."""
+
+    def __init__(self, aws: AwsResources, monkeypatch: pytest.MonkeyPatch, *, own_clients: bool = False) -> None:
+        self.aws = aws
+        self.own_clients = own_clients
+        for name, value in {
+            "INBOUND_QUEUE_URL": aws.queue_url,
+            "RAW_BUCKET": aws.bucket,
+            "PLATFORM_SECRET_ARN": aws.secret_id,
+            "TABLE_NAME": aws.table_name,
+            "POWERTOOLS_LOG_LEVEL": "WARNING",
+        }.items():
+            monkeypatch.setenv(name, value)
+        self.webhook: ModuleType = load_function("webhook")
+        self.ingest: ModuleType = load_function("ingest")
+        self.reset()
+        queue_arn = aws.sqs.get_queue_attributes(QueueUrl=aws.queue_url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        self.poller = QueuePoller(
+            sqs=aws.sqs,
+            queue_url=aws.queue_url,
+            queue_arn=queue_arn,
+            handler=self.ingest.handler,
+            function_name="socialcare-ingest",
+            settings=PollerSettings(retry_delay_s=0),
+        )
+        self.batches: list[list[str]] = []  # message ids of every batch handed to ingest
+
+    def reset(self) -> None:
+        self.webhook.reset()
+        self.ingest.reset()
+        if not self.own_clients:
+            self.webhook.use_clients(s3=self.aws.s3, sqs=self.aws.sqs, secretsmanager=self.aws.secrets)
+            self.ingest.use_clients(dynamodb=self.aws.dynamodb, s3=self.aws.s3)
+
+    def close(self) -> None:
+        self.webhook.reset()
+        self.ingest.reset()
+
+    # --- HTTP through API Gateway's event format --------------------------------------------------
+    def request(
+        self,
+        method: str,
+        platform: str,
+        *,
+        body: bytes = b"",
+        headers: dict[str, str] | None = None,
+        query: dict[str, str] | None = None,
+    ) -> HttpResponse:
+        event = build_http_api_event(
+            method=method,
+            raw_path=f"/webhooks/{platform}",
+            raw_query=urlencode(query or {}),
+            headers=list((headers or {}).items()),
+            body=body,
+            platform=platform,
+        )
+        result = self.webhook.handler(event, LambdaContext(function_name="socialcare-webhook"))
+        headers_out = {k.lower(): v for k, v in (result.get("headers") or {}).items()}
+        return HttpResponse(int(result["statusCode"]), headers_out, (result.get("body") or "").encode("utf-8"))
+
+    def post(self, platform: str, payload: Any) -> HttpResponse:
+        """POST a payload exactly as the platform serialises and signs it."""
+        body = payload if isinstance(payload, bytes) else encode(platform, payload)
+        return self.request("POST", platform, body=body, headers=signed_headers(platform, body))
+
+    def accept(self, platform: str, payload: Any) -> dict[str, Any]:
+        response = self.post(platform, payload)
+        assert response.status == 200, response.body
+        doc: dict[str, Any] = response.json()
+        return doc
+
+    # --- the queue --------------------------------------------------------------------------------
+    def receive(self, *, max_messages: int = 10) -> list[dict[str, Any]]:
+        return list(
+            self.aws.sqs.receive_message(
+                QueueUrl=self.aws.queue_url,
+                MaxNumberOfMessages=max_messages,
+                WaitTimeSeconds=0,
+                VisibilityTimeout=60,
+                MessageSystemAttributeNames=["All"],
+                MessageAttributeNames=["All"],
+            ).get("Messages")
+            or []
+        )
+
+    def drain(self, *, max_batches: int = 200, batch_size: int = 10) -> int:
+        """Run the event source mapping until the queue is empty; returns the batches run."""
+        for count in range(max_batches):
+            messages = self.receive(max_messages=batch_size)
+            if not messages:
+                assert self.queue_depth() == 0
+                return count
+            self.batches.append([m["MessageId"] for m in messages])
+            self.poller.process(messages)
+        raise AssertionError(f"queue not empty after {max_batches} batches")
+
+    def sqs_event(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
+        """The Lambda SQS event an event source mapping builds from received messages."""
+        return {
+            "Records": [
+                {
+                    "messageId": m["MessageId"],
+                    "receiptHandle": m["ReceiptHandle"],
+                    "body": m["Body"],
+                    "attributes": {
+                        "ApproximateReceiveCount": m["Attributes"]["ApproximateReceiveCount"],
+                        "SentTimestamp": m["Attributes"]["SentTimestamp"],
+                        "SenderId": m["Attributes"]["SenderId"],
+                        "ApproximateFirstReceiveTimestamp": m["Attributes"]["ApproximateFirstReceiveTimestamp"],
+                    },
+                    "messageAttributes": {},
+                    "md5OfBody": m["MD5OfBody"],
+                    "eventSource": "aws:sqs",
+                    "eventSourceARN": self.poller.queue_arn,
+                    "awsRegion": "us-east-1",
+                }
+                for m in messages
+            ]
+        }
+
+    def invoke_ingest(self, messages: list[dict[str, Any]]) -> Any:
+        return self.ingest.handler(self.sqs_event(messages), LambdaContext(function_name="socialcare-ingest"))
+
+    def queue_depth(self, queue_url: str | None = None) -> int:
+        attributes = self.aws.sqs.get_queue_attributes(
+            QueueUrl=queue_url or self.aws.queue_url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        return sum(int(v) for v in attributes.values())
+
+    def dlq_messages(self) -> list[dict[str, Any]]:
+        return list(
+            self.aws.sqs.receive_message(
+                QueueUrl=self.aws.dlq_url,
+                MaxNumberOfMessages=10,
+                WaitTimeSeconds=0,
+                MessageSystemAttributeNames=["All"],
+            ).get("Messages")
+            or []
+        )
+
+    # --- what was kept ----------------------------------------------------------------------------
+    def raw_keys(self) -> list[str]:
+        listing = self.aws.s3.list_objects_v2(Bucket=self.aws.bucket)
+        return [o["Key"] for o in listing.get("Contents", [])]
+
+    def raw_object(self, key: str) -> bytes:
+        data: bytes = self.aws.s3.get_object(Bucket=self.aws.bucket, Key=key)["Body"].read()
+        return data
+
+    def items(self, entity: str) -> list[dict[str, Any]]:
+        """Test-only inspection of the whole table (request paths never scan)."""
+        found: list[dict[str, Any]] = []
+        for page in self.aws.dynamodb.get_paginator("scan").paginate(
+            TableName=self.aws.table_name,
+            FilterExpression="entity = :e",
+            ExpressionAttributeValues={":e": {"S": entity}},
+        ):
+            found += page["Items"]
+        return found
+
+    def stored_message_ids(self) -> list[str]:
+        """The platform message id of every thread entry, one per stored message (duplicates kept)."""
+        return sorted(i["platform_message_id"]["S"] for i in self.items("entry"))
+
+
+class FlakyDynamoDB:
+    """A DynamoDB client that forwards every call to the real (moto) client, except that chosen
+    TransactWriteItems calls fail the way DynamoDB fails them under throttling.
+
+    ``fail_calls`` are 1-based numbers of TransactWriteItems calls to fail; ``fail_when`` fails every
+    call whose request mentions that string (a hot key that keeps throttling).
+    """
+
+    def __init__(self, client: Any, *, fail_calls: set[int] = frozenset(), fail_when: str | None = None) -> None:  # type: ignore[assignment]
+        self._client = client
+        self.fail_calls = set(fail_calls)
+        self.fail_when = fail_when
+        self.transactions = 0
+        self.throttled = 0
+
+    def transact_write_items(self, **kwargs: Any) -> Any:
+        self.transactions += 1
+        if self.transactions in self.fail_calls or (self.fail_when and self.fail_when in json.dumps(kwargs)):
+            self.throttled += 1
+            raise ClientError(
+                {
+                    "Error": {
+                        "Code": "ThrottlingException",
+                        "Message": "Rate of requests exceeds the allowed throughput.",
+                    },
+                    "ResponseMetadata": {"HTTPStatusCode": 400},
+                },
+                "TransactWriteItems",
+            )
+        return self._client.transact_write_items(**kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
