@@ -52,3 +52,19 @@ def due_sort_key(due_ms: int | None, case_id: str) -> str:
 
 def created_sort_key(created_ms: int, case_id: str) -> str:
     return f"{created_ms:013d}#{case_id}"
+
+
+AUDIT_PREFIX = "AUDIT#"
+IDEMPOTENCY_PREFIX = "IDEMP#"
+
+
+def audit_sk(timestamp_ms: int, record_id: str) -> str:
+    return f"{AUDIT_PREFIX}{timestamp_ms:013d}#{record_id}"
+
+
+def idempotency_sk(agent_id: str, key: str) -> str:
+    return f"{IDEMPOTENCY_PREFIX}{agent_id}#{key}"
+
+
+def done_pk(team: str, status: str) -> str:
+    return f"DONE#{team}#{status}"
