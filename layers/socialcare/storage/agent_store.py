@@ -355,7 +355,9 @@ def audit_item(record: AuditRecord) -> Item:
         raise ValueError("an audit record needs a case or an account")
     item: Item = {
         c.PARTITION_KEY: s(pk),
-        c.SORT_KEY: s(keys.audit_sk(record.at_ms, record.record_id)),
+        c.SORT_KEY: s(
+            keys.audit_sk(record.case_version if record.case_version is not None else record.at_ms, record.record_id)
+        ),
         "entity": s("audit"),
         "record_id": s(record.record_id),
         "at_ms": n(record.at_ms),

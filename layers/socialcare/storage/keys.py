@@ -58,8 +58,10 @@ AUDIT_PREFIX = "AUDIT#"
 IDEMPOTENCY_PREFIX = "IDEMP#"
 
 
-def audit_sk(timestamp_ms: int, record_id: str) -> str:
-    return f"{AUDIT_PREFIX}{timestamp_ms:013d}#{record_id}"
+def audit_sk(order: int, record_id: str) -> str:
+    """``order``: the case version after the action (a case's true order, whatever the clocks say),
+    or the time in ms for a brand account's records."""
+    return f"{AUDIT_PREFIX}{order:013d}#{record_id}"
 
 
 def idempotency_sk(agent_id: str, key: str) -> str:

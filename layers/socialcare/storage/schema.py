@@ -15,7 +15,7 @@ platform message index + dedup     PMSG#<platform>#<account>#<message id>   PMSG
 dedup marker (edits, statuses)     EVT#<platform>#<event id>   EVT           (expires after DEDUP_TTL_DAYS)
 brand account profile              ACCOUNT#<account id>        PROFILE
 brand account profile audit        ACCOUNT#<account id>        AUDIT#<ts ms, 13 digits>#<ulid>
-case audit record (who did what)   CASE#<case_id>              AUDIT#<ts ms, 13 digits>#<ulid>
+case audit record (who did what)   CASE#<case_id>              AUDIT#<case version, 13 digits>#<ulid>
 agent request idempotency marker   CASE#<case_id>              IDEMP#<agent id>#<idempotency key>  (expires)
 unmatched / unknown event log      UNMATCHED#<platform>#<yyyy-mm-dd>   <ts ms>#<event id>
 =================================  ==========================  ==========================================
