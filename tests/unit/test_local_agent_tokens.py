@@ -48,7 +48,7 @@ def test_bad_agents_teams_and_durations() -> None:
     assert parse_duration("8h") == 8 * 3600
     assert parse_duration("90") == 90
     for bad in ("8 hours", "0s", "30d"):
-        with pytest.raises(ValueError, match="duration|lives"):
+        with pytest.raises(ValueError, match=r"duration|lives"):
             parse_duration(bad)
 
 
