@@ -22,6 +22,7 @@ import os
 import threading
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from types import ModuleType, TracebackType
 from typing import Any
 
@@ -293,7 +294,7 @@ class LocalStack:
         store = AgentStore(self.resources.table_name, client=self.aws.client("dynamodb"))
         now = time.time_ns() // 1_000_000
         for account_id in self.config.account_ids:
-            profile = self.config.brand_profile(account_id)
+            profile = replace(self.config.brand_profile(account_id), updated_at_ms=now, updated_by="socialcare-local")
             audit = AuditRecord(
                 record_id=new_ulid(now),
                 at_ms=now,
