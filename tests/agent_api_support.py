@@ -7,11 +7,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from jsonschema import Draft202012Validator
 from socialcare.clock import ManualClock
@@ -155,16 +157,61 @@ class World:
             found.extend(json.loads(m["Body"]) for m in batch)
 
 
+@dataclass
+class MotoClients:
+    """Clients of one moto session, shared by a module's tests (each test gets its own table)."""
+
+    dynamodb: Any
+    sqs: Any
+    secrets: Any
+    table_name: str = ""
+    _count: Iterator[int] = field(default_factory=lambda: iter(range(1, 10**9)))
+
+    def fresh(self) -> MotoClients:
+        """The same clients over a new, empty table."""
+        table = f"agent-api-{next(self._count)}"
+        self.dynamodb.create_table(**schema.create_table_kwargs(table))
+        return MotoClients(self.dynamodb, self.sqs, self.secrets, table, self._count)
+
+    def drop(self) -> None:
+        # moto copies every table on each transaction: a module's tables must not pile up
+        self.dynamodb.delete_table(TableName=self.table_name)
+
+
+@contextmanager
+def moto_session() -> Iterator[MotoClients]:
+    """A moto session with fake credentials, for a whole test module."""
+    import boto3
+    from moto import mock_aws
+
+    env = {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_REGION": "us-east-1",
+    }
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        patch.delenv("AWS_ENDPOINT_URL", raising=False)
+        patch.delenv("AWS_PROFILE", raising=False)
+        with mock_aws():
+            session = boto3.session.Session(region_name="us-east-1")
+            yield MotoClients(session.client("dynamodb"), session.client("sqs"), session.client("secretsmanager"))
+
+
 def make_world(aws: Any) -> World:
     """moto resources beside the ``aws`` fixture's: the outbound queue and the API's secret."""
-    dlq_url = aws.sqs.create_queue(QueueName="outbound-dlq")["QueueUrl"]
+    name = aws.table_name
+    dlq_url = aws.sqs.create_queue(QueueName=f"{name}-outbound-dlq")["QueueUrl"]
     dlq_arn = aws.sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    queue_url = aws.sqs.create_queue(QueueName="outbound", Attributes=schema.outbound_queue_attributes(dlq_arn))[
-        "QueueUrl"
-    ]
-    secret_arn = aws.secrets.create_secret(Name="socialcare/api", SecretString=json.dumps({"cursor_key": CURSOR_KEY}))[
-        "ARN"
-    ]
+    queue_url = aws.sqs.create_queue(
+        QueueName=f"{name}-outbound", Attributes=schema.outbound_queue_attributes(dlq_arn)
+    )["QueueUrl"]
+    secret_arn = aws.secrets.create_secret(
+        Name=f"socialcare/api/{name}", SecretString=json.dumps({"cursor_key": CURSOR_KEY})
+    )["ARN"]
     clock = ManualClock(T0)
     store = CaseStore(aws.table_name, client=aws.dynamodb)
     ingestor = Ingestor(store, clock=clock, settings=IngestSettings(account_teams={BILLING_ACCOUNT: "billing"}))

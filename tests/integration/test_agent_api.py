@@ -17,12 +17,13 @@ from tests.agent_api_support import (
     MINUTE,
     T0,
     ApiClient,
+    MotoClients,
     World,
     app_module,
     build_service,
     make_world,
+    moto_session,
 )
-from tests.conftest import AwsResources
 
 pytestmark = [
     pytest.mark.integration,
@@ -31,9 +32,17 @@ pytestmark = [
 ]
 
 
+@pytest.fixture(scope="module")
+def moto() -> Iterator[MotoClients]:
+    with moto_session() as clients:
+        yield clients
+
+
 @pytest.fixture
-def world(aws: AwsResources) -> World:
-    return make_world(aws)
+def world(moto: MotoClients) -> Iterator[World]:
+    resources = moto.fresh()
+    yield make_world(resources)
+    resources.drop()
 
 
 @pytest.fixture

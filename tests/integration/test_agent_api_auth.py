@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
 import pytest
 import requests
 from socialcare.model.events import Channel
@@ -22,28 +21,13 @@ from tests.agent_api_support import (
     build_service,
     check_response_against_spec,
     make_world,
+    moto_session,
     spec_routes,
 )
 
 pytestmark = pytest.mark.integration
 
 SECRET = "matrix-token-secret-0123456789"
-ENV = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_REGION": "us-east-1",
-}
-
-
-@dataclass
-class Resources:
-    dynamodb: Any
-    s3: Any
-    sqs: Any
-    secrets: Any
-    table_name: str
 
 
 @dataclass
@@ -54,36 +38,21 @@ class Matrix:
 
 @pytest.fixture(scope="module")
 def matrix() -> Iterator[Matrix]:
-    from moto import mock_aws
+    with moto_session() as clients:
+        resources = clients.fresh()
+        world = make_world(resources)
+        module = app_module()
+        from chalicelib import wiring
+        from socialcare_local.agent_api import route_table
 
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in ENV.items():
-            patch.setenv(name, value)
-        patch.delenv("AWS_ENDPOINT_URL", raising=False)
-        patch.delenv("AWS_PROFILE", raising=False)
-        with mock_aws():
-            session = boto3.session.Session(region_name="us-east-1")
-            resources = Resources(
-                session.client("dynamodb"),
-                session.client("s3"),
-                session.client("sqs"),
-                session.client("secretsmanager"),
-                "matrix",
-            )
-            resources.dynamodb.create_table(**schema.create_table_kwargs("matrix"))
-            world = make_world(resources)
-            module = app_module()
-            from chalicelib import wiring
-            from socialcare_local.agent_api import route_table
-
-            wiring.use_service(build_service(world))
-            gateway = AgentApiGateway(module.app, route_table(module.app), token_secret=SECRET)
-            gateway.start()
-            try:
-                yield Matrix(world, gateway.base_url)
-            finally:
-                gateway.stop()
-                wiring.reset()
+        wiring.use_service(build_service(world))
+        gateway = AgentApiGateway(module.app, route_table(module.app), token_secret=SECRET)
+        gateway.start()
+        try:
+            yield Matrix(world, gateway.base_url)
+        finally:
+            gateway.stop()
+            wiring.reset()
 
 
 # --- callers --------------------------------------------------------------------------------------
