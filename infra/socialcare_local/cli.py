@@ -172,7 +172,7 @@ def print_endpoints(stack: object, *, file: object = None) -> None:
         f"""--expression-attribute-values '{{":q":{{"S":"QUEUE#{c.DEFAULT_TEAM}"}}}}'\n"""
         f"  aws --endpoint-url {endpoint} sqs get-queue-attributes --queue-url {resources.inbound_dlq_url} "
         "--attribute-names ApproximateNumberOfMessages\n"
-        "Work cases through the agent API with a token (the config file's [api] token_secret signs it):\n"
+        "Work cases through the agent API with a token (the config file's \\[api] token_secret signs it):\n"
         f"  TOKEN=$(socialcare token --agent alice --team {c.DEFAULT_TEAM} --name 'Alice Smith'"
         f"{' --config ' + str(stack.config.source) if stack.config.source else ''})\n"
         f'  curl -H "Authorization: $TOKEN" {stack.api_base_url}/queues/{c.DEFAULT_TEAM}/cases\n'

@@ -690,6 +690,31 @@ def test_a_reply_racing_a_new_customer_message_is_refused_whole(world: World, wi
     assert world.outbound_messages() == []
 
 
+def test_a_retry_racing_its_own_first_attempt_stores_the_reply_once(world: World, wiring: Any) -> None:
+    from socialcare.agents.commands import ReplyCommand
+    from socialcare.agents.identity import caller_from_claims
+
+    from tests.agent_api_support import claims_for
+
+    case = world.writes(Channel.TELEGRAM, "tg-1")
+    first_attempt = build_service(world)  # the first request, still running on another instance
+    racing = RacingDynamoDB(
+        world.aws.dynamodb,
+        lambda: first_attempt.reply(
+            caller_from_claims(claims_for("alice")), case.case_id, ReplyCommand(text="On it"), idempotency_key="k-9"
+        ),
+    )
+    wiring.use_service(build_service(world, dynamodb=racing))
+    api = ApiClient(app_module().app)
+
+    retry = api.post(case_path(case.case_id, "/replies"), {"text": "On it"}, headers={"Idempotency-Key": "k-9"})
+
+    assert retry.status == 202
+    assert retry.headers["Idempotent-Replayed"] == "true"
+    assert [e.kind.value for e in world.store.thread(case.case_id)] == ["inbound", "outbound"]
+    assert len(world.outbound_messages()) == 1
+
+
 def test_if_match_acts_only_on_the_version_seen(api: ApiClient, world: World) -> None:
     case = world.writes(Channel.TELEGRAM, "tg-1")
     seen = api.get(case_path(case.case_id)).headers["ETag"]

@@ -104,7 +104,7 @@ def plan_reply(
     for kind, _ in command.attachments:
         if kind not in allowed:
             can = ", ".join(sorted(allowed)) or "none"
-            raise ReplyNotPossible(f"a {mode} reply on {channel} cannot carry a {kind} by URL (it can carry: {can})")
+            raise ReplyNotPossible(f"a {mode} reply on {channel} cannot carry {kind} attachments (it can carry: {can})")
     if template is not None and command.attachments:
         raise InvalidRequest("a template carries its media in its components, not in attachments")
 
