@@ -92,6 +92,9 @@ class AgentApiGateway:
         self._server = _Server((host, port), _RequestHandler)
         self._server.gateway = self
         self._thread: threading.Thread | None = None
+        # One function instance: Lambda gives an instance one event at a time, and Chalice keeps the
+        # current request in a global, so concurrent HTTP requests take turns here.
+        self._instance = threading.Lock()
 
     @property
     def host(self) -> str:
@@ -125,7 +128,8 @@ class AgentApiGateway:
 
     def invoke(self, event: dict[str, Any]) -> Any:
         context = LambdaContext(function_name=self.function_name, region=self.region, timeout_s=self.function_timeout_s)
-        return self._handler(event, context)
+        with self._instance:
+            return self._handler(event, context)
 
 
 class _Server(ThreadingHTTPServer):

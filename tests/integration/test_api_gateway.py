@@ -156,3 +156,43 @@ def test_literal_segments_win_over_parameters() -> None:
     assert matcher.match("/") == ("/", {})
     assert matcher.match("/cases") is None
     assert matcher.match("/cases/01ABC/extra") is None
+
+
+def test_concurrent_requests_take_turns_in_the_function_instance() -> None:
+    import threading
+
+    active = 0
+    overlap = False
+    lock = threading.Lock()
+
+    def slow(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        nonlocal active, overlap
+        with lock:
+            active += 1
+            overlap = overlap or active > 1
+        time.sleep(0.05)
+        with lock:
+            active -= 1
+        return {"statusCode": 200, "body": event["requestContext"]["authorizer"]["claims"]["cognito:username"]}
+
+    running = AgentApiGateway(slow, ROUTES, token_secret=SECRET)
+    running.start()
+    try:
+        results: dict[str, str] = {}
+
+        def call(agent: str) -> None:
+            claims = agent_claims(agent, teams=["care"])
+            response = requests.get(
+                f"{running.base_url}/me", headers={"Authorization": issue_token(claims, SECRET)}, timeout=5
+            )
+            results[agent] = response.text
+
+        threads = [threading.Thread(target=call, args=(f"agent{i}",)) for i in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        running.stop()
+    assert results == {f"agent{i}": f"agent{i}" for i in range(4)}
+    assert not overlap
