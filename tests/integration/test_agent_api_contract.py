@@ -81,3 +81,14 @@ def test_chalice_package_builds_the_api_offline(tmp_path: Path) -> None:
             for op in ops.values():
                 assert op["security"] == [{c.AGENT_API_AUTHORIZER_NAME: []}]
     assert template["Resources"]["APIHandler"]["Properties"]["MemorySize"] == 1024  # the prod stage's
+
+
+def test_the_configuration_names_a_missing_variable() -> None:
+    app_module()
+    from chalicelib.wiring import ApiConfig
+
+    env = {c.ENV_TABLE_NAME: "t", c.ENV_OUTBOUND_QUEUE_URL: "https://sqs/q", c.ENV_API_SECRET_ARN: "arn:secret"}
+    assert ApiConfig.from_env(env) == ApiConfig("t", "https://sqs/q", "arn:secret")
+    for missing in env:
+        with pytest.raises(RuntimeError, match=missing):
+            ApiConfig.from_env({k: v for k, v in env.items() if k != missing})
