@@ -52,6 +52,7 @@ class LocalResources:
     outbound_dlq_arn: str
     raw_bucket: str
     platform_secret_arn: str
+    api_secret_arn: str = ""  # the agent API's secret (cursor key); empty when not provisioned
 
 
 def resource_names(stage: str) -> dict[str, str]:
@@ -64,6 +65,7 @@ def resource_names(stage: str) -> dict[str, str]:
         "outbound_dlq": f"{c.OUTBOUND_DLQ_LOGICAL_NAME}-{stage}",
         "bucket": f"{c.RAW_BUCKET_LOGICAL_NAME}-{stage}",
         "secret": f"{c.PLATFORM_SECRET_NAME}/{stage}",
+        "api_secret": f"{c.API_SECRET_NAME}/{stage}",
     }
 
 
@@ -129,8 +131,10 @@ class AwsServices:
             config=_CLIENT_CONFIG,
         )
 
-    def provision(self, *, stage: str, platform_secret: Mapping[str, Any]) -> LocalResources:
-        """Create the table, queues, bucket and platform secret; return their names."""
+    def provision(
+        self, *, stage: str, platform_secret: Mapping[str, Any], api_secret: Mapping[str, Any] | None = None
+    ) -> LocalResources:
+        """Create the table, queues, bucket, platform secret (and the agent API's); return their names."""
         names = resource_names(stage)
         started = time.monotonic()
 
@@ -179,6 +183,11 @@ class AwsServices:
 
         secrets = self.client("secretsmanager")
         secret_arn = secrets.create_secret(Name=names["secret"], SecretString=json.dumps(dict(platform_secret)))["ARN"]
+        api_secret_arn = ""
+        if api_secret is not None:
+            api_secret_arn = secrets.create_secret(Name=names["api_secret"], SecretString=json.dumps(dict(api_secret)))[
+                "ARN"
+            ]
 
         resources = LocalResources(
             stage=stage,
@@ -195,6 +204,7 @@ class AwsServices:
             outbound_dlq_arn=out_dlq_arn,
             raw_bucket=names["bucket"],
             platform_secret_arn=secret_arn,
+            api_secret_arn=api_secret_arn,
         )
         log.info(
             "resources created",

@@ -1,9 +1,13 @@
 """The ``socialcare`` command.
 
-socialcare local [--config FILE] [--host 127.0.0.1] [--port 8080] [--aws-port 4566] [--reply-port 8081]
+socialcare local [--config FILE] [--host 127.0.0.1] [--port 8080] [--aws-port 4566] [--api-port 8081] [--reply-port 8082]
     Run the local stack in the foreground until Ctrl-C; logs are JSON lines on stdout.
 socialcare demo [--config FILE] [--log-file PATH] [--keep-running]
     Start the stack on free ports, run the demo scenario over HTTP, print what happened.
+socialcare token --agent alice --team care [--team billing] [--role agent|lead|admin]
+                 [--name "Alice Smith"] [--ttl 8h] [--config FILE]
+    Print a token for the local agent API (the claims of a Cognito ID token, signed with the
+    config file's [api] token_secret).
 """
 
 from __future__ import annotations
@@ -27,7 +31,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"socialcare: configuration: {exc}", file=sys.stderr)
         return 2
     if args.command == "local":
-        return run_local(config, host=args.host, port=args.port, aws_port=args.aws_port, reply_port=args.reply_port)
+        return run_local(
+            config,
+            host=args.host,
+            port=args.port,
+            aws_port=args.aws_port,
+            api_port=args.api_port,
+            reply_port=args.reply_port,
+        )
+    if args.command == "token":
+        return print_token(config, args)
     from socialcare_local.demo import run_demo
 
     return run_demo(config, log_file=args.log_file, keep_running=args.keep_running)
@@ -46,7 +59,8 @@ def _parser() -> argparse.ArgumentParser:
     local.add_argument("--host", default=None, help="address to bind (default 127.0.0.1)")
     local.add_argument("--port", type=int, default=None, help="webhook endpoints port (default 8080)")
     local.add_argument("--aws-port", type=int, default=None, help="in-process AWS services port (default 4566)")
-    local.add_argument("--reply-port", type=int, default=None, help="platform sandbox reply APIs port (default 8081)")
+    local.add_argument("--reply-port", type=int, default=None, help="platform sandbox reply APIs port (default 8082)")
+    local.add_argument("--api-port", type=int, default=None, help="agent API port (default 8081; 0 = any free port)")
 
     demo = commands.add_parser(
         "demo",
@@ -63,6 +77,22 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--keep-running", action="store_true", help="keep the stack running after the demo (Ctrl-C to stop)"
     )
+
+    token = commands.add_parser(
+        "token",
+        help="print a token for the local agent API",
+        description="Print a token for the local agent API: the claims of a Cognito ID token "
+        "(cognito:username, cognito:groups, custom:teams, name), signed with the config file's [api] token_secret. "
+        "Send it as the Authorization header.",
+    )
+    _config_option(token)
+    token.add_argument("--agent", required=True, help="the agent's username (cognito:username), e.g. alice")
+    token.add_argument(
+        "--team", action="append", required=True, help="a team the agent works in (repeat, or comma-separate)"
+    )
+    token.add_argument("--role", choices=("agent", "lead", "admin"), default="agent", help="default: agent")
+    token.add_argument("--name", default=None, help='display name used to sign replies, e.g. "Alice Smith"')
+    token.add_argument("--ttl", default="8h", help="lifetime: 90s, 15m, 8h, 2d (default 8h, at most 7d)")
     return parser
 
 
@@ -75,18 +105,37 @@ def _config_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def print_token(config: LocalConfig, args: argparse.Namespace) -> int:
+    from socialcare_local.tokens import agent_claims, issue_token, parse_duration
+
+    try:
+        ttl = parse_duration(args.ttl)
+        claims = agent_claims(args.agent, teams=args.team, role=args.role, name=args.name, ttl_s=ttl)
+    except ValueError as exc:
+        print(f"socialcare token: {exc}", file=sys.stderr)
+        return 2
+    print(issue_token(claims, config.api.token_secret))
+    return 0
+
+
 def run_local(
-    config: LocalConfig, *, host: str | None, port: int | None, aws_port: int | None, reply_port: int | None = None
+    config: LocalConfig,
+    *,
+    host: str | None,
+    port: int | None,
+    aws_port: int | None,
+    api_port: int | None = None,
+    reply_port: int | None = None,
 ) -> int:
     from socialcare_local import logs
     from socialcare_local.aws import PortInUse
     from socialcare_local.stack import LocalStack
 
     logs.configure(sys.stdout)
-    stack = LocalStack(config, host=host, port=port, aws_port=aws_port, reply_port=reply_port)
+    stack = LocalStack(config, host=host, port=port, aws_port=aws_port, api_port=api_port, reply_port=reply_port)
     try:
         stack.start()
-    except PortInUse as exc:
+    except (PortInUse, OSError) as exc:
         print(f"socialcare: {exc}", file=sys.stderr)
         return 2
     stopping = threading.Event()
@@ -121,6 +170,7 @@ def print_endpoints(stack: object, *, file: object = None) -> None:
         table.add_row(f"webhook {platform}", f"GET/POST {stack.webhook_url(platform)}")
     if stack.reply_api is not None:
         table.add_row("platform reply APIs", f"{stack.reply_api.base_url} (calls: GET /_sandbox/calls)")
+    table.add_row("agent API", stack.api_base_url)
     table.add_row("AWS endpoint", endpoint)
     table.add_row("table", resources.table_name)
     table.add_row("inbound queue", resources.inbound_queue_url)
@@ -140,6 +190,10 @@ def print_endpoints(stack: object, *, file: object = None) -> None:
         f"""--expression-attribute-values '{{":q":{{"S":"QUEUE#{c.DEFAULT_TEAM}"}}}}'\n"""
         f"  aws --endpoint-url {endpoint} sqs get-queue-attributes --queue-url {resources.inbound_dlq_url} "
         "--attribute-names ApproximateNumberOfMessages\n"
+        "Work cases through the agent API with a token (the config file's \\[api] token_secret signs it):\n"
+        f"  TOKEN=$(socialcare token --agent alice --team {c.DEFAULT_TEAM} --name 'Alice Smith'"
+        f"{' --config ' + str(stack.config.source) if stack.config.source else ''})\n"
+        f'  curl -H "Authorization: $TOKEN" {stack.api_base_url}/queues/{c.DEFAULT_TEAM}/cases\n'
         "Ctrl-C stops the stack (its data lives in memory and goes with it).",
         soft_wrap=True,
     )

@@ -54,8 +54,27 @@
     host = "127.0.0.1"
     port = 8080                    # webhook endpoints
     aws_port = 4566                # in-process AWS services (--endpoint-url)
-    reply_port = 8081              # the platform sandbox's reply APIs (Graph, X, Telegram)
+    api_port = 8081                # the agent API (--api-port)
+    reply_port = 8082              # the platform sandbox's reply APIs (Graph, X, Telegram)
     region = "us-east-1"
+
+    # Optional: the agent API's local secrets (the demo values below when absent).
+    [api]
+    token_secret = "..."           # signs `socialcare token` tokens; the local API gateway verifies them
+                                   # (in AWS, Cognito signs ID tokens and API Gateway verifies them)
+    cursor_secret = "..."          # signs pagination cursors: the Secrets Manager secret socialcare/api
+                                   # ({"cursor_key": ...}) that the CDK app generates in AWS
+
+    # Optional: the brand profile every account above starts with (the agent API reads and admins
+    # change it at /accounts/{account_id}/profile; see socialcare/agents/profile.py).
+    [brand]
+    signature_style = "first_name" # full_name ("— Alice Smith"), first_name ("— Alice"), initials ("^AS"), none
+    human_agent_tag = true         # Meta granted the HUMAN_AGENT tag: Messenger/Instagram replies up to 7 days
+    move_to_private_text = "..."   # the public reply of "move to private" (placeholders allowed)
+    [[brand.canned_responses]]     # any number; placeholders: {customer_name} {customer_handle}
+    id = "late-order"              # {agent_name} {agent_first_name} {brand_name} {case_id}
+    title = "Late order"
+    text = "Hi {customer_name}, ..."
 
 A file replaces the defaults as a whole: a platform whose tables are absent is simply not configured.
 """
@@ -69,6 +88,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from socialcare import errors as domain_errors
+from socialcare.agents.profile import BrandProfile, profile_from_document
 from socialcare.platforms.credentials import CredentialsInvalid, PlatformCredentials
 
 EXAMPLE_CONFIG_PATH = Path(__file__).with_name("local.example.toml")
@@ -76,7 +97,11 @@ EXAMPLE_CONFIG_PATH = Path(__file__).with_name("local.example.toml")
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
 DEFAULT_AWS_PORT = 4566
-DEFAULT_REPLY_PORT = 8081
+DEFAULT_REPLY_PORT = 8082
+DEFAULT_API_PORT = 8081
+# The agent API's local secrets when the config file has no [api] table (local use only).
+DEMO_TOKEN_SECRET = "local-agent-token-secret-3f9a1c77e2b0"  # noqa: S105 - local demo value, as in the example file
+DEMO_CURSOR_SECRET = "local-cursor-secret-8d41b6e0c5f2"  # noqa: S105 - local demo value, as in the example file
 DEFAULT_REGION = "us-east-1"
 
 _TELEGRAM_SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
@@ -111,6 +136,20 @@ class StackSettings:
     aws_port: int = DEFAULT_AWS_PORT
     region: str = DEFAULT_REGION
     reply_port: int = DEFAULT_REPLY_PORT
+    api_port: int = DEFAULT_API_PORT
+
+
+@dataclass(frozen=True, slots=True)
+class ApiSettings:
+    """The agent API's local secrets: the token signing key and the cursor key."""
+
+    token_secret: str = DEMO_TOKEN_SECRET
+    cursor_secret: str = DEMO_CURSOR_SECRET
+
+    @property
+    def secret_document(self) -> dict[str, str]:
+        """The ``socialcare/api`` secret, exactly as stored in Secrets Manager."""
+        return {"cursor_key": self.cursor_secret}
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +161,19 @@ class LocalConfig:
     accounts: BrandAccounts
     stack: StackSettings = field(default_factory=StackSettings)
     source: Path | None = None  # None: the built-in demo defaults
+    api: ApiSettings = field(default_factory=ApiSettings)
+    brand: Mapping[str, Any] = field(default_factory=dict)  # the [brand] profile document
+
+    def brand_profile(self, account_id: str) -> BrandProfile:
+        """The profile an account starts with: ``[brand]`` over the defaults, named ``brand_name``."""
+        base = BrandProfile.default(account_id, self.accounts.brand_name)
+        return profile_from_document(account_id, self.brand, base=base)
+
+    @property
+    def account_ids(self) -> tuple[str, ...]:
+        a = self.accounts
+        ids = (a.facebook_page_id, a.instagram_account_id, a.whatsapp_phone_number_id, a.x_user_id, a.telegram_bot_id)
+        return tuple(i for i in ids if i)
 
     # --- what the sandbox signs with ---------------------------------------------------------
     @property
@@ -172,9 +224,11 @@ def load_config(path: str | Path | None = None) -> LocalConfig:
 
 
 def config_from_dict(doc: Mapping[str, Any], *, source: Path | None = None) -> LocalConfig:
-    unknown = set(doc) - {"accounts", "meta", "x", "telegram", "stack"}
+    unknown = set(doc) - {"accounts", "meta", "x", "telegram", "stack", "api", "brand"}
     if unknown:
-        raise ConfigError(f"unknown table(s) {sorted(unknown)}; expected accounts, meta, x, telegram, stack")
+        raise ConfigError(
+            f"unknown table(s) {sorted(unknown)}; expected accounts, meta, x, telegram, stack, api, brand"
+        )
     secret_document = {key: _plain(doc[key]) for key in ("meta", "x", "telegram") if key in doc}
     try:
         credentials = PlatformCredentials.from_dict(secret_document)
@@ -185,13 +239,36 @@ def config_from_dict(doc: Mapping[str, Any], *, source: Path | None = None) -> L
             raise ConfigError(f"telegram bot {bot.bot_id}: secret_token may only use A-Z a-z 0-9 _ - (1-256 chars)")
     accounts = _accounts(doc.get("accounts") or {})
     _check_accounts_have_secrets(accounts, credentials)
-    return LocalConfig(
+    config = LocalConfig(
         secret_document=secret_document,
         credentials=credentials,
         accounts=accounts,
         stack=_stack(doc.get("stack") or {}),
         source=source,
+        api=_api(doc.get("api") or {}),
+        brand=_plain(doc.get("brand") or {}),
     )
+    try:
+        config.brand_profile("check")
+    except domain_errors.SocialCareError as exc:
+        raise ConfigError(f"[brand]: {exc.message}") from exc
+    return config
+
+
+def _api(doc: Mapping[str, Any]) -> ApiSettings:
+    unknown = set(doc) - {"token_secret", "cursor_secret"}
+    if unknown:
+        raise ConfigError(f"[api]: unknown key(s) {sorted(unknown)}")
+    defaults = ApiSettings()
+    settings = ApiSettings(
+        token_secret=doc.get("token_secret", defaults.token_secret),
+        cursor_secret=doc.get("cursor_secret", defaults.cursor_secret),
+    )
+    for name in ("token_secret", "cursor_secret"):
+        value = getattr(settings, name)
+        if not isinstance(value, str) or len(value) < 16:
+            raise ConfigError(f"api.{name} must be a string of at least 16 characters")
+    return settings
 
 
 def _accounts(doc: Mapping[str, Any]) -> BrandAccounts:
@@ -235,7 +312,7 @@ def _check_accounts_have_secrets(accounts: BrandAccounts, credentials: PlatformC
 
 
 def _stack(doc: Mapping[str, Any]) -> StackSettings:
-    unknown = set(doc) - {"host", "port", "aws_port", "region", "reply_port"}
+    unknown = set(doc) - {"host", "port", "aws_port", "region", "reply_port", "api_port"}
     if unknown:
         raise ConfigError(f"[stack]: unknown key(s) {sorted(unknown)}")
     settings = StackSettings(
@@ -244,8 +321,9 @@ def _stack(doc: Mapping[str, Any]) -> StackSettings:
         aws_port=doc.get("aws_port", DEFAULT_AWS_PORT),
         region=str(doc.get("region", DEFAULT_REGION)),
         reply_port=doc.get("reply_port", DEFAULT_REPLY_PORT),
+        api_port=doc.get("api_port", DEFAULT_API_PORT),
     )
-    for name in ("port", "aws_port", "reply_port"):
+    for name in ("port", "aws_port", "reply_port", "api_port"):
         value = getattr(settings, name)
         if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 65535:
             raise ConfigError(f"stack.{name} must be a port number (0-65535)")
@@ -298,5 +376,33 @@ DEMO_DEFAULTS: dict[str, Any] = {
                 "bot_token": "7100000001:AAE-local-telegram-bot-token-0000000",
             }
         ]
+    },
+    "api": {"token_secret": DEMO_TOKEN_SECRET, "cursor_secret": DEMO_CURSOR_SECRET},
+    "brand": {
+        "signature_style": "first_name",
+        "human_agent_tag": True,
+        "move_to_private_text": (
+            "Sorry to hear this, {customer_name}. Please send us a direct message with your order number "
+            "and we'll sort it out."
+        ),
+        "canned_responses": [
+            {
+                "id": "late-order",
+                "title": "Late order",
+                "text": "Hi {customer_name}, I'm sorry your order is late. I'm checking with the warehouse now "
+                "and will update you here within the hour.",
+            },
+            {
+                "id": "refund-started",
+                "title": "Refund started",
+                "text": "Hi {customer_name}, your refund is on its way: it takes 3-5 working days to show. "
+                "Your reference is {case_id}.",
+            },
+            {
+                "id": "thanks",
+                "title": "Thanks for your patience",
+                "text": "Thanks for your patience, {customer_name}. Anything else I can help with?",
+            },
+        ],
     },
 }

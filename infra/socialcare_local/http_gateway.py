@@ -49,6 +49,7 @@ class WebhookGateway:
         self.function_name = function_name
         self.region = region
         self.function_timeout_s = function_timeout_s
+        self._invoke_lock = threading.Lock()
         self._server = _Server((host, port), _RequestHandler)
         self._server.gateway = self
         self._thread: threading.Thread | None = None
@@ -82,7 +83,10 @@ class WebhookGateway:
     # --- the integration ------------------------------------------------------------------------
     def invoke(self, event: dict[str, Any]) -> dict[str, Any]:
         context = LambdaContext(function_name=self.function_name, region=self.region, timeout_s=self.function_timeout_s)
-        return self._handler(event, context)  # type: ignore[no-any-return]
+        # One invocation at a time, as in one Lambda execution environment: Powertools keeps the
+        # current event in the resolver (a module global), so concurrent calls would share it.
+        with self._invoke_lock:
+            return self._handler(event, context)  # type: ignore[no-any-return]
 
 
 class _Server(ThreadingHTTPServer):

@@ -10,7 +10,9 @@ Starting it: moto's server on ``host``:``aws_port``; the table, queues, bucket a
 (from the config file); the platform sandbox's reply APIs on ``host``:``reply_port``
 (``stack.reply_api``); the function environment (``AWS_ENDPOINT_URL`` and fake credentials, so the
 functions' default boto3 clients reach moto; the resource names; the reply APIs' base URLs); the
-webhook endpoints on ``host``:``port``; the queue pollers (inbound → ingest, outbound → outbound).
+webhook endpoints on ``host``:``port``; the queue pollers (inbound → ingest, outbound → outbound);
+the agent API (the Chalice app behind a local API Gateway with its Cognito authorizer) on
+``host``:``api_port``, with every brand account's profile seeded from the config file.
 ``stop()`` undoes all of it, restoring ``os.environ``.
 
 moto keeps its state in module globals, so one process runs one stack at a time.
@@ -28,7 +30,8 @@ from typing import Any
 
 from socialcare import constants as c
 
-from socialcare_local import functions
+from socialcare_local import agent_api, functions
+from socialcare_local.api_gateway import AgentApiGateway
 from socialcare_local.aws import AwsServices, LocalResources, PortInUse, aws_client_environment
 from socialcare_local.config import LocalConfig, load_config
 from socialcare_local.functions import Handler
@@ -65,9 +68,10 @@ class LocalStack:
         extra_environment: Mapping[str, str] | None = None,
         outbound_handler: Handler | None = None,
         reply_port: int | None = 0,
+        api_port: int | None = 0,
     ) -> None:
-        """``port``/``aws_port``/``reply_port``: 0 picks free ports; None takes the config file's
-        ``[stack]`` values.
+        """``port``/``aws_port``/``reply_port``/``api_port``: 0 picks free ports; None takes the config
+        file's ``[stack]`` values.
 
         ``webhook_handler``/``ingest_handler``/``outbound_handler`` replace the real functions
         (tests of the stack itself).
@@ -78,6 +82,7 @@ class LocalStack:
         self.region = region or settings.region
         self._port = settings.port if port is None else port
         self._aws_port = settings.aws_port if aws_port is None else aws_port
+        self._api_port = settings.api_port if api_port is None else api_port
         self.poller_settings = poller_settings or PollerSettings()
         self._webhook_override = webhook_handler
         self._ingest_override = ingest_handler
@@ -87,6 +92,7 @@ class LocalStack:
 
         self.aws = AwsServices(self.host, self._aws_port, self.region)
         self.gateway: WebhookGateway | None = None
+        self.api_gateway: AgentApiGateway | None = None
         self.inbound_poller: QueuePoller | None = None
         self.outbound_poller: QueuePoller | None = None
         self.reply_api: ReplyApi | None = None
@@ -106,7 +112,9 @@ class LocalStack:
         try:
             self._saved_environ["MOTO_PORT"] = os.environ.get("MOTO_PORT")  # AwsServices.start sets it
             self.aws.start()
-            self._resources = self.aws.provision(stage=STAGE, platform_secret=self.config.secret_document)
+            self._resources = self.aws.provision(
+                stage=STAGE, platform_secret=self.config.secret_document, api_secret=self.config.api.secret_document
+            )
             try:
                 self.reply_api = ReplyApi(self.config, host=self.host, port=self._reply_port).start()
             except OSError as exc:
@@ -115,6 +123,7 @@ class LocalStack:
                     "platform reply APIs ([stack] reply_port)"
                 ) from exc
             self._set_environment(self.function_environment())
+            self._seed_brand_profiles()
             webhook = self._webhook_override or self._load(c.WEBHOOK_FUNCTION)
             ingest = self._ingest_override or self._load(c.INGEST_FUNCTION)
             outbound = self._outbound_override or self._load(c.OUTBOUND_FUNCTION)
@@ -150,6 +159,7 @@ class LocalStack:
                 settings=replace(self.poller_settings, batch_size=c.OUTBOUND_BATCH_SIZE, keep_failed_visibility=True),
             )
             self.outbound_poller.start()
+            self._start_agent_api()
         except BaseException:
             self.stop()
             raise
@@ -159,6 +169,7 @@ class LocalStack:
             extra={
                 "webhook_base_url": self.webhook_base_url,
                 "reply_api_base_url": self.reply_api.base_url,
+                "api_base_url": self.api_base_url,
                 "aws_endpoint_url": self.aws_endpoint_url,
                 "config": self.config.source_label,
                 "elapsed_ms": int((time.monotonic() - started) * 1000),
@@ -180,6 +191,10 @@ class LocalStack:
         if self.gateway is not None:
             self.gateway.stop()
             self.gateway = None
+        if self.api_gateway is not None:
+            self.api_gateway.stop()
+            self.api_gateway = None
+        agent_api.reset_app()
         for module in self._modules:
             functions.reset_function(module)
         self._modules.clear()
@@ -222,6 +237,21 @@ class LocalStack:
         return f"{self.webhook_base_url}/webhooks/{platform}"
 
     @property
+    def api_base_url(self) -> str:
+        """The agent API (send ``Authorization: <token>``; see ``agent_token``)."""
+        if self.api_gateway is None:
+            raise RuntimeError("the local stack is not running")
+        return self.api_gateway.base_url
+
+    def agent_token(
+        self, agent: str, *, teams: tuple[str, ...] = (c.DEFAULT_TEAM,), role: str = "agent", name: str | None = None
+    ) -> str:
+        """A token the agent API accepts, as ``socialcare token`` prints it."""
+        from socialcare_local.tokens import agent_claims, issue_token
+
+        return issue_token(agent_claims(agent, teams=teams, role=role, name=name), self.config.api.token_secret)
+
+    @property
     def aws_endpoint_url(self) -> str:
         return self.aws.endpoint_url
 
@@ -250,6 +280,7 @@ class LocalStack:
             c.ENV_OUTBOUND_QUEUE_URL: resources.outbound_queue_url,
             c.ENV_RAW_BUCKET: resources.raw_bucket,
             c.ENV_PLATFORM_SECRET_ARN: resources.platform_secret_arn,
+            c.ENV_API_SECRET_ARN: resources.api_secret_arn,
             c.ENV_DEFAULT_TEAM: c.DEFAULT_TEAM,
             c.ENV_REOPEN_WINDOW_HOURS: str(c.DEFAULT_REOPEN_WINDOW_HOURS),
             **(self.reply_api.environment() if self.reply_api is not None else {}),
@@ -283,6 +314,42 @@ class LocalStack:
                 return
 
     # --- internals ------------------------------------------------------------------------------
+    def _start_agent_api(self) -> None:
+        module = agent_api.load_app_module()
+        agent_api.reset_app()  # a previous stack in this process may have cached clients
+        app = module.app
+        self.api_gateway = AgentApiGateway(
+            app,
+            agent_api.route_table(app),
+            token_secret=self.config.api.token_secret,
+            host=self.host,
+            port=self._api_port,
+            function_name=self.function_name("api"),
+            region=self.region,
+        )
+        self.api_gateway.start()
+
+    def _seed_brand_profiles(self) -> None:
+        """Every brand account starts with the config file's ``[brand]`` profile."""
+        from socialcare.agents.audit import AuditAction, AuditRecord
+        from socialcare.ids import new_ulid
+        from socialcare.storage.agent_store import AgentStore
+
+        store = AgentStore(self.resources.table_name, client=self.aws.client("dynamodb"))
+        now = time.time_ns() // 1_000_000
+        for account_id in self.config.account_ids:
+            profile = replace(self.config.brand_profile(account_id), updated_at_ms=now, updated_by="socialcare-local")
+            audit = AuditRecord(
+                record_id=new_ulid(now),
+                at_ms=now,
+                actor="socialcare-local",
+                actor_role="system",
+                action=AuditAction.PROFILE_UPDATED,
+                account_id=account_id,
+                details={"source": self.config.source_label},
+            )
+            store.save_profile(profile, audit)
+
     def _load(self, function: str) -> functions.Handler:
         module = functions.load_function(function)
         functions.reset_function(module)  # a previous stack in this process may have cached clients

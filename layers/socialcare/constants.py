@@ -19,6 +19,9 @@ CUSTOMER_INDEX_SK = "GSI2SK"
 ASSIGNEE_INDEX = "GSI3"  # an agent's own open work
 ASSIGNEE_INDEX_PK = "GSI3PK"
 ASSIGNEE_INDEX_SK = "GSI3SK"
+DONE_INDEX = "GSI4"  # a team's resolved and closed cases, latest first
+DONE_INDEX_PK = "GSI4PK"
+DONE_INDEX_SK = "GSI4SK"
 
 # SQS: raw deliveries from the webhook to ingest, and their dead-letter queue.
 INBOUND_QUEUE_LOGICAL_NAME = "socialcare-inbound"
@@ -91,6 +94,22 @@ TELEGRAM_API_URL = "https://api.telegram.org"
 
 # The agent API (Chalice) function's name under chalice_config/.
 AGENT_API_APP_NAME = "socialcare-api"
+# Its Cognito user pool authorizer (the name is the securityDefinitions key in the packaged
+# API definition, where the CDK app sets the pool's ARN), the groups that are its roles and the
+# custom attribute that lists an agent's teams ("care,billing").
+AGENT_API_AUTHORIZER_NAME = "AgentsUserPool"
+ENV_COGNITO_USER_POOL_ARN = "COGNITO_USER_POOL_ARN"
+GROUP_AGENTS = "agents"
+GROUP_LEADS = "leads"
+GROUP_ADMINS = "admins"
+TEAMS_CLAIM = "custom:teams"
+# The API's own secret (Secrets Manager, JSON {"cursor_key": "..."}): signs pagination cursors.
+API_SECRET_NAME = "socialcare/api"
+ENV_API_SECRET_ARN = "API_SECRET_ARN"
+# Idempotency keys of replies and notes are remembered this long.
+IDEMPOTENCY_TTL_HOURS = 24
+# Largest request body the agent API accepts (a reply is at most 10,000 characters).
+MAX_API_BODY_BYTES = 64 * 1024
 
 DEFAULT_TEAM = "care"
 DEFAULT_REOPEN_WINDOW_HOURS = 72

@@ -57,7 +57,21 @@ class CaseNotFound(SocialCareError):
     code = "case_not_found"
 
 
-class CaseVersionConflict(SocialCareError):
+class StateConflict(SocialCareError):
+    """The request conflicts with the case's current state.
+
+    ``current`` carries that state (a ``Case``) when the raiser knows it, so an API can show the
+    caller what they lost to; typed loosely because the model imports this module.
+    """
+
+    code = "state_conflict"
+
+    def __init__(self, message: str, *, current: object | None = None) -> None:
+        super().__init__(message)
+        self.current = current
+
+
+class CaseVersionConflict(StateConflict):
     code = "case_version_conflict"
 
 
@@ -67,7 +81,7 @@ class ConcurrentThreadingConflict(SocialCareError):
     code = "threading_conflict"
 
 
-class InvalidTransition(SocialCareError):
+class InvalidTransition(StateConflict):
     code = "invalid_transition"
 
 
@@ -82,3 +96,108 @@ class TemplateRequired(OutsideMessagingWindow):
     """WhatsApp: outside the 24-hour window only an approved template may be sent."""
 
     code = "template_required"
+
+
+# --- agent API ------------------------------------------------------------------------------
+class NotAuthenticated(SocialCareError):
+    """No verified identity reached the API (the authorizer should have refused the request)."""
+
+    code = "unauthorized"
+
+
+class Forbidden(SocialCareError):
+    code = "forbidden"
+
+
+class ForbiddenTeam(Forbidden):
+    """The case or queue belongs to a team the caller is not in."""
+
+    code = "forbidden_team"
+
+
+class ForbiddenRole(Forbidden):
+    """The caller's role (agent, lead, admin) may not do this."""
+
+    code = "forbidden_role"
+
+
+class NotCaseOwner(Forbidden):
+    """Another agent owns the case; only they, a lead or an admin may act on it."""
+
+    code = "not_case_owner"
+
+
+class InvalidRequest(SocialCareError):
+    """A body or query parameter is missing, unknown, of the wrong type or out of bounds."""
+
+    code = "invalid_request"
+
+
+class InvalidCursor(InvalidRequest):
+    code = "invalid_cursor"
+
+
+class TextTooLong(InvalidRequest):
+    code = "text_too_long"
+
+
+class RequestTooLarge(SocialCareError):
+    code = "request_too_large"
+
+
+class EntryNotFound(SocialCareError):
+    code = "entry_not_found"
+
+
+class CannedResponseNotFound(SocialCareError):
+    code = "canned_response_not_found"
+
+
+class AlreadyClaimed(StateConflict):
+    code = "already_claimed"
+
+
+class CaseNotActive(StateConflict):
+    """Resolved and closed cases cannot be claimed, assigned or (closed) answered."""
+
+    code = "case_not_active"
+
+
+class ReasonRequired(SocialCareError):
+    """Resolving or closing a case whose customer is still waiting needs a stated reason."""
+
+    code = "reason_required"
+
+
+class UnansweredCustomerMessage(SocialCareError):
+    """The case cannot wait for the customer while the customer is waiting for the brand."""
+
+    code = "unanswered_customer_message"
+
+
+class ReplyNotPossible(SocialCareError):
+    """The reply cannot be sent as asked (mode, channel, nothing to answer, unsupported attachment)."""
+
+    code = "reply_not_possible"
+
+
+class UnknownPlaceholder(SocialCareError):
+    code = "unknown_placeholder"
+
+
+class PlaceholderUnavailable(SocialCareError):
+    """A canned response needs a value this case does not have (e.g. the customer's name)."""
+
+    code = "placeholder_unavailable"
+
+
+class IdempotencyKeyReused(SocialCareError):
+    """The idempotency key was already used for a different request."""
+
+    code = "idempotency_key_reused"
+
+
+class ReplyNotQueued(SocialCareError):
+    """The reply is stored but could not be handed to the outbound queue; retry with the same key."""
+
+    code = "reply_not_queued"

@@ -233,6 +233,7 @@ def test_the_operator_reaches_the_aws_services_at_the_endpoint_url(stack: LocalS
         c.QUEUE_INDEX,
         c.CUSTOMER_INDEX,
         c.ASSIGNEE_INDEX,
+        c.DONE_INDEX,
     }
     sqs = boto3.client(
         "sqs",

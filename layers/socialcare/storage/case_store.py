@@ -196,12 +196,22 @@ class CaseStore:
             items.append(self._put_current(after, uid, before.seen.get(uid)))
         self._transact(items, duplicate_positions=(0, 1))
 
-    def save_case(self, before: Case, after: Case) -> None:
-        """Optimistic update of a case (and its current-case copies while it is current)."""
+    def case_write_items(self, before: Case, after: Case) -> list[dict[str, Any]]:
+        """TransactWriteItems entries that replace ``before`` by ``after`` optimistically.
+
+        The case item first, conditioned on ``before.version``, then the customer's current-case
+        copies while the case is current (ingest threads on those copies, so they must move with it).
+        Other writers (the agent API) add their own items after these.
+        """
         items = [self._put(case_item(after), "#v = :v", {":v": n(before.version)})]
         if before.superseded_by is None:
             for uid in after.customer.all_ids:
                 items.append(self._put_current(after, uid, (before.case_id, before.version)))
+        return items
+
+    def save_case(self, before: Case, after: Case) -> None:
+        """Optimistic update of a case (and its current-case copies while it is current)."""
+        items = self.case_write_items(before, after)
         try:
             self._transact(items, duplicate_positions=())
         except ConcurrentThreadingConflict as exc:

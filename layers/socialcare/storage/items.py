@@ -100,6 +100,10 @@ def case_item(case: Case) -> Item:
         if case.owner:
             item[c.ASSIGNEE_INDEX_PK] = s(keys.owner_pk(case.owner))
             item[c.ASSIGNEE_INDEX_SK] = due_key
+    else:
+        finished = case.closed_at_ms if case.status is CaseStatus.CLOSED else case.resolved_at_ms
+        item[c.DONE_INDEX_PK] = s(keys.done_pk(case.team, case.status.value))
+        item[c.DONE_INDEX_SK] = s(keys.created_sort_key(finished or case.updated_at_ms, case.case_id))
     return item
 
 

@@ -52,3 +52,21 @@ def due_sort_key(due_ms: int | None, case_id: str) -> str:
 
 def created_sort_key(created_ms: int, case_id: str) -> str:
     return f"{created_ms:013d}#{case_id}"
+
+
+AUDIT_PREFIX = "AUDIT#"
+IDEMPOTENCY_PREFIX = "IDEMP#"
+
+
+def audit_sk(order: int, record_id: str) -> str:
+    """``order``: the case version after the action (a case's true order, whatever the clocks say),
+    or the time in ms for a brand account's records."""
+    return f"{AUDIT_PREFIX}{order:013d}#{record_id}"
+
+
+def idempotency_sk(agent_id: str, key: str) -> str:
+    return f"{IDEMPOTENCY_PREFIX}{agent_id}#{key}"
+
+
+def done_pk(team: str, status: str) -> str:
+    return f"DONE#{team}#{status}"

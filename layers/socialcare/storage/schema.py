@@ -14,13 +14,24 @@ customer's current case pointer    CUST#<account>#<user id>    CURRENT
 platform message index + dedup     PMSG#<platform>#<account>#<message id>   PMSG
 dedup marker (edits, statuses)     EVT#<platform>#<event id>   EVT           (expires after DEDUP_TTL_DAYS)
 brand account profile              ACCOUNT#<account id>        PROFILE
+brand account profile audit        ACCOUNT#<account id>        AUDIT#<ts ms, 13 digits>#<ulid>
+case audit record (who did what)   CASE#<case_id>              AUDIT#<case version, 13 digits>#<ulid>
+agent request idempotency marker   CASE#<case_id>              IDEMP#<agent id>#<idempotency key>  (expires)
 unmatched / unknown event log      UNMATCHED#<platform>#<yyyy-mm-dd>   <ts ms>#<event id>
 =================================  ==========================  ==========================================
+
+The brand account profile holds what the agent API needs to answer for the brand: its name, how
+replies are signed (``signature_style``), whether Meta granted the HUMAN_AGENT tag
+(``human_agent_tag``), the "move to private" invitation and the canned responses
+(``socialcare.agents.profile``). Outbound replies are thread entries like any other
+(``MSG#<ts>#out-<ulid>``), notes ``MSG#<ts>#note-<ulid>``, status changes ``MSG#<ts>#status-<ulid>``.
 
 Indexes (all sparse, projected ALL):
 - GSI1 (queue): GSI1PK = QUEUE#<team>, GSI1SK = <response due ms>#<case_id>; only active cases.
 - GSI2 (customer): GSI2PK = CUST#<account>#<user id>, GSI2SK = <created ms>#<case_id>; every case.
 - GSI3 (assignee): GSI3PK = OWNER#<agent id>, GSI3SK = <response due ms>#<case_id>; active owned cases.
+- GSI4 (done): GSI4PK = DONE#<team>#<resolved|closed>, GSI4SK = <resolved/closed ms>#<case_id>; only
+  resolved and closed cases, read latest first (the agent API's resolved and closed lists).
 """
 
 from __future__ import annotations
@@ -35,6 +46,7 @@ INDEXES: tuple[tuple[str, str, str], ...] = (
     (c.QUEUE_INDEX, c.QUEUE_INDEX_PK, c.QUEUE_INDEX_SK),
     (c.CUSTOMER_INDEX, c.CUSTOMER_INDEX_PK, c.CUSTOMER_INDEX_SK),
     (c.ASSIGNEE_INDEX, c.ASSIGNEE_INDEX_PK, c.ASSIGNEE_INDEX_SK),
+    (c.DONE_INDEX, c.DONE_INDEX_PK, c.DONE_INDEX_SK),
 )
 
 

@@ -1,0 +1,137 @@
+"""The agent API (Chalice): queues, cases, claims, replies, notes, status changes, audit, profiles.
+
+Every route is behind the Cognito user pool authorizer; each is one call into the core's
+``AgentService`` (``socialcare.agents``). The routes, their parameters, bodies and errors are
+documented in ``openapi.yaml`` beside this file, which the tests hold the app to.
+
+The user pool's ARN is deployment metadata Chalice needs when it packages the API: it comes from
+``COGNITO_USER_POOL_ARN`` at packaging time, and the CDK app replaces it with the real pool's ARN
+in the packaged API definition (securityDefinitions.<AGENT_API_AUTHORIZER_NAME>).
+"""
+
+from __future__ import annotations
+
+import os
+
+from chalice import Chalice, CognitoUserPoolAuthorizer
+from chalicelib.http import ApiRequest, Routes, install_middleware
+from chalicelib.wiring import service
+from socialcare import constants as c
+from socialcare.agents.commands import (
+    AssignCommand,
+    MoveToPrivateCommand,
+    NoteCommand,
+    PageQuery,
+    QueueQuery,
+    ReplyCommand,
+    StatusCommand,
+    parse_empty,
+)
+
+PLACEHOLDER_USER_POOL_ARN = "arn:aws:cognito-idp:us-east-1:000000000000:userpool/us-east-1_placeholder"
+
+app = Chalice(app_name=c.AGENT_API_APP_NAME, configure_logs=False)
+authorizer = CognitoUserPoolAuthorizer(
+    c.AGENT_API_AUTHORIZER_NAME,
+    provider_arns=[os.environ.get(c.ENV_COGNITO_USER_POOL_ARN) or PLACEHOLDER_USER_POOL_ARN],
+    header="Authorization",
+)
+install_middleware(app)
+route = Routes(app, authorizer)
+
+
+@route("/me", "GET")
+def whoami(request: ApiRequest) -> object:
+    return request.caller
+
+
+@route("/me/cases", "GET")
+def my_cases(request: ApiRequest) -> object:
+    return service().my_cases(request.caller, PageQuery.parse(request.query))
+
+
+@route("/queues/{team}/cases", "GET")
+def list_queue(request: ApiRequest, team: str) -> object:
+    return service().list_queue(request.caller, team, QueueQuery.parse(request.query))
+
+
+@route("/cases/{case_id}", "GET")
+def get_case(request: ApiRequest, case_id: str) -> object:
+    return service().get_case(request.caller, case_id)
+
+
+@route("/cases/{case_id}/audit", "GET")
+def audit_trail(request: ApiRequest, case_id: str) -> object:
+    return service().audit_trail(request.caller, case_id, PageQuery.parse(request.query))
+
+
+@route("/cases/{case_id}/canned-responses", "GET")
+def canned_responses(request: ApiRequest, case_id: str) -> object:
+    return service().canned_responses(request.caller, case_id)
+
+
+@route("/cases/{case_id}/claim", "POST")
+def claim(request: ApiRequest, case_id: str) -> object:
+    parse_empty(request.body(allow_empty=True), "a claim")
+    return service().claim(request.caller, case_id, expected_version=request.expected_version)
+
+
+@route("/cases/{case_id}/release", "POST")
+def release(request: ApiRequest, case_id: str) -> object:
+    parse_empty(request.body(allow_empty=True), "a release")
+    return service().release(request.caller, case_id, expected_version=request.expected_version)
+
+
+@route("/cases/{case_id}/assign", "POST")
+def assign(request: ApiRequest, case_id: str) -> object:
+    command = AssignCommand.parse(request.body())
+    return service().assign(request.caller, case_id, command, expected_version=request.expected_version)
+
+
+@route("/cases/{case_id}/status", "POST")
+def change_status(request: ApiRequest, case_id: str) -> object:
+    command = StatusCommand.parse(request.body())
+    return service().change_status(request.caller, case_id, command, expected_version=request.expected_version)
+
+
+@route("/cases/{case_id}/replies", "POST")
+def reply(request: ApiRequest, case_id: str) -> object:
+    return service().reply(
+        request.caller,
+        case_id,
+        ReplyCommand.parse(request.body()),
+        expected_version=request.expected_version,
+        idempotency_key=request.idempotency_key,
+    )
+
+
+@route("/cases/{case_id}/move-to-private", "POST")
+def move_to_private(request: ApiRequest, case_id: str) -> object:
+    return service().move_to_private(
+        request.caller,
+        case_id,
+        MoveToPrivateCommand.parse(request.body(allow_empty=True)),
+        expected_version=request.expected_version,
+        idempotency_key=request.idempotency_key,
+    )
+
+
+@route("/cases/{case_id}/notes", "POST")
+def add_note(request: ApiRequest, case_id: str) -> object:
+    return service().add_note(
+        request.caller,
+        case_id,
+        NoteCommand.parse(request.body()),
+        expected_version=request.expected_version,
+        idempotency_key=request.idempotency_key,
+    )
+
+
+@route("/accounts/{account_id}/profile", "GET")
+def get_profile(request: ApiRequest, account_id: str) -> object:
+    return service().get_profile(request.caller, account_id)
+
+
+@route("/accounts/{account_id}/profile", "PUT")
+def put_profile(request: ApiRequest, account_id: str) -> object:
+    return service().put_profile(request.caller, account_id, request.body())

@@ -1,0 +1,173 @@
+"""HTTP for the agent API: claims to a caller, request parsing, results and errors to responses.
+
+Every domain error becomes a JSON ``{"code", "message"}`` response here, chosen by its type
+(``ERROR_STATUS``); a 409 also carries ``"current"``, the case as it now is.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from chalice import Chalice, Response
+from chalice.app import Authorizer
+from socialcare import errors
+from socialcare.agents import views
+from socialcare.agents.commands import parse_body, parse_expected_version, parse_idempotency_key
+from socialcare.agents.identity import Caller, caller_from_claims
+from socialcare.agents.service import ActionResult
+from socialcare.model.case import Case
+
+logger = Logger(service="agent-api")
+
+ERROR_STATUS: dict[type[errors.SocialCareError], int] = {
+    errors.NotAuthenticated: 401,
+    errors.Forbidden: 403,
+    errors.CaseNotFound: 404,
+    errors.EntryNotFound: 404,
+    errors.CannedResponseNotFound: 404,
+    errors.RequestTooLarge: 413,
+    errors.InvalidRequest: 400,
+    errors.StateConflict: 409,
+    errors.ReasonRequired: 422,
+    errors.UnansweredCustomerMessage: 422,
+    errors.ReplyNotPossible: 422,
+    errors.OutsideMessagingWindow: 422,
+    errors.UnknownPlaceholder: 422,
+    errors.PlaceholderUnavailable: 422,
+    errors.IdempotencyKeyReused: 422,
+    errors.ReplyNotQueued: 503,
+}
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+
+
+def status_of(exc: errors.SocialCareError) -> int:
+    for klass in type(exc).__mro__:
+        if klass in ERROR_STATUS:
+            return ERROR_STATUS[klass]
+    return 400
+
+
+def error_response(exc: errors.SocialCareError) -> Response:
+    status = status_of(exc)
+    body: dict[str, Any] = {"code": exc.code, "message": exc.message}
+    current = getattr(exc, "current", None)
+    if status == 409 and isinstance(current, Case):
+        body["current"] = views.case_view(current, time.time_ns() // 1_000_000)
+    headers = {"Content-Type": "application/json"}
+    if isinstance(current, Case):
+        headers["ETag"] = f'"{current.version}"'
+    return Response(body=json.dumps(body, ensure_ascii=False), status_code=status, headers=headers)
+
+
+class ApiRequest:
+    """What a route needs from the current request, parsed and validated on access."""
+
+    def __init__(self, request: Any) -> None:
+        self._request = request
+
+    @property
+    def caller(self) -> Caller:
+        context = self._request.context or {}
+        authorizer = context.get("authorizer") or {}
+        return caller_from_claims(authorizer.get("claims"))
+
+    def body(self, *, allow_empty: bool = False) -> dict[str, Any]:
+        return parse_body(self._request.raw_body, allow_empty=allow_empty)
+
+    @property
+    def query(self) -> dict[str, list[str]]:
+        params = self._request.query_params
+        if not params:
+            return {}
+        return {name: list(params.getlist(name)) for name in params}
+
+    @property
+    def expected_version(self) -> int | None:
+        return parse_expected_version(self._request.headers.get("if-match"))
+
+    @property
+    def idempotency_key(self) -> str | None:
+        return parse_idempotency_key(self._request.headers.get(IDEMPOTENCY_HEADER.lower()))
+
+
+def render(result: object) -> Response:
+    headers = {"Content-Type": "application/json"}
+    status = 200
+    if isinstance(result, ActionResult):
+        headers["ETag"] = f'"{result.case.version}"'
+        if result.accepted_for_delivery:
+            status = 202
+        if result.replayed:
+            headers[REPLAYED_HEADER] = "true"
+    elif isinstance(getattr(result, "case", None), Case):
+        headers["ETag"] = f'"{result.case.version}"'  # type: ignore[attr-defined]
+    return Response(body=json.dumps(views.document(result), ensure_ascii=False), status_code=status, headers=headers)
+
+
+View = Callable[..., object]
+
+
+class Routes:
+    """``app.route`` with the Cognito authorizer on every route and domain errors mapped in one place.
+
+    A view receives its path parameters and ``request`` (an ``ApiRequest``) and returns a service
+    result; rendering it, and turning a ``SocialCareError`` into its response, happens here.
+    """
+
+    def __init__(self, app: Chalice, authorizer: Authorizer) -> None:
+        self._app = app
+        self._authorizer = authorizer
+
+    def __call__(self, path: str, method: str) -> Callable[[View], View]:
+        def register(view: View) -> View:
+            @functools.wraps(view)
+            def handle(**params: str) -> Response:
+                request = ApiRequest(self._app.current_request)
+                try:
+                    return render(view(request=request, **params))
+                except errors.SocialCareError as exc:
+                    return error_response(exc)
+
+            self._app.route(path, methods=[method], authorizer=self._authorizer)(handle)
+            return view
+
+        return register
+
+
+def install_middleware(app: Chalice) -> None:
+    """Chalice's own errors (405, 415, 500) in the API's error format, and one log line per request."""
+
+    @app.middleware("http")
+    def shape_and_log(request: Any, get_response: Callable[[Any], Response]) -> Response:
+        started = time.monotonic()
+        response = get_response(request)
+        body = response.body
+        if response.status_code >= 400 and isinstance(body, dict) and "Code" in body:
+            response.body = json.dumps({"code": _snake(str(body["Code"])), "message": str(body.get("Message", ""))})
+            response.headers["Content-Type"] = "application/json"
+        context = (request.context or {}) if request is not None else {}
+        logger.set_correlation_id(context.get("requestId"))
+        logger.info(
+            "api request",
+            extra={
+                "correlation_id": context.get("requestId"),
+                "method": context.get("httpMethod"),
+                "route": context.get("resourcePath"),
+                "status": response.status_code,
+                "agent_id": ((context.get("authorizer") or {}).get("claims") or {}).get("cognito:username"),
+                "elapsed_ms": round((time.monotonic() - started) * 1000, 1),
+            },
+        )
+        return response
+
+
+def _snake(name: str) -> str:
+    name = name.removesuffix("Error")
+    return "".join(f"_{ch.lower()}" if ch.isupper() and i else ch.lower() for i, ch in enumerate(name))

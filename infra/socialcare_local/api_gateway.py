@@ -1,0 +1,313 @@
+"""The local stand-in for API Gateway (REST API) in front of the agent API, with its Cognito authorizer.
+
+Requests are matched against the app's resources (``/cases/{case_id}/claim``...). On a route with
+the authorizer, the ``Authorization`` header (the token, optionally after ``Bearer``) is verified as
+the Cognito authorizer verifies an ID token — signature, expiry, issuer, ``token_use`` — and a
+failure is answered as API Gateway answers it: 401 ``{"message":"Unauthorized"}``, without invoking
+the function. Otherwise the request becomes a payload-format-1.0 (REST proxy) event whose
+``requestContext.authorizer.claims`` holds the token's claims as API Gateway passes them (every
+value a string), and the app runs as a Lambda handler. An unknown resource or method is answered
+403 ``{"message":"Missing Authentication Token"}``, as a REST API does; a crashed function 502.
+"""
+
+from __future__ import annotations
+
+import base64
+import threading
+import time
+import uuid
+from collections.abc import Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from socialcare_local.aws import MOTO_ACCOUNT_ID
+from socialcare_local.functions import Handler, LambdaContext
+from socialcare_local.http_gateway import API_GATEWAY_MAX_BODY_BYTES, shape_response
+from socialcare_local.logs import get_logger
+from socialcare_local.tokens import LOCAL_ISSUER, TokenInvalid, gateway_claims, verify_token
+
+log = get_logger("api_gateway")
+
+API_ID = "localapi"
+STAGE = "local"
+UNAUTHORIZED = b'{"message":"Unauthorized"}'
+MISSING_TOKEN = b'{"message":"Missing Authentication Token"}'
+
+
+class ResourceMatcher:
+    """Finds the resource a path belongs to; literal segments win over ``{parameters}``."""
+
+    def __init__(self, resources: Mapping[str, Mapping[str, bool]]) -> None:
+        self._resources = {path: dict(methods) for path, methods in resources.items()}
+        self._templates = sorted(
+            ((path, path.strip("/").split("/")) for path in self._resources),
+            key=lambda item: [seg.startswith("{") for seg in item[1]],
+        )
+
+    def match(self, path: str) -> tuple[str, dict[str, str]] | None:
+        segments = [unquote(s) for s in path.strip("/").split("/")]
+        for template, parts in self._templates:
+            if len(parts) != len(segments):
+                continue
+            params: dict[str, str] = {}
+            for part, seg in zip(parts, segments, strict=True):
+                if part.startswith("{") and part.endswith("}"):
+                    if not seg:
+                        break
+                    params[part[1:-1]] = seg
+                elif part != seg:
+                    break
+            else:
+                return template, params
+        return None
+
+    def methods(self, resource: str) -> Mapping[str, bool]:
+        return self._resources[resource]
+
+
+class AgentApiGateway:
+    """An HTTP server on ``host``:``port`` (0 = any free port) in front of the agent API handler."""
+
+    def __init__(
+        self,
+        handler: Handler,
+        routes: Mapping[str, Mapping[str, bool]],
+        *,
+        token_secret: str,
+        issuer: str = LOCAL_ISSUER,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        function_name: str = "socialcare-api",
+        region: str = "us-east-1",
+        function_timeout_s: float = 30.0,
+    ) -> None:
+        self._handler = handler
+        self.matcher = ResourceMatcher(routes)
+        self._token_secret = token_secret
+        self.issuer = issuer
+        self.function_name = function_name
+        self.region = region
+        self.function_timeout_s = function_timeout_s
+        self._server = _Server((host, port), _RequestHandler)
+        self._server.gateway = self
+        self._thread: threading.Thread | None = None
+        # One function instance: Lambda gives an instance one event at a time, and Chalice keeps the
+        # current request in a global, so concurrent HTTP requests take turns here.
+        self._instance = threading.Lock()
+
+    @property
+    def host(self) -> str:
+        return str(self._server.server_address[0])
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> None:
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="api-gateway", daemon=True
+        )
+        self._thread.start()
+        log.info("agent API listening", extra={"base_url": self.base_url})
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        log.info("agent API stopped", extra={"base_url": self.base_url})
+
+    def authorize(self, authorization: str | None) -> dict[str, str]:
+        """The claims API Gateway would pass on; TokenInvalid when it would answer 401."""
+        return gateway_claims(verify_token(authorization, self._token_secret, issuer=self.issuer))
+
+    def invoke(self, event: dict[str, Any]) -> Any:
+        context = LambdaContext(function_name=self.function_name, region=self.region, timeout_s=self.function_timeout_s)
+        with self._instance:
+            return self._handler(event, context)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    gateway: AgentApiGateway
+
+
+class _RequestHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+    server_version = "socialcare-local-api-gateway"
+    _request_id = ""
+
+    def do_GET(self) -> None:
+        self._route()
+
+    def do_POST(self) -> None:
+        self._route()
+
+    def do_PUT(self) -> None:
+        self._route()
+
+    def do_DELETE(self) -> None:
+        self._route()
+
+    def do_PATCH(self) -> None:
+        self._route()
+
+    def do_HEAD(self) -> None:
+        self._route()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Access lines are logged as JSON by ``_route`` instead."""
+
+    def _route(self) -> None:
+        started = time.monotonic()
+        self._request_id = str(uuid.uuid4())
+        gateway = self.server.gateway
+        split = urlsplit(self.path)
+        status = 500
+        resource: str | None = None
+        try:
+            length = int(self.headers.get("content-length") or 0)
+            if length > API_GATEWAY_MAX_BODY_BYTES:
+                status = 413
+                self._send(413, {"content-type": "application/json"}, b'{"message":"Request Entity Too Large"}')
+                self.close_connection = True
+                return
+            body = self.rfile.read(length) if length else b""
+            matched = gateway.matcher.match(split.path)
+            methods = gateway.matcher.methods(matched[0]) if matched else {}
+            if matched is None or self.command not in methods:
+                status = 403
+                self._send(403, {"content-type": "application/json"}, MISSING_TOKEN)
+                return
+            resource, path_params = matched
+            claims: dict[str, str] | None = None
+            if methods[self.command]:
+                try:
+                    claims = gateway.authorize(self.headers.get("authorization"))
+                except TokenInvalid as exc:
+                    status = 401
+                    log.info("token refused", extra={"correlation_id": self._request_id, "reason": str(exc)})
+                    self._send(401, {"content-type": "application/json"}, UNAUTHORIZED)
+                    return
+            event = build_rest_api_event(
+                method=self.command,
+                resource=resource,
+                path=split.path,
+                raw_query=split.query,
+                headers=list(self.headers.items()),
+                body=body,
+                path_parameters=path_params,
+                claims=claims,
+                source_ip=self.client_address[0],
+                request_id=self._request_id,
+                domain_name=self.headers.get("host") or f"{gateway.host}:{gateway.port}",
+            )
+            try:
+                result = gateway.invoke(event)
+            except Exception:
+                log.exception("agent API function failed", extra={"correlation_id": self._request_id})
+                status = 502
+                self._send(502, {"content-type": "application/json"}, b'{"message": "Internal server error"}')
+                return
+            status, headers, payload, _ = shape_response(result)
+            for name, values in (result.get("multiValueHeaders") or {}).items() if isinstance(result, dict) else ():
+                headers[name] = ",".join(str(v) for v in values)
+            self._send(status, headers, payload)
+        finally:
+            log.info(
+                "api request",
+                extra={
+                    "correlation_id": self._request_id,
+                    "method": self.command,
+                    "path": split.path,
+                    "resource": resource,
+                    "status": status,
+                    "elapsed_ms": round((time.monotonic() - started) * 1000, 1),
+                },
+            )
+
+    def _send(self, status: int, headers: Mapping[str, str], payload: bytes) -> None:
+        self.send_response(status)
+        for name, value in headers.items():
+            if name.lower() not in ("content-length", "connection", "transfer-encoding"):
+                self.send_header(name, value)
+        self.send_header("x-amzn-RequestId", self._request_id)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(payload)
+
+
+def build_rest_api_event(
+    *,
+    method: str,
+    resource: str,
+    path: str,
+    raw_query: str,
+    headers: list[tuple[str, str]],
+    body: bytes,
+    path_parameters: Mapping[str, str],
+    claims: Mapping[str, str] | None,
+    source_ip: str = "127.0.0.1",
+    request_id: str | None = None,
+    domain_name: str = "127.0.0.1",
+    now_ms: int | None = None,
+) -> dict[str, Any]:
+    """An API Gateway REST API (Lambda proxy, payload format 1.0) event."""
+    now_ms = now_ms if now_ms is not None else time.time_ns() // 1_000_000
+    request_id = request_id or str(uuid.uuid4())
+    single: dict[str, str] = {}
+    multi: dict[str, list[str]] = {}
+    for name, value in headers:
+        single[name] = value
+        multi.setdefault(name, []).append(value)
+    query_multi: dict[str, list[str]] = {}
+    for key, value in parse_qsl(raw_query, keep_blank_values=True):
+        query_multi.setdefault(key, []).append(value)
+    context: dict[str, Any] = {
+        "resourceId": "local",
+        "resourcePath": resource,
+        "httpMethod": method,
+        "extendedRequestId": request_id,
+        "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now_ms / 1000)),
+        "path": f"/{STAGE}{path}",
+        "accountId": MOTO_ACCOUNT_ID,
+        "protocol": "HTTP/1.1",
+        "stage": STAGE,
+        "domainPrefix": domain_name.split(".", 1)[0],
+        "requestTimeEpoch": now_ms,
+        "requestId": request_id,
+        "identity": {"sourceIp": source_ip, "userAgent": single.get("User-Agent") or single.get("user-agent")},
+        "domainName": domain_name,
+        "apiId": API_ID,
+    }
+    if claims is not None:
+        context["authorizer"] = {"claims": dict(claims)}
+    event: dict[str, Any] = {
+        "resource": resource,
+        "path": path,
+        "httpMethod": method,
+        "headers": single or None,
+        "multiValueHeaders": multi or None,
+        "queryStringParameters": {k: v[-1] for k, v in query_multi.items()} or None,
+        "multiValueQueryStringParameters": query_multi or None,
+        "pathParameters": dict(path_parameters) or None,
+        "stageVariables": None,
+        "requestContext": context,
+        "body": None,
+        "isBase64Encoded": False,
+    }
+    if body:
+        try:
+            event["body"] = body.decode("utf-8")
+        except UnicodeDecodeError:
+            event["body"] = base64.b64encode(body).decode("ascii")
+            event["isBase64Encoded"] = True
+    return event

@@ -1,0 +1,131 @@
+"""The agent API's JSON documents: cases, thread entries, audit records, profiles.
+
+Times are ISO 8601 UTC strings with milliseconds ("2026-01-01T09:30:00.000Z"), or null.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from socialcare.agents.audit import AuditRecord
+from socialcare.agents.identity import Caller
+from socialcare.agents.profile import profile_document
+from socialcare.agents.service import ActionResult, AuditList, CannedList, CaseDetail, CaseList, ProfileResult
+from socialcare.model.case import Case, ThreadEntry
+from socialcare.sla import NOT_DUE_MS
+
+
+def iso(ms: int | None) -> str | None:
+    if ms is None:
+        return None
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms // 1000)) + f".{ms % 1000:03d}Z"
+
+
+def case_view(case: Case, now_ms: int) -> dict[str, Any]:
+    due = case.response_due_at_ms if case.response_due_at_ms != NOT_DUE_MS else None
+    return {
+        "case_id": case.case_id,
+        "version": case.version,
+        "status": case.status.value,
+        "priority": case.priority.value,
+        "team": case.team,
+        "owner": case.owner,
+        "platform": case.platform.value,
+        "account_id": case.account_id,
+        "channels": sorted(ch.value for ch in case.channels),
+        "customer": {"user_id": case.customer.user_id, "name": case.customer.name, "handle": case.customer.handle},
+        "awaiting_reply_since": iso(case.awaiting_reply_since_ms),
+        "response_due_at": iso(due),
+        "overdue": due is not None and case.awaiting_reply_since_ms is not None and now_ms > due,
+        "created_at": iso(case.created_at_ms),
+        "updated_at": iso(case.updated_at_ms),
+        "last_inbound_at": iso(case.last_inbound_at_ms),
+        "last_outbound_at": iso(case.last_outbound_at_ms),
+        "first_response_at": iso(case.first_response_at_ms),
+        "resolved_at": iso(case.resolved_at_ms),
+        "closed_at": iso(case.closed_at_ms),
+        "message_count": case.message_count,
+        "reopen_count": case.reopen_count,
+        "follow_up_of": case.follow_up_of,
+        "superseded_by": case.superseded_by,
+    }
+
+
+def entry_view(entry: ThreadEntry) -> dict[str, Any]:
+    return {
+        "entry_id": entry.entry_id,
+        "kind": entry.kind.value,
+        "at": iso(entry.timestamp_ms),
+        "channel": entry.channel.value if entry.channel else None,
+        "author": entry.author,
+        "text": entry.text,
+        "attachments": [{"kind": kind, "url": url} for kind, url in entry.attachments],
+        "public": entry.public,
+        "platform_message_id": entry.platform_message_id,
+        "reply_to_id": entry.reply_to_id,
+        "conversation_ref": entry.conversation_ref,
+        "delivery_state": entry.delivery_state.value if entry.delivery_state else None,
+        "delivery_state_at": iso(entry.delivery_state_at_ms),
+        "delivery_error": entry.delivery_error,
+        "edits": [{"at": iso(ts), "previous_text": text} for ts, text in entry.edits],
+        "deleted_at": iso(entry.deleted_at_ms),
+        "details": dict(entry.extra),
+    }
+
+
+def audit_view(record: AuditRecord) -> dict[str, Any]:
+    return {
+        "record_id": record.record_id,
+        "at": iso(record.at_ms),
+        "actor": record.actor,
+        "actor_role": record.actor_role,
+        "action": record.action.value,
+        "case_version": record.case_version,
+        "details": dict(record.details),
+    }
+
+
+def caller_view(caller: Caller) -> dict[str, Any]:
+    return {
+        "agent_id": caller.agent_id,
+        "name": caller.display_name,
+        "initials": caller.initials,
+        "role": caller.role.value,
+        "teams": sorted(caller.teams),
+        "email": caller.email,
+    }
+
+
+def document(result: object) -> dict[str, Any]:
+    """The JSON document of any agent-service result."""
+    if isinstance(result, CaseList):
+        return {"cases": [case_view(k, result.now_ms) for k in result.cases], "next_cursor": result.next_cursor}
+    if isinstance(result, CaseDetail):
+        return {"case": case_view(result.case, result.now_ms), "thread": [entry_view(e) for e in result.thread]}
+    if isinstance(result, ActionResult):
+        doc: dict[str, Any] = {"case": case_view(result.case, result.now_ms), "changed": result.changed}
+        if result.entry is not None:
+            doc["entry"] = entry_view(result.entry)
+        if result.replayed:
+            doc["replayed"] = True
+        return doc
+    if isinstance(result, AuditList):
+        return {"records": [audit_view(r) for r in result.records], "next_cursor": result.next_cursor}
+    if isinstance(result, CannedList):
+        return {
+            "case_id": result.case_id,
+            "canned_responses": [
+                {"id": r.response_id, "title": r.title, "text": r.text, "unavailable": r.unavailable}
+                for r in result.responses
+            ],
+        }
+    if isinstance(result, ProfileResult):
+        return {
+            **profile_document(result.profile),
+            "updated_at": iso(result.profile.updated_at_ms),
+            "updated_by": result.profile.updated_by,
+        }
+    if isinstance(result, Caller):
+        return caller_view(result)
+    raise TypeError(f"no document for {type(result).__name__}")

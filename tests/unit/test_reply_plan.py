@@ -1,0 +1,172 @@
+"""How a reply goes out, decided from the case and its thread: channel, mode, recipient, window, text."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from socialcare.agents.commands import ReplyCommand
+from socialcare.agents.identity import Caller, Role
+from socialcare.agents.profile import BrandProfile, SignatureStyle
+from socialcare.agents.replies import plan_reply
+from socialcare.errors import EntryNotFound, OutsideMessagingWindow, ReplyNotPossible, TemplateRequired, TextTooLong
+from socialcare.model.case import Case, CaseStatus, EntryKind, Priority, ThreadEntry
+from socialcare.model.events import Channel, Customer, Platform
+from socialcare.outbound.request import ReplyMode
+
+pytestmark = pytest.mark.unit
+
+T0 = 1_767_258_000_000
+HOUR = 3_600_000
+ALICE = Caller("alice", Role.AGENT, frozenset({"care"}), "Alice Smith")
+
+
+def entry(
+    channel: Channel, n: int, *, at: int = T0, author: str = "cust-1", conversation: str | None = None
+) -> ThreadEntry:
+    return ThreadEntry(
+        case_id="C1",
+        entry_id=f"{at:013d}#m{n}",
+        kind=EntryKind.INBOUND,
+        timestamp_ms=at,
+        channel=channel,
+        platform_message_id=f"m{n}",
+        author=author,
+        text="help",
+        public=channel.is_public,
+        conversation_ref=conversation,
+    )
+
+
+def case_of(*entries: ThreadEntry) -> Case:
+    last: dict[Channel, int] = {}
+    for e in entries:
+        assert e.channel is not None
+        last[e.channel] = max(e.timestamp_ms, last.get(e.channel, 0))
+    platform = next(iter(last)).platform if last else Platform.META
+    return Case(
+        case_id="C1",
+        platform=platform,
+        account_id="acct",
+        customer=Customer("cust-1", name="Joe"),
+        status=CaseStatus.OPEN,
+        priority=Priority.NORMAL,
+        team="care",
+        created_at_ms=T0,
+        updated_at_ms=T0,
+        channels=frozenset(last),
+        last_inbound_by_channel=last,
+    )
+
+
+def plan(
+    thread: list[ThreadEntry], *, now: int = T0 + HOUR, profile: BrandProfile | None = None, **command: Any
+) -> Any:
+    text = command.pop("text", "On it" if "template" not in command else None)
+    return plan_reply(
+        case=case_of(*thread),
+        thread=thread,
+        command=ReplyCommand(text=text, **command),
+        text=text,
+        profile=profile or BrandProfile.default("acct", "Acme"),
+        caller=ALICE,
+        now_ms=now,
+    )
+
+
+def test_the_latest_message_is_answered_on_its_channel() -> None:
+    thread = [entry(Channel.X_POST, 1), entry(Channel.X_DM, 2, at=T0 + 1000)]
+    result = plan(thread)
+    assert (result.channel, result.mode, result.recipient_id, result.public) == (
+        Channel.X_DM,
+        ReplyMode.PRIVATE,
+        "cust-1",
+        False,
+    )
+    assert result.text == "On it\n— Alice"
+
+
+def test_a_public_channel_is_answered_publicly_under_the_named_message() -> None:
+    thread = [entry(Channel.FACEBOOK_COMMENT, 1, conversation="post-9"), entry(Channel.FACEBOOK_COMMENT, 2, at=T0 + 5)]
+    result = plan(thread, reply_to=thread[0].entry_id)
+    assert (result.mode, result.reply_to_id, result.conversation_ref, result.public) == (
+        ReplyMode.PUBLIC,
+        "m1",
+        "post-9",
+        True,
+    )
+
+
+def test_telegram_replies_go_to_the_chat() -> None:
+    result = plan([entry(Channel.TELEGRAM, 1, author="u-5", conversation="chat-77")])
+    assert result.recipient_id == "chat-77"
+
+
+def test_reply_to_must_be_a_customer_message_of_the_case() -> None:
+    thread = [entry(Channel.MESSENGER, 1)]
+    with pytest.raises(EntryNotFound):
+        plan(thread, reply_to="0000000000000#nope")
+
+
+def test_nothing_to_answer() -> None:
+    with pytest.raises(ReplyNotPossible):
+        plan([])
+
+
+def test_a_public_reply_needs_a_public_channel() -> None:
+    with pytest.raises(ReplyNotPossible, match="private"):
+        plan([entry(Channel.MESSENGER, 1)], mode=ReplyMode.PUBLIC)
+
+
+def test_messenger_window_and_the_human_agent_tag() -> None:
+    thread = [entry(Channel.MESSENGER, 1)]
+    assert plan(thread, now=T0 + 23 * HOUR).tag is None
+    with pytest.raises(OutsideMessagingWindow, match="HUMAN_AGENT"):
+        plan(thread, now=T0 + 30 * HOUR)
+    tagged = plan(thread, now=T0 + 30 * HOUR, profile=BrandProfile("acct", "Acme", human_agent_tag=True))
+    assert tagged.tag == "HUMAN_AGENT"
+    with pytest.raises(OutsideMessagingWindow, match="7 days"):
+        plan(thread, now=T0 + 8 * 24 * HOUR, profile=BrandProfile("acct", "Acme", human_agent_tag=True))
+
+
+def test_a_meta_dm_channel_the_customer_never_used_is_refused() -> None:
+    with pytest.raises(OutsideMessagingWindow, match="has not written on messenger"):
+        plan([entry(Channel.FACEBOOK_COMMENT, 1)], channel=Channel.MESSENGER, mode=ReplyMode.PRIVATE)
+
+
+def test_whatsapp_templates() -> None:
+    thread = [entry(Channel.WHATSAPP, 1)]
+    template = {"name": "order_update", "language": "en", "components": []}
+    with pytest.raises(TemplateRequired):
+        plan(thread, now=T0 + 25 * HOUR)
+    result = plan(thread, now=T0 + 25 * HOUR, template=template)
+    assert result.template == template
+    assert result.text == "[WhatsApp template order_update (en)]"
+    with pytest.raises(ReplyNotPossible, match="WhatsApp"):
+        plan([entry(Channel.TELEGRAM, 1)], template=template)
+
+
+def test_the_signature_counts_towards_the_limit() -> None:
+    thread = [entry(Channel.X_POST, 1)]
+    assert len(plan(thread, text="x" * 272).text) == 280  # "\n— Alice" is 8 characters
+    with pytest.raises(TextTooLong, match="8 of them the signature"):
+        plan(thread, text="x" * 273)
+    none = BrandProfile("acct", "Acme", signature_style=SignatureStyle.NONE)
+    assert plan(thread, text="x" * 280, profile=none).text == "x" * 280
+
+
+def test_a_private_reply_to_a_comment_fits_the_dm_limit_and_takes_no_media() -> None:
+    thread = [entry(Channel.INSTAGRAM_COMMENT, 1)]
+    with pytest.raises(TextTooLong, match="instagram_dm allows 1000"):
+        plan(thread, text="x" * 1000, mode=ReplyMode.PRIVATE_REPLY_TO_COMMENT)
+    with pytest.raises(ReplyNotPossible, match="cannot carry"):
+        plan(thread, mode=ReplyMode.PRIVATE_REPLY_TO_COMMENT, attachments=(("image", "https://x/y.png"),))
+
+
+def test_a_deleted_comment_cannot_be_answered_publicly() -> None:
+    gone = replace(entry(Channel.X_POST, 1), deleted_at_ms=T0 + 5)
+    with pytest.raises(ReplyNotPossible, match="deleted"):
+        plan([gone], reply_to=gone.entry_id)
+    with pytest.raises(ReplyNotPossible, match="nothing"):
+        plan([gone])
