@@ -10,18 +10,28 @@ import argparse
 import json
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from socialcare_infra import paths
 from socialcare_infra.app import build_app
 from socialcare_infra.config import DEFAULT_STAGE, STAGE_CONTEXT_KEY
+from socialcare_infra.stack import SocialCareStack, Sources
 
 
-def synthesise(stage: str, outdir: Path, extra_context: dict[str, str] | None = None) -> Path:
-    """Synthesise ``stage`` into ``outdir``; return the stack's template file."""
-    app, stack = build_app(context={STAGE_CONTEXT_KEY: stage, **(extra_context or {})}, outdir=outdir)
+@dataclass(frozen=True)
+class Synthesis:
+    template_path: Path
+    stack: SocialCareStack
+
+
+def synthesise(
+    stage: str, outdir: Path, extra_context: dict[str, str] | None = None, *, sources: Sources | None = None
+) -> Synthesis:
+    """Synthesise ``stage`` into ``outdir`` (raises if a security check fails)."""
+    app, stack = build_app(context={STAGE_CONTEXT_KEY: stage, **(extra_context or {})}, outdir=outdir, sources=sources)
     assembly = app.synth()
-    return Path(assembly.get_stack_artifact(stack.artifact_id).template_full_path)
+    return Synthesis(Path(assembly.get_stack_artifact(stack.artifact_id).template_full_path), stack)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -31,10 +41,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("-c", "--context", action="append", default=[], metavar="KEY=VALUE")
     args = parser.parse_args(argv)
     extra = dict(item.split("=", 1) for item in args.context)
-    template_path = synthesise(args.stage, args.out, extra)
-    template = json.loads(template_path.read_text())
+    result = synthesise(args.stage, args.out, extra)
+    template = json.loads(result.template_path.read_text())
     kinds = Counter(r["Type"] for r in template["Resources"].values())
-    print(f"{template_path} ({sum(kinds.values())} resources, AwsSolutions checks passed)")
+    print(f"{result.template_path} ({sum(kinds.values())} resources, AwsSolutions checks passed)")
     for kind, count in sorted(kinds.items()):
         print(f"  {count:3d}  {kind}")
     return 0

@@ -51,18 +51,17 @@ def layer_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def synthesised(layer_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Synthesised]]:
-    from socialcare_infra.app import build_app
     from socialcare_infra.stack import Sources
+    from socialcare_infra.synth import synthesise
 
     saved = {k: os.environ.pop(k, None) for k in ("CDK_DEFAULT_ACCOUNT", "CDK_DEFAULT_REGION")}
     results = {}
     try:
         for stage in STAGES:
             outdir = tmp_path_factory.mktemp(f"cdk-{stage}")
-            app, stack = build_app(context={"stage": stage}, outdir=outdir, sources=Sources(layer_dir=layer_dir))
-            assembly = app.synth()
-            path = Path(assembly.get_stack_artifact(stack.artifact_id).template_full_path)
-            results[stage] = Synthesised(stage, json.loads(path.read_text()), path, outdir, stack)
+            result = synthesise(stage, outdir, sources=Sources(layer_dir=layer_dir))
+            template = json.loads(result.template_path.read_text())
+            results[stage] = Synthesised(stage, template, result.template_path, outdir, result.stack)
         yield results
     finally:
         for key, value in saved.items():
