@@ -60,6 +60,7 @@ class StageConfig:
     point_in_time_recovery: bool
     log_retention_days: int
     alarm_email: str
+    alarm_https_endpoint: str
     queue_age_alarm_seconds: int
     webhook_reserved_concurrency: int
     ingest_max_concurrency: int
@@ -93,6 +94,8 @@ class StageConfig:
             problems.append("webhook_reserved_concurrency must be 0 (unreserved) or more")
         if self.alarm_email and "@" not in self.alarm_email:
             problems.append(f"alarm_email {self.alarm_email!r} is not an e-mail address")
+        if self.alarm_https_endpoint and not self.alarm_https_endpoint.startswith("https://"):
+            problems.append(f"alarm_https_endpoint {self.alarm_https_endpoint!r} must be an https:// URL")
         if not all(isinstance(k, str) and isinstance(v, str) and v for k, v in self.account_teams.items()):
             problems.append("account_teams must map brand account ids to team names")
         if problems:
@@ -142,7 +145,7 @@ def _coerce(key: str, raw: Any) -> Any:
     """Context values from the command line arrive as strings; turn them into the key's type."""
     if not isinstance(raw, str):
         return raw
-    kind = _FIELDS[key].type
+    kind = str(_FIELDS[key].type)
     try:
         if kind == "bool":
             if raw.lower() not in {"true", "false"}:
@@ -158,8 +161,8 @@ def _coerce(key: str, raw: Any) -> Any:
 
 
 def _check_type(stage: str, key: str, value: Any) -> None:
-    kind = _FIELDS[key].type
-    expected: type | tuple[type, ...] = {"bool": bool, "int": int, "str": str}.get(kind, dict)
+    kind = str(_FIELDS[key].type)  # a string: this module uses postponed annotations
+    expected: type = {"bool": bool, "int": int, "str": str}.get(kind, dict)
     ok = isinstance(value, expected) and not (expected is int and isinstance(value, bool))
     if not ok:
         raise StageConfigError(f"stage {stage!r}: {key} must be {kind}, not {type(value).__name__} {value!r}")

@@ -125,6 +125,7 @@ class SocialCareStack(Stack):
             apis=MonitoredApis(
                 webhook=self.webhook_api.api if self.webhook_api else None,
                 agent_api_name=self.agent_api.api_name if self.agent_api else None,
+                agent_api_stage=self.agent_api.api_stage if self.agent_api else "api",
             ),
             table=table.table,
         )

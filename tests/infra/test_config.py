@@ -41,6 +41,7 @@ def test_unknown_stage_names_the_defined_ones() -> None:
         ("deletion_protection", "yes", "deletion_protection=.* is invalid"),
         ("ingest_max_concurrency", "1", "ingest_max_concurrency must be between 2 and 1000"),
         ("alarm_email", "ops", "is not an e-mail address"),
+        ("alarm_https_endpoint", "http://pager.example.com/hook", "must be an https:// URL"),
         ("user_pool_mfa", "sms", "user_pool_mfa must be"),
     ],
 )

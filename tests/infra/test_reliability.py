@@ -266,7 +266,12 @@ def test_webhook_5xx_and_stalled_queues_raise_alarms(synth: Synthesised) -> None
     api_name = f"{c.AGENT_API_APP_NAME}-{synth.stage}"
     [rest_api] = synth.properties("AWS::Serverless::Api").values()
     assert rest_api["Name"] == api_name
-    assert any(a["MetricName"] == "5XXError" and dimension(a, "ApiName") == api_name for a in alarms(synth))
+    assert any(
+        a["MetricName"] == "5XXError"
+        and dimension(a, "ApiName") == api_name
+        and dimension(a, "Stage") == rest_api["StageName"]
+        for a in alarms(synth)
+    )
 
 
 def test_every_alarm_notifies_the_alarm_topic_both_ways(synth: Synthesised) -> None:

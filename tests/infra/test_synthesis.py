@@ -61,7 +61,11 @@ def test_every_acknowledgement_answers_a_real_finding(dev: Synthesised, layer_di
         synthesise(
             "dev",
             tmp_path,
-            {AUDIT_CONTEXT_KEY: "true", "alarm_email": "ops@example.com"},
+            {
+                AUDIT_CONTEXT_KEY: "true",
+                "alarm_email": "ops@example.com",
+                "alarm_https_endpoint": "https://pager.example.com/hook",
+            },
             sources=Sources(layer_dir=layer_dir),
         )
     report = json.loads((tmp_path / "validation-report.json").read_text())
@@ -80,10 +84,13 @@ def test_every_acknowledgement_answers_a_real_finding(dev: Synthesised, layer_di
     for rule, path in findings:
         assert any(rule == a.rule and covers(a.path, path) for a in acknowledged), f"unacknowledged: {rule} {path}"
 
-    # The same run shows a stage key overridden on the command line (-c alarm_email=...).
+    # The same run shows stage keys overridden on the command line (-c alarm_email=...).
     template = json.loads((tmp_path / "socialcare-dev.template.json").read_text())
     subscriptions = [r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::SNS::Subscription"]
-    assert [(s["Protocol"], s["Endpoint"]) for s in subscriptions] == [("email", "ops@example.com")]
+    assert sorted((s["Protocol"], s["Endpoint"]) for s in subscriptions) == [
+        ("email", "ops@example.com"),
+        ("https", "https://pager.example.com/hook"),
+    ]
     assert not [r for r in dev.template["Resources"].values() if r["Type"] == "AWS::SNS::Subscription"]
 
 

@@ -29,6 +29,7 @@ from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
 from chalice import api as chalice_api
 from chalice.cdk import Chalice
 from constructs import Construct
@@ -106,7 +107,7 @@ class AgentApi(Construct):
         }
         self.access_logs = stage_log_group(self, "AccessLogs", config=config)
 
-        with _packaging_directory(), _region_for_packaging(Stack.of(self).region):
+        with _packaging_directory() as scratch, _region_for_packaging(Stack.of(self).region):
             self.chalice = _StagedChalice(
                 self,
                 "Chalice",
@@ -123,10 +124,10 @@ class AgentApi(Construct):
                     "lambda_timeout": c.AGENT_API_TIMEOUT_S,
                 },
             )
-            template = _sam_template()
+            template = _sam_template(scratch)
 
         self.function_ids: list[str] = []
-        self.log_groups = {}
+        self.log_groups: dict[str, logs.LogGroup] = {}
         for logical_id, _ in _resources_of_type(template, SAM_FUNCTION):
             function = self.chalice.get_resource(logical_id)
             log_group = stage_log_group(self, f"{logical_id}Logs", config=config)
@@ -147,19 +148,23 @@ class AgentApi(Construct):
             rest_api = self.chalice.get_resource(logical_id)
             self._configure_rest_api(rest_api, resource, config=config, names=names, user_pool=user_pool)
             self.rest_api_ids.append(logical_id)
+        if len(self.rest_api_ids) != 1:
+            raise ValueError(f"expected one REST API in the Chalice app, found {self.rest_api_ids}")
         self.api_name = names.agent_api
+        self.api_stage = str(template["Resources"][self.rest_api_ids[0]]["Properties"]["StageName"])
         if config.api_gateway_cloudwatch_role:
             account = _ApiGatewayLogging(self, "ApiGatewayLogging")
             for logical_id in self.rest_api_ids:
                 self.chalice.get_resource(logical_id).node.add_dependency(account.account)
 
     def function_name(self, logical_id: str) -> str:
-        return self.chalice.get_resource(logical_id).ref
+        return str(self.chalice.get_resource(logical_id).ref)
 
     @property
     def url(self) -> str:
         rest_api = self.chalice.get_resource(self.rest_api_ids[0])
-        return f"https://{rest_api.ref}.execute-api.{Stack.of(self).region}.{Stack.of(self).url_suffix}/api/"
+        stack = Stack.of(self)
+        return f"https://{rest_api.ref}.execute-api.{stack.region}.{stack.url_suffix}/{self.api_stage}/"
 
     def _configure_rest_api(
         self,
@@ -230,11 +235,8 @@ def _resources_of_type(template: Mapping[str, Any], kind: str) -> list[tuple[str
     return sorted((k, v) for k, v in template.get("Resources", {}).items() if v.get("Type") == kind)
 
 
-_current_package_dir: list[Path] = []
-
-
 @contextlib.contextmanager
-def _packaging_directory() -> Iterator[None]:
+def _packaging_directory() -> Iterator[Path]:
     """Run the construct in a scratch directory: it writes ``./chalice.out`` and never cleans it up.
 
     The deployment zip is staged into the cloud assembly and the template read while the construct
@@ -243,18 +245,16 @@ def _packaging_directory() -> Iterator[None]:
     scratch = Path(tempfile.mkdtemp(prefix="socialcare-chalice-"))
     previous = Path.cwd()
     os.chdir(scratch)
-    _current_package_dir.append(scratch)
     try:
-        yield
+        yield scratch
     finally:
         os.chdir(previous)
-        _current_package_dir.pop()
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _sam_template() -> dict[str, Any]:
+def _sam_template(scratch: Path) -> dict[str, Any]:
     """The SAM template the construct just included (written under the scratch directory)."""
-    [path] = (_current_package_dir[-1] / "chalice.out").glob("*.sam_with_assets.json")
+    [path] = (scratch / "chalice.out").glob("*.sam_with_assets.json")
     with path.open() as f:
         document: dict[str, Any] = json.load(f)
     return document

@@ -27,13 +27,13 @@ from socialcare_infra.names import ResourceNames
 
 FIVE_MINUTES = Duration.minutes(5)
 ONE_MINUTE = Duration.minutes(1)
-AGENT_API_STAGE = "api"  # Chalice's default API Gateway stage name
 
 
 @dataclass(frozen=True)
 class MonitoredApis:
     webhook: apigwv2.HttpApi | None
     agent_api_name: str | None
+    agent_api_stage: str = "api"  # Chalice's default API Gateway stage
 
 
 class Monitoring(Construct):
@@ -47,7 +47,7 @@ class Monitoring(Construct):
         functions: Mapping[str, str],
         queues: Mapping[str, QueueWithDlq],
         apis: MonitoredApis,
-        table: dynamodb.TableV2,
+        table: dynamodb.ITable,
     ) -> None:
         """``functions`` maps a label (``webhook``, ``agent-api``...) to the deployed function name."""
         super().__init__(scope, id)
@@ -60,6 +60,8 @@ class Monitoring(Construct):
         # would cost more than the rest of the idle stack).
         if config.alarm_email:
             self.topic.add_subscription(subscriptions.EmailSubscription(config.alarm_email))
+        if config.alarm_https_endpoint:
+            self.topic.add_subscription(subscriptions.UrlSubscription(config.alarm_https_endpoint))
         self._action = cw_actions.SnsAction(self.topic)
         self._stage = config.name
         self.alarms: list[cloudwatch.Alarm] = []
@@ -90,7 +92,7 @@ class Monitoring(Construct):
         if apis.agent_api_name is not None:
             self._alarm(
                 "agent-api-5xx",
-                _agent_api_metric("5XXError", apis.agent_api_name, "Sum"),
+                _agent_api_metric("5XXError", apis.agent_api_name, apis.agent_api_stage, "Sum"),
                 "the agent API answered 5xx",
             )
 
@@ -121,7 +123,7 @@ class Monitoring(Construct):
         functions: Mapping[str, str],
         queues: Mapping[str, QueueWithDlq],
         apis: MonitoredApis,
-        table: dynamodb.TableV2,
+        table: dynamodb.ITable,
     ) -> None:
         board = self.dashboard
         board.add_widgets(
@@ -193,12 +195,15 @@ class Monitoring(Construct):
             ),
         ]
         if apis.agent_api_name is not None:
-            name = apis.agent_api_name
+            name, stage = apis.agent_api_name, apis.agent_api_stage
             table_widgets += [
-                _graph("Agent API requests", [_agent_api_metric("Count", name, "Sum")]),
+                _graph("Agent API requests", [_agent_api_metric("Count", name, stage, "Sum")]),
                 _graph(
                     "Agent API errors",
-                    [_agent_api_metric("4XXError", name, "Sum"), _agent_api_metric("5XXError", name, "Sum")],
+                    [
+                        _agent_api_metric("4XXError", name, stage, "Sum"),
+                        _agent_api_metric("5XXError", name, stage, "Sum"),
+                    ],
                 ),
             ]
         board.add_widgets(*table_widgets)
@@ -221,11 +226,11 @@ def _lambda_metric(
     )
 
 
-def _agent_api_metric(metric: str, api_name: str, statistic: str) -> cloudwatch.Metric:
+def _agent_api_metric(metric: str, api_name: str, stage: str, statistic: str) -> cloudwatch.Metric:
     return cloudwatch.Metric(
         namespace="AWS/ApiGateway",
         metric_name=metric,
-        dimensions_map={"ApiName": api_name, "Stage": AGENT_API_STAGE},
+        dimensions_map={"ApiName": api_name, "Stage": stage},
         period=FIVE_MINUTES,
         statistic=statistic,
     )
