@@ -189,7 +189,9 @@ class AgentApi(Construct):
                     "HttpMethod": "*",
                     "ThrottlingRateLimit": config.api_throttle_rate,
                     "ThrottlingBurstLimit": config.api_throttle_burst,
-                    "MetricsEnabled": True,
+                    # Per-method metrics are billed as custom metrics (≈ 7 per route per month); the
+                    # API-level Count/4XX/5XX/Latency the alarms and dashboard use are free.
+                    "MetricsEnabled": False,
                     # Execution logs at ERROR only, never request or response bodies.
                     "LoggingLevel": "ERROR" if config.api_gateway_cloudwatch_role else "OFF",
                     "DataTraceEnabled": False,
