@@ -7,9 +7,12 @@ from typing import Any
 
 import pytest
 from socialcare import constants as c
+from socialcare import errors
 from socialcare.platforms.credentials import PlatformCredentials
 from socialcare.storage import schema
-from socialcare.webhook.service import raw_key_for
+from socialcare.webhook.service import WebhookService, raw_key_for
+from socialcare_local.sandbox import payloads as p
+from socialcare_local.sandbox.signing import meta_request
 
 from tests.infra.conftest import Synthesised
 from tests.infra.helpers import (
@@ -269,11 +272,32 @@ def test_raw_bucket_is_private_encrypted_tls_only_and_expires_deliveries(synth: 
     assert _denies_insecure_transport(policy["PolicyDocument"])
 
 
+class _Recorded:
+    def __init__(self) -> None:
+        self.items: list[Any] = []
+
+    def put(self, key: str, body: bytes, *, metadata: dict[str, str]) -> None:
+        self.items.append(key)
+
+    def send(self, envelope: Any) -> None:
+        self.items.append(envelope)
+
+
 def test_platform_secret_starts_empty_so_every_delivery_is_refused_until_filled(synth: Synthesised) -> None:
     [secret] = synth.properties("AWS::SecretsManager::Secret").values()
     assert secret["Name"] == f"{c.PLATFORM_SECRET_NAME}/{synth.stage}"
     credentials = PlatformCredentials.from_dict(json.loads(secret["SecretString"]))
     assert credentials == PlatformCredentials(), "the placeholder must configure no platform"
+
+    stored, queued = _Recorded(), _Recorded()
+    webhook = WebhookService(credentials=lambda: credentials, raw_store=stored, queue=queued, clock=lambda: 0)
+    payload = p.meta_delivery("page", [p.meta_entry("1047", [p.messenger_message("1047", "77", "m_1", "hi", 1)])])
+    body, headers = meta_request("any-app-secret", payload)
+    with pytest.raises(errors.SignatureInvalid):
+        webhook.receive("meta", headers, body)
+    with pytest.raises(errors.HandshakeRejected):
+        webhook.handshake("meta", {"hub.mode": "subscribe", "hub.challenge": "1", "hub.verify_token": "guess"})
+    assert stored.items == queued.items == []
 
 
 def test_no_function_environment_holds_a_secret_value(synth: Synthesised) -> None:
