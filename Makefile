@@ -8,7 +8,10 @@ export AWS_DEFAULT_REGION ?= us-east-1
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 
-.PHONY: demo local test test-fast lint bench synth clean
+# The stage `make synth` synthesises (a section of infra/stages.toml).
+STAGE ?= dev
+
+.PHONY: demo local test test-fast lint bench synth layer clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -41,7 +44,10 @@ bench: $(STAMP)
 	$(BIN)/python -m tests.bench
 
 synth: $(STAMP)
-	cd infra && ../$(BIN)/python -m socialcare_infra.synth
+	$(BIN)/python -m socialcare_infra.synth --stage $(STAGE)
+
+layer: $(STAMP)
+	$(BIN)/python -m socialcare_infra.layer
 
 clean:
-	rm -rf $(VENV) cdk.out infra/cdk.out .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) cdk.out infra/cdk.out build .pytest_cache .mypy_cache .ruff_cache .hypothesis

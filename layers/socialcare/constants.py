@@ -113,3 +113,25 @@ MAX_API_BODY_BYTES = 64 * 1024
 
 DEFAULT_TEAM = "care"
 DEFAULT_REOPEN_WINDOW_HOURS = 72
+
+# --- Deployment (the CDK app; the local stack may use them too) ---------------------------------
+# Raw deliveries are written under this key prefix (webhook/service.py raw_key_for); the webhook's
+# role may write only there.
+RAW_KEY_PREFIX = "raw/"
+# How long Lambda's SQS event source may gather records before invoking (0 = at once): ingest
+# trades a second of latency for fuller batches; replies go out at once.
+INGEST_MAX_BATCHING_WINDOW_S = 1
+OUTBOUND_MAX_BATCHING_WINDOW_S = 0
+# Function timeouts. A queue's visibility timeout must be at least six times its consumer's
+# timeout (AWS guidance for SQS event sources), so a slow batch is not redelivered mid-run.
+WEBHOOK_TIMEOUT_S = 10
+INGEST_TIMEOUT_S = 30
+OUTBOUND_TIMEOUT_S = 20
+AGENT_API_TIMEOUT_S = 15
+# Cognito: the groups that are roles in the agent API, and the custom attribute (claim
+# ``custom:teams``, comma-separated team names) that says which teams' cases an agent works.
+AGENT_GROUPS = ("agent", "lead", "admin")
+TEAMS_ATTRIBUTE = "teams"
+# CloudWatch namespace of the metrics the functions publish (Powertools Metrics).
+METRICS_NAMESPACE = "socialcare"
+ENV_ACCOUNT_TEAMS = "ACCOUNT_TEAMS"  # JSON object: brand account id -> team (ingest)

@@ -1,0 +1,1 @@
+"""The deployment, by component; each construct takes keyword-only arguments."""

@@ -1,0 +1,111 @@
+"""Agents, leads and admins: a Cognito user pool with one group per role and the ``custom:teams`` claim.
+
+Only administrators create users (no self sign-up). The app client may read ``custom:teams`` (so the
+ID token carries it to the API) but never write it: an agent who could edit their own teams could
+read every team's cases.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_cognito as cognito
+from constructs import Construct
+from socialcare import constants as c
+
+from socialcare_infra.checks import acknowledge
+from socialcare_infra.config import StageConfig
+from socialcare_infra.names import ResourceNames
+
+GROUP_DESCRIPTIONS = {
+    "agent": "Works the cases of their own teams",
+    "lead": "An agent who may also assign and reassign within their teams",
+    "admin": "Everything, every team",
+}
+
+
+class AgentDirectory(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        config: StageConfig,
+        names: ResourceNames,
+        removal_policy: RemovalPolicy,
+    ) -> None:
+        super().__init__(scope, id)
+        mfa_required = config.user_pool_mfa == "required"
+        self.user_pool = cognito.UserPool(
+            self,
+            "UserPool",
+            user_pool_name=names.user_pool,
+            self_sign_up_enabled=False,
+            sign_in_aliases=cognito.SignInAliases(username=True, email=True),
+            sign_in_case_sensitive=False,
+            auto_verify=cognito.AutoVerifiedAttrs(email=True),
+            standard_attributes=cognito.StandardAttributes(
+                email=cognito.StandardAttribute(required=True, mutable=True),
+                fullname=cognito.StandardAttribute(required=False, mutable=True),
+            ),
+            custom_attributes={c.TEAMS_ATTRIBUTE: cognito.StringAttribute(min_len=1, max_len=2048, mutable=True)},
+            password_policy=cognito.PasswordPolicy(
+                min_length=12,
+                require_lowercase=True,
+                require_uppercase=True,
+                require_digits=True,
+                require_symbols=True,
+                temp_password_validity=Duration.days(3),
+            ),
+            mfa=cognito.Mfa.REQUIRED if mfa_required else cognito.Mfa.OPTIONAL,
+            mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False),
+            account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
+            feature_plan=cognito.FeaturePlan.PLUS
+            if config.user_pool_threat_protection
+            else cognito.FeaturePlan.ESSENTIALS,
+            standard_threat_protection_mode=(
+                cognito.StandardThreatProtectionMode.FULL_FUNCTION if config.user_pool_threat_protection else None
+            ),
+            deletion_protection=config.deletion_protection,
+            removal_policy=removal_policy,
+        )
+        if not mfa_required:
+            acknowledge(
+                self.user_pool,
+                "AwsSolutions-COG2",
+                f"Stage {config.name!r} sets user_pool_mfa = 'optional' in infra/stages.toml (a development pool of "
+                "test agents); TOTP is offered to every user and required in prod.",
+            )
+        if not config.user_pool_threat_protection:
+            acknowledge(
+                self.user_pool,
+                "AwsSolutions-COG8",
+                f"Stage {config.name!r} sets user_pool_threat_protection = false in infra/stages.toml: the Plus "
+                "plan's compromised-credential checks are paid per user and enabled in prod.",
+            )
+        self.groups = {
+            group: cognito.UserPoolGroup(
+                self, f"{group.title()}Group", user_pool=self.user_pool, group_name=group,
+                description=GROUP_DESCRIPTIONS[group],
+            )
+            for group in c.AGENT_GROUPS
+        }  # fmt: skip
+        readable = (
+            cognito.ClientAttributes()
+            .with_standard_attributes(email=True, email_verified=True, fullname=True)
+            .with_custom_attributes(c.TEAMS_ATTRIBUTE)
+        )
+        writable = cognito.ClientAttributes().with_standard_attributes(fullname=True)
+        self.client = self.user_pool.add_client(
+            "ApiClient",
+            user_pool_client_name=f"socialcare-api-{config.name}",
+            generate_secret=False,  # a public client: curl and command-line tools sign in with it
+            auth_flows=cognito.AuthFlow(user_password=True, user_srp=True),
+            disable_o_auth=True,  # no hosted UI and no redirect flows: tokens come from InitiateAuth only
+            prevent_user_existence_errors=True,
+            read_attributes=readable,
+            write_attributes=writable,
+            id_token_validity=Duration.hours(1),
+            access_token_validity=Duration.hours(1),
+            refresh_token_validity=Duration.days(30),
+            enable_token_revocation=True,
+        )

@@ -1,0 +1,194 @@
+"""The Lambda functions under ``functions/``, each with its trigger, role, log group and environment.
+
+``TRIGGERS`` is the one place that says how a function folder is invoked. The app deploys every
+folder that has a ``handler.py`` and an entry here; a folder without one is reported as a
+synthesis warning and not deployed (it has no way to be called).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from aws_cdk import Annotations, Duration
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+from socialcare import constants as c
+
+from socialcare_infra import access
+from socialcare_infra.checks import acknowledge
+from socialcare_infra.components.core_layer import architecture, runtime
+from socialcare_infra.components.log_groups import stage_log_group
+from socialcare_infra.components.permissions import (
+    CoreResources,
+    grant_access,
+    grant_logging_and_tracing,
+    lambda_role,
+)
+from socialcare_infra.config import StageConfig
+from socialcare_infra.names import ResourceNames
+from socialcare_infra.runtime import RUNTIME_NAME
+
+
+@dataclass(frozen=True)
+class HttpTrigger:
+    """Invoked by the webhook HTTP API (``/webhooks/{platform}``, GET and POST)."""
+
+
+@dataclass(frozen=True)
+class QueueTrigger:
+    """An SQS event source mapping with partial batch responses (``ReportBatchItemFailures``)."""
+
+    queue: str  # access.INBOUND or access.OUTBOUND
+    batch_size: int
+    max_batching_window_s: int
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    trigger: HttpTrigger | QueueTrigger
+    memory_mb: int
+    timeout_s: int
+    description: str
+
+
+TRIGGERS: dict[str, FunctionSpec] = {
+    c.WEBHOOK_FUNCTION: FunctionSpec(
+        trigger=HttpTrigger(),
+        memory_mb=256,
+        timeout_s=c.WEBHOOK_TIMEOUT_S,
+        description="Platform webhooks: verify, keep raw in S3, enqueue, acknowledge",
+    ),
+    c.INGEST_FUNCTION: FunctionSpec(
+        trigger=QueueTrigger(
+            queue=access.INBOUND, batch_size=c.INGEST_BATCH_SIZE, max_batching_window_s=c.INGEST_MAX_BATCHING_WINDOW_S
+        ),
+        memory_mb=512,
+        timeout_s=c.INGEST_TIMEOUT_S,
+        description="Inbound deliveries to threaded cases, exactly once",
+    ),
+    c.OUTBOUND_FUNCTION: FunctionSpec(
+        trigger=QueueTrigger(
+            queue=access.OUTBOUND,
+            batch_size=c.OUTBOUND_BATCH_SIZE,
+            max_batching_window_s=c.OUTBOUND_MAX_BATCHING_WINDOW_S,
+        ),
+        memory_mb=256,
+        timeout_s=c.OUTBOUND_TIMEOUT_S,
+        description="Agents' replies to the platforms' reply APIs",
+    ),
+}
+
+
+def discover_functions(functions_dir: Path) -> tuple[list[str], list[str]]:
+    """(folders with a handler and a known trigger, folders with a handler but no trigger), sorted."""
+    present = sorted(p.parent.name for p in functions_dir.glob("*/handler.py"))
+    return [f for f in present if f in TRIGGERS], [f for f in present if f not in TRIGGERS]
+
+
+def environment(name: str, resources: CoreResources, config: StageConfig) -> dict[str, str]:
+    """What each handler's ``from_env()`` reads, and nothing else."""
+    table = resources.table.table.table_name
+    bucket = resources.raw.bucket.bucket_name
+    secret = resources.secret.secret.secret_arn
+    envs: dict[str, dict[str, str]] = {
+        c.WEBHOOK_FUNCTION: {
+            c.ENV_INBOUND_QUEUE_URL: resources.queues.inbound.queue.queue_url,
+            c.ENV_RAW_BUCKET: bucket,
+            c.ENV_PLATFORM_SECRET_ARN: secret,
+        },
+        c.INGEST_FUNCTION: {
+            c.ENV_TABLE_NAME: table,
+            c.ENV_RAW_BUCKET: bucket,
+            c.ENV_DEFAULT_TEAM: config.default_team,
+            c.ENV_REOPEN_WINDOW_HOURS: str(config.reopen_window_hours),
+            c.ENV_ACCOUNT_TEAMS: json.dumps(dict(config.account_teams), sort_keys=True),
+        },
+        c.OUTBOUND_FUNCTION: {
+            c.ENV_TABLE_NAME: table,
+            c.ENV_OUTBOUND_QUEUE_URL: resources.queues.outbound.queue.queue_url,
+            c.ENV_PLATFORM_SECRET_ARN: secret,
+        },
+    }
+    return envs[name]
+
+
+class Functions(Construct):
+    """Every deployable function folder as a Lambda function on the core layer."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        functions_dir: Path,
+        layer: lambda_.ILayerVersion,
+        resources: CoreResources,
+        config: StageConfig,
+        names: ResourceNames,
+    ) -> None:
+        super().__init__(scope, id)
+        deployable, untriggered = discover_functions(functions_dir)
+        for folder in untriggered:
+            Annotations.of(self).add_warning_v2(
+                "socialcare:function-without-trigger",
+                f"functions/{folder} has no entry in socialcare_infra.components.functions.TRIGGERS: not deployed",
+            )
+        self.functions: dict[str, lambda_.Function] = {}
+        self.log_groups: dict[str, logs.LogGroup] = {}
+        for name in deployable:
+            spec = TRIGGERS[name]
+            construct_id = name.title()
+            role = lambda_role(self, f"{construct_id}Role", description=f"socialcare {name} function ({config.name})")
+            log_group = stage_log_group(self, f"{construct_id}Logs", config=config)
+            grant_logging_and_tracing(role, log_group)
+            grant_access(role, access.ACCESS[name], resources)
+            reserved = config.webhook_reserved_concurrency if name == c.WEBHOOK_FUNCTION else 0
+            function = lambda_.Function(
+                self,
+                construct_id,
+                function_name=names.function(name),
+                description=spec.description,
+                code=lambda_.Code.from_asset(str(functions_dir / name), exclude=["__pycache__", "*.pyc"]),
+                handler="handler.handler",
+                runtime=runtime(),
+                architecture=architecture(),
+                layers=[layer],
+                memory_size=spec.memory_mb,
+                timeout=Duration.seconds(spec.timeout_s),
+                environment=environment(name, resources, config),
+                role=role,
+                log_group=log_group,
+                tracing=lambda_.Tracing.ACTIVE,
+                reserved_concurrent_executions=reserved or None,
+            )
+            acknowledge(
+                function,
+                "AwsSolutions-L1",
+                f"All functions share one runtime ({RUNTIME_NAME}, socialcare_infra.runtime) so the one layer serves "
+                "them all; it is a current runtime, and moving to a newer one is a deliberate, tested change.",
+            )
+            if isinstance(spec.trigger, QueueTrigger):
+                queue = resources.queues.by_key(spec.trigger.queue).queue
+                lambda_.EventSourceMapping(
+                    self,
+                    f"{construct_id}Source",
+                    target=function,
+                    event_source_arn=queue.queue_arn,
+                    batch_size=spec.trigger.batch_size,
+                    max_batching_window=Duration.seconds(spec.trigger.max_batching_window_s),
+                    report_batch_item_failures=True,
+                    max_concurrency=_max_concurrency(name, config),
+                )
+            self.functions[name] = function
+            self.log_groups[name] = log_group
+
+    def with_trigger(self, trigger: type[HttpTrigger] | type[QueueTrigger]) -> Mapping[str, lambda_.Function]:
+        return {name: fn for name, fn in self.functions.items() if isinstance(TRIGGERS[name].trigger, trigger)}
+
+
+def _max_concurrency(name: str, config: StageConfig) -> int:
+    return config.outbound_max_concurrency if name == c.OUTBOUND_FUNCTION else config.ingest_max_concurrency

@@ -1,0 +1,90 @@
+"""Turns an ``access.Access`` into IAM statements on a role, against the deployed resources."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+from socialcare import constants as c
+
+from socialcare_infra import access
+from socialcare_infra.checks import acknowledge
+from socialcare_infra.components.queues import Queues
+from socialcare_infra.components.secrets import PlatformSecret
+from socialcare_infra.components.storage import CaseTable, RawBucket
+
+
+@dataclass(frozen=True)
+class CoreResources:
+    """What the functions and the API work on."""
+
+    table: CaseTable
+    raw: RawBucket
+    queues: Queues
+    secret: PlatformSecret
+
+
+def lambda_role(scope: Construct, id: str, *, description: str) -> iam.Role:
+    """A role for one function (or one app's functions) with no permissions yet: grants come next."""
+    return iam.Role(scope, id, assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"), description=description)
+
+
+def grant_access(role: iam.Role, grants: access.Access, resources: CoreResources) -> None:
+    """Exactly the actions in ``grants``, each on exactly the resources it concerns."""
+    statements: list[iam.PolicyStatement] = []
+    if grants.table:
+        statements.append(iam.PolicyStatement(actions=list(grants.table), resources=[resources.table.table.table_arn]))
+    if grants.indexes:
+        statements.append(
+            iam.PolicyStatement(actions=[access.QUERY], resources=resources.table.index_arns(grants.indexes))
+        )
+    if grants.raw_objects:
+        statements.append(
+            iam.PolicyStatement(
+                actions=list(grants.raw_objects),
+                resources=[resources.raw.bucket.arn_for_objects(f"{c.RAW_KEY_PREFIX}*")],
+            )
+        )
+    if grants.consumes:
+        queue = resources.queues.by_key(grants.consumes).queue
+        statements.append(iam.PolicyStatement(actions=list(access.SQS_CONSUME), resources=[queue.queue_arn]))
+    if grants.sends_to:
+        arns = [resources.queues.by_key(key).queue.queue_arn for key in grants.sends_to]
+        statements.append(iam.PolicyStatement(actions=list(access.SQS_SEND), resources=arns))
+    if grants.platform_secret:
+        statements.append(
+            iam.PolicyStatement(actions=list(access.SECRET_READ), resources=[resources.secret.secret.secret_arn])
+        )
+    for statement in statements:
+        role.add_to_principal_policy(statement)
+    if grants.raw_objects:
+        acknowledge(
+            role,
+            f"AwsSolutions-IAM5[Resource::<{_logical_ref(resources.raw)}>/{c.RAW_KEY_PREFIX}*]",
+            "Object actions need an object ARN pattern: this one is limited to the raw-delivery prefix of the "
+            "one raw bucket (the webhook's keys are raw/<platform>/<yyyy/mm/dd>/<sha256>.json).",
+        )
+
+
+def grant_logging_and_tracing(role: iam.Role, log_group: logs.ILogGroup) -> None:
+    """Write to its own log group only; X-Ray segments (X-Ray has no resource-level permissions)."""
+    role.add_to_principal_policy(
+        iam.PolicyStatement(actions=list(access.LOG_WRITE), resources=[log_group.log_group_arn])
+    )
+    role.add_to_principal_policy(iam.PolicyStatement(actions=list(access.XRAY_WRITE), resources=["*"]))
+    acknowledge(
+        role,
+        "AwsSolutions-IAM5[Resource::*]",
+        "xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions; "
+        "this statement holds only those two write actions, for active tracing.",
+    )
+
+
+def _logical_ref(raw: RawBucket) -> str:
+    """How cdk-nag names the bucket ARN in a finding id: ``<LogicalId.Arn>``."""
+    cfn_bucket = raw.bucket.node.default_child
+    assert cfn_bucket is not None
+    return Stack.of(raw).get_logical_id(cfn_bucket) + ".Arn"  # type: ignore[arg-type]

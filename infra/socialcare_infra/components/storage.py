@@ -1,0 +1,100 @@
+"""The single DynamoDB table and the raw-delivery bucket."""
+
+from __future__ import annotations
+
+from aws_cdk import Aws, Duration, RemovalPolicy
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+from socialcare import constants as c
+from socialcare.storage import schema
+
+from socialcare_infra.checks import acknowledge
+from socialcare_infra.config import StageConfig
+from socialcare_infra.names import ResourceNames
+
+
+def removal_policy(config: StageConfig) -> RemovalPolicy:
+    return RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY
+
+
+class CaseTable(Construct):
+    """The table, built from ``storage/schema.py``: the same keys and GSIs as the local stack's."""
+
+    def __init__(self, scope: Construct, id: str, *, config: StageConfig, names: ResourceNames) -> None:
+        super().__init__(scope, id)
+        spec = schema.create_table_kwargs(names.table)
+        attribute_types = {a["AttributeName"]: a["AttributeType"] for a in spec["AttributeDefinitions"]}
+
+        def attribute(name: str) -> dynamodb.Attribute:
+            return dynamodb.Attribute(name=name, type=dynamodb.AttributeType(_ATTRIBUTE_TYPES[attribute_types[name]]))
+
+        keys = {k["KeyType"]: k["AttributeName"] for k in spec["KeySchema"]}
+        stream = spec.get("StreamSpecification", {})
+        self.table = dynamodb.Table(
+            self,
+            "Table",
+            table_name=spec["TableName"],
+            partition_key=attribute(keys["HASH"]),
+            sort_key=attribute(keys["RANGE"]),
+            billing_mode=dynamodb.BillingMode(spec["BillingMode"]),
+            time_to_live_attribute=c.TTL_ATTRIBUTE,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=config.point_in_time_recovery
+            ),
+            deletion_protection=config.deletion_protection,
+            removal_policy=removal_policy(config),
+            stream=dynamodb.StreamViewType(stream["StreamViewType"]) if stream.get("StreamEnabled") else None,
+        )
+        for gsi in spec["GlobalSecondaryIndexes"]:
+            self.table.add_global_secondary_index(
+                index_name=gsi["IndexName"],
+                partition_key=attribute(_key(gsi, "HASH")),
+                sort_key=attribute(_key(gsi, "RANGE")),
+                projection_type=dynamodb.ProjectionType(gsi["Projection"]["ProjectionType"]),
+            )
+
+    def index_arns(self, names: tuple[str, ...]) -> list[str]:
+        return [f"{self.table.table_arn}/index/{name}" for name in names]
+
+
+_ATTRIBUTE_TYPES = {"S": "STRING", "N": "NUMBER", "B": "BINARY"}
+
+
+def _key(gsi: dict[str, object], key_type: str) -> str:
+    key_schema = gsi["KeySchema"]
+    assert isinstance(key_schema, list)
+    return str(next(k["AttributeName"] for k in key_schema if k["KeyType"] == key_type))
+
+
+class RawBucket(Construct):
+    """Every accepted raw delivery, private, encrypted, TLS-only, expired after RAW_RETENTION_DAYS."""
+
+    def __init__(self, scope: Construct, id: str, *, config: StageConfig, names: ResourceNames) -> None:
+        super().__init__(scope, id)
+        self.bucket = s3.Bucket(
+            self,
+            "Bucket",
+            bucket_name=names.raw_bucket(Aws.ACCOUNT_ID, Aws.REGION),
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            enforce_ssl=True,
+            versioned=False,
+            removal_policy=removal_policy(config),
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="raw-retention",
+                    enabled=True,
+                    expiration=Duration.days(c.RAW_RETENTION_DAYS),
+                    abort_incomplete_multipart_upload_after=Duration.days(1),
+                )
+            ],
+        )
+        acknowledge(
+            self.bucket,
+            "AwsSolutions-S1",
+            "Only the webhook role writes here and only the ingest role reads (IAM, TLS-only bucket policy); "
+            "S3 server access logs would be a second bucket of delivery metadata to secure and expire. "
+            "Enable CloudTrail S3 data events on this bucket where an access audit is required.",
+        )

@@ -1,0 +1,67 @@
+"""Physical names of the deployed resources: the shared logical names, suffixed with the stage.
+
+The same convention as the local stack (``socialcare_local.aws.resource_names``), so an operator
+finds ``socialcare-inbound-prod`` in AWS where the local stack has ``socialcare-inbound-local``.
+S3 bucket names are global: the raw bucket's name also carries the account and region.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from socialcare import constants as c
+
+
+@dataclass(frozen=True)
+class ResourceNames:
+    stage: str
+
+    @property
+    def stack(self) -> str:
+        return f"socialcare-{self.stage}"
+
+    @property
+    def table(self) -> str:
+        return f"{c.TABLE_LOGICAL_NAME}-{self.stage}"
+
+    @property
+    def inbound_queue(self) -> str:
+        return f"{c.INBOUND_QUEUE_LOGICAL_NAME}-{self.stage}"
+
+    @property
+    def inbound_dlq(self) -> str:
+        return f"{c.INBOUND_DLQ_LOGICAL_NAME}-{self.stage}"
+
+    @property
+    def outbound_queue(self) -> str:
+        return f"{c.OUTBOUND_QUEUE_LOGICAL_NAME}-{self.stage}"
+
+    @property
+    def outbound_dlq(self) -> str:
+        return f"{c.OUTBOUND_DLQ_LOGICAL_NAME}-{self.stage}"
+
+    def raw_bucket(self, account: str, region: str) -> str:
+        return f"{c.RAW_BUCKET_LOGICAL_NAME}-{self.stage}-{account}-{region}"
+
+    @property
+    def platform_secret(self) -> str:
+        return f"{c.PLATFORM_SECRET_NAME}/{self.stage}"
+
+    def function(self, name: str) -> str:
+        return f"socialcare-{name}-{self.stage}"
+
+    @property
+    def agent_api(self) -> str:
+        return f"{c.AGENT_API_APP_NAME}-{self.stage}"
+
+    @property
+    def user_pool(self) -> str:
+        return f"socialcare-agents-{self.stage}"
+
+    @property
+    def alarm_topic(self) -> str:
+        return f"socialcare-alarms-{self.stage}"
+
+    @property
+    def dashboard(self) -> str:
+        return f"socialcare-{self.stage}"

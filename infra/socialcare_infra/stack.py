@@ -1,0 +1,153 @@
+"""One stage of socialcare as one CloudFormation stack: the components, wired where they meet."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aws_cdk import CfnOutput, Environment, Stack, Tags
+from constructs import Construct
+from socialcare import constants as c
+
+from socialcare_infra import paths
+from socialcare_infra.components.agent_api import AgentApi
+from socialcare_infra.components.auth import AgentDirectory
+from socialcare_infra.components.core_layer import CoreLayer
+from socialcare_infra.components.functions import Functions, HttpTrigger
+from socialcare_infra.components.monitoring import MonitoredApis, Monitoring
+from socialcare_infra.components.permissions import CoreResources
+from socialcare_infra.components.queues import Queues
+from socialcare_infra.components.secrets import PlatformSecret
+from socialcare_infra.components.storage import CaseTable, RawBucket, removal_policy
+from socialcare_infra.components.webhook_api import WebhookApi
+from socialcare_infra.components.workflows import StateMachines
+from socialcare_infra.config import StageConfig
+from socialcare_infra.names import ResourceNames
+
+
+@dataclass(frozen=True)
+class Sources:
+    """Where the deployed code comes from (tests point these at fixtures)."""
+
+    layer_dir: Path
+    functions_dir: Path = paths.FUNCTIONS_DIR
+    chalice_dir: Path = paths.CHALICE_DIR
+    state_machines_dir: Path = paths.STATE_MACHINES_DIR
+    extra_substitutions: dict[str, str] = field(default_factory=dict)
+
+
+class SocialCareStack(Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        *,
+        config: StageConfig,
+        sources: Sources,
+        env: Environment | None = None,
+    ) -> None:
+        names = ResourceNames(config.name)
+        super().__init__(
+            scope,
+            names.stack,
+            env=env,
+            description=f"socialcare ({config.name}): social customer care on AWS serverless",
+        )
+        Tags.of(self).add("app", "socialcare")
+        Tags.of(self).add("stage", config.name)
+        self.config = config
+        self.names = names
+
+        data_removal = removal_policy(config)
+        table = CaseTable(self, "Table", config=config, names=names)
+        raw = RawBucket(self, "Raw", config=config, names=names)
+        queues = Queues(self, "Queues", names=names)
+        secret = PlatformSecret(self, "PlatformSecret", names=names, removal_policy=data_removal)
+        resources = CoreResources(table=table, raw=raw, queues=queues, secret=secret)
+        layer = CoreLayer(self, "CoreLayer", layer_dir=sources.layer_dir).layer
+
+        self.functions = Functions(
+            self,
+            "Functions",
+            functions_dir=sources.functions_dir,
+            layer=layer,
+            resources=resources,
+            config=config,
+            names=names,
+        )
+        http_functions = self.functions.with_trigger(HttpTrigger)
+        self.webhook_api = (
+            WebhookApi(self, "WebhookApi", handler=http_functions[c.WEBHOOK_FUNCTION], config=config, names=names)
+            if c.WEBHOOK_FUNCTION in http_functions
+            else None
+        )
+
+        self.directory = AgentDirectory(self, "Agents", config=config, names=names, removal_policy=data_removal)
+        self.agent_api = (
+            AgentApi(
+                self,
+                "AgentApi",
+                source_dir=sources.chalice_dir,
+                config=config,
+                names=names,
+                layer=layer,
+                user_pool=self.directory.user_pool,
+                resources=resources,
+            )
+            if (sources.chalice_dir / "app.py").is_file()
+            else None
+        )
+
+        # No definitions exist yet (the SLA timers arrive with their issue); each one dropped into
+        # infra/state_machines/ is deployed with these substitutions.
+        self.state_machines = StateMachines(
+            self,
+            "StateMachines",
+            directory=sources.state_machines_dir,
+            substitutions={
+                "TableName": table.table.table_name,
+                "OutboundQueueUrl": queues.outbound.queue.queue_url,
+                **sources.extra_substitutions,
+            },
+            config=config,
+        )
+
+        monitored_functions = {name: fn.function_name for name, fn in self.functions.functions.items()}
+        if self.agent_api is not None:
+            for logical_id in self.agent_api.function_ids:
+                monitored_functions[f"agent-api-{logical_id.lower()}"] = self.agent_api.function_name(logical_id)
+        self.monitoring = Monitoring(
+            self,
+            "Monitoring",
+            config=config,
+            names=names,
+            functions=monitored_functions,
+            queues={"inbound": queues.inbound, "outbound": queues.outbound},
+            apis=MonitoredApis(
+                webhook=self.webhook_api.api if self.webhook_api else None,
+                agent_api_name=self.agent_api.api_name if self.agent_api else None,
+                agent_api_stage=self.agent_api.api_stage if self.agent_api else "api",
+            ),
+            table=table.table,
+        )
+        self._outputs(table=table, raw=raw, queues=queues, secret=secret)
+
+    def _outputs(self, *, table: CaseTable, raw: RawBucket, queues: Queues, secret: PlatformSecret) -> None:
+        outputs = {
+            "TableName": table.table.table_name,
+            "RawBucketName": raw.bucket.bucket_name,
+            "InboundQueueUrl": queues.inbound.queue.queue_url,
+            "InboundDlqUrl": queues.inbound.dlq.queue_url,
+            "OutboundQueueUrl": queues.outbound.queue.queue_url,
+            "OutboundDlqUrl": queues.outbound.dlq.queue_url,
+            "PlatformSecretArn": secret.secret.secret_arn,
+            "UserPoolId": self.directory.user_pool.user_pool_id,
+            "UserPoolClientId": self.directory.client.user_pool_client_id,
+            "AlarmTopicArn": self.monitoring.topic.topic_arn,
+        }
+        if self.webhook_api is not None:
+            for platform in c.WEBHOOK_PLATFORMS:
+                outputs[f"WebhookUrl{platform.title()}"] = self.webhook_api.url_for(platform)
+        if self.agent_api is not None:
+            outputs["AgentApiUrl"] = self.agent_api.url
+        for key, value in outputs.items():
+            CfnOutput(self, key, value=value)

@@ -1,0 +1,306 @@
+"""Reliability-critical properties: nothing accepted is lost, every failure is seen, every function alike."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from socialcare import constants as c
+from socialcare.storage import schema
+from socialcare_infra.components.functions import TRIGGERS, QueueTrigger
+from socialcare_infra.config import load_stage
+from socialcare_infra.paths import FUNCTIONS_DIR, STATE_MACHINES_DIR
+from socialcare_infra.runtime import ARCHITECTURE_NAME, RUNTIME_NAME
+from socialcare_local.aws import resource_names
+from socialcare_local.functions import load_function
+
+from tests.infra.conftest import Synthesised
+from tests.infra.helpers import LAMBDA, SAM_FUNCTION, function_id, functions, ref_id
+
+pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("infra")]
+
+
+def queue_ids(synth: Synthesised) -> dict[str, str]:
+    return {p["QueueName"]: k for k, p in synth.properties("AWS::SQS::Queue").items()}
+
+
+# ---- queues -------------------------------------------------------------------------------------
+
+
+def test_every_queue_has_a_dlq_with_redrive_and_the_schema_settings(synth: Synthesised) -> None:
+    queues = synth.properties("AWS::SQS::Queue")
+    ids = queue_ids(synth)
+    dlqs = {ref_id(p["RedrivePolicy"]["deadLetterTargetArn"]) for p in queues.values() if "RedrivePolicy" in p}
+    for logical_id, props in queues.items():
+        if logical_id in dlqs:
+            assert "RedrivePolicy" not in props, "a DLQ is the end of the line"
+            assert props["MessageRetentionPeriod"] == int(schema.DLQ_ATTRIBUTES["MessageRetentionPeriod"])
+            continue
+        assert "RedrivePolicy" in props, f"{props['QueueName']} has no dead-letter queue"
+    stage = synth.stage
+    for name, dlq_name, attributes in (
+        (c.INBOUND_QUEUE_LOGICAL_NAME, c.INBOUND_DLQ_LOGICAL_NAME, schema.inbound_queue_attributes),
+        (c.OUTBOUND_QUEUE_LOGICAL_NAME, c.OUTBOUND_DLQ_LOGICAL_NAME, schema.outbound_queue_attributes),
+    ):
+        props = queues[ids[f"{name}-{stage}"]]
+        expected = attributes("arn")
+        assert props["VisibilityTimeout"] == int(expected["VisibilityTimeout"])
+        assert props["MessageRetentionPeriod"] == int(expected["MessageRetentionPeriod"])
+        assert props["RedrivePolicy"]["maxReceiveCount"] == int(expected["RedrivePolicy"].split(": ")[-1].rstrip("}"))
+        assert ref_id(props["RedrivePolicy"]["deadLetterTargetArn"]) == ids[f"{dlq_name}-{stage}"]
+
+
+def test_queue_consumers_report_partial_batch_failures_with_the_shared_batching(synth: Synthesised) -> None:
+    mappings = synth.properties("AWS::Lambda::EventSourceMapping")
+    config = load_stage(synth.stage)
+    by_function = {ref_id(p["FunctionName"]): p for p in mappings.values()}
+    deployed = {name for name in TRIGGERS if (FUNCTIONS_DIR / name / "handler.py").is_file()}
+    for name, spec in TRIGGERS.items():
+        if name not in deployed or not isinstance(spec.trigger, QueueTrigger):
+            continue
+        props = by_function[function_id(synth.template, name)]
+        queue = f"{c.INBOUND_QUEUE_LOGICAL_NAME if spec.trigger.queue == 'inbound' else c.OUTBOUND_QUEUE_LOGICAL_NAME}"
+        assert ref_id(props["EventSourceArn"]) == queue_ids(synth)[f"{queue}-{synth.stage}"]
+        assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+        assert props["BatchSize"] == spec.trigger.batch_size
+        assert props.get("MaximumBatchingWindowInSeconds", 0) == spec.trigger.max_batching_window_s
+        expected_concurrency = (
+            config.outbound_max_concurrency if name == c.OUTBOUND_FUNCTION else config.ingest_max_concurrency
+        )
+        assert props["ScalingConfig"]["MaximumConcurrency"] == expected_concurrency
+    assert {c.INGEST_FUNCTION, c.OUTBOUND_FUNCTION} <= deployed
+    assert (
+        by_function[function_id(synth.template, c.INGEST_FUNCTION)]["BatchSize"],
+        by_function[function_id(synth.template, c.OUTBOUND_FUNCTION)]["BatchSize"],
+    ) == (c.INGEST_BATCH_SIZE, c.OUTBOUND_BATCH_SIZE)
+
+
+def test_a_slow_batch_is_never_redelivered_while_its_function_still_runs(synth: Synthesised) -> None:
+    """AWS guidance: a queue's visibility timeout is at least six times its consumer's timeout."""
+    queues = synth.properties("AWS::SQS::Queue")
+    for props in synth.properties("AWS::Lambda::EventSourceMapping").values():
+        fn = synth.template["Resources"][ref_id(props["FunctionName"])]["Properties"]
+        queue = queues[ref_id(props["EventSourceArn"])]
+        assert queue["VisibilityTimeout"] >= 6 * fn["Timeout"], fn["FunctionName"]
+
+
+# ---- table ---------------------------------------------------------------------------------------
+
+
+def test_table_is_on_demand_with_the_schema_indexes_ttl_pitr_and_stream(synth: Synthesised) -> None:
+    [table] = synth.properties("AWS::DynamoDB::Table").values()
+    spec = schema.create_table_kwargs(f"{c.TABLE_LOGICAL_NAME}-{synth.stage}")
+    assert table["TableName"] == spec["TableName"]
+    assert table["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["KeySchema"] == spec["KeySchema"]
+    assert sorted(table["AttributeDefinitions"], key=str) == sorted(spec["AttributeDefinitions"], key=str)
+    assert sorted(table["GlobalSecondaryIndexes"], key=str) == sorted(spec["GlobalSecondaryIndexes"], key=str)
+    assert table["TimeToLiveSpecification"] == {"AttributeName": c.TTL_ATTRIBUTE, "Enabled": True}
+    assert table["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert table["StreamSpecification"]["StreamViewType"] == spec["StreamSpecification"]["StreamViewType"]
+
+
+def test_prod_keeps_its_data_and_dev_can_be_torn_down(prod: Synthesised, dev: Synthesised) -> None:
+    stateful = ("AWS::DynamoDB::Table", "AWS::S3::Bucket", "AWS::SecretsManager::Secret", "AWS::Cognito::UserPool")
+    for kind in stateful:
+        [prod_resource] = prod.resources(kind).values()
+        [dev_resource] = dev.resources(kind).values()
+        assert prod_resource["DeletionPolicy"] == "Retain", kind
+        assert dev_resource["DeletionPolicy"] == "Delete", kind
+    [prod_table] = prod.properties("AWS::DynamoDB::Table").values()
+    [dev_table] = dev.properties("AWS::DynamoDB::Table").values()
+    assert prod_table["DeletionProtectionEnabled"] is True
+    assert dev_table["DeletionProtectionEnabled"] is False
+
+
+def test_names_are_the_local_stacks_names_for_the_same_stage(synth: Synthesised) -> None:
+    local = resource_names(synth.stage)
+    assert set(queue_ids(synth)) == {local["queue"], local["dlq"], local["outbound_queue"], local["outbound_dlq"]}
+    [table] = synth.properties("AWS::DynamoDB::Table").values()
+    assert table["TableName"] == local["table"]
+    [secret] = synth.properties("AWS::SecretsManager::Secret").values()
+    assert secret["Name"] == local["secret"]
+
+
+# ---- functions -----------------------------------------------------------------------------------
+
+
+def test_every_function_folder_with_a_trigger_is_deployed_and_no_other(synth: Synthesised) -> None:
+    folders = sorted(p.parent.name for p in FUNCTIONS_DIR.glob("*/handler.py"))
+    deployed = sorted(
+        p["FunctionName"].removeprefix("socialcare-").removesuffix(f"-{synth.stage}")
+        for p in synth.properties(LAMBDA).values()
+    )
+    assert deployed == [f for f in folders if f in TRIGGERS]
+    assert c.OUTBOUND_FUNCTION in deployed, "the outbound wiring must be in place"
+
+
+def test_every_function_runs_traced_on_one_runtime_and_architecture_with_the_core_layer(
+    synth: Synthesised,
+) -> None:
+    [layer] = synth.resources("AWS::Lambda::LayerVersion")
+    layer_props = synth.template["Resources"][layer]["Properties"]
+    assert layer_props["CompatibleRuntimes"] == [RUNTIME_NAME]
+    assert layer_props["CompatibleArchitectures"] == [ARCHITECTURE_NAME]
+    all_functions = functions(synth.template)
+    kinds = {synth.template["Resources"][k]["Type"] for k in all_functions}
+    assert kinds == {LAMBDA, SAM_FUNCTION}, "plain functions and the Chalice API"
+    for logical_id, props in all_functions.items():
+        assert props["Runtime"] == RUNTIME_NAME, logical_id
+        assert props["Architectures"] == [ARCHITECTURE_NAME], logical_id
+        tracing = props["TracingConfig"]["Mode"] if "TracingConfig" in props else props.get("Tracing")
+        assert tracing == "Active", logical_id
+        assert [ref_id(x) for x in props["Layers"]] == [layer], logical_id
+
+
+def test_every_log_group_keeps_the_stages_retention(synth: Synthesised) -> None:
+    days = load_stage(synth.stage).log_retention_days
+    groups = synth.properties("AWS::Logs::LogGroup")
+    assert groups
+    assert {p["RetentionInDays"] for p in groups.values()} == {days}
+    for logical_id, props in functions(synth.template).items():
+        assert ref_id(props["LoggingConfig"]["LogGroup"]) in groups, f"{logical_id} logs to an unmanaged group"
+
+
+def _resolved_environment(props: dict[str, Any]) -> dict[str, str]:
+    """A function's environment as Lambda would hand it over (references become plausible values)."""
+    env = {}
+    for key, value in props.get("Environment", {}).get("Variables", {}).items():
+        env[key] = value if isinstance(value, str) else f"resolved-{ref_id(value)}"
+    return env
+
+
+HANDLER_ENVIRONMENT = {
+    c.WEBHOOK_FUNCTION: ("WebhookConfig", {c.ENV_INBOUND_QUEUE_URL, c.ENV_RAW_BUCKET, c.ENV_PLATFORM_SECRET_ARN}),
+    c.INGEST_FUNCTION: (
+        "IngestConfig",
+        {c.ENV_TABLE_NAME, c.ENV_RAW_BUCKET, c.ENV_DEFAULT_TEAM, c.ENV_REOPEN_WINDOW_HOURS, c.ENV_ACCOUNT_TEAMS},
+    ),
+}
+
+
+@pytest.mark.parametrize("function", sorted(HANDLER_ENVIRONMENT))
+def test_each_function_gets_exactly_the_configuration_its_handler_reads(
+    synth: Synthesised, function: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config_class, expected_keys = HANDLER_ENVIRONMENT[function]
+    props = synth.template["Resources"][function_id(synth.template, function)]["Properties"]
+    env = _resolved_environment(props)
+    assert set(env) == expected_keys
+    module = load_function(function)
+    for key in expected_keys:
+        monkeypatch.delenv(key, raising=False)
+    with pytest.raises(RuntimeError, match="is not set"):
+        getattr(module, config_class).from_env()
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    config = getattr(module, config_class).from_env()  # would raise, naming the variable, if one were missing
+    if function == c.INGEST_FUNCTION:
+        stage = load_stage(synth.stage)
+        assert (config.default_team, config.reopen_window_hours) == (stage.default_team, stage.reopen_window_hours)
+        assert config.account_teams == dict(stage.account_teams)
+
+
+def test_outbound_and_agent_api_get_the_table_and_the_outbound_queue(synth: Synthesised) -> None:
+    ids = queue_ids(synth)
+    [table] = synth.resources("AWS::DynamoDB::Table")
+    outbound_queue = ids[f"{c.OUTBOUND_QUEUE_LOGICAL_NAME}-{synth.stage}"]
+    outbound = synth.template["Resources"][function_id(synth.template, c.OUTBOUND_FUNCTION)]["Properties"]
+    api_functions = list(synth.properties(SAM_FUNCTION).values())
+    for props in [outbound, *api_functions]:
+        variables = props["Environment"]["Variables"]
+        assert ref_id(variables[c.ENV_TABLE_NAME]) == table
+        assert ref_id(variables[c.ENV_OUTBOUND_QUEUE_URL]) == outbound_queue
+    assert c.ENV_PLATFORM_SECRET_ARN in outbound["Environment"]["Variables"]
+
+
+# ---- alarms ----------------------------------------------------------------------------------------
+
+
+def alarms(synth: Synthesised) -> list[dict[str, Any]]:
+    return list(synth.properties("AWS::CloudWatch::Alarm").values())
+
+
+def dimension(alarm: dict[str, Any], name: str) -> Any:
+    return next((d["Value"] for d in alarm.get("Dimensions", []) if d["Name"] == name), None)
+
+
+def test_every_dlq_has_an_alarm_on_any_message(synth: Synthesised) -> None:
+    queues = synth.properties("AWS::SQS::Queue")
+    dlqs = {ref_id(p["RedrivePolicy"]["deadLetterTargetArn"]) for p in queues.values() if "RedrivePolicy" in p}
+    assert len(dlqs) == 2
+    for dlq in dlqs:
+        assert any(
+            a["MetricName"] == "ApproximateNumberOfMessagesVisible"
+            and ref_id(dimension(a, "QueueName")) == dlq
+            and a["Threshold"] == 0
+            and a["ComparisonOperator"] == "GreaterThanThreshold"
+            for a in alarms(synth)
+        ), dlq
+
+
+def test_every_function_has_error_and_throttle_alarms(synth: Synthesised) -> None:
+    for logical_id in functions(synth.template):
+        for metric in ("Errors", "Throttles"):
+            assert any(
+                a["Namespace"] == "AWS/Lambda"
+                and a["MetricName"] == metric
+                and ref_id(dimension(a, "FunctionName")) == logical_id
+                and a["Threshold"] == 0
+                for a in alarms(synth)
+            ), (logical_id, metric)
+
+
+def test_webhook_5xx_and_stalled_queues_raise_alarms(synth: Synthesised) -> None:
+    [api] = synth.resources("AWS::ApiGatewayV2::Api")
+    assert any(a["MetricName"] == "5xx" and ref_id(dimension(a, "ApiId")) == api for a in alarms(synth))
+    age = load_stage(synth.stage).queue_age_alarm_seconds
+    for name in (c.INBOUND_QUEUE_LOGICAL_NAME, c.OUTBOUND_QUEUE_LOGICAL_NAME):
+        queue = queue_ids(synth)[f"{name}-{synth.stage}"]
+        assert any(
+            a["MetricName"] == "ApproximateAgeOfOldestMessage"
+            and ref_id(dimension(a, "QueueName")) == queue
+            and a["Threshold"] == age
+            for a in alarms(synth)
+        ), name
+    api_name = f"{c.AGENT_API_APP_NAME}-{synth.stage}"
+    [rest_api] = synth.properties("AWS::Serverless::Api").values()
+    assert rest_api["Name"] == api_name
+    assert any(
+        a["MetricName"] == "5XXError"
+        and dimension(a, "ApiName") == api_name
+        and dimension(a, "Stage") == rest_api["StageName"]
+        for a in alarms(synth)
+    )
+
+
+def test_every_alarm_notifies_the_alarm_topic_both_ways(synth: Synthesised) -> None:
+    [topic] = synth.resources("AWS::SNS::Topic")
+    assert alarms(synth)
+    for alarm in alarms(synth):
+        assert [ref_id(x) for x in alarm["AlarmActions"]] == [topic], alarm["AlarmName"]
+        assert [ref_id(x) for x in alarm["OKActions"]] == [topic], alarm["AlarmName"]
+        assert alarm["TreatMissingData"] == "notBreaching"
+
+
+def test_dashboard_exists_with_the_stage_name(synth: Synthesised) -> None:
+    [dashboard] = synth.properties("AWS::CloudWatch::Dashboard").values()
+    assert dashboard["DashboardName"] == f"socialcare-{synth.stage}"
+
+
+def test_state_machines_are_deployed_one_per_asl_file(synth: Synthesised) -> None:
+    expected = sorted(p.name.removesuffix(".asl.json") for p in STATE_MACHINES_DIR.glob("*.asl.json"))
+    deployed = sorted(
+        p["StateMachineName"].removeprefix("socialcare-").removesuffix(f"-{synth.stage}")
+        for p in synth.properties("AWS::StepFunctions::StateMachine").values()
+    )
+    assert deployed == expected
+
+
+def test_stack_outputs_give_the_operator_every_address_they_need(synth: Synthesised) -> None:
+    outputs = synth.template["Outputs"]
+    for platform in c.WEBHOOK_PLATFORMS:
+        assert f"WebhookUrl{platform.title()}" in outputs
+        assert outputs[f"WebhookUrl{platform.title()}"]["Value"]["Fn::Join"][1][-1] == f"/webhooks/{platform}"
+    for key in ("AgentApiUrl", "UserPoolId", "UserPoolClientId", "PlatformSecretArn", "AlarmTopicArn", "TableName"):
+        assert key in outputs, key

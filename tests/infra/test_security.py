@@ -1,0 +1,308 @@
+"""Security-critical properties of the synthesised templates (both stages)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from socialcare import constants as c
+from socialcare import errors
+from socialcare.platforms.credentials import PlatformCredentials
+from socialcare.storage import schema
+from socialcare.webhook.service import WebhookService, raw_key_for
+from socialcare_local.sandbox import payloads as p
+from socialcare_local.sandbox.signing import meta_request
+
+from tests.infra.conftest import Synthesised
+from tests.infra.helpers import (
+    SAM_API,
+    SAM_FUNCTION,
+    all_policy_statements,
+    function_id,
+    functions,
+    join_text,
+    ref_id,
+    role_statements,
+)
+
+pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("infra")]
+
+# Actions that may only ever be granted with a resource of "*": the services offer nothing narrower.
+STAR_RESOURCE_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+DATA_SERVICES = ("dynamodb", "s3", "sqs", "secretsmanager", "sns", "kms", "states", "logs", "lambda", "cognito-idp")
+
+
+def ids_of(synth: Synthesised) -> dict[str, str]:
+    """Logical ids of the resources the grants point at."""
+    t = synth.template
+    queues = {p["QueueName"]: k for k, p in synth.properties("AWS::SQS::Queue").items()}
+    stage = synth.stage
+    [table] = synth.resources("AWS::DynamoDB::Table")
+    [bucket] = synth.resources("AWS::S3::Bucket")
+    [secret] = synth.resources("AWS::SecretsManager::Secret")
+    result = {
+        "table": table,
+        "bucket": bucket,
+        "secret": secret,
+        "inbound": queues[f"{c.INBOUND_QUEUE_LOGICAL_NAME}-{stage}"],
+        "outbound": queues[f"{c.OUTBOUND_QUEUE_LOGICAL_NAME}-{stage}"],
+    }
+    for name in (c.WEBHOOK_FUNCTION, c.INGEST_FUNCTION, c.OUTBOUND_FUNCTION):
+        fn = t["Resources"][function_id(t, name)]["Properties"]
+        result[f"{name}.role"] = ref_id(fn["Role"]) or ""
+        result[f"{name}.logs"] = ref_id(fn["LoggingConfig"]["LogGroup"]) or ""
+    return result
+
+
+def grants(synth: Synthesised, role_id: str) -> dict[str, set[str]]:
+    """action -> the resources it is allowed on (readable form), for one role."""
+    found: dict[str, set[str]] = {}
+    for statement in role_statements(synth.template, role_id):
+        assert statement.effect == "Allow"
+        for action in statement.actions:
+            found.setdefault(action, set()).update(join_text(r) for r in statement.resources)
+    return found
+
+
+def observability(logs_id: str) -> dict[str, set[str]]:
+    return {
+        "logs:CreateLogStream": {f"<{logs_id}.Arn>"},
+        "logs:PutLogEvents": {f"<{logs_id}.Arn>"},
+        "xray:PutTraceSegments": {"*"},
+        "xray:PutTelemetryRecords": {"*"},
+    }
+
+
+# ---- least privilege, written out per function (not derived from the app's own grant table) --------
+
+
+def test_webhook_may_only_store_raw_deliveries_enqueue_and_read_the_secret(synth: Synthesised) -> None:
+    i = ids_of(synth)
+    assert grants(synth, i["webhook.role"]) == {
+        "s3:PutObject": {f"<{i['bucket']}.Arn>/raw/*"},
+        "sqs:SendMessage": {f"<{i['inbound']}.Arn>"},
+        "secretsmanager:GetSecretValue": {f"<{i['secret']}>"},
+        **observability(i["webhook.logs"]),
+    }
+
+
+def test_the_webhook_writes_raw_deliveries_under_the_prefix_it_may_write() -> None:
+    key = raw_key_for("meta", 1_767_225_600_000, "ab" * 32)
+    assert key.startswith(c.RAW_KEY_PREFIX)
+
+
+def test_ingest_may_read_write_items_read_raw_and_consume_inbound(synth: Synthesised) -> None:
+    i = ids_of(synth)
+    table = f"<{i['table']}.Arn>"
+    assert grants(synth, i["ingest.role"]) == {
+        "dynamodb:GetItem": {table},
+        "dynamodb:BatchGetItem": {table},
+        "dynamodb:PutItem": {table},
+        "dynamodb:UpdateItem": {table},
+        "s3:GetObject": {f"<{i['bucket']}.Arn>/raw/*"},
+        "sqs:ReceiveMessage": {f"<{i['inbound']}.Arn>"},
+        "sqs:DeleteMessage": {f"<{i['inbound']}.Arn>"},
+        "sqs:GetQueueAttributes": {f"<{i['inbound']}.Arn>"},
+        **observability(i["ingest.logs"]),
+    }
+
+
+def test_outbound_may_use_the_table_consume_and_requeue_replies_and_read_the_secret(synth: Synthesised) -> None:
+    i = ids_of(synth)
+    table, queue = f"<{i['table']}.Arn>", f"<{i['outbound']}.Arn>"
+    assert grants(synth, i["outbound.role"]) == {
+        "dynamodb:GetItem": {table},
+        "dynamodb:Query": {table},
+        "dynamodb:PutItem": {table},
+        "dynamodb:UpdateItem": {table},
+        "dynamodb:ConditionCheckItem": {table},
+        "sqs:ReceiveMessage": {queue},
+        "sqs:DeleteMessage": {queue},
+        "sqs:GetQueueAttributes": {queue},
+        "sqs:SendMessage": {queue},
+        "secretsmanager:GetSecretValue": {f"<{i['secret']}>"},
+        **observability(i["outbound.logs"]),
+    }
+
+
+def test_agent_api_may_use_the_table_and_its_indexes_and_send_replies_only(synth: Synthesised) -> None:
+    i = ids_of(synth)
+    table = f"<{i['table']}.Arn>"
+    sam_functions = synth.properties(SAM_FUNCTION)
+    assert sam_functions, "the agent API is part of the deployment"
+    roles = {ref_id(p["Role"]) for p in sam_functions.values()}
+    assert len(roles) == 1
+    [role] = roles
+    assert role
+    granted = grants(synth, role)
+    log_groups = {ref_id(p["LoggingConfig"]["LogGroup"]) for p in sam_functions.values()}
+    indexes = {f"{table}/index/{name}" for name, _, _ in schema.INDEXES}
+    expected: dict[str, set[str]] = {
+        "dynamodb:GetItem": {table},
+        "dynamodb:BatchGetItem": {table},
+        "dynamodb:Query": {table} | indexes,
+        "dynamodb:PutItem": {table},
+        "dynamodb:UpdateItem": {table},
+        "dynamodb:ConditionCheckItem": {table},
+        "sqs:SendMessage": {f"<{i['outbound']}.Arn>"},
+        "logs:CreateLogStream": {f"<{g}.Arn>" for g in log_groups},
+        "logs:PutLogEvents": {f"<{g}.Arn>" for g in log_groups},
+        "xray:PutTraceSegments": {"*"},
+        "xray:PutTelemetryRecords": {"*"},
+    }
+    assert granted == expected
+
+
+def test_no_function_may_scan_or_delete_items(synth: Synthesised) -> None:
+    for owner, statement in all_policy_statements(synth.template):
+        assert not {"dynamodb:Scan", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"} & set(statement.actions), owner
+
+
+def test_no_identity_policy_has_a_wildcard_action(synth: Synthesised) -> None:
+    statements = all_policy_statements(synth.template)
+    assert statements
+    for owner, statement in statements:
+        for action in statement.actions:
+            assert "*" not in action, f"{owner} allows {action}"
+
+
+def test_star_resources_only_for_actions_that_have_no_resource_level_permissions(synth: Synthesised) -> None:
+    for owner, statement in all_policy_statements(synth.template):
+        if statement.effect == "Allow" and "*" in statement.resources:
+            assert set(statement.actions) <= STAR_RESOURCE_ACTIONS, f"{owner}: {statement.actions} on '*'"
+            assert not any(a.split(":")[0] in DATA_SERVICES for a in statement.actions)
+
+
+def test_only_the_api_gateway_logging_role_uses_a_managed_policy(synth: Synthesised) -> None:
+    for logical_id, props in synth.properties("AWS::IAM::Role").items():
+        managed = [join_text(p) for p in props.get("ManagedPolicyArns", [])]
+        assumed_by = {s["Principal"].get("Service") for s in props["AssumeRolePolicyDocument"]["Statement"]}
+        if managed:
+            assert assumed_by == {"apigateway.amazonaws.com"}, logical_id
+            assert all(m.endswith("/AmazonAPIGatewayPushToCloudWatchLogs") for m in managed), managed
+
+
+# ---- who can call what ------------------------------------------------------------------------------
+
+
+def test_webhook_routes_are_the_only_unauthenticated_routes(synth: Synthesised) -> None:
+    routes = synth.properties("AWS::ApiGatewayV2::Route")
+    assert {p["RouteKey"] for p in routes.values()} == {"GET /webhooks/{platform}", "POST /webhooks/{platform}"}
+    assert not synth.resources("AWS::Lambda::Url"), "no function may be reachable through a function URL"
+    assert not synth.resources("AWS::ApiGateway::Method"), "REST methods come only from the agent API's swagger"
+    for props in synth.properties("AWS::Lambda::Permission").values():
+        assert props["Principal"] == "apigateway.amazonaws.com", props
+
+
+def test_every_agent_api_method_requires_the_stacks_cognito_user_pool(synth: Synthesised) -> None:
+    [pool] = synth.resources("AWS::Cognito::UserPool")
+    apis = synth.properties(SAM_API)
+    assert apis
+    for props in apis.values():
+        body = props["DefinitionBody"]
+        cognito = {
+            name
+            for name, d in body["securityDefinitions"].items()
+            if d.get("x-amazon-apigateway-authtype") == "cognito_user_pools"
+            and d["x-amazon-apigateway-authorizer"]["providerARNs"] == [{"Fn::GetAtt": [pool, "Arn"]}]
+        }
+        assert cognito, "no authorizer points at this stack's user pool"
+        methods = [(path, verb, op) for path, ops in body["paths"].items() for verb, op in ops.items()]
+        assert methods
+        for path, verb, op in methods:
+            if verb == "options":  # CORS preflight carries no credentials by design
+                continue
+            security = {name for requirement in op.get("security", []) for name in requirement}
+            assert security & cognito, f"{verb.upper()} {path} is not behind the Cognito authorizer"
+
+
+def test_agents_cannot_sign_themselves_up_or_change_their_own_teams(synth: Synthesised) -> None:
+    [pool] = synth.properties("AWS::Cognito::UserPool").values()
+    assert pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
+    teams = f"custom:{c.TEAMS_ATTRIBUTE}"
+    assert {"Name": c.TEAMS_ATTRIBUTE, "AttributeDataType": "String", "Mutable": True}.items() <= next(
+        a for a in pool["Schema"] if a["Name"] == c.TEAMS_ATTRIBUTE
+    ).items()
+    [client] = synth.properties("AWS::Cognito::UserPoolClient").values()
+    assert teams in client["ReadAttributes"], "the ID token must carry the teams claim"
+    assert teams not in client["WriteAttributes"], "an agent could grant themselves every team"
+    assert client["GenerateSecret"] is False
+    assert "AllowedOAuthFlows" not in client, "no hosted-UI / redirect flows"
+    groups = {p["GroupName"] for p in synth.properties("AWS::Cognito::UserPoolGroup").values()}
+    assert groups == set(c.AGENT_GROUPS)
+
+
+def test_prod_requires_mfa_and_a_strong_password(prod: Synthesised) -> None:
+    [pool] = prod.properties("AWS::Cognito::UserPool").values()
+    assert pool["MfaConfiguration"] == "ON"
+    policy = pool["Policies"]["PasswordPolicy"]
+    assert policy["MinimumLength"] >= 12
+    assert all(policy[k] for k in ("RequireLowercase", "RequireUppercase", "RequireNumbers", "RequireSymbols"))
+
+
+# ---- data at rest and in transit --------------------------------------------------------------------
+
+
+def _denies_insecure_transport(policy: dict[str, Any]) -> bool:
+    return any(
+        s["Effect"] == "Deny" and s.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport") == "false"
+        for s in policy["Statement"]
+    )
+
+
+def test_every_queue_is_encrypted_and_refuses_plain_http(synth: Synthesised) -> None:
+    queues = synth.properties("AWS::SQS::Queue")
+    policies = synth.properties("AWS::SQS::QueuePolicy").values()
+    for logical_id, props in queues.items():
+        assert props.get("SqsManagedSseEnabled") is True or "KmsMasterKeyId" in props, logical_id
+        covering = [p for p in policies if logical_id in [ref_id(q) for q in p["Queues"]]]
+        assert any(_denies_insecure_transport(p["PolicyDocument"]) for p in covering), logical_id
+
+
+def test_raw_bucket_is_private_encrypted_tls_only_and_expires_deliveries(synth: Synthesised) -> None:
+    [(bucket_id, bucket)] = synth.properties("AWS::S3::Bucket").items()
+    assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    assert len(bucket["PublicAccessBlockConfiguration"]) == 4
+    [rule] = bucket["LifecycleConfiguration"]["Rules"]
+    assert (rule["Status"], rule["ExpirationInDays"]) == ("Enabled", c.RAW_RETENTION_DAYS)
+    [policy] = synth.properties("AWS::S3::BucketPolicy").values()
+    assert ref_id(policy["Bucket"]) == bucket_id
+    assert _denies_insecure_transport(policy["PolicyDocument"])
+
+
+class _Recorded:
+    def __init__(self) -> None:
+        self.items: list[Any] = []
+
+    def put(self, key: str, body: bytes, *, metadata: dict[str, str]) -> None:
+        self.items.append(key)
+
+    def send(self, envelope: Any) -> None:
+        self.items.append(envelope)
+
+
+def test_platform_secret_starts_empty_so_every_delivery_is_refused_until_filled(synth: Synthesised) -> None:
+    [secret] = synth.properties("AWS::SecretsManager::Secret").values()
+    assert secret["Name"] == f"{c.PLATFORM_SECRET_NAME}/{synth.stage}"
+    credentials = PlatformCredentials.from_dict(json.loads(secret["SecretString"]))
+    assert credentials == PlatformCredentials(), "the placeholder must configure no platform"
+
+    stored, queued = _Recorded(), _Recorded()
+    webhook = WebhookService(credentials=lambda: credentials, raw_store=stored, queue=queued, clock=lambda: 0)
+    payload = p.meta_delivery("page", [p.meta_entry("1047", [p.messenger_message("1047", "77", "m_1", "hi", 1)])])
+    body, headers = meta_request("any-app-secret", payload)
+    with pytest.raises(errors.SignatureInvalid):
+        webhook.receive("meta", headers, body)
+    with pytest.raises(errors.HandshakeRejected):
+        webhook.handshake("meta", {"hub.mode": "subscribe", "hub.challenge": "1", "hub.verify_token": "guess"})
+    assert stored.items == queued.items == []
+
+
+def test_no_function_environment_holds_a_secret_value(synth: Synthesised) -> None:
+    for logical_id, props in functions(synth.template).items():
+        for key, value in props.get("Environment", {}).get("Variables", {}).items():
+            assert not any(word in key.upper() for word in ("TOKEN", "PASSWORD", "APP_SECRET")), (logical_id, key)
+            if key == c.ENV_PLATFORM_SECRET_ARN:
+                assert ref_id(value), "the secret is referenced by ARN, never inlined"
