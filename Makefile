@@ -11,6 +11,10 @@ export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 # The stage `make synth` synthesises (a section of infra/stages.toml).
 STAGE ?= dev
 
+# Everything mypy checks: the core strictly (pyproject.toml), the rest with the project's settings.
+TYPED := layers/socialcare infra/socialcare_local infra/socialcare_infra chalice_config/app.py \
+         chalice_config/chalicelib $(wildcard functions/*/handler.py)
+
 .PHONY: demo local test test-fast lint bench synth layer clean
 
 $(STAMP): pyproject.toml constraints.txt
@@ -29,7 +33,7 @@ local: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy layers/socialcare
+	$(BIN)/mypy $(TYPED)
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 test-fast: $(STAMP)
@@ -38,7 +42,7 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy layers/socialcare
+	$(BIN)/mypy $(TYPED)
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 
-from chalice import Chalice, CognitoUserPoolAuthorizer
+from chalice.app import Chalice, CognitoUserPoolAuthorizer
 from chalicelib.http import ApiRequest, Routes, install_middleware
 from chalicelib.wiring import service
 from socialcare import constants as c

@@ -13,8 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from chalice import Chalice, Response
-from chalice.app import Authorizer
+from chalice.app import Authorizer, Chalice, Response
 from socialcare import errors
 from socialcare.agents import views
 from socialcare.agents.commands import parse_body, parse_expected_version, parse_idempotency_key
@@ -60,7 +59,7 @@ def error_response(exc: errors.SocialCareError) -> Response:
     current = getattr(exc, "current", None)
     if status == 409 and isinstance(current, Case):
         body["current"] = views.case_view(current, time.time_ns() // 1_000_000)
-    headers = {"Content-Type": "application/json"}
+    headers: dict[str, str | list[str]] = {"Content-Type": "application/json"}
     if isinstance(current, Case):
         headers["ETag"] = f'"{current.version}"'
     return Response(body=json.dumps(body, ensure_ascii=False), status_code=status, headers=headers)
@@ -98,7 +97,7 @@ class ApiRequest:
 
 
 def render(result: object) -> Response:
-    headers = {"Content-Type": "application/json"}
+    headers: dict[str, str | list[str]] = {"Content-Type": "application/json"}
     status = 200
     if isinstance(result, ActionResult):
         headers["ETag"] = f'"{result.case.version}"'

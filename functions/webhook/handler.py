@@ -131,7 +131,7 @@ def deliver(platform: str) -> Response[str]:
     return _json(200, {"status": "accepted", "delivery_id": receipt.delivery_id, "events": receipt.event_count})
 
 
-@app.exception_handler(errors.SocialCareError)
+@app.exception_handler(errors.SocialCareError)  # type: ignore[untyped-decorator]
 def refuse(exc: errors.SocialCareError) -> Response[str]:
     status = ERROR_STATUS.get(type(exc), 400)
     platform = (app.current_event.path_parameters or {}).get("platform", "?")

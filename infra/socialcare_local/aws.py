@@ -123,7 +123,7 @@ class AwsServices:
     def client(self, service: str) -> Any:
         """A boto3 client for ``service`` bound to the in-process endpoint, with fake credentials."""
         return boto3.session.Session().client(
-            service,  # type: ignore[call-overload]
+            service,
             endpoint_url=self.endpoint_url,
             region_name=self.region,
             aws_access_key_id=FAKE_ACCESS_KEY_ID,
