@@ -13,17 +13,16 @@ value a string), and the app runs as a Lambda handler. An unknown resource or me
 from __future__ import annotations
 
 import base64
-import threading
 import time
 import uuid
 from collections.abc import Mapping
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from socialcare_local.aws import MOTO_ACCOUNT_ID
-from socialcare_local.functions import Handler, LambdaContext
+from socialcare_local.functions import Handler
 from socialcare_local.http_gateway import API_GATEWAY_MAX_BODY_BYTES, shape_response
+from socialcare_local.local_http import InProcessFunction, LocalHttpServer, RequestHandler
 from socialcare_local.logs import get_logger
 from socialcare_local.tokens import LOCAL_ISSUER, TokenInvalid, gateway_claims, verify_token
 
@@ -82,44 +81,36 @@ class AgentApiGateway:
         region: str = "us-east-1",
         function_timeout_s: float = 30.0,
     ) -> None:
-        self._handler = handler
         self.matcher = ResourceMatcher(routes)
         self._token_secret = token_secret
         self.issuer = issuer
-        self.function_name = function_name
-        self.region = region
-        self.function_timeout_s = function_timeout_s
-        self._server = _Server((host, port), _RequestHandler)
-        self._server.gateway = self
-        self._thread: threading.Thread | None = None
-        # One function instance: Lambda gives an instance one event at a time, and Chalice keeps the
-        # current request in a global, so concurrent HTTP requests take turns here.
-        self._instance = threading.Lock()
+        self.function = InProcessFunction(
+            handler, function_name=function_name, region=region, timeout_s=function_timeout_s
+        )
+        self._http = LocalHttpServer(_RequestHandler, owner=self, host=host, port=port, name="api-gateway")
+
+    @property
+    def function_name(self) -> str:
+        return self.function.function_name
 
     @property
     def host(self) -> str:
-        return str(self._server.server_address[0])
+        return self._http.host
 
     @property
     def port(self) -> int:
-        return int(self._server.server_address[1])
+        return self._http.port
 
     @property
     def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return self._http.base_url
 
     def start(self) -> None:
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="api-gateway", daemon=True
-        )
-        self._thread.start()
+        self._http.start()
         log.info("agent API listening", extra={"base_url": self.base_url})
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        self._http.stop()
         log.info("agent API stopped", extra={"base_url": self.base_url})
 
     def authorize(self, authorization: str | None) -> dict[str, str]:
@@ -127,59 +118,27 @@ class AgentApiGateway:
         return gateway_claims(verify_token(authorization, self._token_secret, issuer=self.issuer))
 
     def invoke(self, event: dict[str, Any]) -> Any:
-        context = LambdaContext(function_name=self.function_name, region=self.region, timeout_s=self.function_timeout_s)
-        with self._instance:
-            return self._handler(event, context)
+        return self.function.invoke(event)
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    gateway: AgentApiGateway
-
-
-class _RequestHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: _Server
+class _RequestHandler(RequestHandler):
     server_version = "socialcare-local-api-gateway"
     _request_id = ""
 
-    def do_GET(self) -> None:
-        self._route()
-
-    def do_POST(self) -> None:
-        self._route()
-
-    def do_PUT(self) -> None:
-        self._route()
-
-    def do_DELETE(self) -> None:
-        self._route()
-
-    def do_PATCH(self) -> None:
-        self._route()
-
-    def do_HEAD(self) -> None:
-        self._route()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Access lines are logged as JSON by ``_route`` instead."""
-
-    def _route(self) -> None:
+    def handle_request(self) -> None:
         started = time.monotonic()
         self._request_id = str(uuid.uuid4())
-        gateway = self.server.gateway
+        gateway: AgentApiGateway = self.server.owner
         split = urlsplit(self.path)
         status = 500
         resource: str | None = None
         try:
-            length = int(self.headers.get("content-length") or 0)
-            if length > API_GATEWAY_MAX_BODY_BYTES:
+            body = self.read_body(API_GATEWAY_MAX_BODY_BYTES)
+            if body is None:
                 status = 413
                 self._send(413, {"content-type": "application/json"}, b'{"message":"Request Entity Too Large"}')
                 self.close_connection = True
                 return
-            body = self.rfile.read(length) if length else b""
             matched = gateway.matcher.match(split.path)
             methods = gateway.matcher.methods(matched[0]) if matched else {}
             if matched is None or self.command not in methods:
@@ -234,15 +193,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             )
 
     def _send(self, status: int, headers: Mapping[str, str], payload: bytes) -> None:
-        self.send_response(status)
-        for name, value in headers.items():
-            if name.lower() not in ("content-length", "connection", "transfer-encoding"):
-                self.send_header(name, value)
-        self.send_header("x-amzn-RequestId", self._request_id)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(payload)
+        self.send_payload(status, headers, payload, extra={"x-amzn-RequestId": self._request_id})
 
 
 def build_rest_api_event(

@@ -12,16 +12,15 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import threading
 import time
 import uuid
 from collections.abc import Mapping
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from socialcare_local.aws import MOTO_ACCOUNT_ID
-from socialcare_local.functions import Handler, LambdaContext
+from socialcare_local.functions import Handler
+from socialcare_local.local_http import InProcessFunction, LocalHttpServer, RequestHandler
 from socialcare_local.logs import get_logger
 
 log = get_logger("gateway")
@@ -45,92 +44,52 @@ class WebhookGateway:
         region: str = "us-east-1",
         function_timeout_s: float = 30.0,
     ) -> None:
-        self._handler = handler
-        self.function_name = function_name
-        self.region = region
-        self.function_timeout_s = function_timeout_s
-        self._invoke_lock = threading.Lock()
-        self._server = _Server((host, port), _RequestHandler)
-        self._server.gateway = self
-        self._thread: threading.Thread | None = None
+        self.function = InProcessFunction(
+            handler, function_name=function_name, region=region, timeout_s=function_timeout_s
+        )
+        self._http = LocalHttpServer(_RequestHandler, owner=self, host=host, port=port, name="webhook-gateway")
+
+    @property
+    def function_name(self) -> str:
+        return self.function.function_name
 
     @property
     def host(self) -> str:
-        return str(self._server.server_address[0])
+        return self._http.host
 
     @property
     def port(self) -> int:
-        return int(self._server.server_address[1])
+        return self._http.port
 
     @property
     def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return self._http.base_url
 
     def start(self) -> None:
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="webhook-gateway", daemon=True
-        )
-        self._thread.start()
+        self._http.start()
         log.info("webhook endpoints listening", extra={"base_url": self.base_url})
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        self._http.stop()
         log.info("webhook endpoints stopped", extra={"base_url": self.base_url})
 
-    # --- the integration ------------------------------------------------------------------------
-    def invoke(self, event: dict[str, Any]) -> dict[str, Any]:
-        context = LambdaContext(function_name=self.function_name, region=self.region, timeout_s=self.function_timeout_s)
-        # One invocation at a time, as in one Lambda execution environment: Powertools keeps the
-        # current event in the resolver (a module global), so concurrent calls would share it.
-        with self._invoke_lock:
-            return self._handler(event, context)  # type: ignore[no-any-return]
+    def invoke(self, event: dict[str, Any]) -> Any:
+        return self.function.invoke(event)
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    gateway: WebhookGateway
-
-
-class _RequestHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: _Server
+class _RequestHandler(RequestHandler):
     server_version = "socialcare-local-gateway"
     _request_id = ""
 
-    def do_GET(self) -> None:
-        self._route()
-
-    def do_POST(self) -> None:
-        self._route()
-
-    def do_PUT(self) -> None:
-        self._route()
-
-    def do_DELETE(self) -> None:
-        self._route()
-
-    def do_PATCH(self) -> None:
-        self._route()
-
-    def do_HEAD(self) -> None:
-        self._route()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Access lines are logged as JSON by ``_route`` instead."""
-
-    # --------------------------------------------------------------------------------------------
-    def _route(self) -> None:
+    def handle_request(self) -> None:
         started = time.monotonic()
         request_id = self._request_id = _new_request_id()
+        gateway: WebhookGateway = self.server.owner
         split = urlsplit(self.path)
         platform = _platform_of(split.path)
         status = 500
         try:
-            body = self._read_body()
+            body = self.read_body(API_GATEWAY_MAX_BODY_BYTES)
             if body is None:
                 status = 413
                 self._send(413, {"content-type": "application/json"}, b'{"message":"Request Entity Too Large"}')
@@ -149,10 +108,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
                 platform=platform,
                 source_ip=self.client_address[0],
                 request_id=request_id,
-                domain_name=self.headers.get("host") or f"{self.server.gateway.host}:{self.server.gateway.port}",
+                domain_name=self.headers.get("host") or f"{gateway.host}:{gateway.port}",
             )
             try:
-                result = self.server.gateway.invoke(event)
+                result = gateway.invoke(event)
             except Exception:
                 log.exception(
                     "webhook function failed", extra={"correlation_id": request_id, "route": event["routeKey"]}
@@ -176,44 +135,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
                 },
             )
 
-    def _read_body(self) -> bytes | None:
-        """The request body; None when it is larger than API Gateway accepts."""
-        if "chunked" in (self.headers.get("transfer-encoding") or "").lower():
-            return self._read_chunked()
-        length = int(self.headers.get("content-length") or 0)
-        if length > API_GATEWAY_MAX_BODY_BYTES:
-            return None
-        return self.rfile.read(length) if length else b""
-
-    def _read_chunked(self) -> bytes | None:
-        parts: list[bytes] = []
-        total = 0
-        while True:
-            size_line = self.rfile.readline(1024).split(b";", 1)[0].strip()
-            size = int(size_line or b"0", 16)
-            if size == 0:
-                while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
-                    pass  # trailers
-                break
-            total += size
-            if total > API_GATEWAY_MAX_BODY_BYTES:
-                return None
-            parts.append(self.rfile.read(size))
-            self.rfile.readline(8)  # CRLF after each chunk
-        return b"".join(parts)
-
     def _send(self, status: int, headers: Mapping[str, str], payload: bytes, cookies: list[str] | None = None) -> None:
-        self.send_response(status)
-        for name, value in headers.items():
-            if name.lower() not in ("content-length", "connection", "transfer-encoding"):
-                self.send_header(name, value)
-        for cookie in cookies or ():
-            self.send_header("Set-Cookie", cookie)
-        self.send_header("apigw-requestid", self._request_id)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(payload)
+        self.send_payload(status, headers, payload, cookies=cookies or (), extra={"apigw-requestid": self._request_id})
 
 
 def build_http_api_event(

@@ -33,13 +33,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from socialcare import constants as c
 
 from socialcare_local.config import LocalConfig
+from socialcare_local.local_http import LocalHttpServer, RequestHandler
 from socialcare_local.logs import get_logger
 from socialcare_local.sandbox.graph_api import MetaGraph
 from socialcare_local.sandbox.platform_state import PlatformState, messenger_id_for, wall_clock_ms
@@ -110,29 +110,23 @@ class ReplyApi:
         self._echo_queue: queue.Queue[tuple[RecordedCall, Echo] | None] = queue.Queue()
         self._echoes_pending = 0
         self._sandbox: Any = None
-        self._server = _Server((host, port), _Handler)
-        self._server.api = self
-        self._threads: list[threading.Thread] = []
+        self._http = LocalHttpServer(_Handler, owner=self, host=host, port=port, name="reply-api")
+        self._echo_thread: threading.Thread | None = None
 
     # --- lifecycle ----------------------------------------------------------------------------
     def start(self) -> ReplyApi:
-        serve = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="reply-api", daemon=True
-        )
-        echo = threading.Thread(target=self._send_echoes, name="reply-api-echoes", daemon=True)
-        for thread in (serve, echo):
-            thread.start()
-            self._threads.append(thread)
+        self._http.start()
+        self._echo_thread = threading.Thread(target=self._send_echoes, name="reply-api-echoes", daemon=True)
+        self._echo_thread.start()
         log.info("platform reply APIs listening", extra={"base_url": self.base_url})
         return self
 
     def stop(self) -> None:
         self._echo_queue.put(None)
-        self._server.shutdown()
-        self._server.server_close()
-        for thread in self._threads:
-            thread.join(timeout=5)
-        self._threads.clear()
+        self._http.stop()
+        if self._echo_thread is not None:
+            self._echo_thread.join(timeout=5)
+            self._echo_thread = None
         if self._sandbox is not None:
             self._sandbox.close()
         log.info("platform reply APIs stopped", extra={"base_url": self.base_url})
@@ -140,8 +134,7 @@ class ReplyApi:
     # --- where it is --------------------------------------------------------------------------
     @property
     def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return self._http.base_url
 
     @property
     def meta_graph_url(self) -> str:
@@ -306,38 +299,17 @@ class ReplyApi:
         return int(response.status_code)
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    api: ReplyApi
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: _Server
+class _Handler(RequestHandler):
     server_version = "socialcare-platform-sandbox"
 
-    def do_GET(self) -> None:
-        self._serve()
-
-    def do_POST(self) -> None:
-        self._serve()
-
-    def do_DELETE(self) -> None:
-        self._serve()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Logged as JSON by ``_serve`` (without the path: Telegram's carries the bot token)."""
-
-    def _serve(self) -> None:
+    def handle_request(self) -> None:
         started = time.monotonic()
         split = urlsplit(self.path)
-        length = int(self.headers.get("content-length") or 0)
-        if length > MAX_BODY_BYTES:
+        body = self.read_body(MAX_BODY_BYTES)
+        if body is None:
             self._send(Answer(413, {"error": "request too large"}))
             self.close_connection = True
             return
-        body = self.rfile.read(length) if length else b""
         incoming = Incoming(
             method=self.command,
             path=split.path,
@@ -346,7 +318,7 @@ class _Handler(BaseHTTPRequestHandler):
             body=body,
         )
         try:
-            call, answer = self.server.api.serve(incoming)
+            call, answer = self.server.owner.serve(incoming)
         except Exception:
             log.exception("reply API failed")
             answer, call = Answer(500, {"error": "sandbox failure"}), None
@@ -366,10 +338,5 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send(self, answer: Answer) -> None:
         payload = json.dumps(answer.doc, ensure_ascii=False).encode("utf-8")
-        self.send_response(answer.status)
-        self.send_header("Content-Type", "application/json; charset=UTF-8")
-        for name, value in answer.headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
+        headers = {"Content-Type": "application/json; charset=UTF-8", **answer.headers}
+        self.send_payload(answer.status, headers, payload)

@@ -1,0 +1,158 @@
+"""What every HTTP endpoint of the local stack shares: a threaded server on 127.0.0.1, run in a daemon
+thread, whose request handler answers every method through one ``handle_request``; and the in-process
+function an API Gateway stand-in invokes, one event at a time.
+
+Used by the webhook gateway (HTTP API), the agent API gateway (REST API) and the platform sandbox's
+reply APIs.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from socialcare_local.functions import Handler, LambdaContext
+
+
+class LocalHttpServer:
+    """``handler_class`` served on ``host``:``port`` (0 = any free port); ``owner`` is what its
+    requests reach as ``self.server.owner``."""
+
+    def __init__(
+        self, handler_class: type[RequestHandler], *, owner: Any, host: str = "127.0.0.1", port: int = 0, name: str
+    ) -> None:
+        self.name = name
+        self._server = _Server((host, port), handler_class)
+        self._server.owner = owner
+        self._thread: threading.Thread | None = None
+
+    @property
+    def host(self) -> str:
+        return str(self._server.server_address[0])
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> None:
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name=self.name, daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    owner: Any
+
+
+class RequestHandler(BaseHTTPRequestHandler):
+    """Every method goes to ``handle_request``; access lines are the subclass's JSON logs."""
+
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def handle_request(self) -> None:
+        raise NotImplementedError
+
+    def do_GET(self) -> None:
+        self.handle_request()
+
+    def do_POST(self) -> None:
+        self.handle_request()
+
+    def do_PUT(self) -> None:
+        self.handle_request()
+
+    def do_DELETE(self) -> None:
+        self.handle_request()
+
+    def do_PATCH(self) -> None:
+        self.handle_request()
+
+    def do_HEAD(self) -> None:
+        self.handle_request()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silenced: the subclasses log each request as JSON (without secrets in paths)."""
+
+    def read_body(self, limit: int) -> bytes | None:
+        """The request body (``Content-Length`` or chunked); None when it is over ``limit`` bytes."""
+        if "chunked" in (self.headers.get("transfer-encoding") or "").lower():
+            return self._read_chunked(limit)
+        length = int(self.headers.get("content-length") or 0)
+        if length > limit:
+            return None
+        return self.rfile.read(length) if length else b""
+
+    def _read_chunked(self, limit: int) -> bytes | None:
+        parts: list[bytes] = []
+        total = 0
+        while True:
+            size_line = self.rfile.readline(1024).split(b";", 1)[0].strip()
+            size = int(size_line or b"0", 16)
+            if size == 0:
+                while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
+                    pass  # trailers
+                break
+            total += size
+            if total > limit:
+                return None
+            parts.append(self.rfile.read(size))
+            self.rfile.readline(8)  # CRLF after each chunk
+        return b"".join(parts)
+
+    def send_payload(
+        self,
+        status: int,
+        headers: Mapping[str, str],
+        payload: bytes,
+        *,
+        cookies: list[str] | tuple[str, ...] = (),
+        extra: Mapping[str, str] | None = None,
+    ) -> None:
+        """Answer with ``payload``; framing headers are this server's own, never the function's."""
+        self.send_response(status)
+        for name, value in headers.items():
+            if name.lower() not in ("content-length", "connection", "transfer-encoding"):
+                self.send_header(name, value)
+        for cookie in cookies:
+            self.send_header("Set-Cookie", cookie)
+        for name, value in (extra or {}).items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(payload)
+
+
+class InProcessFunction:
+    """A Lambda function run in this process, one invocation at a time, as in one execution
+    environment: Powertools and Chalice keep the current event in module globals, so concurrent
+    calls must take turns."""
+
+    def __init__(self, handler: Handler, *, function_name: str, region: str, timeout_s: float) -> None:
+        self._handler = handler
+        self.function_name = function_name
+        self.region = region
+        self.timeout_s = timeout_s
+        self._lock = threading.Lock()
+
+    def invoke(self, event: dict[str, Any]) -> Any:
+        context = LambdaContext(function_name=self.function_name, region=self.region, timeout_s=self.timeout_s)
+        with self._lock:
+            return self._handler(event, context)
