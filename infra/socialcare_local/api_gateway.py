@@ -22,7 +22,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from socialcare_local.aws import MOTO_ACCOUNT_ID
 from socialcare_local.functions import Handler
 from socialcare_local.http_gateway import API_GATEWAY_MAX_BODY_BYTES, shape_response
-from socialcare_local.local_http import InProcessFunction, LocalHttpServer, RequestHandler
+from socialcare_local.local_http import FunctionGateway, InProcessFunction, RequestHandler
 from socialcare_local.logs import get_logger
 from socialcare_local.tokens import LOCAL_ISSUER, TokenInvalid, gateway_claims, verify_token
 
@@ -65,7 +65,7 @@ class ResourceMatcher:
         return self._resources[resource]
 
 
-class AgentApiGateway:
+class AgentApiGateway(FunctionGateway):
     """An HTTP server on ``host``:``port`` (0 = any free port) in front of the agent API handler."""
 
     def __init__(
@@ -84,41 +84,12 @@ class AgentApiGateway:
         self.matcher = ResourceMatcher(routes)
         self._token_secret = token_secret
         self.issuer = issuer
-        self.function = InProcessFunction(
-            handler, function_name=function_name, region=region, timeout_s=function_timeout_s
-        )
-        self._http = LocalHttpServer(_RequestHandler, owner=self, host=host, port=port, name="api-gateway")
-
-    @property
-    def function_name(self) -> str:
-        return self.function.function_name
-
-    @property
-    def host(self) -> str:
-        return self._http.host
-
-    @property
-    def port(self) -> int:
-        return self._http.port
-
-    @property
-    def base_url(self) -> str:
-        return self._http.base_url
-
-    def start(self) -> None:
-        self._http.start()
-        log.info("agent API listening", extra={"base_url": self.base_url})
-
-    def stop(self) -> None:
-        self._http.stop()
-        log.info("agent API stopped", extra={"base_url": self.base_url})
+        function = InProcessFunction(handler, function_name=function_name, region=region, timeout_s=function_timeout_s)
+        super().__init__(_RequestHandler, function, host=host, port=port, name="api-gateway", what="agent API")
 
     def authorize(self, authorization: str | None) -> dict[str, str]:
         """The claims API Gateway would pass on; TokenInvalid when it would answer 401."""
         return gateway_claims(verify_token(authorization, self._token_secret, issuer=self.issuer))
-
-    def invoke(self, event: dict[str, Any]) -> Any:
-        return self.function.invoke(event)
 
 
 class _RequestHandler(RequestHandler):

@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from socialcare_local.aws import MOTO_ACCOUNT_ID
 from socialcare_local.functions import Handler
-from socialcare_local.local_http import InProcessFunction, LocalHttpServer, RequestHandler
+from socialcare_local.local_http import FunctionGateway, InProcessFunction, RequestHandler
 from socialcare_local.logs import get_logger
 
 log = get_logger("gateway")
@@ -31,7 +31,7 @@ ROUTE_METHODS = ("GET", "POST")
 API_ID = "local"
 
 
-class WebhookGateway:
+class WebhookGateway(FunctionGateway):
     """An HTTP server on ``host``:``port`` (0 = any free port) routing webhooks to ``handler``."""
 
     def __init__(
@@ -44,37 +44,10 @@ class WebhookGateway:
         region: str = "us-east-1",
         function_timeout_s: float = 30.0,
     ) -> None:
-        self.function = InProcessFunction(
-            handler, function_name=function_name, region=region, timeout_s=function_timeout_s
+        function = InProcessFunction(handler, function_name=function_name, region=region, timeout_s=function_timeout_s)
+        super().__init__(
+            _RequestHandler, function, host=host, port=port, name="webhook-gateway", what="webhook endpoints"
         )
-        self._http = LocalHttpServer(_RequestHandler, owner=self, host=host, port=port, name="webhook-gateway")
-
-    @property
-    def function_name(self) -> str:
-        return self.function.function_name
-
-    @property
-    def host(self) -> str:
-        return self._http.host
-
-    @property
-    def port(self) -> int:
-        return self._http.port
-
-    @property
-    def base_url(self) -> str:
-        return self._http.base_url
-
-    def start(self) -> None:
-        self._http.start()
-        log.info("webhook endpoints listening", extra={"base_url": self.base_url})
-
-    def stop(self) -> None:
-        self._http.stop()
-        log.info("webhook endpoints stopped", extra={"base_url": self.base_url})
-
-    def invoke(self, event: dict[str, Any]) -> Any:
-        return self.function.invoke(event)
 
 
 class _RequestHandler(RequestHandler):

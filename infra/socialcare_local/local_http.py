@@ -14,6 +14,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from socialcare_local.functions import Handler, LambdaContext
+from socialcare_local.logs import get_logger
+
+log = get_logger("http")
 
 
 class LocalHttpServer:
@@ -156,3 +159,49 @@ class InProcessFunction:
         context = LambdaContext(function_name=self.function_name, region=self.region, timeout_s=self.timeout_s)
         with self._lock:
             return self._handler(event, context)
+
+
+class FunctionGateway:
+    """An API Gateway stand-in: ``handler_class`` serves HTTP on ``host``:``port`` and invokes the
+    function (``invoke``); ``what`` names it in the logs."""
+
+    def __init__(
+        self,
+        handler_class: type[RequestHandler],
+        function: InProcessFunction,
+        *,
+        host: str,
+        port: int,
+        name: str,
+        what: str,
+    ) -> None:
+        self.function = function
+        self._what = what
+        self._http = LocalHttpServer(handler_class, owner=self, host=host, port=port, name=name)
+
+    @property
+    def function_name(self) -> str:
+        return self.function.function_name
+
+    @property
+    def host(self) -> str:
+        return self._http.host
+
+    @property
+    def port(self) -> int:
+        return self._http.port
+
+    @property
+    def base_url(self) -> str:
+        return self._http.base_url
+
+    def start(self) -> None:
+        self._http.start()
+        log.info(f"{self._what} listening", extra={"base_url": self.base_url})
+
+    def stop(self) -> None:
+        self._http.stop()
+        log.info(f"{self._what} stopped", extra={"base_url": self.base_url})
+
+    def invoke(self, event: dict[str, Any]) -> Any:
+        return self.function.invoke(event)
