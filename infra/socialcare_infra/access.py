@@ -1,10 +1,12 @@
 """What each component may do, as data: every role's permissions, readable in one place.
 
-Derived from the code each component runs (the calls its stores make), not from convenience
-grants: ``Table.grant_read_write_data`` would hand out Scan and DeleteItem, which no request path
-may use. DynamoDB checks TransactWriteItems per contained action (a transaction of Puts needs
-PutItem), so there is no separate transaction action. The SQS consumer actions are what Lambda's
-event source mapping itself calls.
+Derived from the calls each component's code makes, and checked against them: the infra tests run
+every function and every agent API route on moto, record each AWS call (with the actions inside
+transactions and the index of each query) and require these grants to be exactly those calls.
+Never a convenience grant: ``Table.grant_read_write_data`` would hand out Scan and BatchWriteItem,
+which no path uses. DynamoDB checks TransactWriteItems per contained action (a transaction of Puts
+needs PutItem, a Delete inside one needs DeleteItem), so there is no separate transaction action.
+The SQS consumer actions are what Lambda's event source mapping itself calls.
 """
 
 from __future__ import annotations
@@ -12,25 +14,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from socialcare import constants as c
-from socialcare.storage import schema
 
 INBOUND = "inbound"
 OUTBOUND = "outbound"
+PLATFORM_SECRET = "platform"  # noqa: S105 - names the platform credentials' secret
+API_SECRET = "api"  # noqa: S105 - names the agent API's secret (its cursor key)
 
 GET_ITEM = "dynamodb:GetItem"
 BATCH_GET_ITEM = "dynamodb:BatchGetItem"
 QUERY = "dynamodb:Query"
 PUT_ITEM = "dynamodb:PutItem"
 UPDATE_ITEM = "dynamodb:UpdateItem"
-CONDITION_CHECK_ITEM = "dynamodb:ConditionCheckItem"
+DELETE_ITEM = "dynamodb:DeleteItem"
 
 SQS_CONSUME = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes")
+SQS_CHANGE_VISIBILITY = ("sqs:ChangeMessageVisibility",)
 SQS_SEND = ("sqs:SendMessage",)
 SECRET_READ = ("secretsmanager:GetSecretValue",)
 XRAY_WRITE = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
 LOG_WRITE = ("logs:CreateLogStream", "logs:PutLogEvents")
-
-ALL_INDEXES = tuple(index for index, _, _ in schema.INDEXES)
 
 
 @dataclass(frozen=True)
@@ -39,13 +41,14 @@ class Access:
     indexes: tuple[str, ...] = ()  # GSIs it queries (dynamodb:Query on each index)
     raw_objects: tuple[str, ...] = ()  # S3 actions on objects under RAW_KEY_PREFIX
     consumes: str | None = None  # the queue its event source mapping reads
+    changes_visibility: bool = False  # re-queues the messages it consumes with a delay (ChangeMessageVisibility)
     sends_to: tuple[str, ...] = ()  # queues it sends messages to
-    platform_secret: bool = False  # reads the platform credentials
+    secrets: tuple[str, ...] = ()  # secrets it reads (GetSecretValue)
 
 
 ACCESS: dict[str, Access] = {
     # Verify, keep the raw bytes, enqueue: nothing else, and never the table.
-    c.WEBHOOK_FUNCTION: Access(raw_objects=("s3:PutObject",), sends_to=(INBOUND,), platform_secret=True),
+    c.WEBHOOK_FUNCTION: Access(raw_objects=("s3:PutObject",), sends_to=(INBOUND,), secrets=(PLATFORM_SECRET,)),
     # CaseStore as the ingest path uses it: keyed reads (GetItem; BatchGetItem for several user ids),
     # transactions of conditional Puts, conditional UpdateItem for edits/deletes/statuses; the raw
     # delivery from S3 when it was too big to travel inline.
@@ -54,19 +57,24 @@ ACCESS: dict[str, Access] = {
         raw_objects=("s3:GetObject",),
         consumes=INBOUND,
     ),
-    # Reads the case and reply, records the send (conditional writes, transactions), re-queues a
-    # throttled send with a delay, and reads the platform tokens.
+    # The outbound sender: reads the reply, its case and (for a private reply or an early echo) the
+    # message index and current-case copies by key; claims and records with conditional UpdateItem
+    # and transactions of Puts, one of which deletes the echo entry it adopts. A reply to retry is
+    # hidden for its delay with ChangeMessageVisibility on the message it received (never re-sent).
     c.OUTBOUND_FUNCTION: Access(
-        table=(GET_ITEM, QUERY, PUT_ITEM, UPDATE_ITEM, CONDITION_CHECK_ITEM),
+        table=(GET_ITEM, PUT_ITEM, UPDATE_ITEM, DELETE_ITEM),
         consumes=OUTBOUND,
-        sends_to=(OUTBOUND,),
-        platform_secret=True,
+        changes_visibility=True,
+        secrets=(PLATFORM_SECRET,),
     ),
-    # The agent API: cases, threads, queues and own work through the GSIs; optimistic updates and
-    # transactions; replies handed to the outbound queue.
+    # The agent API: cases, threads and audit trails by key; team queues, an agent's own cases and
+    # resolved/closed lists through their GSIs (never the customer index: that is ingest's);
+    # optimistic transactions of Puts, profile updates and idempotency markers; replies handed to
+    # the outbound queue; its own cursor key.
     c.AGENT_API_APP_NAME: Access(
-        table=(GET_ITEM, BATCH_GET_ITEM, QUERY, PUT_ITEM, UPDATE_ITEM, CONDITION_CHECK_ITEM),
-        indexes=ALL_INDEXES,
+        table=(GET_ITEM, QUERY, PUT_ITEM, UPDATE_ITEM),
+        indexes=(c.QUEUE_INDEX, c.ASSIGNEE_INDEX, c.DONE_INDEX),
         sends_to=(OUTBOUND,),
+        secrets=(API_SECRET,),
     ),
 }

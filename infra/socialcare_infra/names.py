@@ -47,6 +47,10 @@ class ResourceNames:
     def platform_secret(self) -> str:
         return f"{c.PLATFORM_SECRET_NAME}/{self.stage}"
 
+    @property
+    def api_secret(self) -> str:
+        return f"{c.API_SECRET_NAME}/{self.stage}"
+
     def function(self, name: str) -> str:
         return f"socialcare-{name}-{self.stage}"
 

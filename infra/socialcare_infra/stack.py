@@ -17,7 +17,7 @@ from socialcare_infra.components.functions import Functions, HttpTrigger
 from socialcare_infra.components.monitoring import MonitoredApis, Monitoring
 from socialcare_infra.components.permissions import CoreResources
 from socialcare_infra.components.queues import Queues
-from socialcare_infra.components.secrets import PlatformSecret
+from socialcare_infra.components.secrets import ApiSecret, PlatformSecret
 from socialcare_infra.components.storage import CaseTable, RawBucket, removal_policy
 from socialcare_infra.components.webhook_api import WebhookApi
 from socialcare_infra.components.workflows import StateMachines
@@ -62,7 +62,8 @@ class SocialCareStack(Stack):
         raw = RawBucket(self, "Raw", config=config, names=names)
         queues = Queues(self, "Queues", names=names)
         secret = PlatformSecret(self, "PlatformSecret", names=names, removal_policy=data_removal)
-        resources = CoreResources(table=table, raw=raw, queues=queues, secret=secret)
+        api_secret = ApiSecret(self, "ApiSecret", names=names, removal_policy=data_removal)
+        resources = CoreResources(table=table, raw=raw, queues=queues, platform_secret=secret, api_secret=api_secret)
         layer = CoreLayer(self, "CoreLayer", layer_dir=sources.layer_dir).layer
 
         self.functions = Functions(
@@ -129,9 +130,11 @@ class SocialCareStack(Stack):
             ),
             table=table.table,
         )
-        self._outputs(table=table, raw=raw, queues=queues, secret=secret)
+        self._outputs(table=table, raw=raw, queues=queues, secret=secret, api_secret=api_secret)
 
-    def _outputs(self, *, table: CaseTable, raw: RawBucket, queues: Queues, secret: PlatformSecret) -> None:
+    def _outputs(
+        self, *, table: CaseTable, raw: RawBucket, queues: Queues, secret: PlatformSecret, api_secret: ApiSecret
+    ) -> None:
         outputs = {
             "TableName": table.table.table_name,
             "RawBucketName": raw.bucket.bucket_name,
@@ -140,6 +143,7 @@ class SocialCareStack(Stack):
             "OutboundQueueUrl": queues.outbound.queue.queue_url,
             "OutboundDlqUrl": queues.outbound.dlq.queue_url,
             "PlatformSecretArn": secret.secret.secret_arn,
+            "ApiSecretArn": api_secret.secret.secret_arn,
             "UserPoolId": self.directory.user_pool.user_pool_id,
             "UserPoolClientId": self.directory.client.user_pool_client_id,
             "AlarmTopicArn": self.monitoring.topic.topic_arn,

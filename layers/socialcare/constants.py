@@ -130,7 +130,7 @@ OUTBOUND_TIMEOUT_S = 20
 AGENT_API_TIMEOUT_S = 15
 # Cognito: the groups that are roles in the agent API, and the custom attribute (claim
 # ``custom:teams``, comma-separated team names) that says which teams' cases an agent works.
-AGENT_GROUPS = ("agent", "lead", "admin")
+AGENT_GROUPS = (GROUP_AGENTS, GROUP_LEADS, GROUP_ADMINS)  # the agent API reads these (agents/identity.py)
 TEAMS_ATTRIBUTE = "teams"
 # CloudWatch namespace of the metrics the functions publish (Powertools Metrics).
 METRICS_NAMESPACE = "socialcare"

@@ -1,86 +1,118 @@
-"""The deployed roles allow exactly what the functions do: run them (moto) and compare with the template.
+"""The deployed roles allow exactly what the code does: run it on moto and compare with the template.
 
-The webhook and ingest handlers process real, signed deliveries end to end: new messages, a
-follow-up, an edit, a WhatsApp customer known by two ids, a delivery status, and a delivery too big
-to travel inline. Every AWS call they make is recorded and turned into the IAM action it needs; the
-set must equal the data actions the synthesised role grants: a missing grant would fail in AWS with
-AccessDenied, a surplus one is a privilege nobody uses.
+Every deployed principal runs for real, through its paths: the webhook and ingest handlers on signed
+deliveries; the outbound handler on replies that are sent, throttled and re-queued, refused, given up,
+duplicated, unreadable, privately answered (linking the customer's Messenger id over a resolved
+case) and overtaken by their own echo; the agent API (its Chalice app, wired from the environment)
+through every route of its OpenAPI spec. Each AWS call is recorded with its resource — the actions
+inside transactions, the index of each query — and the set must equal what the synthesised role
+grants: a missing grant would fail in AWS with AccessDenied, a surplus one is a privilege nobody uses.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from types import ModuleType
 from typing import Any
 
-import botocore.client
 import pytest
 from socialcare import constants as c
+from socialcare.clock import ManualClock, system_clock
+from socialcare.ingest.service import Ingestor, IngestSettings
+from socialcare.model.case import Case, CaseStatus, EntryKind
+from socialcare.model.events import (
+    Channel,
+    Customer,
+    DeliveryState,
+    EventKind,
+    ParsedDelivery,
+    Platform,
+    PlatformEvent,
+    PublicKind,
+)
+from socialcare.outbound.http import HttpRequest, HttpResponse
+from socialcare.outbound.request import OutboundRequest, ReplyMode
+from socialcare.storage import schema
+from socialcare.storage.case_store import CaseStore, MessageRef
+from socialcare.storage.outbound_store import OutboundStore, SendState
+from socialcare_infra import access
 from socialcare_local.functions import LambdaContext, load_function, reset_function
 from socialcare_local.http_gateway import build_http_api_event
 from socialcare_local.sandbox import payloads as p
 from socialcare_local.sandbox.signing import meta_request
 
+from tests.agent_api_support import BILLING_ACCOUNT, CURSOR_KEY, ApiClient, World, _template_of, app_module, spec_routes
 from tests.conftest import TEST_CREDENTIALS, AwsResources
 from tests.infra.conftest import Synthesised
-from tests.infra.helpers import function_id, ref_id, role_statements
+from tests.infra.helpers import SAM_FUNCTION, function_id, ref_id
+from tests.infra.recording import CallRecorder, MotoLabels, function_grants, granted, record_aws_calls
+from tests.outbound_support import FakeTransport, meta_error, meta_sent, queue_reply, store_pending_reply
 
 pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("infra")]
 
 PAGE, WABA, PHONE = "104729561127193", "102290129340398", "106540352242922"
 T0 = 1_767_225_600_000
-CONSUMED_BY_LAMBDA = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
-OBSERVABILITY = {"logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments", "xray:PutTelemetryRecords"}
-TRANSACTION_ACTIONS = {
-    "Put": "PutItem",
-    "Update": "UpdateItem",
-    "Delete": "DeleteItem",
-    "ConditionCheck": "ConditionCheckItem",
-}
+# The platform secret as the operator puts it: the webhook's app secret and the outbound's page token.
+PLATFORM_DOCUMENT = {**TEST_CREDENTIALS, "meta": {**TEST_CREDENTIALS["meta"], "page_tokens": {PAGE: "page-token"}}}
 
 
 @dataclass
-class CallRecorder:
-    """Every AWS API call made while ``active``, as (IAM action, request parameters)."""
+class Deployed:
+    """The moto resources standing in for one stage's table, bucket, queues and secrets."""
 
-    active: bool = False
-    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    aws: AwsResources
+    outbound_url: str
+    api_secret_arn: str
 
-    def actions(self) -> set[str]:
-        return {action for action, _ in self.calls}
+    @property
+    def labels(self) -> MotoLabels:
+        return MotoLabels(
+            table=self.aws.table_name,
+            bucket=self.aws.bucket,
+            queues={self.aws.queue_url: access.INBOUND, self.outbound_url: access.OUTBOUND},
+            secrets={self.aws.secret_id: access.PLATFORM_SECRET, self.api_secret_arn: access.API_SECRET},
+        )
+
+    def outbound_arn(self) -> str:
+        attributes = self.aws.sqs.get_queue_attributes(QueueUrl=self.outbound_url, AttributeNames=["QueueArn"])
+        return str(attributes["Attributes"]["QueueArn"])
 
 
 @pytest.fixture
 def recorder(monkeypatch: pytest.MonkeyPatch) -> CallRecorder:
-    record = CallRecorder()
-    original = botocore.client.BaseClient._make_api_call
-
-    def observed(client: Any, operation: str, params: dict[str, Any]) -> Any:
-        if record.active:
-            prefix = client.meta.service_model.signing_name
-            if operation == "TransactWriteItems":  # IAM checks each contained action, not the call
-                for item in params["TransactItems"]:
-                    for kind in item:
-                        record.calls.append((f"dynamodb:{TRANSACTION_ACTIONS[kind]}", item[kind]))
-            else:
-                record.calls.append((f"{prefix}:{operation}", params))
-        return original(client, operation, params)
-
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", observed)
-    return record
+    return record_aws_calls(monkeypatch)
 
 
 @pytest.fixture
-def handlers(aws: AwsResources, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+def deployed(aws: AwsResources, monkeypatch: pytest.MonkeyPatch) -> Deployed:
+    aws.secrets.put_secret_value(SecretId=aws.secret_id, SecretString=json.dumps(PLATFORM_DOCUMENT))
+    dlq_url = aws.sqs.create_queue(QueueName="outbound-dlq", Attributes=schema.DLQ_ATTRIBUTES)["QueueUrl"]
+    dlq_arn = aws.sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    outbound_url = aws.sqs.create_queue(QueueName="outbound", Attributes=schema.outbound_queue_attributes(dlq_arn))[
+        "QueueUrl"
+    ]
+    api_secret_arn = aws.secrets.create_secret(
+        Name="socialcare/api/test", SecretString=json.dumps({"cursor_key": CURSOR_KEY})
+    )["ARN"]
+    # Each function's environment, as the template gives it (test_reliability checks the keys).
     env = {
         c.ENV_INBOUND_QUEUE_URL: aws.queue_url,
         c.ENV_RAW_BUCKET: aws.bucket,
         c.ENV_PLATFORM_SECRET_ARN: aws.secret_id,
         c.ENV_TABLE_NAME: aws.table_name,
+        c.ENV_OUTBOUND_QUEUE_URL: outbound_url,
+        c.ENV_API_SECRET_ARN: api_secret_arn,
     }
     for key, value in env.items():
         monkeypatch.setenv(key, value)
-    modules = {name: load_function(name) for name in (c.WEBHOOK_FUNCTION, c.INGEST_FUNCTION)}
+    return Deployed(aws, outbound_url, api_secret_arn)
+
+
+@pytest.fixture
+def handlers(deployed: Deployed) -> Iterator[dict[str, ModuleType]]:
+    modules = {name: load_function(name) for name in (c.WEBHOOK_FUNCTION, c.INGEST_FUNCTION, c.OUTBOUND_FUNCTION)}
     for module in modules.values():
         reset_function(module)
     yield modules
@@ -88,7 +120,33 @@ def handlers(aws: AwsResources, monkeypatch: pytest.MonkeyPatch) -> Iterator[dic
         reset_function(module)
 
 
-def post_meta(webhook: Any, payload: dict[str, Any], recorder: CallRecorder) -> None:
+def function_logical_id(prod: Synthesised, function: str) -> str:
+    return function_id(prod.template, function)
+
+
+def sqs_record(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:
+    """A received message as Lambda's SQS event source hands it to the function."""
+    attributes = message.get("Attributes", {})
+    return {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": {
+            "ApproximateReceiveCount": attributes.get("ApproximateReceiveCount", "1"),
+            "SentTimestamp": attributes.get("SentTimestamp", str(T0)),
+        },
+        "messageAttributes": {},
+        "md5OfBody": message["MD5OfBody"],
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": "us-east-1",
+    }
+
+
+# ---- webhook and ingest ----------------------------------------------------------------------------
+
+
+def post_meta(webhook: ModuleType, payload: dict[str, Any], recorder: CallRecorder) -> None:
     body, headers = meta_request(TEST_CREDENTIALS["meta"]["app_secrets"][0], payload)
     event = build_http_api_event(
         method="POST",
@@ -98,64 +156,37 @@ def post_meta(webhook: Any, payload: dict[str, Any], recorder: CallRecorder) -> 
         body=body,
         platform="meta",
     )
-    recorder.active = True
-    try:
+    with recorder.recording():
         response = webhook.handler(event, LambdaContext(function_name="socialcare-webhook-test"))
-    finally:
-        recorder.active = False
     assert response["statusCode"] == 200, response
 
 
-def drain_into_ingest(aws: AwsResources, ingest: Any, recorder: CallRecorder) -> int:
+def drain_into_ingest(aws: AwsResources, ingest: ModuleType, recorder: CallRecorder) -> int:
     received = aws.sqs.receive_message(
         QueueUrl=aws.queue_url, MaxNumberOfMessages=10, AttributeNames=["All"], MessageAttributeNames=["All"]
     ).get("Messages", [])
-    records = [
-        {
-            "messageId": m["MessageId"],
-            "receiptHandle": m["ReceiptHandle"],
-            "body": m["Body"],
-            "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": str(T0)},
-            "messageAttributes": {},
-            "md5OfBody": m["MD5OfBody"],
-            "eventSource": "aws:sqs",
-            "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:inbound",
-            "awsRegion": "us-east-1",
-        }
-        for m in received
-    ]
-    recorder.active = True
-    try:
+    records = [sqs_record(m, "arn:aws:sqs:us-east-1:123456789012:inbound") for m in received]
+    with recorder.recording():
         result = ingest.handler({"Records": records}, LambdaContext(function_name="socialcare-ingest-test"))
-    finally:
-        recorder.active = False
     assert result == {"batchItemFailures": []}
     for m in received:
         aws.sqs.delete_message(QueueUrl=aws.queue_url, ReceiptHandle=m["ReceiptHandle"])
     return len(records)
 
 
-def granted_data_actions(prod: Synthesised, function: str) -> set[str]:
-    role = ref_id(prod.template["Resources"][function_id(prod.template, function)]["Properties"]["Role"])
-    assert role
-    actions = {a for s in role_statements(prod.template, role) for a in s.actions}
-    return actions - OBSERVABILITY
-
-
 def test_roles_grant_exactly_the_calls_webhook_and_ingest_make(
-    prod: Synthesised, aws: AwsResources, handlers: dict[str, Any], recorder: CallRecorder
+    prod: Synthesised, deployed: Deployed, handlers: dict[str, ModuleType], recorder: CallRecorder
 ) -> None:
+    aws = deployed.aws
     webhook, ingest = handlers[c.WEBHOOK_FUNCTION], handlers[c.INGEST_FUNCTION]
     webhook_calls: list[tuple[str, dict[str, Any]]] = []
     ingest_calls: list[tuple[str, dict[str, Any]]] = []
 
     def step(payload: dict[str, Any]) -> None:
         post_meta(webhook, payload, recorder)
-        webhook_calls.extend(recorder.calls)
-        recorder.calls.clear()
+        webhook_calls.extend(recorder.take())
         assert drain_into_ingest(aws, ingest, recorder) == 1
-        ingest_calls.extend(recorder.calls)
-        recorder.calls.clear()
+        ingest_calls.extend(recorder.take())
 
     def page(*events: dict[str, Any]) -> dict[str, Any]:
         return p.meta_delivery("page", [p.meta_entry(PAGE, events, time=T0)])
@@ -172,17 +203,332 @@ def test_roles_grant_exactly_the_calls_webhook_and_ingest_make(
     step(waba(p.whatsapp_message(PHONE, "447700900123", "wamid.A1", "Hello", wa_time, user_id="bsuid-77")))
     step(waba(p.whatsapp_status(PHONE, "wamid.A1", "read", "447700900123", wa_time + 100)))
 
-    webhook_used = {action for action, _ in webhook_calls}
-    ingest_used = {action for action, _ in ingest_calls}
-    assert webhook_used == granted_data_actions(prod, c.WEBHOOK_FUNCTION)
-    assert ingest_used == granted_data_actions(prod, c.INGEST_FUNCTION) - CONSUMED_BY_LAMBDA
+    labels = deployed.labels
+    assert labels.used(webhook_calls) == function_grants(prod, function_logical_id(prod, c.WEBHOOK_FUNCTION))
+    assert labels.used(ingest_calls) == function_grants(prod, function_logical_id(prod, c.INGEST_FUNCTION))
 
-    # And on the resources granted: the one table (no index), raw objects under the prefix only.
-    for action, params in webhook_calls + ingest_calls:
-        if action.startswith("dynamodb:"):
-            tables = set(params.get("RequestItems", {})) or {params.get("TableName")}
-            assert tables == {aws.table_name}, (action, tables)
-            assert "IndexName" not in params, "no index is granted to these functions"
-        if action.startswith("s3:"):
-            assert params["Bucket"] == aws.bucket
-            assert params["Key"].startswith(c.RAW_KEY_PREFIX), params["Key"]
+
+# ---- outbound ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Batch:
+    handed: int  # records handed to the function
+    retried: list[dict[str, Any]]  # the messages it reported for retry (hidden for their delay)
+
+    @property
+    def bodies(self) -> list[str]:
+        return [m["Body"] for m in self.retried]
+
+
+@dataclass
+class Outbound:
+    """The real outbound handler over moto, its platform calls answered by a scripted fake."""
+
+    deployed: Deployed
+    handler: ModuleType
+    transport: FakeTransport
+    recorder: CallRecorder
+    store: CaseStore
+    ingestor: Ingestor
+    queue_arn: str
+    calls: list[tuple[str, dict[str, Any]]]
+
+    @property
+    def sqs(self) -> Any:
+        return self.deployed.aws.sqs
+
+    def ingest(self, *events: PlatformEvent) -> None:
+        with self.recorder.paused():
+            self.ingestor.ingest(ParsedDelivery(events[0].platform, events))
+
+    def case_of(self, user: str) -> Case:
+        case = self.store.current_case(PAGE, [user]).case
+        assert case is not None
+        return case
+
+    def reply(self, case: Case, channel: Channel, recipient: str, **kw: Any) -> OutboundRequest:
+        aws = self.deployed.aws
+        request = store_pending_reply(
+            aws.dynamodb, aws.table_name, case, now_ms=system_clock(), channel=channel, recipient_id=recipient, **kw
+        )
+        queue_reply(self.sqs, self.deployed.outbound_url, request)
+        return request
+
+    def run_batch(self) -> Batch:
+        """One event source mapping round: receive, invoke (recorded), delete what succeeded."""
+        messages = self.sqs.receive_message(
+            QueueUrl=self.deployed.outbound_url,
+            MaxNumberOfMessages=10,
+            VisibilityTimeout=60,
+            MessageSystemAttributeNames=["All"],
+        ).get("Messages", [])
+        event = {"Records": [sqs_record(m, self.queue_arn) for m in messages]}
+        with self.recorder.recording():
+            result = self.handler.handler(event, LambdaContext(function_name="socialcare-outbound-test"))
+        self.calls.extend(self.recorder.take())
+        failed = {f["itemIdentifier"] for f in result["batchItemFailures"]}
+        for m in messages:
+            if m["MessageId"] not in failed:
+                self.sqs.delete_message(QueueUrl=self.deployed.outbound_url, ReceiptHandle=m["ReceiptHandle"])
+        return Batch(len(messages), [m for m in messages if m["MessageId"] in failed])
+
+    def due_again(self, batch: Batch) -> None:
+        """The retry delays the handler set are over: its retried messages are visible again."""
+        hidden = self.sqs.receive_message(QueueUrl=self.deployed.outbound_url, MaxNumberOfMessages=10)
+        assert hidden.get("Messages", []) == [], "a retried message was visible before its delay"
+        for m in batch.retried:
+            self.sqs.change_message_visibility(
+                QueueUrl=self.deployed.outbound_url, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=0
+            )
+
+    def entry(self, request: OutboundRequest) -> Any:
+        found = OutboundStore(self.deployed.aws.table_name, client=self.deployed.aws.dynamodb).get(
+            MessageRef(request.case_id, request.entry_id)
+        )
+        assert found is not None
+        return found
+
+
+def messenger(psid: str, mid: str, ts: int, *, kind: EventKind = EventKind.MESSAGE) -> PlatformEvent:
+    return PlatformEvent(
+        kind=kind,
+        platform=Platform.META,
+        channel=Channel.MESSENGER,
+        account_id=PAGE,
+        event_id=mid,
+        timestamp_ms=ts,
+        customer=Customer(psid),
+        message_id=mid,
+        text="hi",
+    )
+
+
+def fb_comment(user: str, comment_id: str, ts: int) -> PlatformEvent:
+    return PlatformEvent(
+        kind=EventKind.PUBLIC_POST,
+        platform=Platform.META,
+        channel=Channel.FACEBOOK_COMMENT,
+        account_id=PAGE,
+        event_id=comment_id,
+        timestamp_ms=ts,
+        customer=Customer(user, name="Ann"),
+        message_id=comment_id,
+        text="Where is my order?",
+        reply_to_id=f"{PAGE}_1",
+        conversation_ref=f"{PAGE}_1",
+        public_kind=PublicKind.COMMENT,
+    )
+
+
+@pytest.fixture
+def outbound(
+    deployed: Deployed,
+    handlers: dict[str, ModuleType],
+    recorder: CallRecorder,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Outbound:
+    transport = FakeTransport()
+    # The handler builds its HTTP transport from this name on first use: the fake answers instead.
+    monkeypatch.setattr("socialcare.outbound.http.UrllibTransport", lambda: transport)
+    # Two receives, so the last-receive path (give up, to the DLQ) is reached in two batches.
+    monkeypatch.setenv(c.ENV_OUTBOUND_MAX_RECEIVE_COUNT, "2")
+    handler = handlers[c.OUTBOUND_FUNCTION]
+    reset_function(handler)
+    store = CaseStore(deployed.aws.table_name, client=deployed.aws.dynamodb)
+    return Outbound(
+        deployed,
+        handler,
+        transport,
+        recorder,
+        store,
+        Ingestor(store, clock=system_clock),
+        deployed.outbound_arn(),
+        [],
+    )
+
+
+def test_outbound_role_grants_exactly_the_calls_the_sender_makes(prod: Synthesised, outbound: Outbound) -> None:
+    o = outbound
+    now = system_clock()
+
+    # Sent at once; then the same queue message again (SQS delivers at least once): nothing more.
+    o.ingest(messenger("psid-sent", "m_in1", now))
+    sent = o.reply(o.case_of("psid-sent"), Channel.MESSENGER, "psid-sent")
+    o.transport.script(meta_sent("m_out1", "psid-sent"))
+    assert o.run_batch() == Batch(1, [])
+    assert o.entry(sent).entry.delivery_state is DeliveryState.SENT
+    queue_reply(o.sqs, o.deployed.outbound_url, sent)
+    assert o.run_batch() == Batch(1, [])
+    assert len(o.transport.requests) == 1
+
+    # Throttled: hidden for the delay (ChangeMessageVisibility), then sent on the next receive.
+    o.ingest(messenger("psid-busy", "m_in2", now))
+    throttled = o.reply(o.case_of("psid-busy"), Channel.MESSENGER, "psid-busy")
+    o.transport.script(meta_error(613, "Calls to this api have exceeded the rate limit."))
+    batch = o.run_batch()
+    assert (batch.handed, len(batch.retried)) == (1, 1)
+    assert o.entry(throttled).send_state is SendState.WAITING
+    o.due_again(batch)
+    o.transport.script(meta_sent("m_out2", "psid-busy"))
+    assert o.run_batch() == Batch(1, [])
+    assert o.entry(throttled).entry.delivery_state is DeliveryState.SENT
+
+    # Refused by the platform: failed for good, nothing to retry.
+    o.ingest(messenger("psid-refused", "m_in3", now))
+    refused = o.reply(o.case_of("psid-refused"), Channel.MESSENGER, "psid-refused")
+    o.transport.script(meta_error(100, "(#100) Invalid parameter"))
+    assert o.run_batch() == Batch(1, [])
+    assert o.entry(refused).entry.delivery_state is DeliveryState.FAILED
+
+    # Server errors on every receive: retried, then given up on the last receive (to the DLQ).
+    o.ingest(messenger("psid-down", "m_in4", now))
+    down = o.reply(o.case_of("psid-down"), Channel.MESSENGER, "psid-down")
+    o.transport.script(meta_error(2, "Service temporarily unavailable", status=503))
+    batch = o.run_batch()
+    assert len(batch.retried) == 1
+    assert o.entry(down).send_state is SendState.WAITING
+    o.due_again(batch)
+    o.transport.script(meta_error(2, "Service temporarily unavailable", status=503))
+    batch = o.run_batch()
+    assert len(batch.retried) == 1
+    assert o.entry(down).send_state is SendState.GAVE_UP
+    o.sqs.delete_message(QueueUrl=o.deployed.outbound_url, ReceiptHandle=batch.retried[0]["ReceiptHandle"])
+
+    # A message nobody can read: hidden for the backoff delay, left for the DLQ.
+    unreadable = '{"v": 1, "case_id": "no entry id"}'
+    o.sqs.send_message(QueueUrl=o.deployed.outbound_url, MessageBody=unreadable)
+    batch = o.run_batch()
+    assert (batch.handed, batch.bodies) == (1, [unreadable])
+    o.sqs.delete_message(QueueUrl=o.deployed.outbound_url, ReceiptHandle=batch.retried[0]["ReceiptHandle"])
+
+    # A private reply to a comment reveals the customer's Messenger id: the comment's case takes it
+    # and supersedes their resolved Messenger case.
+    o.ingest(messenger("psid-of-ann", "m_old", now - 60_000))
+    old = o.case_of("psid-of-ann")
+    with o.recorder.paused():
+        o.store.save_case(old, replace(old.with_status(CaseStatus.RESOLVED, now - 30_000), version=old.version + 1))
+    o.ingest(fb_comment("fb-user-ann", f"{PAGE}_1_10", now))
+    comment_case = o.case_of("fb-user-ann")
+    private = o.reply(
+        comment_case,
+        Channel.FACEBOOK_COMMENT,
+        "fb-user-ann",
+        mode=ReplyMode.PRIVATE_REPLY_TO_COMMENT,
+        reply_to_id=f"{PAGE}_1_10",
+    )
+    o.transport.script(meta_sent("m_priv1", "psid-of-ann"))
+    assert o.run_batch() == Batch(1, [])
+    assert o.entry(private).entry.delivery_state is DeliveryState.SENT
+    assert "psid-of-ann" in o.store.get_case(comment_case.case_id).customer.all_ids
+    assert o.store.get_case(old.case_id).superseded_by == comment_case.case_id
+
+    # The platform's echo of a reply is stored before the reply is recorded: the reply adopts it.
+    o.ingest(messenger("psid-echo", "m_in5", now))
+    echoed_case = o.case_of("psid-echo")
+    echoed = o.reply(echoed_case, Channel.MESSENGER, "psid-echo")
+
+    def accepted_and_echoed_first(request: HttpRequest) -> HttpResponse:
+        o.ingest(messenger("psid-echo", "m_out5", system_clock(), kind=EventKind.ECHO))
+        return meta_sent("m_out5", "psid-echo")
+
+    o.transport.script(accepted_and_echoed_first)
+    assert o.run_batch() == Batch(1, [])
+    outbound_entries = [e for e in o.store.thread(echoed_case.case_id) if e.kind is EntryKind.OUTBOUND]
+    assert [e.entry_id for e in outbound_entries] == [echoed.entry_id]
+    assert o.store.find_message("meta", PAGE, "m_out5") == MessageRef(echoed_case.case_id, echoed.entry_id)
+
+    used = o.deployed.labels.used(o.calls)
+    assert used == function_grants(prod, function_logical_id(prod, c.OUTBOUND_FUNCTION))
+    assert ("sqs:ChangeMessageVisibility", f"queue:{access.OUTBOUND}") in used
+    assert ("dynamodb:DeleteItem", "table") in used
+
+
+# ---- the agent API -------------------------------------------------------------------------------------
+
+
+class RecordedApi:
+    """The agent API's Chalice app through its test client; each request's AWS calls recorded."""
+
+    def __init__(self, recorder: CallRecorder) -> None:
+        self._client = ApiClient(app_module().app)
+        self._recorder = recorder
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.routes: set[tuple[str, str]] = set()
+
+    def call(self, method: str, path: str, expected: int, **kw: Any) -> Any:
+        with self._recorder.recording():
+            answer = self._client.call(method, path, **kw)
+        self.calls.extend(self._recorder.take())
+        assert answer.status == expected, (method, path, answer.status, answer.body)
+        self.routes.add((method, _template_of(path)))
+        return answer.json
+
+
+@pytest.fixture
+def agent_api(deployed: Deployed, recorder: CallRecorder) -> Iterator[RecordedApi]:
+    app_module()
+    from chalicelib import wiring
+
+    wiring.reset()  # the first request builds the service from the environment, as in Lambda
+    yield RecordedApi(recorder)
+    wiring.reset()
+
+
+@pytest.mark.filterwarnings("ignore:CognitoUserPoolAuthorizer is not a supported in local mode")
+def test_agent_api_role_grants_exactly_the_calls_its_routes_make(
+    prod: Synthesised, deployed: Deployed, agent_api: RecordedApi, recorder: CallRecorder
+) -> None:
+    aws = deployed.aws
+    store = CaseStore(aws.table_name, client=aws.dynamodb)
+    ingestor = Ingestor(store, clock=system_clock, settings=IngestSettings(account_teams={BILLING_ACCOUNT: "billing"}))
+    clock = ManualClock(system_clock())  # customers write now: the API's replies are within their windows
+    world = World(aws, clock, aws.table_name, deployed.outbound_url, deployed.api_secret_arn, store, ingestor)
+
+    def writes(channel: Channel, user: str) -> Case:
+        with recorder.paused():
+            return world.writes(channel, user)
+
+    api: Callable[..., Any] = agent_api.call
+    admin = {"agent": "root", "role": "admin"}
+    lead = {"agent": "lena", "role": "lead"}
+
+    assert api("GET", "/me", 200)["agent_id"] == "alice"
+    assert api("PUT", "/accounts/page-1/profile", 200, body={"signature_style": "initials"}, **admin)
+    assert api("GET", "/accounts/page-1/profile", 200, **admin)
+
+    first, second = writes(Channel.MESSENGER, "psid-1"), writes(Channel.MESSENGER, "psid-2")
+    page_one = api("GET", "/queues/care/cases?limit=1", 200)
+    page_two = api("GET", f"/queues/care/cases?limit=1&cursor={page_one['next_cursor']}", 200)
+    listed = [c["case_id"] for c in page_one["cases"] + page_two["cases"]]
+    assert sorted(listed) == sorted([first.case_id, second.case_id])
+
+    case = f"/cases/{first.case_id}"
+    api("POST", f"{case}/claim", 200)
+    assert [c["case_id"] for c in api("GET", "/me/cases", 200)["cases"]] == [first.case_id]
+    assert api("GET", case, 200)["case"]["case_id"] == first.case_id
+    api("GET", f"{case}/canned-responses", 200)
+    key = {"Idempotency-Key": "reply-1"}
+    api("POST", f"{case}/replies", 202, body={"text": "On it"}, headers=key)
+    api("POST", f"{case}/replies", 202, body={"text": "On it"}, headers=key)  # a retry: answered, not sent twice
+    api("POST", f"{case}/notes", 200, body={"text": "Courier says delivered"})
+    api("POST", f"{case}/assign", 200, body={"agent_id": "bob"}, **lead)
+    api("POST", f"{case}/release", 200, **lead)
+    api("POST", f"{case}/status", 200, body={"status": "resolved", "reason": "answered"})
+    resolved = api("GET", "/queues/care/cases?status=resolved", 200)["cases"]
+    assert [c["case_id"] for c in resolved] == [first.case_id]
+    audit = api("GET", f"{case}/audit?limit=2", 200)
+    assert api("GET", f"{case}/audit?limit=2&cursor={audit['next_cursor']}", 200)["records"]
+
+    comment = writes(Channel.X_POST, "x-joe")
+    api("POST", f"/cases/{comment.case_id}/move-to-private", 202, body={})
+
+    with recorder.paused():
+        queued = world.outbound_messages()
+    assert [m["case_id"] for m in queued] == [first.case_id, comment.case_id]
+    assert agent_api.routes == set(spec_routes()), "every route of the API is exercised"
+
+    [api_function] = prod.properties(SAM_FUNCTION).values()
+    role = ref_id(api_function["Role"])
+    assert role
+    assert deployed.labels.used(agent_api.calls) == granted(prod, role)

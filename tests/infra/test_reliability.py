@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -9,8 +10,9 @@ from socialcare import constants as c
 from socialcare.storage import schema
 from socialcare_infra.components.functions import TRIGGERS, QueueTrigger
 from socialcare_infra.config import load_stage
-from socialcare_infra.paths import FUNCTIONS_DIR, STATE_MACHINES_DIR
+from socialcare_infra.paths import CHALICE_DIR, FUNCTIONS_DIR, STATE_MACHINES_DIR
 from socialcare_infra.runtime import ARCHITECTURE_NAME, RUNTIME_NAME
+from socialcare_local.agent_api import load_app_module
 from socialcare_local.aws import resource_names
 from socialcare_local.functions import load_function
 
@@ -103,10 +105,10 @@ def test_table_is_on_demand_with_the_schema_indexes_ttl_pitr_and_stream(synth: S
 def test_prod_keeps_its_data_and_dev_can_be_torn_down(prod: Synthesised, dev: Synthesised) -> None:
     stateful = ("AWS::DynamoDB::Table", "AWS::S3::Bucket", "AWS::SecretsManager::Secret", "AWS::Cognito::UserPool")
     for kind in stateful:
-        [prod_resource] = prod.resources(kind).values()
-        [dev_resource] = dev.resources(kind).values()
-        assert prod_resource["DeletionPolicy"] == "Retain", kind
-        assert dev_resource["DeletionPolicy"] == "Delete", kind
+        assert prod.resources(kind)
+        assert dev.resources(kind)
+        assert {r["DeletionPolicy"] for r in prod.resources(kind).values()} == {"Retain"}, kind
+        assert {r["DeletionPolicy"] for r in dev.resources(kind).values()} == {"Delete"}, kind
     [prod_table] = prod.properties("AWS::DynamoDB::Table").values()
     [dev_table] = dev.properties("AWS::DynamoDB::Table").values()
     assert prod_table["DeletionProtectionEnabled"] is True
@@ -118,8 +120,8 @@ def test_names_are_the_local_stacks_names_for_the_same_stage(synth: Synthesised)
     assert set(queue_ids(synth)) == {local["queue"], local["dlq"], local["outbound_queue"], local["outbound_dlq"]}
     [table] = synth.properties("AWS::DynamoDB::Table").values()
     assert table["TableName"] == local["table"]
-    [secret] = synth.properties("AWS::SecretsManager::Secret").values()
-    assert secret["Name"] == local["secret"]
+    secrets = {p["Name"] for p in synth.properties("AWS::SecretsManager::Secret").values()}
+    assert secrets == {local["secret"], local["api_secret"]}
 
 
 # ---- functions -----------------------------------------------------------------------------------
@@ -176,6 +178,8 @@ HANDLER_ENVIRONMENT = {
         "IngestConfig",
         {c.ENV_TABLE_NAME, c.ENV_RAW_BUCKET, c.ENV_DEFAULT_TEAM, c.ENV_REOPEN_WINDOW_HOURS, c.ENV_ACCOUNT_TEAMS},
     ),
+    # The platforms' API URLs and the retry settings have defaults: the real platforms, the shared constants.
+    c.OUTBOUND_FUNCTION: ("OutboundConfig", {c.ENV_TABLE_NAME, c.ENV_OUTBOUND_QUEUE_URL, c.ENV_PLATFORM_SECRET_ARN}),
 }
 
 
@@ -201,17 +205,57 @@ def test_each_function_gets_exactly_the_configuration_its_handler_reads(
         assert config.account_teams == dict(stage.account_teams)
 
 
-def test_outbound_and_agent_api_get_the_table_and_the_outbound_queue(synth: Synthesised) -> None:
+def secret_ids(synth: Synthesised) -> dict[str, str]:
+    return {p["Name"]: k for k, p in synth.properties("AWS::SecretsManager::Secret").items()}
+
+
+def test_outbound_and_agent_api_get_the_table_the_outbound_queue_and_their_secret(synth: Synthesised) -> None:
     ids = queue_ids(synth)
     [table] = synth.resources("AWS::DynamoDB::Table")
+    secrets = secret_ids(synth)
     outbound_queue = ids[f"{c.OUTBOUND_QUEUE_LOGICAL_NAME}-{synth.stage}"]
     outbound = synth.template["Resources"][function_id(synth.template, c.OUTBOUND_FUNCTION)]["Properties"]
     api_functions = list(synth.properties(SAM_FUNCTION).values())
+    assert api_functions
     for props in [outbound, *api_functions]:
         variables = props["Environment"]["Variables"]
         assert ref_id(variables[c.ENV_TABLE_NAME]) == table
         assert ref_id(variables[c.ENV_OUTBOUND_QUEUE_URL]) == outbound_queue
-    assert c.ENV_PLATFORM_SECRET_ARN in outbound["Environment"]["Variables"]
+    platform_secret = ref_id(outbound["Environment"]["Variables"][c.ENV_PLATFORM_SECRET_ARN])
+    assert platform_secret == secrets[f"{c.PLATFORM_SECRET_NAME}/{synth.stage}"]
+    for props in api_functions:
+        api_secret = ref_id(props["Environment"]["Variables"][c.ENV_API_SECRET_ARN])
+        assert api_secret == secrets[f"{c.API_SECRET_NAME}/{synth.stage}"]
+        assert c.ENV_PLATFORM_SECRET_ARN not in props["Environment"]["Variables"], "the API never needs tokens"
+
+
+def test_every_agent_api_function_gets_exactly_the_configuration_the_app_reads(synth: Synthesised) -> None:
+    """Each Chalice function's environment: what ``ApiConfig.from_env`` requires, plus the stage's
+    own variables from ``.chalice/config.json``, and nothing else."""
+    load_app_module()  # puts chalice_config/ on sys.path, as the Lambda bundle's root
+    from chalicelib.wiring import ApiConfig
+
+    chalice_config = json.loads((CHALICE_DIR / ".chalice" / "config.json").read_text())
+    stage_variables = {
+        **chalice_config.get("environment_variables", {}),
+        **chalice_config["stages"][synth.stage].get("environment_variables", {}),
+    }
+    required = {c.ENV_TABLE_NAME, c.ENV_OUTBOUND_QUEUE_URL, c.ENV_API_SECRET_ARN}
+    api_functions = synth.properties(SAM_FUNCTION)
+    assert api_functions
+    for logical_id, props in api_functions.items():
+        env = _resolved_environment(props)
+        assert set(env) == required | set(stage_variables), logical_id
+        assert {k: env[k] for k in stage_variables} == stage_variables
+        config = ApiConfig.from_env(env)  # would raise, naming the variable, if one were missing
+        assert (config.table_name, config.outbound_queue_url, config.api_secret_arn) == (
+            env[c.ENV_TABLE_NAME],
+            env[c.ENV_OUTBOUND_QUEUE_URL],
+            env[c.ENV_API_SECRET_ARN],
+        )
+        for key in required:
+            with pytest.raises(RuntimeError, match=f"{key} is not set"):
+                ApiConfig.from_env({k: v for k, v in env.items() if k != key})
 
 
 # ---- alarms ----------------------------------------------------------------------------------------
@@ -302,5 +346,13 @@ def test_stack_outputs_give_the_operator_every_address_they_need(synth: Synthesi
     for platform in c.WEBHOOK_PLATFORMS:
         assert f"WebhookUrl{platform.title()}" in outputs
         assert outputs[f"WebhookUrl{platform.title()}"]["Value"]["Fn::Join"][1][-1] == f"/webhooks/{platform}"
-    for key in ("AgentApiUrl", "UserPoolId", "UserPoolClientId", "PlatformSecretArn", "AlarmTopicArn", "TableName"):
+    for key in (
+        "AgentApiUrl",
+        "UserPoolId",
+        "UserPoolClientId",
+        "PlatformSecretArn",
+        "ApiSecretArn",
+        "AlarmTopicArn",
+        "TableName",
+    ):
         assert key in outputs, key

@@ -8,8 +8,10 @@ from typing import Any
 import pytest
 from socialcare import constants as c
 from socialcare import errors
+from socialcare.agents.cursor import CursorCodec
+from socialcare.agents.identity import ROLE_GROUPS, caller_from_claims
 from socialcare.platforms.credentials import PlatformCredentials
-from socialcare.storage import schema
+from socialcare.storage.api_secret import load_cursor_key
 from socialcare.webhook.service import WebhookService, raw_key_for
 from socialcare_local.sandbox import payloads as p
 from socialcare_local.sandbox.signing import meta_request
@@ -40,11 +42,13 @@ def ids_of(synth: Synthesised) -> dict[str, str]:
     stage = synth.stage
     [table] = synth.resources("AWS::DynamoDB::Table")
     [bucket] = synth.resources("AWS::S3::Bucket")
-    [secret] = synth.resources("AWS::SecretsManager::Secret")
+    secrets = {p["Name"]: k for k, p in synth.properties("AWS::SecretsManager::Secret").items()}
+    assert len(secrets) == 2
     result = {
         "table": table,
         "bucket": bucket,
-        "secret": secret,
+        "platform_secret": secrets[f"{c.PLATFORM_SECRET_NAME}/{stage}"],
+        "api_secret": secrets[f"{c.API_SECRET_NAME}/{stage}"],
         "inbound": queues[f"{c.INBOUND_QUEUE_LOGICAL_NAME}-{stage}"],
         "outbound": queues[f"{c.OUTBOUND_QUEUE_LOGICAL_NAME}-{stage}"],
     }
@@ -82,7 +86,7 @@ def test_webhook_may_only_store_raw_deliveries_enqueue_and_read_the_secret(synth
     assert grants(synth, i["webhook.role"]) == {
         "s3:PutObject": {f"<{i['bucket']}.Arn>/raw/*"},
         "sqs:SendMessage": {f"<{i['inbound']}.Arn>"},
-        "secretsmanager:GetSecretValue": {f"<{i['secret']}>"},
+        "secretsmanager:GetSecretValue": {f"<{i['platform_secret']}>"},
         **observability(i["webhook.logs"]),
     }
 
@@ -108,25 +112,26 @@ def test_ingest_may_read_write_items_read_raw_and_consume_inbound(synth: Synthes
     }
 
 
-def test_outbound_may_use_the_table_consume_and_requeue_replies_and_read_the_secret(synth: Synthesised) -> None:
+def test_outbound_may_use_the_table_consume_and_delay_replies_and_read_the_platform_secret(
+    synth: Synthesised,
+) -> None:
     i = ids_of(synth)
     table, queue = f"<{i['table']}.Arn>", f"<{i['outbound']}.Arn>"
     assert grants(synth, i["outbound.role"]) == {
         "dynamodb:GetItem": {table},
-        "dynamodb:Query": {table},
         "dynamodb:PutItem": {table},
         "dynamodb:UpdateItem": {table},
-        "dynamodb:ConditionCheckItem": {table},
+        "dynamodb:DeleteItem": {table},  # the echo entry a reply adopts, inside its transaction
         "sqs:ReceiveMessage": {queue},
         "sqs:DeleteMessage": {queue},
         "sqs:GetQueueAttributes": {queue},
-        "sqs:SendMessage": {queue},
-        "secretsmanager:GetSecretValue": {f"<{i['secret']}>"},
+        "sqs:ChangeMessageVisibility": {queue},  # a reply to retry stays hidden for its delay
+        "secretsmanager:GetSecretValue": {f"<{i['platform_secret']}>"},
         **observability(i["outbound.logs"]),
     }
 
 
-def test_agent_api_may_use_the_table_and_its_indexes_and_send_replies_only(synth: Synthesised) -> None:
+def test_agent_api_may_use_the_table_and_its_lists_send_replies_and_read_its_own_secret(synth: Synthesised) -> None:
     i = ids_of(synth)
     table = f"<{i['table']}.Arn>"
     sam_functions = synth.properties(SAM_FUNCTION)
@@ -137,15 +142,15 @@ def test_agent_api_may_use_the_table_and_its_indexes_and_send_replies_only(synth
     assert role
     granted = grants(synth, role)
     log_groups = {ref_id(p["LoggingConfig"]["LogGroup"]) for p in sam_functions.values()}
-    indexes = {f"{table}/index/{name}" for name, _, _ in schema.INDEXES}
+    # The team queue, an agent's own cases and the resolved/closed lists; never the customer index.
+    indexes = {f"{table}/index/{name}" for name in (c.QUEUE_INDEX, c.ASSIGNEE_INDEX, c.DONE_INDEX)}
     expected: dict[str, set[str]] = {
         "dynamodb:GetItem": {table},
-        "dynamodb:BatchGetItem": {table},
         "dynamodb:Query": {table} | indexes,
         "dynamodb:PutItem": {table},
         "dynamodb:UpdateItem": {table},
-        "dynamodb:ConditionCheckItem": {table},
         "sqs:SendMessage": {f"<{i['outbound']}.Arn>"},
+        "secretsmanager:GetSecretValue": {f"<{i['api_secret']}>"},
         "logs:CreateLogStream": {f"<{g}.Arn>" for g in log_groups},
         "logs:PutLogEvents": {f"<{g}.Arn>" for g in log_groups},
         "xray:PutTraceSegments": {"*"},
@@ -154,9 +159,16 @@ def test_agent_api_may_use_the_table_and_its_indexes_and_send_replies_only(synth
     assert granted == expected
 
 
-def test_no_function_may_scan_or_delete_items(synth: Synthesised) -> None:
+def test_no_role_may_scan_and_only_the_outbound_sender_may_delete_items(synth: Synthesised) -> None:
+    outbound_role = ids_of(synth)["outbound.role"]
     for owner, statement in all_policy_statements(synth.template):
-        assert not {"dynamodb:Scan", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"} & set(statement.actions), owner
+        assert not {"dynamodb:Scan", "dynamodb:BatchWriteItem"} & set(statement.actions), owner
+        if "dynamodb:DeleteItem" in statement.actions:
+            assert owner in {f for f, s in synth.properties("AWS::IAM::Policy").items() if _attached(s, outbound_role)}
+
+
+def _attached(policy: dict[str, Any], role_id: str) -> bool:
+    return role_id in [ref_id(r) for r in policy.get("Roles", [])]
 
 
 def test_no_identity_policy_has_a_wildcard_action(synth: Synthesised) -> None:
@@ -233,6 +245,30 @@ def test_agents_cannot_sign_themselves_up_or_change_their_own_teams(synth: Synth
     assert groups == set(c.AGENT_GROUPS)
 
 
+def test_a_user_in_each_deployed_group_is_an_agent_api_caller_with_that_role_and_their_teams(
+    synth: Synthesised,
+) -> None:
+    """The claims API Gateway's Cognito authorizer hands the app for a user of this pool: the groups
+    the stack creates and the custom attribute it defines must be the ones the API reads."""
+    [pool] = synth.properties("AWS::Cognito::UserPool").values()
+    [teams] = [a for a in pool["Schema"] if a["Name"] == c.TEAMS_ATTRIBUTE]
+    assert f"custom:{teams['Name']}" == c.TEAMS_CLAIM
+    groups = {p["GroupName"] for p in synth.properties("AWS::Cognito::UserPoolGroup").values()}
+    assert groups == set(ROLE_GROUPS.values())
+    for group in sorted(groups):
+        claims = {
+            "token_use": "id",
+            "cognito:username": "alice",
+            "cognito:groups": group,  # API Gateway passes a single group as a plain string
+            c.TEAMS_CLAIM: "care,care-uk",  # as an admin sets the attribute (README)
+            "email": "alice@example.com",
+            "name": "Alice Smith",
+        }
+        caller = caller_from_claims(claims)
+        assert ROLE_GROUPS[caller.role] == group
+        assert caller.teams == {"care", "care-uk"}
+
+
 def test_prod_requires_mfa_and_a_strong_password(prod: Synthesised) -> None:
     [pool] = prod.properties("AWS::Cognito::UserPool").values()
     assert pool["MfaConfiguration"] == "ON"
@@ -283,9 +319,13 @@ class _Recorded:
         self.items.append(envelope)
 
 
+def secret_named(synth: Synthesised, name: str) -> tuple[str, dict[str, Any]]:
+    [found] = [(k, p) for k, p in synth.properties("AWS::SecretsManager::Secret").items() if p["Name"] == name]
+    return found
+
+
 def test_platform_secret_starts_empty_so_every_delivery_is_refused_until_filled(synth: Synthesised) -> None:
-    [secret] = synth.properties("AWS::SecretsManager::Secret").values()
-    assert secret["Name"] == f"{c.PLATFORM_SECRET_NAME}/{synth.stage}"
+    _, secret = secret_named(synth, f"{c.PLATFORM_SECRET_NAME}/{synth.stage}")
     credentials = PlatformCredentials.from_dict(json.loads(secret["SecretString"]))
     assert credentials == PlatformCredentials(), "the placeholder must configure no platform"
 
@@ -300,9 +340,64 @@ def test_platform_secret_starts_empty_so_every_delivery_is_refused_until_filled(
     assert stored.items == queued.items == []
 
 
+def generated_like_secrets_manager(spec: dict[str, Any], client: Any) -> str:
+    """What Secrets Manager stores for a template's GenerateSecretString: a password made with the
+    same options GetRandomPassword takes, under GenerateStringKey in SecretStringTemplate."""
+    options = {
+        "PasswordLength",
+        "ExcludeCharacters",
+        "ExcludeLowercase",
+        "ExcludeNumbers",
+        "ExcludePunctuation",
+        "ExcludeUppercase",
+        "IncludeSpace",
+        "RequireEachIncludedType",
+    }
+    assert set(spec) <= {*options, "SecretStringTemplate", "GenerateStringKey"}, spec
+    password = client.get_random_password(**{k: v for k, v in spec.items() if k in options})["RandomPassword"]
+    document = json.loads(spec["SecretStringTemplate"])
+    document[spec["GenerateStringKey"]] = password
+    return json.dumps(document)
+
+
+def test_the_api_secret_is_generated_in_the_shape_the_agent_api_loads(synth: Synthesised, aws_env: None) -> None:
+    import boto3
+    from moto import mock_aws
+
+    logical_id, secret = secret_named(synth, f"{c.API_SECRET_NAME}/{synth.stage}")
+    assert "SecretString" not in secret, "the key is generated in AWS, never written in the template"
+    spec = secret["GenerateSecretString"]
+    with mock_aws():
+        client = boto3.client("secretsmanager", region_name="us-east-1")
+        arns = [
+            client.create_secret(Name=f"api-{n}", SecretString=generated_like_secrets_manager(spec, client))["ARN"]
+            for n in range(2)
+        ]
+        keys = [load_cursor_key(arn, client=client) for arn in arns]
+    assert keys[0] != keys[1], "a fresh random key per deployment"
+    first, other = CursorCodec(keys[0]), CursorCodec(keys[1])
+    cursor = first.encode("queue:care", {"PK": "CASE#1"})
+    assert first.decode("queue:care", cursor) == {"PK": "CASE#1"}
+    with pytest.raises(errors.InvalidCursor):
+        other.decode("queue:care", cursor)
+
+    # Every agent API function gets its ARN (a reference, never the value) and only its role reads it.
+    for props in synth.properties(SAM_FUNCTION).values():
+        assert ref_id(props["Environment"]["Variables"][c.ENV_API_SECRET_ARN]) == logical_id
+    [api_role] = {ref_id(p["Role"]) for p in synth.properties(SAM_FUNCTION).values()}
+    readers = {
+        owner
+        for owner, statement in all_policy_statements(synth.template)
+        if "secretsmanager:GetSecretValue" in statement.actions and {"Ref": logical_id} in statement.resources
+    }
+    policies = synth.properties("AWS::IAM::Policy")
+    assert readers
+    assert all(api_role in [ref_id(r) for r in policies[owner]["Roles"]] for owner in readers)
+
+
 def test_no_function_environment_holds_a_secret_value(synth: Synthesised) -> None:
     for logical_id, props in functions(synth.template).items():
         for key, value in props.get("Environment", {}).get("Variables", {}).items():
             assert not any(word in key.upper() for word in ("TOKEN", "PASSWORD", "APP_SECRET")), (logical_id, key)
-            if key == c.ENV_PLATFORM_SECRET_ARN:
+            if key in (c.ENV_PLATFORM_SECRET_ARN, c.ENV_API_SECRET_ARN):
                 assert ref_id(value), "the secret is referenced by ARN, never inlined"

@@ -1,5 +1,8 @@
 """Agents, leads and admins: a Cognito user pool with one group per role and the ``custom:teams`` claim.
 
+The groups are the ones the agent API maps to roles (``socialcare.agents.identity.ROLE_GROUPS``): a
+user in any other group is refused by the API.
+
 Only administrators create users (no self sign-up). The app client may read ``custom:teams`` (so the
 ID token carries it to the API) but never write it: an agent who could edit their own teams could
 read every team's cases.
@@ -11,15 +14,16 @@ from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_cognito as cognito
 from constructs import Construct
 from socialcare import constants as c
+from socialcare.agents.identity import ROLE_GROUPS, Role
 
 from socialcare_infra.checks import acknowledge
 from socialcare_infra.config import StageConfig
 from socialcare_infra.names import ResourceNames
 
-GROUP_DESCRIPTIONS = {
-    "agent": "Works the cases of their own teams",
-    "lead": "An agent who may also assign and reassign within their teams",
-    "admin": "Everything, every team",
+ROLE_DESCRIPTIONS = {
+    Role.AGENT: "Agents: work the cases of their own teams",
+    Role.LEAD: "Leads: agents who may also assign and reassign within their teams",
+    Role.ADMIN: "Admins: everything, every team, and the brand profiles",
 }
 
 
@@ -84,10 +88,10 @@ class AgentDirectory(Construct):
             )
         self.groups = {
             group: cognito.UserPoolGroup(
-                self, f"{group.title()}Group", user_pool=self.user_pool, group_name=group,
-                description=GROUP_DESCRIPTIONS[group],
+                self, f"{role.value.title()}Group", user_pool=self.user_pool, group_name=group,
+                description=ROLE_DESCRIPTIONS[role],
             )
-            for group in c.AGENT_GROUPS
+            for role, group in ROLE_GROUPS.items()
         }  # fmt: skip
         readable = (
             cognito.ClientAttributes()

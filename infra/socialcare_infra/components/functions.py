@@ -93,7 +93,7 @@ def environment(name: str, resources: CoreResources, config: StageConfig) -> dic
     """What each handler's ``from_env()`` reads, and nothing else."""
     table = resources.table.table.table_name
     bucket = resources.raw.bucket.bucket_name
-    secret = resources.secret.secret.secret_arn
+    secret = resources.platform_secret.secret.secret_arn
     envs: dict[str, dict[str, str]] = {
         c.WEBHOOK_FUNCTION: {
             c.ENV_INBOUND_QUEUE_URL: resources.queues.inbound.queue.queue_url,

@@ -13,7 +13,7 @@ from socialcare import constants as c
 from socialcare_infra import access
 from socialcare_infra.checks import acknowledge
 from socialcare_infra.components.queues import Queues
-from socialcare_infra.components.secrets import PlatformSecret
+from socialcare_infra.components.secrets import ApiSecret, PlatformSecret
 from socialcare_infra.components.storage import CaseTable, RawBucket
 
 
@@ -24,7 +24,12 @@ class CoreResources:
     table: CaseTable
     raw: RawBucket
     queues: Queues
-    secret: PlatformSecret
+    platform_secret: PlatformSecret
+    api_secret: ApiSecret
+
+    def secret_arn(self, key: str) -> str:
+        secrets = {access.PLATFORM_SECRET: self.platform_secret.secret, access.API_SECRET: self.api_secret.secret}
+        return secrets[key].secret_arn
 
 
 def lambda_role(scope: Construct, id: str, *, description: str) -> iam.Role:
@@ -50,14 +55,14 @@ def grant_access(role: iam.Role, grants: access.Access, resources: CoreResources
         )
     if grants.consumes:
         queue = resources.queues.by_key(grants.consumes).queue
-        statements.append(iam.PolicyStatement(actions=list(access.SQS_CONSUME), resources=[queue.queue_arn]))
+        actions = [*access.SQS_CONSUME, *(access.SQS_CHANGE_VISIBILITY if grants.changes_visibility else ())]
+        statements.append(iam.PolicyStatement(actions=actions, resources=[queue.queue_arn]))
     if grants.sends_to:
         arns = [resources.queues.by_key(key).queue.queue_arn for key in grants.sends_to]
         statements.append(iam.PolicyStatement(actions=list(access.SQS_SEND), resources=arns))
-    if grants.platform_secret:
-        statements.append(
-            iam.PolicyStatement(actions=list(access.SECRET_READ), resources=[resources.secret.secret.secret_arn])
-        )
+    if grants.secrets:
+        arns = [resources.secret_arn(key) for key in grants.secrets]
+        statements.append(iam.PolicyStatement(actions=list(access.SECRET_READ), resources=arns))
     for statement in statements:
         role.add_to_principal_policy(statement)
     if grants.raw_objects:

@@ -45,7 +45,7 @@ class Receipt:
 def raw_key_for(platform: str, received_at_ms: int, digest: str) -> str:
     """Same bytes on the same day -> same key: a platform retry overwrites, never duplicates."""
     day = time.strftime("%Y/%m/%d", time.gmtime(received_at_ms / 1000))
-    return f"raw/{platform}/{day}/{digest}.json"
+    return f"{c.RAW_KEY_PREFIX}{platform}/{day}/{digest}.json"
 
 
 class WebhookService:

@@ -1,0 +1,193 @@
+"""Least privilege, compared both ways: the AWS calls code makes, and what a synthesised role grants.
+
+A call and a grant are both reduced to (IAM action, resource label). The labels name the deployed
+resources by their part in the system, so moto's names and the template's logical ids compare:
+
+==========================  =====================================================================
+label                       what it is
+==========================  =====================================================================
+``table``                   the table's items (``<Table.Arn>``)
+``table/index/<GSI>``       one of its indexes (``<Table.Arn>/index/<GSI>``)
+``bucket/raw/*``            objects under ``RAW_KEY_PREFIX`` of the raw bucket
+``queue:<key>``             the inbound or outbound queue (``<Queue.Arn>``)
+``secret:<key>``            the platform or API secret (``<Secret>``, whose Ref is its ARN)
+==========================  =====================================================================
+
+Anything else keeps a name that cannot match (``unknown:...``), so a call to a resource no role
+may reach, or a grant on one, makes the comparison fail and says which.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import botocore.client
+import pytest
+from socialcare import constants as c
+from socialcare_infra import access
+
+from tests.infra.conftest import Synthesised
+from tests.infra.helpers import join_text, ref_id, role_statements
+
+Grant = tuple[str, str]  # (IAM action, resource label)
+
+# IAM checks each action inside TransactWriteItems, not the call itself.
+TRANSACTION_ACTIONS = {
+    "Put": "PutItem",
+    "Update": "UpdateItem",
+    "Delete": "DeleteItem",
+    "ConditionCheck": "ConditionCheckItem",
+}
+# Granted to every function for its own log group and X-Ray: not data access, checked in test_security.
+OBSERVABILITY = {"logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+# What Lambda's SQS event source mapping calls with the function's role, never the function itself.
+CONSUMED_BY_LAMBDA = set(access.SQS_CONSUME)
+RAW_OBJECTS = f"bucket/{c.RAW_KEY_PREFIX}*"
+
+
+@dataclass
+class CallRecorder:
+    """Every AWS API call made while ``active``, as (IAM action, request parameters)."""
+
+    active: bool = False
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    @contextlib.contextmanager
+    def recording(self) -> Iterator[None]:
+        self.active = True
+        try:
+            yield
+        finally:
+            self.active = False
+
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        """Calls that belong to someone else (a customer's message ingested mid-send)."""
+        was, self.active = self.active, False
+        try:
+            yield
+        finally:
+            self.active = was
+
+    def take(self) -> list[tuple[str, dict[str, Any]]]:
+        taken, self.calls = self.calls, []
+        return taken
+
+
+def record_aws_calls(monkeypatch: pytest.MonkeyPatch) -> CallRecorder:
+    """Every boto3 call of the process goes through the recorder (which records while active)."""
+    record = CallRecorder()
+    original = botocore.client.BaseClient._make_api_call
+
+    def observed(client: Any, operation: str, params: dict[str, Any]) -> Any:
+        if record.active:
+            prefix = client.meta.service_model.signing_name
+            if operation == "TransactWriteItems":
+                for item in params["TransactItems"]:
+                    for kind, inner in item.items():
+                        record.calls.append((f"dynamodb:{TRANSACTION_ACTIONS[kind]}", inner))
+            else:
+                record.calls.append((f"{prefix}:{operation}", params))
+        return original(client, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", observed)
+    return record
+
+
+@dataclass(frozen=True)
+class MotoLabels:
+    """The moto resources a test runs against, by label."""
+
+    table: str
+    bucket: str
+    queues: Mapping[str, str]  # queue URL -> access key (inbound, outbound)
+    secrets: Mapping[str, str]  # secret ARN -> access key (platform, api)
+
+    def used(self, calls: list[tuple[str, dict[str, Any]]]) -> set[Grant]:
+        return {(action, label) for action, params in calls for label in self._labels(action, params)}
+
+    def _labels(self, action: str, params: Mapping[str, Any]) -> set[str]:
+        service = action.split(":", 1)[0]
+        if service == "dynamodb":
+            tables = set(params.get("RequestItems", {})) or {params["TableName"]}
+            labels = {"table" if t == self.table else f"unknown:table:{t}" for t in tables}
+            if "IndexName" in params:
+                labels = {f"{label}/index/{params['IndexName']}" for label in labels}
+            return labels
+        if service == "s3":
+            key = str(params["Key"])
+            if params["Bucket"] == self.bucket and key.startswith(c.RAW_KEY_PREFIX):
+                return {RAW_OBJECTS}
+            return {f"unknown:s3:{params['Bucket']}/{key}"}
+        if service == "sqs":
+            url = params["QueueUrl"]
+            return {f"queue:{self.queues[url]}" if url in self.queues else f"unknown:queue:{url}"}
+        if service == "secretsmanager":
+            arn = params["SecretId"]
+            return {f"secret:{self.secrets[arn]}" if arn in self.secrets else f"unknown:secret:{arn}"}
+        return {f"unknown:{service}:{sorted(params)}"}
+
+
+def template_labels(synth: Synthesised) -> dict[str, str]:
+    """The readable form (``join_text``) of each granted resource -> its label."""
+    [table] = synth.resources("AWS::DynamoDB::Table")
+    [bucket] = synth.resources("AWS::S3::Bucket")
+    stage = synth.stage
+    queues = {p["QueueName"]: k for k, p in synth.properties("AWS::SQS::Queue").items()}
+    secrets = {p["Name"]: k for k, p in synth.properties("AWS::SecretsManager::Secret").items()}
+    labels = {
+        f"<{table}.Arn>": "table",
+        f"<{bucket}.Arn>/{c.RAW_KEY_PREFIX}*": RAW_OBJECTS,
+        f"<{queues[f'{c.INBOUND_QUEUE_LOGICAL_NAME}-{stage}']}.Arn>": f"queue:{access.INBOUND}",
+        f"<{queues[f'{c.OUTBOUND_QUEUE_LOGICAL_NAME}-{stage}']}.Arn>": f"queue:{access.OUTBOUND}",
+        f"<{secrets[f'{c.PLATFORM_SECRET_NAME}/{stage}']}>": f"secret:{access.PLATFORM_SECRET}",
+        f"<{secrets[f'{c.API_SECRET_NAME}/{stage}']}>": f"secret:{access.API_SECRET}",
+    }
+    for index in synth.template["Resources"][table]["Properties"].get("GlobalSecondaryIndexes", []):
+        labels[f"<{table}.Arn>/index/{index['IndexName']}"] = f"table/index/{index['IndexName']}"
+    return labels
+
+
+def granted(synth: Synthesised, role_id: str) -> set[Grant]:
+    """Every (action, resource label) the role allows, observability left out."""
+    labels = template_labels(synth)
+    found: set[Grant] = set()
+    for statement in role_statements(synth.template, role_id):
+        assert statement.effect == "Allow"
+        for action in statement.actions:
+            if action in OBSERVABILITY:
+                continue
+            for resource in statement.resources:
+                text = join_text(resource)
+                found.add((action, labels.get(text, f"unknown:{text}")))
+    return found
+
+
+def consumed_queue(synth: Synthesised, function_logical_id: str) -> str | None:
+    """The label of the queue an event source mapping feeds the function from (None: none does)."""
+    labels = template_labels(synth)
+    sources = [
+        p["EventSourceArn"]
+        for p in synth.properties("AWS::Lambda::EventSourceMapping").values()
+        if ref_id(p["FunctionName"]) == function_logical_id
+    ]
+    assert len(sources) <= 1, sources
+    return labels[join_text(sources[0])] if sources else None
+
+
+def function_grants(synth: Synthesised, function_logical_id: str) -> set[Grant]:
+    """What the function's own code may call: its role's grants less what its event source calls.
+
+    The event source's actions must be exactly the consumer actions on the queue it reads.
+    """
+    props = synth.template["Resources"][function_logical_id]["Properties"]
+    role = ref_id(props["Role"])
+    assert role, function_logical_id
+    grants = granted(synth, role)
+    queue = consumed_queue(synth, function_logical_id)
+    by_lambda = {(action, label) for action, label in grants if action in CONSUMED_BY_LAMBDA}
+    assert by_lambda == ({(action, queue) for action in CONSUMED_BY_LAMBDA} if queue else set())
+    return grants - by_lambda
