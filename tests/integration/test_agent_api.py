@@ -715,6 +715,50 @@ def test_a_retry_racing_its_own_first_attempt_stores_the_reply_once(world: World
     assert len(world.outbound_messages()) == 1
 
 
+def test_a_status_change_is_not_undone_by_the_sender_recording_a_reply(world: World, wiring: Any) -> None:
+    """The agent replies and resolves at once. The outbound sender read the case before the status
+    change and records the reply's delivery after it: the status change moved the case to a new
+    version, so the sender's stale write is refused and made again on the resolved case."""
+    from socialcare.outbound.clients import ReplyApiUrls, reply_clients
+    from socialcare.outbound.sender import OutboundSender
+    from socialcare.platforms.credentials import PlatformCredentials
+    from socialcare.storage.case_store import CaseStore
+    from socialcare.storage.outbound_store import OutboundStore
+
+    from tests.outbound_support import FakeTransport, x_dm_sent
+
+    wiring.use_service(build_service(world))
+    api = ApiClient(app_module().app)
+    case = world.writes(Channel.X_DM, "x-joe")
+    assert api.post(case_path(case.case_id, "/replies"), {"text": "Refunded, sorry!"}).status == 202
+    [queued] = world.outbound_messages()
+    resolved: list[int] = []
+    racing = RacingDynamoDB(
+        world.aws.dynamodb,
+        lambda: resolved.append(api.post(case_path(case.case_id, "/status"), {"status": "resolved"}).status),
+    )
+    credentials = PlatformCredentials.from_dict({"x": {"consumer_secrets": ["s"], "user_tokens": {"x-1": "t"}}})
+    sender = OutboundSender(
+        cases=CaseStore(world.table, client=racing),
+        outbound=OutboundStore(world.table, client=racing),
+        clients=reply_clients(ReplyApiUrls("https://graph.test", "https://x.test", "https://tg.test")),
+        transport=FakeTransport().script(x_dm_sent()),
+        credentials=lambda: credentials,
+        clock=world.clock,
+    )
+
+    sender.deliver(OutboundRequest.from_json(json.dumps(queued)))
+
+    assert resolved == [200]
+    final = world.store.get_case(case.case_id)
+    assert final.status is CaseStatus.RESOLVED
+    assert final.first_response_at_ms is not None
+    assert [(e.kind.value, e.delivery_state) for e in world.store.thread(case.case_id)][1:] == [
+        ("outbound", DeliveryState.SENT),
+        ("status_change", None),
+    ]
+
+
 def test_if_match_acts_only_on_the_version_seen(api: ApiClient, world: World) -> None:
     case = world.writes(Channel.TELEGRAM, "tg-1")
     seen = api.get(case_path(case.case_id)).headers["ETag"]

@@ -274,7 +274,9 @@ class AgentService:
             raise ReasonRequired(
                 f"the customer's latest message is unanswered; give a reason to {_verb(target)} the case without replying"
             )
-        after = _with_status(case, target, now)
+        # A new version, like every action: a writer that read the case before (the outbound sender
+        # recording a reply) must not put the old status back.
+        after = _bump(_with_status(case, target, now), now)
         if waiting is not None:  # decided not to answer: the customer is no longer waiting on the brand
             after = replace(after, awaiting_reply_since_ms=None, response_due_at_ms=None)
         entry = _status_entry(case, target, caller, now, command.reason)
