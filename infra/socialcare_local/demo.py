@@ -25,6 +25,7 @@ from typing import IO, TYPE_CHECKING, Any, cast
 
 import requests
 from rich.console import Console
+from rich.markup import escape
 
 from socialcare_local.config import LocalConfig
 from socialcare_local.inspect_table import CaseView, TableReader
@@ -177,7 +178,7 @@ def run_demo(
     if console is None:
         console = Console(file=sys.stdout)  # bound now, before stdout goes to the log file
         if not console.is_terminal:
-            console.width = 132
+            console.width = 150
     log_path = Path(log_file) if log_file is not None else DEFAULT_LOG_FILE
     log_path.parent.mkdir(parents=True, exist_ok=True)
     console.print(f"[bold]socialcare demo[/] — {len(steps)} steps on a fresh local stack; logs in {log_path}")
@@ -230,10 +231,10 @@ def _run_steps(ctx: DemoContext, steps: Sequence[Step], console: Console) -> boo
             except Exception as exc:
                 ok = False
                 logging.getLogger("socialcare_local.demo").exception("demo step failed", extra={"step": step.title})
-                console.print(f"[red]✗[/] {step.title}: [red]{exc}[/]")
+                console.print(f"[red]✗[/] {escape(step.title)}: [red]{escape(str(exc))}[/]")
                 continue
         elapsed = time.monotonic() - started
-        console.print(f"[green]✓[/] {step.title} [dim]— {outcome} ({elapsed:.1f} s)[/]")
+        console.print(f"[green]✓[/] {escape(step.title)} [dim]— {escape(outcome)} ({elapsed:.1f} s)[/]")
     return ok
 
 

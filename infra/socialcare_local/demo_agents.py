@@ -89,8 +89,8 @@ class ApiAgent:
             )
         return answer
 
-    def get(self, path: str, *, expect: Collection[int] = (200,), **params: str) -> ApiAnswer:
-        return self.call("GET", path, expect=expect, params=params or None)
+    def get(self, path: str, *, expect: Collection[int] = (200,), params: dict[str, str] | None = None) -> ApiAnswer:
+        return self.call("GET", path, expect=expect, params=params)
 
     # --- what an agent does -------------------------------------------------------------------
     def me(self) -> dict[str, Any]:
@@ -103,7 +103,7 @@ class ApiAgent:
     def queue_pages(self, team: str = "care", **filters: str) -> Iterator[list[dict[str, Any]]]:
         params = dict(filters)
         while True:
-            doc = self.get(f"/queues/{team}/cases", **params).doc
+            doc = self.get(f"/queues/{team}/cases", params=params).doc
             yield list(doc["cases"])
             if not doc.get("next_cursor"):
                 return

@@ -8,7 +8,9 @@ outcome back from the table (keyed reads) and from the calls the sandbox recorde
 
 from __future__ import annotations
 
+import calendar
 import threading
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -109,10 +111,18 @@ def alice_opens_the_queue(ctx: DemoContext) -> str:
         raise DemoStepFailed("the care queue is empty")
     first = cases[0]
     who = first["customer"]["name"] or first["customer"]["handle"] or first["customer"]["user_id"]
+    late = f", overdue by {_since(first['response_due_at'])}" if first["overdue"] else ""
     return (
         f"{len(cases)} active cases on {len(pages)} pages of 10 (cursor), {len(overdue)} overdue; "
-        f"first: {who} ({' + '.join(first['channels'])}, due {first['response_due_at'][11:16]} UTC)"
+        f"first: {who} ({' + '.join(first['channels'])}{late})"
     )
+
+
+def _since(iso_time: str) -> str:
+    """How long ago an API time ("2026-01-01T09:30:00.000Z") was, in hours and minutes."""
+    then = calendar.timegm(time.strptime(iso_time[:19], "%Y-%m-%dT%H:%M:%S"))
+    minutes = max(0, int(time.time() - then) // 60)
+    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
 
 
 def queue_most_overdue_first(ctx: DemoContext) -> tuple[bool, str]:
@@ -124,7 +134,8 @@ def queue_most_overdue_first(ctx: DemoContext) -> tuple[bool, str]:
     first = cases[0]["customer"]["user_id"] if cases else None
     return (
         in_order and complete and first == KOFI[0] and sum(overdue) >= 5,
-        f"{len(cases)} cases, {sum(overdue)} overdue first, then by due time; every active case listed: {complete}",
+        f"{len(cases)} cases, the {sum(overdue)} overdue first, then by due time; "
+        + ("every active case listed" if complete else "not every active case listed"),
     )
 
 
@@ -147,14 +158,17 @@ def other_team_is_kept_out(ctx: DemoContext) -> str:
         len(before.thread) if before else None,
         len(after.thread) if after else None,
     )
-    return ", ".join(f"{what}: {a.status} {a.code}" for what, a in answers.items())
+    codes = sorted({f"{a.status} {a.code}" for a in answers.values()})
+    return f"{' / '.join(codes)} to each of: " + ", ".join(answers)
 
 
 def other_team_refused(ctx: DemoContext) -> tuple[bool, str]:
     answers, before, after, thread_before, thread_after = ctx.facts["other_team"]
     refused = all(answer == (403, "forbidden_team") for answer in answers.values())
     unchanged = before == after and thread_before == thread_after
-    return refused and unchanged, f"{len(answers)} requests: 403 forbidden_team; the case unchanged: {unchanged}"
+    return refused and unchanged, f"{len(answers)} requests: 403 forbidden_team; " + (
+        "the case untouched" if unchanged else "the case changed"
+    )
 
 
 # --- Joe: move to private, the DM, the answer ----------------------------------------------------------------
@@ -175,10 +189,10 @@ def alice_moves_joe_to_private(ctx: DemoContext) -> str:
         "reply": reply,
         "cases": len(ctx.cases(Customer(case["account_id"], JOE["id_str"]))),
     }
-    echoes = [status for call in calls for _, status in call.echoes]
+    echoes = ", ".join(str(status) for call in calls for _, status in call.echoes)
     return (
-        f"POST move-to-private: 202, case {moved['case']['status']}; the public reply went out "
-        f"({', '.join(f'{c.endpoint} {c.status}' for c in calls)}) and X's echo came back (HTTP {echoes})"
+        f"202, case {moved['case']['status']}; the outbound function posted the public reply "
+        f"({', '.join(f'{c.endpoint} {c.status}' for c in calls)}), X's echo came back (webhook {echoes or 'none'})"
     )
 
 
@@ -287,7 +301,7 @@ def agents_answer_every_channel(ctx: DemoContext) -> str:
 
 
 def every_channel_answered(ctx: DemoContext) -> tuple[bool, str]:
-    accepted = {call.endpoint for call in _calls(ctx) if call.accepted}
+    accepted = {call.endpoint for reply in ctx.replies for call in _calls_of(ctx, reply) if call.accepted}
     answered = [endpoint for endpoint in EVERY_ENDPOINT if endpoint in accepted]
     missing = [endpoint for endpoint in EVERY_ENDPOINT if endpoint not in accepted]
     detail = f"{len(answered)}/{len(EVERY_ENDPOINT)} reply endpoints" + (f"; missing {missing}" if missing else "")
@@ -418,6 +432,8 @@ def two_agents_claim_omar_at_once(ctx: DemoContext) -> str:
     if len(winners) != 1 or len(losers) != 1:
         raise DemoStepFailed(f"claims answered {sorted((a, r.status) for a, r in answers.items())}")
     ctx.facts["omar_owner"] = winners[0]
+    audit = _agent(ctx, winners[0]).get(f"/cases/{case_id}/audit").doc["records"]
+    ctx.facts["omar_claims"] = [r["actor"] for r in audit if r["action"] == "claimed"]
     loser, refused = losers[0]
     current = refused.doc.get("current") or {}
     return (
@@ -439,9 +455,12 @@ def one_claim_wins(ctx: DemoContext) -> tuple[bool, str]:
         and loser.code in ("already_claimed", "case_version_conflict")
         and current.get("owner") == ctx.facts.get("omar_owner")
         and owner == ctx.facts.get("omar_owner")
-        # Omar's case is claimed once in the audit trail, whatever came later.
+        and ctx.facts["omar_claims"] == [owner]  # the losing claim left nothing behind
     )
-    return held, f"HTTP {statuses}; the 409 carried the case owned by {current.get('owner')}; owner now {owner}"
+    return held, (
+        f"HTTP {statuses}; the 409 carried the case owned by {current.get('owner')}; "
+        f"owner now {owner}; claims in the audit trail: {len(ctx.facts['omar_claims'])}"
+    )
 
 
 # --- throttling --------------------------------------------------------------------------------------------------------

@@ -7,15 +7,18 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from socialcare_local.demo import CheckResult, DemoContext
 from socialcare_local.inspect_table import CaseView
 from socialcare_local.sandbox.reply_api import RecordedCall
 
 SENT_STATES = ("sent", "delivered", "read")
-TEXT_PREVIEW = 44
+TEXT_PREVIEW = 48
 
 
 def print_summary(ctx: DemoContext, results: Sequence[CheckResult], console: Console) -> None:
@@ -26,34 +29,41 @@ def print_summary(ctx: DemoContext, results: Sequence[CheckResult], console: Con
     console.print("[bold]Checks[/]")
     for result in results:
         mark = "[green]✓[/]" if result.held else "[red]✗[/]"
-        detail = f" [dim]({result.detail})[/]" if result.detail else ""
-        console.print(f"  {mark} {result.name}{detail}")
+        detail = f" [dim]({escape(result.detail)})[/]" if result.detail else ""
+        console.print(f"  {mark} {escape(result.name)}{detail}")
 
 
 # --- cases ------------------------------------------------------------------------------------------------
 def cases_table(cases: Sequence[CaseView]) -> Table:
-    table = Table(title="Cases created", title_justify="left")
-    table.add_column("case id", no_wrap=True, style="cyan", min_width=26)
+    table = Table(
+        title="Cases created",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        collapse_padding=True,
+    )
+    table.add_column("case id", no_wrap=True, style="cyan")
     table.add_column("customer", overflow="fold")
     table.add_column("channels", overflow="fold")
-    table.add_column("status")
+    table.add_column("status", no_wrap=True)
     table.add_column("owner")
     table.add_column("priority")
     table.add_column("team")
-    table.add_column("msgs", justify="right")
-    table.add_column("replies sent", justify="right")
-    table.add_column("first response", justify="right")
+    table.add_column("messages", justify="right")
+    table.add_column("replies\nsent", justify="right")
+    table.add_column("first\nresponse", justify="right", no_wrap=True)
     table.add_column("due", no_wrap=True)
     for case in cases:
         priority = case.priority
         table.add_row(
             case.case_id,
-            customer_label(case),
+            Text(customer_label(case)),
             " + ".join(case.channels),
             case.status,
-            str(case.item.get("owner") or "—"),
-            f"[bold red]{priority}[/]" if priority in ("high", "urgent") else priority,
-            case.team,
+            Text(str(case.item.get("owner") or "—")),
+            Text(priority, style="bold red" if priority in ("high", "urgent") else ""),
+            Text(case.team),
             str(case.message_count),
             str(replies_sent(case)),
             duration(first_response_ms(case)),
@@ -107,26 +117,32 @@ def due(value: Any) -> str:
 def calls_table(calls: Sequence[RecordedCall], cases: Sequence[CaseView]) -> Table:
     """Every call the platform sandbox received: what, to whom, the first words, the answer (no tokens)."""
     names = _recipient_names(cases)
-    table = Table(title="Calls the platform sandbox received (the platforms' reply APIs)", title_justify="left")
+    table = Table(
+        title="Calls the platform sandbox received (the platforms' reply APIs)",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+    )
     table.add_column("#", justify="right")
-    table.add_column("platform")
-    table.add_column("endpoint")
+    table.add_column("endpoint", no_wrap=True)
     table.add_column("to", overflow="fold")
-    table.add_column("text", overflow="fold")
+    table.add_column("text (first words)", no_wrap=True)
     table.add_column("status", no_wrap=True)
     for number, call in enumerate(calls, start=1):
         recipient = call.recipient or "?"
-        bare = recipient.split(" ", 1)[-1]
-        who = names.get(bare)
-        status = str(call.status) + (
-            " [yellow]rate limited[/]" if call.fault == "throttle" else "" if call.accepted else " [red]refused[/]"
-        )
+        who = names.get(recipient.split(" ", 1)[-1])
+        if call.fault == "throttle":
+            status = Text(f"{call.status} rate limited", style="yellow")
+        elif call.accepted:
+            status = Text(str(call.status), style="green")
+        else:
+            status = Text(f"{call.status} refused", style="red")
         table.add_row(
             str(number),
-            call.platform,
-            call.endpoint or "?",
-            f"{who} ({recipient})" if who else recipient,
-            preview(call.text),
+            Text(call.endpoint or f"{call.platform} ?"),
+            Text(f"{who} ({recipient})" if who else recipient),
+            Text(preview(call.text)),
             status,
         )
     return table
