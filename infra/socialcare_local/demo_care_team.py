@@ -211,8 +211,9 @@ def joes_echo_recognised(ctx: DemoContext) -> tuple[bool, str]:
         and facts["cases"] == 1
     )
     return held, (
-        f"case {facts['status']}; reply {entry.get('delivery_state')}, echoed: {echoed}; "
-        f"customer messages {before} → {after}; {facts['cases']} case"
+        f"case {facts['status']}; reply {entry.get('delivery_state')}, "
+        f"{'its echo came back' if echoed else 'no echo back'}; customer messages {before} → {after}; "
+        f"{facts['cases']} case"
     )
 
 
@@ -532,6 +533,6 @@ def template_required_after_24_hours(ctx: DemoContext) -> tuple[bool, str]:
         and (to_kofi[0].text or "").startswith("[template ")
     )
     return held, (
-        f"422 {code}; after it: {calls_made} platform calls, thread {thread}; "
-        f"then 1 template call accepted: {bool(template_calls)}"
+        f"422 {code}; after it: {calls_made} platform calls, the thread {' + '.join(thread)}; "
+        f"then the template: {'accepted' if template_calls else 'not sent'}"
     )
