@@ -1,12 +1,12 @@
 """``socialcare demo``: a fresh local stack, the scenario played over real HTTP, a readable summary.
 
-The scenario is a list of ``Step`` objects (``demo_scenario.SCENARIO``): each sends what the
-platforms would send, through the platform sandbox, and carries the ``Check`` objects that must hold
-once everything has been processed. Later features add steps (agents claiming and replying through
-the agent API) by appending to that list; nothing here needs to change.
+The scenario is a list of ``Step`` objects (``demo_scenario.SCENARIO``): customers' steps send what
+the platforms would send, through the platform sandbox; the care team's steps (``demo_care_team``)
+work the cases through the agent API with tokens the stack issued. Each step carries the ``Check``
+objects that must hold once everything has been processed.
 
-The terminal shows progress and the summary only. The stack's logs and the functions' logs and
-metric lines (their stdout, as CloudWatch Logs would receive it) go to the log file.
+The terminal shows progress and the summary (``demo_summary``) only. The stack's logs and the
+functions' logs and metric lines (their stdout, as CloudWatch Logs would receive it) go to the log file.
 """
 
 from __future__ import annotations
@@ -21,11 +21,11 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, TYPE_CHECKING, Any, cast
 
 import requests
 from rich.console import Console
-from rich.table import Table
+from rich.markup import escape
 
 from socialcare_local.config import LocalConfig
 from socialcare_local.inspect_table import CaseView, TableReader
@@ -34,6 +34,9 @@ from socialcare_local.logs import configure as configure_stack_logs
 from socialcare_local.sandbox import Delivery, Sandbox
 from socialcare_local.sandbox.channels import BrandChannels
 from socialcare_local.stack import LocalStack
+
+if TYPE_CHECKING:
+    from socialcare_local.demo_agents import ApiAgent
 
 DEFAULT_LOG_FILE = Path("local-data") / "demo.log"
 _CORE_LOGGER = "socialcare"
@@ -82,9 +85,22 @@ class Customer:
     user_id: str
 
 
+@dataclass(frozen=True)
+class AgentReply:
+    """A reply an agent made through the API (the thread entry it became), for the checks."""
+
+    agent_id: str
+    case_id: str
+    entry_id: str
+    channel: str
+    mode: str
+    customer: Customer
+
+
 @dataclass
 class DemoContext:
-    """What steps and checks work with: the stack, the sandbox, the brand's channels, the table."""
+    """What steps and checks work with: the stack, the sandbox, the brand's channels, the table,
+    the care team's agents and the replies they made."""
 
     stack: LocalStack
     sandbox: Sandbox
@@ -93,10 +109,35 @@ class DemoContext:
     started_at_ms: int
     customers: list[Customer] = field(default_factory=list)
     facts: dict[str, Any] = field(default_factory=dict)  # what a step leaves for its checks
+    agents: dict[str, ApiAgent] = field(default_factory=dict)
+    replies: list[AgentReply] = field(default_factory=list)
 
     def at(self, minutes: float) -> int:
         """A platform timestamp (epoch ms), ``minutes`` after the scenario's start."""
         return self.started_at_ms + int(minutes * 60_000)
+
+    @staticmethod
+    def now_ms() -> int:
+        """A platform timestamp for something that happens now (after the agents' replies)."""
+        return time.time_ns() // 1_000_000
+
+    def settle(self) -> None:
+        """Wait until every queued delivery and reply is processed and every echo has come back."""
+        self.stack.wait_until_idle()
+
+    def track_reply(self, agent: ApiAgent, answer: dict[str, Any]) -> AgentReply:
+        """Remember a reply the API accepted (its 202 document) for the checks and the summary."""
+        case, entry = answer["case"], answer["entry"]
+        reply = AgentReply(
+            agent_id=agent.agent_id,
+            case_id=case["case_id"],
+            entry_id=entry["entry_id"],
+            channel=entry["channel"],
+            mode=entry["details"].get("mode", ""),
+            customer=Customer(case["account_id"], case["customer"]["user_id"]),
+        )
+        self.replies.append(reply)
+        return reply
 
     def customer(self, account_id: str | None, user_id: str) -> Customer:
         """Register a customer whose cases the summary shows (in the order they first appear)."""
@@ -131,12 +172,13 @@ def run_demo(
 ) -> int:
     """Run the scenario on a fresh stack; 0 when every step ran and every check held, else 1."""
     from socialcare_local.demo_scenario import SCENARIO
+    from socialcare_local.demo_summary import print_summary
 
     steps = list(SCENARIO if scenario is None else scenario)
     if console is None:
         console = Console(file=sys.stdout)  # bound now, before stdout goes to the log file
         if not console.is_terminal:
-            console.width = 132
+            console.width = 150
     log_path = Path(log_file) if log_file is not None else DEFAULT_LOG_FILE
     log_path.parent.mkdir(parents=True, exist_ok=True)
     console.print(f"[bold]socialcare demo[/] — {len(steps)} steps on a fresh local stack; logs in {log_path}")
@@ -146,7 +188,8 @@ def run_demo(
             stack = LocalStack(config).start()
         try:
             console.print(
-                f"[green]✓[/] local stack up: webhooks {stack.webhook_base_url}, AWS {stack.aws_endpoint_url}"
+                f"[green]✓[/] local stack up: webhooks {stack.webhook_base_url}, agent API {stack.api_base_url}, "
+                f"AWS {stack.aws_endpoint_url}"
             )
             sandbox = stack.sandbox()
             ctx = DemoContext(
@@ -154,14 +197,20 @@ def run_demo(
                 sandbox=sandbox,
                 brand=BrandChannels(sandbox),
                 reader=TableReader(stack.client("dynamodb"), stack.resources.table_name),
-                started_at_ms=(int(time.time()) // 60 - 45) * 60_000,  # 45 minutes ago, on the minute
+                # 75 minutes ago, on the minute: the first public posts are past their 60-minute target
+                # by the time the agents start, as in a real backlog.
+                started_at_ms=(int(time.time()) // 60 - 75) * 60_000,
             )
-            steps_ok = _run_steps(ctx, steps, console)
-            results = [check.run(ctx) for step in steps for check in step.checks]
-            _print_summary(ctx, results, console)
-            if keep_running:
-                _serve_until_stopped(stack, console)
-            sandbox.close()
+            try:
+                steps_ok = _run_steps(ctx, steps, console)
+                results = [check.run(ctx) for step in steps for check in step.checks]
+                print_summary(ctx, results, console)
+                if keep_running:
+                    _serve_until_stopped(stack, console)
+            finally:
+                for agent in ctx.agents.values():
+                    agent.close()
+                sandbox.close()
         finally:
             stack.stop()
     failed: list[CheckResult] = [r for r in results if not r.held]
@@ -182,58 +231,11 @@ def _run_steps(ctx: DemoContext, steps: Sequence[Step], console: Console) -> boo
             except Exception as exc:
                 ok = False
                 logging.getLogger("socialcare_local.demo").exception("demo step failed", extra={"step": step.title})
-                console.print(f"[red]✗[/] {step.title}: [red]{exc}[/]")
+                console.print(f"[red]✗[/] {escape(step.title)}: [red]{escape(str(exc))}[/]")
                 continue
         elapsed = time.monotonic() - started
-        console.print(f"[green]✓[/] {step.title} [dim]— {outcome} ({elapsed:.1f} s)[/]")
+        console.print(f"[green]✓[/] {escape(step.title)} [dim]— {escape(outcome)} ({elapsed:.1f} s)[/]")
     return ok
-
-
-def _print_summary(ctx: DemoContext, results: Sequence[CheckResult], console: Console) -> None:
-    table = Table(title="Cases created", title_justify="left")
-    table.add_column("case id", no_wrap=True, style="cyan", min_width=26)
-    table.add_column("customer", overflow="fold")
-    table.add_column("channels", overflow="fold")
-    table.add_column("status")
-    table.add_column("priority")
-    table.add_column("team")
-    table.add_column("messages", justify="right")
-    table.add_column("due", no_wrap=True)
-    for who in ctx.customers:
-        for case in ctx.cases(who):
-            priority = case.priority
-            table.add_row(
-                case.case_id,
-                _customer(case),
-                " + ".join(case.channels),
-                case.status,
-                f"[bold red]{priority}[/]" if priority in ("high", "urgent") else priority,
-                case.team,
-                str(case.message_count),
-                _due(case.item.get("response_due_at_ms")),
-            )
-    console.print(table)
-    console.print("[bold]Checks[/]")
-    for result in results:
-        mark = "[green]✓[/]" if result.held else "[red]✗[/]"
-        detail = f" [dim]({result.detail})[/]" if result.detail else ""
-        console.print(f"  {mark} {result.name}{detail}")
-
-
-def _customer(case: CaseView) -> str:
-    item = case.item
-    if item.get("customer_name"):
-        return str(item["customer_name"])
-    if item.get("customer_handle"):
-        return f"@{item['customer_handle']}"
-    return str(item.get("customer_id", "?"))
-
-
-def _due(value: Any) -> str:
-    """The response due time (UTC); "answered" when nothing waits for an answer."""
-    if not isinstance(value, int):
-        return "answered"
-    return time.strftime("%H:%M UTC", time.gmtime(value / 1000))
 
 
 def _serve_until_stopped(stack: LocalStack, console: Console) -> None:

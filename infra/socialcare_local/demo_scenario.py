@@ -1,38 +1,44 @@
-"""The demo's scenario: what the platforms send, in order, and what must hold afterwards.
+"""The demo's scenario: what the customers send and what the care team does, in order, and what must
+hold afterwards.
 
-Each ``Step`` sends signed deliveries over HTTP through the platform sandbox and returns a one-line
-outcome; its ``checks`` are verified at the end with keyed reads of the table. To extend the demo
-(agents claiming and replying through the agent API...), append steps to ``SCENARIO``.
+The customers' steps (here) send signed deliveries over HTTP through the platform sandbox; the care
+team's steps (``demo_care_team``) work the cases through the agent API. Each returns a one-line
+outcome; its ``checks`` are verified at the end with keyed reads of the table and of the calls the
+platform sandbox received. To extend the demo, add steps to ``SCENARIO``.
 """
 
 from __future__ import annotations
 
 import time
 
+from socialcare_local import demo_care_team as team
 from socialcare_local.demo import Check, Customer, DemoContext, Step
-from socialcare_local.sandbox import payloads as p
+from socialcare_local.demo_people import (
+    ANA,
+    BATCH_PSIDS,
+    BATCH_SIZE,
+    DMITRI,
+    JOE,
+    JOE_DM,
+    JOE_TWEET,
+    KOFI,
+    KOFI_DELAY_HOURS,
+    KOFI_WAMID,
+    LENA,
+    LUCIA,
+    MALLORY_MID,
+    MALLORY_PSID,
+    MAYA_PSID,
+    OLA_IGSID,
+    OMAR_IGSID,
+    OMAR_TEXTS,
+    PRIYA,
+    PRIYA_COMMENT,
+    SHEENA,
+    SHEENA_WAMID,
+    TOM,
+)
 from socialcare_local.sandbox.channels import MessengerMessage
-
-# --- the people -----------------------------------------------------------------------------------
-MAYA_PSID = "6014459241234567"  # Messenger
-PRIYA = ("10160000000000001", "Priya Shah")  # a comment on the Page's post
-OLA_IGSID = "17841499990000001"  # Instagram DM
-TOM = ("17841499990000002", "tom.k")  # Instagram comment
-LUCIA = ("34612345678", "Lucía Fernández")  # WhatsApp
-ANA = p.x_user("2244994945", "ana_runs", "Ana Ruiz")  # X post
-DMITRI = p.x_user("2244994946", "dmitri_k", "Dmitri Kowalski")  # X DM
-LENA = p.telegram_user(5511223344, "Lena", last_name="Vogel", username="lenav")  # Telegram
-
-JOE = p.x_user("3300000000000000001", "joe_average", "Joe Average")
-JOE_TWEET = "1890000000000000001"
-SHEENA = ("34600111222", "Sheena Nelson")
-SHEENA_WAMID = "wamid.HBgLMzQ2MDAxMTEyMjIVAgASGBQzQTk3RjE2RTQ4QzA0QkQ1RjY5NQA="
-BATCH_PSIDS = tuple(f"60144592400000{n:02d}" for n in range(5))
-BATCH_SIZE = 50
-MALLORY_PSID = "6014459249999999"
-MALLORY_MID = "m_demo_forged_1"
-OMAR_IGSID = "17841499990000077"
-OMAR_TEXTS = ("Hi!", "I ordered the blue backpack", "but a red one arrived", "can you swap it?")
 
 
 # --- customers on every channel -------------------------------------------------------------------
@@ -41,7 +47,7 @@ def customers_on_every_channel(ctx: DemoContext) -> str:
     b = ctx.brand
     writes = [
         ("messenger", a.facebook_page_id, MAYA_PSID, b.messenger(MAYA_PSID, "m_demo_maya_1", "Hi! My order #A-1042 arrived with a broken zip 😕", ctx.at(0))),
-        ("facebook_comment", a.facebook_page_id, PRIYA[0], b.facebook_comment(*PRIYA, "1001_2001", "Third email this week about my refund. Anyone there?", ctx.at(1))),
+        ("facebook_comment", a.facebook_page_id, PRIYA[0], b.facebook_comment(*PRIYA, PRIYA_COMMENT, "Third email this week about my refund. Anyone there?", ctx.at(1))),
         ("instagram_dm", a.instagram_account_id, OLA_IGSID, b.instagram_dm(OLA_IGSID, "ig_m_demo_ola_1", "Do you ship to Norway? 🇳🇴", ctx.at(2))),
         ("instagram_comment", a.instagram_account_id, TOM[0], b.instagram_comment(*TOM, "17850000000000101", "The size guide is wrong: ordered L, fits like S", ctx.at(3))),
         ("whatsapp", a.whatsapp_phone_number_id, LUCIA[0], b.whatsapp(*LUCIA, "wamid.DEMO_LUCIA_1", "¿Podéis cambiar la dirección de entrega?", ctx.at(4))),
@@ -62,31 +68,27 @@ def _every_channel_has_its_case(ctx: DemoContext) -> tuple[bool, str]:
     return len(right) == len(every_channel) == 8, f"{len(right)}/8 channels"
 
 
-# --- Joe: public complaint, asked to DM, DMs ------------------------------------------------------
+# --- Joe: public complaint; asked (by an agent, through the API) to DM; DMs -------------------------
 def joe_complains_in_public(ctx: DemoContext) -> str:
     ctx.customer(ctx.stack.config.accounts.x_user_id, JOE["id_str"])
     ctx.send(ctx.brand.x_post(JOE, JOE_TWEET, "@AcmeCare 3 weeks and still no parcel. Useless. #fail", ctx.at(10)))
     return "a public mention of @AcmeCare"
 
 
-def brand_asks_joe_to_dm(ctx: DemoContext) -> str:
-    reply = "@joe_average Sorry Joe, that's not OK. Please DM us your order number and we'll sort it."
-    ctx.send(ctx.brand.x_brand_reply("1890000000000000002", JOE, JOE_TWEET, reply, ctx.at(14)))
-    return "the brand's public reply, echoed back by X: the case's first response"
-
-
 def joe_sends_a_dm(ctx: DemoContext) -> str:
-    ctx.send(ctx.brand.x_dm(JOE, "1890000000000000003", "Order 4471. Shipped 3 weeks ago, tracking dead.", ctx.at(16)))
-    return "a direct message from the same X account"
-
-
-def _joe_has_one_case_on_two_channels(ctx: DemoContext) -> tuple[bool, str]:
+    """Joe answers the agent's public invitation: after it, so it is written now."""
+    ctx.send(ctx.brand.x_dm(JOE, JOE_DM, "Order 4471. Shipped 3 weeks ago, tracking dead.", ctx.now_ms()))
+    ctx.settle()
     cases = ctx.cases(Customer(ctx.stack.config.accounts.x_user_id or "", JOE["id_str"]))
-    if len(cases) != 1:
-        return False, f"{len(cases)} cases"
-    [case] = cases
-    thread = " → ".join(f"{e['kind']} {e['channel']}" for e in case.thread)
-    return case.channels == ["x_dm", "x_post"], thread
+    ctx.facts["joe_after_dm"] = [(case.case_id, case.channels, case.status) for case in cases]
+    case = ctx.agents["alice"].case(ctx.facts["joe_case"])["case"]
+    return f"from the same X account: his case, now on {' + '.join(case['channels'])}, is {case['status']} again"
+
+
+def _joe_dm_joined_his_case(ctx: DemoContext) -> tuple[bool, str]:
+    cases = ctx.facts["joe_after_dm"]
+    expected = [(ctx.facts["joe_case"], ["x_dm", "x_post"], "open")]
+    return cases == expected, "; ".join(f"{' + '.join(channels)}: {status}" for _, channels, status in cases)
 
 
 # --- a WhatsApp retry -----------------------------------------------------------------------------
@@ -100,8 +102,8 @@ def whatsapp_delivery_arrives_twice(ctx: DemoContext) -> str:
 
 def _whatsapp_duplicate_stored_once(ctx: DemoContext) -> tuple[bool, str]:
     cases = ctx.cases(Customer(ctx.stack.config.accounts.whatsapp_phone_number_id or "", SHEENA[0]))
-    entries = [e for case in cases for e in case.thread]
-    return len(cases) == 1 and len(entries) == 1, f"{len(entries)} message(s) in {len(cases)} case(s)"
+    messages = [e for case in cases for e in case.entries("inbound")]  # (later, the agents' replies too)
+    return len(cases) == 1 and len(messages) == 1, f"{len(messages)} customer message(s) in {len(cases)} case(s)"
 
 
 # --- a batch of 50 Messenger messages in one POST -------------------------------------------------
@@ -127,7 +129,7 @@ def messenger_batch_in_one_post(ctx: DemoContext) -> str:
 
 def _all_batch_messages_stored(ctx: DemoContext) -> tuple[bool, str]:
     page = ctx.stack.config.accounts.facebook_page_id or ""
-    stored = sum(len(case.thread) for psid in BATCH_PSIDS for case in ctx.cases(Customer(page, psid)))
+    stored = sum(len(case.entries("inbound")) for psid in BATCH_PSIDS for case in ctx.cases(Customer(page, psid)))
     return stored == BATCH_SIZE, f"{stored}/{BATCH_SIZE} stored"
 
 
@@ -159,23 +161,32 @@ def deliveries_arrive_out_of_order(ctx: DemoContext) -> str:
 
 def _out_of_order_reads_in_order(ctx: DemoContext) -> tuple[bool, str]:
     cases = ctx.cases(Customer(ctx.stack.config.accounts.instagram_account_id or "", OMAR_IGSID))
-    texts = tuple(e.get("text") for case in cases for e in case.thread)
+    texts = tuple(e.get("text") for case in cases for e in case.entries("inbound"))
     return len(cases) == 1 and texts == OMAR_TEXTS, " / ".join(str(t) for t in texts)
 
 
+# --- a WhatsApp message that arrives a day late -------------------------------------------------------
+def whatsapp_message_arrives_a_day_late(ctx: DemoContext) -> str:
+    """Meta retries a delivery for up to 7 days (after an outage of the webhook, say): this one was
+    written 26 hours ago, so WhatsApp's 24-hour customer service window has already closed."""
+    ctx.customer(ctx.stack.config.accounts.whatsapp_phone_number_id, KOFI[0])
+    written = ctx.now_ms() - KOFI_DELAY_HOURS * 3_600_000
+    ctx.send(
+        ctx.brand.whatsapp(
+            *KOFI, KOFI_WAMID, "Hello, my jacket has a tear in the sleeve. Can I get a new one?", written
+        )
+    )
+    return f"a WhatsApp message written {KOFI_DELAY_HOURS} hours ago, delivered now"
+
+
 SCENARIO: list[Step] = [
+    # --- customers write in -----------------------------------------------------------------------
     Step(
         "Customers write in on every channel",
         customers_on_every_channel,
         (Check("every channel: one case each, on its own channel", _every_channel_has_its_case),),
     ),
     Step("Joe complains publicly on X", joe_complains_in_public),
-    Step("The brand replies in public and asks Joe to DM", brand_asks_joe_to_dm),
-    Step(
-        "Joe sends a DM",
-        joe_sends_a_dm,
-        (Check("Joe: 1 case on x_post + x_dm", _joe_has_one_case_on_two_channels),),
-    ),
     Step(
         "A WhatsApp delivery arrives twice (a platform retry)",
         whatsapp_delivery_arrives_twice,
@@ -195,5 +206,63 @@ SCENARIO: list[Step] = [
         "Deliveries arrive out of order",
         deliveries_arrive_out_of_order,
         (Check("out-of-order deliveries read in platform order", _out_of_order_reads_in_order),),
+    ),
+    Step("A WhatsApp message written a day ago arrives late", whatsapp_message_arrives_a_day_late),
+    # --- the care team works the queue through the agent API ------------------------------------------
+    Step("The care team signs in (Alice, Bob, lead Carmen; Felix of billing)", team.care_team_signs_in),
+    Step(
+        "Alice lists the care queue, most overdue first",
+        team.alice_opens_the_queue,
+        (Check("queue: every active case, most overdue first", team.queue_most_overdue_first),),
+    ),
+    Step(
+        "Felix, of team billing, tries the care team's cases",
+        team.other_team_is_kept_out,
+        (Check("another team's agent: 403 forbidden_team, nothing changed", team.other_team_refused),),
+    ),
+    Step(
+        "Alice claims Joe's public complaint and moves it to private",
+        team.alice_moves_joe_to_private,
+        (Check("Joe's public reply: sent, its echo recognised as the brand's own", team.joes_echo_recognised),),
+    ),
+    Step(
+        "Joe sends a DM",
+        joe_sends_a_dm,
+        (Check("Joe's DM joins his case: x_post + x_dm, open again", _joe_dm_joined_his_case),),
+    ),
+    Step(
+        "Alice answers Joe in the DM and resolves the case",
+        team.alice_answers_joe_and_resolves,
+        (Check("Joe: 1 case on x_post + x_dm, answered in both, resolved", team.joe_resolved_on_two_channels),),
+    ),
+    Step(
+        "Alice and Bob claim and answer a case on every channel",
+        team.agents_answer_every_channel,
+        (
+            Check("every channel: a reply accepted by the platform", team.every_channel_answered),
+            Check("replies signed with the agent's name", team.replies_signed),
+            Check("canned response filled in for the customer", team.canned_response_filled_in),
+            Check("every reply's echo recognised as the brand's own", team.every_echo_recognised),
+        ),
+    ),
+    Step(
+        "Lead Carmen assigns Sheena's double charge to Bob; Bob notes and replies",
+        team.lead_assigns_sheena_to_bob,
+        (Check("internal note kept in the thread, never sent", team.note_never_sent),),
+    ),
+    Step(
+        "Alice and Bob claim Omar's case at the same moment",
+        team.two_agents_claim_omar_at_once,
+        (Check("two claims at once: one wins, the other gets 409 with the case", team.one_claim_wins),),
+    ),
+    Step(
+        "Meta rate-limits the next send; Omar's reply goes out",
+        team.meta_throttles_omars_reply,
+        (Check("throttled once, the reply sent exactly once", team.throttled_reply_sent_once),),
+    ),
+    Step(
+        "Alice answers Kofi's day-old WhatsApp message",
+        team.alice_answers_kofi_after_a_day,
+        (Check("outside WhatsApp's 24 h: template_required, nothing queued", team.template_required_after_24_hours),),
     ),
 ]

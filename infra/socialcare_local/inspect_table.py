@@ -73,6 +73,10 @@ class CaseView:
     def entries(self, kind: str | None = None) -> list[dict[str, Any]]:
         return [e for e in self.thread if kind is None or e.get("kind") == kind]
 
+    def entry(self, entry_id: str) -> dict[str, Any] | None:
+        """The thread entry with this id (its sort key is ``MSG#<entry id>``)."""
+        return next((e for e in self.thread if e.get(c.SORT_KEY) == f"MSG#{entry_id}"), None)
+
 
 class TableReader:
     def __init__(self, dynamodb: Any, table_name: str) -> None:

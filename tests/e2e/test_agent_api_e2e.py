@@ -146,6 +146,37 @@ def test_a_public_complaint_moves_to_private_and_the_dm_joins_the_case(stack: Lo
     assert [e["kind"] for e in detail["thread"]] == ["inbound", "outbound", "status_change", "inbound"]
 
 
+def test_whatsapp_after_24_hours_a_text_is_refused_and_a_template_goes_out(stack: LocalStack) -> None:
+    phone = stack.config.accounts.whatsapp_phone_number_id
+    waba = stack.config.accounts.whatsapp_business_account_id
+    assert phone is not None
+    assert waba is not None
+    sandbox = stack.sandbox()
+    written_s = (now_ms() - 26 * 3_600_000) // 1000  # delivered a day late (Meta retries for 7 days)
+    value = p.whatsapp_message(phone, "233209990001", "wamid.E2E_LATE_1", "My jacket is torn", written_s)
+    assert sandbox.send(sandbox.meta(p.meta_delivery("whatsapp_business_account", [p.meta_entry(waba, [value])]))).ok
+    stack.wait_until_idle()
+    alice = Agent(stack, "alice", name="Alice Smith")
+    case = find_case(alice, "233209990001", "?channel=whatsapp")
+    before = calls_so_far(stack)
+
+    refused = alice.post(f"/cases/{case['case_id']}/replies", {"text": "A new one is on its way"})
+    template = {"name": "order_issue", "language": "en_US", "components": [{"type": "body", "parameters": []}]}
+    accepted = alice.post(f"/cases/{case['case_id']}/replies", {"template": template})
+
+    assert (refused.status_code, refused.json()["code"]) == (422, "template_required")
+    assert accepted.status_code == 202, accepted.text
+    [call] = sent_calls(stack, "whatsapp", before)
+    assert call.body["type"] == "template"
+    assert call.body["template"] == {
+        "name": "order_issue",
+        "language": {"code": "en_US"},  # WhatsApp's shape of the API's "language": "en_US"
+        "components": [{"type": "body", "parameters": []}],
+    }
+    thread = alice.get(f"/cases/{case['case_id']}").json()["thread"]
+    assert [(e["kind"], e["delivery_state"]) for e in thread] == [("inbound", None), ("outbound", "delivered")]
+
+
 def test_tokens_and_teams_are_enforced_over_http(stack: LocalStack) -> None:
     base = stack.api_base_url
     assert requests.get(f"{base}/queues/care/cases", timeout=5).json() == {"message": "Unauthorized"}

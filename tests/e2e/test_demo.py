@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
+from socialcare_local import demo_care_team as team
 from socialcare_local import demo_scenario as scenario
 from socialcare_local.config import load_config
 from socialcare_local.demo import Check, Customer, DemoContext, Step, run_demo
@@ -16,6 +17,7 @@ from socialcare_local.demo import Check, Customer, DemoContext, Step, run_demo
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
 ULID = re.compile(r"\b[0-9A-HJKMNP-TV-Z]{26}\b")
+CALL_ROW = re.compile(r"^\s*\d+\s+(?P<endpoint>[a-z_]+)\s.*?\s(?P<status>\d{3}(?: rate limited| refused)?)\s*$")
 
 
 def _console() -> tuple[Console, io.StringIO]:
@@ -36,12 +38,11 @@ def test_the_demo_runs_every_step_and_summarises_the_cases_it_created(tmp_path: 
     for check in (c for step in scenario.SCENARIO for c in step.checks):
         assert f"✓ {check.name}" in text
     assert "✗" not in text
-    summary = text[text.index("Cases created") : text.index("Checks")]
-    # 8 first-contact customers, Joe, Sheena, the 5 batch customers, Omar; nobody else.
-    assert len(set(ULID.findall(summary))) == 16
+    summary = text[text.index("Cases created") : text.index("Calls the platform sandbox received")]
+    # 8 first-contact customers, Joe, Sheena, the 5 batch customers, Omar, Kofi; nobody else.
+    assert len(set(ULID.findall(summary))) == 17
     joe_row = next(line for line in summary.splitlines() if "Joe Average" in line)
-    assert "x_dm + x_post" in joe_row
-    assert " high " in joe_row
+    assert re.search(r"x_dm \+ x_post\s+resolved\s+alice\s+high\s+care\s+4\s+2\s+1 h \d\d min\s+answered", joe_row)
     for name in (
         "Priya Shah",
         "@tom.k",
@@ -50,17 +51,42 @@ def test_the_demo_runs_every_step_and_summarises_the_cases_it_created(tmp_path: 
         "Dmitri Kowalski",
         "Lena Vogel",
         "Sheena Nelson",
+        "Kofi Mensah",
     ):
         assert name in summary
     assert scenario.MALLORY_PSID not in summary
 
+    # Every channel the customers used got a reply the platform accepted; Meta's throttled call was
+    # answered once more, accepted; the WhatsApp template went out after the free text was refused.
+    calls = text[text.index("Calls the platform sandbox received") : text.index("Checks")]
+    rows = [CALL_ROW.match(line) for line in calls.splitlines()]
+    statuses = [(row["endpoint"], row["status"]) for row in rows if row]
+    accepted = {endpoint for endpoint, status in statuses if status in ("200", "201")}
+    assert accepted == set(team.EVERY_ENDPOINT)
+    assert [s for s in statuses if s[1] not in ("200", "201")] == [("instagram_dm", "400 rate limited")]
+    assert len(statuses) == 15
+    assert "[template order_issue_follow_up (en_US)]" in calls
+    # No platform token, agent token or secret reaches the terminal or the log file.
+    config = load_config(None)
+    logged = log_file.read_text(encoding="utf-8")
+    secrets = [
+        *config.credentials.meta.page_tokens.values(),  # type: ignore[union-attr]
+        *config.credentials.x.user_tokens.values(),  # type: ignore[union-attr]
+        *(bot.bot_token for bot in config.credentials.telegram_bots),
+        config.api.token_secret,
+    ]
+    for secret in secrets:
+        assert secret not in text
+        assert secret not in logged
+    assert "eyJ" not in text  # no JWT
+
     # The terminal got progress and the summary; the stack's and the functions' output went to the file.
     assert '"level"' not in text
     assert '"_aws"' not in text
-    lines = log_file.read_text(encoding="utf-8").splitlines()
-    docs = [json.loads(line) for line in lines]
+    docs = [json.loads(line) for line in logged.splitlines()]
     messages = {doc.get("message") for doc in docs}
     assert {"local stack started", "http request", "batch processed", "local stack stopped"} <= messages
+    assert {"api request", "platform call", "reply sent"} <= messages
     assert any("_aws" in doc for doc in docs)  # the functions' EMF metric lines
 
 

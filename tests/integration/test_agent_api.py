@@ -715,6 +715,113 @@ def test_a_retry_racing_its_own_first_attempt_stores_the_reply_once(world: World
     assert len(world.outbound_messages()) == 1
 
 
+def test_a_status_change_is_not_undone_by_the_sender_recording_a_reply(world: World, wiring: Any) -> None:
+    """The agent replies and resolves at once. The outbound sender read the case before the status
+    change and records the reply's delivery after it: the status change moved the case to a new
+    version, so the sender's stale write is refused and made again on the resolved case."""
+    wiring.use_service(build_service(world))
+    api = ApiClient(app_module().app)
+    case = world.writes(Channel.X_DM, "x-joe")
+    assert api.post(case_path(case.case_id, "/replies"), {"text": "Refunded, sorry!"}).status == 202
+    [queued] = world.outbound_messages()
+    resolved: list[int] = []
+    racing = RacingDynamoDB(
+        world.aws.dynamodb,
+        lambda: resolved.append(api.post(case_path(case.case_id, "/status"), {"status": "resolved"}).status),
+    )
+
+    _sender(world, racing).deliver(OutboundRequest.from_json(json.dumps(queued)))
+
+    assert resolved == [200]
+    final = world.store.get_case(case.case_id)
+    assert final.status is CaseStatus.RESOLVED
+    assert final.first_response_at_ms is not None
+    assert [(e.kind.value, e.delivery_state) for e in world.store.thread(case.case_id)][1:] == [
+        ("outbound", DeliveryState.SENT),
+        ("status_change", None),
+    ]
+
+
+def _sender(world: World, dynamodb: Any) -> Any:
+    """The outbound sender over ``dynamodb``, X accepting every DM."""
+    from socialcare.outbound.clients import ReplyApiUrls, reply_clients
+    from socialcare.outbound.sender import OutboundSender
+    from socialcare.platforms.credentials import PlatformCredentials
+    from socialcare.storage.case_store import CaseStore
+    from socialcare.storage.outbound_store import OutboundStore
+
+    from tests.outbound_support import FakeTransport, x_dm_sent
+
+    credentials = PlatformCredentials.from_dict({"x": {"consumer_secrets": ["s"], "user_tokens": {"x-1": "t"}}})
+    return OutboundSender(
+        cases=CaseStore(world.table, client=dynamodb),
+        outbound=OutboundStore(world.table, client=dynamodb),
+        clients=reply_clients(ReplyApiUrls("https://graph.test", "https://x.test", "https://tg.test")),
+        transport=FakeTransport(default=x_dm_sent()),
+        credentials=lambda: credentials,
+        clock=world.clock,
+    )
+
+
+@pytest.mark.parametrize("pinned", [False, True], ids=["no If-Match", "If-Match"])
+def test_resolving_while_the_reply_is_recorded_as_sent_is_decided_on_the_new_version(
+    world: World, wiring: Any, pinned: bool
+) -> None:
+    """Reply, then resolve at once: the outbound sender records the reply's delivery (a new case version)
+    between the status change's read and its write. Nobody the agent should hear from acted, so the
+    change is decided again on the new version instead of failing — unless the agent pinned the
+    version they looked at with If-Match."""
+    wiring.use_service(build_service(world))
+    api = ApiClient(app_module().app)
+    case = world.writes(Channel.X_DM, "x-joe")
+    replied = api.post(case_path(case.case_id, "/replies"), {"text": "Refunded, sorry!"})
+    [queued] = world.outbound_messages()
+    sender = _sender(world, world.aws.dynamodb)
+    racing = RacingDynamoDB(world.aws.dynamodb, lambda: sender.deliver(OutboundRequest.from_json(json.dumps(queued))))
+    wiring.use_service(build_service(world, dynamodb=racing))
+    headers = {"If-Match": replied.headers["ETag"]} if pinned else {}
+
+    answer = api.post(case_path(case.case_id, "/status"), {"status": "resolved"}, headers=headers)
+
+    final = world.store.get_case(case.case_id)
+    assert final.first_response_at_ms is not None  # the sender recorded the delivery meanwhile
+    if pinned:
+        assert (answer.status, answer.code) == (409, "case_version_conflict")
+        assert final.status is CaseStatus.OPEN
+    else:
+        assert answer.status == 200, answer.json
+        assert answer.json["case"]["status"] == "resolved"
+        assert answer.json["case"]["version"] == final.version
+        assert final.status is CaseStatus.RESOLVED
+        audit = api.get(case_path(case.case_id, "/audit")).json["records"]
+        assert [r["action"] for r in audit] == ["replied", "status_changed"]
+
+
+def test_a_colleagues_note_in_between_still_gives_409(world: World, wiring: Any) -> None:
+    """A person acted between the read and the write (a note, which changes no case field an agent
+    decides on): the agent hears of it with 409 instead of a decision made over it."""
+    case = world.writes(Channel.TELEGRAM, "tg-1")
+    bob_elsewhere = build_service(world)
+    from socialcare.agents.commands import NoteCommand
+    from socialcare.agents.identity import caller_from_claims
+
+    from tests.agent_api_support import claims_for
+
+    racing = RacingDynamoDB(
+        world.aws.dynamodb,
+        lambda: bob_elsewhere.add_note(
+            caller_from_claims(claims_for("bob")), case.case_id, NoteCommand("Careful: a journalist")
+        ),
+    )
+    wiring.use_service(build_service(world, dynamodb=racing))
+    api = ApiClient(app_module().app)
+
+    answer = api.post(case_path(case.case_id, "/claim"), agent="alice")
+
+    assert (answer.status, answer.code) == (409, "case_version_conflict")
+    assert answer.json["current"]["owner"] is None
+
+
 def test_if_match_acts_only_on_the_version_seen(api: ApiClient, world: World) -> None:
     case = world.writes(Channel.TELEGRAM, "tg-1")
     seen = api.get(case_path(case.case_id)).headers["ETag"]

@@ -175,6 +175,15 @@ def test_whatsapp_template_is_sent_as_given() -> None:
         plan(reply_request(Channel.WHATSAPP, template={"name": "x"}))
 
 
+def test_whatsapp_template_from_the_agent_api_names_its_language_as_whatsapp_wants() -> None:
+    """The agent API takes ``"language": "en_US"``; WhatsApp refuses anything but ``{"code": ...}``."""
+    template = {"name": "order_update", "language": "en_US", "components": [{"type": "body", "parameters": []}]}
+    [call] = plan(reply_request(Channel.WHATSAPP, recipient_id="1650", template=template))
+    assert call.request.json()["template"] == {**template, "language": {"code": "en_US"}}
+    with pytest.raises(ReplyRefused, match="name and a language"):
+        plan(reply_request(Channel.WHATSAPP, template={"name": "x", "language": ""}))
+
+
 # --- X --------------------------------------------------------------------------------------
 def test_x_dm_goes_to_the_conversation_with_the_participant() -> None:
     transport = FakeTransport().script(x_dm_sent("1582838213808947203"))

@@ -75,6 +75,60 @@ class RecordedCall:
     def accepted(self) -> bool:
         return 200 <= self.status < 300
 
+    @property
+    def recipient(self) -> str | None:
+        """Who or what the call answers, as the platform names it: a user id (PSID, IGSID, WhatsApp
+        number, X user, Telegram chat) or, for a comment or post reply, ``comment <id>`` / ``post <id>``."""
+        body = self.body if isinstance(self.body, dict) else {}
+        segments = [s for s in self.path.split("/") if s]
+        if self.endpoint in ("messenger", "instagram_dm"):
+            return _text_at(body, "recipient", "id")
+        if self.endpoint == "private_reply":
+            comment = _text_at(body, "recipient", "comment_id")
+            return f"comment {comment}" if comment else None
+        if self.endpoint in ("facebook_comment_reply", "instagram_comment_reply") and len(segments) >= 2:
+            return f"comment {segments[-2]}"
+        if self.endpoint == "whatsapp":
+            return _text_at(body, "to")
+        if self.endpoint == "x_dm" and len(segments) >= 2:
+            return segments[-2]
+        if self.endpoint == "x_reply":
+            post = _text_at(body, "reply", "in_reply_to_tweet_id")
+            return f"post {post}" if post else None
+        if self.endpoint == "telegram":
+            return _text_at(body, "chat_id")
+        return None
+
+    @property
+    def text(self) -> str | None:
+        """What the customer reads: the message text, a WhatsApp template's name, or the media URL."""
+        body = self.body if isinstance(self.body, dict) else {}
+        if self.endpoint in ("messenger", "instagram_dm", "private_reply"):
+            message = body.get("message")
+            if isinstance(message, dict) and "text" in message:
+                return _text_at(message, "text")
+            url = _text_at(message, "attachment", "payload", "url")
+            return f"[{_text_at(message, 'attachment', 'type')}] {url}" if url else None
+        if self.endpoint in ("facebook_comment_reply", "instagram_comment_reply"):
+            return _text_at(body, "message")
+        if self.endpoint == "whatsapp":
+            kind = body.get("type", "text")
+            if kind == "text":
+                return _text_at(body, "text", "body")
+            if kind == "template":
+                name, language = _text_at(body, "template", "name"), _text_at(body, "template", "language", "code")
+                return f"[template {name} ({language})]"
+            return f"[{kind}] {_text_at(body, kind, 'link')}"
+        return _text_at(body, "text") or _text_at(body, "caption")
+
+
+def _text_at(doc: Any, *path: str) -> str | None:
+    for key in path:
+        if not isinstance(doc, dict):
+            return None
+        doc = doc.get(key)
+    return None if doc is None or isinstance(doc, (dict, list)) else str(doc)
+
 
 @dataclass
 class _FaultRule:

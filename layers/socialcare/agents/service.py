@@ -3,9 +3,13 @@
 Each action reads the case, checks who may do it (``access``) and whether the case allows it
 (lifecycle rules below), and stores its effect in one transaction conditioned on the case version
 it read (``AgentStore.commit``). A concurrent change makes that transaction fail: the caller gets a
-``StateConflict`` carrying the case as it now is, and decides again. Nothing is retried silently,
-because the rules may decide differently on the new state (a colleague claimed the case, the
-customer wrote again).
+``StateConflict`` carrying the case as it now is, and decides again. Such a conflict is never
+retried behind the caller's back when a person caused it (a colleague acted, the customer wrote),
+because they would want to see it first. A change that is only the system's own bookkeeping — the
+outbound sender recording the delivery of a reply (typically the caller's own, just before they
+resolve the case), a read receipt — is different: the action is decided again, rules and all, on
+the case as it now is (``_decided_again_after_bookkeeping``), unless the caller pinned the version
+they looked at with If-Match.
 
 Lifecycle rules on top of ``model.case.ALLOWED_TRANSITIONS`` (what a care team expects):
 - a case cannot wait for the customer (pending_customer) while the customer waits for the brand:
@@ -22,13 +26,14 @@ sender sends them and stops the case's response clock when the platform accepts 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
-from typing import Any, Protocol
+from typing import Any, ParamSpec, Protocol, TypeVar
 
 from socialcare import constants as c
 from socialcare.agents import access
@@ -79,6 +84,38 @@ ACCOUNT_ID_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 
 class OutboundQueue(Protocol):
     def send_json(self, body: str, *, case_id: str, channel: str) -> None: ...
+
+
+# How often an action is decided again when only the system's bookkeeping moved the case on.
+DECIDE_ATTEMPTS = 3
+
+
+class _MovedOnByBookkeeping(CaseVersionConflict):
+    """The case changed under an action only through the system's own bookkeeping; answered as any
+    version conflict (409 ``case_version_conflict``) if it cannot be decided again."""
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _decided_again_after_bookkeeping(action: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Run ``action`` again (it reads and decides afresh) when the case moved on under it only through
+    the system's bookkeeping, unless the caller pinned the version (``expected_version``, If-Match)."""
+
+    @functools.wraps(action)
+    def run(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        pinned = kwargs.get("expected_version") is not None
+        for attempt in range(1, DECIDE_ATTEMPTS + 1):
+            try:
+                return action(*args, **kwargs)
+            except _MovedOnByBookkeeping:
+                if pinned or attempt == DECIDE_ATTEMPTS:
+                    raise
+                logger.info("case moved on by bookkeeping; deciding again", extra={"attempt": attempt})
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    return run
 
 
 # ---- results -------------------------------------------------------------------------------------
@@ -213,10 +250,12 @@ class AgentService:
         return CannedList(case_id=case_id, responses=rendered)
 
     # ---- ownership -------------------------------------------------------------------------
+    @_decided_again_after_bookkeeping
     def claim(self, caller: Caller, case_id: str, *, expected_version: int | None = None) -> ActionResult:
         case = self._load(caller, case_id, access.require_view, expected_version)
         return self._take(caller, case, caller.agent_id, AuditAction.CLAIMED)
 
+    @_decided_again_after_bookkeeping
     def assign(
         self, caller: Caller, case_id: str, command: AssignCommand, *, expected_version: int | None = None
     ) -> ActionResult:
@@ -242,6 +281,7 @@ class AgentService:
         self._commit(caller, case, after, action, now, details=details)
         return ActionResult(case=after, now_ms=now)
 
+    @_decided_again_after_bookkeeping
     def release(self, caller: Caller, case_id: str, *, expected_version: int | None = None) -> ActionResult:
         case = self._load(caller, case_id, access.require_release, expected_version)
         now = self._clock()
@@ -252,6 +292,7 @@ class AgentService:
         return ActionResult(case=after, now_ms=now)
 
     # ---- status ----------------------------------------------------------------------------
+    @_decided_again_after_bookkeeping
     def change_status(
         self, caller: Caller, case_id: str, command: StatusCommand, *, expected_version: int | None = None
     ) -> ActionResult:
@@ -274,7 +315,9 @@ class AgentService:
             raise ReasonRequired(
                 f"the customer's latest message is unanswered; give a reason to {_verb(target)} the case without replying"
             )
-        after = _with_status(case, target, now)
+        # A new version, like every action: a writer that read the case before (the outbound sender
+        # recording a reply) must not put the old status back.
+        after = _bump(_with_status(case, target, now), now)
         if waiting is not None:  # decided not to answer: the customer is no longer waiting on the brand
             after = replace(after, awaiting_reply_since_ms=None, response_due_at_ms=None)
         entry = _status_entry(case, target, caller, now, command.reason)
@@ -299,6 +342,7 @@ class AgentService:
         return since
 
     # ---- replies ---------------------------------------------------------------------------
+    @_decided_again_after_bookkeeping
     def reply(
         self,
         caller: Caller,
@@ -337,6 +381,7 @@ class AgentService:
             caller, case, after, plan, now, AuditAction.REPLIED, idempotency_key, fingerprint, extra_entries=()
         )
 
+    @_decided_again_after_bookkeeping
     def move_to_private(
         self,
         caller: Caller,
@@ -469,6 +514,7 @@ class AgentService:
                 logger.warning("could not mark the idempotency key queued", extra={"case_id": entry.case_id})
 
     # ---- notes -----------------------------------------------------------------------------
+    @_decided_again_after_bookkeeping
     def add_note(
         self,
         caller: Caller,
@@ -592,7 +638,14 @@ class AgentService:
         try:
             self._store.commit(before=before, after=after, audit=audit, entries=entries, marker=marker, now_ms=now)
         except StateConflict as exc:
-            exc.current = self._store.cases.get_case(before.case_id)
+            current = self._store.cases.get_case(before.case_id)
+            if (
+                isinstance(exc, CaseVersionConflict)
+                and _only_bookkeeping_changed(before, current)
+                and not self._store.acted_since(before.case_id, before.version)
+            ):
+                raise _MovedOnByBookkeeping(exc.message, current=current) from exc
+            exc.current = current
             logger.info("agent action lost a race", extra={"case_id": before.case_id, "action": action.value})
             raise
 
@@ -650,6 +703,28 @@ class AgentService:
 
 
 _NEEDS_ANSWER = frozenset({CaseStatus.PENDING_CUSTOMER, CaseStatus.RESOLVED, CaseStatus.CLOSED})
+
+
+def _only_bookkeeping_changed(before: Case, current: Case) -> bool:
+    """Whether what changed since ``before`` is only what the system records by itself: a reply's
+    delivery (first response, the clock stopped, one more message), a read receipt. A customer
+    message counts one more message without a reply being recorded (or two with one); a person
+    acting changes the status or the owner, or leaves an audit record (checked by the caller)."""
+    reply_recorded = current.last_outbound_at_ms != before.last_outbound_at_ms
+    return (
+        current.message_count - before.message_count <= (1 if reply_recorded else 0)
+        and current.case_id == before.case_id
+        and current.status is before.status
+        and current.owner == before.owner
+        and current.team == before.team
+        and current.priority is before.priority
+        and current.channels == before.channels
+        and current.last_inbound_at_ms == before.last_inbound_at_ms
+        and dict(current.last_inbound_by_channel) == dict(before.last_inbound_by_channel)
+        and current.reopen_count == before.reopen_count
+        and current.superseded_by == before.superseded_by
+        and current.awaiting_reply_since_ms in (None, before.awaiting_reply_since_ms)
+    )
 
 
 def _verb(status: CaseStatus) -> str:

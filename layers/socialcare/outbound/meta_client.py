@@ -22,6 +22,7 @@ only, so attachment URLs are appended to the text as links.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -140,11 +141,7 @@ class MetaReplyClient:
         url = f"{self._graph}/{_segment(request.account_id)}/messages"
         bodies: list[tuple[str, dict[str, Any]]] = []
         if request.template is not None:
-            template = request.template
-            language = template.get("language")
-            if not template.get("name") or not isinstance(language, dict) or not language.get("code"):
-                raise ReplyRefused("a WhatsApp template needs a name and a language code")
-            bodies.append(("template", {"type": "template", "template": template}))
+            bodies.append(("template", {"type": "template", "template": _whatsapp_template(request.template)}))
         elif request.text.strip():
             check_text(request.text, TEXT_LIMITS[Channel.WHATSAPP], "WhatsApp")
             bodies.append(("text", {"type": "text", "text": {"body": request.text, "preview_url": False}}))
@@ -255,3 +252,13 @@ def _int(value: Any) -> int | None:
 
 def _segment(value: str) -> str:
     return quote(value, safe="")
+
+
+def _whatsapp_template(template: Mapping[str, Any]) -> dict[str, Any]:
+    """The template as WhatsApp takes it. The agent API names the language by its code
+    (``"language": "en_US"``); WhatsApp wants ``"language": {"code": "en_US"}`` (also accepted as is)."""
+    language = template.get("language")
+    code = language.get("code") if isinstance(language, Mapping) else language
+    if not template.get("name") or not isinstance(code, str) or not code:
+        raise ReplyRefused("a WhatsApp template needs a name and a language code")
+    return {**template, "language": dict(language) if isinstance(language, Mapping) else {"code": code}}

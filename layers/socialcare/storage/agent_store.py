@@ -127,6 +127,21 @@ class AgentStore:
             convert=item_to_audit,
         )
 
+    def acted_since(self, case_id: str, version: int) -> bool:
+        """Whether anyone acted on the case after ``version`` (an audit record of a later version)."""
+        resp = self._client.query(
+            TableName=self._table,
+            KeyConditionExpression="#pk = :pk AND #sk > :after",
+            ExpressionAttributeNames={"#pk": c.PARTITION_KEY, "#sk": c.SORT_KEY},
+            ExpressionAttributeValues={
+                ":pk": s(keys.case_pk(case_id)),
+                ":after": s(f"{keys.AUDIT_PREFIX}{version:013d}#~"),  # every record of a later version sorts after
+            },
+            ConsistentRead=True,
+            Limit=1,
+        )
+        return any(str(item[c.SORT_KEY]["S"]).startswith(keys.AUDIT_PREFIX) for item in resp.get("Items", []))
+
     # ---- single reads ----------------------------------------------------------------------
     def get_entry(self, case_id: str, entry_id: str) -> ThreadEntry | None:
         return self.cases.get_entry(MessageRef(case_id=case_id, entry_id=entry_id))

@@ -1,0 +1,174 @@
+"""The demo's summary: the cases (read back from the table with keyed queries), the calls the platform
+sandbox received in the customers' channels, and the checks."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from rich import box
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from socialcare_local.demo import CheckResult, DemoContext
+from socialcare_local.inspect_table import CaseView
+from socialcare_local.sandbox.reply_api import RecordedCall
+
+SENT_STATES = ("sent", "delivered", "read")
+TEXT_PREVIEW = 48
+
+
+def print_summary(ctx: DemoContext, results: Sequence[CheckResult], console: Console) -> None:
+    cases = [case for who in ctx.customers for case in ctx.cases(who)]
+    console.print(cases_table(cases))
+    assert ctx.stack.reply_api is not None
+    console.print(calls_table(ctx.stack.reply_api.calls(), cases))
+    console.print("[bold]Checks[/]")
+    for result in results:
+        mark = "[green]✓[/]" if result.held else "[red]✗[/]"
+        detail = f" [dim]({escape(result.detail)})[/]" if result.detail else ""
+        console.print(f"  {mark} {escape(result.name)}{detail}")
+
+
+# --- cases ------------------------------------------------------------------------------------------------
+def cases_table(cases: Sequence[CaseView]) -> Table:
+    table = Table(
+        title="Cases created",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        collapse_padding=True,
+    )
+    table.add_column("case id", no_wrap=True, style="cyan")
+    table.add_column("customer", overflow="fold")
+    table.add_column("channels", overflow="fold")
+    table.add_column("status", no_wrap=True)
+    table.add_column("owner")
+    table.add_column("priority")
+    table.add_column("team")
+    table.add_column("messages", justify="right")
+    table.add_column("replies\nsent", justify="right")
+    table.add_column("first\nresponse", justify="right", no_wrap=True)
+    table.add_column("due", no_wrap=True)
+    for case in cases:
+        priority = case.priority
+        table.add_row(
+            case.case_id,
+            Text(customer_label(case)),
+            " + ".join(case.channels),
+            case.status,
+            Text(str(case.item.get("owner") or "—")),
+            Text(priority, style="bold red" if priority in ("high", "urgent") else ""),
+            Text(case.team),
+            str(case.message_count),
+            str(replies_sent(case)),
+            duration(first_response_ms(case)),
+            due(case.item.get("response_due_at_ms")),
+        )
+    return table
+
+
+def customer_label(case: CaseView) -> str:
+    item = case.item
+    if item.get("customer_name"):
+        return str(item["customer_name"])
+    if item.get("customer_handle"):
+        return f"@{item['customer_handle']}"
+    return str(item.get("customer_id", "?"))
+
+
+def replies_sent(case: CaseView) -> int:
+    """The case's replies the platform accepted (the brand's own echoes of native replies included)."""
+    return sum(1 for e in case.entries("outbound") if e.get("delivery_state") in SENT_STATES)
+
+
+def first_response_ms(case: CaseView) -> int | None:
+    """From the customer's first message (platform time) to the first reply the platform accepted."""
+    answered = case.item.get("first_response_at_ms")
+    first = min((int(e["timestamp_ms"]) for e in case.entries("inbound")), default=None)
+    if not isinstance(answered, int) or first is None:
+        return None
+    return max(0, answered - first)
+
+
+def duration(ms: int | None) -> str:
+    if ms is None:
+        return "—"
+    minutes = round(ms / 60_000)
+    if minutes < 1:
+        return f"{ms / 1000:.0f} s"
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def due(value: Any) -> str:
+    """The response due time (UTC); "answered" when nothing waits for an answer."""
+    if not isinstance(value, int):
+        return "answered"
+    return time.strftime("%H:%M UTC", time.gmtime(value / 1000))
+
+
+# --- platform calls ------------------------------------------------------------------------------------------
+def calls_table(calls: Sequence[RecordedCall], cases: Sequence[CaseView]) -> Table:
+    """Every call the platform sandbox received: what, to whom, the first words, the answer (no tokens)."""
+    names = _recipient_names(cases)
+    table = Table(
+        title="Calls the platform sandbox received (the platforms' reply APIs)",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+    )
+    table.add_column("#", justify="right")
+    table.add_column("endpoint", no_wrap=True)
+    table.add_column("to", overflow="fold")
+    table.add_column("text (first words)", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    for number, call in enumerate(calls, start=1):
+        recipient = call.recipient or "?"
+        who = names.get(recipient.split(" ", 1)[-1])
+        if call.fault == "throttle":
+            status = Text(f"{call.status} rate limited", style="yellow")
+        elif call.accepted:
+            status = Text(str(call.status), style="green")
+        else:
+            status = Text(f"{call.status} refused", style="red")
+        table.add_row(
+            str(number),
+            Text(call.endpoint or f"{call.platform} ?"),
+            Text(f"{who} ({recipient})" if who else recipient),
+            Text(preview(call.text)),
+            status,
+        )
+    return table
+
+
+def preview(text: str | None, limit: int = TEXT_PREVIEW) -> str:
+    """The first words of a text, on one line."""
+    if not text:
+        return "—"
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[:limit].rsplit(" ", 1)[0]
+    return cut + " …"
+
+
+def _recipient_names(cases: Sequence[CaseView]) -> dict[str, str]:
+    """Customer ids and the ids of their posts and comments, to name each call's recipient."""
+    names: dict[str, str] = {}
+    for case in cases:
+        label = customer_label(case)
+        for user_id in [case.item.get("customer_id"), *(case.item.get("customer_alt_ids") or [])]:
+            if user_id:
+                names[str(user_id)] = label
+        for entry in case.entries("inbound"):
+            for key in ("platform_message_id", "conversation_ref"):
+                if entry.get(key):
+                    names.setdefault(str(entry[key]), label)
+    return {key: label for key, label in names.items() if label != key}
