@@ -43,6 +43,7 @@ from socialcare.outbound.replies import (
     id_text,
     path_segment,
     require_content,
+    require_mode,
     require_text,
     retry_after_header,
     short,
@@ -81,10 +82,10 @@ class MetaReplyClient:
         check_attachments(request)
         channel, mode = request.channel, request.mode
         if channel is Channel.WHATSAPP:
-            self._expect(mode, ReplyMode.PRIVATE, channel)
+            require_mode(request, ReplyMode.PRIVATE)
             return self._whatsapp(request, token)
         if channel in (Channel.MESSENGER, Channel.INSTAGRAM_DM):
-            self._expect(mode, ReplyMode.PRIVATE, channel)
+            require_mode(request, ReplyMode.PRIVATE)
             return self._direct(request, token, tag)
         if channel in (Channel.FACEBOOK_COMMENT, Channel.INSTAGRAM_COMMENT):
             if mode is ReplyMode.PUBLIC:
@@ -166,11 +167,6 @@ class MetaReplyClient:
         if not token:
             raise ReplyRefused(f"no Meta access token is configured for account {request.account_id}")
         return token
-
-    @staticmethod
-    def _expect(mode: ReplyMode, wanted: ReplyMode, channel: Channel) -> None:
-        if mode is not wanted:
-            raise ReplyRefused(f"a reply on {channel} is always {wanted}, not {mode}")
 
     # --- answers -------------------------------------------------------------------------
     def interpret(self, call: PlannedCall, response: HttpResponse, *, now_ms: int) -> CallOutcome:

@@ -25,7 +25,7 @@ from urllib.parse import quote, urlsplit
 
 from socialcare.errors import SocialCareError
 from socialcare.outbound.http import HttpRequest, HttpResponse
-from socialcare.outbound.request import OutboundRequest
+from socialcare.outbound.request import OutboundRequest, ReplyMode
 from socialcare.platforms.credentials import PlatformCredentials
 
 MAX_ATTACHMENTS = 10
@@ -99,6 +99,12 @@ def with_links(request: OutboundRequest) -> str:
 def require_text(text: str, where: str) -> None:
     if not text.strip():
         raise ReplyRefused(f"{where} needs text")
+
+
+def require_mode(request: OutboundRequest, wanted: ReplyMode) -> None:
+    """For channels that take one mode only."""
+    if request.mode is not wanted:
+        raise ReplyRefused(f"a reply on {request.channel} is always {wanted}, not {request.mode}")
 
 
 def require_content(request: OutboundRequest) -> None:

@@ -31,6 +31,7 @@ from socialcare.outbound.replies import (
     http_failure,
     id_text,
     path_segment,
+    require_mode,
     require_text,
     short,
     with_links,
@@ -66,8 +67,7 @@ class XReplyClient:
         check_attachments(request)
         text = with_links(request)
         if request.channel is Channel.X_DM:
-            if request.mode is not ReplyMode.PRIVATE:
-                raise ReplyRefused(f"a reply on x_dm is always private, not {request.mode}")
+            require_mode(request, ReplyMode.PRIVATE)
             require_text(text, "an X direct message")
             check_text(text, DM_TEXT_LIMIT, "an X direct message")
             url = f"{self._api}/2/dm_conversations/with/{path_segment(request.recipient_id)}/messages"
