@@ -10,7 +10,7 @@ from typing import Any
 
 from socialcare.ids import new_ulid
 from socialcare.model.case import Case, EntryKind, ThreadEntry
-from socialcare.model.events import Channel, DeliveryState
+from socialcare.model.events import Channel, Customer, DeliveryState, EventKind, Platform, PlatformEvent, PublicKind
 from socialcare.outbound.http import AnswerLost, HttpRequest, HttpResponse, RequestNotSent
 from socialcare.outbound.queue import OutboundQueue
 from socialcare.outbound.request import OutboundRequest, ReplyMode
@@ -162,6 +162,41 @@ def reply_request(
     )
 
 
+# --- what the customer wrote, as ingested ------------------------------------------------------
+def messenger_event(
+    page: str, psid: str, mid: str, ts: int, *, kind: EventKind = EventKind.MESSAGE, text: str | None = "hi"
+) -> PlatformEvent:
+    return PlatformEvent(
+        kind=kind,
+        platform=Platform.META,
+        channel=Channel.MESSENGER,
+        account_id=page,
+        event_id=mid,
+        timestamp_ms=ts,
+        customer=Customer(psid),
+        message_id=mid,
+        text=text,
+    )
+
+
+def fb_comment_event(page: str, user: str, comment_id: str, ts: int) -> PlatformEvent:
+    """Ann's top-level comment on the Page's post ``<page>_1``."""
+    return PlatformEvent(
+        kind=EventKind.PUBLIC_POST,
+        platform=Platform.META,
+        channel=Channel.FACEBOOK_COMMENT,
+        account_id=page,
+        event_id=comment_id,
+        timestamp_ms=ts,
+        customer=Customer(user, name="Ann"),
+        message_id=comment_id,
+        text="Where is my order?",
+        reply_to_id=f"{page}_1",
+        conversation_ref=f"{page}_1",
+        public_kind=PublicKind.COMMENT,
+    )
+
+
 # --- the agent API's side of the contract ------------------------------------------------------
 def store_pending_reply(
     dynamodb: Any,
@@ -202,10 +237,10 @@ def store_pending_reply(
         extra={"mode": mode.value, "tag": tag or "", "agent_name": agent.title()},
     )
     dynamodb.put_item(TableName=table, Item=entry_item(entry), ConditionExpression="attribute_not_exists(PK)")
-    return OutboundRequest(
+    return reply_request(
+        channel,
         case_id=case.case_id,
         entry_id=entry_id,
-        channel=channel,
         account_id=case.account_id,
         recipient_id=recipient_id,
         mode=mode,

@@ -15,6 +15,7 @@ from socialcare import constants as c
 from socialcare.agents.cursor import CursorCodec
 from socialcare.agents.service import AgentService
 from socialcare.clock import Clock, system_clock
+from socialcare.environment import required
 
 DEFAULT_BRAND_NAME = "our team"  # used until an admin stores the account's profile
 
@@ -28,17 +29,10 @@ class ApiConfig:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ApiConfig:
         env = os.environ if environ is None else environ
-
-        def require(name: str) -> str:
-            value = env.get(name)
-            if not value:
-                raise RuntimeError(f"environment variable {name} is not set")
-            return value
-
         return cls(
-            table_name=require(c.ENV_TABLE_NAME),
-            outbound_queue_url=require(c.ENV_OUTBOUND_QUEUE_URL),
-            api_secret_arn=require(c.ENV_API_SECRET_ARN),
+            table_name=required(env, c.ENV_TABLE_NAME),
+            outbound_queue_url=required(env, c.ENV_OUTBOUND_QUEUE_URL),
+            api_secret_arn=required(env, c.ENV_API_SECRET_ARN),
         )
 
 

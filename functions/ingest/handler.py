@@ -20,6 +20,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from socialcare import constants as c
 from socialcare.clock import system_clock
+from socialcare.environment import required
 
 logger = Logger(service="ingest")
 metrics = Metrics(namespace="socialcare", service="ingest")
@@ -37,21 +38,16 @@ class IngestConfig:
 
     @classmethod
     def from_env(cls) -> IngestConfig:
-        def require(name: str) -> str:
-            value = os.environ.get(name)
-            if not value:
-                raise RuntimeError(f"environment variable {name} is not set")
-            return value
-
+        env = os.environ
         try:
-            teams = json.loads(os.environ.get("ACCOUNT_TEAMS", "{}"))
-            window = int(os.environ.get(c.ENV_REOPEN_WINDOW_HOURS, c.DEFAULT_REOPEN_WINDOW_HOURS))
+            teams = json.loads(env.get(c.ENV_ACCOUNT_TEAMS, "{}"))
+            window = int(env.get(c.ENV_REOPEN_WINDOW_HOURS, c.DEFAULT_REOPEN_WINDOW_HOURS))
         except ValueError as exc:
             raise RuntimeError(f"ACCOUNT_TEAMS or {c.ENV_REOPEN_WINDOW_HOURS} is invalid: {exc}") from exc
         return cls(
-            table_name=require(c.ENV_TABLE_NAME),
-            raw_bucket=require(c.ENV_RAW_BUCKET),
-            default_team=os.environ.get(c.ENV_DEFAULT_TEAM) or c.DEFAULT_TEAM,
+            table_name=required(env, c.ENV_TABLE_NAME),
+            raw_bucket=required(env, c.ENV_RAW_BUCKET),
+            default_team=env.get(c.ENV_DEFAULT_TEAM) or c.DEFAULT_TEAM,
             reopen_window_hours=window,
             account_teams=dict(teams),
         )

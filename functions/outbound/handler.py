@@ -21,6 +21,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from socialcare import constants as c
+from socialcare.environment import positive_number, required
 
 logger = Logger(service="outbound")
 metrics = Metrics(namespace="socialcare", service="outbound")
@@ -46,36 +47,19 @@ class OutboundConfig:
 
     @classmethod
     def from_env(cls) -> OutboundConfig:
-        def require(name: str) -> str:
-            value = os.environ.get(name)
-            if not value:
-                raise RuntimeError(f"environment variable {name} is not set")
-            return value
-
-        def number(name: str, default: float) -> float:
-            raw = os.environ.get(name)
-            if not raw:
-                return default
-            try:
-                value = float(raw)
-            except ValueError:
-                raise RuntimeError(f"environment variable {name} must be a number, not {raw!r}") from None
-            if value <= 0:
-                raise RuntimeError(f"environment variable {name} must be positive")
-            return value
-
+        env = os.environ
         return cls(
-            table_name=require(c.ENV_TABLE_NAME),
-            queue_url=require(c.ENV_OUTBOUND_QUEUE_URL),
-            secret_id=require(c.ENV_PLATFORM_SECRET_ARN),
-            meta_graph_url=os.environ.get(c.ENV_META_GRAPH_URL) or c.META_GRAPH_URL,
-            x_api_url=os.environ.get(c.ENV_X_API_URL) or c.X_API_URL,
-            telegram_api_url=os.environ.get(c.ENV_TELEGRAM_API_URL) or c.TELEGRAM_API_URL,
-            max_receives=int(number(c.ENV_OUTBOUND_MAX_RECEIVE_COUNT, c.OUTBOUND_MAX_RECEIVE_COUNT)),
-            retry_base_s=number(c.ENV_OUTBOUND_RETRY_BASE_S, c.OUTBOUND_RETRY_BASE_S),
-            retry_max_s=number(c.ENV_OUTBOUND_RETRY_MAX_S, c.OUTBOUND_RETRY_MAX_S),
-            http_timeout_s=number(c.ENV_OUTBOUND_HTTP_TIMEOUT_S, c.OUTBOUND_HTTP_TIMEOUT_S),
-            claim_lease_s=number(c.ENV_OUTBOUND_CLAIM_LEASE_S, c.OUTBOUND_CLAIM_LEASE_S),
+            table_name=required(env, c.ENV_TABLE_NAME),
+            queue_url=required(env, c.ENV_OUTBOUND_QUEUE_URL),
+            secret_id=required(env, c.ENV_PLATFORM_SECRET_ARN),
+            meta_graph_url=env.get(c.ENV_META_GRAPH_URL) or c.META_GRAPH_URL,
+            x_api_url=env.get(c.ENV_X_API_URL) or c.X_API_URL,
+            telegram_api_url=env.get(c.ENV_TELEGRAM_API_URL) or c.TELEGRAM_API_URL,
+            max_receives=int(positive_number(env, c.ENV_OUTBOUND_MAX_RECEIVE_COUNT, c.OUTBOUND_MAX_RECEIVE_COUNT)),
+            retry_base_s=positive_number(env, c.ENV_OUTBOUND_RETRY_BASE_S, c.OUTBOUND_RETRY_BASE_S),
+            retry_max_s=positive_number(env, c.ENV_OUTBOUND_RETRY_MAX_S, c.OUTBOUND_RETRY_MAX_S),
+            http_timeout_s=positive_number(env, c.ENV_OUTBOUND_HTTP_TIMEOUT_S, c.OUTBOUND_HTTP_TIMEOUT_S),
+            claim_lease_s=positive_number(env, c.ENV_OUTBOUND_CLAIM_LEASE_S, c.OUTBOUND_CLAIM_LEASE_S),
         )
 
 

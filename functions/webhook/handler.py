@@ -23,6 +23,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from socialcare import errors
 from socialcare.clock import system_clock
+from socialcare.environment import required
 
 logger = Logger(service="webhook")
 metrics = Metrics(namespace="socialcare", service="webhook")
@@ -48,17 +49,10 @@ class WebhookConfig:
     @classmethod
     def from_env(cls) -> WebhookConfig:
         return cls(
-            queue_url=_require("INBOUND_QUEUE_URL"),
-            raw_bucket=_require("RAW_BUCKET"),
-            secret_id=_require("PLATFORM_SECRET_ARN"),
+            queue_url=required(os.environ, "INBOUND_QUEUE_URL"),
+            raw_bucket=required(os.environ, "RAW_BUCKET"),
+            secret_id=required(os.environ, "PLATFORM_SECRET_ARN"),
         )
-
-
-def _require(name: str) -> str:
-    value = os.environ.get(name)
-    if not value:
-        raise RuntimeError(f"environment variable {name} is not set")
-    return value
 
 
 # boto3 clients given by the caller instead of made here, by service name ("s3", "sqs",

@@ -7,14 +7,13 @@ is the Lambda handler (``app.app``), invoked by the local API gateway with REST 
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 import threading
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from socialcare_local.functions import REPO_ROOT, FunctionNotFound
+from socialcare_local.functions import REPO_ROOT, FunctionNotFound, load_module_file
 
 CHALICE_DIR = REPO_ROOT / "chalice_config"
 MODULE_NAME = "socialcare_agent_api_app"
@@ -33,17 +32,7 @@ def load_app_module(chalice_dir: Path = CHALICE_DIR) -> ModuleType:
             raise FunctionNotFound(f"the agent API has no app at {path}")
         if str(chalice_dir) not in sys.path:
             sys.path.insert(0, str(chalice_dir))
-        spec = importlib.util.spec_from_file_location(MODULE_NAME, path)
-        if spec is None or spec.loader is None:  # pragma: no cover
-            raise FunctionNotFound(f"cannot load {path}")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[MODULE_NAME] = module
-        try:
-            spec.loader.exec_module(module)
-        except BaseException:
-            del sys.modules[MODULE_NAME]
-            raise
-        return module
+        return load_module_file(MODULE_NAME, path)
 
 
 def reset_app() -> None:

@@ -12,7 +12,6 @@ value a string), and the app runs as a Lambda handler. An unknown resource or me
 
 from __future__ import annotations
 
-import base64
 import time
 import uuid
 from collections.abc import Mapping
@@ -22,7 +21,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from socialcare_local.aws import MOTO_ACCOUNT_ID
 from socialcare_local.functions import Handler
 from socialcare_local.http_gateway import API_GATEWAY_MAX_BODY_BYTES, shape_response
-from socialcare_local.local_http import FunctionGateway, InProcessFunction, RequestHandler
+from socialcare_local.local_http import TOO_LARGE, FunctionGateway, InProcessFunction, RequestHandler, event_body
 from socialcare_local.logs import get_logger
 from socialcare_local.tokens import LOCAL_ISSUER, TokenInvalid, gateway_claims, verify_token
 
@@ -107,7 +106,7 @@ class _RequestHandler(RequestHandler):
             body = self.read_body(API_GATEWAY_MAX_BODY_BYTES)
             if body is None:
                 status = 413
-                self._send(413, {"content-type": "application/json"}, b'{"message":"Request Entity Too Large"}')
+                self._send(413, {"content-type": "application/json"}, TOO_LARGE)
                 self.close_connection = True
                 return
             matched = gateway.matcher.match(split.path)
@@ -227,9 +226,5 @@ def build_rest_api_event(
         "isBase64Encoded": False,
     }
     if body:
-        try:
-            event["body"] = body.decode("utf-8")
-        except UnicodeDecodeError:
-            event["body"] = base64.b64encode(body).decode("ascii")
-            event["isBase64Encoded"] = True
+        event["body"], event["isBase64Encoded"] = event_body(body)
     return event

@@ -45,17 +45,22 @@ def load_function(function: str, functions_dir: Path = FUNCTIONS_DIR) -> ModuleT
         path = functions_dir / function / "handler.py"
         if not path.is_file():
             raise FunctionNotFound(f"function {function!r} has no handler at {path}")
-        spec = importlib.util.spec_from_file_location(name, path)
-        if spec is None or spec.loader is None:  # pragma: no cover - only for odd paths
-            raise FunctionNotFound(f"cannot load {path}")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        try:
-            spec.loader.exec_module(module)
-        except BaseException:
-            del sys.modules[name]
-            raise
-        return module
+        return load_module_file(name, path)
+
+
+def load_module_file(name: str, path: Path) -> ModuleType:
+    """Import the file at ``path`` as module ``name``; a file that fails to import is not kept."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:  # pragma: no cover - only for odd paths
+        raise FunctionNotFound(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return module
 
 
 def reset_function(module: ModuleType) -> None:

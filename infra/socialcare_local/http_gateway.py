@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from socialcare_local.aws import MOTO_ACCOUNT_ID
 from socialcare_local.functions import Handler
-from socialcare_local.local_http import FunctionGateway, InProcessFunction, RequestHandler
+from socialcare_local.local_http import TOO_LARGE, FunctionGateway, InProcessFunction, RequestHandler, event_body
 from socialcare_local.logs import get_logger
 
 log = get_logger("gateway")
@@ -65,7 +65,7 @@ class _RequestHandler(RequestHandler):
             body = self.read_body(API_GATEWAY_MAX_BODY_BYTES)
             if body is None:
                 status = 413
-                self._send(413, {"content-type": "application/json"}, b'{"message":"Request Entity Too Large"}')
+                self._send(413, {"content-type": "application/json"}, TOO_LARGE)
                 self.close_connection = True
                 return
             if platform is None or self.command not in ROUTE_METHODS:
@@ -174,11 +174,7 @@ def build_http_api_event(
             params[key] = f"{params[key]},{value}" if key in params else value
         event["queryStringParameters"] = params
     if body:
-        try:
-            event["body"] = body.decode("utf-8")
-        except UnicodeDecodeError:
-            event["body"] = base64.b64encode(body).decode("ascii")
-            event["isBase64Encoded"] = True
+        event["body"], event["isBase64Encoded"] = event_body(body)
     return event
 
 

@@ -8,6 +8,7 @@ reply APIs.
 
 from __future__ import annotations
 
+import base64
 import threading
 from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,6 +18,18 @@ from socialcare_local.functions import Handler, LambdaContext
 from socialcare_local.logs import get_logger
 
 log = get_logger("http")
+
+# What API Gateway answers, itself, to a body over its limit.
+TOO_LARGE = b'{"message":"Request Entity Too Large"}'
+
+
+def event_body(body: bytes) -> tuple[str, bool]:
+    """A request body as API Gateway puts it into an event: (text, False), or (base64, True) when
+    the body is not UTF-8."""
+    try:
+        return body.decode("utf-8"), False
+    except UnicodeDecodeError:
+        return base64.b64encode(body).decode("ascii"), True
 
 
 class LocalHttpServer:

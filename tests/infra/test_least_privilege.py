@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from functools import partial
 from types import ModuleType
 from typing import Any
 
@@ -24,13 +25,10 @@ from socialcare.ingest.service import Ingestor, IngestSettings
 from socialcare.model.case import Case, CaseStatus, EntryKind
 from socialcare.model.events import (
     Channel,
-    Customer,
     DeliveryState,
     EventKind,
     ParsedDelivery,
-    Platform,
     PlatformEvent,
-    PublicKind,
 )
 from socialcare.outbound.http import HttpRequest, HttpResponse
 from socialcare.outbound.request import OutboundRequest, ReplyMode
@@ -48,7 +46,15 @@ from tests.conftest import TEST_CREDENTIALS, AwsResources
 from tests.infra.conftest import Synthesised
 from tests.infra.helpers import SAM_FUNCTION, function_id, ref_id
 from tests.infra.recording import CallRecorder, MotoLabels, function_grants, granted, record_aws_calls
-from tests.outbound_support import FakeTransport, meta_error, meta_sent, queue_reply, store_pending_reply
+from tests.outbound_support import (
+    FakeTransport,
+    fb_comment_event,
+    messenger_event,
+    meta_error,
+    meta_sent,
+    queue_reply,
+    store_pending_reply,
+)
 
 pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("infra")]
 
@@ -290,35 +296,8 @@ class Outbound:
         return found
 
 
-def messenger(psid: str, mid: str, ts: int, *, kind: EventKind = EventKind.MESSAGE) -> PlatformEvent:
-    return PlatformEvent(
-        kind=kind,
-        platform=Platform.META,
-        channel=Channel.MESSENGER,
-        account_id=PAGE,
-        event_id=mid,
-        timestamp_ms=ts,
-        customer=Customer(psid),
-        message_id=mid,
-        text="hi",
-    )
-
-
-def fb_comment(user: str, comment_id: str, ts: int) -> PlatformEvent:
-    return PlatformEvent(
-        kind=EventKind.PUBLIC_POST,
-        platform=Platform.META,
-        channel=Channel.FACEBOOK_COMMENT,
-        account_id=PAGE,
-        event_id=comment_id,
-        timestamp_ms=ts,
-        customer=Customer(user, name="Ann"),
-        message_id=comment_id,
-        text="Where is my order?",
-        reply_to_id=f"{PAGE}_1",
-        conversation_ref=f"{PAGE}_1",
-        public_kind=PublicKind.COMMENT,
-    )
+messenger = partial(messenger_event, PAGE)
+fb_comment = partial(fb_comment_event, PAGE)
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ failures visible in the thread, the never-twice guarantee, echoes, and "move to 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 import pytest
@@ -19,7 +20,6 @@ from socialcare.model.events import (
     ParsedDelivery,
     Platform,
     PlatformEvent,
-    PublicKind,
 )
 from socialcare.outbound.backoff import Backoff
 from socialcare.outbound.clients import ReplyApiUrls, reply_clients
@@ -39,6 +39,8 @@ from tests.outbound_support import (
     WA_PHONE,
     X_BRAND,
     FakeTransport,
+    fb_comment_event,
+    messenger_event,
     meta_error,
     meta_sent,
     response,
@@ -131,37 +133,8 @@ def world(aws: AwsResources) -> World:
     )
 
 
-def messenger(
-    psid: str, mid: str, ts: int, *, kind: EventKind = EventKind.MESSAGE, text: str | None = "hi"
-) -> PlatformEvent:
-    return PlatformEvent(
-        kind=kind,
-        platform=Platform.META,
-        channel=Channel.MESSENGER,
-        account_id=PAGE,
-        event_id=mid,
-        timestamp_ms=ts,
-        customer=Customer(psid),
-        message_id=mid,
-        text=text,
-    )
-
-
-def fb_comment(user: str, comment_id: str, ts: int) -> PlatformEvent:
-    return PlatformEvent(
-        kind=EventKind.PUBLIC_POST,
-        platform=Platform.META,
-        channel=Channel.FACEBOOK_COMMENT,
-        account_id=PAGE,
-        event_id=comment_id,
-        timestamp_ms=ts,
-        customer=Customer(user, name="Ann"),
-        message_id=comment_id,
-        text="Where is my order?",
-        reply_to_id=f"{PAGE}_1",
-        conversation_ref=f"{PAGE}_1",
-        public_kind=PublicKind.COMMENT,
-    )
+messenger = partial(messenger_event, PAGE)
+fb_comment = partial(fb_comment_event, PAGE)
 
 
 def whatsapp(wa_id: str, wamid: str, ts: int) -> PlatformEvent:

@@ -21,6 +21,8 @@ from socialcare.model.events import (
 from socialcare.platforms.base import Verification
 from socialcare.platforms.meta import MetaAdapter
 
+from tests import adapter_support as support
+from tests.adapter_support import AdapterUnderTest
 from tests.platform_fixtures import encode, load, wire_body
 
 pytestmark = pytest.mark.unit
@@ -41,33 +43,14 @@ SHEENA = Customer(WA_ID, name="Sheena Nelson")
 OUT_WAMID = "wamid.HBgLMTY1MDU1NTEyMzQVAgARGBI5QTNDQTVCM0Q0Q0Q2RTY3RTcA"
 IG_MID = "aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlEOjE3ODQxNDA1ODIyMzA0OTE0"
 
-adapter = MetaAdapter()
-
-
-def parse(name: str) -> list[PlatformEvent]:
-    """Parse a fixture exactly as Meta sends it (escaped-unicode JSON)."""
-    delivery = adapter.parse(wire_body("meta", name), Verification())
-    assert delivery.platform is Platform.META
-    return list(delivery.events)
-
-
-def parse_doc(doc: Any) -> list[PlatformEvent]:
-    return list(adapter.parse(encode("meta", doc), Verification()).events)
+meta = AdapterUnderTest(MetaAdapter(), Platform.META)
+adapter = meta.adapter
+parse = meta.parse  # a fixture exactly as Meta sends it (escaped-unicode JSON)
+parse_doc = meta.parse_doc
 
 
 def event_factory(channel: Channel, account_id: str) -> Callable[..., PlatformEvent]:
-    def make(kind: EventKind, event_id: str, timestamp_ms: int, **fields: Any) -> PlatformEvent:
-        return PlatformEvent(
-            kind=kind,
-            platform=Platform.META,
-            channel=channel,
-            account_id=account_id,
-            event_id=event_id,
-            timestamp_ms=timestamp_ms,
-            **fields,
-        )
-
-    return make
+    return support.event_factory(Platform.META, channel, account_id)
 
 
 messenger = event_factory(Channel.MESSENGER, PAGE)
@@ -80,16 +63,7 @@ whatsapp = event_factory(Channel.WHATSAPP, PHONE_ID)
 def assert_unknown(
     event: PlatformEvent, *, channel: Channel, account_id: str, raw_kind: str, raw: Any, ts: int
 ) -> None:
-    """UNKNOWN events keep the raw element and name what it was; their id is a content digest."""
-    assert (event.kind, event.channel, event.account_id, event.raw_kind, event.timestamp_ms) == (
-        EventKind.UNKNOWN,
-        channel,
-        account_id,
-        raw_kind,
-        ts,
-    )
-    assert event.event_id.startswith(f"unknown:{raw_kind}:")
-    assert event.raw == raw
+    support.assert_unknown(event, channel=channel, account_id=account_id, raw_kind=raw_kind, raw=raw, ts=ts)
     assert event.customer is None
     assert event.text is None
 

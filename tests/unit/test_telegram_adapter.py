@@ -10,7 +10,8 @@ from socialcare.model.events import Attachment, Channel, Customer, EventKind, Pl
 from socialcare.platforms.base import Verification
 from socialcare.platforms.telegram import TelegramAdapter
 
-from tests.platform_fixtures import encode, load, wire_body
+from tests.adapter_support import AdapterUnderTest, event_factory
+from tests.platform_fixtures import load, wire_body
 
 pytestmark = pytest.mark.unit
 
@@ -19,30 +20,12 @@ NIC = Customer("3527065", name="Nic Pöttier", handle="nicpottier")
 CHAT = "3527065"
 D = 1749421000_000
 
-adapter = TelegramAdapter()
 as_bot = Verification(account_id=BOT)
-
-
-def parse(name: str) -> list[PlatformEvent]:
-    delivery = adapter.parse(wire_body("telegram", name), as_bot)
-    assert delivery.platform is Platform.TELEGRAM
-    return list(delivery.events)
-
-
-def parse_doc(doc: Any) -> list[PlatformEvent]:
-    return list(adapter.parse(encode("telegram", doc), as_bot).events)
-
-
-def tg(kind: EventKind, event_id: str, ts: int, **fields: Any) -> PlatformEvent:
-    return PlatformEvent(
-        kind=kind,
-        platform=Platform.TELEGRAM,
-        channel=Channel.TELEGRAM,
-        account_id=BOT,
-        event_id=event_id,
-        timestamp_ms=ts,
-        **fields,
-    )
+telegram = AdapterUnderTest(TelegramAdapter(), Platform.TELEGRAM, as_bot)
+adapter = telegram.adapter
+parse = telegram.parse
+parse_doc = telegram.parse_doc
+tg = event_factory(Platform.TELEGRAM, Channel.TELEGRAM, BOT)
 
 
 def message(message_id: int, ts: int, **fields: Any) -> PlatformEvent:

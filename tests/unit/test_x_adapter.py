@@ -19,7 +19,9 @@ from socialcare.model.events import (
 from socialcare.platforms.base import Verification
 from socialcare.platforms.x import XAdapter, parse_created_at
 
-from tests.platform_fixtures import encode, load, wire_body
+from tests import adapter_support as support
+from tests.adapter_support import AdapterUnderTest, event_factory
+from tests.platform_fixtures import load
 
 pytestmark = pytest.mark.unit
 
@@ -27,54 +29,20 @@ BRAND = "2244994945"
 JOE = Customer("1486322731", name="Joe Müller 🚆", handle="joe_commuter")
 T = 1749420100000
 
-adapter = XAdapter()
-
-
-def parse(name: str) -> list[PlatformEvent]:
-    delivery = adapter.parse(wire_body("x", name), Verification())
-    assert delivery.platform is Platform.X
-    return list(delivery.events)
-
-
-def parse_doc(doc: Any) -> list[PlatformEvent]:
-    return list(adapter.parse(encode("x", doc), Verification()).events)
+x = AdapterUnderTest(XAdapter(), Platform.X)
+adapter = x.adapter
+parse = x.parse
+parse_doc = x.parse_doc
+dm = event_factory(Platform.X, Channel.X_DM, BRAND)
+_post = event_factory(Platform.X, Channel.X_POST, BRAND)
 
 
 def post(kind: EventKind, tweet_id: str, ts: int, **fields: Any) -> PlatformEvent:
-    return PlatformEvent(
-        kind=kind,
-        platform=Platform.X,
-        channel=Channel.X_POST,
-        account_id=BRAND,
-        event_id=fields.pop("event_id", tweet_id),
-        timestamp_ms=ts,
-        message_id=tweet_id,
-        **fields,
-    )
-
-
-def dm(kind: EventKind, event_id: str, ts: int, **fields: Any) -> PlatformEvent:
-    return PlatformEvent(
-        kind=kind,
-        platform=Platform.X,
-        channel=Channel.X_DM,
-        account_id=BRAND,
-        event_id=event_id,
-        timestamp_ms=ts,
-        **fields,
-    )
+    return _post(kind, fields.pop("event_id", tweet_id), ts, message_id=tweet_id, **fields)
 
 
 def assert_unknown(event: PlatformEvent, *, channel: Channel, raw_kind: str, raw: Any, ts: int) -> None:
-    assert (event.kind, event.channel, event.account_id, event.raw_kind, event.timestamp_ms) == (
-        EventKind.UNKNOWN,
-        channel,
-        BRAND,
-        raw_kind,
-        ts,
-    )
-    assert event.event_id.startswith(f"unknown:{raw_kind}:")
-    assert event.raw == raw
+    support.assert_unknown(event, channel=channel, account_id=BRAND, raw_kind=raw_kind, raw=raw, ts=ts)
 
 
 # --- posts ------------------------------------------------------------------------------------

@@ -28,12 +28,16 @@ def encode_meta(payload: Mapping[str, Any]) -> bytes:
 
 def encode_x(payload: Mapping[str, Any]) -> bytes:
     """X sends UTF-8 JSON, non-ASCII characters as themselves."""
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return _utf8_json(payload)
 
 
 def encode_telegram(update: Mapping[str, Any]) -> bytes:
     """Telegram sends UTF-8 JSON, non-ASCII characters as themselves."""
-    return json.dumps(update, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return _utf8_json(update)
+
+
+def _utf8_json(doc: Mapping[str, Any]) -> bytes:
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 # --- Meta envelope --------------------------------------------------------------------------
@@ -71,8 +75,16 @@ def _messaging(sender: str, recipient: str, timestamp_ms: int | None, **body: An
     return event
 
 
-def _attachments(attachments: Sequence[tuple[str, str]]) -> list[Payload]:
-    return [{"type": kind, "payload": {"url": url}} for kind, url in attachments]
+def _message(mid: str, text: str | None, attachments: Sequence[tuple[str, str]], reply_to_mid: str | None) -> Payload:
+    """The ``message`` object Messenger and Instagram DMs share; attachments are (type, url) pairs."""
+    message: Payload = {"mid": mid}
+    if text is not None:
+        message["text"] = text
+    if attachments:
+        message["attachments"] = [{"type": kind, "payload": {"url": url}} for kind, url in attachments]
+    if reply_to_mid is not None:
+        message["reply_to"] = {"mid": reply_to_mid}
+    return message
 
 
 # --- Messenger ------------------------------------------------------------------------------
@@ -88,13 +100,7 @@ def messenger_message(
     quick_reply_payload: str | None = None,
 ) -> Payload:
     """A customer's message; ``attachments`` are (type, url) pairs: image, audio, video, file..."""
-    message: Payload = {"mid": mid}
-    if text is not None:
-        message["text"] = text
-    if attachments:
-        message["attachments"] = _attachments(attachments)
-    if reply_to_mid is not None:
-        message["reply_to"] = {"mid": reply_to_mid}
+    message = _message(mid, text, attachments, reply_to_mid)
     if quick_reply_payload is not None:
         message["quick_reply"] = {"payload": quick_reply_payload}
     return _messaging(psid, page_id, timestamp_ms, message=message)
@@ -146,13 +152,7 @@ def instagram_dm(
     reply_to_mid: str | None = None,
     is_unsupported: bool = False,
 ) -> Payload:
-    message: Payload = {"mid": mid}
-    if text is not None:
-        message["text"] = text
-    if attachments:
-        message["attachments"] = _attachments(attachments)
-    if reply_to_mid is not None:
-        message["reply_to"] = {"mid": reply_to_mid}
+    message = _message(mid, text, attachments, reply_to_mid)
     if is_unsupported:
         message["is_unsupported"] = True
     return _messaging(igsid, ig_id, timestamp_ms, message=message)

@@ -353,11 +353,12 @@ class AgentService:
         idempotency_key: str | None = None,
     ) -> ActionResult:
         fingerprint = _fingerprint("reply", command)
+        case = self._case(case_id)
         if idempotency_key:
-            replayed = self._replay(caller, case_id, idempotency_key, fingerprint)
+            replayed = self._replay(caller, case, idempotency_key, fingerprint)
             if replayed is not None:
                 return replayed
-        case = self._load(caller, case_id, access.require_work, expected_version)
+        self._check(caller, case, access.require_work, expected_version)
         if case.status is CaseStatus.CLOSED:
             raise CaseNotActive(
                 f"case {case_id} is closed; the customer's next message opens a follow-up case", current=case
@@ -393,11 +394,12 @@ class AgentService:
     ) -> ActionResult:
         """Answer the customer's public message inviting them to write privately; the case then waits for them."""
         fingerprint = _fingerprint("move-to-private", command)
+        case = self._case(case_id)
         if idempotency_key:
-            replayed = self._replay(caller, case_id, idempotency_key, fingerprint)
+            replayed = self._replay(caller, case, idempotency_key, fingerprint)
             if replayed is not None:
                 return replayed
-        case = self._load(caller, case_id, access.require_work, expected_version)
+        self._check(caller, case, access.require_work, expected_version)
         if not case.status.is_active:
             raise CaseNotActive(f"case {case_id} is {case.status}; reopen it first", current=case)
         now = self._clock()
@@ -475,7 +477,7 @@ class AgentService:
             )
         except MarkerExists:
             assert idempotency_key is not None
-            replayed = self._replay(caller, before.case_id, idempotency_key, fingerprint, resend=False)
+            replayed = self._replay(caller, self._case(before.case_id), idempotency_key, fingerprint, resend=False)
             if replayed is None:  # pragma: no cover - the marker vanished between two reads
                 raise
             return replayed
@@ -526,11 +528,12 @@ class AgentService:
     ) -> ActionResult:
         """An internal note: part of the thread for the team, never sent to the customer."""
         fingerprint = _fingerprint("note", command)
+        case = self._case(case_id)
         if idempotency_key:
-            replayed = self._replay(caller, case_id, idempotency_key, fingerprint)
+            replayed = self._replay(caller, case, idempotency_key, fingerprint)
             if replayed is not None:
                 return replayed
-        case = self._load(caller, case_id, access.require_view, expected_version)
+        self._check(caller, case, access.require_view, expected_version)
         now = self._clock()
         entry = ThreadEntry(
             case_id=case_id,
@@ -555,7 +558,7 @@ class AgentService:
             )
         except MarkerExists:
             assert idempotency_key is not None
-            replayed = self._replay(caller, case_id, idempotency_key, fingerprint, resend=False)
+            replayed = self._replay(caller, self._case(case_id), idempotency_key, fingerprint, resend=False)
             if replayed is None:  # pragma: no cover
                 raise
             return replayed
@@ -604,14 +607,18 @@ class AgentService:
         expected_version: int | None,
     ) -> Case:
         case = self._case(case_id)
+        self._check(caller, case, check, expected_version)
+        return case
+
+    @staticmethod
+    def _check(caller: Caller, case: Case, check: Callable[[Caller, Case], None], expected_version: int | None) -> None:
         check(caller, case)
         if expected_version is not None and case.version != expected_version:
             raise CaseVersionConflict(
-                f"case {case_id} is at version {case.version}, not {expected_version} as expected (If-Match); "
+                f"case {case.case_id} is at version {case.version}, not {expected_version} as expected (If-Match); "
                 "review the change and try again",
                 current=case,
             )
-        return case
 
     def _commit(
         self,
@@ -674,10 +681,11 @@ class AgentService:
         )
 
     def _replay(
-        self, caller: Caller, case_id: str, key: str, fingerprint: str, *, resend: bool = True
+        self, caller: Caller, case: Case, key: str, fingerprint: str, *, resend: bool = True
     ) -> ActionResult | None:
-        """The first result of a request repeated with the same Idempotency-Key; None if it is new."""
-        case = self._case(case_id)
+        """The first result of a request repeated with the same Idempotency-Key; None if it is new.
+        ``case`` is the case as just read: the request's own read, not a second one."""
+        case_id = case.case_id
         access.require_view(caller, case)
         now = self._clock()
         marker = self._store.marker(case_id, caller.agent_id, key, now_ms=now)

@@ -24,7 +24,6 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote
 
 from socialcare.model.events import Channel
 from socialcare.outbound.http import HttpResponse, json_request
@@ -36,11 +35,15 @@ from socialcare.outbound.replies import (
     ReplyRefused,
     Retryable,
     as_object,
+    attachment_parts,
     bearer,
     check_attachments,
     check_text,
     http_failure,
     id_text,
+    path_segment,
+    require_content,
+    require_mode,
     require_text,
     retry_after_header,
     short,
@@ -79,10 +82,10 @@ class MetaReplyClient:
         check_attachments(request)
         channel, mode = request.channel, request.mode
         if channel is Channel.WHATSAPP:
-            self._expect(mode, ReplyMode.PRIVATE, channel)
+            require_mode(request, ReplyMode.PRIVATE)
             return self._whatsapp(request, token)
         if channel in (Channel.MESSENGER, Channel.INSTAGRAM_DM):
-            self._expect(mode, ReplyMode.PRIVATE, channel)
+            require_mode(request, ReplyMode.PRIVATE)
             return self._direct(request, token, tag)
         if channel in (Channel.FACEBOOK_COMMENT, Channel.INSTAGRAM_COMMENT):
             if mode is ReplyMode.PUBLIC:
@@ -97,8 +100,7 @@ class MetaReplyClient:
 
     def _direct(self, request: OutboundRequest, token: str, tag: str | None) -> list[PlannedCall]:
         check_text(request.text, TEXT_LIMITS[request.channel], str(request.channel))
-        if not request.text.strip() and not request.attachments:
-            raise ReplyRefused("the reply has neither text nor attachments")
+        require_content(request)
         envelope: dict[str, Any] = {"recipient": {"id": request.recipient_id}}
         if tag:
             envelope |= {"messaging_type": "MESSAGE_TAG", "tag": tag}
@@ -107,10 +109,10 @@ class MetaReplyClient:
         messages: list[tuple[str, dict[str, Any]]] = []
         if request.text.strip():
             messages.append(("text", {"text": request.text}))
-        for number, (kind, url) in enumerate(request.attachments, start=1):
+        for part, kind, url in attachment_parts(request):
             attachment = {"type": _SEND_API_KINDS.get(kind, "file"), "payload": {"url": url, "is_reusable": False}}
-            messages.append((f"attachment {number} of {len(request.attachments)}", {"attachment": attachment}))
-        url = f"{self._graph}/{_segment(request.account_id)}/messages"
+            messages.append((part, {"attachment": attachment}))
+        url = f"{self._graph}/{path_segment(request.account_id)}/messages"
         return [
             PlannedCall(json_request("POST", url, {**envelope, "message": message}, headers=bearer(token)), part)
             for part, message in messages
@@ -123,7 +125,7 @@ class MetaReplyClient:
         require_text(text, "a private reply")
         check_text(text, _PRIVATE_REPLY_LIMITS[request.channel], "a private reply")
         doc = {"recipient": {"comment_id": request.reply_to_id}, "message": {"text": text}}
-        url = f"{self._graph}/{_segment(request.account_id)}/messages"
+        url = f"{self._graph}/{path_segment(request.account_id)}/messages"
         return PlannedCall(json_request("POST", url, doc, headers=bearer(token)), "text")
 
     def _comment_reply(self, request: OutboundRequest, token: str) -> PlannedCall:
@@ -133,25 +135,23 @@ class MetaReplyClient:
         require_text(text, "a comment reply")
         check_text(text, TEXT_LIMITS[request.channel], f"a {request.channel} reply")
         edge = "comments" if request.channel is Channel.FACEBOOK_COMMENT else "replies"
-        url = f"{self._graph}/{_segment(request.reply_to_id)}/{edge}"
+        url = f"{self._graph}/{path_segment(request.reply_to_id)}/{edge}"
         return PlannedCall(json_request("POST", url, {"message": text}, headers=bearer(token)), "text")
 
     def _whatsapp(self, request: OutboundRequest, token: str) -> list[PlannedCall]:
         base = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": request.recipient_id}
-        url = f"{self._graph}/{_segment(request.account_id)}/messages"
+        url = f"{self._graph}/{path_segment(request.account_id)}/messages"
         bodies: list[tuple[str, dict[str, Any]]] = []
         if request.template is not None:
             bodies.append(("template", {"type": "template", "template": _whatsapp_template(request.template)}))
         elif request.text.strip():
             check_text(request.text, TEXT_LIMITS[Channel.WHATSAPP], "WhatsApp")
             bodies.append(("text", {"type": "text", "text": {"body": request.text, "preview_url": False}}))
-        elif not request.attachments:
-            raise ReplyRefused("the reply has neither text nor attachments")
-        for number, (kind, link) in enumerate(request.attachments, start=1):
+        else:
+            require_content(request)  # no text: attachments alone
+        for part, kind, link in attachment_parts(request):
             media_type = _WHATSAPP_KINDS.get(kind, "document")
-            bodies.append(
-                (f"attachment {number} of {len(request.attachments)}", {"type": media_type, media_type: {"link": link}})
-            )
+            bodies.append((part, {"type": media_type, media_type: {"link": link}}))
         calls = []
         for index, (part, body) in enumerate(bodies):
             doc: dict[str, Any] = {**base, **body}
@@ -167,11 +167,6 @@ class MetaReplyClient:
         if not token:
             raise ReplyRefused(f"no Meta access token is configured for account {request.account_id}")
         return token
-
-    @staticmethod
-    def _expect(mode: ReplyMode, wanted: ReplyMode, channel: Channel) -> None:
-        if mode is not wanted:
-            raise ReplyRefused(f"a reply on {channel} is always {wanted}, not {mode}")
 
     # --- answers -------------------------------------------------------------------------
     def interpret(self, call: PlannedCall, response: HttpResponse, *, now_ms: int) -> CallOutcome:
@@ -248,10 +243,6 @@ def _int(value: Any) -> int | None:
     if isinstance(value, str) and value.isdigit():
         return int(value)
     return None
-
-
-def _segment(value: str) -> str:
-    return quote(value, safe="")
 
 
 def _whatsapp_template(template: Mapping[str, Any]) -> dict[str, Any]:

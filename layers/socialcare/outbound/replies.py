@@ -18,14 +18,14 @@ the channel, text over the platform's limit, no token configured): nothing is ca
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from socialcare.errors import SocialCareError
 from socialcare.outbound.http import HttpRequest, HttpResponse
-from socialcare.outbound.request import OutboundRequest
+from socialcare.outbound.request import OutboundRequest, ReplyMode
 from socialcare.platforms.credentials import PlatformCredentials
 
 MAX_ATTACHMENTS = 10
@@ -99,6 +99,30 @@ def with_links(request: OutboundRequest) -> str:
 def require_text(text: str, where: str) -> None:
     if not text.strip():
         raise ReplyRefused(f"{where} needs text")
+
+
+def require_mode(request: OutboundRequest, wanted: ReplyMode) -> None:
+    """For channels that take one mode only."""
+    if request.mode is not wanted:
+        raise ReplyRefused(f"a reply on {request.channel} is always {wanted}, not {request.mode}")
+
+
+def require_content(request: OutboundRequest) -> None:
+    """Platforms that send attachments as messages of their own take a reply of attachments alone."""
+    if not request.text.strip() and not request.attachments:
+        raise ReplyRefused("the reply has neither text nor attachments")
+
+
+def attachment_parts(request: OutboundRequest) -> Iterator[tuple[str, str, str]]:
+    """Each attachment as (part, kind, url), the part named as agents see it in errors."""
+    total = len(request.attachments)
+    for number, (kind, url) in enumerate(request.attachments, start=1):
+        yield f"attachment {number} of {total}", kind, url
+
+
+def path_segment(value: str) -> str:
+    """An id as one URL path segment (a slash in it cannot reach another endpoint)."""
+    return quote(value, safe="")
 
 
 def retry_after_header(response: HttpResponse) -> float | None:

@@ -25,10 +25,12 @@ from socialcare.outbound.replies import (
     ReplyRefused,
     Retryable,
     as_object,
+    attachment_parts,
     check_attachments,
     check_text,
     http_failure,
     id_text,
+    require_content,
     short,
 )
 from socialcare.outbound.request import OutboundRequest, ReplyMode
@@ -50,8 +52,7 @@ class TelegramReplyClient:
             raise ReplyRefused("Telegram has no private replies to comments; reply in the chat")
         check_attachments(request)
         check_text(request.text, TEXT_LIMIT, "Telegram")
-        if not request.text.strip() and not request.attachments:
-            raise ReplyRefused("the reply has neither text nor attachments")
+        require_content(request)
         chat_id = _chat_id(request.conversation_ref or request.recipient_id)
         reply_to = _message_number(request.reply_to_id)
 
@@ -65,11 +66,9 @@ class TelegramReplyClient:
             if reply_to is not None:
                 doc["reply_parameters"] = {"message_id": reply_to, "allow_sending_without_reply": True}
             calls.append(call("sendMessage", doc, "text"))
-        for number, (kind, url) in enumerate(request.attachments, start=1):
+        for part, kind, url in attachment_parts(request):
             method, field = _MEDIA_METHODS.get(kind, ("sendDocument", "document"))
-            calls.append(
-                call(method, {"chat_id": chat_id, field: url}, f"attachment {number} of {len(request.attachments)}")
-            )
+            calls.append(call(method, {"chat_id": chat_id, field: url}, part))
         return calls
 
     def interpret(self, call: PlannedCall, response: HttpResponse, *, now_ms: int) -> CallOutcome:

@@ -14,7 +14,6 @@ as links (X shows them as cards). A post is limited to 280 weighted characters (
 from __future__ import annotations
 
 import re
-from urllib.parse import quote
 
 from socialcare.model.events import Channel
 from socialcare.outbound.http import HttpResponse, json_request
@@ -31,6 +30,8 @@ from socialcare.outbound.replies import (
     check_text,
     http_failure,
     id_text,
+    path_segment,
+    require_mode,
     require_text,
     short,
     with_links,
@@ -66,11 +67,10 @@ class XReplyClient:
         check_attachments(request)
         text = with_links(request)
         if request.channel is Channel.X_DM:
-            if request.mode is not ReplyMode.PRIVATE:
-                raise ReplyRefused(f"a reply on x_dm is always private, not {request.mode}")
+            require_mode(request, ReplyMode.PRIVATE)
             require_text(text, "an X direct message")
             check_text(text, DM_TEXT_LIMIT, "an X direct message")
-            url = f"{self._api}/2/dm_conversations/with/{quote(request.recipient_id, safe='')}/messages"
+            url = f"{self._api}/2/dm_conversations/with/{path_segment(request.recipient_id)}/messages"
             return [PlannedCall(json_request("POST", url, {"text": text}, headers=bearer(token)), "text")]
         if request.channel is Channel.X_POST:
             if request.mode is not ReplyMode.PUBLIC:

@@ -23,7 +23,7 @@ from socialcare.model.case import Case, CaseStatus, Priority, ThreadEntry
 from socialcare.model.events import Channel
 from socialcare.storage import keys
 from socialcare.storage.case_store import CaseStore, MessageRef
-from socialcare.storage.items import Item, entry_item, item_to_case, n, s
+from socialcare.storage.items import Item, entry_item, item_key, item_to_case, n, s
 
 T = TypeVar("T")
 Position = dict[str, str]
@@ -150,7 +150,7 @@ class AgentStore:
         """The key's marker, unless it has expired (TTL deletes lazily, so expiry is checked here)."""
         resp = self._client.get_item(
             TableName=self._table,
-            Key=_key(keys.case_pk(case_id), keys.idempotency_sk(agent_id, key)),
+            Key=item_key(keys.case_pk(case_id), keys.idempotency_sk(agent_id, key)),
             ConsistentRead=True,
         )
         item = resp.get("Item")
@@ -170,7 +170,7 @@ class AgentStore:
 
     def profile(self, account_id: str) -> BrandProfile | None:
         resp = self._client.get_item(
-            TableName=self._table, Key=_key(keys.account_pk(account_id), keys.PROFILE_SK), ConsistentRead=True
+            TableName=self._table, Key=item_key(keys.account_pk(account_id), keys.PROFILE_SK), ConsistentRead=True
         )
         item = resp.get("Item")
         if item is None or "brand_name" not in item:
@@ -222,7 +222,7 @@ class AgentStore:
     def mark_queued(self, marker: IdempotencyMarker) -> None:
         self._client.update_item(
             TableName=self._table,
-            Key=_key(keys.case_pk(marker.case_id), keys.idempotency_sk(marker.agent_id, marker.key)),
+            Key=item_key(keys.case_pk(marker.case_id), keys.idempotency_sk(marker.agent_id, marker.key)),
             UpdateExpression="SET queued = :t",
             ExpressionAttributeValues={":t": {"BOOL": True}},
         )
@@ -238,7 +238,7 @@ class AgentStore:
                 {
                     "Update": {
                         "TableName": self._table,
-                        "Key": _key(keys.account_pk(profile.account_id), keys.PROFILE_SK),
+                        "Key": item_key(keys.account_pk(profile.account_id), keys.PROFILE_SK),
                         "UpdateExpression": update,
                         "ExpressionAttributeNames": names,
                         "ExpressionAttributeValues": {**values, ":entity": s("brand_profile")},
@@ -335,10 +335,6 @@ def _filter_expression(flt: CaseFilter, names: dict[str, str], values: dict[str,
         names["#ow"] = "owner"
         parts.append("attribute_not_exists(#ow)")
     return " AND ".join(parts)
-
-
-def _key(pk: str, sk: str) -> dict[str, Any]:
-    return {c.PARTITION_KEY: s(pk), c.SORT_KEY: s(sk)}
 
 
 def _put(

@@ -25,7 +25,17 @@ from socialcare.errors import (
 from socialcare.model.case import Case, ThreadEntry
 from socialcare.model.events import DeliveryState, PlatformEvent
 from socialcare.storage import keys
-from socialcare.storage.items import Item, case_item, current_case_item, entry_item, item_to_case, item_to_entry, n, s
+from socialcare.storage.items import (
+    Item,
+    case_item,
+    current_case_item,
+    entry_item,
+    item_key,
+    item_to_case,
+    item_to_entry,
+    n,
+    s,
+)
 
 _MAX_UNMATCHED_RAW_BYTES = 64 * 1024
 
@@ -69,14 +79,14 @@ class CaseStore:
         if len(user_ids) == 1:
             resp = self._client.get_item(
                 TableName=self._table,
-                Key=self._key(keys.customer_pk(account_id, user_ids[0]), keys.CURRENT_SK),
+                Key=item_key(keys.customer_pk(account_id, user_ids[0]), keys.CURRENT_SK),
                 ConsistentRead=True,
             )
             if "Item" in resp:
                 found[user_ids[0]] = item_to_case(resp["Item"])
         else:
             wanted = {keys.customer_pk(account_id, uid): uid for uid in user_ids}
-            request = {self._table: {"Keys": [self._key(pk, keys.CURRENT_SK) for pk in wanted], "ConsistentRead": True}}
+            request = {self._table: {"Keys": [item_key(pk, keys.CURRENT_SK) for pk in wanted], "ConsistentRead": True}}
             while request:
                 resp = self._client.batch_get_item(RequestItems=request)
                 for item in resp.get("Responses", {}).get(self._table, []):
@@ -90,7 +100,7 @@ class CaseStore:
 
     def get_case(self, case_id: str) -> Case:
         resp = self._client.get_item(
-            TableName=self._table, Key=self._key(keys.case_pk(case_id), keys.CASE_SK), ConsistentRead=True
+            TableName=self._table, Key=item_key(keys.case_pk(case_id), keys.CASE_SK), ConsistentRead=True
         )
         if "Item" not in resp:
             raise CaseNotFound(f"no case {case_id}")
@@ -123,7 +133,7 @@ class CaseStore:
     def find_message(self, platform: str, account_id: str, message_id: str) -> MessageRef | None:
         resp = self._client.get_item(
             TableName=self._table,
-            Key=self._key(keys.platform_message_pk(platform, account_id, message_id), keys.PMSG_SK),
+            Key=item_key(keys.platform_message_pk(platform, account_id, message_id), keys.PMSG_SK),
             ConsistentRead=True,
         )
         item = resp.get("Item")
@@ -134,7 +144,7 @@ class CaseStore:
     def get_entry(self, ref: MessageRef) -> ThreadEntry | None:
         resp = self._client.get_item(
             TableName=self._table,
-            Key=self._key(keys.case_pk(ref.case_id), keys.ENTRY_PREFIX + ref.entry_id),
+            Key=item_key(keys.case_pk(ref.case_id), keys.ENTRY_PREFIX + ref.entry_id),
             ConsistentRead=True,
         )
         return item_to_entry(resp["Item"]) if "Item" in resp else None
@@ -279,10 +289,6 @@ class CaseStore:
         self._client.put_item(TableName=self._table, Item=item)
 
     # ---- internals -----------------------------------------------------------------------
-    @staticmethod
-    def _key(pk: str, sk: str) -> dict[str, Any]:
-        return {c.PARTITION_KEY: s(pk), c.SORT_KEY: s(sk)}
-
     def _put(self, item: Item, condition: str, values: dict[str, Any] | None = None) -> dict[str, Any]:
         put: dict[str, Any] = {"TableName": self._table, "Item": item, "ConditionExpression": condition}
         names = {"#pk": c.PARTITION_KEY}
@@ -329,7 +335,7 @@ class CaseStore:
         try:
             self._client.update_item(
                 TableName=self._table,
-                Key=self._key(keys.case_pk(ref.case_id), keys.ENTRY_PREFIX + ref.entry_id),
+                Key=item_key(keys.case_pk(ref.case_id), keys.ENTRY_PREFIX + ref.entry_id),
                 UpdateExpression=update,
                 ConditionExpression=condition,
                 ExpressionAttributeNames={"#pk": c.PARTITION_KEY, **(names or {})},

@@ -25,6 +25,11 @@ def n(value: int) -> dict[str, str]:
     return {"N": str(value)}
 
 
+def item_key(pk: str, sk: str) -> dict[str, Any]:
+    """The ``Key`` of one item of the table."""
+    return {c.PARTITION_KEY: s(pk), c.SORT_KEY: s(sk)}
+
+
 def _put(item: Item, name: str, value: str | int | None) -> None:
     if value is None:
         return

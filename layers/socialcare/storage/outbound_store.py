@@ -40,7 +40,7 @@ from socialcare.model.case import Case, EntryKind, ThreadEntry
 from socialcare.model.events import DeliveryState
 from socialcare.storage import keys
 from socialcare.storage.case_store import MessageRef
-from socialcare.storage.items import case_item, current_case_item, item_to_entry, n, s
+from socialcare.storage.items import case_item, current_case_item, item_key, item_to_entry, n, s
 
 
 class SendState(StrEnum):
@@ -392,7 +392,7 @@ class OutboundStore:
 
     @staticmethod
     def _entry_key(ref: MessageRef) -> dict[str, Any]:
-        return {c.PARTITION_KEY: s(keys.case_pk(ref.case_id)), c.SORT_KEY: s(keys.ENTRY_PREFIX + ref.entry_id)}
+        return item_key(keys.case_pk(ref.case_id), keys.ENTRY_PREFIX + ref.entry_id)
 
 
 def _parts_condition(parts: int, values: dict[str, Any]) -> str:

@@ -1,0 +1,30 @@
+"""Settings read out of an environment mapping, for the handlers' ``from_env`` configurations.
+
+The handlers pass ``os.environ``; the core never reads it itself. A missing or invalid variable is
+named in the error, so a misconfigured function says what to fix on its first invocation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+
+def required(env: Mapping[str, str], name: str) -> str:
+    value = env.get(name)
+    if not value:
+        raise RuntimeError(f"environment variable {name} is not set")
+    return value
+
+
+def positive_number(env: Mapping[str, str], name: str, default: float) -> float:
+    """The variable as a number above zero; ``default`` when it is unset or empty."""
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise RuntimeError(f"environment variable {name} must be a number, not {raw!r}") from None
+    if value <= 0:
+        raise RuntimeError(f"environment variable {name} must be positive")
+    return value
