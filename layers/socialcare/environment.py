@@ -1,6 +1,6 @@
 """Settings read out of an environment mapping, for the handlers' ``from_env`` configurations.
 
-The handlers pass ``os.environ``; the core never reads it itself. A missing or invalid variable is
+The handlers pass their process environment; the core never reads it itself. A missing or invalid variable is
 named in the error, so a misconfigured function says what to fix on its first invocation.
 """
 
