@@ -16,12 +16,12 @@ from typing import Any
 import pytest
 import yaml
 from jsonschema import Draft202012Validator
+from socialcare.aws import schema
+from socialcare.aws.case_store import CaseStore
 from socialcare.clock import ManualClock
 from socialcare.ingest.service import Ingestor, IngestSettings
 from socialcare.model.case import Case
 from socialcare.model.events import Channel, Customer, EventKind, ParsedDelivery, PlatformEvent, PublicKind
-from socialcare.storage import schema
-from socialcare.storage.case_store import CaseStore
 
 REPO = Path(__file__).resolve().parents[1]
 SPEC_PATH = REPO / "chalice_config" / "openapi.yaml"

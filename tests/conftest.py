@@ -65,7 +65,7 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
 def aws(aws_env: None) -> Iterator[AwsResources]:
     import boto3
     from moto import mock_aws
-    from socialcare.storage import schema
+    from socialcare.aws import schema
 
     with mock_aws():
         dynamodb = boto3.client("dynamodb", region_name="us-east-1")

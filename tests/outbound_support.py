@@ -8,14 +8,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from socialcare.aws.items import entry_item
 from socialcare.ids import new_ulid
 from socialcare.model.case import Case, EntryKind, ThreadEntry
 from socialcare.model.events import Channel, Customer, DeliveryState, EventKind, Platform, PlatformEvent, PublicKind
+from socialcare.model.outbound import OutboundRequest, ReplyMode
 from socialcare.outbound.http import AnswerLost, HttpRequest, HttpResponse, RequestNotSent
 from socialcare.outbound.queue import OutboundQueue
-from socialcare.outbound.request import OutboundRequest, ReplyMode
 from socialcare.platforms.credentials import PlatformCredentials
-from socialcare.storage.items import entry_item
 
 PAGE = "104560123456789"
 IG = "17841400000000001"

@@ -45,9 +45,9 @@ def build_service(
     clock: Clock = system_clock,
 ) -> AgentService:
     """The service over the configured table and queue; clients made here unless given."""
-    from socialcare.storage.agent_store import AgentStore
-    from socialcare.storage.api_secret import load_cursor_key
-    from socialcare.storage.reply_queue import ReplyQueue
+    from socialcare.aws.agent_store import AgentStore
+    from socialcare.aws.api_secret import load_cursor_key
+    from socialcare.aws.reply_queue import ReplyQueue
 
     if dynamodb is None or sqs is None or secretsmanager is None:
         import boto3

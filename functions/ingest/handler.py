@@ -68,9 +68,9 @@ def use_clients(**clients: Any) -> None:
 @cache
 def _wiring() -> tuple[Any, Any]:
     import boto3
+    from socialcare.aws.case_store import CaseStore
+    from socialcare.aws.raw_store import RawDeliveryStore
     from socialcare.ingest.service import Ingestor, IngestSettings
-    from socialcare.storage.case_store import CaseStore
-    from socialcare.storage.raw_store import RawDeliveryStore
 
     config = IngestConfig.from_env()
     session = boto3.session.Session()
@@ -97,9 +97,9 @@ def reset() -> None:
 
 @tracer.capture_method
 def ingest_record(record: SQSRecord) -> None:
+    from socialcare.model.envelope import DeliveryEnvelope
     from socialcare.platforms.base import Verification
     from socialcare.platforms.registry import get_adapter
-    from socialcare.webhook.envelope import DeliveryEnvelope
 
     ingestor, raw_store = _wiring()
     envelope = DeliveryEnvelope.from_json(record.body)

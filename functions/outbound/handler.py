@@ -74,15 +74,15 @@ class _Wiring:
 @cache
 def _wiring() -> _Wiring:
     import boto3
+    from socialcare.aws.case_store import CaseStore
+    from socialcare.aws.outbound_store import OutboundStore
+    from socialcare.aws.secrets import SecretCredentials
     from socialcare.clock import system_clock
     from socialcare.outbound.backoff import Backoff
     from socialcare.outbound.clients import ReplyApiUrls, reply_clients
     from socialcare.outbound.http import UrllibTransport
     from socialcare.outbound.queue import OutboundQueue
     from socialcare.outbound.sender import OutboundSender, SenderSettings
-    from socialcare.storage.case_store import CaseStore
-    from socialcare.storage.outbound_store import OutboundStore
-    from socialcare.storage.secrets import SecretCredentials
 
     config = OutboundConfig.from_env()
     session = boto3.session.Session()
@@ -111,7 +111,7 @@ def reset() -> None:
 
 
 def send_record(record: SQSRecord, lambda_context: Any = None) -> None:
-    from socialcare.outbound.request import OutboundRequest
+    from socialcare.model.outbound import OutboundRequest
     from socialcare.outbound.sender import RetryLater
 
     wiring = _wiring()

@@ -70,9 +70,9 @@ def use_clients(**clients: Any) -> None:
 @cache
 def _service() -> Any:
     import boto3
-    from socialcare.storage.delivery_queue import DeliveryQueue
-    from socialcare.storage.raw_store import RawDeliveryStore
-    from socialcare.storage.secrets import SecretCredentials
+    from socialcare.aws.delivery_queue import DeliveryQueue
+    from socialcare.aws.raw_store import RawDeliveryStore
+    from socialcare.aws.secrets import SecretCredentials
     from socialcare.webhook.service import WebhookService
 
     config = WebhookConfig.from_env()

@@ -1,6 +1,6 @@
 """The AWS services, in process: moto's server on 127.0.0.1 and the resources the system uses.
 
-The resources are built from the same definitions as the infrastructure (``socialcare.storage.schema``
+The resources are built from the same definitions as the infrastructure (``socialcare.aws.schema``
 and ``socialcare.constants``), so the local stack cannot drift from the deployed one. Everything is
 reachable at ``endpoint_url`` while the stack runs, for the AWS CLI and boto3 alike.
 """
@@ -20,7 +20,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 from socialcare import constants as c
-from socialcare.storage import schema
+from socialcare.aws import schema
 
 from socialcare_local.logs import get_logger
 

@@ -331,9 +331,9 @@ class LocalStack:
 
     def _seed_brand_profiles(self) -> None:
         """Every brand account starts with the config file's ``[brand]`` profile."""
-        from socialcare.agents.audit import AuditAction, AuditRecord
+        from socialcare.aws.agent_store import AgentStore
         from socialcare.ids import new_ulid
-        from socialcare.storage.agent_store import AgentStore
+        from socialcare.model.audit import AuditAction, AuditRecord
 
         store = AgentStore(self.resources.table_name, client=self.aws.client("dynamodb"))
         now = time.time_ns() // 1_000_000

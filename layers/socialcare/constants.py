@@ -5,7 +5,7 @@ One place, so a table or queue is never called two different things.
 
 from __future__ import annotations
 
-# DynamoDB single table and its indexes (see storage/keys.py for the item layout).
+# DynamoDB single table and its indexes (see aws/keys.py for the item layout).
 TABLE_LOGICAL_NAME = "socialcare"
 PARTITION_KEY = "PK"
 SORT_KEY = "SK"

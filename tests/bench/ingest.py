@@ -47,7 +47,7 @@ class IngestFigures:
 
 
 def _events(queue_arn: str) -> list[dict[str, Any]]:
-    from socialcare.webhook.envelope import DeliveryEnvelope
+    from socialcare.model.envelope import DeliveryEnvelope
     from socialcare.webhook.service import raw_key_for
     from socialcare_local.sandbox.payloads import encode_meta
 
@@ -75,7 +75,7 @@ def _invoke(ingest: Any, event: dict[str, Any]) -> None:
 def _stored_messages(dynamodb: Any, table: str) -> int:
     """Messages in the bench customers' current cases (each has one), read back with GetItem."""
     from socialcare import constants as c
-    from socialcare.storage import keys
+    from socialcare.aws import keys
 
     from tests.bench.setup import PAGE
 
@@ -92,7 +92,7 @@ def _stored_messages(dynamodb: Any, table: str) -> int:
 
 def run(resources: dict[str, str], queue_arn: str) -> IngestFigures:
     import boto3
-    from socialcare.storage.schema import create_table_kwargs
+    from socialcare.aws.schema import create_table_kwargs
 
     os.environ.update(resources)
     calls = DynamoDBCalls.installed()

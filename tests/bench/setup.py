@@ -89,7 +89,7 @@ def captured_stdout(into: MetricLines) -> Iterator[None]:
 def create_resources(stage: str) -> dict[str, str]:
     """Table, bucket, queues and platform secret, from the same definitions as the infrastructure."""
     import boto3
-    from socialcare.storage import schema
+    from socialcare.aws import schema
 
     ddb, s3, sqs, sm = (boto3.client(n) for n in ("dynamodb", "s3", "sqs", "secretsmanager"))
     ddb.create_table(**schema.create_table_kwargs(f"bench-{stage}"))

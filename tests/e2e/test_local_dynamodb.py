@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from socialcare.storage import schema
+from socialcare.aws import schema
 from socialcare_local.aws import AwsServices
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]

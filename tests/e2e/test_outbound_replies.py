@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from socialcare.aws.case_store import CaseStore, MessageRef
+from socialcare.aws.outbound_store import OutboundEntry, OutboundStore
 from socialcare.model.case import Case, EntryKind
 from socialcare.model.events import Channel, DeliveryState
-from socialcare.outbound.request import OutboundRequest, ReplyMode
-from socialcare.storage.case_store import CaseStore, MessageRef
-from socialcare.storage.outbound_store import OutboundEntry, OutboundStore
+from socialcare.model.outbound import OutboundRequest, ReplyMode
 from socialcare_local.pollers import PollerSettings
 from socialcare_local.sandbox import Sandbox
 from socialcare_local.sandbox import payloads as p

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 from socialcare import constants as c
-from socialcare.storage import keys
+from socialcare.aws import keys
 from socialcare.webhook.service import raw_key_for
 from socialcare_local.inspect_table import CaseView, TableReader
 from socialcare_local.sandbox import Sandbox

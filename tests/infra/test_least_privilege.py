@@ -20,6 +20,9 @@ from typing import Any
 
 import pytest
 from socialcare import constants as c
+from socialcare.aws import schema
+from socialcare.aws.case_store import CaseStore, MessageRef
+from socialcare.aws.outbound_store import OutboundStore, SendState
 from socialcare.clock import ManualClock, system_clock
 from socialcare.ingest.service import Ingestor, IngestSettings
 from socialcare.model.case import Case, CaseStatus, EntryKind
@@ -30,11 +33,8 @@ from socialcare.model.events import (
     ParsedDelivery,
     PlatformEvent,
 )
+from socialcare.model.outbound import OutboundRequest, ReplyMode
 from socialcare.outbound.http import HttpRequest, HttpResponse
-from socialcare.outbound.request import OutboundRequest, ReplyMode
-from socialcare.storage import schema
-from socialcare.storage.case_store import CaseStore, MessageRef
-from socialcare.storage.outbound_store import OutboundStore, SendState
 from socialcare_infra import access
 from socialcare_local.functions import LambdaContext, load_function, reset_function
 from socialcare_local.http_gateway import build_http_api_event

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from socialcare import constants as c
-from socialcare.storage import schema
+from socialcare.aws import schema
 from socialcare_infra.components.functions import TRIGGERS, QueueTrigger
 from socialcare_infra.config import load_stage
 from socialcare_infra.paths import CHALICE_DIR, FUNCTIONS_DIR, STATE_MACHINES_DIR

@@ -10,8 +10,8 @@ from socialcare import constants as c
 from socialcare import errors
 from socialcare.agents.cursor import CursorCodec
 from socialcare.agents.identity import ROLE_GROUPS, caller_from_claims
+from socialcare.aws.api_secret import load_cursor_key
 from socialcare.platforms.credentials import PlatformCredentials
-from socialcare.storage.api_secret import load_cursor_key
 from socialcare.webhook.service import WebhookService, raw_key_for
 from socialcare_local.sandbox import payloads as p
 from socialcare_local.sandbox.signing import meta_request

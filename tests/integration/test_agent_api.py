@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from socialcare.model.case import CaseStatus
 from socialcare.model.events import Channel, DeliveryState
-from socialcare.outbound.request import OutboundRequest
+from socialcare.model.outbound import OutboundRequest
 
 from tests.agent_api_support import (
     BILLING_ACCOUNT,
@@ -744,11 +744,11 @@ def test_a_status_change_is_not_undone_by_the_sender_recording_a_reply(world: Wo
 
 def _sender(world: World, dynamodb: Any) -> Any:
     """The outbound sender over ``dynamodb``, X accepting every DM."""
+    from socialcare.aws.case_store import CaseStore
+    from socialcare.aws.outbound_store import OutboundStore
     from socialcare.outbound.clients import ReplyApiUrls, reply_clients
     from socialcare.outbound.sender import OutboundSender
     from socialcare.platforms.credentials import PlatformCredentials
-    from socialcare.storage.case_store import CaseStore
-    from socialcare.storage.outbound_store import OutboundStore
 
     from tests.outbound_support import FakeTransport, x_dm_sent
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 import requests
+from socialcare.aws import schema
 from socialcare.model.events import Channel
-from socialcare.storage import schema
 from socialcare_local.api_gateway import AgentApiGateway
 from socialcare_local.tokens import LOCAL_ISSUER, agent_claims, issue_token
 

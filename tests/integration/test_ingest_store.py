@@ -6,6 +6,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from socialcare.aws.case_store import CaseStore, Outcome
 from socialcare.clock import ManualClock
 from socialcare.errors import CaseVersionConflict
 from socialcare.ingest.service import Ingestor, IngestSettings, TargetNotYetKnown
@@ -20,7 +21,6 @@ from socialcare.model.events import (
     PlatformEvent,
     PublicKind,
 )
-from socialcare.storage.case_store import CaseStore, Outcome
 
 from tests.conftest import AwsResources
 

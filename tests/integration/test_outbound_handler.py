@@ -15,15 +15,15 @@ from typing import Any
 
 import pytest
 from socialcare import constants as c
+from socialcare.aws import schema
+from socialcare.aws.case_store import CaseStore, MessageRef
+from socialcare.aws.outbound_store import OutboundStore, SendState
 from socialcare.clock import system_clock
 from socialcare.ingest.service import Ingestor
 from socialcare.model.case import Case
 from socialcare.model.events import DeliveryState
 from socialcare.platforms.base import Verification
 from socialcare.platforms.meta import MetaAdapter
-from socialcare.storage import schema
-from socialcare.storage.case_store import CaseStore, MessageRef
-from socialcare.storage.outbound_store import OutboundStore, SendState
 from socialcare_local.config import load_config
 from socialcare_local.functions import LambdaContext, load_function
 from socialcare_local.pollers import PollerSettings, QueuePoller

@@ -8,6 +8,9 @@ from functools import partial
 from typing import Any
 
 import pytest
+from socialcare.aws.case_store import CaseStore, MessageRef
+from socialcare.aws.case_store import Outcome as IngestOutcome
+from socialcare.aws.outbound_store import OutboundStore, PartRecord, SendState
 from socialcare.clock import ManualClock
 from socialcare.errors import CaseNotFound
 from socialcare.ingest.service import Ingestor
@@ -21,14 +24,11 @@ from socialcare.model.events import (
     Platform,
     PlatformEvent,
 )
+from socialcare.model.outbound import OutboundRequest, ReplyMode
 from socialcare.outbound.backoff import Backoff
 from socialcare.outbound.clients import ReplyApiUrls, reply_clients
 from socialcare.outbound.http import HttpRequest, HttpResponse
-from socialcare.outbound.request import OutboundRequest, ReplyMode
 from socialcare.outbound.sender import OutboundSender, Outcome, RetryLater, SenderSettings
-from socialcare.storage.case_store import CaseStore, MessageRef
-from socialcare.storage.case_store import Outcome as IngestOutcome
-from socialcare.storage.outbound_store import OutboundStore, PartRecord, SendState
 
 from tests.conftest import AwsResources
 from tests.outbound_support import (

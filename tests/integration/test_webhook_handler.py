@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 from socialcare import constants as c
-from socialcare.webhook.envelope import DeliveryEnvelope
+from socialcare.model.envelope import DeliveryEnvelope
 
 from tests.conftest import AwsResources
 from tests.integration.lambda_harness import HttpResponse, Lambdas

@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 from socialcare import constants as c
+from socialcare.aws.case_store import CaseStore
 from socialcare.model.case import EntryKind
+from socialcare.model.envelope import DeliveryEnvelope
 from socialcare.model.events import Channel
-from socialcare.storage.case_store import CaseStore
-from socialcare.webhook.envelope import DeliveryEnvelope
 
 from tests.conftest import AwsResources
 from tests.integration.lambda_harness import FlakyDynamoDB, Lambdas

@@ -15,7 +15,7 @@ from socialcare.agents.commands import (
 from socialcare.errors import InvalidRequest, RequestTooLarge
 from socialcare.model.case import CaseStatus
 from socialcare.model.events import Channel
-from socialcare.outbound.request import ReplyMode
+from socialcare.model.outbound import ReplyMode
 
 pytestmark = pytest.mark.unit
 

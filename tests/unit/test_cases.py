@@ -5,11 +5,18 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from socialcare.cases import Threading, apply_inbound, apply_outbound, apply_read_receipt, decide_threading, new_case
 from socialcare.errors import InvalidTransition
 from socialcare.model.case import CaseStatus
 from socialcare.model.events import Channel, Customer, EventKind, Platform, PlatformEvent, PublicKind
-from socialcare.sla import ResponseTargets
+from socialcare.rules.cases import (
+    Threading,
+    apply_inbound,
+    apply_outbound,
+    apply_read_receipt,
+    decide_threading,
+    new_case,
+)
+from socialcare.rules.sla import ResponseTargets
 
 pytestmark = pytest.mark.unit
 

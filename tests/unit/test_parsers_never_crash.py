@@ -19,11 +19,11 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from socialcare.clock import ManualClock
 from socialcare.errors import MalformedPayload, SocialCareError
+from socialcare.model.envelope import DeliveryEnvelope
 from socialcare.model.events import ParsedDelivery, PlatformEvent
 from socialcare.platforms.base import PlatformAdapter, Verification
 from socialcare.platforms.credentials import PlatformCredentials
 from socialcare.platforms.registry import get_adapter
-from socialcare.webhook.envelope import DeliveryEnvelope
 from socialcare.webhook.service import WebhookService
 
 from tests.platform_fixtures import (

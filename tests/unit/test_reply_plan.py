@@ -13,7 +13,7 @@ from socialcare.agents.replies import plan_reply
 from socialcare.errors import EntryNotFound, OutsideMessagingWindow, ReplyNotPossible, TemplateRequired, TextTooLong
 from socialcare.model.case import Case, CaseStatus, EntryKind, Priority, ThreadEntry
 from socialcare.model.events import Channel, Customer, Platform
-from socialcare.outbound.request import ReplyMode
+from socialcare.model.outbound import ReplyMode
 
 pytestmark = pytest.mark.unit
 

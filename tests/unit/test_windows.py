@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from socialcare.errors import OutsideMessagingWindow, TemplateRequired
 from socialcare.model.events import Channel
-from socialcare.outbound.request import ReplyMode
-from socialcare.outbound.windows import HUMAN_AGENT_TAG, check_reply_window
+from socialcare.model.outbound import ReplyMode
+from socialcare.rules.windows import HUMAN_AGENT_TAG, check_reply_window
 
 pytestmark = pytest.mark.unit
 

@@ -1,4 +1,4 @@
-"""SQS queues, each with its dead-letter queue and redrive, from the definitions in ``storage/schema.py``."""
+"""SQS queues, each with its dead-letter queue and redrive, from the definitions in ``aws/schema.py``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Callable
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
-from socialcare.storage import schema
+from socialcare.aws import schema
 
 from socialcare_infra.names import ResourceNames
 

@@ -18,7 +18,7 @@ from socialcare_infra.names import ResourceNames
 # operator put: never change it.
 PLACEHOLDER_SECRET = "{}"  # noqa: S105 - an empty document, not a secret
 
-# The agent API's secret is {"cursor_key": <64 random letters and digits>} (storage/api_secret.py
+# The agent API's secret is {"cursor_key": <64 random letters and digits>} (aws/api_secret.py
 # wants a string of at least 16 characters). Letters and digits only: the key travels in JSON and
 # is used as text. CloudFormation generates it once, when the secret is created; changing these
 # settings in the template would replace the secret and with it every cursor in use.

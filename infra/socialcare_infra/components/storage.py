@@ -7,7 +7,7 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 from socialcare import constants as c
-from socialcare.storage import schema
+from socialcare.aws import schema
 
 from socialcare_infra.checks import acknowledge
 from socialcare_infra.config import StageConfig
@@ -19,7 +19,7 @@ def removal_policy(config: StageConfig) -> RemovalPolicy:
 
 
 class CaseTable(Construct):
-    """The table, built from ``storage/schema.py``: the same keys and GSIs as the local stack's."""
+    """The table, built from ``aws/schema.py``: the same keys and GSIs as the local stack's."""
 
     def __init__(self, scope: Construct, id: str, *, config: StageConfig, names: ResourceNames) -> None:
         super().__init__(scope, id)

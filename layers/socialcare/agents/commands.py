@@ -19,7 +19,7 @@ from socialcare.agents.profile import CANNED_ID_PATTERN
 from socialcare.errors import InvalidRequest, RequestTooLarge
 from socialcare.model.case import CaseStatus, Priority
 from socialcare.model.events import Channel
-from socialcare.outbound.request import ReplyMode
+from socialcare.model.outbound import ReplyMode
 
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100

@@ -1,6 +1,6 @@
 """A brand account's profile: how its replies are signed, its canned responses, its Meta permissions.
 
-Stored as ``ACCOUNT#<account id>`` / ``PROFILE`` (see ``storage/schema.py``); an account without one
+Stored as ``ACCOUNT#<account id>`` / ``PROFILE`` (see ``aws/schema.py``); an account without one
 uses ``BrandProfile.default``. Canned responses and the "move to private" invitation are templates
 whose placeholders are checked when the profile is saved, so an unknown placeholder never reaches a
 customer: ``{customer_name}``, ``{customer_handle}``, ``{agent_name}``, ``{agent_first_name}``,

@@ -26,8 +26,8 @@ from socialcare.agents.profile import BrandProfile, sign
 from socialcare.errors import EntryNotFound, InvalidRequest, ReplyNotPossible, TextTooLong
 from socialcare.model.case import Case, EntryKind, ThreadEntry
 from socialcare.model.events import Channel
-from socialcare.outbound.request import ReplyMode
-from socialcare.outbound.windows import check_reply_window
+from socialcare.model.outbound import ReplyMode
+from socialcare.rules.windows import check_reply_window
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,7 +37,6 @@ from typing import Any, ParamSpec, Protocol, TypeVar
 
 from socialcare import constants as c
 from socialcare.agents import access
-from socialcare.agents.audit import AuditAction, AuditRecord
 from socialcare.agents.commands import (
     ACTIVE_STATUSES,
     ME,
@@ -54,6 +53,8 @@ from socialcare.agents.cursor import CursorCodec
 from socialcare.agents.identity import TEAM_PATTERN, Caller
 from socialcare.agents.profile import BrandProfile, profile_from_document, render
 from socialcare.agents.replies import ReplyPlan, plan_reply, template_json
+from socialcare.aws.agent_store import AgentStore, CaseFilter, IdempotencyMarker, MarkerExists, Page
+from socialcare.aws.case_store import MessageRef
 from socialcare.clock import Clock
 from socialcare.errors import (
     AlreadyClaimed,
@@ -70,11 +71,10 @@ from socialcare.errors import (
     UnansweredCustomerMessage,
 )
 from socialcare.ids import new_ulid
+from socialcare.model.audit import AuditAction, AuditRecord
 from socialcare.model.case import Case, CaseStatus, EntryKind, ThreadEntry, check_transition
 from socialcare.model.events import DeliveryState
-from socialcare.outbound.request import OutboundRequest, ReplyMode
-from socialcare.storage.agent_store import AgentStore, CaseFilter, IdempotencyMarker, MarkerExists, Page
-from socialcare.storage.case_store import MessageRef
+from socialcare.model.outbound import OutboundRequest, ReplyMode
 
 logger = logging.getLogger(__name__)
 

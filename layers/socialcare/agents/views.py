@@ -8,12 +8,12 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from socialcare.agents.audit import AuditRecord
 from socialcare.agents.identity import Caller
 from socialcare.agents.profile import profile_document
 from socialcare.agents.service import ActionResult, AuditList, CannedList, CaseDetail, CaseList, ProfileResult
+from socialcare.model.audit import AuditRecord
 from socialcare.model.case import Case, ThreadEntry
-from socialcare.sla import NOT_DUE_MS
+from socialcare.rules.sla import NOT_DUE_MS
 
 
 def iso(ms: int | None) -> str | None:

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from socialcare import constants as c
-from socialcare.cases import Threading, apply_inbound, apply_outbound, apply_read_receipt, decide_threading, new_case
+from socialcare.aws.case_store import CaseStore, CurrentCase, Outcome
 from socialcare.clock import Clock
 from socialcare.errors import (
     CaseNotFound,
@@ -27,8 +27,15 @@ from socialcare.errors import (
 from socialcare.ids import new_ulid
 from socialcare.model.case import EntryKind, Priority, ThreadEntry
 from socialcare.model.events import DeliveryState, EventKind, ParsedDelivery, PlatformEvent
-from socialcare.sla import ResponseTargets
-from socialcare.storage.case_store import CaseStore, CurrentCase, Outcome
+from socialcare.rules.cases import (
+    Threading,
+    apply_inbound,
+    apply_outbound,
+    apply_read_receipt,
+    decide_threading,
+    new_case,
+)
+from socialcare.rules.sla import ResponseTargets
 
 logger = logging.getLogger(__name__)
 

@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from socialcare.model.events import Channel
+from socialcare.model.outbound import OutboundRequest, ReplyMode
 from socialcare.outbound.http import HttpResponse, json_request
 from socialcare.outbound.replies import (
     Accepted,
@@ -49,7 +50,6 @@ from socialcare.outbound.replies import (
     short,
     with_links,
 )
-from socialcare.outbound.request import OutboundRequest, ReplyMode
 from socialcare.platforms.credentials import PlatformCredentials
 
 TEXT_LIMITS = {

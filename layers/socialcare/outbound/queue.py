@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from socialcare.outbound.request import OutboundRequest
+from socialcare.model.outbound import OutboundRequest
 
 MAX_VISIBILITY_S = 12 * 3600
 

@@ -24,8 +24,8 @@ from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
 
 from socialcare.errors import SocialCareError
+from socialcare.model.outbound import OutboundRequest, ReplyMode
 from socialcare.outbound.http import HttpRequest, HttpResponse
-from socialcare.outbound.request import OutboundRequest, ReplyMode
 from socialcare.platforms.credentials import PlatformCredentials
 
 MAX_ATTACHMENTS = 10

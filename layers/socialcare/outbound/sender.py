@@ -30,19 +30,8 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from socialcare import constants as c
-from socialcare.cases import apply_outbound
-from socialcare.clock import Clock
-from socialcare.errors import CaseNotFound, OutsideMessagingWindow, SocialCareError
-from socialcare.model.case import Case, EntryKind
-from socialcare.model.events import Channel, DeliveryState
-from socialcare.outbound.backoff import Backoff
-from socialcare.outbound.http import AnswerLost, RequestNotSent, Transport
-from socialcare.outbound.replies import Accepted, PlannedCall, Rejected, ReplyClient, ReplyRefused, Retryable
-from socialcare.outbound.request import OutboundRequest, ReplyMode
-from socialcare.outbound.windows import HUMAN_AGENT_TAG, WindowDecision, check_reply_window
-from socialcare.platforms.credentials import PlatformCredentials
-from socialcare.storage.case_store import CaseStore, MessageRef
-from socialcare.storage.outbound_store import (
+from socialcare.aws.case_store import CaseStore, MessageRef
+from socialcare.aws.outbound_store import (
     CaseChanged,
     ClaimLost,
     CustomerLink,
@@ -52,6 +41,17 @@ from socialcare.storage.outbound_store import (
     PartRecord,
     SendState,
 )
+from socialcare.clock import Clock
+from socialcare.errors import CaseNotFound, OutsideMessagingWindow, SocialCareError
+from socialcare.model.case import Case, EntryKind
+from socialcare.model.events import Channel, DeliveryState
+from socialcare.model.outbound import OutboundRequest, ReplyMode
+from socialcare.outbound.backoff import Backoff
+from socialcare.outbound.http import AnswerLost, RequestNotSent, Transport
+from socialcare.outbound.replies import Accepted, PlannedCall, Rejected, ReplyClient, ReplyRefused, Retryable
+from socialcare.platforms.credentials import PlatformCredentials
+from socialcare.rules.cases import apply_outbound
+from socialcare.rules.windows import HUMAN_AGENT_TAG, WindowDecision, check_reply_window
 
 logger = logging.getLogger(__name__)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from socialcare.model.outbound import OutboundRequest, ReplyMode
 from socialcare.outbound.http import HttpResponse, json_request
 from socialcare.outbound.replies import (
     Accepted,
@@ -33,7 +34,6 @@ from socialcare.outbound.replies import (
     require_content,
     short,
 )
-from socialcare.outbound.request import OutboundRequest, ReplyMode
 from socialcare.platforms.credentials import PlatformCredentials
 
 TEXT_LIMIT = 4096

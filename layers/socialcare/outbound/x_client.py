@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 
 from socialcare.model.events import Channel
+from socialcare.model.outbound import OutboundRequest, ReplyMode
 from socialcare.outbound.http import HttpResponse, json_request
 from socialcare.outbound.replies import (
     Accepted,
@@ -36,7 +37,6 @@ from socialcare.outbound.replies import (
     short,
     with_links,
 )
-from socialcare.outbound.request import OutboundRequest, ReplyMode
 from socialcare.platforms.credentials import PlatformCredentials
 
 DM_TEXT_LIMIT = 10_000

@@ -19,10 +19,10 @@ from typing import Protocol
 from socialcare import constants as c
 from socialcare.clock import Clock
 from socialcare.errors import MalformedPayload, PayloadTooLarge
+from socialcare.model.envelope import DeliveryEnvelope
 from socialcare.platforms.base import HandshakeReply
 from socialcare.platforms.credentials import PlatformCredentials
 from socialcare.platforms.registry import get_adapter
-from socialcare.webhook.envelope import DeliveryEnvelope
 
 
 class RawSink(Protocol):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from socialcare.webhook.envelope import DeliveryEnvelope
+from socialcare.model.envelope import DeliveryEnvelope
 
 
 class DeliveryQueue:

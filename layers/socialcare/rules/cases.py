@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from socialcare.model.case import Case, CaseStatus, Priority
 from socialcare.model.events import PlatformEvent
-from socialcare.sla import ResponseTargets
+from socialcare.rules.sla import ResponseTargets
 
 
 class Threading(StrEnum):

@@ -16,14 +16,14 @@ from typing import Any, Generic, TypeVar
 from botocore.exceptions import ClientError
 
 from socialcare import constants as c
-from socialcare.agents.audit import AuditAction, AuditRecord
 from socialcare.agents.profile import BrandProfile, CannedResponse, SignatureStyle
+from socialcare.aws import keys
+from socialcare.aws.case_store import CaseStore, MessageRef
+from socialcare.aws.items import Item, entry_item, item_key, item_to_case, n, s
 from socialcare.errors import CaseVersionConflict, InvalidCursor, SocialCareError
+from socialcare.model.audit import AuditAction, AuditRecord
 from socialcare.model.case import Case, CaseStatus, Priority, ThreadEntry
 from socialcare.model.events import Channel
-from socialcare.storage import keys
-from socialcare.storage.case_store import CaseStore, MessageRef
-from socialcare.storage.items import Item, entry_item, item_key, item_to_case, n, s
 
 T = TypeVar("T")
 Position = dict[str, str]

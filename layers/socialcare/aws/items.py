@@ -10,9 +10,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from socialcare import constants as c
+from socialcare.aws import keys
 from socialcare.model.case import Case, CaseStatus, EntryKind, Priority, ThreadEntry
 from socialcare.model.events import Channel, Customer, DeliveryState, Platform
-from socialcare.storage import keys
 
 Item = dict[str, Any]
 

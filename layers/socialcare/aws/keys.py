@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from socialcare.sla import NOT_DUE_MS
+from socialcare.rules.sla import NOT_DUE_MS
 
 
 def case_pk(case_id: str) -> str:

@@ -15,17 +15,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from socialcare import constants as c
-from socialcare.errors import (
-    CaseNotFound,
-    CaseVersionConflict,
-    ConcurrentThreadingConflict,
-    DuplicateEvent,
-    UnstorableEvent,
-)
-from socialcare.model.case import Case, ThreadEntry
-from socialcare.model.events import DeliveryState, PlatformEvent
-from socialcare.storage import keys
-from socialcare.storage.items import (
+from socialcare.aws import keys
+from socialcare.aws.items import (
     Item,
     case_item,
     current_case_item,
@@ -36,6 +27,15 @@ from socialcare.storage.items import (
     n,
     s,
 )
+from socialcare.errors import (
+    CaseNotFound,
+    CaseVersionConflict,
+    ConcurrentThreadingConflict,
+    DuplicateEvent,
+    UnstorableEvent,
+)
+from socialcare.model.case import Case, ThreadEntry
+from socialcare.model.events import DeliveryState, PlatformEvent
 
 _MAX_UNMATCHED_RAW_BYTES = 64 * 1024
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from socialcare.errors import OutsideMessagingWindow, TemplateRequired
 from socialcare.model.events import Channel
-from socialcare.outbound.request import ReplyMode
+from socialcare.model.outbound import ReplyMode
 
 HOUR_MS = 3_600_000
 STANDARD_WINDOW_MS = 24 * HOUR_MS

@@ -36,11 +36,11 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from socialcare import constants as c
+from socialcare.aws import keys
+from socialcare.aws.case_store import MessageRef
+from socialcare.aws.items import case_item, current_case_item, item_key, item_to_entry, n, s
 from socialcare.model.case import Case, EntryKind, ThreadEntry
 from socialcare.model.events import DeliveryState
-from socialcare.storage import keys
-from socialcare.storage.case_store import MessageRef
-from socialcare.storage.items import case_item, current_case_item, item_key, item_to_entry, n, s
 
 
 class SendState(StrEnum):

@@ -1,0 +1,1 @@
+"""Pure decisions of the care domain: threading, response targets, messaging windows, routing."""
