@@ -49,7 +49,7 @@ def claims_for(
     agent: str, *, teams: tuple[str, ...] = ("care",), role: str = "agent", name: str | None = None
 ) -> dict[str, str]:
     """The claims as API Gateway's Cognito authorizer hands them to the app (every value a string)."""
-    from socialcare_local.tokens import agent_claims, gateway_claims
+    from socialcare_local.emulator.tokens import agent_claims, gateway_claims
 
     return gateway_claims(agent_claims(agent, teams=teams, role=role, name=name, now_s=T0 // 1000))
 
@@ -57,7 +57,7 @@ def claims_for(
 def chalice_token(agent: str, **kw: Any) -> str:
     """A token for Chalice's test client, which base64-decodes a JWT's claims without verifying them:
     we give it exactly the claims the local API gateway would pass on."""
-    from socialcare_local.tokens import unsigned_token
+    from socialcare_local.emulator.tokens import unsigned_token
 
     return unsigned_token(claims_for(agent, **kw))
 
@@ -234,7 +234,7 @@ def build_service(world: World, **kw: Any) -> Any:
 
 
 def app_module() -> Any:
-    from socialcare_local.agent_api import load_app_module
+    from socialcare_local.emulator.agent_api import load_app_module
 
     return load_app_module()
 

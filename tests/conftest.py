@@ -18,8 +18,8 @@ os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "socialcare")
 
 def _moto_with_dynamodb_semantics() -> None:
     """Every test runs on the backend the local stack runs on: moto, with DynamoDB's transaction
-    semantics and cost (see ``socialcare_local.moto_dynamodb``)."""
-    from socialcare_local import moto_dynamodb
+    semantics and cost (see ``socialcare_local.emulator.moto_dynamodb``)."""
+    from socialcare_local.emulator import moto_dynamodb
 
     moto_dynamodb.install()
 

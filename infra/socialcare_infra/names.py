@@ -1,6 +1,6 @@
 """Physical names of the deployed resources: the shared logical names, suffixed with the stage.
 
-The same convention as the local stack (``socialcare_local.aws.resource_names``), so an operator
+The same convention as the local stack (``socialcare_local.emulator.aws.resource_names``), so an operator
 finds ``socialcare-inbound-prod`` in AWS where the local stack has ``socialcare-inbound-local``.
 S3 bucket names are global: the raw bucket's name also carries the account and region.
 """

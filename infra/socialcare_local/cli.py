@@ -41,7 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     if args.command == "token":
         return print_token(config, args)
-    from socialcare_local.demo import run_demo
+    from socialcare_local.demo.run import run_demo
 
     return run_demo(config, log_file=args.log_file, keep_running=args.keep_running)
 
@@ -106,7 +106,7 @@ def _config_option(parser: argparse.ArgumentParser) -> None:
 
 
 def print_token(config: LocalConfig, args: argparse.Namespace) -> int:
-    from socialcare_local.tokens import agent_claims, issue_token, parse_duration
+    from socialcare_local.emulator.tokens import agent_claims, issue_token, parse_duration
 
     try:
         ttl = parse_duration(args.ttl)
@@ -127,8 +127,9 @@ def run_local(
     api_port: int | None = None,
     reply_port: int | None = None,
 ) -> int:
-    from socialcare_local import logs
-    from socialcare_local.aws import PortInUse
+    from socialcare_local.emulator import logs
+    from socialcare_local.emulator.aws import PortInUse
+    from socialcare_local.endpoints import print_endpoints
     from socialcare_local.stack import LocalStack
 
     logs.configure(sys.stdout)
@@ -149,54 +150,6 @@ def run_local(
     finally:
         stack.stop()
     return 0
-
-
-def print_endpoints(stack: object, *, file: object = None) -> None:
-    """The banner: where the webhooks and the AWS services are, and how to look inside."""
-    from rich.console import Console
-    from rich.table import Table
-    from socialcare import constants as c
-
-    from socialcare_local.stack import LocalStack
-
-    assert isinstance(stack, LocalStack)
-    console = Console(file=file, highlight=False, emoji=False)  # type: ignore[arg-type]  # ":secret:" is an ARN, not an emoji
-    resources = stack.resources
-    endpoint = stack.aws_endpoint_url
-    table = Table(title="socialcare local stack", show_header=False, title_justify="left")
-    table.add_column(style="bold", no_wrap=True)
-    table.add_column(overflow="fold")
-    for platform in c.WEBHOOK_PLATFORMS:
-        table.add_row(f"webhook {platform}", f"GET/POST {stack.webhook_url(platform)}")
-    if stack.reply_api is not None:
-        table.add_row("platform reply APIs", f"{stack.reply_api.base_url} (calls: GET /_sandbox/calls)")
-    table.add_row("agent API", stack.api_base_url)
-    table.add_row("AWS endpoint", endpoint)
-    table.add_row("table", resources.table_name)
-    table.add_row("inbound queue", resources.inbound_queue_url)
-    table.add_row("dead-letter queue", resources.inbound_dlq_url)
-    table.add_row("outbound queue", resources.outbound_queue_url)
-    table.add_row("outbound dead-letter queue", resources.outbound_dlq_url)
-    table.add_row("raw bucket", resources.raw_bucket)
-    table.add_row("platform secret", resources.platform_secret_arn)
-    table.add_row("config", stack.config.source_label)
-    console.print(table)
-    console.print(
-        "Inspect it like the real account (any credentials, region "
-        f"{resources.region}):\n"
-        f"  export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION={resources.region}\n"
-        f"  aws --endpoint-url {endpoint} dynamodb query --table-name {resources.table_name} "
-        f"--index-name {c.QUEUE_INDEX} --key-condition-expression '{c.QUEUE_INDEX_PK} = :q' "
-        f"""--expression-attribute-values '{{":q":{{"S":"QUEUE#{c.DEFAULT_TEAM}"}}}}'\n"""
-        f"  aws --endpoint-url {endpoint} sqs get-queue-attributes --queue-url {resources.inbound_dlq_url} "
-        "--attribute-names ApproximateNumberOfMessages\n"
-        "Work cases through the agent API with a token (the config file's \\[api] token_secret signs it):\n"
-        f"  TOKEN=$(socialcare token --agent alice --team {c.DEFAULT_TEAM} --name 'Alice Smith'"
-        f"{' --config ' + str(stack.config.source) if stack.config.source else ''})\n"
-        f'  curl -H "Authorization: $TOKEN" {stack.api_base_url}/queues/{c.DEFAULT_TEAM}/cases\n'
-        "Ctrl-C stops the stack (its data lives in memory and goes with it).",
-        soft_wrap=True,
-    )
 
 
 if __name__ == "__main__":  # pragma: no cover

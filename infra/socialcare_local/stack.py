@@ -30,14 +30,14 @@ from typing import Any
 
 from socialcare import constants as c
 
-from socialcare_local import agent_api, functions
-from socialcare_local.api_gateway import AgentApiGateway
-from socialcare_local.aws import AwsServices, LocalResources, PortInUse, aws_client_environment
 from socialcare_local.config import LocalConfig, load_config
-from socialcare_local.functions import Handler
-from socialcare_local.http_gateway import WebhookGateway
-from socialcare_local.logs import get_logger
-from socialcare_local.pollers import PollerSettings, QueuePoller, wait_until
+from socialcare_local.emulator import agent_api, functions
+from socialcare_local.emulator.api_gateway import AgentApiGateway
+from socialcare_local.emulator.aws import AwsServices, LocalResources, PortInUse, aws_client_environment
+from socialcare_local.emulator.functions import Handler
+from socialcare_local.emulator.http_gateway import WebhookGateway
+from socialcare_local.emulator.logs import get_logger
+from socialcare_local.emulator.pollers import PollerSettings, QueuePoller, wait_until
 from socialcare_local.sandbox.reply_api import ReplyApi
 
 log = get_logger("stack")
@@ -247,7 +247,7 @@ class LocalStack:
         self, agent: str, *, teams: tuple[str, ...] = (c.DEFAULT_TEAM,), role: str = "agent", name: str | None = None
     ) -> str:
         """A token the agent API accepts, as ``socialcare token`` prints it."""
-        from socialcare_local.tokens import agent_claims, issue_token
+        from socialcare_local.emulator.tokens import agent_claims, issue_token
 
         return issue_token(agent_claims(agent, teams=teams, role=role, name=name), self.config.api.token_secret)
 

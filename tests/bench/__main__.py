@@ -2,7 +2,7 @@
 
 Targets: ≤ 2 DynamoDB requests per new message; ingest path ≤ 3× its bare writes;
 webhook function import ≤ 300 ms. Backend: moto in process (with the local stack's
-DynamoDB transaction fix, ``socialcare_local.moto_dynamodb``), on this machine.
+DynamoDB transaction fix, ``socialcare_local.emulator.moto_dynamodb``), on this machine.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ def main() -> int:
     from moto import mock_aws
     from rich.console import Console
     from rich.table import Table
-    from socialcare_local import moto_dynamodb
+    from socialcare_local.emulator import moto_dynamodb
 
     from tests.bench import importtime, ingest, webhook
 

@@ -21,7 +21,7 @@ class WebhookFigures:
 
 
 def _http_event(body: bytes, headers: dict[str, str]) -> dict[str, Any]:
-    from socialcare_local.http_gateway import build_http_api_event
+    from socialcare_local.emulator.http_gateway import build_http_api_event
 
     return build_http_api_event(
         method="POST",

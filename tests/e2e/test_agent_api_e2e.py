@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 import requests
-from socialcare_local.cli import main, print_endpoints
+from socialcare_local.cli import main
+from socialcare_local.endpoints import print_endpoints
 from socialcare_local.sandbox import payloads as p
 from socialcare_local.sandbox.reply_api import RecordedCall
 from socialcare_local.stack import LocalStack

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
-from socialcare_local import demo_care_team as team
-from socialcare_local import demo_scenario as scenario
 from socialcare_local.config import load_config
-from socialcare_local.demo import Check, Customer, DemoContext, Step, run_demo
+from socialcare_local.demo import care_team as team
+from socialcare_local.demo import scenario
+from socialcare_local.demo.context import Check, Customer, DemoContext, Step
+from socialcare_local.demo.run import run_demo
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 

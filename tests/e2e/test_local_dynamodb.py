@@ -1,7 +1,7 @@
 """The local stack's DynamoDB keeps DynamoDB's transaction guarantees under concurrent writers.
 
 moto alone rolls a cancelled transaction back by restoring a copy of the whole table, which erases
-whatever other threads wrote meanwhile; ``socialcare_local.moto_dynamodb`` (installed by the stack)
+whatever other threads wrote meanwhile; ``socialcare_local.emulator.moto_dynamodb`` (installed by the stack)
 checks every condition first and writes only when all hold.
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 from socialcare.aws import schema
-from socialcare_local.aws import AwsServices
+from socialcare_local.emulator.aws import AwsServices
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 

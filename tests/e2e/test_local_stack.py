@@ -15,7 +15,7 @@ import boto3
 import pytest
 import requests
 from socialcare import constants as c
-from socialcare_local.pollers import PollerSettings
+from socialcare_local.emulator.pollers import PollerSettings
 from socialcare_local.stack import LocalStack, StackAlreadyRunning
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]

@@ -17,7 +17,7 @@ from socialcare.aws.outbound_store import OutboundEntry, OutboundStore
 from socialcare.model.case import Case, EntryKind
 from socialcare.model.events import Channel, DeliveryState
 from socialcare.model.outbound import OutboundRequest, ReplyMode
-from socialcare_local.pollers import PollerSettings
+from socialcare_local.emulator.pollers import PollerSettings
 from socialcare_local.sandbox import Sandbox
 from socialcare_local.sandbox import payloads as p
 from socialcare_local.sandbox.reply_api import RecordedCall

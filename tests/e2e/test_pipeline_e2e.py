@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 from socialcare import constants as c
 from socialcare.aws import keys
 from socialcare.webhook.service import raw_key_for
-from socialcare_local.inspect_table import CaseView, TableReader
+from socialcare_local.emulator.inspect_table import CaseView, TableReader
 from socialcare_local.sandbox import Sandbox
 from socialcare_local.sandbox import payloads as p
 from socialcare_local.sandbox.channels import BrandChannels, MessengerMessage

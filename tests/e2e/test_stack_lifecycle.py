@@ -6,7 +6,7 @@ import os
 
 import pytest
 import requests
-from socialcare_local.aws import PortInUse
+from socialcare_local.emulator.aws import PortInUse
 from socialcare_local.stack import LocalStack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]

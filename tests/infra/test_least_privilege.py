@@ -36,8 +36,8 @@ from socialcare.model.events import (
 from socialcare.model.outbound import OutboundRequest, ReplyMode
 from socialcare.outbound.http import HttpRequest, HttpResponse
 from socialcare_infra import access
-from socialcare_local.functions import LambdaContext, load_function, reset_function
-from socialcare_local.http_gateway import build_http_api_event
+from socialcare_local.emulator.functions import LambdaContext, load_function, reset_function
+from socialcare_local.emulator.http_gateway import build_http_api_event
 from socialcare_local.sandbox import payloads as p
 from socialcare_local.sandbox.signing import meta_request
 

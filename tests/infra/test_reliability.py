@@ -12,9 +12,9 @@ from socialcare_infra.components.functions import TRIGGERS, QueueTrigger
 from socialcare_infra.config import load_stage
 from socialcare_infra.paths import CHALICE_DIR, FUNCTIONS_DIR, STATE_MACHINES_DIR
 from socialcare_infra.runtime import ARCHITECTURE_NAME, RUNTIME_NAME
-from socialcare_local.agent_api import load_app_module
-from socialcare_local.aws import resource_names
-from socialcare_local.functions import load_function
+from socialcare_local.emulator.agent_api import load_app_module
+from socialcare_local.emulator.aws import resource_names
+from socialcare_local.emulator.functions import load_function
 
 from tests.infra.conftest import Synthesised
 from tests.infra.helpers import LAMBDA, SAM_FUNCTION, function_id, functions, ref_id

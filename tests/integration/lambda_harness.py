@@ -17,9 +17,9 @@ from urllib.parse import urlencode
 
 import pytest
 from botocore.exceptions import ClientError
-from socialcare_local.functions import LambdaContext, load_function
-from socialcare_local.http_gateway import build_http_api_event
-from socialcare_local.pollers import PollerSettings, QueuePoller
+from socialcare_local.emulator.functions import LambdaContext, load_function
+from socialcare_local.emulator.http_gateway import build_http_api_event
+from socialcare_local.emulator.pollers import PollerSettings, QueuePoller
 
 from tests.conftest import AwsResources
 from tests.platform_fixtures import encode, signed_headers

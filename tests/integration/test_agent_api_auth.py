@@ -12,8 +12,8 @@ import pytest
 import requests
 from socialcare.aws import schema
 from socialcare.model.events import Channel
-from socialcare_local.api_gateway import AgentApiGateway
-from socialcare_local.tokens import LOCAL_ISSUER, agent_claims, issue_token
+from socialcare_local.emulator.api_gateway import AgentApiGateway
+from socialcare_local.emulator.tokens import LOCAL_ISSUER, agent_claims, issue_token
 
 from tests.agent_api_support import (
     World,
@@ -43,7 +43,7 @@ def matrix() -> Iterator[Matrix]:
         world = make_world(resources)
         module = app_module()
         from chalicelib import wiring
-        from socialcare_local.agent_api import route_table
+        from socialcare_local.emulator.agent_api import route_table
 
         wiring.use_service(build_service(world))
         gateway = AgentApiGateway(module.app, route_table(module.app), token_secret=SECRET)

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 import requests
-from socialcare_local.api_gateway import AgentApiGateway, ResourceMatcher
-from socialcare_local.tokens import agent_claims, issue_token
+from socialcare_local.emulator.api_gateway import AgentApiGateway, ResourceMatcher
+from socialcare_local.emulator.tokens import agent_claims, issue_token
 
 pytestmark = pytest.mark.integration
 

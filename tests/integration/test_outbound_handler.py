@@ -25,8 +25,8 @@ from socialcare.model.events import DeliveryState
 from socialcare.platforms.base import Verification
 from socialcare.platforms.meta import MetaAdapter
 from socialcare_local.config import load_config
-from socialcare_local.functions import LambdaContext, load_function
-from socialcare_local.pollers import PollerSettings, QueuePoller
+from socialcare_local.emulator.functions import LambdaContext, load_function
+from socialcare_local.emulator.pollers import PollerSettings, QueuePoller
 from socialcare_local.sandbox import payloads as p
 from socialcare_local.sandbox.reply_api import ReplyApi
 

@@ -19,7 +19,7 @@ from socialcare.platforms.credentials import PlatformCredentials
 from socialcare.platforms.meta import MetaAdapter
 from socialcare.platforms.x import XAdapter
 from socialcare_local.config import load_config
-from socialcare_local.pollers import wait_until
+from socialcare_local.emulator.pollers import wait_until
 from socialcare_local.sandbox import payloads as p
 from socialcare_local.sandbox.reply_api import ReplyApi
 

@@ -9,7 +9,7 @@ from socialcare.agents.identity import Role, caller_from_claims
 from socialcare.agents.profile import SignatureStyle
 from socialcare_local.cli import main
 from socialcare_local.config import EXAMPLE_CONFIG_PATH, ConfigError, config_from_dict, load_config
-from socialcare_local.tokens import (
+from socialcare_local.emulator.tokens import (
     LOCAL_ISSUER,
     TokenInvalid,
     agent_claims,

@@ -39,8 +39,8 @@ from urllib.parse import parse_qsl, urlsplit
 from socialcare import constants as c
 
 from socialcare_local.config import LocalConfig
-from socialcare_local.local_http import LocalHttpServer, RequestHandler
-from socialcare_local.logs import get_logger
+from socialcare_local.emulator.local_http import LocalHttpServer, RequestHandler
+from socialcare_local.emulator.logs import get_logger
 from socialcare_local.sandbox.graph_api import MetaGraph
 from socialcare_local.sandbox.platform_state import PlatformState, messenger_id_for, wall_clock_ms
 from socialcare_local.sandbox.reply_platforms import Answer, Echo, Fault, Incoming, PlatformIds

@@ -18,10 +18,16 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from socialcare_local.aws import MOTO_ACCOUNT_ID
-from socialcare_local.functions import Handler
-from socialcare_local.local_http import TOO_LARGE, FunctionGateway, InProcessFunction, RequestHandler, event_body
-from socialcare_local.logs import get_logger
+from socialcare_local.emulator.aws import MOTO_ACCOUNT_ID
+from socialcare_local.emulator.functions import Handler
+from socialcare_local.emulator.local_http import (
+    TOO_LARGE,
+    FunctionGateway,
+    InProcessFunction,
+    RequestHandler,
+    event_body,
+)
+from socialcare_local.emulator.logs import get_logger
 
 log = get_logger("gateway")
 

@@ -23,8 +23,8 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 from socialcare import constants as c
 
-from socialcare_local.functions import Handler, LambdaContext
-from socialcare_local.logs import get_logger
+from socialcare_local.emulator.functions import Handler, LambdaContext
+from socialcare_local.emulator.logs import get_logger
 
 log = get_logger("poller")
 

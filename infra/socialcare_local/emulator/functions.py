@@ -17,12 +17,11 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from socialcare_local.aws import MOTO_ACCOUNT_ID
+from socialcare_infra.paths import FUNCTIONS_DIR
+
+from socialcare_local.emulator.aws import MOTO_ACCOUNT_ID
 
 Handler = Callable[[dict[str, Any], Any], Any]
-
-REPO_ROOT = Path(__file__).resolve().parents[2]  # infra/socialcare_local -> repository root
-FUNCTIONS_DIR = REPO_ROOT / "functions"
 
 _load_lock = threading.Lock()
 

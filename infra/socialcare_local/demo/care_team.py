@@ -14,9 +14,10 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from socialcare_local.demo import AgentReply, Customer, DemoContext, DemoStepFailed
-from socialcare_local.demo_agents import ApiAgent, ApiAnswer
-from socialcare_local.demo_people import (
+from socialcare_local.demo.agents import ApiAgent, ApiAnswer
+from socialcare_local.demo.context import AgentReply, Customer, DemoContext
+from socialcare_local.demo.errors import DemoStepFailed
+from socialcare_local.demo.people import (
     ALICE,
     ANA,
     BOB,

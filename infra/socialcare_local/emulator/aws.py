@@ -22,7 +22,7 @@ from botocore.config import Config
 from socialcare import constants as c
 from socialcare.aws import schema
 
-from socialcare_local.logs import get_logger
+from socialcare_local.emulator.logs import get_logger
 
 log = get_logger("aws")
 
@@ -88,7 +88,7 @@ class AwsServices:
     def start(self) -> None:
         from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
-        from socialcare_local import moto_dynamodb
+        from socialcare_local.emulator import moto_dynamodb
 
         moto_dynamodb.install()  # transactions that cost O(items touched) and never lose a concurrent write
         _ensure_port_free(self.host, self.requested_port, "the AWS services (--aws-port)")

@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from socialcare_local.functions import Handler, LambdaContext
-from socialcare_local.logs import get_logger
+from socialcare_local.emulator.functions import Handler, LambdaContext
+from socialcare_local.emulator.logs import get_logger
 
 log = get_logger("http")
 

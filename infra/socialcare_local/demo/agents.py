@@ -14,7 +14,7 @@ from typing import Any
 
 import requests
 
-from socialcare_local.demo import DemoStepFailed
+from socialcare_local.demo.errors import DemoStepFailed
 from socialcare_local.stack import LocalStack
 
 

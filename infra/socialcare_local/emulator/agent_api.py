@@ -13,9 +13,10 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from socialcare_local.functions import REPO_ROOT, FunctionNotFound, load_module_file
+from socialcare_infra.paths import CHALICE_DIR
 
-CHALICE_DIR = REPO_ROOT / "chalice_config"
+from socialcare_local.emulator.functions import FunctionNotFound, load_module_file
+
 MODULE_NAME = "socialcare_agent_api_app"
 
 _lock = threading.Lock()

@@ -2,7 +2,7 @@
 hold afterwards.
 
 The customers' steps (here) send signed deliveries over HTTP through the platform sandbox; the care
-team's steps (``demo_care_team``) work the cases through the agent API. Each returns a one-line
+team's steps (``care_team``) work the cases through the agent API. Each returns a one-line
 outcome; its ``checks`` are verified at the end with keyed reads of the table and of the calls the
 platform sandbox received. To extend the demo, add steps to ``SCENARIO``.
 """
@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import time
 
-from socialcare_local import demo_care_team as team
-from socialcare_local.demo import Check, Customer, DemoContext, Step
-from socialcare_local.demo_people import (
+from socialcare_local.demo import care_team as team
+from socialcare_local.demo.context import Check, Customer, DemoContext, Step
+from socialcare_local.demo.people import (
     ANA,
     BATCH_PSIDS,
     BATCH_SIZE,

@@ -1,11 +1,6 @@
-"""``socialcare demo``: a fresh local stack, the scenario played over real HTTP, a readable summary.
+"""Running ``socialcare demo``: a fresh local stack, the scenario's steps in order, the checks, the summary.
 
-The scenario is a list of ``Step`` objects (``demo_scenario.SCENARIO``): customers' steps send what
-the platforms would send, through the platform sandbox; the care team's steps (``demo_care_team``)
-work the cases through the agent API with tokens the stack issued. Each step carries the ``Check``
-objects that must hold once everything has been processed.
-
-The terminal shows progress and the summary (``demo_summary``) only. The stack's logs and the
+The terminal shows progress and the summary (``summary``) only. The stack's logs and the
 functions' logs and metric lines (their stdout, as CloudWatch Logs would receive it) go to the log file.
 """
 
@@ -18,147 +13,26 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, cast
+from typing import IO, cast
 
-import requests
 from rich.console import Console
 from rich.markup import escape
 
 from socialcare_local.config import LocalConfig
-from socialcare_local.inspect_table import CaseView, TableReader
-from socialcare_local.logs import JsonLineFormatter
-from socialcare_local.logs import configure as configure_stack_logs
-from socialcare_local.sandbox import Delivery, Sandbox
+from socialcare_local.demo.context import CheckResult, DemoContext, Step
+from socialcare_local.demo.scenario import SCENARIO
+from socialcare_local.demo.summary import print_summary
+from socialcare_local.emulator.inspect_table import TableReader
+from socialcare_local.emulator.logs import JsonLineFormatter
+from socialcare_local.emulator.logs import configure as configure_stack_logs
+from socialcare_local.endpoints import print_endpoints
 from socialcare_local.sandbox.channels import BrandChannels
 from socialcare_local.stack import LocalStack
 
-if TYPE_CHECKING:
-    from socialcare_local.demo_agents import ApiAgent
-
 DEFAULT_LOG_FILE = Path("local-data") / "demo.log"
 _CORE_LOGGER = "socialcare"
-
-
-class DemoStepFailed(RuntimeError):
-    """A step saw something the scenario did not expect (an unexpected HTTP status...)."""
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    name: str
-    held: bool
-    detail: str = ""
-
-
-@dataclass(frozen=True)
-class Check:
-    """Something that must be true once the scenario has run; ``verify`` returns (held, detail)."""
-
-    name: str
-    verify: Callable[[DemoContext], tuple[bool, str]]
-
-    def run(self, ctx: DemoContext) -> CheckResult:
-        try:
-            held, detail = self.verify(ctx)
-        except Exception as exc:  # a check that cannot even read the table has not held
-            return CheckResult(self.name, False, f"{type(exc).__name__}: {exc}")
-        return CheckResult(self.name, held, detail)
-
-
-@dataclass(frozen=True)
-class Step:
-    """One thing that happens in the scenario; ``action`` returns a one-line outcome to show."""
-
-    title: str
-    action: Callable[[DemoContext], str]
-    checks: tuple[Check, ...] = ()
-
-
-@dataclass(frozen=True)
-class Customer:
-    """Someone the scenario speaks for, on one brand account (for the summary of their cases)."""
-
-    account_id: str
-    user_id: str
-
-
-@dataclass(frozen=True)
-class AgentReply:
-    """A reply an agent made through the API (the thread entry it became), for the checks."""
-
-    agent_id: str
-    case_id: str
-    entry_id: str
-    channel: str
-    mode: str
-    customer: Customer
-
-
-@dataclass
-class DemoContext:
-    """What steps and checks work with: the stack, the sandbox, the brand's channels, the table,
-    the care team's agents and the replies they made."""
-
-    stack: LocalStack
-    sandbox: Sandbox
-    brand: BrandChannels
-    reader: TableReader
-    started_at_ms: int
-    customers: list[Customer] = field(default_factory=list)
-    facts: dict[str, Any] = field(default_factory=dict)  # what a step leaves for its checks
-    agents: dict[str, ApiAgent] = field(default_factory=dict)
-    replies: list[AgentReply] = field(default_factory=list)
-
-    def at(self, minutes: float) -> int:
-        """A platform timestamp (epoch ms), ``minutes`` after the scenario's start."""
-        return self.started_at_ms + int(minutes * 60_000)
-
-    @staticmethod
-    def now_ms() -> int:
-        """A platform timestamp for something that happens now (after the agents' replies)."""
-        return time.time_ns() // 1_000_000
-
-    def settle(self) -> None:
-        """Wait until every queued delivery and reply is processed and every echo has come back."""
-        self.stack.wait_until_idle()
-
-    def track_reply(self, agent: ApiAgent, answer: dict[str, Any]) -> AgentReply:
-        """Remember a reply the API accepted (its 202 document) for the checks and the summary."""
-        case, entry = answer["case"], answer["entry"]
-        reply = AgentReply(
-            agent_id=agent.agent_id,
-            case_id=case["case_id"],
-            entry_id=entry["entry_id"],
-            channel=entry["channel"],
-            mode=entry["details"].get("mode", ""),
-            customer=Customer(case["account_id"], case["customer"]["user_id"]),
-        )
-        self.replies.append(reply)
-        return reply
-
-    def customer(self, account_id: str | None, user_id: str) -> Customer:
-        """Register a customer whose cases the summary shows (in the order they first appear)."""
-        if not account_id:
-            raise DemoStepFailed("the configuration has no account for this channel")
-        who = Customer(account_id, user_id)
-        if who not in self.customers:
-            self.customers.append(who)
-        return who
-
-    def send(self, delivery: Delivery, *, expect: int = 200) -> requests.Response:
-        response = self.sandbox.send(delivery)
-        if response.status_code != expect:
-            raise DemoStepFailed(
-                f"{delivery.label or delivery.platform}: HTTP {response.status_code}, expected {expect}: "
-                f"{response.text[:200]}"
-            )
-        return response
-
-    def cases(self, who: Customer) -> list[CaseView]:
-        return self.reader.customer_cases(who.account_id, [who.user_id])
 
 
 # --- running --------------------------------------------------------------------------------------
@@ -171,9 +45,6 @@ def run_demo(
     scenario: Sequence[Step] | None = None,
 ) -> int:
     """Run the scenario on a fresh stack; 0 when every step ran and every check held, else 1."""
-    from socialcare_local.demo_scenario import SCENARIO
-    from socialcare_local.demo_summary import print_summary
-
     steps = list(SCENARIO if scenario is None else scenario)
     if console is None:
         console = Console(file=sys.stdout)  # bound now, before stdout goes to the log file
@@ -239,8 +110,6 @@ def _run_steps(ctx: DemoContext, steps: Sequence[Step], console: Console) -> boo
 
 
 def _serve_until_stopped(stack: LocalStack, console: Console) -> None:
-    from socialcare_local.cli import print_endpoints
-
     print_endpoints(stack, file=console.file)
     stopping = threading.Event()
     if threading.current_thread() is threading.main_thread():

@@ -18,12 +18,18 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from socialcare_local.aws import MOTO_ACCOUNT_ID
-from socialcare_local.functions import Handler
-from socialcare_local.http_gateway import API_GATEWAY_MAX_BODY_BYTES, shape_response
-from socialcare_local.local_http import TOO_LARGE, FunctionGateway, InProcessFunction, RequestHandler, event_body
-from socialcare_local.logs import get_logger
-from socialcare_local.tokens import LOCAL_ISSUER, TokenInvalid, gateway_claims, verify_token
+from socialcare_local.emulator.aws import MOTO_ACCOUNT_ID
+from socialcare_local.emulator.functions import Handler
+from socialcare_local.emulator.http_gateway import API_GATEWAY_MAX_BODY_BYTES, shape_response
+from socialcare_local.emulator.local_http import (
+    TOO_LARGE,
+    FunctionGateway,
+    InProcessFunction,
+    RequestHandler,
+    event_body,
+)
+from socialcare_local.emulator.logs import get_logger
+from socialcare_local.emulator.tokens import LOCAL_ISSUER, TokenInvalid, gateway_claims, verify_token
 
 log = get_logger("api_gateway")
 

@@ -13,8 +13,8 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from socialcare_local.demo import CheckResult, DemoContext
-from socialcare_local.inspect_table import CaseView
+from socialcare_local.demo.context import CheckResult, DemoContext
+from socialcare_local.emulator.inspect_table import CaseView
 from socialcare_local.sandbox.reply_api import RecordedCall
 
 SENT_STATES = ("sent", "delivered", "read")
