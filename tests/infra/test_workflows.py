@@ -1,7 +1,8 @@
 """The state-machine and schedule constructs, ready for the SLA timers and the metrics publisher.
 
 No product workflow exists yet, so these run against a test fixture ASL file and an imported
-function in a small stack of their own, with the same security rule pack as the app.
+function in a small stack of their own, with the same security rule pack as the app. The schedule
+construct itself lives beside the tests (``scheduled_invocation.py``) until the product uses it.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ import pytest
 from aws_cdk import aws_lambda as lambda_
 from cfnlint.api import ManualArgs, lint_file
 from socialcare_infra.checks import attach_security_checks
-from socialcare_infra.components.schedules import ScheduledInvocation
 from socialcare_infra.components.workflows import StateMachineDefinitionError, StateMachines
 from socialcare_infra.config import load_stage
+
+from tests.infra.scheduled_invocation import ScheduledInvocation
 
 pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("infra")]
 

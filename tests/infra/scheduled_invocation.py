@@ -1,6 +1,8 @@
-"""Invoking a function on a schedule with EventBridge Scheduler (the metrics publisher's trigger).
+"""Invoking a function on a schedule with EventBridge Scheduler: the construct the metrics publisher
+will need, kept with its tests until the product builds one.
 
-The publisher arrives with the SLA/metrics work; when its folder exists it is wired with
+Nothing in the app schedules a function yet, so the construct lives here rather than in
+``socialcare_infra/components``; the metrics issue moves it there when it wires the publisher with
 ``ScheduledInvocation(..., function=fn, every=Duration.minutes(n))``. Scheduler retries a failed
 invocation and then puts the event in the construct's dead-letter queue, so a missed run is
 visible (alarm on ``dead_letter_queue``) rather than silent.
@@ -14,7 +16,6 @@ from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_scheduler_targets as targets
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
-
 from socialcare_infra.checks import acknowledge
 
 
