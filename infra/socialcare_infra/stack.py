@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aws_cdk import CfnOutput, Environment, Stack, Tags
+from aws_cdk.aws_lambda import ILayerVersion
 from constructs import Construct
 from socialcare import constants as c
 
@@ -81,56 +82,61 @@ class SocialCareStack(Stack):
             if c.WEBHOOK_FUNCTION in http_functions
             else None
         )
-
         self.directory = AgentDirectory(self, "Agents", config=config, names=names, removal_policy=data_removal)
-        self.agent_api = (
-            AgentApi(
-                self,
-                "AgentApi",
-                source_dir=sources.chalice_dir,
-                config=config,
-                names=names,
-                layer=layer,
-                user_pool=self.directory.user_pool,
-                resources=resources,
-            )
-            if (sources.chalice_dir / "app.py").is_file()
-            else None
+        self.agent_api = self._agent_api(sources, layer=layer, resources=resources)
+        self.state_machines = self._state_machines(sources, resources=resources)
+        self.monitoring = self._monitoring(resources)
+        self._outputs(table=table, raw=raw, queues=queues, secret=secret, api_secret=api_secret)
+
+    def _agent_api(self, sources: Sources, *, layer: ILayerVersion, resources: CoreResources) -> AgentApi | None:
+        """The Chalice app, when its folder holds one."""
+        if not (sources.chalice_dir / "app.py").is_file():
+            return None
+        return AgentApi(
+            self,
+            "AgentApi",
+            source_dir=sources.chalice_dir,
+            config=self.config,
+            names=self.names,
+            layer=layer,
+            user_pool=self.directory.user_pool,
+            resources=resources,
         )
 
+    def _state_machines(self, sources: Sources, *, resources: CoreResources) -> StateMachines:
         # No definitions exist yet (the SLA timers arrive with their issue); each one dropped into
         # infra/state_machines/ is deployed with these substitutions.
-        self.state_machines = StateMachines(
+        return StateMachines(
             self,
             "StateMachines",
             directory=sources.state_machines_dir,
             substitutions={
-                "TableName": table.table.table_name,
-                "OutboundQueueUrl": queues.outbound.queue.queue_url,
+                "TableName": resources.table.table.table_name,
+                "OutboundQueueUrl": resources.queues.outbound.queue.queue_url,
                 **sources.extra_substitutions,
             },
-            config=config,
+            config=self.config,
         )
 
+    def _monitoring(self, resources: CoreResources) -> Monitoring:
         monitored_functions = {name: fn.function_name for name, fn in self.functions.functions.items()}
         if self.agent_api is not None:
             for logical_id in self.agent_api.function_ids:
                 monitored_functions[f"agent-api-{logical_id.lower()}"] = self.agent_api.function_name(logical_id)
-        self.monitoring = Monitoring(
+        return Monitoring(
             self,
             "Monitoring",
-            config=config,
-            names=names,
+            config=self.config,
+            names=self.names,
             functions=monitored_functions,
-            queues={"inbound": queues.inbound, "outbound": queues.outbound},
+            queues={"inbound": resources.queues.inbound, "outbound": resources.queues.outbound},
             apis=MonitoredApis(
                 webhook=self.webhook_api.api if self.webhook_api else None,
                 agent_api_name=self.agent_api.api_name if self.agent_api else None,
                 agent_api_stage=self.agent_api.api_stage if self.agent_api else "api",
             ),
-            table=table.table,
+            table=resources.table.table,
         )
-        self._outputs(table=table, raw=raw, queues=queues, secret=secret, api_secret=api_secret)
 
     def _outputs(
         self, *, table: CaseTable, raw: RawBucket, queues: Queues, secret: PlatformSecret, api_secret: ApiSecret

@@ -38,8 +38,19 @@ class AgentDirectory(Construct):
         removal_policy: RemovalPolicy,
     ) -> None:
         super().__init__(scope, id)
+        self.user_pool = self._user_pool(config, names, removal_policy)
+        self.groups = {
+            group: cognito.UserPoolGroup(
+                self, f"{role.value.title()}Group", user_pool=self.user_pool, group_name=group,
+                description=ROLE_DESCRIPTIONS[role],
+            )
+            for role, group in ROLE_GROUPS.items()
+        }  # fmt: skip
+        self.client = self._api_client(config)
+
+    def _user_pool(self, config: StageConfig, names: ResourceNames, removal_policy: RemovalPolicy) -> cognito.UserPool:
         mfa_required = config.user_pool_mfa == "required"
-        self.user_pool = cognito.UserPool(
+        user_pool = cognito.UserPool(
             self,
             "UserPool",
             user_pool_name=names.user_pool,
@@ -74,32 +85,29 @@ class AgentDirectory(Construct):
         )
         if not mfa_required:
             acknowledge(
-                self.user_pool,
+                user_pool,
                 "AwsSolutions-COG2",
                 f"Stage {config.name!r} sets user_pool_mfa = 'optional' in infra/stages.toml (a development pool of "
                 "test agents); TOTP is offered to every user and required in prod.",
             )
         if not config.user_pool_threat_protection:
             acknowledge(
-                self.user_pool,
+                user_pool,
                 "AwsSolutions-COG8",
                 f"Stage {config.name!r} sets user_pool_threat_protection = false in infra/stages.toml: the Plus "
                 "plan's compromised-credential checks are paid per user and enabled in prod.",
             )
-        self.groups = {
-            group: cognito.UserPoolGroup(
-                self, f"{role.value.title()}Group", user_pool=self.user_pool, group_name=group,
-                description=ROLE_DESCRIPTIONS[role],
-            )
-            for role, group in ROLE_GROUPS.items()
-        }  # fmt: skip
+        return user_pool
+
+    def _api_client(self, config: StageConfig) -> cognito.UserPoolClient:
+        """The app client agents sign in with from the command line (no hosted UI)."""
         readable = (
             cognito.ClientAttributes()
             .with_standard_attributes(email=True, email_verified=True, fullname=True)
             .with_custom_attributes(c.TEAMS_ATTRIBUTE)
         )
         writable = cognito.ClientAttributes().with_standard_attributes(fullname=True)
-        self.client = self.user_pool.add_client(
+        return self.user_pool.add_client(
             "ApiClient",
             user_pool_client_name=f"socialcare-api-{config.name}",
             generate_secret=False,  # a public client: curl and command-line tools sign in with it

@@ -130,83 +130,98 @@ class Monitoring(Construct):
             cloudwatch.AlarmStatusWidget(title="Alarms", alarms=list(self.alarms), width=24, height=4),
         )
         if apis.webhook is not None:
-            api = apis.webhook
-            board.add_widgets(
-                _graph("Webhook requests", [api.metric_count(period=FIVE_MINUTES, statistic="Sum")]),
-                _graph(
-                    "Webhook errors",
-                    [
-                        api.metric_client_error(period=FIVE_MINUTES, statistic="Sum"),
-                        api.metric_server_error(period=FIVE_MINUTES, statistic="Sum"),
-                    ],
-                ),
-                _graph("Webhook latency p99 (ms)", [api.metric_latency(period=FIVE_MINUTES, statistic="p99")]),
-                _graph(
-                    "Deliveries by platform",
-                    [
-                        _search("platform,service", 'MetricName="DeliveriesAccepted"', "accepted"),
-                        _search("service", 'MetricName="DeliveriesRefused"', "refused"),
-                    ],
-                ),
-            )
-        board.add_widgets(
+            board.add_widgets(*_webhook_widgets(apis.webhook))
+        board.add_widgets(*_queue_widgets(queues))
+        board.add_widgets(*_function_widgets(functions))
+        board.add_widgets(*_table_and_agent_api_widgets(table, apis))
+
+
+def _webhook_widgets(api: apigwv2.HttpApi) -> list[cloudwatch.GraphWidget]:
+    return [
+        _graph("Webhook requests", [api.metric_count(period=FIVE_MINUTES, statistic="Sum")]),
+        _graph(
+            "Webhook errors",
+            [
+                api.metric_client_error(period=FIVE_MINUTES, statistic="Sum"),
+                api.metric_server_error(period=FIVE_MINUTES, statistic="Sum"),
+            ],
+        ),
+        _graph("Webhook latency p99 (ms)", [api.metric_latency(period=FIVE_MINUTES, statistic="p99")]),
+        _graph(
+            "Deliveries by platform",
+            [
+                _search("platform,service", 'MetricName="DeliveriesAccepted"', "accepted"),
+                _search("service", 'MetricName="DeliveriesRefused"', "refused"),
+            ],
+        ),
+    ]
+
+
+def _queue_widgets(queues: Mapping[str, QueueWithDlq]) -> list[cloudwatch.GraphWidget]:
+    return [
+        _graph(
+            "Queue depth",
+            [q.queue.metric_approximate_number_of_messages_visible(period=ONE_MINUTE) for q in queues.values()],
+        ),
+        _graph(
+            "Oldest message age (s)",
+            [q.queue.metric_approximate_age_of_oldest_message(period=ONE_MINUTE) for q in queues.values()],
+        ),
+        _graph(
+            "Dead-letter queues",
+            [q.dlq.metric_approximate_number_of_messages_visible(period=ONE_MINUTE) for q in queues.values()],
+        ),
+        _graph("Ingest outcomes", [_search("service", 'service="ingest"', "ingest")]),
+    ]
+
+
+def _function_widgets(functions: Mapping[str, str]) -> list[cloudwatch.GraphWidget]:
+    return [
+        _graph("Invocations", [_lambda_metric("Invocations", n, label=k) for k, n in functions.items()]),
+        _graph("Errors", [_lambda_metric("Errors", n, label=k) for k, n in functions.items()]),
+        _graph("Throttles", [_lambda_metric("Throttles", n, label=k) for k, n in functions.items()]),
+        _graph(
+            "Duration p99 (ms)",
+            [_lambda_metric("Duration", n, label=k, statistic="p99") for k, n in functions.items()],
+        ),
+    ]
+
+
+def _table_and_agent_api_widgets(table: dynamodb.ITable, apis: MonitoredApis) -> list[cloudwatch.GraphWidget]:
+    widgets = [
+        _graph(
+            "DynamoDB consumed capacity",
+            [
+                table.metric_consumed_read_capacity_units(period=FIVE_MINUTES, statistic="Sum"),
+                table.metric_consumed_write_capacity_units(period=FIVE_MINUTES, statistic="Sum"),
+            ],
+        ),
+        _graph(
+            "DynamoDB throttled requests",
+            [
+                cloudwatch.Metric(
+                    namespace="AWS/DynamoDB",
+                    metric_name="ThrottledRequests",
+                    dimensions_map={"TableName": table.table_name},
+                    period=FIVE_MINUTES,
+                    statistic="Sum",
+                )
+            ],
+        ),
+    ]
+    if apis.agent_api_name is not None:
+        name, stage = apis.agent_api_name, apis.agent_api_stage
+        widgets += [
+            _graph("Agent API requests", [_agent_api_metric("Count", name, stage, "Sum")]),
             _graph(
-                "Queue depth",
-                [q.queue.metric_approximate_number_of_messages_visible(period=ONE_MINUTE) for q in queues.values()],
-            ),
-            _graph(
-                "Oldest message age (s)",
-                [q.queue.metric_approximate_age_of_oldest_message(period=ONE_MINUTE) for q in queues.values()],
-            ),
-            _graph(
-                "Dead-letter queues",
-                [q.dlq.metric_approximate_number_of_messages_visible(period=ONE_MINUTE) for q in queues.values()],
-            ),
-            _graph("Ingest outcomes", [_search("service", 'service="ingest"', "ingest")]),
-        )
-        board.add_widgets(
-            _graph("Invocations", [_lambda_metric("Invocations", n, label=k) for k, n in functions.items()]),
-            _graph("Errors", [_lambda_metric("Errors", n, label=k) for k, n in functions.items()]),
-            _graph("Throttles", [_lambda_metric("Throttles", n, label=k) for k, n in functions.items()]),
-            _graph(
-                "Duration p99 (ms)",
-                [_lambda_metric("Duration", n, label=k, statistic="p99") for k, n in functions.items()],
-            ),
-        )
-        table_widgets = [
-            _graph(
-                "DynamoDB consumed capacity",
+                "Agent API errors",
                 [
-                    table.metric_consumed_read_capacity_units(period=FIVE_MINUTES, statistic="Sum"),
-                    table.metric_consumed_write_capacity_units(period=FIVE_MINUTES, statistic="Sum"),
-                ],
-            ),
-            _graph(
-                "DynamoDB throttled requests",
-                [
-                    cloudwatch.Metric(
-                        namespace="AWS/DynamoDB",
-                        metric_name="ThrottledRequests",
-                        dimensions_map={"TableName": table.table_name},
-                        period=FIVE_MINUTES,
-                        statistic="Sum",
-                    )
+                    _agent_api_metric("4XXError", name, stage, "Sum"),
+                    _agent_api_metric("5XXError", name, stage, "Sum"),
                 ],
             ),
         ]
-        if apis.agent_api_name is not None:
-            name, stage = apis.agent_api_name, apis.agent_api_stage
-            table_widgets += [
-                _graph("Agent API requests", [_agent_api_metric("Count", name, stage, "Sum")]),
-                _graph(
-                    "Agent API errors",
-                    [
-                        _agent_api_metric("4XXError", name, stage, "Sum"),
-                        _agent_api_metric("5XXError", name, stage, "Sum"),
-                    ],
-                ),
-            ]
-        board.add_widgets(*table_widgets)
+    return widgets
 
 
 def _construct_id(name: str) -> str:

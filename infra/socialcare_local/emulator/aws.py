@@ -12,7 +12,7 @@ import logging
 import os
 import time
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -137,50 +137,13 @@ class AwsServices:
         """Create the table, queues, bucket, platform secret (and the agent API's); return their names."""
         names = resource_names(stage)
         started = time.monotonic()
-
-        dynamodb = self.client("dynamodb")
-        dynamodb.create_table(**schema.create_table_kwargs(names["table"]))
-        dynamodb.get_waiter("table_exists").wait(TableName=names["table"], WaiterConfig={"Delay": 0.1})
-        dynamodb.update_time_to_live(
-            TableName=names["table"],
-            TimeToLiveSpecification={"Enabled": True, "AttributeName": c.TTL_ATTRIBUTE},
-        )
-
+        self._create_table(names["table"])
         sqs = self.client("sqs")
-
-        def queue_with_dlq(name: str, dlq_name: str, attributes: Any) -> tuple[str, str, str, str]:
-            dlq_url = sqs.create_queue(QueueName=dlq_name, Attributes=schema.DLQ_ATTRIBUTES)["QueueUrl"]
-            dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-            url = sqs.create_queue(QueueName=name, Attributes=attributes(dlq_arn))["QueueUrl"]
-            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-            return url, arn, dlq_url, dlq_arn
-
-        queue_url, queue_arn, dlq_url, dlq_arn = queue_with_dlq(
-            names["queue"], names["dlq"], schema.inbound_queue_attributes
+        inbound = _create_queue_with_dlq(sqs, names["queue"], names["dlq"], schema.inbound_queue_attributes)
+        outbound = _create_queue_with_dlq(
+            sqs, names["outbound_queue"], names["outbound_dlq"], schema.outbound_queue_attributes
         )
-        out_url, out_arn, out_dlq_url, out_dlq_arn = queue_with_dlq(
-            names["outbound_queue"], names["outbound_dlq"], schema.outbound_queue_attributes
-        )
-
-        s3 = self.client("s3")
-        if self.region == "us-east-1":
-            s3.create_bucket(Bucket=names["bucket"])
-        else:
-            s3.create_bucket(Bucket=names["bucket"], CreateBucketConfiguration={"LocationConstraint": self.region})
-        s3.put_bucket_lifecycle_configuration(
-            Bucket=names["bucket"],
-            LifecycleConfiguration={
-                "Rules": [
-                    {
-                        "ID": "raw-retention",
-                        "Status": "Enabled",
-                        "Filter": {"Prefix": ""},
-                        "Expiration": {"Days": c.RAW_RETENTION_DAYS},
-                    }
-                ]
-            },
-        )
-
+        self._create_raw_bucket(names["bucket"])
         secrets = self.client("secretsmanager")
         secret_arn = secrets.create_secret(Name=names["secret"], SecretString=json.dumps(dict(platform_secret)))["ARN"]
         api_secret_arn = ""
@@ -194,14 +157,14 @@ class AwsServices:
             region=self.region,
             endpoint_url=self.endpoint_url,
             table_name=names["table"],
-            inbound_queue_url=queue_url,
-            inbound_queue_arn=queue_arn,
-            inbound_dlq_url=dlq_url,
-            inbound_dlq_arn=dlq_arn,
-            outbound_queue_url=out_url,
-            outbound_queue_arn=out_arn,
-            outbound_dlq_url=out_dlq_url,
-            outbound_dlq_arn=out_dlq_arn,
+            inbound_queue_url=inbound.url,
+            inbound_queue_arn=inbound.arn,
+            inbound_dlq_url=inbound.dlq_url,
+            inbound_dlq_arn=inbound.dlq_arn,
+            outbound_queue_url=outbound.url,
+            outbound_queue_arn=outbound.arn,
+            outbound_dlq_url=outbound.dlq_url,
+            outbound_dlq_arn=outbound.dlq_arn,
             raw_bucket=names["bucket"],
             platform_secret_arn=secret_arn,
             api_secret_arn=api_secret_arn,
@@ -219,6 +182,54 @@ class AwsServices:
             },
         )
         return resources
+
+    def _create_table(self, name: str) -> None:
+        dynamodb = self.client("dynamodb")
+        dynamodb.create_table(**schema.create_table_kwargs(name))
+        dynamodb.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 0.1})
+        dynamodb.update_time_to_live(
+            TableName=name,
+            TimeToLiveSpecification={"Enabled": True, "AttributeName": c.TTL_ATTRIBUTE},
+        )
+
+    def _create_raw_bucket(self, name: str) -> None:
+        s3 = self.client("s3")
+        if self.region == "us-east-1":
+            s3.create_bucket(Bucket=name)
+        else:
+            s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": self.region})
+        s3.put_bucket_lifecycle_configuration(
+            Bucket=name,
+            LifecycleConfiguration={
+                "Rules": [
+                    {
+                        "ID": "raw-retention",
+                        "Status": "Enabled",
+                        "Filter": {"Prefix": ""},
+                        "Expiration": {"Days": c.RAW_RETENTION_DAYS},
+                    }
+                ]
+            },
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _QueueWithDlq:
+    url: str
+    arn: str
+    dlq_url: str
+    dlq_arn: str
+
+
+def _create_queue_with_dlq(
+    sqs: Any, name: str, dlq_name: str, attributes: Callable[[str], Mapping[str, str]]
+) -> _QueueWithDlq:
+    """The dead-letter queue first, then the queue whose redrive policy (``attributes(dlq_arn)``) names it."""
+    dlq_url = sqs.create_queue(QueueName=dlq_name, Attributes=schema.DLQ_ATTRIBUTES)["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    url = sqs.create_queue(QueueName=name, Attributes=attributes(dlq_arn))["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return _QueueWithDlq(url, arn, dlq_url, dlq_arn)
 
 
 def aws_client_environment(endpoint_url: str, region: str) -> dict[str, str]:

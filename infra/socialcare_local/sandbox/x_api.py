@@ -11,6 +11,7 @@ from socialcare_local.sandbox.platform_state import PlatformState, Tweet
 from socialcare_local.sandbox.reply_platforms import (
     Answer,
     Echo,
+    Fault,
     Incoming,
     PlatformIds,
     TakeFault,
@@ -74,15 +75,7 @@ class XApi:
             return x_problem(401, "Unauthorized", "Unauthorized")
         fault = take_fault("x")
         if fault is not None:
-            now_s = self._state.clock() // 1000
-            if fault.kind == "throttle":
-                reset = now_s + max(1, round(fault.retry_after_s))
-                headers = {"x-rate-limit-limit": "200", "x-rate-limit-remaining": "0", "x-rate-limit-reset": str(reset)}
-                return x_problem(
-                    429, "Too Many Requests", "Too Many Requests", headers=headers, account_id=brand, fault="throttle"
-                )
-            title = "Service Unavailable" if fault.status >= 500 else "Invalid Request"
-            return x_problem(fault.status, title, title, account_id=brand, fault="fail")
+            return _fault_answer(fault, brand, now_s=self._state.clock() // 1000)
         try:
             doc = incoming.json()
         except ValueError:
@@ -92,33 +85,40 @@ class XApi:
         text = doc.get("text")
         if not isinstance(text, str) or not text.strip():
             return x_invalid("text is required", account_id=brand)
-        now = self._state.clock()
         if dm:
-            participant = dm.group(1)
-            if len(text) > 10_000:
-                return x_invalid("text must be at most 10000 characters", account_id=brand)
-            if not self._state.knows_x_user(brand, participant):
-                return x_problem(403, "Forbidden", "You cannot send messages to this user.", account_id=brand)
-            event_id = self._ids.snowflake(now)
-            conversation = "-".join(sorted((brand, participant)))
-            users = [payloads.x_user(brand, self._config.accounts.x_screen_name or "brand")]
-            profile = self._state.x_user(brand, participant)
-            if profile and profile.get("screen_name"):
-                users.append(payloads.x_user(participant, str(profile["screen_name"]), profile.get("name")))
-            echo = payloads.x_delivery(
-                brand, users=users, direct_message_events=[payloads.x_dm_echo(event_id, brand, participant, text, now)]
-            )
-            return Answer(
-                201,
-                {"data": {"dm_conversation_id": conversation, "dm_event_id": event_id}},
-                endpoint="x_dm",
-                account_id=brand,
-                message_id=event_id,
-                echoes=[Echo("x", echo, f"x dm echo {event_id}")],
-            )
+            return self._direct_message(brand, dm.group(1), text)
+        return self._post(brand, text, reply_to=get_path(doc, "reply", "in_reply_to_tweet_id"))
+
+    def _direct_message(self, brand: str, participant: str, text: str) -> Answer:
+        """``POST /2/dm_conversations/with/{participant}/messages``, echoed back as X sends it."""
+        now = self._state.clock()
+        if len(text) > 10_000:
+            return x_invalid("text must be at most 10000 characters", account_id=brand)
+        if not self._state.knows_x_user(brand, participant):
+            return x_problem(403, "Forbidden", "You cannot send messages to this user.", account_id=brand)
+        event_id = self._ids.snowflake(now)
+        conversation = "-".join(sorted((brand, participant)))
+        users = [payloads.x_user(brand, self._config.accounts.x_screen_name or "brand")]
+        profile = self._state.x_user(brand, participant)
+        if profile and profile.get("screen_name"):
+            users.append(payloads.x_user(participant, str(profile["screen_name"]), profile.get("name")))
+        echo = payloads.x_delivery(
+            brand, users=users, direct_message_events=[payloads.x_dm_echo(event_id, brand, participant, text, now)]
+        )
+        return Answer(
+            201,
+            {"data": {"dm_conversation_id": conversation, "dm_event_id": event_id}},
+            endpoint="x_dm",
+            account_id=brand,
+            message_id=event_id,
+            echoes=[Echo("x", echo, f"x dm echo {event_id}")],
+        )
+
+    def _post(self, brand: str, text: str, *, reply_to: Any) -> Answer:
+        """``POST /2/tweets`` (a reply when ``reply_to`` names a post), echoed back as X sends it."""
+        now = self._state.clock()
         if x_post_length(text) > 280:
             return x_problem(400, "Invalid Request", "Your Tweet text is too long.", account_id=brand)
-        reply_to = get_path(doc, "reply", "in_reply_to_tweet_id")
         original = self._state.tweet(brand, str(reply_to)) if reply_to else None
         if reply_to and original is None:
             return x_problem(
@@ -143,3 +143,14 @@ class XApi:
             message_id=tweet_id,
             echoes=[Echo("x", payloads.x_delivery(brand, tweet_create_events=[tweet]), f"x post echo {tweet_id}")],
         )
+
+
+def _fault_answer(fault: Fault, brand: str, *, now_s: int) -> Answer:
+    if fault.kind == "throttle":
+        reset = now_s + max(1, round(fault.retry_after_s))
+        headers = {"x-rate-limit-limit": "200", "x-rate-limit-remaining": "0", "x-rate-limit-reset": str(reset)}
+        return x_problem(
+            429, "Too Many Requests", "Too Many Requests", headers=headers, account_id=brand, fault="throttle"
+        )
+    title = "Service Unavailable" if fault.status >= 500 else "Invalid Request"
+    return x_problem(fault.status, title, title, account_id=brand, fault="fail")
