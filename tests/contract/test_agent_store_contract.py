@@ -93,14 +93,13 @@ def inbound(k: Case, n: int, at: int = T0) -> ThreadEntry:
 
 
 def outbound(k: Case, at: int) -> ThreadEntry:
-    return ThreadEntry(
-        case_id=k.case_id,
+    """A reply, stored PENDING."""
+    return replace(
+        inbound(k, 0, at),
         entry_id=f"{at:013d}#out-{at}",
         kind=EntryKind.OUTBOUND,
-        timestamp_ms=at,
-        channel=Channel.TELEGRAM,
+        platform_message_id=None,
         author="alice",
-        text="On it",
         delivery_state=DeliveryState.PENDING,
         delivery_state_at_ms=at,
     )

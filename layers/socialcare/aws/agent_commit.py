@@ -6,29 +6,22 @@ is stored or none of it."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from botocore.exceptions import ClientError
 
 from socialcare import constants as c
+from socialcare.aws.agent_table import AgentTable
 from socialcare.aws.audit_store import audit_item
-from socialcare.aws.case_store import CaseStore
 from socialcare.aws.items import entry_item, n
 from socialcare.aws.marker_store import marker_item
 from socialcare.aws.paging import conditional_put
-from socialcare.aws.wiring import lazy_client
 from socialcare.errors import CaseVersionConflict, MarkerExists
 from socialcare.model.audit import AuditRecord
 from socialcare.model.case import Case, ThreadEntry
 from socialcare.ports import IdempotencyMarker
 
 
-class AgentCommitter:
-    def __init__(self, table_name: str, *, cases: CaseStore, client: Any = None) -> None:
-        self._table = table_name
-        self._cases = cases
-        self._client = lazy_client("dynamodb", client)
-
+class AgentCommitter(AgentTable):
     def commit(
         self,
         *,

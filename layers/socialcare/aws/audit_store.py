@@ -8,18 +8,14 @@ from typing import Any
 
 from socialcare import constants as c
 from socialcare.aws import keys
+from socialcare.aws.agent_table import AgentTable
 from socialcare.aws.items import Item, n, s
 from socialcare.aws.paging import ListQuery, query_page
-from socialcare.aws.wiring import lazy_client
 from socialcare.model.audit import AuditAction, AuditRecord
 from socialcare.ports import CaseFilter, Page, Position
 
 
-class AuditStore:
-    def __init__(self, table_name: str, *, client: Any = None) -> None:
-        self._table = table_name
-        self._client = lazy_client("dynamodb", client)
-
+class AuditStore(AgentTable):
     def audit_trail(self, case_id: str, *, limit: int, start: Position | None) -> Page[AuditRecord]:
         """A case's audit records, oldest first."""
         query = ListQuery(keys.case_pk(case_id), sort_prefix=keys.AUDIT_PREFIX)

@@ -6,20 +6,14 @@ A marker is written by the action's own transaction (``agent_commit``); here it 
 
 from __future__ import annotations
 
-from typing import Any
-
 from socialcare import constants as c
 from socialcare.aws import keys
+from socialcare.aws.agent_table import AgentTable
 from socialcare.aws.items import Item, item_key, n, s
-from socialcare.aws.wiring import lazy_client
 from socialcare.ports import IdempotencyMarker
 
 
-class MarkerStore:
-    def __init__(self, table_name: str, *, client: Any = None) -> None:
-        self._table = table_name
-        self._client = lazy_client("dynamodb", client)
-
+class MarkerStore(AgentTable):
     def marker(self, case_id: str, agent_id: str, key: str, *, now_ms: int) -> IdempotencyMarker | None:
         """The key's marker, unless it has expired (TTL deletes lazily, so expiry is checked here)."""
         resp = self._client().get_item(

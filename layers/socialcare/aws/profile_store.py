@@ -7,18 +7,14 @@ from typing import Any
 
 from socialcare.agents.profile import BrandProfile, CannedResponse, SignatureStyle
 from socialcare.aws import keys
+from socialcare.aws.agent_table import AgentTable
 from socialcare.aws.audit_store import audit_item
 from socialcare.aws.items import item_key, n, s
 from socialcare.aws.paging import conditional_put
-from socialcare.aws.wiring import lazy_client
 from socialcare.model.audit import AuditRecord
 
 
-class ProfileStore:
-    def __init__(self, table_name: str, *, client: Any = None) -> None:
-        self._table = table_name
-        self._client = lazy_client("dynamodb", client)
-
+class ProfileStore(AgentTable):
     def profile(self, account_id: str) -> BrandProfile | None:
         resp = self._client().get_item(
             TableName=self._table, Key=item_key(keys.account_pk(account_id), keys.PROFILE_SK), ConsistentRead=True
