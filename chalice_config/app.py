@@ -14,19 +14,13 @@ from __future__ import annotations
 import os
 
 from chalice.app import Chalice, CognitoUserPoolAuthorizer
-from chalicelib.http import ApiRequest, Routes, install_middleware
+from chalicelib import wiring
+from chalicelib.api_request import ApiRequest
+from chalicelib.commands import parse_assign, parse_empty, parse_move_to_private, parse_note, parse_reply, parse_status
+from chalicelib.http import Routes, install_middleware
+from chalicelib.queries import parse_page_query, parse_queue_query
 from chalicelib.wiring import service
 from socialcare import constants as c
-from socialcare.agents.commands import (
-    AssignCommand,
-    MoveToPrivateCommand,
-    NoteCommand,
-    PageQuery,
-    QueueQuery,
-    ReplyCommand,
-    StatusCommand,
-    parse_empty,
-)
 
 PLACEHOLDER_USER_POOL_ARN = "arn:aws:cognito-idp:us-east-1:000000000000:userpool/us-east-1_placeholder"
 
@@ -37,7 +31,7 @@ authorizer = CognitoUserPoolAuthorizer(
     header="Authorization",
 )
 install_middleware(app)
-route = Routes(app, authorizer)
+route = Routes(app, authorizer, clock=wiring.clock)
 
 
 @route("/me", "GET")
@@ -47,12 +41,12 @@ def whoami(request: ApiRequest) -> object:
 
 @route("/me/cases", "GET")
 def my_cases(request: ApiRequest) -> object:
-    return service().my_cases(request.caller, PageQuery.parse(request.query))
+    return service().my_cases(request.caller, parse_page_query(request.query))
 
 
 @route("/queues/{team}/cases", "GET")
 def list_queue(request: ApiRequest, team: str) -> object:
-    return service().list_queue(request.caller, team, QueueQuery.parse(request.query))
+    return service().list_queue(request.caller, team, parse_queue_query(request.query))
 
 
 @route("/cases/{case_id}", "GET")
@@ -62,7 +56,7 @@ def get_case(request: ApiRequest, case_id: str) -> object:
 
 @route("/cases/{case_id}/audit", "GET")
 def audit_trail(request: ApiRequest, case_id: str) -> object:
-    return service().audit_trail(request.caller, case_id, PageQuery.parse(request.query))
+    return service().audit_trail(request.caller, case_id, parse_page_query(request.query))
 
 
 @route("/cases/{case_id}/canned-responses", "GET")
@@ -84,13 +78,13 @@ def release(request: ApiRequest, case_id: str) -> object:
 
 @route("/cases/{case_id}/assign", "POST")
 def assign(request: ApiRequest, case_id: str) -> object:
-    command = AssignCommand.parse(request.body())
+    command = parse_assign(request.body())
     return service().assign(request.caller, case_id, command, expected_version=request.expected_version)
 
 
 @route("/cases/{case_id}/status", "POST")
 def change_status(request: ApiRequest, case_id: str) -> object:
-    command = StatusCommand.parse(request.body())
+    command = parse_status(request.body())
     return service().change_status(request.caller, case_id, command, expected_version=request.expected_version)
 
 
@@ -99,7 +93,7 @@ def reply(request: ApiRequest, case_id: str) -> object:
     return service().reply(
         request.caller,
         case_id,
-        ReplyCommand.parse(request.body()),
+        parse_reply(request.body()),
         expected_version=request.expected_version,
         idempotency_key=request.idempotency_key,
     )
@@ -110,7 +104,7 @@ def move_to_private(request: ApiRequest, case_id: str) -> object:
     return service().move_to_private(
         request.caller,
         case_id,
-        MoveToPrivateCommand.parse(request.body(allow_empty=True)),
+        parse_move_to_private(request.body(allow_empty=True)),
         expected_version=request.expected_version,
         idempotency_key=request.idempotency_key,
     )
@@ -121,7 +115,7 @@ def add_note(request: ApiRequest, case_id: str) -> object:
     return service().add_note(
         request.caller,
         case_id,
-        NoteCommand.parse(request.body()),
+        parse_note(request.body()),
         expected_version=request.expected_version,
         idempotency_key=request.idempotency_key,
     )

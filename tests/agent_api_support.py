@@ -218,19 +218,31 @@ def make_world(aws: Any) -> World:
     return World(aws, clock, aws.table_name, queue_url, secret_arn, store, ingestor)
 
 
-def build_service(world: World, **kw: Any) -> Any:
-    """The agent service over the world, wired the way the Chalice app wires itself."""
+def world_clients(world: World, **overrides: Any) -> dict[str, Any]:
+    """The boto3 clients the agent API runs on in ``world``, by service name (some replaced)."""
+    clients = {"dynamodb": world.aws.dynamodb, "sqs": world.aws.sqs, "secretsmanager": world.aws.secrets}
+    return {**clients, **overrides}
+
+
+def api_environment(world: World) -> dict[str, str]:
+    """The environment the agent API's configuration reads, for ``world``."""
+    from socialcare import constants as c
+
+    return {
+        c.ENV_TABLE_NAME: world.table,
+        c.ENV_OUTBOUND_QUEUE_URL: world.queue_url,
+        c.ENV_API_SECRET_ARN: world.secret_arn,
+    }
+
+
+def build_service(world: World, **clients: Any) -> Any:
+    """Another agent service over the world (another Lambda instance), built as the Chalice app builds its own."""
     from chalicelib.wiring import ApiConfig
     from chalicelib.wiring import build_service as build
+    from socialcare.aws.wiring import AwsClients
 
     config = ApiConfig(table_name=world.table, outbound_queue_url=world.queue_url, api_secret_arn=world.secret_arn)
-    return build(
-        config,
-        dynamodb=kw.get("dynamodb", world.aws.dynamodb),
-        sqs=kw.get("sqs", world.aws.sqs),
-        secretsmanager=world.aws.secrets,
-        clock=world.clock,
-    )
+    return build(config, AwsClients(world_clients(world, **clients)), world.clock)
 
 
 def app_module() -> Any:

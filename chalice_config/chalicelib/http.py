@@ -1,7 +1,8 @@
-"""HTTP for the agent API: claims to a caller, request parsing, results and errors to responses.
+"""HTTP for the agent API: results and errors to responses, routes behind the authorizer.
 
 Every domain error becomes a JSON ``{"code", "message"}`` response here, chosen by its type
-(``ERROR_STATUS``); a 409 also carries ``"current"``, the case as it now is.
+(``ERROR_STATUS``); a 409 also carries ``"current"``, the case as it now is (shown at the injected
+clock's time, as the service's own results are).
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from chalice.app import Authorizer, Chalice, Response
 from socialcare import errors
-from socialcare.agents import views
-from socialcare.agents.commands import parse_body, parse_expected_version, parse_idempotency_key
-from socialcare.agents.identity import Caller, caller_from_claims
-from socialcare.agents.service import ActionResult
+from socialcare.agents.results import ActionResult
+from socialcare.clock import Clock
 from socialcare.model.case import Case
+
+from chalicelib import views
+from chalicelib.api_request import ApiRequest
 
 logger = Logger(service="agent-api")
 
@@ -42,7 +44,6 @@ ERROR_STATUS: dict[type[errors.SocialCareError], int] = {
     errors.ReplyNotQueued: 503,
 }
 
-IDEMPOTENCY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 
 
@@ -53,47 +54,16 @@ def status_of(exc: errors.SocialCareError) -> int:
     return 400
 
 
-def error_response(exc: errors.SocialCareError) -> Response:
+def error_response(exc: errors.SocialCareError, now_ms: int) -> Response:
     status = status_of(exc)
     body: dict[str, Any] = {"code": exc.code, "message": exc.message}
     current = getattr(exc, "current", None)
     if status == 409 and isinstance(current, Case):
-        body["current"] = views.case_view(current, time.time_ns() // 1_000_000)
+        body["current"] = views.case_view(current, now_ms)
     headers: dict[str, str | list[str]] = {"Content-Type": "application/json"}
     if isinstance(current, Case):
         headers["ETag"] = f'"{current.version}"'
     return Response(body=json.dumps(body, ensure_ascii=False), status_code=status, headers=headers)
-
-
-class ApiRequest:
-    """What a route needs from the current request, parsed and validated on access."""
-
-    def __init__(self, request: Any) -> None:
-        self._request = request
-
-    @property
-    def caller(self) -> Caller:
-        context = self._request.context or {}
-        authorizer = context.get("authorizer") or {}
-        return caller_from_claims(authorizer.get("claims"))
-
-    def body(self, *, allow_empty: bool = False) -> dict[str, Any]:
-        return parse_body(self._request.raw_body, allow_empty=allow_empty)
-
-    @property
-    def query(self) -> dict[str, list[str]]:
-        params = self._request.query_params
-        if not params:
-            return {}
-        return {name: list(params.getlist(name)) for name in params}
-
-    @property
-    def expected_version(self) -> int | None:
-        return parse_expected_version(self._request.headers.get("if-match"))
-
-    @property
-    def idempotency_key(self) -> str | None:
-        return parse_idempotency_key(self._request.headers.get(IDEMPOTENCY_HEADER.lower()))
 
 
 def render(result: object) -> Response:
@@ -120,9 +90,10 @@ class Routes:
     result; rendering it, and turning a ``SocialCareError`` into its response, happens here.
     """
 
-    def __init__(self, app: Chalice, authorizer: Authorizer) -> None:
+    def __init__(self, app: Chalice, authorizer: Authorizer, *, clock: Clock) -> None:
         self._app = app
         self._authorizer = authorizer
+        self._clock = clock
 
     def __call__(self, path: str, method: str) -> Callable[[View], View]:
         def register(view: View) -> View:
@@ -132,7 +103,7 @@ class Routes:
                 try:
                     return render(view(request=request, **params))
                 except errors.SocialCareError as exc:
-                    return error_response(exc)
+                    return error_response(exc, self._clock())
 
             self._app.route(path, methods=[method], authorizer=self._authorizer)(handle)
             return view
@@ -145,6 +116,7 @@ def install_middleware(app: Chalice) -> None:
 
     @app.middleware("http")
     def shape_and_log(request: Any, get_response: Callable[[Any], Response]) -> Response:
+        # A duration for the log, not a time of day: the monotonic timer, not the (injected) clock.
         started = time.monotonic()
         response = get_response(request)
         body = response.body

@@ -1,12 +1,13 @@
 """Configuration from the environment and the agent service built from it, once per process.
 
-Tests and the local stack inject their own service (``use_service``) or clients (``build_service``).
+The one override there is: ``wire(clients={...}, clock=...)`` (tests, the local stack) runs the API
+on those boto3 clients (by service name) and that clock; ``wire()`` puts the defaults back (clients
+made on first use, the system clock). Either way the next request builds the service afresh.
 """
 
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -14,7 +15,8 @@ from typing import Any
 from socialcare import constants as c
 from socialcare.agents.cursor import CursorCodec
 from socialcare.agents.service import AgentService
-from socialcare.clock import Clock, system_clock
+from socialcare.aws.wiring import AwsClients, Wiring
+from socialcare.clock import Clock
 from socialcare.environment import required
 
 DEFAULT_BRAND_NAME = "our team"  # used until an admin stores the account's profile
@@ -36,54 +38,34 @@ class ApiConfig:
         )
 
 
-def build_service(
-    config: ApiConfig,
-    *,
-    dynamodb: Any = None,
-    sqs: Any = None,
-    secretsmanager: Any = None,
-    clock: Clock = system_clock,
-) -> AgentService:
-    """The service over the configured table and queue; clients made here unless given."""
+def build_service(config: ApiConfig, clients: AwsClients, clock: Clock) -> AgentService:
+    """The service over the configured table and queue, on these clients and this clock."""
     from socialcare.aws.agent_store import AgentStore
     from socialcare.aws.api_secret import load_cursor_key
     from socialcare.aws.reply_queue import ReplyQueue
 
-    if dynamodb is None or sqs is None or secretsmanager is None:
-        import boto3
-
-        session = boto3.session.Session()
-        dynamodb = dynamodb or session.client("dynamodb")
-        sqs = sqs or session.client("sqs")
-        secretsmanager = secretsmanager or session.client("secretsmanager")
     return AgentService(
-        AgentStore(config.table_name, client=dynamodb),
-        ReplyQueue(config.outbound_queue_url, client=sqs),
+        AgentStore(config.table_name, client=clients("dynamodb")),
+        ReplyQueue(config.outbound_queue_url, client=clients("sqs")),
         clock=clock,
-        cursors=CursorCodec(load_cursor_key(config.api_secret_arn, client=secretsmanager)),
+        cursors=CursorCodec(load_cursor_key(config.api_secret_arn, client=clients("secretsmanager"))),
         default_brand_name=DEFAULT_BRAND_NAME,
     )
 
 
-class _Holder:
-    """The process's service, built on first use (a Lambda container keeps it between requests)."""
+_wiring: Wiring[AgentService] = Wiring(lambda clients, clock: build_service(ApiConfig.from_env(), clients, clock))
 
-    lock = threading.Lock()
-    service: AgentService | None = None
+
+def wire(*, clients: Mapping[str, Any] | None = None, clock: Clock | None = None) -> None:
+    """Run on these boto3 clients and this clock; ``wire()`` restores the defaults."""
+    _wiring.wire(clients=clients, clock=clock)
 
 
 def service() -> AgentService:
-    with _Holder.lock:
-        if _Holder.service is None:
-            _Holder.service = build_service(ApiConfig.from_env())
-        return _Holder.service
+    """The process's service, built on first use (a Lambda container keeps it between requests)."""
+    return _wiring.get()
 
 
-def use_service(injected: AgentService | None) -> None:
-    """Replace the service (tests); None makes the next request build it from the environment."""
-    with _Holder.lock:
-        _Holder.service = injected
-
-
-def reset() -> None:
-    use_service(None)
+def clock() -> int:
+    """The time now on the wired clock (what the service itself reads)."""
+    return _wiring.clock()

@@ -201,3 +201,15 @@ class ReplyNotQueued(SocialCareError):
     """The reply is stored but could not be handed to the outbound queue; retry with the same key."""
 
     code = "reply_not_queued"
+
+
+class MarkerExists(SocialCareError):
+    """An agent action's idempotency key is already stored: a request with the same key finished first."""
+
+    code = "idempotency_marker_exists"
+
+
+class MovedOnByBookkeeping(CaseVersionConflict):
+    """An agent action lost its case version to the system's own bookkeeping only (a reply's delivery
+    recorded, a read receipt): it is decided again; if it cannot be, it is answered as any version
+    conflict (409 ``case_version_conflict``)."""

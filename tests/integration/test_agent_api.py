@@ -19,10 +19,12 @@ from tests.agent_api_support import (
     ApiClient,
     MotoClients,
     World,
+    api_environment,
     app_module,
     build_service,
     make_world,
     moto_session,
+    world_clients,
 )
 
 pytestmark = [
@@ -46,19 +48,21 @@ def world(moto: MotoClients) -> Iterator[World]:
 
 
 @pytest.fixture
-def wiring() -> Iterator[Any]:
+def wiring(world: World, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """The app's wiring, configured for ``world`` (as Lambda's environment would be)."""
     app_module()
     from chalicelib import wiring
 
+    for name, value in api_environment(world).items():
+        monkeypatch.setenv(name, value)
     yield wiring
-    wiring.reset()
+    wiring.wire()
 
 
 @pytest.fixture
 def service(world: World, wiring: Any) -> Any:
-    built = build_service(world)
-    wiring.use_service(built)
-    return built
+    wiring.wire(clients=world_clients(world), clock=world.clock)
+    return wiring.service()
 
 
 @pytest.fixture
@@ -606,7 +610,7 @@ class FlakyQueue:
 
 def test_a_reply_that_could_not_be_queued_is_queued_by_its_retry(world: World, wiring: Any) -> None:
     flaky = FlakyQueue(world.aws.sqs)
-    wiring.use_service(build_service(world, sqs=flaky))
+    wiring.wire(clients=world_clients(world, sqs=flaky), clock=world.clock)
     api = ApiClient(app_module().app)
     case = world.writes(Channel.TELEGRAM, "tg-1")
     key = {"Idempotency-Key": "k-1"}
@@ -626,7 +630,7 @@ def test_a_reply_that_could_not_be_queued_is_queued_by_its_retry(world: World, w
 
 
 def test_without_a_key_an_unqueued_reply_is_marked_failed(world: World, wiring: Any) -> None:
-    wiring.use_service(build_service(world, sqs=FlakyQueue(world.aws.sqs)))
+    wiring.wire(clients=world_clients(world, sqs=FlakyQueue(world.aws.sqs)), clock=world.clock)
     api = ApiClient(app_module().app)
     case = world.writes(Channel.TELEGRAM, "tg-1")
     answer = api.post(case_path(case.case_id, "/replies"), {"text": "On it"})
@@ -664,7 +668,7 @@ def test_two_agents_claiming_at_once_the_loser_gets_409_with_the_winner(world: W
     racing = RacingDynamoDB(
         world.aws.dynamodb, lambda: bob_elsewhere.claim(caller_from_claims(claims_for("bob")), case.case_id)
     )
-    wiring.use_service(build_service(world, dynamodb=racing))
+    wiring.wire(clients=world_clients(world, dynamodb=racing), clock=world.clock)
     api = ApiClient(app_module().app)
 
     answer = api.post(case_path(case.case_id, "/claim"), agent="alice")
@@ -679,7 +683,7 @@ def test_two_agents_claiming_at_once_the_loser_gets_409_with_the_winner(world: W
 def test_a_reply_racing_a_new_customer_message_is_refused_whole(world: World, wiring: Any) -> None:
     case = world.writes(Channel.TELEGRAM, "tg-1", "Hello?")
     racing = RacingDynamoDB(world.aws.dynamodb, lambda: world.writes(Channel.TELEGRAM, "tg-1", "Actually, cancel it"))
-    wiring.use_service(build_service(world, dynamodb=racing))
+    wiring.wire(clients=world_clients(world, dynamodb=racing), clock=world.clock)
     api = ApiClient(app_module().app)
 
     answer = api.post(case_path(case.case_id, "/replies"), {"text": "Shipping it now!"})
@@ -704,7 +708,7 @@ def test_a_retry_racing_its_own_first_attempt_stores_the_reply_once(world: World
             caller_from_claims(claims_for("alice")), case.case_id, ReplyCommand(text="On it"), idempotency_key="k-9"
         ),
     )
-    wiring.use_service(build_service(world, dynamodb=racing))
+    wiring.wire(clients=world_clients(world, dynamodb=racing), clock=world.clock)
     api = ApiClient(app_module().app)
 
     retry = api.post(case_path(case.case_id, "/replies"), {"text": "On it"}, headers={"Idempotency-Key": "k-9"})
@@ -719,7 +723,7 @@ def test_a_status_change_is_not_undone_by_the_sender_recording_a_reply(world: Wo
     """The agent replies and resolves at once. The outbound sender read the case before the status
     change and records the reply's delivery after it: the status change moved the case to a new
     version, so the sender's stale write is refused and made again on the resolved case."""
-    wiring.use_service(build_service(world))
+    wiring.wire(clients=world_clients(world), clock=world.clock)
     api = ApiClient(app_module().app)
     case = world.writes(Channel.X_DM, "x-joe")
     assert api.post(case_path(case.case_id, "/replies"), {"text": "Refunded, sorry!"}).status == 202
@@ -771,14 +775,14 @@ def test_resolving_while_the_reply_is_recorded_as_sent_is_decided_on_the_new_ver
     between the status change's read and its write. Nobody the agent should hear from acted, so the
     change is decided again on the new version instead of failing — unless the agent pinned the
     version they looked at with If-Match."""
-    wiring.use_service(build_service(world))
+    wiring.wire(clients=world_clients(world), clock=world.clock)
     api = ApiClient(app_module().app)
     case = world.writes(Channel.X_DM, "x-joe")
     replied = api.post(case_path(case.case_id, "/replies"), {"text": "Refunded, sorry!"})
     [queued] = world.outbound_messages()
     sender = _sender(world, world.aws.dynamodb)
     racing = RacingDynamoDB(world.aws.dynamodb, lambda: sender.deliver(OutboundRequest.from_json(json.dumps(queued))))
-    wiring.use_service(build_service(world, dynamodb=racing))
+    wiring.wire(clients=world_clients(world, dynamodb=racing), clock=world.clock)
     headers = {"If-Match": replied.headers["ETag"]} if pinned else {}
 
     answer = api.post(case_path(case.case_id, "/status"), {"status": "resolved"}, headers=headers)
@@ -813,7 +817,7 @@ def test_a_colleagues_note_in_between_still_gives_409(world: World, wiring: Any)
             caller_from_claims(claims_for("bob")), case.case_id, NoteCommand("Careful: a journalist")
         ),
     )
-    wiring.use_service(build_service(world, dynamodb=racing))
+    wiring.wire(clients=world_clients(world, dynamodb=racing), clock=world.clock)
     api = ApiClient(app_module().app)
 
     answer = api.post(case_path(case.case_id, "/claim"), agent="alice")

@@ -17,12 +17,14 @@ from socialcare_local.emulator.tokens import LOCAL_ISSUER, agent_claims, issue_t
 
 from tests.agent_api_support import (
     World,
+    api_environment,
     app_module,
     build_service,
     check_response_against_spec,
     make_world,
     moto_session,
     spec_routes,
+    world_clients,
 )
 
 pytestmark = pytest.mark.integration
@@ -45,14 +47,17 @@ def matrix() -> Iterator[Matrix]:
         from chalicelib import wiring
         from socialcare_local.emulator.agent_api import route_table
 
-        wiring.use_service(build_service(world))
-        gateway = AgentApiGateway(module.app, route_table(module.app), token_secret=SECRET)
-        gateway.start()
-        try:
-            yield Matrix(world, gateway.base_url)
-        finally:
-            gateway.stop()
-            wiring.reset()
+        with pytest.MonkeyPatch.context() as environment:
+            for name, value in api_environment(world).items():
+                environment.setenv(name, value)
+            wiring.wire(clients=world_clients(world), clock=world.clock)
+            gateway = AgentApiGateway(module.app, route_table(module.app), token_secret=SECRET)
+            gateway.start()
+            try:
+                yield Matrix(world, gateway.base_url)
+            finally:
+                gateway.stop()
+                wiring.wire()
 
 
 # --- callers --------------------------------------------------------------------------------------

@@ -1,27 +1,27 @@
-"""Request validation: bodies, query parameters and headers become typed commands or clear errors."""
+"""Request validation (the agent API's chalicelib): bodies, query parameters and headers become typed
+commands or clear errors."""
 
 from __future__ import annotations
 
 import pytest
-from socialcare.agents.commands import (
-    ACTIVE_STATUSES,
-    QueueQuery,
-    ReplyCommand,
-    StatusCommand,
-    parse_body,
-    parse_expected_version,
-    parse_idempotency_key,
-)
+from socialcare.agents.commands import ACTIVE_STATUSES
 from socialcare.errors import InvalidRequest, RequestTooLarge
 from socialcare.model.case import CaseStatus
 from socialcare.model.events import Channel
 from socialcare.model.outbound import ReplyMode
 
+from tests.agent_api_support import app_module
+
+app_module()  # chalice_config/ on sys.path, as the Lambda bundle's root: chalicelib resolves
+from chalicelib.api_request import parse_body, parse_expected_version, parse_idempotency_key  # noqa: E402
+from chalicelib.commands import parse_reply, parse_status  # noqa: E402
+from chalicelib.queries import parse_queue_query  # noqa: E402
+
 pytestmark = pytest.mark.unit
 
 
 def test_a_full_reply_command() -> None:
-    command = ReplyCommand.parse(
+    command = parse_reply(
         {
             "text": "Hi",
             "mode": "private_reply_to_comment",
@@ -56,25 +56,25 @@ def test_a_full_reply_command() -> None:
 )
 def test_bad_replies_name_what_is_wrong(body: dict[str, object], names: str) -> None:
     with pytest.raises(InvalidRequest, match=names):
-        ReplyCommand.parse(body)
+        parse_reply(body)
 
 
 def test_status_needs_a_known_status() -> None:
-    assert StatusCommand.parse({"status": "resolved", "reason": "spam"}).status is CaseStatus.RESOLVED
+    assert parse_status({"status": "resolved", "reason": "spam"}).status is CaseStatus.RESOLVED
     with pytest.raises(InvalidRequest, match="status must be one of"):
-        StatusCommand.parse({"status": "done"})
+        parse_status({"status": "done"})
     with pytest.raises(InvalidRequest, match="status is required"):
-        StatusCommand.parse({"reason": "x"})
+        parse_status({"reason": "x"})
 
 
 def test_queue_queries() -> None:
-    assert QueueQuery.parse({}).statuses == ACTIVE_STATUSES
-    query = QueueQuery.parse({"status": ["closed"], "assignee": ["me"], "limit": ["5"]})
+    assert parse_queue_query({}).statuses == ACTIVE_STATUSES
+    query = parse_queue_query({"status": ["closed"], "assignee": ["me"], "limit": ["5"]})
     assert (query.finished_status, query.assignee, query.limit) == (CaseStatus.CLOSED, "me", 5)
     with pytest.raises(InvalidRequest, match="one status at a time"):
-        QueueQuery.parse({"status": ["open,closed"]})
+        parse_queue_query({"status": ["open,closed"]})
     with pytest.raises(InvalidRequest, match="assignee"):
-        QueueQuery.parse({"assignee": ["not valid!"]})
+        parse_queue_query({"assignee": ["not valid!"]})
 
 
 def test_bodies() -> None:

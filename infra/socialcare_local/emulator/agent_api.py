@@ -41,7 +41,7 @@ def reset_app() -> None:
     if MODULE_NAME in sys.modules:
         from chalicelib import wiring
 
-        wiring.reset()
+        wiring.wire()
 
 
 def route_table(app: Any) -> dict[str, dict[str, bool]]:

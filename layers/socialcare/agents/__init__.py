@@ -1,6 +1,7 @@
 """What agents, team leads and admins do with cases: the agent API's core, free of HTTP.
 
 ``identity`` turns verified token claims into a ``Caller``; ``access`` decides what a caller may
-do; ``commands`` validates request bodies and query parameters; ``service`` carries out each
-action on ``storage.agent_store``; ``views`` renders the results as JSON documents.
+do; ``commands`` are the typed requests; ``service`` is the one object the API calls, delegating
+to the units over ``base`` (reads, ownership, lifecycle, sending, notes, profile_admin) that work
+on the ``AgentRepository`` port (``socialcare.ports``); ``results`` are what they return.
 """

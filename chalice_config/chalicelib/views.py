@@ -1,4 +1,4 @@
-"""The agent API's JSON documents: cases, thread entries, audit records, profiles.
+"""The agent API's JSON documents of the core's results: cases, thread entries, audit records, profiles.
 
 Times are ISO 8601 UTC strings with milliseconds ("2026-01-01T09:30:00.000Z"), or null.
 """
@@ -10,7 +10,7 @@ from typing import Any
 
 from socialcare.agents.identity import Caller
 from socialcare.agents.profile import profile_document
-from socialcare.agents.service import ActionResult, AuditList, CannedList, CaseDetail, CaseList, ProfileResult
+from socialcare.agents.results import ActionResult, AuditList, CannedList, CaseDetail, CaseList, ProfileResult
 from socialcare.model.audit import AuditRecord
 from socialcare.model.case import Case, ThreadEntry
 from socialcare.rules.sla import NOT_DUE_MS

@@ -1,0 +1,175 @@
+"""The agent API's JSON bodies, validated into the core's typed commands.
+
+Every check raises ``InvalidRequest`` (400) naming the field; unknown fields are refused rather
+than ignored, so a typo never silently changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from socialcare.agents.channels import ALL_ATTACHMENT_KINDS, MAX_ATTACHMENTS, MAX_TEXT
+from socialcare.agents.commands import (
+    ENTRY_ID_PATTERN,
+    MAX_NOTE,
+    MAX_REASON,
+    MAX_TEMPLATE_COMPONENTS,
+    MAX_URL,
+    TEMPLATE_LANGUAGE_PATTERN,
+    TEMPLATE_NAME_PATTERN,
+    AssignCommand,
+    MoveToPrivateCommand,
+    NoteCommand,
+    ReplyCommand,
+    StatusCommand,
+)
+from socialcare.agents.identity import AGENT_ID_PATTERN
+from socialcare.agents.profile import CANNED_ID_PATTERN
+from socialcare.errors import InvalidRequest
+from socialcare.model.case import CaseStatus
+from socialcare.model.events import Channel
+from socialcare.model.outbound import ReplyMode
+
+REPLY_FIELDS = ("text", "canned_response_id", "mode", "channel", "reply_to", "attachments", "template")
+
+
+def fields(doc: Mapping[str, Any], allowed: Sequence[str], what: str) -> None:
+    unknown = set(doc) - set(allowed)
+    if unknown:
+        raise InvalidRequest(f"unknown field(s) {sorted(unknown)} in {what}; allowed: {', '.join(allowed)}")
+
+
+def _text(doc: Mapping[str, Any], name: str, *, max_len: int, required: bool = False) -> str | None:
+    value = doc.get(name)
+    if value is None:
+        if required:
+            raise InvalidRequest(f"{name} is required")
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidRequest(f"{name} must be a non-empty string")
+    if len(value) > max_len:
+        raise InvalidRequest(f"{name} is {len(value)} characters; at most {max_len} are allowed")
+    return value
+
+
+def _pattern(doc: Mapping[str, Any], name: str, pattern: re.Pattern[str], *, required: bool = False) -> str | None:
+    value = doc.get(name)
+    if value is None:
+        if required:
+            raise InvalidRequest(f"{name} is required")
+        return None
+    if not isinstance(value, str) or not pattern.match(value):
+        raise InvalidRequest(f"{name} must match {pattern.pattern}")
+    return value
+
+
+def choice(value: Any, name: str, choices: type[Any]) -> Any:
+    try:
+        return choices(value)
+    except (ValueError, TypeError) as exc:
+        allowed = ", ".join(str(v.value) for v in choices)
+        raise InvalidRequest(f"{name} must be one of {allowed}") from exc
+
+
+def parse_reply(doc: Mapping[str, Any]) -> ReplyCommand:
+    fields(doc, REPLY_FIELDS, "a reply")
+    text = _text(doc, "text", max_len=MAX_TEXT)
+    canned = _pattern(doc, "canned_response_id", CANNED_ID_PATTERN)
+    template = _template(doc.get("template"))
+    given = [name for name, v in (("text", text), ("canned_response_id", canned), ("template", template)) if v]
+    if len(given) != 1:
+        raise InvalidRequest("a reply needs exactly one of text, canned_response_id or template")
+    mode = choice(doc["mode"], "mode", ReplyMode) if doc.get("mode") is not None else None
+    channel = choice(doc["channel"], "channel", Channel) if doc.get("channel") is not None else None
+    return ReplyCommand(
+        text=text,
+        canned_response_id=canned,
+        mode=mode,
+        channel=channel,
+        reply_to=_pattern(doc, "reply_to", ENTRY_ID_PATTERN),
+        attachments=_attachments(doc.get("attachments")),
+        template=template,
+    )
+
+
+def _attachments(value: Any) -> tuple[tuple[str, str], ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise InvalidRequest("attachments must be a list of {kind, url} objects")
+    if len(value) > MAX_ATTACHMENTS:
+        raise InvalidRequest(f"at most {MAX_ATTACHMENTS} attachment per reply")
+    result = []
+    for index, item in enumerate(value):
+        where = f"attachments[{index}]"
+        if not isinstance(item, dict):
+            raise InvalidRequest(f"{where} must be an object with kind and url")
+        fields(item, ("kind", "url"), where)
+        kind = item.get("kind")
+        if kind not in ALL_ATTACHMENT_KINDS:
+            raise InvalidRequest(f"{where}.kind must be one of {', '.join(sorted(ALL_ATTACHMENT_KINDS))}")
+        url = item.get("url")
+        if (
+            not isinstance(url, str)
+            or not url.startswith("https://")
+            or len(url) > MAX_URL
+            or any(ch.isspace() for ch in url)
+        ):
+            raise InvalidRequest(f"{where}.url must be an https:// URL of at most {MAX_URL} characters")
+        result.append((str(kind), url))
+    return tuple(result)
+
+
+def _template(value: Any) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise InvalidRequest("template must be an object with name, language and optional components")
+    fields(value, ("name", "language", "components"), "template")
+    name = _pattern(value, "name", TEMPLATE_NAME_PATTERN, required=True)
+    language = _pattern(value, "language", TEMPLATE_LANGUAGE_PATTERN, required=True)
+    components = value.get("components", [])
+    if not isinstance(components, list) or len(components) > MAX_TEMPLATE_COMPONENTS:
+        raise InvalidRequest(f"template.components must be a list of at most {MAX_TEMPLATE_COMPONENTS} objects")
+    if not all(isinstance(x, dict) for x in components):
+        raise InvalidRequest("template.components must hold objects (WhatsApp's component format)")
+    return {"name": name, "language": language, "components": components}
+
+
+def parse_move_to_private(doc: Mapping[str, Any]) -> MoveToPrivateCommand:
+    fields(doc, ("text", "canned_response_id"), "a move to private")
+    text = _text(doc, "text", max_len=MAX_TEXT)
+    canned = _pattern(doc, "canned_response_id", CANNED_ID_PATTERN)
+    if text and canned:
+        raise InvalidRequest("give text or canned_response_id, not both")
+    return MoveToPrivateCommand(text=text, canned_response_id=canned)
+
+
+def parse_note(doc: Mapping[str, Any]) -> NoteCommand:
+    fields(doc, ("text",), "a note")
+    text = _text(doc, "text", max_len=MAX_NOTE, required=True)
+    assert text is not None
+    return NoteCommand(text=text)
+
+
+def parse_status(doc: Mapping[str, Any]) -> StatusCommand:
+    fields(doc, ("status", "reason"), "a status change")
+    if doc.get("status") is None:
+        raise InvalidRequest("status is required")
+    return StatusCommand(
+        status=choice(doc["status"], "status", CaseStatus), reason=_text(doc, "reason", max_len=MAX_REASON)
+    )
+
+
+def parse_assign(doc: Mapping[str, Any]) -> AssignCommand:
+    fields(doc, ("agent_id",), "an assignment")
+    agent_id = _pattern(doc, "agent_id", AGENT_ID_PATTERN, required=True)
+    assert agent_id is not None
+    return AssignCommand(agent_id=agent_id)
+
+
+def parse_empty(doc: Mapping[str, Any], what: str) -> None:
+    """Routes without a body accept an empty object and nothing else."""
+    fields(doc, (), what)

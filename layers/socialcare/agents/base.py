@@ -1,0 +1,127 @@
+"""The shape every agent action shares: load the case, check who may act and on which version,
+decide, and commit the effect in one transaction conditioned on the version read.
+
+``AgentDeps`` is what the actions run on (the store and queue ports, the clock, the cursor codec,
+settings); ``CaseActions`` is the base of each unit of the agent service (reads, ownership,
+lifecycle, replies, notes, profiles).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from socialcare import constants as c
+from socialcare.agents.bookkeeping import only_bookkeeping_changed
+from socialcare.agents.cursor import CursorCodec
+from socialcare.agents.identity import Caller
+from socialcare.agents.profile import BrandProfile
+from socialcare.clock import Clock
+from socialcare.errors import CaseNotFound, CaseVersionConflict, MovedOnByBookkeeping, StateConflict
+from socialcare.ids import new_ulid
+from socialcare.model.audit import AuditAction, AuditRecord
+from socialcare.model.case import Case, ThreadEntry
+from socialcare.ports import AgentReplyQueue, AgentRepository, IdempotencyMarker
+
+logger = logging.getLogger(__name__)
+
+CASE_ID_PATTERN = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
+
+AccessCheck = Callable[[Caller, Case], None]
+
+
+@dataclass(frozen=True, slots=True)
+class AgentDeps:
+    store: AgentRepository
+    outbound: AgentReplyQueue
+    clock: Clock
+    cursors: CursorCodec
+    default_brand_name: str = "our team"
+    idempotency_ttl_ms: int = c.IDEMPOTENCY_TTL_HOURS * 3_600_000
+
+
+class CaseActions:
+    def __init__(self, deps: AgentDeps) -> None:
+        self._deps = deps
+        self._store = deps.store
+        self._clock = deps.clock
+
+    def _case(self, case_id: str) -> Case:
+        if not CASE_ID_PATTERN.match(case_id):
+            raise CaseNotFound(f"no case {case_id}")
+        return self._store.get_case(case_id)
+
+    def _load(self, caller: Caller, case_id: str, check: AccessCheck, expected_version: int | None) -> Case:
+        case = self._case(case_id)
+        self._check(caller, case, check, expected_version)
+        return case
+
+    @staticmethod
+    def _check(caller: Caller, case: Case, check: AccessCheck, expected_version: int | None) -> None:
+        check(caller, case)
+        if expected_version is not None and case.version != expected_version:
+            raise CaseVersionConflict(
+                f"case {case.case_id} is at version {case.version}, not {expected_version} as expected (If-Match); "
+                "review the change and try again",
+                current=case,
+            )
+
+    def _profile(self, account_id: str) -> BrandProfile:
+        return self._store.profile(account_id) or BrandProfile.default(account_id, self._deps.default_brand_name)
+
+    def _commit(
+        self,
+        caller: Caller,
+        before: Case,
+        after: Case,
+        action: AuditAction,
+        now: int,
+        *,
+        details: Mapping[str, str],
+        entries: Sequence[ThreadEntry] = (),
+        marker: IdempotencyMarker | None = None,
+    ) -> None:
+        """Store the action whole; on a lost race, the error carries the case as it now is."""
+        audit = AuditRecord(
+            record_id=new_ulid(now),
+            at_ms=now,
+            actor=caller.agent_id,
+            actor_role=caller.role.value,
+            action=action,
+            case_id=before.case_id,
+            case_version=after.version,
+            details=dict(details),
+        )
+        try:
+            self._store.commit(before=before, after=after, audit=audit, entries=entries, marker=marker, now_ms=now)
+        except StateConflict as exc:
+            current = self._store.get_case(before.case_id)
+            if (
+                isinstance(exc, CaseVersionConflict)
+                and only_bookkeeping_changed(before, current)
+                and not self._store.acted_since(before.case_id, before.version)
+            ):
+                raise MovedOnByBookkeeping(exc.message, current=current) from exc
+            exc.current = current
+            logger.info("agent action lost a race", extra={"case_id": before.case_id, "action": action.value})
+            raise
+
+
+def bump(case: Case, now: int) -> Case:
+    """The case as an action leaves it: a new version, updated now."""
+    return replace(case, updated_at_ms=now, version=case.version + 1)
+
+
+def placeholder_values(case: Case, caller: Caller, profile: BrandProfile) -> dict[str, str | None]:
+    """The values a canned response's placeholders take for this case and caller."""
+    handle = f"@{case.customer.handle.lstrip('@')}" if case.customer.handle else None
+    return {
+        "customer_name": case.customer.name or handle,
+        "customer_handle": handle,
+        "agent_name": caller.display_name,
+        "agent_first_name": caller.first_name,
+        "brand_name": profile.brand_name,
+        "case_id": case.case_id,
+    }

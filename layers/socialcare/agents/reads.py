@@ -1,0 +1,80 @@
+"""What agents read: a team's queue, their own cases, one case with its thread, its audit trail, and
+the brand's canned responses filled in for a case."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from socialcare.agents import access
+from socialcare.agents.base import CaseActions, placeholder_values
+from socialcare.agents.commands import ACTIVE_STATUSES, ME, UNASSIGNED, PageQuery, QueueQuery
+from socialcare.agents.identity import TEAM_PATTERN, Caller
+from socialcare.agents.profile import render
+from socialcare.agents.results import AuditList, CannedList, CaseDetail, CaseList, RenderedCanned
+from socialcare.errors import InvalidRequest, PlaceholderUnavailable
+from socialcare.model.case import Case
+from socialcare.ports import CaseFilter, Page
+
+
+class Reads(CaseActions):
+    def list_queue(self, caller: Caller, team: str, query: QueueQuery) -> CaseList:
+        if not TEAM_PATTERN.match(team):
+            raise InvalidRequest(f"team must match {TEAM_PATTERN.pattern}")
+        access.require_team(caller, team)
+        owner = caller.agent_id if query.assignee == ME else query.assignee
+        flt = CaseFilter(
+            statuses=query.statuses if query.statuses != ACTIVE_STATUSES else None,
+            channel=query.channel,
+            priority=query.priority,
+            owner=owner if owner != UNASSIGNED else None,
+            unowned=owner == UNASSIGNED,
+        )
+        scope = "|".join(
+            ("queue", team, ",".join(sorted(query.statuses)), str(query.channel), str(query.priority), str(owner))
+        )
+        start = self._deps.cursors.decode(scope, query.cursor) if query.cursor else None
+        finished = query.finished_status
+        if finished is not None:
+            flt = replace(flt, statuses=None)
+            page = self._store.team_finished(team, finished, flt, limit=query.limit, start=start)
+        else:
+            page = self._store.team_queue(team, flt, limit=query.limit, start=start)
+        return self._case_list(page, scope)
+
+    def my_cases(self, caller: Caller, query: PageQuery) -> CaseList:
+        scope = f"mine|{caller.agent_id}"
+        start = self._deps.cursors.decode(scope, query.cursor) if query.cursor else None
+        return self._case_list(self._store.owned(caller.agent_id, limit=query.limit, start=start), scope)
+
+    def _case_list(self, page: Page[Case], scope: str) -> CaseList:
+        cursor = self._deps.cursors.encode(scope, page.next_position) if page.next_position else None
+        return CaseList(cases=page.items, next_cursor=cursor, now_ms=self._clock())
+
+    def get_case(self, caller: Caller, case_id: str) -> CaseDetail:
+        case = self._case(case_id)
+        access.require_view(caller, case)
+        return CaseDetail(case=case, thread=self._store.thread(case_id), now_ms=self._clock())
+
+    def audit_trail(self, caller: Caller, case_id: str, query: PageQuery) -> AuditList:
+        case = self._case(case_id)
+        access.require_view(caller, case)
+        scope = f"audit|{case_id}"
+        cursors = self._deps.cursors
+        start = cursors.decode(scope, query.cursor) if query.cursor else None
+        page = self._store.audit_trail(case_id, limit=query.limit, start=start)
+        cursor = cursors.encode(scope, page.next_position) if page.next_position else None
+        return AuditList(records=page.items, next_cursor=cursor)
+
+    def canned_responses(self, caller: Caller, case_id: str) -> CannedList:
+        """The brand's canned responses, filled in for this case (as they would be sent, unsigned)."""
+        case = self._case(case_id)
+        access.require_view(caller, case)
+        profile = self._profile(case.account_id)
+        values = placeholder_values(case, caller, profile)
+        rendered = []
+        for response in profile.canned_responses:
+            try:
+                rendered.append(RenderedCanned(response.response_id, response.title, render(response.text, values)))
+            except PlaceholderUnavailable as exc:
+                rendered.append(RenderedCanned(response.response_id, response.title, None, exc.message))
+        return CannedList(case_id=case_id, responses=rendered)

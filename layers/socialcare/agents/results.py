@@ -1,0 +1,58 @@
+"""What the agent services return: domain objects, rendered as JSON by the agent API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from socialcare.agents.profile import BrandProfile
+from socialcare.model.audit import AuditRecord
+from socialcare.model.case import Case, ThreadEntry
+
+
+@dataclass(frozen=True, slots=True)
+class CaseList:
+    cases: list[Case]
+    next_cursor: str | None
+    now_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class CaseDetail:
+    case: Case
+    thread: list[ThreadEntry]
+    now_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class AuditList:
+    records: list[AuditRecord]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ActionResult:
+    case: Case
+    now_ms: int
+    entry: ThreadEntry | None = None
+    changed: bool = True
+    replayed: bool = False  # an idempotent retry: the first request's result
+    accepted_for_delivery: bool = False  # a reply: stored and queued, sent later
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedCanned:
+    response_id: str
+    title: str
+    text: str | None  # None when this case lacks a value the template needs
+    unavailable: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CannedList:
+    case_id: str
+    responses: list[RenderedCanned]
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileResult:
+    profile: BrandProfile

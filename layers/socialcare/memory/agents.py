@@ -1,0 +1,207 @@
+"""The agent side's storage in memory (the ``AgentRepository`` port), twin of ``aws.agent_store``.
+
+Same semantics as the DynamoDB store: every action is stored whole or not at all, conditioned on
+the case version it was decided on (``CaseVersionConflict``) and on its idempotency key being
+unused or expired (``MarkerExists``, checked first); lists come in the indexes' orders, a page at a
+time, and refuse a position of another list (``InvalidCursor``). Cases and customer messages are
+put in with ``put_case`` (what ingest does in the table).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
+from typing import TypeVar
+
+from socialcare.agents.profile import BrandProfile
+from socialcare.errors import CaseNotFound, CaseVersionConflict, InvalidCursor, MarkerExists
+from socialcare.model.audit import AuditRecord
+from socialcare.model.case import Case, CaseStatus, ThreadEntry
+from socialcare.model.events import DeliveryState
+from socialcare.ports import CaseFilter, IdempotencyMarker, Page, Position
+
+T = TypeVar("T")
+NOT_DUE = 9_999_999_999_999  # an undue case sorts after every due one, as in the queue index
+
+
+class MemoryAgentStore:
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._cases: dict[str, Case] = {}
+        self._entries: dict[str, dict[str, ThreadEntry]] = {}
+        self._audit: dict[str, list[AuditRecord]] = {}  # by "case:<id>" or "account:<id>"
+        self._markers: dict[tuple[str, str, str], IdempotencyMarker] = {}
+        self._profiles: dict[str, BrandProfile] = {}
+
+    # ---- what ingest stores ----------------------------------------------------------------
+    def put_case(self, case: Case, entries: Iterable[ThreadEntry] = ()) -> None:
+        """Store (or replace) a case and add thread entries, unconditionally."""
+        with self._lock:
+            self._cases[case.case_id] = case
+            thread = self._entries.setdefault(case.case_id, {})
+            for entry in entries:
+                thread[entry.entry_id] = entry
+
+    # ---- case reads ------------------------------------------------------------------------
+    def get_case(self, case_id: str) -> Case:
+        with self._lock:
+            if case_id not in self._cases:
+                raise CaseNotFound(f"no case {case_id}")
+            return self._cases[case_id]
+
+    def thread(self, case_id: str) -> list[ThreadEntry]:
+        with self._lock:
+            entries = self._entries.get(case_id, {})
+            return [entries[k] for k in sorted(entries)]
+
+    def get_entry(self, case_id: str, entry_id: str) -> ThreadEntry | None:
+        with self._lock:
+            return self._entries.get(case_id, {}).get(entry_id)
+
+    def set_delivery_state(
+        self, case_id: str, entry_id: str, *, state: DeliveryState, at_ms: int, error: str | None = None
+    ) -> bool:
+        with self._lock:
+            entry = self.get_entry(case_id, entry_id)
+            if entry is None or (entry.delivery_state is not None and entry.delivery_state.rank >= state.rank):
+                return False
+            changed = replace(entry, delivery_state=state, delivery_state_at_ms=at_ms)
+            if error:
+                changed = replace(changed, delivery_error=error)
+            self._entries[case_id][entry_id] = changed
+            return True
+
+    # ---- lists -----------------------------------------------------------------------------
+    def team_queue(self, team: str, flt: CaseFilter, *, limit: int, start: Position | None) -> Page[Case]:
+        found = [k for k in self._all_cases() if k.team == team and k.status.is_active and _matches(k, flt)]
+        return _page(f"queue|{team}", sorted(found, key=_due_key), _due_key, limit, start)
+
+    def team_finished(
+        self, team: str, status: CaseStatus, flt: CaseFilter, *, limit: int, start: Position | None
+    ) -> Page[Case]:
+        found = [k for k in self._all_cases() if k.team == team and k.status is status and _matches(k, flt)]
+        ordered = sorted(found, key=_finished_key, reverse=True)
+        return _page(f"done|{team}|{status.value}", ordered, _finished_key, limit, start, descending=True)
+
+    def owned(self, agent_id: str, *, limit: int, start: Position | None) -> Page[Case]:
+        found = [k for k in self._all_cases() if k.owner == agent_id and k.status.is_active]
+        return _page(f"owner|{agent_id}", sorted(found, key=_due_key), _due_key, limit, start)
+
+    def _all_cases(self) -> list[Case]:
+        with self._lock:
+            return list(self._cases.values())
+
+    # ---- audit -----------------------------------------------------------------------------
+    def audit_trail(self, case_id: str, *, limit: int, start: Position | None) -> Page[AuditRecord]:
+        with self._lock:
+            records = sorted(self._audit.get(f"case:{case_id}", []), key=_audit_key)
+        return _page(f"audit|{case_id}", records, _audit_key, limit, start)
+
+    def acted_since(self, case_id: str, version: int) -> bool:
+        with self._lock:
+            # every record of a later version sorts after this (record ids sort before "~")
+            after = f"{version:013d}#~"
+            return any(_audit_key(r) > after for r in self._audit.get(f"case:{case_id}", []))
+
+    # ---- idempotency markers ---------------------------------------------------------------
+    def marker(self, case_id: str, agent_id: str, key: str, *, now_ms: int) -> IdempotencyMarker | None:
+        with self._lock:
+            found = self._markers.get((case_id, agent_id, key))
+        if found is None or found.expires_at_s * 1000 <= now_ms:
+            return None
+        return found
+
+    def mark_queued(self, marker: IdempotencyMarker) -> None:
+        with self._lock:
+            ident = (marker.case_id, marker.agent_id, marker.key)
+            if ident in self._markers:
+                self._markers[ident] = replace(self._markers[ident], queued=True)
+
+    # ---- profiles --------------------------------------------------------------------------
+    def profile(self, account_id: str) -> BrandProfile | None:
+        with self._lock:
+            return self._profiles.get(account_id)
+
+    def save_profile(self, profile: BrandProfile, audit: AuditRecord) -> None:
+        with self._lock:
+            self._profiles[profile.account_id] = profile
+            self._audit.setdefault(f"account:{audit.account_id}", []).append(audit)
+
+    # ---- one action, whole -----------------------------------------------------------------
+    def commit(
+        self,
+        *,
+        before: Case,
+        after: Case,
+        audit: AuditRecord,
+        entries: Sequence[ThreadEntry] = (),
+        marker: IdempotencyMarker | None = None,
+        now_ms: int = 0,
+    ) -> None:
+        with self._lock:
+            if marker is not None:
+                stored = self._markers.get((marker.case_id, marker.agent_id, marker.key))
+                if stored is not None and stored.expires_at_s > now_ms // 1000:
+                    raise MarkerExists("the idempotency key was used by a request that finished first")
+            current = self._cases.get(before.case_id)
+            if current is None or current.version != before.version:
+                raise CaseVersionConflict(
+                    f"case {after.case_id} changed since version {before.version}; reload it and try again"
+                )
+            thread = self._entries.setdefault(after.case_id, {})
+            if any(entry.entry_id in thread for entry in entries):  # pragma: no cover - entry ids are unique
+                raise ValueError("an entry of this action is already stored")
+            self._cases[after.case_id] = after
+            for entry in entries:
+                thread[entry.entry_id] = entry
+            self._audit.setdefault(f"case:{audit.case_id}", []).append(audit)
+            if marker is not None:
+                self._markers[(marker.case_id, marker.agent_id, marker.key)] = marker
+
+
+def _matches(case: Case, flt: CaseFilter) -> bool:
+    if flt.statuses and case.status not in flt.statuses:
+        return False
+    if flt.channel and flt.channel not in case.channels:
+        return False
+    if flt.priority and case.priority is not flt.priority:
+        return False
+    if flt.owner:
+        return case.owner == flt.owner
+    return not (flt.unowned and case.owner is not None)
+
+
+def _due_key(case: Case) -> str:
+    due = case.response_due_at_ms if case.response_due_at_ms is not None else NOT_DUE
+    return f"{due:013d}#{case.case_id}"
+
+
+def _finished_key(case: Case) -> str:
+    finished = case.closed_at_ms if case.status is CaseStatus.CLOSED else case.resolved_at_ms
+    return f"{finished or case.updated_at_ms:013d}#{case.case_id}"
+
+
+def _audit_key(record: AuditRecord) -> str:
+    order = record.case_version if record.case_version is not None else record.at_ms
+    return f"{order:013d}#{record.record_id}"
+
+
+def _page(
+    list_id: str,
+    ordered: list[T],
+    sort_key: Callable[[T], str],
+    limit: int,
+    start: Position | None,
+    *,
+    descending: bool = False,
+) -> Page[T]:
+    """``limit`` items after ``start`` (a position of this list), and where the next page starts."""
+    if start is not None:
+        if set(start) != {"list", "after"} or start["list"] != list_id:
+            raise InvalidCursor("the cursor does not belong to this list")
+        after = start["after"]
+        ordered = [i for i in ordered if (sort_key(i) < after if descending else sort_key(i) > after)]
+    items = ordered[:limit]
+    more = len(ordered) > limit
+    return Page(items, {"list": list_id, "after": sort_key(items[-1])} if more else None)

@@ -1,0 +1,1 @@
+"""Contract suites: one set of tests run against a port's DynamoDB adapter and its in-memory twin."""

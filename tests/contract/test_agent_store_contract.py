@@ -1,0 +1,354 @@
+"""The agent side's storage contract (``socialcare.ports.AgentRepository``): the same tests against
+the DynamoDB store (on moto) and its in-memory twin."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from typing import Any
+
+import pytest
+from socialcare.agents.profile import BrandProfile, CannedResponse, SignatureStyle
+from socialcare.errors import CaseNotFound, CaseVersionConflict, InvalidCursor, MarkerExists
+from socialcare.model.audit import AuditAction, AuditRecord
+from socialcare.model.case import Case, CaseStatus, EntryKind, Priority, ThreadEntry
+from socialcare.model.events import Channel, Customer, DeliveryState, Platform
+from socialcare.ports import AgentRepository, CaseFilter, IdempotencyMarker, Page
+
+pytestmark = pytest.mark.integration
+
+T0 = 1_767_258_000_000
+MINUTE = 60_000
+
+
+@dataclass
+class Harness:
+    store: AgentRepository
+    put: Any  # put(case, entries): what ingest stores
+
+    def put_case(self, case: Case, entries: Iterable[ThreadEntry] = ()) -> Case:
+        self.put(case, tuple(entries))
+        return case
+
+
+def _dynamodb(aws: Any) -> Harness:
+    from socialcare.aws.agent_store import AgentStore
+    from socialcare.aws.items import case_item, current_case_item, entry_item
+
+    def put(case: Case, entries: tuple[ThreadEntry, ...]) -> None:
+        aws.dynamodb.put_item(TableName=aws.table_name, Item=case_item(case))
+        for user_id in case.customer.all_ids:  # the customer's current case, as ingest keeps it
+            aws.dynamodb.put_item(TableName=aws.table_name, Item=current_case_item(case, user_id))
+        for entry in entries:
+            aws.dynamodb.put_item(TableName=aws.table_name, Item=entry_item(entry))
+
+    return Harness(AgentStore(aws.table_name, client=aws.dynamodb), put)
+
+
+def _memory() -> Harness:
+    from socialcare.memory.agents import MemoryAgentStore
+
+    store = MemoryAgentStore()
+    return Harness(store, store.put_case)
+
+
+@pytest.fixture(params=["dynamodb", "memory"])
+def h(request: pytest.FixtureRequest) -> Harness:
+    if request.param == "dynamodb":
+        return _dynamodb(request.getfixturevalue("aws"))
+    return _memory()
+
+
+# ---- builders ---------------------------------------------------------------------------------------
+def case(n: int, **fields: Any) -> Case:
+    base = Case(
+        case_id=f"01JGZ8Q5K2M3N4P5Q6R7S8T{n:03d}",
+        platform=Platform.TELEGRAM,
+        account_id="tg-1",
+        customer=Customer(f"cust-{n}", name="Joe"),
+        status=CaseStatus.OPEN,
+        priority=Priority.NORMAL,
+        team="care",
+        created_at_ms=T0,
+        updated_at_ms=T0,
+        channels=frozenset({Channel.TELEGRAM}),
+        last_inbound_at_ms=T0,
+        last_inbound_by_channel={Channel.TELEGRAM: T0},
+        message_count=1,
+    )
+    return replace(base, **fields)
+
+
+def inbound(k: Case, n: int, at: int = T0) -> ThreadEntry:
+    return ThreadEntry(
+        case_id=k.case_id,
+        entry_id=f"{at:013d}#m{n}",
+        kind=EntryKind.INBOUND,
+        timestamp_ms=at,
+        channel=Channel.TELEGRAM,
+        platform_message_id=f"m{n}",
+        author=k.customer.user_id,
+        text="help",
+    )
+
+
+def outbound(k: Case, at: int) -> ThreadEntry:
+    """A reply, stored PENDING."""
+    return replace(
+        inbound(k, 0, at),
+        entry_id=f"{at:013d}#out-{at}",
+        kind=EntryKind.OUTBOUND,
+        platform_message_id=None,
+        author="alice",
+        delivery_state=DeliveryState.PENDING,
+        delivery_state_at_ms=at,
+    )
+
+
+def audit(k: Case, version: int, action: AuditAction = AuditAction.CLAIMED, at: int = T0) -> AuditRecord:
+    return AuditRecord(
+        record_id=f"01JGZ8Q5K2M3N4P5Q6R7S8T{version:03d}",
+        at_ms=at,
+        actor="alice",
+        actor_role="agent",
+        action=action,
+        case_id=k.case_id,
+        case_version=version,
+        details={"owner": "alice"},
+    )
+
+
+def marker(k: Case, key: str = "k-1", *, entry_id: str = "e", expires_at_s: int = (T0 // 1000) + 3600) -> Any:
+    return IdempotencyMarker(
+        case_id=k.case_id,
+        agent_id="alice",
+        key=key,
+        fingerprint="f" * 64,
+        entry_id=entry_id,
+        created_at_ms=T0,
+        expires_at_s=expires_at_s,
+        queued=False,
+        request_json='{"case_id": "x"}',
+    )
+
+
+def next_version(k: Case, **fields: Any) -> Case:
+    return replace(k, version=k.version + 1, updated_at_ms=k.updated_at_ms + MINUTE, **fields)
+
+
+def all_pages(fetch: Any, limit: int) -> list[Any]:
+    items: list[Any] = []
+    start = None
+    for _ in range(20):
+        page: Page[Any] = fetch(limit=limit, start=start)
+        items.extend(page.items)
+        if page.next_position is None:
+            return items
+        start = page.next_position
+    raise AssertionError("the pages never ended")
+
+
+# ---- case reads --------------------------------------------------------------------------------------
+def test_a_case_and_its_thread_read_back_as_stored(h: Harness) -> None:
+    k = h.put_case(case(1), [inbound(case(1), 2, T0 + MINUTE), inbound(case(1), 1)])
+    assert h.store.get_case(k.case_id) == k
+    assert [e.entry_id for e in h.store.thread(k.case_id)] == [f"{T0:013d}#m1", f"{T0 + MINUTE:013d}#m2"]
+    assert h.store.get_entry(k.case_id, f"{T0:013d}#m1") == inbound(k, 1)
+    assert h.store.get_entry(k.case_id, f"{T0:013d}#nope") is None
+    with pytest.raises(CaseNotFound):
+        h.store.get_case(case(2).case_id)
+
+
+def test_a_delivery_state_only_moves_forward(h: Harness) -> None:
+    k = case(1)
+    reply = outbound(k, T0 + MINUTE)
+    h.put_case(k, [reply])
+    assert h.store.set_delivery_state(k.case_id, reply.entry_id, state=DeliveryState.SENT, at_ms=T0 + 2 * MINUTE)
+    assert not h.store.set_delivery_state(k.case_id, reply.entry_id, state=DeliveryState.PENDING, at_ms=T0)
+    assert h.store.set_delivery_state(
+        k.case_id, reply.entry_id, state=DeliveryState.FAILED, at_ms=T0 + 3 * MINUTE, error="gone"
+    )
+    stored = h.store.get_entry(k.case_id, reply.entry_id)
+    assert stored is not None
+    assert (stored.delivery_state, stored.delivery_state_at_ms, stored.delivery_error) == (
+        DeliveryState.FAILED,
+        T0 + 3 * MINUTE,
+        "gone",
+    )
+
+
+# ---- commit ------------------------------------------------------------------------------------------
+def test_an_action_is_stored_whole(h: Harness) -> None:
+    k = h.put_case(case(1), [inbound(case(1), 1)])
+    after = next_version(k, owner="alice")
+    note = replace(outbound(k, T0 + MINUTE), kind=EntryKind.NOTE, delivery_state=None, delivery_state_at_ms=None)
+    h.store.commit(before=k, after=after, audit=audit(k, 2), entries=(note,), now_ms=T0 + MINUTE)
+    assert h.store.get_case(k.case_id) == after
+    assert [e.kind for e in h.store.thread(k.case_id)] == [EntryKind.INBOUND, EntryKind.NOTE]
+    assert h.store.audit_trail(k.case_id, limit=10, start=None).items == [audit(k, 2)]
+
+
+def test_an_action_decided_on_an_old_version_stores_nothing(h: Harness) -> None:
+    k = h.put_case(case(1))
+    moved_on = h.put_case(next_version(k, message_count=2))
+    with pytest.raises(CaseVersionConflict):
+        h.store.commit(
+            before=k,
+            after=next_version(k, owner="alice"),
+            audit=audit(k, 2),
+            entries=(outbound(k, T0 + MINUTE),),
+            marker=marker(k),
+            now_ms=T0 + MINUTE,
+        )
+    assert h.store.get_case(k.case_id) == moved_on
+    assert h.store.thread(k.case_id) == []
+    assert h.store.audit_trail(k.case_id, limit=10, start=None).items == []
+    assert h.store.marker(k.case_id, "alice", "k-1", now_ms=T0) is None
+
+
+def test_a_used_idempotency_key_refuses_the_second_action(h: Harness) -> None:
+    k = h.put_case(case(1))
+    first = next_version(k)
+    h.store.commit(before=k, after=first, audit=audit(k, 2), marker=marker(k), now_ms=T0)
+    stored = h.store.marker(k.case_id, "alice", "k-1", now_ms=T0 + MINUTE)
+    assert stored == marker(k)
+    with pytest.raises(MarkerExists):
+        h.store.commit(
+            before=first, after=next_version(first), audit=audit(k, 3), marker=marker(k, entry_id="e2"), now_ms=T0
+        )
+    assert h.store.get_case(k.case_id) == first
+    # the key is checked first, even when the version is stale too
+    with pytest.raises(MarkerExists):
+        h.store.commit(before=k, after=first, audit=audit(k, 2), marker=marker(k), now_ms=T0)
+
+
+def test_an_expired_key_is_gone_and_may_be_used_again(h: Harness) -> None:
+    k = h.put_case(case(1))
+    expires = T0 // 1000 + 60
+    first = next_version(k)
+    h.store.commit(before=k, after=first, audit=audit(k, 2), marker=marker(k, expires_at_s=expires), now_ms=T0)
+    assert h.store.marker(k.case_id, "alice", "k-1", now_ms=expires * 1000 - 1) is not None
+    assert h.store.marker(k.case_id, "alice", "k-1", now_ms=expires * 1000) is None
+    again = marker(k, entry_id="e2", expires_at_s=expires + 3600)
+    h.store.commit(before=first, after=next_version(first), audit=audit(k, 3), marker=again, now_ms=expires * 1000)
+    assert h.store.marker(k.case_id, "alice", "k-1", now_ms=expires * 1000) == again
+
+
+def test_a_marker_is_flagged_queued(h: Harness) -> None:
+    k = h.put_case(case(1))
+    h.store.commit(before=k, after=next_version(k), audit=audit(k, 2), marker=marker(k), now_ms=T0)
+    h.store.mark_queued(marker(k))
+    stored = h.store.marker(k.case_id, "alice", "k-1", now_ms=T0)
+    assert stored is not None
+    assert stored.queued
+    assert stored.request_json == marker(k).request_json
+    assert h.store.marker(k.case_id, "bob", "k-1", now_ms=T0) is None
+
+
+# ---- audit -------------------------------------------------------------------------------------------
+def test_the_audit_trail_is_in_version_order_a_page_at_a_time(h: Harness) -> None:
+    k = h.put_case(case(1))
+    current = k
+    for _ in range(5):
+        after = next_version(current)
+        h.store.commit(before=current, after=after, audit=audit(k, after.version, at=T0 - after.version), now_ms=T0)
+        current = after
+    records = all_pages(lambda **kw: h.store.audit_trail(k.case_id, **kw), limit=2)
+    assert [r.case_version for r in records] == [2, 3, 4, 5, 6]
+    first = h.store.audit_trail(k.case_id, limit=2, start=None)
+    assert first.next_position is not None
+    with pytest.raises(InvalidCursor):
+        h.store.audit_trail(case(2).case_id, limit=2, start=first.next_position)
+
+
+def test_acted_since_sees_only_later_versions(h: Harness) -> None:
+    k = h.put_case(case(1))
+    assert not h.store.acted_since(k.case_id, 1)
+    h.store.commit(before=k, after=next_version(k), audit=audit(k, 2), now_ms=T0)
+    assert h.store.acted_since(k.case_id, 1)
+    assert not h.store.acted_since(k.case_id, 2)
+
+
+# ---- lists -------------------------------------------------------------------------------------------
+def _queue(h: Harness) -> list[Case]:
+    cases = [
+        case(1, response_due_at_ms=T0 + 30 * MINUTE),
+        case(2, response_due_at_ms=T0 + 10 * MINUTE, owner="alice"),
+        case(3, response_due_at_ms=None, priority=Priority.HIGH),
+        case(4, response_due_at_ms=T0 + 20 * MINUTE, status=CaseStatus.PENDING_INTERNAL, owner="bob"),
+        case(5, response_due_at_ms=T0 + 5 * MINUTE, team="billing"),
+        case(6, status=CaseStatus.RESOLVED, resolved_at_ms=T0 + MINUTE),
+        case(7, status=CaseStatus.RESOLVED, resolved_at_ms=T0 + 2 * MINUTE, channels=frozenset({Channel.X_DM})),
+        case(8, status=CaseStatus.CLOSED, closed_at_ms=T0 + 3 * MINUTE, resolved_at_ms=T0),
+    ]
+    return [h.put_case(k) for k in cases]
+
+
+def ids(items: list[Case]) -> list[int]:
+    return [int(k.case_id[-3:]) for k in items]
+
+
+def test_a_teams_queue_is_its_active_cases_soonest_due_first(h: Harness) -> None:
+    _queue(h)
+    queue = all_pages(lambda **kw: h.store.team_queue("care", CaseFilter(), **kw), limit=2)
+    assert ids(queue) == [2, 4, 1, 3]
+    assert ids(h.store.team_queue("billing", CaseFilter(), limit=10, start=None).items) == [5]
+
+
+@pytest.mark.parametrize(
+    ("flt", "expected"),
+    [
+        (CaseFilter(owner="alice"), [2]),
+        (CaseFilter(unowned=True), [1, 3]),
+        (CaseFilter(priority=Priority.HIGH), [3]),
+        (CaseFilter(statuses=frozenset({CaseStatus.PENDING_INTERNAL})), [4]),
+        (CaseFilter(channel=Channel.X_DM), []),
+    ],
+)
+def test_queue_filters(h: Harness, flt: CaseFilter, expected: list[int]) -> None:
+    _queue(h)
+    assert ids(all_pages(lambda **kw: h.store.team_queue("care", flt, **kw), limit=1)) == expected
+
+
+def test_finished_cases_most_recent_first(h: Harness) -> None:
+    _queue(h)
+    resolved = all_pages(lambda **kw: h.store.team_finished("care", CaseStatus.RESOLVED, CaseFilter(), **kw), limit=1)
+    assert ids(resolved) == [7, 6]
+    closed = h.store.team_finished("care", CaseStatus.CLOSED, CaseFilter(), limit=10, start=None)
+    assert ids(closed.items) == [8]
+    x_only = h.store.team_finished("care", CaseStatus.RESOLVED, CaseFilter(channel=Channel.X_DM), limit=10, start=None)
+    assert ids(x_only.items) == [7]
+
+
+def test_own_cases_and_positions_of_other_lists(h: Harness) -> None:
+    _queue(h)
+    assert ids(h.store.owned("alice", limit=10, start=None).items) == [2]
+    assert ids(h.store.owned("bob", limit=10, start=None).items) == [4]
+    page = h.store.team_queue("care", CaseFilter(), limit=1, start=None)
+    assert page.next_position is not None
+    with pytest.raises(InvalidCursor):
+        h.store.team_queue("billing", CaseFilter(), limit=1, start=page.next_position)
+    with pytest.raises(InvalidCursor):
+        h.store.owned("alice", limit=1, start=page.next_position)
+
+
+# ---- profiles ----------------------------------------------------------------------------------------
+def test_a_profile_reads_back_as_saved(h: Harness) -> None:
+    assert h.store.profile("tg-1") is None
+    profile = BrandProfile(
+        account_id="tg-1",
+        brand_name="Acme",
+        signature_style=SignatureStyle.INITIALS,
+        human_agent_tag=True,
+        canned_responses=(CannedResponse("hi", "Hello", "Hi {customer_name}"),),
+        updated_at_ms=T0,
+        updated_by="root",
+    )
+    record = AuditRecord(
+        "01JGZ8Q5K2M3N4P5Q6R7S8T9V0", T0, "root", "admin", AuditAction.PROFILE_UPDATED, account_id="tg-1"
+    )
+    h.store.save_profile(profile, record)
+    assert h.store.profile("tg-1") == profile
+    changed = replace(profile, brand_name="Acme Care", canned_responses=())
+    h.store.save_profile(changed, replace(record, record_id="01JGZ8Q5K2M3N4P5Q6R7S8T9V1", at_ms=T0 + 1))
+    assert h.store.profile("tg-1") == changed
