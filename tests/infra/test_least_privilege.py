@@ -449,9 +449,9 @@ def agent_api(deployed: Deployed, recorder: CallRecorder) -> Iterator[RecordedAp
     app_module()
     from chalicelib import wiring
 
-    wiring.reset()  # the first request builds the service from the environment, as in Lambda
+    wiring.wire()  # the first request builds the service from the environment, as in Lambda
     yield RecordedApi(recorder)
-    wiring.reset()
+    wiring.wire()
 
 
 @pytest.mark.filterwarnings("ignore:CognitoUserPoolAuthorizer is not a supported in local mode")
