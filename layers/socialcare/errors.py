@@ -201,3 +201,29 @@ class ReplyNotQueued(SocialCareError):
     """The reply is stored but could not be handed to the outbound queue; retry with the same key."""
 
     code = "reply_not_queued"
+
+
+# --- SLA clock: calendars and policies ----------------------------------------------------------
+class InvalidConfig(InvalidRequest):
+    """A calendar or SLA policy configuration is refused; ``field`` says where, ``reason`` why."""
+
+    code = "invalid_config"
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+class InvalidCalendar(InvalidConfig):
+    code = "invalid_calendar"
+
+
+class InvalidPolicy(InvalidConfig):
+    code = "invalid_policy"
+
+
+class NoOpenTime(SocialCareError):
+    """A business calendar shows no open time where some is needed (closed for over a year)."""
+
+    code = "no_open_time"
