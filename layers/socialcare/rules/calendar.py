@@ -266,36 +266,30 @@ class BusinessCalendar:
 
     # --- the walk ---------------------------------------------------------------------------
     def _open_intervals(self, from_ms: int, *, until_ms: int | None = None) -> Iterator[tuple[int, int]]:
-        """Open intervals ``[open, close)`` that end after ``from_ms``, joined where they touch, in order.
+        """Open intervals ``[open, close)`` that end after ``from_ms``, in order, disjoint (touching ones
+        are not joined: a team open around the clock yields one interval a day, not one endless one).
 
         Stops quietly once past ``until_ms``; otherwise raises ``NoOpenTime`` at the bounds.
         """
         day = self._local(from_ms).date() - timedelta(days=1)  # yesterday's overnight shift may still run
         last_day = day + timedelta(days=MAX_HORIZON_DAYS)
-        pending: tuple[int, int] | None = None
+        covered_to = from_ms  # an overnight special shift may overlap the next day's: count it once
         closed_days = 0
         while day < last_day:
+            if until_ms is not None and self._instant(day, 0) >= until_ms:
+                return
             shifts = self._shifts_on(day)
             closed_days = 0 if shifts else closed_days + 1
+            if closed_days >= MAX_CLOSED_DAYS and until_ms is None:  # with an end, the walk is bounded
+                raise NoOpenTime(f"calendar {self.name} has no open time in the {MAX_CLOSED_DAYS} days before {day}")
             for shift in shifts:
-                begin, end = self._instant(day, shift.start_minute), self._instant(day, shift.end_minute)
-                if pending is not None and begin <= pending[1]:
-                    pending = (pending[0], max(pending[1], end))
-                    continue
-                if pending is not None and pending[1] > from_ms:
-                    yield pending
-                pending = (begin, end)
+                begin = max(self._instant(day, shift.start_minute), covered_to)
+                end = self._instant(day, shift.end_minute)
+                if end > begin:
+                    yield begin, end
+                    covered_to = end
             day += timedelta(days=1)
-            next_midnight = self._instant(day, 0)
-            if pending is not None and pending[1] < next_midnight:  # nothing later can join it
-                if pending[1] > from_ms:
-                    yield pending
-                pending = None
-            if until_ms is not None and next_midnight > until_ms and pending is None:
-                return
-            if closed_days >= MAX_CLOSED_DAYS:
-                raise NoOpenTime(f"calendar {self.name} has no open time for {MAX_CLOSED_DAYS} days before {day}")
-        raise NoOpenTime(f"calendar {self.name}: no answer within {MAX_HORIZON_DAYS // 366} years")
+        raise NoOpenTime(f"calendar {self.name}: no open time found within {MAX_HORIZON_DAYS // 366} years")
 
     def _shifts_on(self, day: date) -> tuple[Shift, ...]:
         special = self.open_dates.get(day)
