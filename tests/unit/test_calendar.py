@@ -18,9 +18,9 @@ HOUR = 60 * MINUTE
 WEEKDAYS_9_TO_5 = {day: ["09:00-17:00"] for day in ("mon", "tue", "wed", "thu", "fri")}
 
 
-def at(zone: str, *parts: int) -> int:
+def at(zone: str, year: int, month: int, day: int, hour: int, minute: int) -> int:
     """Epoch ms of a local wall-clock time (unambiguous ones only)."""
-    return int(datetime(*parts, tzinfo=ZoneInfo(zone)).timestamp() * 1000)  # type: ignore[misc]
+    return int(datetime(year, month, day, hour, minute, tzinfo=ZoneInfo(zone)).timestamp() * 1000)
 
 
 def wall(zone: str, at_ms: int) -> str:

@@ -121,10 +121,15 @@ class DueTimes:
         dues = [d.breach_at_ms for d in self.running if d.clock in (SlaClock.FIRST_RESPONSE, SlaClock.NEXT_RESPONSE)]
         return min(dues, default=NOT_DUE_MS)
 
-    def next_escalation(self, after_ms: int) -> tuple[int, SlaClock, EscalationTier] | None:
-        """The earliest tier of any running clock strictly after ``after_ms``: what the case clock waits for."""
+    def escalations(self, after_ms: int) -> tuple[tuple[int, SlaClock, EscalationTier], ...]:
+        """Every tier of every running clock strictly after ``after_ms``, earliest first."""
         upcoming = [(at_ms, due.clock, tier) for due in self.running for tier, at_ms in due.tiers() if at_ms > after_ms]
-        return min(upcoming, key=lambda item: item[0], default=None)
+        return tuple(sorted(upcoming, key=lambda item: item[0]))
+
+    def next_escalation(self, after_ms: int) -> tuple[int, SlaClock, EscalationTier] | None:
+        """The earliest tier after ``after_ms``: what the case clock waits for (others may share its instant)."""
+        upcoming = self.escalations(after_ms)
+        return upcoming[0] if upcoming else None
 
 
 def due_times(
