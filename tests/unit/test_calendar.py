@@ -82,6 +82,13 @@ def test_an_open_date_gives_special_hours_even_on_a_holiday() -> None:
     assert wall("Europe/Berlin", shop.add_business_time(christmas_eve, HOUR)) == "Sat 2026-12-26 10:30 CET"
 
 
+def test_an_overnight_special_shift_running_into_the_next_days_hours_counts_once() -> None:
+    late = calendar(hours=WEEKDAYS_9_TO_5, open_dates={"2026-03-08": ["20:00-10:00"]})  # Sunday into Monday
+    sunday = at("Europe/Berlin", 2026, 3, 8, 19, 0)
+    assert late.business_time_between(sunday, at("Europe/Berlin", 2026, 3, 9, 12, 0)) == 16 * HOUR
+    assert late.add_business_time(sunday, 14 * HOUR) == at("Europe/Berlin", 2026, 3, 9, 10, 0)
+
+
 def test_us_holidays_and_observed_days() -> None:
     # 4 July 2026 is a Saturday: the holiday is observed on Friday the 3rd.
     thursday = at("America/New_York", 2026, 7, 2, 16, 30)

@@ -25,7 +25,8 @@ Rules, chosen so that a care lead can predict every answer:
 * A shift is ``HH:MM-HH:MM``, start inclusive, end exclusive, whole minutes; ``24:00`` ends at midnight;
   an end at or before the start makes an overnight shift (at most 24 hours; ``00:00-24:00`` is a whole
   day, ``09:00-09:00`` is refused as ambiguous). Shifts of one week must not overlap, across midnight
-  and across the Sunday-Monday wrap included; touching shifts (``17:00`` and ``17:00``) join up.
+  and across the Sunday-Monday wrap included; touching shifts (one ends 13:00, the next starts 13:00)
+  leave no closed instant between them.
 * A shift belongs to the date it starts on: Friday's ``22:00-06:00`` is closed when Friday is a holiday
   or a closed date, and runs in full when only Saturday is one.
 * ``open_dates`` replace that date's weekly hours and win over holidays (a Sunday sale, a short
@@ -40,7 +41,12 @@ Rules, chosen so that a care lead can predict every answer:
   which is how long the team is really there.
 * Business time is counted in real milliseconds while open. ``add_business_time(s, d)`` for ``d > 0``
   returns the instant at which ``d`` of open time has passed since ``s``; the last millisecond counted
-  is open, so the result can be a closing instant (1 hour from 16:00 on a 9-17 day is 17:00).
+  is open, so the result can be a closing instant (1 hour from 16:00 on a 9-17 day is 17:00); adding
+  nothing returns ``s``. ``business_time_between(a, b)`` is negative when ``b`` is before ``a``, so
+  "remaining" turns negative once a target is overdue.
+* ``describe_reopening`` speaks fixed English, never the process locale, in the calendar's zone:
+  ``now``, ``today 13:00 CET``, ``tomorrow 09:00 CET``, ``Monday 09:00 CET`` within six days, and
+  ``Friday 1 January 09:00 CET`` further away (a weekday alone would be a broken promise then).
 * Walks go interval by interval, not minute by minute, and are bounded: a calendar that shows no open
   time for ``MAX_CLOSED_DAYS`` days in a row, or a target further away than ``MAX_HORIZON_DAYS``,
   raises ``NoOpenTime`` instead of looping.
