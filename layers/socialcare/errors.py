@@ -213,3 +213,29 @@ class MovedOnByBookkeeping(CaseVersionConflict):
     """An agent action lost its case version to the system's own bookkeeping only (a reply's delivery
     recorded, a read receipt): it is decided again; if it cannot be, it is answered as any version
     conflict (409 ``case_version_conflict``)."""
+
+
+# --- SLA clock: calendars and policies ----------------------------------------------------------
+class InvalidConfig(InvalidRequest):
+    """A calendar or SLA policy configuration is refused; ``field`` says where, ``reason`` why."""
+
+    code = "invalid_config"
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+class InvalidCalendar(InvalidConfig):
+    code = "invalid_calendar"
+
+
+class InvalidPolicy(InvalidConfig):
+    code = "invalid_policy"
+
+
+class NoOpenTime(SocialCareError):
+    """A business calendar shows no open time where some is needed (closed for over a year)."""
+
+    code = "no_open_time"
