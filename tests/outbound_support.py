@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from socialcare.aws.items import entry_item
+from socialcare.errors import AnswerLost, RequestNotSent
 from socialcare.ids import new_ulid
 from socialcare.model.case import Case, EntryKind, ThreadEntry
 from socialcare.model.events import Channel, Customer, DeliveryState, EventKind, Platform, PlatformEvent, PublicKind
 from socialcare.model.outbound import OutboundRequest, ReplyMode
-from socialcare.outbound.http import AnswerLost, HttpRequest, HttpResponse, RequestNotSent
+from socialcare.outbound.http import HttpRequest, HttpResponse
 from socialcare.outbound.queue import OutboundQueue
 from socialcare.platforms.credentials import PlatformCredentials
 

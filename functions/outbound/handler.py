@@ -112,7 +112,7 @@ def reset() -> None:
 
 def send_record(record: SQSRecord, lambda_context: Any = None) -> None:
     from socialcare.model.outbound import OutboundRequest
-    from socialcare.outbound.sender import RetryLater
+    from socialcare.errors import RetryLater
 
     wiring = _wiring()
     receive_count = int(record.attributes.approximate_receive_count or 1)

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from socialcare.aws.case_store import CaseStore, Outcome
 from socialcare.clock import ManualClock
-from socialcare.errors import CaseVersionConflict
-from socialcare.ingest.service import Ingestor, IngestSettings, TargetNotYetKnown
+from socialcare.errors import CaseVersionConflict, TargetNotYetKnown
+from socialcare.ingest.service import Ingestor, IngestSettings
 from socialcare.model.case import CaseStatus, EntryKind
 from socialcare.model.events import (
     Channel,

@@ -12,7 +12,7 @@ from socialcare.aws.case_store import CaseStore, MessageRef
 from socialcare.aws.case_store import Outcome as IngestOutcome
 from socialcare.aws.outbound_store import OutboundStore, PartRecord, SendState
 from socialcare.clock import ManualClock
-from socialcare.errors import CaseNotFound
+from socialcare.errors import CaseNotFound, RetryLater
 from socialcare.ingest.service import Ingestor
 from socialcare.model.case import Case, CaseStatus, EntryKind
 from socialcare.model.events import (
@@ -28,7 +28,7 @@ from socialcare.model.outbound import OutboundRequest, ReplyMode
 from socialcare.outbound.backoff import Backoff
 from socialcare.outbound.clients import ReplyApiUrls, reply_clients
 from socialcare.outbound.http import HttpRequest, HttpResponse
-from socialcare.outbound.sender import OutboundSender, Outcome, RetryLater, SenderSettings
+from socialcare.outbound.sender import OutboundSender, Outcome, SenderSettings
 
 from tests.conftest import AwsResources
 from tests.outbound_support import (

@@ -9,9 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-
-class ApiSecretInvalid(ValueError):
-    pass
+from socialcare.errors import ApiSecretInvalid
 
 
 def load_cursor_key(secret_id: str, *, client: Any) -> bytes:

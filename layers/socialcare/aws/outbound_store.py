@@ -39,6 +39,7 @@ from socialcare import constants as c
 from socialcare.aws import keys
 from socialcare.aws.case_store import MessageRef
 from socialcare.aws.items import case_item, current_case_item, item_key, item_to_entry, n, s
+from socialcare.errors import CaseChanged, ClaimLost, MessageIdTaken
 from socialcare.model.case import Case, EntryKind, ThreadEntry
 from socialcare.model.events import DeliveryState
 
@@ -103,18 +104,6 @@ class PartRecord:
     case_change: tuple[Case, Case] | None = None  # (before, after), optimistic on before.version
     link: CustomerLink | None = None
     adopt: MessageRef | None = None  # an echo entry stored for this message id, to be replaced
-
-
-class ClaimLost(Exception):
-    """The entry is no longer claimed by this attempt (or its parts moved on)."""
-
-
-class MessageIdTaken(Exception):
-    """The platform-message index already names this message id (its echo was stored first)."""
-
-
-class CaseChanged(Exception):
-    """The case (or a customer's current-case copy) changed since it was read; re-read and retry."""
 
 
 class OutboundStore:

@@ -21,7 +21,7 @@ from socialcare.errors import (
     CaseVersionConflict,
     ConcurrentThreadingConflict,
     DuplicateEvent,
-    SocialCareError,
+    TargetNotYetKnown,
     UnstorableEvent,
 )
 from socialcare.ids import new_ulid
@@ -38,12 +38,6 @@ from socialcare.rules.cases import (
 from socialcare.rules.sla import ResponseTargets
 
 logger = logging.getLogger(__name__)
-
-
-class TargetNotYetKnown(SocialCareError):
-    """An edit, deletion or status arrived before the message it concerns; retry the delivery."""
-
-    code = "target_not_yet_known"
 
 
 @dataclass(frozen=True, slots=True)
