@@ -47,7 +47,7 @@ def build_service(
     """The service over the configured table and queue; clients made here unless given."""
     from socialcare.aws.agent_store import AgentStore
     from socialcare.aws.api_secret import load_cursor_key
-    from socialcare.aws.reply_queue import ReplyQueue
+    from socialcare.aws.outbound_queue import OutboundQueue
 
     if dynamodb is None or sqs is None or secretsmanager is None:
         import boto3
@@ -58,7 +58,7 @@ def build_service(
         secretsmanager = secretsmanager or session.client("secretsmanager")
     return AgentService(
         AgentStore(config.table_name, client=dynamodb),
-        ReplyQueue(config.outbound_queue_url, client=sqs),
+        OutboundQueue(config.outbound_queue_url, client=sqs),
         clock=clock,
         cursors=CursorCodec(load_cursor_key(config.api_secret_arn, client=secretsmanager)),
         default_brand_name=DEFAULT_BRAND_NAME,

@@ -29,91 +29,29 @@ version) and links the customer id a Meta private reply revealed.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from socialcare import constants as c
 from socialcare.aws import keys
-from socialcare.aws.case_store import MessageRef
 from socialcare.aws.items import case_item, current_case_item, item_key, item_to_entry, n, s
+from socialcare.aws.wiring import lazy_client
 from socialcare.errors import CaseChanged, ClaimLost, MessageIdTaken
-from socialcare.model.case import Case, EntryKind, ThreadEntry
+from socialcare.model.case import Case, EntryKind
 from socialcare.model.events import DeliveryState
-
-
-class SendState(StrEnum):
-    WAITING = "waiting"
-    SENDING = "sending"
-    SENT = "sent"
-    FAILED = "failed"
-    GAVE_UP = "gave_up"
-
-
-CLAIMABLE = (None, SendState.WAITING, SendState.GAVE_UP)
-
-
-@dataclass(frozen=True, slots=True)
-class OutboundEntry:
-    """A reply's thread entry with the sender's bookkeeping."""
-
-    entry: ThreadEntry
-    send_state: SendState | None = None
-    attempt_id: str | None = None
-    claimed_at_ms: int | None = None
-    attempts: int = 0
-    parts_sent: int = 0
-    platform_message_ids: tuple[str, ...] = ()
-    uncertain: bool = False
-
-    @property
-    def ref(self) -> MessageRef:
-        return MessageRef(self.entry.case_id, self.entry.entry_id)
-
-    @property
-    def delivery_rank(self) -> int:
-        return self.entry.delivery_state.rank if self.entry.delivery_state is not None else 0
-
-
-@dataclass(frozen=True, slots=True)
-class CustomerLink:
-    """A customer id to add to a case (the PSID a Meta private reply revealed).
-
-    ``seen`` is what that id's current-case copy held when read (None: no copy); ``displaced``
-    is (before, after) of the inactive case that copy pointed to, now superseded by this one.
-    """
-
-    user_id: str
-    seen: tuple[str, int] | None
-    displaced: tuple[Case, Case] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class PartRecord:
-    """One accepted platform call, and what it changes."""
-
-    attempt_id: str
-    seen: OutboundEntry  # the entry as read when the claim was made / last recorded
-    at_ms: int
-    platform: str
-    account_id: str
-    message_id: str | None
-    done: bool  # the last part: the reply is now SENT
-    case_change: tuple[Case, Case] | None = None  # (before, after), optimistic on before.version
-    link: CustomerLink | None = None
-    adopt: MessageRef | None = None  # an echo entry stored for this message id, to be replaced
+from socialcare.model.sending import CustomerLink, OutboundEntry, PartRecord, SendState
+from socialcare.model.stored import MessageRef
 
 
 class OutboundStore:
-    def __init__(self, table_name: str, *, client: Any) -> None:
+    def __init__(self, table_name: str, *, client: Any | None = None) -> None:
         self._table = table_name
-        self._client = client
+        self._client = lazy_client("dynamodb", client)
 
     # ---- reads ---------------------------------------------------------------------------
     def get(self, ref: MessageRef) -> OutboundEntry | None:
-        resp = self._client.get_item(TableName=self._table, Key=self._entry_key(ref), ConsistentRead=True)
+        resp = self._client().get_item(TableName=self._table, Key=self._entry_key(ref), ConsistentRead=True)
         item = resp.get("Item")
         return None if item is None else outbound_entry(item)
 
@@ -338,7 +276,7 @@ class OutboundStore:
 
     def _transact(self, labelled: list[tuple[str, dict[str, Any]]]) -> None:
         try:
-            self._client.transact_write_items(TransactItems=[item for _, item in labelled])
+            self._client().transact_write_items(TransactItems=[item for _, item in labelled])
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
                 raise
@@ -372,7 +310,7 @@ class OutboundStore:
         if names:
             params["ExpressionAttributeNames"] = dict(names)
         try:
-            self._client.update_item(**params)
+            self._client().update_item(**params)
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
                 return False

@@ -30,14 +30,6 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from socialcare import constants as c
-from socialcare.aws.case_store import CaseStore, MessageRef
-from socialcare.aws.outbound_store import (
-    CustomerLink,
-    OutboundEntry,
-    OutboundStore,
-    PartRecord,
-    SendState,
-)
 from socialcare.clock import Clock
 from socialcare.errors import (
     AnswerLost,
@@ -53,10 +45,12 @@ from socialcare.errors import (
 from socialcare.model.case import Case, EntryKind
 from socialcare.model.events import Channel, DeliveryState
 from socialcare.model.outbound import OutboundRequest, ReplyMode
+from socialcare.model.sending import CustomerLink, OutboundEntry, PartRecord, SendState
+from socialcare.model.stored import MessageRef
 from socialcare.outbound.backoff import Backoff
 from socialcare.outbound.http import Transport
 from socialcare.outbound.replies import Accepted, PlannedCall, Rejected, ReplyClient, Retryable
-from socialcare.platforms.credentials import PlatformCredentials
+from socialcare.ports import CaseReader, Credentials, OutboundRepository
 from socialcare.rules.cases import apply_outbound
 from socialcare.rules.windows import HUMAN_AGENT_TAG, WindowDecision, check_reply_window
 
@@ -100,11 +94,11 @@ class OutboundSender:
     def __init__(
         self,
         *,
-        cases: CaseStore,
-        outbound: OutboundStore,
+        cases: CaseReader,
+        outbound: OutboundRepository,
         clients: Mapping[Channel, ReplyClient],
         transport: Transport,
-        credentials: Callable[[], PlatformCredentials],
+        credentials: Credentials,
         clock: Clock,
         settings: SenderSettings | None = None,
         new_attempt_id: Callable[[], str] = lambda: uuid.uuid4().hex,
