@@ -145,8 +145,16 @@ class OutboundStore:
     # ---- recording what the platform accepted --------------------------------------------
     def record(self, part: PartRecord) -> None:
         """One accepted part, all or nothing. Raises ClaimLost, MessageIdTaken or CaseChanged."""
+        items: list[tuple[str, dict[str, Any]]] = [("entry", self._part_update(part))]
+        if part.message_id is not None:
+            items += self._index_items(part, part.message_id)
+        if part.case_change is not None:
+            items += [("case", item) for item in self._case_items(*part.case_change, part.link)]
+        self._transact(items)
+
+    def _part_update(self, part: PartRecord) -> dict[str, Any]:
+        """The entry's update: one more part sent (and the reply SENT with its last one)."""
         seen = part.seen
-        ref = seen.ref
         values: dict[str, Any] = {
             ":a": s(part.attempt_id),
             ":sending": s(SendState.SENDING),
@@ -154,10 +162,10 @@ class OutboundStore:
             ":true": {"BOOL": True},
             ":now": n(part.at_ms),
             ":seen_rank": n(seen.delivery_rank),
+            ":parts_after": n(seen.parts_sent + 1),
         }
         sets = ["parts_sent = :parts_after", "send_last_part_at_ms = :now"]
         removes: list[str] = []
-        values[":parts_after"] = n(seen.parts_sent + 1)
         if part.message_id is not None:
             sets.append("platform_message_ids = list_append(if_not_exists(platform_message_ids, :empty), :ids)")
             values[":empty"] = {"L": []}
@@ -184,56 +192,43 @@ class OutboundStore:
             "AND (attribute_not_exists(delivery_rank) OR delivery_rank = :seen_rank OR send_state = :failed_state) AND "
             + _parts_condition(seen.parts_sent, values)
         )
-        items: list[tuple[str, dict[str, Any]]] = [
-            (
-                "entry",
-                {
-                    "Update": {
-                        "TableName": self._table,
-                        "Key": self._entry_key(ref),
-                        "UpdateExpression": update,
-                        "ConditionExpression": condition,
-                        "ExpressionAttributeValues": values,
-                    }
-                },
-            )
-        ]
-        if part.message_id is not None:
-            index_item = {
-                c.PARTITION_KEY: s(keys.platform_message_pk(part.platform, part.account_id, part.message_id)),
-                c.SORT_KEY: s(keys.PMSG_SK),
-                "entity": s("platform_message"),
-                "case_id": s(ref.case_id),
-                "entry_id": s(ref.entry_id),
-                "event_kind": s("outbound"),
+        return {
+            "Update": {
+                "TableName": self._table,
+                "Key": self._entry_key(seen.ref),
+                "UpdateExpression": update,
+                "ConditionExpression": condition,
+                "ExpressionAttributeValues": values,
             }
-            if part.adopt is None:
-                items.append(("index", self._put(index_item, "attribute_not_exists(#pk)", {})))
-            else:
-                # The echo got there first: the index moves from the echo's entry to this one,
-                # and the echo's duplicate line leaves the thread.
-                items.append(
-                    (
-                        "index",
-                        self._put(index_item, "#eid = :echo", {":echo": s(part.adopt.entry_id)}, {"#eid": "entry_id"}),
-                    )
-                )
-                items.append(
-                    (
-                        "echo",
-                        {
-                            "Delete": {
-                                "TableName": self._table,
-                                "Key": self._entry_key(part.adopt),
-                                "ConditionExpression": "attribute_exists(#pk)",
-                                "ExpressionAttributeNames": {"#pk": c.PARTITION_KEY},
-                            }
-                        },
-                    )
-                )
-        if part.case_change is not None:
-            items += [("case", item) for item in self._case_items(*part.case_change, part.link)]
-        self._transact(items)
+        }
+
+    def _index_items(self, part: PartRecord, message_id: str) -> list[tuple[str, dict[str, Any]]]:
+        """The platform-message index item of the accepted part (and the echo it replaces)."""
+        ref = part.seen.ref
+        index_item = {
+            c.PARTITION_KEY: s(keys.platform_message_pk(part.platform, part.account_id, message_id)),
+            c.SORT_KEY: s(keys.PMSG_SK),
+            "entity": s("platform_message"),
+            "case_id": s(ref.case_id),
+            "entry_id": s(ref.entry_id),
+            "event_kind": s("outbound"),
+        }
+        if part.adopt is None:
+            return [("index", self._put(index_item, "attribute_not_exists(#pk)", {}))]
+        # The echo got there first: the index moves from the echo's entry to this one,
+        # and the echo's duplicate line leaves the thread.
+        echo_delete = {
+            "Delete": {
+                "TableName": self._table,
+                "Key": self._entry_key(part.adopt),
+                "ConditionExpression": "attribute_exists(#pk)",
+                "ExpressionAttributeNames": {"#pk": c.PARTITION_KEY},
+            }
+        }
+        return [
+            ("index", self._put(index_item, "#eid = :echo", {":echo": s(part.adopt.entry_id)}, {"#eid": "entry_id"})),
+            ("echo", echo_delete),
+        ]
 
     # ---- internals -----------------------------------------------------------------------
     def _case_items(self, before: Case, after: Case, link: CustomerLink | None) -> list[dict[str, Any]]:
