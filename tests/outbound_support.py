@@ -9,12 +9,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from socialcare.aws.items import entry_item
+from socialcare.aws.outbound_queue import OutboundQueue
+from socialcare.errors import AnswerLost, RequestNotSent
 from socialcare.ids import new_ulid
 from socialcare.model.case import Case, EntryKind, ThreadEntry
 from socialcare.model.events import Channel, Customer, DeliveryState, EventKind, Platform, PlatformEvent, PublicKind
 from socialcare.model.outbound import OutboundRequest, ReplyMode
-from socialcare.outbound.http import AnswerLost, HttpRequest, HttpResponse, RequestNotSent
-from socialcare.outbound.queue import OutboundQueue
+from socialcare.outbound.http import HttpRequest, HttpResponse
 from socialcare.platforms.credentials import PlatformCredentials
 
 PAGE = "104560123456789"
@@ -253,5 +254,7 @@ def store_pending_reply(
     )
 
 
-def queue_reply(sqs: Any, queue_url: str, request: OutboundRequest) -> str:
-    return OutboundQueue(queue_url, client=sqs).send(request)
+def queue_reply(sqs: Any, queue_url: str, request: OutboundRequest) -> None:
+    OutboundQueue(queue_url, client=sqs).send_json(
+        request.to_json(), case_id=request.case_id, channel=request.channel.value
+    )

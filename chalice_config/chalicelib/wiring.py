@@ -42,11 +42,11 @@ def build_service(config: ApiConfig, clients: AwsClients, clock: Clock) -> Agent
     """The service over the configured table and queue, on these clients and this clock."""
     from socialcare.aws.agent_store import AgentStore
     from socialcare.aws.api_secret import load_cursor_key
-    from socialcare.aws.reply_queue import ReplyQueue
+    from socialcare.aws.outbound_queue import OutboundQueue
 
     return AgentService(
         AgentStore(config.table_name, client=clients("dynamodb")),
-        ReplyQueue(config.outbound_queue_url, client=clients("sqs")),
+        OutboundQueue(config.outbound_queue_url, client=clients("sqs")),
         clock=clock,
         cursors=CursorCodec(load_cursor_key(config.api_secret_arn, client=clients("secretsmanager"))),
         default_brand_name=DEFAULT_BRAND_NAME,

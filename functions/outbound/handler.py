@@ -1,9 +1,9 @@
 """Outbound function: SQS batches of agents' replies, each sent to its platform exactly once.
 
-Thin: parses each record into an ``OutboundRequest`` and calls the core's ``OutboundSender``.
-A record to be retried (throttled, platform error, function short of time) is reported as a
-batch item failure after its visibility is set to the retry delay, so SQS delivers it again
-then; after the queue's maxReceiveCount it moves to the dead-letter queue (the sender has
+Thin: hands each record to the core (``socialcare.outbound.queued``), which sends the reply or
+puts the message back for its retry delay (throttled, platform error, function short of time,
+a crash's back-off). A record put back is reported as a batch item failure, so SQS delivers it
+again then; after the queue's maxReceiveCount it moves to the dead-letter queue (the sender has
 already marked the reply FAILED on its last receive). Logs carry the case id as correlation
 id and never the reply's text or a token.
 """
@@ -11,9 +11,9 @@ id and never the reply's text or a token.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
@@ -21,14 +21,16 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from socialcare import constants as c
+from socialcare.aws.wiring import AwsClients, Wiring
+from socialcare.clock import Clock
 from socialcare.environment import positive_number, required
+
+if TYPE_CHECKING:
+    from socialcare.outbound.queued import QueuedReplies
 
 logger = Logger(service="outbound")
 metrics = Metrics(namespace="socialcare", service="outbound")
 tracer = Tracer(service="outbound")
-# A batch whose every record is to be retried is reported as such, not raised: raising would make
-# Lambda treat the invocation as failed, while the records' retry delays are already set.
-processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 @dataclass(frozen=True)
@@ -46,8 +48,8 @@ class OutboundConfig:
     claim_lease_s: float = c.OUTBOUND_CLAIM_LEASE_S
 
     @classmethod
-    def from_env(cls) -> OutboundConfig:
-        env = os.environ
+    def from_env(cls, env: Mapping[str, str] | None = None) -> OutboundConfig:
+        env = os.environ if env is None else env
         return cls(
             table_name=required(env, c.ENV_TABLE_NAME),
             queue_url=required(env, c.ENV_OUTBOUND_QUEUE_URL),
@@ -63,38 +65,26 @@ class OutboundConfig:
         )
 
 
-@dataclass(frozen=True)
-class _Wiring:
-    sender: Any
-    queue: Any
-    backoff: Any
-    config: OutboundConfig
-
-
-@cache
-def _wiring() -> _Wiring:
-    import boto3
+def _build(clients: AwsClients, clock: Clock) -> QueuedReplies:
     from socialcare.aws.case_store import CaseStore
+    from socialcare.aws.outbound_queue import OutboundQueue
     from socialcare.aws.outbound_store import OutboundStore
     from socialcare.aws.secrets import SecretCredentials
-    from socialcare.clock import system_clock
     from socialcare.outbound.backoff import Backoff
     from socialcare.outbound.clients import ReplyApiUrls, reply_clients
     from socialcare.outbound.http import UrllibTransport
-    from socialcare.outbound.queue import OutboundQueue
+    from socialcare.outbound.queued import QueuedReplies
     from socialcare.outbound.sender import OutboundSender, SenderSettings
 
     config = OutboundConfig.from_env()
-    session = boto3.session.Session()
-    dynamodb = session.client("dynamodb")
     backoff = Backoff(base_s=config.retry_base_s, max_s=config.retry_max_s)
     sender = OutboundSender(
-        cases=CaseStore(config.table_name, client=dynamodb),
-        outbound=OutboundStore(config.table_name, client=dynamodb),
+        cases=CaseStore(config.table_name, client=clients("dynamodb")),
+        outbound=OutboundStore(config.table_name, client=clients("dynamodb")),
         clients=reply_clients(ReplyApiUrls(config.meta_graph_url, config.x_api_url, config.telegram_api_url)),
         transport=UrllibTransport(),
-        credentials=SecretCredentials(config.secret_id, client=session.client("secretsmanager"), clock=system_clock),
-        clock=system_clock,
+        credentials=SecretCredentials(config.secret_id, client=clients("secretsmanager"), clock=clock),
+        clock=clock,
         settings=SenderSettings(
             max_receives=config.max_receives,
             claim_lease_ms=int(config.claim_lease_s * 1000),
@@ -102,46 +92,53 @@ def _wiring() -> _Wiring:
             backoff=backoff,
         ),
     )
-    return _Wiring(sender, OutboundQueue(config.queue_url, client=session.client("sqs")), backoff, config)
+    return QueuedReplies(
+        sender,
+        OutboundQueue(config.queue_url, client=clients("sqs")),
+        backoff=backoff,
+        max_receives=config.max_receives,
+        http_timeout_s=config.http_timeout_s,
+    )
 
 
-def reset() -> None:
-    """Forget cached clients and configuration (tests, the local stack)."""
-    _wiring.cache_clear()
+_wiring: Wiring[QueuedReplies] = Wiring(_build)
+
+
+def wire(*, clients: Mapping[str, Any] | None = None, clock: Clock | None = None) -> None:
+    """Run on these boto3 clients (by service name: "dynamodb", "sqs", "secretsmanager") and this
+    clock; ``wire()`` restores the defaults. Nothing calls it in AWS."""
+    _wiring.wire(clients=clients, clock=clock)
 
 
 def send_record(record: SQSRecord, lambda_context: Any = None) -> None:
-    from socialcare.model.outbound import OutboundRequest
-    from socialcare.outbound.sender import RetryLater
-
-    wiring = _wiring()
-    receive_count = int(record.attributes.approximate_receive_count or 1)
-    try:
-        request = OutboundRequest.from_json(record.body)
+    remaining_ms = lambda_context.get_remaining_time_in_millis() if lambda_context is not None else None
+    result = _wiring.get().process(
+        record.body,
+        receipt_handle=record.receipt_handle,
+        receive_count=int(record.attributes.approximate_receive_count or 1),
+        remaining_ms=remaining_ms,
+    )
+    request = result.request
+    if request is not None:
         logger.set_correlation_id(request.case_id)
-        # A send cut short by the function timeout would leave its outcome unknown: when too
-        # little time is left for one platform call, the record waits for the next invocation
-        # (unless this is its last receive: then it is tried rather than sent to the DLQ untried).
-        short_of_time = (
-            lambda_context is not None
-            and lambda_context.get_remaining_time_in_millis() < (wiring.config.http_timeout_s + 5) * 1000
-        )
-        if short_of_time and receive_count < wiring.config.max_receives:
-            raise RetryLater("too little time left in this invocation", delay_s=1)
-        report = wiring.sender.deliver(request, receive_count=receive_count)
-    except RetryLater as exc:
-        wiring.queue.retry_later(record.receipt_handle, exc.delay_s)
-        metrics.add_metric(name="RepliesRetried", unit=MetricUnit.Count, value=1)
-        logger.info("reply to be retried", extra={"message_id": record.message_id, "delay_s": exc.delay_s})
-        raise
-    except Exception as exc:
-        delay = wiring.backoff.delay_s(receive_count)
-        wiring.queue.retry_later(record.receipt_handle, delay)
-        logger.exception(
-            "reply could not be processed",
-            extra={"message_id": record.message_id, "error": type(exc).__name__, "delay_s": delay},
-        )
-        raise
+    if result.error is not None:
+        if result.retried:
+            metrics.add_metric(name="RepliesRetried", unit=MetricUnit.Count, value=1)
+            logger.info("reply to be retried", extra={"message_id": record.message_id, "delay_s": result.delay_s})
+        else:
+            logger.error(
+                "reply could not be processed",
+                exc_info=result.error,
+                extra={
+                    "message_id": record.message_id,
+                    "error": type(result.error).__name__,
+                    "delay_s": result.delay_s,
+                },
+            )
+        raise result.error
+    assert request is not None
+    assert result.report is not None
+    report = result.report
     metrics.add_metric(name=f"Replies_{report.outcome.value}", unit=MetricUnit.Count, value=1)
     logger.info(
         "reply processed",
@@ -150,7 +147,7 @@ def send_record(record: SQSRecord, lambda_context: Any = None) -> None:
             "channel": request.channel.value,
             "outcome": report.outcome.value,
             "platform_message_ids": list(report.platform_message_ids),
-            "receive_count": receive_count,
+            "receive_count": int(record.attributes.approximate_receive_count or 1),
         },
     )
 
@@ -159,4 +156,9 @@ def send_record(record: SQSRecord, lambda_context: Any = None) -> None:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
+    # A processor per invocation: it holds the batch's records and failures, and a process may
+    # run invocations concurrently (the local stack does). A batch whose every record is to be
+    # retried is reported as such, not raised: raising would make Lambda treat the invocation as
+    # failed, while the records' retry delays are already set.
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
     return process_partial_response(event=event, record_handler=send_record, processor=processor, context=context)

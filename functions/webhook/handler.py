@@ -13,17 +13,22 @@ from __future__ import annotations
 import base64
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
+from socialcare import constants as c
 from socialcare import errors
-from socialcare.clock import system_clock
+from socialcare.aws.wiring import AwsClients, Wiring
+from socialcare.clock import Clock
 from socialcare.environment import required
+
+if TYPE_CHECKING:
+    from socialcare.webhook.service import WebhookService
 
 logger = Logger(service="webhook")
 metrics = Metrics(namespace="socialcare", service="webhook")
@@ -47,58 +52,43 @@ class WebhookConfig:
     secret_id: str
 
     @classmethod
-    def from_env(cls) -> WebhookConfig:
+    def from_env(cls, env: Mapping[str, str] | None = None) -> WebhookConfig:
+        env = os.environ if env is None else env
         return cls(
-            queue_url=required(os.environ, "INBOUND_QUEUE_URL"),
-            raw_bucket=required(os.environ, "RAW_BUCKET"),
-            secret_id=required(os.environ, "PLATFORM_SECRET_ARN"),
+            queue_url=required(env, c.ENV_INBOUND_QUEUE_URL),
+            raw_bucket=required(env, c.ENV_RAW_BUCKET),
+            secret_id=required(env, c.ENV_PLATFORM_SECRET_ARN),
         )
 
 
-# boto3 clients given by the caller instead of made here, by service name ("s3", "sqs",
-# "secretsmanager"): tests reuse theirs; nothing sets them in AWS.
-_client_overrides: dict[str, Any] = {}
-
-
-def use_clients(**clients: Any) -> None:
-    """Run on these boto3 clients (by service name) instead of making its own; forgets cached wiring."""
-    _service.cache_clear()
-    _client_overrides.clear()
-    _client_overrides.update(clients)
-
-
-@cache
-def _service() -> Any:
-    import boto3
+def _build(clients: AwsClients, clock: Clock) -> WebhookService:
     from socialcare.aws.delivery_queue import DeliveryQueue
     from socialcare.aws.raw_store import RawDeliveryStore
     from socialcare.aws.secrets import SecretCredentials
     from socialcare.webhook.service import WebhookService
 
     config = WebhookConfig.from_env()
-    session = boto3.session.Session()
-
-    def client(service: str) -> Any:
-        return _client_overrides.get(service) or session.client(service)
-
     return WebhookService(
-        credentials=SecretCredentials(config.secret_id, client=client("secretsmanager"), clock=system_clock),
-        raw_store=RawDeliveryStore(config.raw_bucket, client=client("s3")),
-        queue=DeliveryQueue(config.queue_url, client=client("sqs")),
-        clock=system_clock,
+        credentials=SecretCredentials(config.secret_id, client=clients("secretsmanager"), clock=clock),
+        raw_store=RawDeliveryStore(config.raw_bucket, client=clients("s3")),
+        queue=DeliveryQueue(config.queue_url, client=clients("sqs")),
+        clock=clock,
     )
 
 
-def reset() -> None:
-    """Forget cached clients, client overrides and configuration (tests, the local stack)."""
-    _service.cache_clear()
-    _client_overrides.clear()
+_wiring: Wiring[WebhookService] = Wiring(_build)
+
+
+def wire(*, clients: Mapping[str, Any] | None = None, clock: Clock | None = None) -> None:
+    """Run on these boto3 clients (by service name: "s3", "sqs", "secretsmanager") and this clock;
+    ``wire()`` restores the defaults. Tests reuse their clients; nothing calls it in AWS."""
+    _wiring.wire(clients=clients, clock=clock)
 
 
 @app.get("/webhooks/<platform>")
 def handshake(platform: str) -> Response[str]:
     query = app.current_event.query_string_parameters or {}
-    reply = _service().handshake(platform, query)
+    reply = _wiring.get().handshake(platform, query)
     logger.info("handshake answered", extra={"platform": platform, "status": reply.status})
     return Response(status_code=reply.status, content_type=reply.content_type, body=reply.body.decode("utf-8"))
 
@@ -108,7 +98,7 @@ def deliver(platform: str) -> Response[str]:
     event = app.current_event
     raw = event.body or ""
     body = base64.b64decode(raw) if event.is_base64_encoded else raw.encode("utf-8")
-    receipt = _service().receive(platform, dict(event.headers or {}), body)
+    receipt = _wiring.get().receive(platform, dict(event.headers or {}), body)
     metrics.add_dimension(name="platform", value=platform)
     metrics.add_metric(name="DeliveriesAccepted", unit=MetricUnit.Count, value=1)
     metrics.add_metric(name="EventsReceived", unit=MetricUnit.Count, value=receipt.event_count)

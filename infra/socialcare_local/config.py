@@ -90,7 +90,8 @@ from typing import Any
 
 from socialcare import errors as domain_errors
 from socialcare.agents.profile import BrandProfile, profile_from_document
-from socialcare.platforms.credentials import CredentialsInvalid, PlatformCredentials
+from socialcare.errors import CredentialsInvalid
+from socialcare.platforms.credentials import PlatformCredentials
 
 EXAMPLE_CONFIG_PATH = Path(__file__).with_name("local.example.toml")
 

@@ -42,6 +42,25 @@ class HandshakeUnsupported(SocialCareError):
     code = "handshake_unsupported"
 
 
+class CredentialsInvalid(SocialCareError):
+    code = "credentials_invalid"
+
+
+class EventShapeError(Exception):
+    """One event does not have the expected shape, or is of a kind this adapter does not model.
+
+    The parser records it as an UNKNOWN event; ``raw_kind`` (when set) names what it was.
+    """
+
+    def __init__(self, message: str, raw_kind: str | None = None) -> None:
+        super().__init__(message)
+        self.raw_kind = raw_kind
+
+
+class MalformedEnvelope(SocialCareError):
+    code = "malformed_envelope"
+
+
 # --- storage ------------------------------------------------------------------------------
 class DuplicateEvent(SocialCareError):
     code = "duplicate_event"
@@ -85,6 +104,12 @@ class InvalidTransition(StateConflict):
     code = "invalid_transition"
 
 
+class TargetNotYetKnown(SocialCareError):
+    """An edit, deletion or status arrived before the message it concerns; retry the delivery."""
+
+    code = "target_not_yet_known"
+
+
 # --- replies ------------------------------------------------------------------------------
 class OutsideMessagingWindow(SocialCareError):
     """The platform does not allow a free-form message to this customer now."""
@@ -98,11 +123,60 @@ class TemplateRequired(OutsideMessagingWindow):
     code = "template_required"
 
 
+class MalformedOutboundRequest(SocialCareError):
+    code = "malformed_outbound_request"
+
+
+class ReplyRefused(SocialCareError):
+    """The reply cannot be sent as asked; no platform call was made."""
+
+    code = "reply_refused"
+
+
+class RetryLater(SocialCareError):
+    """Nothing went out this time; deliver the queue message again after ``delay_s``."""
+
+    code = "retry_later"
+
+    def __init__(self, message: str, *, delay_s: int) -> None:
+        super().__init__(message)
+        self.delay_s = delay_s
+
+
+# --- the outbound sender's store and transport (internal signals, not shown to callers) ------
+class ClaimLost(Exception):
+    """The entry is no longer claimed by this attempt (or its parts moved on)."""
+
+
+class MessageIdTaken(Exception):
+    """The platform-message index already names this message id (its echo was stored first)."""
+
+
+class CaseChanged(Exception):
+    """The case (or a customer's current-case copy) changed since it was read; re-read and retry."""
+
+
+class TransportError(Exception):
+    """The call produced no HTTP answer."""
+
+
+class RequestNotSent(TransportError):
+    """The platform cannot have received the request: safe to send again."""
+
+
+class AnswerLost(TransportError):
+    """The request went out but its answer did not come back: the platform may have acted on it."""
+
+
 # --- agent API ------------------------------------------------------------------------------
 class NotAuthenticated(SocialCareError):
     """No verified identity reached the API (the authorizer should have refused the request)."""
 
     code = "unauthorized"
+
+
+class ApiSecretInvalid(ValueError):
+    """The agent API's own secret is not the JSON document it must be (a deployment fault)."""
 
 
 class Forbidden(SocialCareError):

@@ -1,21 +1,159 @@
-"""Ports: what the core needs of the outside world, as Protocols the adapters (``socialcare.aws``) and
-the in-memory twins (``socialcare.memory``) both satisfy."""
+"""The ports: what the core needs from storage, queues, secrets and time, as Protocols.
+
+The services (webhook, ingest, outbound, agents) are typed on these, never on an adapter. Each
+port has a DynamoDB/SQS/S3/Secrets Manager adapter in ``socialcare.aws`` and an in-memory twin in
+``socialcare.memory``; ``tests/contract`` runs the same tests against both, so the twins keep the
+adapters' semantics (conditional writes, dedup, version conflicts, the exceptions raised).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Generic, Protocol, TypeAlias, TypeVar
+
+from socialcare import clock
+from socialcare.agents.profile import BrandProfile
+from socialcare.model.audit import AuditRecord
+from socialcare.model.case import Case, CaseStatus, Priority, ThreadEntry
+from socialcare.model.envelope import DeliveryEnvelope
+from socialcare.model.events import Channel, DeliveryState, PlatformEvent
+from socialcare.model.sending import OutboundEntry, PartRecord
+from socialcare.model.stored import CurrentCase, MessageRef
+from socialcare.platforms.credentials import PlatformCredentials
+
+Clock: TypeAlias = clock.Clock
+"""The clock is a port too: epoch milliseconds, injected (``socialcare.clock``)."""
+
+# ---- pipeline side (webhook → ingest → outbound) ------------------------------------------
+
+
+class CaseReader(Protocol):
+    """The reads of cases and their threads that the outbound sender makes."""
+
+    def current_case(self, account_id: str, user_ids: Sequence[str]) -> CurrentCase:
+        """The customer's current case and the copy each id holds (None where it has none)."""
+        ...
+
+    def get_case(self, case_id: str) -> Case:
+        """The case; raises CaseNotFound."""
+        ...
+
+    def find_message(self, platform: str, account_id: str, message_id: str) -> MessageRef | None:
+        """Where a platform message is stored, if it is."""
+        ...
+
+    def get_entry(self, ref: MessageRef) -> ThreadEntry | None: ...
+
+
+class CaseRepository(CaseReader, Protocol):
+    """Cases, threads and the platform-message index, as ingest reads and writes them."""
+
+    def commit_message(
+        self,
+        *,
+        event: PlatformEvent,
+        entry: ThreadEntry,
+        before: CurrentCase,
+        after: Case,
+        superseded: Case | None = None,
+    ) -> None:
+        """Store one message and the case it changes, all or nothing. Raises DuplicateEvent (the
+        platform message is stored already), ConcurrentThreadingConflict (the case or a current-case
+        copy changed since ``before`` was read) or UnstorableEvent (the items can never be stored)."""
+        ...
+
+    def save_case(self, before: Case, after: Case) -> None:
+        """Replace ``before`` by ``after`` (and its current-case copies while current); raises
+        CaseVersionConflict when the case is no longer at ``before.version``."""
+        ...
+
+    def update_entry_text(self, ref: MessageRef, *, text: str, edited_at_ms: int, previous: str | None) -> bool:
+        """Apply an edit unless a later edit or a deletion is applied already (False then)."""
+        ...
+
+    def mark_entry_deleted(self, ref: MessageRef, *, deleted_at_ms: int) -> bool: ...
+
+    def set_delivery_state(
+        self, ref: MessageRef, *, state: DeliveryState, at_ms: int, error: str | None = None
+    ) -> bool:
+        """Record a delivery status unless the same or a later one is recorded already (False then)."""
+        ...
+
+    def record_unmatched(self, event: PlatformEvent, *, reason: str, raw_key: str | None, day: str) -> None:
+        """Keep an event that matched nothing; a retry writes the same record again."""
+        ...
+
+
+class OutboundRepository(Protocol):
+    """The outbound sender's bookkeeping on reply entries: claim, release, fail, record a part."""
+
+    def get(self, ref: MessageRef) -> OutboundEntry | None: ...
+
+    def claim(self, seen: OutboundEntry, *, attempt_id: str, now_ms: int) -> bool:
+        """Unclaimed (never tried, waiting, gave up) → sending by this attempt; False if someone got there first."""
+        ...
+
+    def release(self, seen: OutboundEntry, *, attempt_id: str, note: str, now_ms: int) -> bool:
+        """Give the claim back after a retryable failure."""
+        ...
+
+    def fail(
+        self,
+        seen: OutboundEntry,
+        *,
+        reason: str,
+        now_ms: int,
+        attempt_id: str | None = None,
+        uncertain: bool = False,
+        gave_up: bool = False,
+    ) -> bool:
+        """Mark the reply failed; False when the entry moved on since ``seen`` (or the claim)."""
+        ...
+
+    def record(self, part: PartRecord) -> None:
+        """One accepted part, all or nothing; raises ClaimLost, MessageIdTaken or CaseChanged."""
+        ...
+
+
+class RawStore(Protocol):
+    """Raw deliveries, kept exactly as received."""
+
+    def put(self, key: str, body: bytes, *, metadata: dict[str, str]) -> None: ...
+
+    def get(self, key: str) -> bytes: ...
+
+
+class DeliveryQueue(Protocol):
+    """The queue between the webhook and ingest."""
+
+    def send(self, envelope: DeliveryEnvelope) -> None: ...
+
+
+class OutboundQueue(Protocol):
+    """The queue of replies between the agent API and the outbound sender."""
+
+    def send_json(self, body: str, *, case_id: str, channel: str) -> None:
+        """Queue a request already serialised (a retried reply sends exactly what was stored)."""
+        ...
+
+    def retry_later(self, receipt_handle: str, delay_s: int) -> None:
+        """Keep a received message hidden for ``delay_s``; it is delivered again then."""
+        ...
+
+
+class Credentials(Protocol):
+    """The platforms' credentials as they are now (a rotated secret is picked up)."""
+
+    def __call__(self) -> PlatformCredentials: ...
+
 
 # ---- agent side ----
 # What the agent services (``socialcare.agents``) need of storage and of the outbound queue. The
 # DynamoDB adapter is ``socialcare.aws.agent_store.AgentStore``, its twin
 # ``socialcare.memory.agents.MemoryAgentStore``; ``tests/contract/test_agent_store_contract.py`` holds
 # both to the same behaviour.
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Generic, Protocol, TypeVar
 
-from socialcare.agents.profile import BrandProfile
-from socialcare.model.audit import AuditRecord
-from socialcare.model.case import Case, CaseStatus, Priority, ThreadEntry
-from socialcare.model.events import Channel, DeliveryState
 
 ItemT = TypeVar("ItemT")
 Position = dict[str, str]

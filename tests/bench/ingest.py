@@ -92,12 +92,13 @@ def _stored_messages(dynamodb: Any, table: str) -> int:
 
 def run(resources: dict[str, str], queue_arn: str) -> IngestFigures:
     import boto3
+    from socialcare import constants as c
     from socialcare.aws.schema import create_table_kwargs
 
     os.environ.update(resources)
     calls = DynamoDBCalls.installed()
     ingest = load_function("ingest")
-    ingest.reset()
+    ingest.wire()
     events = _events(queue_arn)
     # Warm: build the clients (a cold start is not what this measures) on a delivery of its own.
     warm_body = events[0]["Records"][0]["body"].replace("m_bench_", "m_warm_").replace("psid-", "psid-warm-")
@@ -115,7 +116,7 @@ def run(resources: dict[str, str], queue_arn: str) -> IngestFigures:
     calls.recording = False
 
     dynamodb = boto3.client("dynamodb")
-    table = resources["TABLE_NAME"]
+    table = resources[c.ENV_TABLE_NAME]
     stored = _stored_messages(dynamodb, table)
 
     # The bare writes: exactly the write requests ingest made, replayed on a fresh table.

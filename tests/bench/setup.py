@@ -89,6 +89,7 @@ def captured_stdout(into: MetricLines) -> Iterator[None]:
 def create_resources(stage: str) -> dict[str, str]:
     """Table, bucket, queues and platform secret, from the same definitions as the infrastructure."""
     import boto3
+    from socialcare import constants as c
     from socialcare.aws import schema
 
     ddb, s3, sqs, sm = (boto3.client(n) for n in ("dynamodb", "s3", "sqs", "secretsmanager"))
@@ -99,10 +100,10 @@ def create_resources(stage: str) -> dict[str, str]:
     queue = sqs.create_queue(QueueName=f"bench-{stage}", Attributes=schema.inbound_queue_attributes(arn))["QueueUrl"]
     secret = sm.create_secret(Name=f"bench-{stage}", SecretString=json.dumps(CREDENTIALS))["ARN"]
     return {
-        "TABLE_NAME": f"bench-{stage}",
-        "RAW_BUCKET": f"bench-raw-{stage}",
-        "INBOUND_QUEUE_URL": queue,
-        "PLATFORM_SECRET_ARN": secret,
+        c.ENV_TABLE_NAME: f"bench-{stage}",
+        c.ENV_RAW_BUCKET: f"bench-raw-{stage}",
+        c.ENV_INBOUND_QUEUE_URL: queue,
+        c.ENV_PLATFORM_SECRET_ARN: secret,
     }
 
 

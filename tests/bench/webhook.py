@@ -38,7 +38,7 @@ def run() -> list[WebhookFigures]:
     from socialcare_local.sandbox.signing import meta_request
 
     webhook = load_function("webhook")
-    webhook.reset()
+    webhook.wire()
     figures = []
     for label, count, repeats in (("1 message", 1, 200), ("1,000-entry Meta batch", 1000, 15)):
         events = []

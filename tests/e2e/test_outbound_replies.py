@@ -24,6 +24,7 @@ from socialcare_local.sandbox.reply_api import RecordedCall
 from socialcare_local.stack import LocalStack
 
 from tests.outbound_support import queue_reply, store_pending_reply
+from tests.table_support import unmatched
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
@@ -268,7 +269,11 @@ def test_facebook_comment_public_reply_and_the_page_comment_echo(env: Env) -> No
     env.assert_sent_once_and_echo_not_counted(request, case)
     # The Page's comment names no customer; it is known as this reply, not logged as unmatched.
     day = time.strftime("%Y-%m-%d", time.gmtime())
-    assert [u for u in env.store.unmatched("meta", day) if u.get("message_id") == call.message_id] == []
+    assert [
+        u
+        for u in unmatched(env.stack.client("dynamodb"), env.stack.resources.table_name, "meta", day)
+        if u.get("message_id") == call.message_id
+    ] == []
 
 
 def test_telegram_reply(env: Env) -> None:

@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 
 import pytest
 from botocore.exceptions import ClientError
+from socialcare import constants as c
 from socialcare_local.emulator.functions import LambdaContext, load_function
 from socialcare_local.emulator.http_gateway import build_http_api_event
 from socialcare_local.emulator.pollers import PollerSettings, QueuePoller
@@ -45,10 +46,10 @@ class Lambdas:
         self.aws = aws
         self.own_clients = own_clients
         for name, value in {
-            "INBOUND_QUEUE_URL": aws.queue_url,
-            "RAW_BUCKET": aws.bucket,
-            "PLATFORM_SECRET_ARN": aws.secret_id,
-            "TABLE_NAME": aws.table_name,
+            c.ENV_INBOUND_QUEUE_URL: aws.queue_url,
+            c.ENV_RAW_BUCKET: aws.bucket,
+            c.ENV_PLATFORM_SECRET_ARN: aws.secret_id,
+            c.ENV_TABLE_NAME: aws.table_name,
             "POWERTOOLS_LOG_LEVEL": "WARNING",
         }.items():
             monkeypatch.setenv(name, value)
@@ -69,15 +70,16 @@ class Lambdas:
         self.batches: list[list[str]] = []  # message ids of every batch handed to ingest
 
     def reset(self) -> None:
-        self.webhook.reset()
-        self.ingest.reset()
-        if not self.own_clients:
-            self.webhook.use_clients(s3=self.aws.s3, sqs=self.aws.sqs, secretsmanager=self.aws.secrets)
-            self.ingest.use_clients(dynamodb=self.aws.dynamodb, s3=self.aws.s3)
+        if self.own_clients:
+            self.webhook.wire()
+            self.ingest.wire()
+        else:
+            self.webhook.wire(clients={"s3": self.aws.s3, "sqs": self.aws.sqs, "secretsmanager": self.aws.secrets})
+            self.ingest.wire(clients={"dynamodb": self.aws.dynamodb, "s3": self.aws.s3})
 
     def close(self) -> None:
-        self.webhook.reset()
-        self.ingest.reset()
+        self.webhook.wire()
+        self.ingest.wire()
 
     # --- HTTP through API Gateway's event format --------------------------------------------------
     def request(

@@ -6,10 +6,10 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from socialcare.aws.case_store import CaseStore, Outcome
+from socialcare.aws.case_store import CaseStore
 from socialcare.clock import ManualClock
-from socialcare.errors import CaseVersionConflict
-from socialcare.ingest.service import Ingestor, IngestSettings, TargetNotYetKnown
+from socialcare.errors import CaseVersionConflict, TargetNotYetKnown
+from socialcare.ingest.service import Ingestor, IngestSettings, Outcome
 from socialcare.model.case import CaseStatus, EntryKind
 from socialcare.model.events import (
     Channel,
@@ -23,6 +23,7 @@ from socialcare.model.events import (
 )
 
 from tests.conftest import AwsResources
+from tests.table_support import unmatched
 
 pytestmark = pytest.mark.integration
 
@@ -148,9 +149,9 @@ def test_echo_of_a_native_reply_is_outbound_and_stops_the_clock(ingestor: Ingest
     }
 
 
-def test_echo_with_no_case_is_kept_as_unmatched(ingestor: Ingestor, store: CaseStore) -> None:
+def test_echo_with_no_case_is_kept_as_unmatched(ingestor: Ingestor, aws: AwsResources) -> None:
     assert deliver(ingestor, x_event(EventKind.ECHO, "e9", T0, text="proactive")) == {Outcome.UNMATCHED: 1}
-    [kept] = store.unmatched("x", "2026-01-01")
+    [kept] = unmatched(aws.dynamodb, aws.table_name, "x", "2026-01-01")
     assert kept["reason"] == "echo_without_case"
 
 
@@ -170,7 +171,9 @@ def test_edit_then_delete_apply_and_an_older_edit_never_wins(ingestor: Ingestor,
     assert (entry.text, entry.deleted_at_ms, entry.edits) == (None, T0 + 3000, ())
 
 
-def test_edit_before_its_message_is_retried_then_kept_unmatched(ingestor: Ingestor, store: CaseStore) -> None:
+def test_edit_before_its_message_is_retried_then_kept_unmatched(
+    ingestor: Ingestor, store: CaseStore, aws: AwsResources
+) -> None:
     early = x_event(EventKind.EDIT, "d7", T0 + 5000, event_id="d7#edit#1", text="edited")
     other = dm("d8", T0 + 6000)
     with pytest.raises(TargetNotYetKnown):
@@ -178,7 +181,7 @@ def test_edit_before_its_message_is_retried_then_kept_unmatched(ingestor: Ingest
     # the independent message in the same delivery was stored despite the deferral
     assert store.current_case("brand-x", ["joe"]).case is not None
     assert deliver(ingestor, early, other, attempt=3) == {Outcome.UNMATCHED: 1, Outcome.DUPLICATE: 1}
-    [kept] = store.unmatched("x", "2026-01-01")
+    [kept] = unmatched(aws.dynamodb, aws.table_name, "x", "2026-01-01")
     assert kept["reason"] == "edit_of_unknown_message"
 
 
@@ -208,7 +211,7 @@ def test_read_watermark_updates_the_case(ingestor: Ingestor, store: CaseStore) -
     assert case.customer_read_up_to_ms == T0 + 9000
 
 
-def test_unknown_event_is_kept_raw(ingestor: Ingestor, store: CaseStore) -> None:
+def test_unknown_event_is_kept_raw(ingestor: Ingestor, aws: AwsResources) -> None:
     odd = PlatformEvent(
         kind=EventKind.UNKNOWN,
         platform=Platform.X,
@@ -220,7 +223,7 @@ def test_unknown_event_is_kept_raw(ingestor: Ingestor, store: CaseStore) -> None
         raw={"id": "fav-1", "favorited_status": {"id_str": "1"}},
     )
     assert deliver(ingestor, odd) == {Outcome.UNMATCHED: 1}
-    [kept] = store.unmatched("x", "2026-01-01")
+    [kept] = unmatched(aws.dynamodb, aws.table_name, "x", "2026-01-01")
     assert kept["raw_kind"] == "favorite_events"
     assert '"favorited_status"' in kept["raw"]
 

@@ -134,7 +134,7 @@ def rig(aws: AwsResources, monkeypatch: pytest.MonkeyPatch) -> Iterator[Rig]:
     }.items():
         monkeypatch.setenv(name, value)
     handler = load_function(c.OUTBOUND_FUNCTION)
-    handler.reset()
+    handler.wire()
     poller = QueuePoller(
         sqs=aws.sqs,
         queue_url=queue_url,
@@ -155,7 +155,7 @@ def rig(aws: AwsResources, monkeypatch: pytest.MonkeyPatch) -> Iterator[Rig]:
             poller,
         )
     finally:
-        handler.reset()
+        handler.wire()
         reply_api.stop()
 
 

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 from socialcare.aws.case_store import CaseStore, MessageRef
-from socialcare.aws.case_store import Outcome as IngestOutcome
 from socialcare.aws.outbound_store import OutboundStore, PartRecord, SendState
 from socialcare.clock import ManualClock
-from socialcare.errors import CaseNotFound
+from socialcare.errors import CaseNotFound, RetryLater
 from socialcare.ingest.service import Ingestor
+from socialcare.ingest.service import Outcome as IngestOutcome
 from socialcare.model.case import Case, CaseStatus, EntryKind
 from socialcare.model.events import (
     Channel,
@@ -28,7 +28,7 @@ from socialcare.model.outbound import OutboundRequest, ReplyMode
 from socialcare.outbound.backoff import Backoff
 from socialcare.outbound.clients import ReplyApiUrls, reply_clients
 from socialcare.outbound.http import HttpRequest, HttpResponse
-from socialcare.outbound.sender import OutboundSender, Outcome, RetryLater, SenderSettings
+from socialcare.outbound.sender import OutboundSender, Outcome, SenderSettings
 
 from tests.conftest import AwsResources
 from tests.outbound_support import (
@@ -48,6 +48,7 @@ from tests.outbound_support import (
     whatsapp_sent,
     x_dm_sent,
 )
+from tests.table_support import unmatched
 
 pytestmark = pytest.mark.integration
 
@@ -625,7 +626,7 @@ def test_the_echo_of_a_public_reply_is_recognised_although_it_names_no_customer(
     )
     assert world.ingest(echo) == {IngestOutcome.DUPLICATE: 1}
     day = "2026-01-01"
-    assert world.store.unmatched("meta", day) == []
+    assert unmatched(world.aws.dynamodb, world.aws.table_name, "meta", day) == []
 
 
 # --- move to private -----------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from socialcare.model.events import Channel
 from tests.conftest import AwsResources
 from tests.integration.lambda_harness import FlakyDynamoDB, Lambdas
 from tests.platform_fixtures import encode, load, wire_body
+from tests.table_support import unmatched
 
 pytestmark = pytest.mark.integration
 
@@ -211,7 +212,7 @@ def test_a_mixed_meta_batch_puts_every_kind_where_it_belongs(lambdas: Lambdas, s
     [commenter] = store.cases_of_customer(PAGE, "100089234756123")
     assert commenter.channels == {Channel.FACEBOOK_COMMENT}
     # The receipt for a message this system never stored was retried, then kept; the reaction kept raw.
-    kept = {row["reason"]: row for row in store.unmatched("meta", "2025-06-08")}
+    kept = {row["reason"]: row for row in unmatched(lambdas.aws.dynamodb, lambdas.aws.table_name, "meta", "2025-06-08")}
     assert set(kept) == {"status_of_unknown_message", "unknown_kind"}
     assert kept["status_of_unknown_message"]["message_id"] == "m_batch_0000_b2xk"
     assert kept["unknown_kind"]["raw_kind"] == "reaction"
@@ -254,7 +255,7 @@ def test_throttling_mid_batch_then_the_retry_stores_everything_once(
     lambdas: Lambdas, store: CaseStore, aws: AwsResources
 ) -> None:
     flaky = FlakyDynamoDB(aws.dynamodb, fail_calls={3})
-    lambdas.ingest.use_clients(dynamodb=flaky, s3=aws.s3)
+    lambdas.ingest.wire(clients={"dynamodb": flaky, "s3": aws.s3})
     batch = messenger_batch(
         *(messenger_entry(f"psid-{i % 2}", f"m_throttle_{i}", f"Nachricht {i} 🙂", T0 + i) for i in range(5))
     )
@@ -277,7 +278,7 @@ def test_a_crashed_invocation_is_retried_whole_and_stores_everything_once(
 ) -> None:
     """Every record of the batch fails: the handler raises and Lambda retries the whole batch."""
     flaky = FlakyDynamoDB(aws.dynamodb, fail_calls={1, 2})
-    lambdas.ingest.use_clients(dynamodb=flaky, s3=aws.s3)
+    lambdas.ingest.wire(clients={"dynamodb": flaky, "s3": aws.s3})
     lambdas.accept("x", load("x", "dm"))
     lambdas.accept("telegram", load("telegram", "message"))
     lambdas.drain()
@@ -292,7 +293,7 @@ def test_a_poison_message_ends_in_the_dlq_with_its_raw_payload(
 ) -> None:
     poison_psid = "6666666666666666"
     flaky = FlakyDynamoDB(aws.dynamodb, fail_when=poison_psid)  # a key that never stops throttling
-    lambdas.ingest.use_clients(dynamodb=flaky, s3=aws.s3)
+    lambdas.ingest.wire(clients={"dynamodb": flaky, "s3": aws.s3})
     poison = encode("meta", messenger_batch(messenger_entry(poison_psid, "m_poison", "Hilfe!!! 😡", T0)))
     lambdas.accept("meta", poison)
     lambdas.accept("x", load("x", "dm"))
@@ -327,13 +328,15 @@ def test_unknown_kinds_are_kept_raw_where_an_operator_looks_for_them(lambdas: La
     callback = lambdas.accept("telegram", load("telegram", "callback_query"))
     lambdas.drain()
     days = {before, time.strftime("%Y-%m-%d", time.gmtime())}
-    [kept_reaction] = store.unmatched("meta", "2025-06-08")
+    [kept_reaction] = unmatched(lambdas.aws.dynamodb, lambdas.aws.table_name, "meta", "2025-06-08")
     assert (kept_reaction["raw_kind"], kept_reaction["reason"]) == ("reaction", "unknown_kind")
     assert json.loads(kept_reaction["raw"]) == load("meta", "messenger_reaction")["entry"][0]["messaging"][0]
     assert kept_reaction["raw_key"].endswith(".json")
     assert reaction["events"] == callback["events"] == 1
     # A callback query carries no time of its own: it is filed under the day it was received.
-    [kept_callback] = [row for day in days for row in store.unmatched("telegram", day)]
+    [kept_callback] = [
+        row for day in days for row in unmatched(lambdas.aws.dynamodb, lambdas.aws.table_name, "telegram", day)
+    ]
     assert kept_callback["raw_kind"] == "callback_query"
     assert json.loads(kept_callback["raw"]) == load("telegram", "callback_query")
 
@@ -346,7 +349,7 @@ def test_an_element_dynamodb_cannot_store_does_not_hold_up_its_batch(lambdas: La
     lambdas.drain()
     assert lambdas.poller.failed_records == 0
     assert lambdas.stored_message_ids() == ["m_ok_0", "m_ok_1", "m_ok_2"]
-    kept = {row["reason"]: row for row in store.unmatched("meta", "2025-06-08")}
+    kept = {row["reason"]: row for row in unmatched(lambdas.aws.dynamodb, lambdas.aws.table_name, "meta", "2025-06-08")}
     assert set(kept) == {"unstorable", "unknown_kind"}
     assert kept["unstorable"]["message_id"] == "m_too_big"
     assert kept["unstorable"]["raw_key"] == lambdas.raw_keys()[0]  # the full text is in the raw delivery

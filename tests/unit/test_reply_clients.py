@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from socialcare.errors import ReplyRefused
 from socialcare.model.events import Channel
 from socialcare.model.outbound import OutboundRequest, ReplyMode
 from socialcare.outbound.backoff import Backoff
 from socialcare.outbound.clients import ReplyApiUrls, reply_clients
 from socialcare.outbound.http import HttpResponse
-from socialcare.outbound.replies import Accepted, CallOutcome, PlannedCall, Rejected, ReplyRefused, Retryable
+from socialcare.outbound.replies import Accepted, CallOutcome, PlannedCall, Rejected, Retryable
 from socialcare.outbound.x_client import weighted_length
 from socialcare.platforms.credentials import PlatformCredentials
 

@@ -63,10 +63,10 @@ def load_module_file(name: str, path: Path) -> ModuleType:
 
 
 def reset_function(module: ModuleType) -> None:
-    """Drop a function's cached clients and configuration (its ``reset()``), if it has one."""
-    reset = getattr(module, "reset", None)
-    if callable(reset):
-        reset()
+    """Drop a function's cached clients and configuration (``wire()``), if it has them."""
+    wire = getattr(module, "wire", None)
+    if callable(wire):
+        wire()
 
 
 @dataclass

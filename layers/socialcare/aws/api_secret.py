@@ -9,13 +9,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from socialcare.aws.wiring import lazy_client
+from socialcare.errors import ApiSecretInvalid
 
-class ApiSecretInvalid(ValueError):
-    pass
 
-
-def load_cursor_key(secret_id: str, *, client: Any) -> bytes:
-    value = client.get_secret_value(SecretId=secret_id)["SecretString"]
+def load_cursor_key(secret_id: str, *, client: Any | None = None) -> bytes:
+    value = lazy_client("secretsmanager", client)().get_secret_value(SecretId=secret_id)["SecretString"]
     try:
         doc = json.loads(value)
         key = doc["cursor_key"]

@@ -8,8 +8,7 @@ Returns domain objects, raises domain exceptions, never leaks ``ClientError``.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -27,6 +26,7 @@ from socialcare.aws.items import (
     n,
     s,
 )
+from socialcare.aws.wiring import lazy_client
 from socialcare.errors import (
     CaseNotFound,
     CaseVersionConflict,
@@ -36,48 +36,25 @@ from socialcare.errors import (
 )
 from socialcare.model.case import Case, ThreadEntry
 from socialcare.model.events import DeliveryState, PlatformEvent
+from socialcare.model.stored import CurrentCase, MessageRef
+
+# MessageRef is re-exported: the agent side imports it from here.
+__all__ = ["CaseStore", "MessageRef"]
 
 _MAX_UNMATCHED_RAW_BYTES = 64 * 1024
 
 
-@dataclass(frozen=True, slots=True)
-class CurrentCase:
-    """The customer's current case on a brand account, and the copy each of their ids holds.
-
-    ``seen`` maps each customer id to the (case id, version) its copy held when read, or None
-    when that id had no copy yet; writes are conditioned on exactly that, so a concurrent
-    change makes the writer re-read instead of overwriting.
-    """
-
-    case: Case | None
-    seen: Mapping[str, tuple[str, int] | None]
-
-
-@dataclass(frozen=True, slots=True)
-class MessageRef:
-    case_id: str
-    entry_id: str
-
-
-class Outcome:
-    STORED = "stored"
-    DUPLICATE = "duplicate"
-    STALE = "stale"  # an older event that must not overwrite newer state
-    APPLIED = "applied"
-    UNMATCHED = "unmatched"
-
-
 class CaseStore:
-    def __init__(self, table_name: str, *, client: Any) -> None:
+    def __init__(self, table_name: str, *, client: Any | None = None) -> None:
         self._table = table_name
-        self._client = client
+        self._client = lazy_client("dynamodb", client)
 
     # ---- reads ---------------------------------------------------------------------------
     def current_case(self, account_id: str, user_ids: Sequence[str]) -> CurrentCase:
         """One request: GetItem for one id, BatchGetItem when the platform gives several."""
         found: dict[str, Case] = {}
         if len(user_ids) == 1:
-            resp = self._client.get_item(
+            resp = self._client().get_item(
                 TableName=self._table,
                 Key=item_key(keys.customer_pk(account_id, user_ids[0]), keys.CURRENT_SK),
                 ConsistentRead=True,
@@ -88,7 +65,7 @@ class CaseStore:
             wanted = {keys.customer_pk(account_id, uid): uid for uid in user_ids}
             request = {self._table: {"Keys": [item_key(pk, keys.CURRENT_SK) for pk in wanted], "ConsistentRead": True}}
             while request:
-                resp = self._client.batch_get_item(RequestItems=request)
+                resp = self._client().batch_get_item(RequestItems=request)
                 for item in resp.get("Responses", {}).get(self._table, []):
                     found[wanted[item[c.PARTITION_KEY]["S"]]] = item_to_case(item)
                 request = resp.get("UnprocessedKeys") or {}
@@ -99,7 +76,7 @@ class CaseStore:
         return CurrentCase(latest, seen)
 
     def get_case(self, case_id: str) -> Case:
-        resp = self._client.get_item(
+        resp = self._client().get_item(
             TableName=self._table, Key=item_key(keys.case_pk(case_id), keys.CASE_SK), ConsistentRead=True
         )
         if "Item" not in resp:
@@ -131,7 +108,7 @@ class CaseStore:
         ]
 
     def find_message(self, platform: str, account_id: str, message_id: str) -> MessageRef | None:
-        resp = self._client.get_item(
+        resp = self._client().get_item(
             TableName=self._table,
             Key=item_key(keys.platform_message_pk(platform, account_id, message_id), keys.PMSG_SK),
             ConsistentRead=True,
@@ -142,23 +119,12 @@ class CaseStore:
         return MessageRef(case_id=item["case_id"]["S"], entry_id=item["entry_id"]["S"])
 
     def get_entry(self, ref: MessageRef) -> ThreadEntry | None:
-        resp = self._client.get_item(
+        resp = self._client().get_item(
             TableName=self._table,
             Key=item_key(keys.case_pk(ref.case_id), keys.ENTRY_PREFIX + ref.entry_id),
             ConsistentRead=True,
         )
         return item_to_entry(resp["Item"]) if "Item" in resp else None
-
-    def unmatched(self, platform: str, day: str) -> list[dict[str, Any]]:
-        """The day's events that matched nothing (unknown kinds, edits of unknown messages)."""
-        return [
-            {k: next(iter(v.values())) for k, v in i.items()}
-            for i in self._query(
-                KeyConditionExpression="#pk = :pk",
-                ExpressionAttributeNames={"#pk": c.PARTITION_KEY},
-                ExpressionAttributeValues={":pk": s(keys.unmatched_pk(platform, day))},
-            )
-        ]
 
     # ---- writes --------------------------------------------------------------------------
     def commit_message(
@@ -286,7 +252,7 @@ class CaseStore:
             item["raw"] = s(raw[:_MAX_UNMATCHED_RAW_BYTES])
         if raw_key:
             item["raw_key"] = s(raw_key)
-        self._client.put_item(TableName=self._table, Item=item)
+        self._client().put_item(TableName=self._table, Item=item)
 
     # ---- internals -----------------------------------------------------------------------
     def _put(self, item: Item, condition: str, values: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -311,7 +277,7 @@ class CaseStore:
 
     def _transact(self, items: list[dict[str, Any]], *, duplicate_positions: Sequence[int]) -> None:
         try:
-            self._client.transact_write_items(TransactItems=items)
+            self._client().transact_write_items(TransactItems=items)
         except ClientError as exc:
             _raise_if_unstorable(exc)
             if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
@@ -333,7 +299,7 @@ class CaseStore:
         names: dict[str, str] | None = None,
     ) -> bool:
         try:
-            self._client.update_item(
+            self._client().update_item(
                 TableName=self._table,
                 Key=item_key(keys.case_pk(ref.case_id), keys.ENTRY_PREFIX + ref.entry_id),
                 UpdateExpression=update,
@@ -351,7 +317,7 @@ class CaseStore:
     def _query(self, **kwargs: Any) -> Iterator[dict[str, Any]]:
         params = {"TableName": self._table, **kwargs}
         while True:
-            resp = self._client.query(**params)
+            resp = self._client().query(**params)
             yield from resp.get("Items", [])
             if "LastEvaluatedKey" not in resp:
                 return

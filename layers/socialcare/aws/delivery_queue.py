@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from socialcare.aws.wiring import lazy_client
 from socialcare.model.envelope import DeliveryEnvelope
 
 
 class DeliveryQueue:
-    def __init__(self, queue_url: str, *, client: Any) -> None:
+    def __init__(self, queue_url: str, *, client: Any | None = None) -> None:
         self._url = queue_url
-        self._client = client
+        self._client = lazy_client("sqs", client)
 
     def send(self, envelope: DeliveryEnvelope) -> None:
-        self._client.send_message(
+        self._client().send_message(
             QueueUrl=self._url,
             MessageBody=envelope.to_json(),
             MessageAttributes={

@@ -29,102 +29,29 @@ version) and links the customer id a Meta private reply revealed.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from socialcare import constants as c
 from socialcare.aws import keys
-from socialcare.aws.case_store import MessageRef
 from socialcare.aws.items import case_item, current_case_item, item_key, item_to_entry, n, s
-from socialcare.model.case import Case, EntryKind, ThreadEntry
+from socialcare.aws.wiring import lazy_client
+from socialcare.errors import CaseChanged, ClaimLost, MessageIdTaken
+from socialcare.model.case import Case, EntryKind
 from socialcare.model.events import DeliveryState
-
-
-class SendState(StrEnum):
-    WAITING = "waiting"
-    SENDING = "sending"
-    SENT = "sent"
-    FAILED = "failed"
-    GAVE_UP = "gave_up"
-
-
-CLAIMABLE = (None, SendState.WAITING, SendState.GAVE_UP)
-
-
-@dataclass(frozen=True, slots=True)
-class OutboundEntry:
-    """A reply's thread entry with the sender's bookkeeping."""
-
-    entry: ThreadEntry
-    send_state: SendState | None = None
-    attempt_id: str | None = None
-    claimed_at_ms: int | None = None
-    attempts: int = 0
-    parts_sent: int = 0
-    platform_message_ids: tuple[str, ...] = ()
-    uncertain: bool = False
-
-    @property
-    def ref(self) -> MessageRef:
-        return MessageRef(self.entry.case_id, self.entry.entry_id)
-
-    @property
-    def delivery_rank(self) -> int:
-        return self.entry.delivery_state.rank if self.entry.delivery_state is not None else 0
-
-
-@dataclass(frozen=True, slots=True)
-class CustomerLink:
-    """A customer id to add to a case (the PSID a Meta private reply revealed).
-
-    ``seen`` is what that id's current-case copy held when read (None: no copy); ``displaced``
-    is (before, after) of the inactive case that copy pointed to, now superseded by this one.
-    """
-
-    user_id: str
-    seen: tuple[str, int] | None
-    displaced: tuple[Case, Case] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class PartRecord:
-    """One accepted platform call, and what it changes."""
-
-    attempt_id: str
-    seen: OutboundEntry  # the entry as read when the claim was made / last recorded
-    at_ms: int
-    platform: str
-    account_id: str
-    message_id: str | None
-    done: bool  # the last part: the reply is now SENT
-    case_change: tuple[Case, Case] | None = None  # (before, after), optimistic on before.version
-    link: CustomerLink | None = None
-    adopt: MessageRef | None = None  # an echo entry stored for this message id, to be replaced
-
-
-class ClaimLost(Exception):
-    """The entry is no longer claimed by this attempt (or its parts moved on)."""
-
-
-class MessageIdTaken(Exception):
-    """The platform-message index already names this message id (its echo was stored first)."""
-
-
-class CaseChanged(Exception):
-    """The case (or a customer's current-case copy) changed since it was read; re-read and retry."""
+from socialcare.model.sending import CustomerLink, OutboundEntry, PartRecord, SendState
+from socialcare.model.stored import MessageRef
 
 
 class OutboundStore:
-    def __init__(self, table_name: str, *, client: Any) -> None:
+    def __init__(self, table_name: str, *, client: Any | None = None) -> None:
         self._table = table_name
-        self._client = client
+        self._client = lazy_client("dynamodb", client)
 
     # ---- reads ---------------------------------------------------------------------------
     def get(self, ref: MessageRef) -> OutboundEntry | None:
-        resp = self._client.get_item(TableName=self._table, Key=self._entry_key(ref), ConsistentRead=True)
+        resp = self._client().get_item(TableName=self._table, Key=self._entry_key(ref), ConsistentRead=True)
         item = resp.get("Item")
         return None if item is None else outbound_entry(item)
 
@@ -218,8 +145,16 @@ class OutboundStore:
     # ---- recording what the platform accepted --------------------------------------------
     def record(self, part: PartRecord) -> None:
         """One accepted part, all or nothing. Raises ClaimLost, MessageIdTaken or CaseChanged."""
+        items: list[tuple[str, dict[str, Any]]] = [("entry", self._part_update(part))]
+        if part.message_id is not None:
+            items += self._index_items(part, part.message_id)
+        if part.case_change is not None:
+            items += [("case", item) for item in self._case_items(*part.case_change, part.link)]
+        self._transact(items)
+
+    def _part_update(self, part: PartRecord) -> dict[str, Any]:
+        """The entry's update: one more part sent (and the reply SENT with its last one)."""
         seen = part.seen
-        ref = seen.ref
         values: dict[str, Any] = {
             ":a": s(part.attempt_id),
             ":sending": s(SendState.SENDING),
@@ -227,10 +162,10 @@ class OutboundStore:
             ":true": {"BOOL": True},
             ":now": n(part.at_ms),
             ":seen_rank": n(seen.delivery_rank),
+            ":parts_after": n(seen.parts_sent + 1),
         }
         sets = ["parts_sent = :parts_after", "send_last_part_at_ms = :now"]
         removes: list[str] = []
-        values[":parts_after"] = n(seen.parts_sent + 1)
         if part.message_id is not None:
             sets.append("platform_message_ids = list_append(if_not_exists(platform_message_ids, :empty), :ids)")
             values[":empty"] = {"L": []}
@@ -257,56 +192,43 @@ class OutboundStore:
             "AND (attribute_not_exists(delivery_rank) OR delivery_rank = :seen_rank OR send_state = :failed_state) AND "
             + _parts_condition(seen.parts_sent, values)
         )
-        items: list[tuple[str, dict[str, Any]]] = [
-            (
-                "entry",
-                {
-                    "Update": {
-                        "TableName": self._table,
-                        "Key": self._entry_key(ref),
-                        "UpdateExpression": update,
-                        "ConditionExpression": condition,
-                        "ExpressionAttributeValues": values,
-                    }
-                },
-            )
-        ]
-        if part.message_id is not None:
-            index_item = {
-                c.PARTITION_KEY: s(keys.platform_message_pk(part.platform, part.account_id, part.message_id)),
-                c.SORT_KEY: s(keys.PMSG_SK),
-                "entity": s("platform_message"),
-                "case_id": s(ref.case_id),
-                "entry_id": s(ref.entry_id),
-                "event_kind": s("outbound"),
+        return {
+            "Update": {
+                "TableName": self._table,
+                "Key": self._entry_key(seen.ref),
+                "UpdateExpression": update,
+                "ConditionExpression": condition,
+                "ExpressionAttributeValues": values,
             }
-            if part.adopt is None:
-                items.append(("index", self._put(index_item, "attribute_not_exists(#pk)", {})))
-            else:
-                # The echo got there first: the index moves from the echo's entry to this one,
-                # and the echo's duplicate line leaves the thread.
-                items.append(
-                    (
-                        "index",
-                        self._put(index_item, "#eid = :echo", {":echo": s(part.adopt.entry_id)}, {"#eid": "entry_id"}),
-                    )
-                )
-                items.append(
-                    (
-                        "echo",
-                        {
-                            "Delete": {
-                                "TableName": self._table,
-                                "Key": self._entry_key(part.adopt),
-                                "ConditionExpression": "attribute_exists(#pk)",
-                                "ExpressionAttributeNames": {"#pk": c.PARTITION_KEY},
-                            }
-                        },
-                    )
-                )
-        if part.case_change is not None:
-            items += [("case", item) for item in self._case_items(*part.case_change, part.link)]
-        self._transact(items)
+        }
+
+    def _index_items(self, part: PartRecord, message_id: str) -> list[tuple[str, dict[str, Any]]]:
+        """The platform-message index item of the accepted part (and the echo it replaces)."""
+        ref = part.seen.ref
+        index_item = {
+            c.PARTITION_KEY: s(keys.platform_message_pk(part.platform, part.account_id, message_id)),
+            c.SORT_KEY: s(keys.PMSG_SK),
+            "entity": s("platform_message"),
+            "case_id": s(ref.case_id),
+            "entry_id": s(ref.entry_id),
+            "event_kind": s("outbound"),
+        }
+        if part.adopt is None:
+            return [("index", self._put(index_item, "attribute_not_exists(#pk)", {}))]
+        # The echo got there first: the index moves from the echo's entry to this one,
+        # and the echo's duplicate line leaves the thread.
+        echo_delete = {
+            "Delete": {
+                "TableName": self._table,
+                "Key": self._entry_key(part.adopt),
+                "ConditionExpression": "attribute_exists(#pk)",
+                "ExpressionAttributeNames": {"#pk": c.PARTITION_KEY},
+            }
+        }
+        return [
+            ("index", self._put(index_item, "#eid = :echo", {":echo": s(part.adopt.entry_id)}, {"#eid": "entry_id"})),
+            ("echo", echo_delete),
+        ]
 
     # ---- internals -----------------------------------------------------------------------
     def _case_items(self, before: Case, after: Case, link: CustomerLink | None) -> list[dict[str, Any]]:
@@ -349,7 +271,7 @@ class OutboundStore:
 
     def _transact(self, labelled: list[tuple[str, dict[str, Any]]]) -> None:
         try:
-            self._client.transact_write_items(TransactItems=[item for _, item in labelled])
+            self._client().transact_write_items(TransactItems=[item for _, item in labelled])
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
                 raise
@@ -383,7 +305,7 @@ class OutboundStore:
         if names:
             params["ExpressionAttributeNames"] = dict(names)
         try:
-            self._client.update_item(**params)
+            self._client().update_item(**params)
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
                 return False

@@ -14,19 +14,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from socialcare import constants as c
-from socialcare.aws.case_store import CaseStore, CurrentCase, Outcome
 from socialcare.clock import Clock
 from socialcare.errors import (
     CaseNotFound,
     CaseVersionConflict,
     ConcurrentThreadingConflict,
     DuplicateEvent,
-    SocialCareError,
+    TargetNotYetKnown,
     UnstorableEvent,
 )
 from socialcare.ids import new_ulid
-from socialcare.model.case import EntryKind, Priority, ThreadEntry
+from socialcare.model.case import EntryKind, ThreadEntry
 from socialcare.model.events import DeliveryState, EventKind, ParsedDelivery, PlatformEvent
+from socialcare.model.stored import CurrentCase
+from socialcare.ports import CaseRepository
 from socialcare.rules.cases import (
     Threading,
     apply_inbound,
@@ -35,15 +36,20 @@ from socialcare.rules.cases import (
     decide_threading,
     new_case,
 )
+from socialcare.rules.routing import route_new_case
 from socialcare.rules.sla import ResponseTargets
 
 logger = logging.getLogger(__name__)
 
 
-class TargetNotYetKnown(SocialCareError):
-    """An edit, deletion or status arrived before the message it concerns; retry the delivery."""
+class Outcome:
+    """What ingesting one event did (counted per delivery, and as metrics)."""
 
-    code = "target_not_yet_known"
+    STORED = "stored"
+    DUPLICATE = "duplicate"
+    STALE = "stale"  # an older event that must not overwrite newer state
+    APPLIED = "applied"
+    UNMATCHED = "unmatched"
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +73,7 @@ class DeliveryReport:
 
 
 class Ingestor:
-    def __init__(self, store: CaseStore, *, clock: Clock, settings: IngestSettings | None = None) -> None:
+    def __init__(self, store: CaseRepository, *, clock: Clock, settings: IngestSettings | None = None) -> None:
         self._store = store
         self._clock = clock
         self._settings = settings or IngestSettings()
@@ -139,13 +145,14 @@ class Ingestor:
             now = self._clock()
             superseded = None
             if decision.action is Threading.NEW:
+                route = route_new_case(event, account_teams=settings.account_teams, default_team=settings.default_team)
                 case = new_case(
                     event,
                     case_id=new_ulid(now),
-                    team=settings.account_teams.get(event.account_id, settings.default_team),
+                    team=route.team,
                     now_ms=now,
                     targets=settings.targets,
-                    priority=Priority.HIGH if event.kind is EventKind.PUBLIC_POST else Priority.NORMAL,
+                    priority=route.priority,
                     follow_up_of=decision.follow_up_of,
                 )
                 if current.case is not None:

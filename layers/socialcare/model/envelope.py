@@ -10,13 +10,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from socialcare.errors import SocialCareError
+from socialcare.errors import MalformedEnvelope
 
 ENVELOPE_VERSION = 1
-
-
-class MalformedEnvelope(SocialCareError):
-    code = "malformed_envelope"
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from socialcare.errors import SocialCareError
+from socialcare.errors import MalformedOutboundRequest
 from socialcare.model.events import Channel
 
 REQUEST_VERSION = 1
@@ -21,10 +21,6 @@ class ReplyMode(StrEnum):
     PRIVATE = "private"  # a direct message in the customer's private channel
     PUBLIC = "public"  # a public reply under the customer's comment/post
     PRIVATE_REPLY_TO_COMMENT = "private_reply_to_comment"  # Meta: DM answering a comment (7 days)
-
-
-class MalformedOutboundRequest(SocialCareError):
-    code = "malformed_outbound_request"
 
 
 @dataclass(frozen=True, slots=True)

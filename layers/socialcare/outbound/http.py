@@ -21,6 +21,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from socialcare.errors import AnswerLost, RequestNotSent
+
 
 @dataclass(frozen=True, slots=True)
 class HttpRequest:
@@ -51,18 +53,6 @@ class HttpResponse:
             return json.loads(self.body) if self.body else None
         except ValueError:
             return None
-
-
-class TransportError(Exception):
-    """The call produced no HTTP answer."""
-
-
-class RequestNotSent(TransportError):
-    """The platform cannot have received the request: safe to send again."""
-
-
-class AnswerLost(TransportError):
-    """The request went out but its answer did not come back: the platform may have acted on it."""
 
 
 class Transport(Protocol):

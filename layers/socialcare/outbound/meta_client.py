@@ -25,6 +25,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from socialcare.errors import ReplyRefused
 from socialcare.model.events import Channel
 from socialcare.model.outbound import OutboundRequest, ReplyMode
 from socialcare.outbound.http import HttpResponse, json_request
@@ -33,7 +34,6 @@ from socialcare.outbound.replies import (
     CallOutcome,
     PlannedCall,
     Rejected,
-    ReplyRefused,
     Retryable,
     as_object,
     attachment_parts,

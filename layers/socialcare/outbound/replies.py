@@ -23,19 +23,13 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
 
-from socialcare.errors import SocialCareError
+from socialcare.errors import ReplyRefused
 from socialcare.model.outbound import OutboundRequest, ReplyMode
 from socialcare.outbound.http import HttpRequest, HttpResponse
 from socialcare.platforms.credentials import PlatformCredentials
 
 MAX_ATTACHMENTS = 10
 _REASON_LIMIT = 300
-
-
-class ReplyRefused(SocialCareError):
-    """The reply cannot be sent as asked; no platform call was made."""
-
-    code = "reply_refused"
 
 
 @dataclass(frozen=True, slots=True)

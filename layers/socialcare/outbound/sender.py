@@ -30,26 +30,27 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from socialcare import constants as c
-from socialcare.aws.case_store import CaseStore, MessageRef
-from socialcare.aws.outbound_store import (
-    CaseChanged,
-    ClaimLost,
-    CustomerLink,
-    MessageIdTaken,
-    OutboundEntry,
-    OutboundStore,
-    PartRecord,
-    SendState,
-)
 from socialcare.clock import Clock
-from socialcare.errors import CaseNotFound, OutsideMessagingWindow, SocialCareError
+from socialcare.errors import (
+    AnswerLost,
+    CaseChanged,
+    CaseNotFound,
+    ClaimLost,
+    MessageIdTaken,
+    OutsideMessagingWindow,
+    ReplyRefused,
+    RequestNotSent,
+    RetryLater,
+)
 from socialcare.model.case import Case, EntryKind
 from socialcare.model.events import Channel, DeliveryState
 from socialcare.model.outbound import OutboundRequest, ReplyMode
+from socialcare.model.sending import CustomerLink, OutboundEntry, PartRecord, SendState
+from socialcare.model.stored import MessageRef
 from socialcare.outbound.backoff import Backoff
-from socialcare.outbound.http import AnswerLost, RequestNotSent, Transport
-from socialcare.outbound.replies import Accepted, PlannedCall, Rejected, ReplyClient, ReplyRefused, Retryable
-from socialcare.platforms.credentials import PlatformCredentials
+from socialcare.outbound.http import Transport
+from socialcare.outbound.replies import Accepted, PlannedCall, Rejected, ReplyClient, Retryable
+from socialcare.ports import CaseReader, Credentials, OutboundRepository
 from socialcare.rules.cases import apply_outbound
 from socialcare.rules.windows import HUMAN_AGENT_TAG, WindowDecision, check_reply_window
 
@@ -63,16 +64,6 @@ UNCERTAIN_NO_ANSWER = (
     "delivery uncertain: the platform did not answer ({detail}); check the conversation on the "
     "platform before sending it again"
 )
-
-
-class RetryLater(SocialCareError):
-    """Nothing went out this time; deliver the queue message again after ``delay_s``."""
-
-    code = "retry_later"
-
-    def __init__(self, message: str, *, delay_s: int) -> None:
-        super().__init__(message)
-        self.delay_s = delay_s
 
 
 class Outcome(StrEnum):
@@ -103,11 +94,11 @@ class OutboundSender:
     def __init__(
         self,
         *,
-        cases: CaseStore,
-        outbound: OutboundStore,
+        cases: CaseReader,
+        outbound: OutboundRepository,
         clients: Mapping[Channel, ReplyClient],
         transport: Transport,
-        credentials: Callable[[], PlatformCredentials],
+        credentials: Credentials,
         clock: Clock,
         settings: SenderSettings | None = None,
         new_attempt_id: Callable[[], str] = lambda: uuid.uuid4().hex,
@@ -419,4 +410,4 @@ def _ids(request: OutboundRequest) -> dict[str, str]:
     return {"case_id": request.case_id, "entry_id": request.entry_id, "channel": request.channel.value}
 
 
-__all__ = ["DeliveryReport", "OutboundSender", "Outcome", "RetryLater", "SenderSettings"]
+__all__ = ["DeliveryReport", "OutboundSender", "Outcome", "SenderSettings"]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from socialcare.errors import ReplyRefused
 from socialcare.model.outbound import OutboundRequest, ReplyMode
 from socialcare.outbound.http import HttpResponse, json_request
 from socialcare.outbound.replies import (
@@ -23,7 +24,6 @@ from socialcare.outbound.replies import (
     CallOutcome,
     PlannedCall,
     Rejected,
-    ReplyRefused,
     Retryable,
     as_object,
     attachment_parts,

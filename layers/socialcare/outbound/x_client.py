@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 
+from socialcare.errors import ReplyRefused
 from socialcare.model.events import Channel
 from socialcare.model.outbound import OutboundRequest, ReplyMode
 from socialcare.outbound.http import HttpResponse, json_request
@@ -23,7 +24,6 @@ from socialcare.outbound.replies import (
     CallOutcome,
     PlannedCall,
     Rejected,
-    ReplyRefused,
     Retryable,
     as_object,
     bearer,

@@ -16,11 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from socialcare.errors import SocialCareError
-
-
-class CredentialsInvalid(SocialCareError):
-    code = "credentials_invalid"
+from socialcare.errors import CredentialsInvalid
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, NoReturn
 
-from socialcare.errors import MalformedPayload
+from socialcare.errors import EventShapeError, MalformedPayload
 from socialcare.model.events import Channel, Customer, EventKind, PlatformEvent
 
 JsonObject = dict[str, Any]
@@ -38,17 +38,6 @@ MAX_ID_BYTES = 384
 UNKNOWN_CUSTOMER_PREFIX = "unknown:"
 
 _DIGITS = re.compile(r"[0-9]{1,17}")  # ASCII only: int() would also accept other scripts' digits
-
-
-class EventShapeError(Exception):
-    """One event does not have the expected shape, or is of a kind this adapter does not model.
-
-    The parser records it as an UNKNOWN event; ``raw_kind`` (when set) names what it was.
-    """
-
-    def __init__(self, message: str, raw_kind: str | None = None) -> None:
-        super().__init__(message)
-        self.raw_kind = raw_kind
 
 
 def shape_error(message: str) -> NoReturn:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from socialcare.errors import HandshakeUnsupported, MalformedPayload
+from socialcare.errors import EventShapeError, HandshakeUnsupported, MalformedPayload
 from socialcare.model.events import (
     Attachment,
     Channel,
@@ -30,7 +30,6 @@ from socialcare.model.events import (
 from socialcare.platforms.base import HandshakeReply, Verification
 from socialcare.platforms.credentials import PlatformCredentials
 from socialcare.platforms.fields import (
-    EventShapeError,
     JsonObject,
     first_ms,
     lenient_ms,

@@ -12,25 +12,16 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
 
 from socialcare import constants as c
 from socialcare.clock import Clock
 from socialcare.errors import MalformedPayload, PayloadTooLarge
 from socialcare.model.envelope import DeliveryEnvelope
 from socialcare.platforms.base import HandshakeReply
-from socialcare.platforms.credentials import PlatformCredentials
 from socialcare.platforms.registry import get_adapter
-
-
-class RawSink(Protocol):
-    def put(self, key: str, body: bytes, *, metadata: dict[str, str]) -> None: ...
-
-
-class EnvelopeSink(Protocol):
-    def send(self, envelope: DeliveryEnvelope) -> None: ...
+from socialcare.ports import Credentials, DeliveryQueue, RawStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +43,9 @@ class WebhookService:
     def __init__(
         self,
         *,
-        credentials: Callable[[], PlatformCredentials],
-        raw_store: RawSink,
-        queue: EnvelopeSink,
+        credentials: Credentials,
+        raw_store: RawStore,
+        queue: DeliveryQueue,
         clock: Clock,
         max_body_bytes: int = c.MAX_WEBHOOK_BODY_BYTES,
         max_inline_bytes: int = c.MAX_INLINE_DELIVERY_BYTES,

@@ -1,0 +1,135 @@
+"""The contract suite: the same tests against each implementation of a port.
+
+``backend`` is parametrised over the DynamoDB/SQS/S3 adapters (on moto, through the ``aws``
+fixture) and the in-memory twins; a test asks for it and uses only the ports plus the few
+inspection helpers below, which each backend provides its own way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import pytest
+from socialcare.model.case import ThreadEntry
+from socialcare.ports import CaseRepository, DeliveryQueue, OutboundQueue, OutboundRepository, RawStore
+
+from tests.conftest import AwsResources
+
+
+class Backend(Protocol):
+    name: str
+    cases: CaseRepository
+    outbound: OutboundRepository
+    raw: RawStore
+    deliveries: DeliveryQueue
+    replies: OutboundQueue
+
+    def thread(self, case_id: str) -> list[ThreadEntry]: ...
+    def put_entry(self, entry: ThreadEntry) -> None: ...
+    def unmatched(self, platform: str, day: str) -> list[dict[str, Any]]: ...
+    def received_deliveries(self) -> list[tuple[str, dict[str, str]]]: ...
+    def receive_replies(self) -> list[tuple[str, dict[str, str], str]]: ...
+
+
+@dataclass
+class DynamoBackend:
+    aws: AwsResources
+    outbound_queue_url: str
+    name: str = "aws"
+
+    def __post_init__(self) -> None:
+        from socialcare.aws.case_store import CaseStore
+        from socialcare.aws.delivery_queue import DeliveryQueue as SqsDeliveryQueue
+        from socialcare.aws.outbound_queue import OutboundQueue as SqsOutboundQueue
+        from socialcare.aws.outbound_store import OutboundStore
+        from socialcare.aws.raw_store import RawDeliveryStore
+
+        aws = self.aws
+        self.cases = CaseStore(aws.table_name, client=aws.dynamodb)
+        self.outbound = OutboundStore(aws.table_name, client=aws.dynamodb)
+        self.raw = RawDeliveryStore(aws.bucket, client=aws.s3)
+        self.deliveries = SqsDeliveryQueue(aws.queue_url, client=aws.sqs)
+        self.replies = SqsOutboundQueue(self.outbound_queue_url, client=aws.sqs)
+
+    def thread(self, case_id: str) -> list[ThreadEntry]:
+        return self.cases.thread(case_id)  # type: ignore[attr-defined,no-any-return]
+
+    def put_entry(self, entry: ThreadEntry) -> None:
+        from socialcare.aws.items import entry_item
+
+        self.aws.dynamodb.put_item(
+            TableName=self.aws.table_name, Item=entry_item(entry), ConditionExpression="attribute_not_exists(PK)"
+        )
+
+    def unmatched(self, platform: str, day: str) -> list[dict[str, Any]]:
+        from tests.table_support import unmatched
+
+        return unmatched(self.aws.dynamodb, self.aws.table_name, platform, day)
+
+    def _receive(self, url: str) -> list[dict[str, Any]]:
+        return list(
+            self.aws.sqs.receive_message(
+                QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0, MessageAttributeNames=["All"]
+            ).get("Messages")
+            or []
+        )
+
+    def received_deliveries(self) -> list[tuple[str, dict[str, str]]]:
+        return [(m["Body"], _attributes(m)) for m in self._receive(self.aws.queue_url)]
+
+    def receive_replies(self) -> list[tuple[str, dict[str, str], str]]:
+        return [(m["Body"], _attributes(m), m["ReceiptHandle"]) for m in self._receive(self.outbound_queue_url)]
+
+
+def _attributes(message: dict[str, Any]) -> dict[str, str]:
+    return {k: v["StringValue"] for k, v in message.get("MessageAttributes", {}).items()}
+
+
+@dataclass
+class MemoryBackend:
+    name: str = "memory"
+
+    def __post_init__(self) -> None:
+        from socialcare.memory.case_store import MemoryCaseStore
+        from socialcare.memory.outbound_store import MemoryOutboundStore
+        from socialcare.memory.queues import MemoryDeliveryQueue, MemoryOutboundQueue
+        from socialcare.memory.raw_store import MemoryRawStore
+        from socialcare.memory.table import MemoryTable
+
+        self.table = MemoryTable()
+        self.cases = self._cases = MemoryCaseStore(self.table)
+        self.outbound = MemoryOutboundStore(self.table)
+        self.raw = MemoryRawStore()
+        self.deliveries = self._deliveries = MemoryDeliveryQueue()
+        self.replies = self._replies = MemoryOutboundQueue()
+
+    def thread(self, case_id: str) -> list[ThreadEntry]:
+        return self._cases.thread(case_id)
+
+    def put_entry(self, entry: ThreadEntry) -> None:
+        self.table.put_entry(entry)
+
+    def unmatched(self, platform: str, day: str) -> list[dict[str, Any]]:
+        return self.table.unmatched_rows(platform, day)
+
+    def received_deliveries(self) -> list[tuple[str, dict[str, str]]]:
+        return [(m.body, m.attributes) for m in self._deliveries.receive()]
+
+    def receive_replies(self) -> list[tuple[str, dict[str, str], str]]:
+        return [(m.body, m.attributes, m.receipt_handle or "") for m in self._replies.receive()]
+
+
+@pytest.fixture(params=["aws", "memory"])
+def backend(request: pytest.FixtureRequest) -> Iterator[Any]:
+    if request.param == "memory":
+        yield MemoryBackend()
+        return
+    from socialcare.aws import schema
+
+    aws: AwsResources = request.getfixturevalue("aws")
+    dlq = aws.sqs.create_queue(QueueName="outbound-dlq", Attributes=schema.DLQ_ATTRIBUTES)["QueueUrl"]
+    dlq_arn = aws.sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    url = aws.sqs.create_queue(QueueName="outbound", Attributes=schema.outbound_queue_attributes(dlq_arn))["QueueUrl"]
+    yield DynamoBackend(aws, url)

@@ -1,0 +1,66 @@
+"""Cases, events and entries for the contract tests, built with the domain rules ingest uses."""
+
+from __future__ import annotations
+
+from socialcare.model.case import Case, EntryKind, ThreadEntry
+from socialcare.model.events import Channel, Customer, DeliveryState, EventKind, Platform, PlatformEvent
+from socialcare.rules.cases import apply_inbound, new_case
+from socialcare.rules.sla import ResponseTargets
+
+PAGE = "104560123456789"
+T0 = 1_767_225_600_000
+TARGETS = ResponseTargets()
+
+
+def message(
+    mid: str, *, ts: int = T0, user: str = "psid-1", text: str | None = "hi", alt: tuple[str, ...] = ()
+) -> PlatformEvent:
+    return PlatformEvent(
+        kind=EventKind.MESSAGE,
+        platform=Platform.META,
+        channel=Channel.MESSENGER,
+        account_id=PAGE,
+        event_id=mid,
+        timestamp_ms=ts,
+        customer=Customer(user, alt_ids=alt),
+        message_id=mid,
+        text=text,
+    )
+
+
+def entry_for(event: PlatformEvent, case_id: str, *, kind: EntryKind = EntryKind.INBOUND) -> ThreadEntry:
+    assert event.message_id is not None
+    return ThreadEntry(
+        case_id=case_id,
+        entry_id=f"{event.timestamp_ms:013d}#{event.message_id}",
+        kind=kind,
+        timestamp_ms=event.timestamp_ms,
+        channel=event.channel,
+        platform_message_id=event.message_id,
+        author=event.customer.user_id if event.customer else "brand",
+        text=event.text,
+    )
+
+
+def opened(event: PlatformEvent, case_id: str) -> Case:
+    return new_case(event, case_id=case_id, team="care", now_ms=event.timestamp_ms, targets=TARGETS)
+
+
+def joined(case: Case, event: PlatformEvent) -> Case:
+    return apply_inbound(case, event, now_ms=event.timestamp_ms, targets=TARGETS)
+
+
+def pending_reply(case: Case, entry_id: str = "0000000000009#out-1", *, ts: int = T0 + 1000) -> ThreadEntry:
+    """What the agent API stores before queueing a reply."""
+    return ThreadEntry(
+        case_id=case.case_id,
+        entry_id=entry_id,
+        kind=EntryKind.OUTBOUND,
+        timestamp_ms=ts,
+        channel=Channel.MESSENGER,
+        author="alice",
+        text="We are on it",
+        delivery_state=DeliveryState.PENDING,
+        delivery_state_at_ms=ts,
+        received_at_ms=ts,
+    )
