@@ -10,7 +10,6 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from socialcare.agents.channels import ALL_ATTACHMENT_KINDS, MAX_ATTACHMENTS, MAX_TEXT
 from socialcare.agents.commands import (
     ENTRY_ID_PATTERN,
     MAX_NOTE,
@@ -26,11 +25,12 @@ from socialcare.agents.commands import (
     StatusCommand,
 )
 from socialcare.agents.identity import AGENT_ID_PATTERN
-from socialcare.agents.profile import CANNED_ID_PATTERN
 from socialcare.errors import InvalidRequest
 from socialcare.model.case import CaseStatus
+from socialcare.model.channels import ALL_ATTACHMENT_KINDS, MAX_ATTACHMENTS, MAX_TEXT
 from socialcare.model.events import Channel
 from socialcare.model.outbound import ReplyMode
+from socialcare.model.profile import CANNED_ID_PATTERN
 
 REPLY_FIELDS = ("text", "canned_response_id", "mode", "channel", "reply_to", "attachments", "template")
 

@@ -9,10 +9,10 @@ import time
 from typing import Any
 
 from socialcare.agents.identity import Caller
-from socialcare.agents.profile import profile_document
 from socialcare.agents.results import ActionResult, AuditList, CannedList, CaseDetail, CaseList, ProfileResult
 from socialcare.model.audit import AuditRecord
 from socialcare.model.case import Case, ThreadEntry
+from socialcare.model.profile import profile_document
 from socialcare.rules.sla import NOT_DUE_MS
 
 

@@ -66,7 +66,7 @@
                                    # ({"cursor_key": ...}) that the CDK app generates in AWS
 
     # Optional: the brand profile every account above starts with (the agent API reads and admins
-    # change it at /accounts/{account_id}/profile; see socialcare/agents/profile.py).
+    # change it at /accounts/{account_id}/profile; see socialcare/model/profile.py).
     [brand]
     signature_style = "first_name" # full_name ("— Alice Smith"), first_name ("— Alice"), initials ("^AS"), none
     human_agent_tag = true         # Meta granted the HUMAN_AGENT tag: Messenger/Instagram replies up to 7 days
@@ -89,8 +89,8 @@ from pathlib import Path
 from typing import Any
 
 from socialcare import errors as domain_errors
-from socialcare.agents.profile import BrandProfile, profile_from_document
 from socialcare.errors import CredentialsInvalid
+from socialcare.model.profile import BrandProfile, profile_from_document
 from socialcare.platforms.credentials import PlatformCredentials
 
 EXAMPLE_CONFIG_PATH = Path(__file__).with_name("local.example.toml")

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from typing import Generic, Protocol, TypeAlias, TypeVar
 
 from socialcare import clock
-from socialcare.agents.profile import BrandProfile
 from socialcare.model.audit import AuditRecord
 from socialcare.model.case import Case, CaseStatus, Priority, ThreadEntry
 from socialcare.model.envelope import DeliveryEnvelope
 from socialcare.model.events import Channel, DeliveryState, PlatformEvent
+from socialcare.model.profile import BrandProfile
 from socialcare.model.sending import OutboundEntry, PartRecord
 from socialcare.model.stored import CurrentCase, MessageRef
 from socialcare.platforms.credentials import PlatformCredentials

@@ -8,11 +8,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
-from socialcare.agents.profile import BrandProfile, CannedResponse, SignatureStyle
 from socialcare.errors import CaseNotFound, CaseVersionConflict, InvalidCursor, MarkerExists
 from socialcare.model.audit import AuditAction, AuditRecord
 from socialcare.model.case import Case, CaseStatus, EntryKind, Priority, ThreadEntry
 from socialcare.model.events import Channel, Customer, DeliveryState, Platform
+from socialcare.model.profile import BrandProfile, CannedResponse, SignatureStyle
 from socialcare.ports import AgentRepository, CaseFilter, IdempotencyMarker, Page
 
 pytestmark = pytest.mark.integration

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from socialcare.agents.channels import text_length
-from socialcare.agents.profile import (
+from socialcare.errors import CannedResponseNotFound, InvalidRequest, PlaceholderUnavailable, UnknownPlaceholder
+from socialcare.model.channels import text_length
+from socialcare.model.events import Channel
+from socialcare.model.profile import (
     BrandProfile,
     SignatureStyle,
     placeholders_of,
@@ -12,8 +14,6 @@ from socialcare.agents.profile import (
     render,
     sign,
 )
-from socialcare.errors import CannedResponseNotFound, InvalidRequest, PlaceholderUnavailable, UnknownPlaceholder
-from socialcare.model.events import Channel
 
 pytestmark = pytest.mark.unit
 

@@ -222,3 +222,59 @@ def test_the_core_uses_no_aws_sdk_lambda_or_chalice_and_reads_no_environment() -
     assert faults == [], "the core must stay free of AWS, Lambda and Chalice types and of the environment:\n  " + (
         "\n  ".join(sorted(set(faults)))
     )
+
+
+# The rooms of the core and what each may import (besides itself). The foundation modules
+# (errors, constants, clock, ids, environment) import nothing of the core above them; the services
+# never import each other nor an adapter: they get adapters through the ports.
+FOUNDATION = frozenset({"errors", "constants", "clock", "ids", "environment"})
+ROOM_MAY_IMPORT: dict[str, frozenset[str]] = {
+    "model": FOUNDATION,
+    "rules": FOUNDATION | {"model"},
+    "platforms": FOUNDATION | {"model"},
+    "ports": FOUNDATION | {"model", "platforms"},
+    "webhook": FOUNDATION | {"model", "rules", "platforms", "ports"},
+    "ingest": FOUNDATION | {"model", "rules", "platforms", "ports"},
+    "outbound": FOUNDATION | {"model", "rules", "platforms", "ports"},
+    "agents": FOUNDATION | {"model", "rules", "platforms", "ports"},
+    "aws": FOUNDATION | {"model", "rules", "platforms", "ports"},
+    "memory": FOUNDATION | {"model", "rules", "platforms", "ports"},
+}
+
+
+def _room(module_name: str) -> str:
+    """``socialcare.agents.base`` → ``agents``; ``socialcare.errors`` → ``errors``."""
+    return module_name.split(".")[1] if module_name.count(".") else ""
+
+
+def room_faults() -> list[str]:
+    known = first_party_modules()
+    faults = []
+    for name, module in known.items():
+        if not name.startswith(CORE + "."):
+            continue
+        room = _room(name)
+        allowed = FOUNDATION if room in FOUNDATION else ROOM_MAY_IMPORT.get(room)
+        if allowed is None:
+            faults.append(f"{name}: the room {room!r} has no rule (add it to ROOM_MAY_IMPORT)")
+            continue
+        for imported in _imported_names(module):
+            target = _resolve(imported, known)
+            if target is None or not target.startswith(CORE + "."):
+                continue
+            target_room = _room(target)
+            if target_room != room and target_room not in allowed:
+                faults.append(f"{name} imports {target} ({room} may not import {target_room})")
+    return sorted(set(faults))
+
+
+def test_each_room_of_the_core_imports_only_the_rooms_below_it() -> None:
+    faults = room_faults()
+    assert faults == [], "imports against the layout's rule:\n  " + "\n  ".join(faults)
+
+
+def test_the_room_rule_names_an_upward_import() -> None:
+    assert set(ROOM_MAY_IMPORT) >= {"model", "rules", "agents", "aws"}
+    assert "agents" not in ROOM_MAY_IMPORT["aws"]
+    assert "aws" not in ROOM_MAY_IMPORT["agents"]
+    assert _room("socialcare.agents.base") == "agents"

@@ -6,7 +6,7 @@ import time
 
 import pytest
 from socialcare.agents.identity import Role, caller_from_claims
-from socialcare.agents.profile import SignatureStyle
+from socialcare.model.profile import SignatureStyle
 from socialcare_local.cli import main
 from socialcare_local.config import EXAMPLE_CONFIG_PATH, ConfigError, config_from_dict, load_config
 from socialcare_local.emulator.tokens import (

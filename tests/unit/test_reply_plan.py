@@ -8,12 +8,12 @@ from typing import Any
 import pytest
 from socialcare.agents.commands import ReplyCommand
 from socialcare.agents.identity import Caller, Role
-from socialcare.agents.profile import BrandProfile, SignatureStyle
 from socialcare.agents.replies import plan_reply
 from socialcare.errors import EntryNotFound, OutsideMessagingWindow, ReplyNotPossible, TemplateRequired, TextTooLong
 from socialcare.model.case import Case, CaseStatus, EntryKind, Priority, ThreadEntry
 from socialcare.model.events import Channel, Customer, Platform
 from socialcare.model.outbound import ReplyMode
+from socialcare.model.profile import BrandProfile, SignatureStyle
 
 pytestmark = pytest.mark.unit
 

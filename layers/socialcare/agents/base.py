@@ -17,12 +17,12 @@ from socialcare import constants as c
 from socialcare.agents.bookkeeping import only_bookkeeping_changed
 from socialcare.agents.cursor import CursorCodec
 from socialcare.agents.identity import Caller
-from socialcare.agents.profile import BrandProfile
 from socialcare.clock import Clock
 from socialcare.errors import CaseNotFound, CaseVersionConflict, MovedOnByBookkeeping, StateConflict
 from socialcare.ids import new_ulid
 from socialcare.model.audit import AuditAction, AuditRecord
 from socialcare.model.case import Case, ThreadEntry
+from socialcare.model.profile import BrandProfile
 from socialcare.ports import AgentReplyQueue, AgentRepository, IdempotencyMarker
 
 logger = logging.getLogger(__name__)

@@ -11,11 +11,11 @@ from typing import Any
 from socialcare.agents import access
 from socialcare.agents.base import CaseActions
 from socialcare.agents.identity import Caller
-from socialcare.agents.profile import profile_from_document
 from socialcare.agents.results import ProfileResult
 from socialcare.errors import InvalidRequest
 from socialcare.ids import new_ulid
 from socialcare.model.audit import AuditAction, AuditRecord
+from socialcare.model.profile import profile_from_document
 
 ACCOUNT_ID_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 

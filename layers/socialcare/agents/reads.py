@@ -9,10 +9,10 @@ from socialcare.agents import access
 from socialcare.agents.base import CaseActions, placeholder_values
 from socialcare.agents.commands import ACTIVE_STATUSES, ME, UNASSIGNED, PageQuery, QueueQuery
 from socialcare.agents.identity import TEAM_PATTERN, Caller
-from socialcare.agents.profile import render
 from socialcare.agents.results import AuditList, CannedList, CaseDetail, CaseList, RenderedCanned
 from socialcare.errors import InvalidRequest, PlaceholderUnavailable
 from socialcare.model.case import Case
+from socialcare.model.profile import render
 from socialcare.ports import CaseFilter, Page
 
 

@@ -13,20 +13,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from socialcare.agents.channels import (
+from socialcare.agents.commands import ReplyCommand
+from socialcare.agents.identity import Caller
+from socialcare.errors import EntryNotFound, InvalidRequest, ReplyNotPossible, TextTooLong
+from socialcare.model.case import Case, EntryKind, ThreadEntry
+from socialcare.model.channels import (
     ATTACHMENT_KINDS,
     COMMENT_CHANNELS,
     PRIVATE_CHANNEL_OF,
     TEXT_LIMITS,
     text_length,
 )
-from socialcare.agents.commands import ReplyCommand
-from socialcare.agents.identity import Caller
-from socialcare.agents.profile import BrandProfile, sign
-from socialcare.errors import EntryNotFound, InvalidRequest, ReplyNotPossible, TextTooLong
-from socialcare.model.case import Case, EntryKind, ThreadEntry
 from socialcare.model.events import Channel
 from socialcare.model.outbound import ReplyMode
+from socialcare.model.profile import BrandProfile, sign
 from socialcare.rules.windows import check_reply_window
 
 

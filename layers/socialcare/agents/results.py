@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from socialcare.agents.profile import BrandProfile
 from socialcare.model.audit import AuditRecord
 from socialcare.model.case import Case, ThreadEntry
+from socialcare.model.profile import BrandProfile
 
 
 @dataclass(frozen=True, slots=True)

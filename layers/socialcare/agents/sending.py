@@ -14,7 +14,6 @@ from socialcare.agents.commands import MoveToPrivateCommand, ReplyCommand
 from socialcare.agents.idempotency import Decision, Keyed, KeyedActions
 from socialcare.agents.identity import Caller
 from socialcare.agents.lifecycle import status_entry, with_status
-from socialcare.agents.profile import render
 from socialcare.agents.replies import ReplyPlan, plan_reply, template_json
 from socialcare.agents.results import ActionResult
 from socialcare.errors import CaseNotActive, ReplyNotPossible
@@ -23,6 +22,7 @@ from socialcare.model.audit import AuditAction
 from socialcare.model.case import Case, CaseStatus, EntryKind, ThreadEntry
 from socialcare.model.events import DeliveryState
 from socialcare.model.outbound import OutboundRequest, ReplyMode
+from socialcare.model.profile import render
 
 
 class Sending(KeyedActions):

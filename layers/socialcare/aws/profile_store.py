@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from socialcare.agents.profile import BrandProfile, CannedResponse, SignatureStyle
 from socialcare.aws import keys
 from socialcare.aws.agent_table import AgentTable
 from socialcare.aws.audit_store import audit_item
 from socialcare.aws.items import item_key, n, s
 from socialcare.aws.paging import conditional_put
 from socialcare.model.audit import AuditRecord
+from socialcare.model.profile import BrandProfile, CannedResponse, SignatureStyle
 
 
 class ProfileStore(AgentTable):

@@ -23,7 +23,7 @@ unmatched / unknown event log      UNMATCHED#<platform>#<yyyy-mm-dd>   <ts ms>#<
 The brand account profile holds what the agent API needs to answer for the brand: its name, how
 replies are signed (``signature_style``), whether Meta granted the HUMAN_AGENT tag
 (``human_agent_tag``), the "move to private" invitation and the canned responses
-(``socialcare.agents.profile``). Outbound replies are thread entries like any other
+(``socialcare.model.profile``). Outbound replies are thread entries like any other
 (``MSG#<ts>#out-<ulid>``), notes ``MSG#<ts>#note-<ulid>``, status changes ``MSG#<ts>#status-<ulid>``.
 
 Indexes (all sparse, projected ALL):

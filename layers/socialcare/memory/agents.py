@@ -14,11 +14,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from typing import TypeVar
 
-from socialcare.agents.profile import BrandProfile
 from socialcare.errors import CaseNotFound, CaseVersionConflict, InvalidCursor, MarkerExists
 from socialcare.model.audit import AuditRecord
 from socialcare.model.case import Case, CaseStatus, ThreadEntry
 from socialcare.model.events import DeliveryState
+from socialcare.model.profile import BrandProfile
 from socialcare.ports import CaseFilter, IdempotencyMarker, Page, Position
 
 T = TypeVar("T")

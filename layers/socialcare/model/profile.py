@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from socialcare.agents.channels import MAX_TEXT
 from socialcare.errors import CannedResponseNotFound, InvalidRequest, PlaceholderUnavailable, UnknownPlaceholder
+from socialcare.model.channels import MAX_TEXT
 
 PLACEHOLDERS: tuple[str, ...] = (
     "customer_name",
