@@ -146,7 +146,9 @@ def _revoking_user(user_event: Any) -> str:
 def _times(item: Any) -> tuple[Any, ...]:
     if not isinstance(item, dict):
         return ()
-    return item.get("timestamp_ms"), item.get("created_timestamp")
+    revoke = item.get("revoke")  # user_event: an ISO 8601 date_time
+    revoked_at = revoke.get("date_time") if isinstance(revoke, dict) else None
+    return item.get("timestamp_ms"), item.get("created_timestamp"), revoked_at
 
 
 def _parse_element(key: str, item: Any, account_id: str, users: JsonObject) -> list[PlatformEvent]:
