@@ -26,7 +26,9 @@ parse_doc = meta.parse_doc
 
 # --- reactions: one rule across Messenger, Instagram and WhatsApp -----------------------------
 def test_messenger_unreact_removes_the_reaction() -> None:
+    doc = load("meta", "messenger_unreact")
     [event] = parse("messenger_unreact")
+    assert event.raw == doc["entry"][0]["messaging"][0]  # recorded as it came
     assert (event.kind, event.message_id, event.emoji, event.customer) == (
         EventKind.REACTION,
         BRAND_MID,

@@ -154,7 +154,9 @@ class PlatformEvent:
     status_error: str | None = None
     watermark_ms: int | None = None  # read/delivery receipts that cover everything up to a time
     raw_kind: str | None = None  # the platform's own name for the event kind
-    raw: Mapping[str, Any] | None = field(default=None, compare=False)  # kept for UNKNOWN events
+    # The platform's element, kept for UNKNOWN events and for the state changes recorded as they
+    # came (REACTION, IDENTITY_CHANGE).
+    raw: Mapping[str, Any] | None = field(default=None, compare=False)
     emoji: str | None = None  # REACTION: the reaction given; None when the customer removed theirs
     previous_ids: tuple[str, ...] = ()  # IDENTITY_CHANGE: the customer's former ids
     # Delivered while another app owns the thread (Meta handover ``standby[]``): shown on the

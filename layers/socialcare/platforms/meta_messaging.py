@@ -241,6 +241,7 @@ def _reaction(event: JsonObject, thread: _Thread) -> list[PlatformEvent]:
             message_id=target,
             emoji=emoji,
             raw_kind="reaction",
+            raw=event,
         )
     ]
 

@@ -152,6 +152,7 @@ def _message(message: Any, number: _Number) -> list[PlatformEvent]:
                 message_id=req_id(reaction, "message_id"),
                 emoji=loose_str(reaction, "emoji"),  # empty or absent: the reaction was removed
                 raw_kind="reaction",
+                raw=message,
             )
         ]
     if message_type in ("edit", "revoke"):
@@ -260,6 +261,7 @@ def _identity_change(message: JsonObject, wamid: str, number: _Number) -> Platfo
         previous_ids=before,
         text=loose_str(system, "body"),
         raw_kind=f"system.{change}",
+        raw=message,
     )
 
 

@@ -25,6 +25,7 @@ Update with a 64-bit ``update_id`` is malformed. There is no GET handshake.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from socialcare.errors import HandshakeUnsupported, MalformedPayload
@@ -123,7 +124,7 @@ def _parse_update(update: JsonObject, update_id: int, bot_id: str) -> PlatformEv
         if kind == "edited_message":
             return _edit(obj(update, kind), bot_id)
         if kind == "message_reaction":
-            return _reaction(obj(update, kind), bot_id, update_id)
+            return replace(_reaction(obj(update, kind), bot_id, update_id), raw=update)
     except EventShapeError as exc:
         raw_kind, reason = exc.raw_kind or kind, str(exc)
     except ValueError as exc:
