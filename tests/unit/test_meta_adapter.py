@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -195,16 +196,14 @@ def test_messenger_delivery_with_and_without_mids() -> None:
     ]
 
 
-def test_messenger_reaction_is_kept_raw() -> None:
-    doc = load("meta", "messenger_reaction")
+def test_messenger_reaction_is_a_reaction_to_the_brands_message() -> None:
     [event] = parse("messenger_reaction")
-    assert_unknown(
-        event,
-        channel=Channel.MESSENGER,
-        account_id=PAGE,
-        raw_kind="reaction",
-        raw=doc["entry"][0]["messaging"][0],
-        ts=1749416401120,
+    assert (event.kind, event.message_id, event.emoji, event.customer, event.timestamp_ms) == (
+        EventKind.REACTION,
+        "m_echo_0T9sZGUe2tSZzUcsvtu",
+        "❤️",
+        Customer(PSID),
+        1749416401120,
     )
 
 
@@ -216,7 +215,7 @@ def test_messenger_postback_is_the_customers_button_press_as_a_message() -> None
             1749416412555,
             customer=Customer(PSID),
             message_id="m_PbK3r9Tz0Wq4YbUe1fXaLh2s",
-            text="Talk to a person 🙋",
+            text="Talk to a person 🙋 (payload: HUMAN_AGENT_REQUEST)",
             raw_kind="postback",
         )
     ]
@@ -661,14 +660,12 @@ def test_whatsapp_reaction_names_the_message_reacted_to() -> None:
     wamid = "wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQzQVJFQUMwMDExMjIzMzQ0NTU2NgA="
     assert parse("whatsapp_reaction") == [
         whatsapp(
-            EventKind.MESSAGE,
+            EventKind.REACTION,
             wamid,
             1749416700000,
             customer=SHEENA,
-            message_id=wamid,
-            text="👍🏽",
-            attachments=(Attachment("reaction"),),
-            reply_to_id="wamid.HBgLMTY1MDU1NTEyMzQVAgARGBJCMEQ5NjFFRkE0QTE3QkMwRkUA",
+            message_id="wamid.HBgLMTY1MDU1NTEyMzQVAgARGBJCMEQ5NjFFRkE0QTE3QkMwRkUA",
+            emoji="👍🏽",
             raw_kind="reaction",
         )
     ]
@@ -683,6 +680,8 @@ def test_whatsapp_unsupported_type_still_reaches_the_agent() -> None:
             1749416750000,
             customer=SHEENA,
             message_id=wamid,
+            text="[The customer sent a message WhatsApp cannot show here (Message type unknown)."
+            " Ask them to send it another way.]",
             attachments=(Attachment("unsupported"),),
             raw_kind="unsupported",
         )
@@ -761,10 +760,15 @@ def test_mixed_batch_parses_every_entry_and_every_element_in_order() -> None:
         (EventKind.MESSAGE, Channel.MESSENGER, "m_batch_0003_YmF6"),
         (EventKind.STATUS, Channel.MESSENGER, "m_batch_0000_b2xk#delivered"),
         (EventKind.STATUS, Channel.MESSENGER, f"delivery:{PSID2}:1749420000000"),
+        (EventKind.REACTION, Channel.MESSENGER, events[6].event_id),
         (EventKind.PUBLIC_POST, Channel.FACEBOOK_COMMENT, "1102938475610293_872634510300000"),
     ]
-    [reaction] = [e for e in events if e.kind is EventKind.UNKNOWN]
-    assert reaction.raw == doc["entry"][1]["messaging"][2]
+    reaction = events[6]
+    assert (reaction.message_id, reaction.emoji) == (
+        "m_batch_0000_b2xk",
+        doc["entry"][1]["messaging"][2]["reaction"]["emoji"],
+    )
+    assert not [e for e in events if e.kind is EventKind.UNKNOWN]
     assert events[3].text == "Où est ma commande ? 🇫🇷"
     assert events[3].customer == Customer(PSID2)
     assert events[-1].customer == ANN
@@ -785,7 +789,7 @@ def test_one_bad_element_becomes_unknown_and_the_rest_survive() -> None:
     ]
     assert len(events) == len(good) + 2
     unknown = [e for e in events if e.kind is EventKind.UNKNOWN]
-    assert {e.raw_kind for e in unknown} == {"reaction", "message", "feed"}
+    assert {e.raw_kind for e in unknown} == {"message", "feed"}
     [no_mid] = [e for e in unknown if e.raw_kind == "message"]
     assert no_mid.raw == bad
     assert no_mid.timestamp_ms == 1749420000500
@@ -815,7 +819,11 @@ def test_a_thousand_entry_batch_yields_a_thousand_messages() -> None:
 
 def test_the_same_unknown_element_has_the_same_id_in_any_batch() -> None:
     doc = load("meta", "messenger_reaction")
+    optin = {"type": "notification_messages", "payload": "ORDER_UPDATES", "title": "Order updates"}
+    doc["entry"][0]["messaging"][0]["optin"] = optin
+    del doc["entry"][0]["messaging"][0]["reaction"]
     [alone] = parse_doc(doc)
+    assert (alone.kind, alone.raw_kind) == (EventKind.UNKNOWN, "optin")
     batched = load("meta", "batch_mixed")
     batched["entry"][0]["messaging"].append(doc["entry"][0]["messaging"][0])
     [again] = [e for e in parse_doc(batched) if e.raw == alone.raw]
@@ -850,12 +858,15 @@ def test_entry_with_none_of_the_known_arrays_is_kept_raw() -> None:
     assert_unknown(event, channel=Channel.FACEBOOK_COMMENT, account_id=PAGE, raw_kind="entry", raw=entry, ts=0)
 
 
-def test_standby_events_are_kept_raw() -> None:
+def test_standby_messages_are_the_customers_marked_standby() -> None:
+    """Another app owns the thread (handover): the message still shows on the case, marked standby."""
     doc = load("meta", "messenger_message")
     entry = doc["entry"][0]
     entry["standby"] = entry.pop("messaging")
     [event] = parse_doc(doc)
-    assert (event.kind, event.raw_kind) == (EventKind.UNKNOWN, "standby")
+    [normal] = parse("messenger_message")
+    assert event.standby is True
+    assert event == replace(normal, standby=True)
 
 
 @pytest.mark.parametrize(

@@ -60,6 +60,15 @@ KEYS = sorted(
         "message_create", "sender_id", "target", "message_data", "attachment", "last_read_event_id",
         "update_id", "edited_message", "chat", "message_id", "date", "edit_date", "photo", "file_id",
         "caption", "location", "latitude", "longitude", "reply_to_message", "sender_chat", "first_name",
+        # issue 12 kinds
+        "reaction", "emoji", "action", "edit", "original_message_id", "revoke", "system", "new_wa_id",
+        "previous_user_id", "previous_parent_user_id", "interactive", "button_reply", "list_reply", "nfm_reply",
+        "response_json", "button", "order", "product_items", "product_retailer_id", "quantity", "item_price",
+        "currency", "referral", "source_url", "headline", "ctwa_clid", "unsupported", "message_echoes", "to",
+        "to_user_id", "display_phone_number", "referred_product", "message_reaction", "new_reaction",
+        "old_reaction", "actor_chat", "pinned_message", "new_chat_members", "successful_payment",
+        "dice", "game", "poll", "question", "options", "contact", "phone_number", "venue",
+        "forum_topic_created", "date_time", "source", "in_reply_to_status_id",
     }
 )  # fmt: skip
 ODD_STRINGS = [
@@ -82,6 +91,28 @@ ODD_STRINGS = [
     "99999999999999999999",
     "Wed Oct 10 20:19:24 +0000 2018",
     "Sun Jan 01 00:00:00 +9999 0001",
+    "2025-06-08T22:25:00+00:00",
+    "0001-01-01T00:00:00+23:59",
+    "9999-12-31 23:59:59",
+    "reaction",
+    "unreact",
+    "edit",
+    "revoke",
+    "system",
+    "user_changed_number",
+    "user_changed_user_id",
+    "interactive",
+    "nfm_reply",
+    "button_reply",
+    "order",
+    "unsupported",
+    "emoji",
+    "true",
+    "TRUE",
+    "12334",
+    "23245",
+    "123456123",
+    '{"flow_token": "t", "a": [1, {"b": "\\ud83d"}]}',
     "\ud83d",  # a lone surrogate: half an emoji, as a platform truncating UTF-16 text could send
     "\udfff\ud800",
     "Grüße 😟 🇩🇪 👩\u200d👩\u200d👧",
@@ -267,6 +298,28 @@ def test_arbitrary_json_in_a_valid_envelope_never_crashes_a_parser(platform: str
         envelope = {"for_user_id": "2244994945", "direct_message_events": [doc], "tweet_create_events": [doc]}
     else:
         envelope = {"update_id": 1, "message": doc}
+    parse_or_refuse(platform, encode(envelope, escaped=escaped))
+
+
+@FEW
+@given(doc=json_values(), escaped=st.booleans(), where=st.sampled_from(["wa", "wa_echo", "standby", "tg", "x"]))
+def test_arbitrary_json_inside_the_issue_12_kinds_never_crashes_a_parser(doc: Any, escaped: bool, where: str) -> None:
+    """Random content inside WhatsApp messages and echoes, standby events, Telegram reactions and user_event."""
+    platform = {"tg": "telegram", "x": "x"}.get(where, "meta")
+    envelope: dict[str, Any]
+    if where in ("wa", "wa_echo"):
+        key, field = ("messages", "messages") if where == "wa" else ("message_echoes", "smb_message_echoes")
+        value = {"metadata": {"phone_number_id": "106540352242922", "display_phone_number": "15550783881"}, key: [doc]}
+        envelope = {
+            "object": "whatsapp_business_account",
+            "entry": [{"id": "1", "changes": [{"field": field, "value": value}]}],
+        }
+    elif where == "standby":
+        envelope = {"object": "instagram", "entry": [{"id": "1", "time": 1749416383, "standby": [doc]}]}
+    elif where == "tg":
+        envelope = {"update_id": 1, "message_reaction": doc}
+    else:
+        envelope = {"user_event": doc}
     parse_or_refuse(platform, encode(envelope, escaped=escaped))
 
 

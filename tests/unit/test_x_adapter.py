@@ -260,7 +260,9 @@ def test_activity_without_customer_words_is_kept_raw(name: str, key: str, channe
 def test_user_event_object_is_kept_raw() -> None:
     doc = load("x", "user_event")
     [event] = parse("user_event")
-    assert_unknown(event, channel=Channel.X_POST, raw_kind="user_event", raw=doc["user_event"], ts=0)
+    # Kept at the time of the revocation (its ISO 8601 date_time).
+    assert_unknown(event, channel=Channel.X_POST, raw_kind="user_event", raw=doc["user_event"], ts=1749421500000)
+    assert event.reason == "authorisation_revoked"
 
 
 # --- several arrays, bad elements, bad deliveries ---------------------------------------------

@@ -51,7 +51,13 @@ class EventKind(StrEnum):
     EDIT = "edit"  # the customer edited an earlier message
     DELETE = "delete"  # the customer deleted/unsent an earlier message
     STATUS = "status"  # delivery/read/failure status of a brand message
-    UNKNOWN = "unknown"  # anything the adapter does not understand; kept raw
+    UNKNOWN = "unknown"  # anything the adapter does not understand or sets aside (``reason``); kept raw
+    # The customer reacted to a message (``message_id``) with ``emoji``, or removed their reaction
+    # (``emoji`` None). One rule for every platform; a reaction never opens or reopens a case.
+    REACTION = "reaction"
+    # The platform says a customer's ids changed (WhatsApp number or business-scoped id change):
+    # ``customer`` holds the current ids, ``previous_ids`` the former ones. Never a case of its own.
+    IDENTITY_CHANGE = "identity_change"
 
 
 class PublicKind(StrEnum):
@@ -110,12 +116,25 @@ class Attachment:
 
 
 @dataclass(frozen=True, slots=True)
+class Referral:
+    """Where a conversation came from: a click-to-message ad, a post, a short link (``ref``)."""
+
+    source: str | None = None  # ad, post, ADS, SHORTLINK...
+    source_id: str | None = None  # the ad or post id
+    url: str | None = None
+    headline: str | None = None
+    body: str | None = None
+    ref: str | None = None  # the ref parameter of an m.me / ig.me link
+    click_id: str | None = None  # WhatsApp ctwa_clid, for ad attribution
+
+
+@dataclass(frozen=True, slots=True)
 class PlatformEvent:
     """One normalised event.
 
     ``event_id`` is the platform's own identity for this event, unique within the platform,
     and is what deduplication keys on. ``message_id`` is the platform id of the message the
-    event is (MESSAGE, PUBLIC_POST, ECHO) or concerns (EDIT, DELETE, STATUS).
+    event is (MESSAGE, PUBLIC_POST, ECHO) or concerns (EDIT, DELETE, STATUS, REACTION).
     """
 
     kind: EventKind
@@ -135,7 +154,21 @@ class PlatformEvent:
     status_error: str | None = None
     watermark_ms: int | None = None  # read/delivery receipts that cover everything up to a time
     raw_kind: str | None = None  # the platform's own name for the event kind
-    raw: Mapping[str, Any] | None = field(default=None, compare=False)  # kept for UNKNOWN events
+    # The platform's element, kept for UNKNOWN events and for the state changes recorded as they
+    # came (REACTION, IDENTITY_CHANGE).
+    raw: Mapping[str, Any] | None = field(default=None, compare=False)
+    emoji: str | None = None  # REACTION: the reaction given; None when the customer removed theirs
+    previous_ids: tuple[str, ...] = ()  # IDENTITY_CHANGE: the customer's former ids
+    # Delivered while another app owns the thread (Meta handover ``standby[]``): shown on the
+    # case, but this system is not the thread's owner.
+    standby: bool = False
+    referral: Referral | None = None  # the ad / post / link the customer came from, when given
+    # The platform gave no usable time: ``timestamp_ms`` is the delivery's received time when the
+    # adapter was told it (``Verification.received_at_ms``), else 0 for ingest to fill.
+    timestamp_estimated: bool = False
+    # UNKNOWN: why it was set aside: a short code (test_ping, service_message, not_modelled...)
+    # or the shape problem found.
+    reason: str | None = None
 
     def __post_init__(self) -> None:
         if not self.account_id:
@@ -144,11 +177,13 @@ class PlatformEvent:
             raise ValueError("event_id is required")
         if self.timestamp_ms < 0:
             raise ValueError("timestamp_ms must not be negative")
-        if self.kind in (EventKind.MESSAGE, EventKind.PUBLIC_POST, EventKind.ECHO, EventKind.EDIT, EventKind.DELETE):
+        if self.kind in _TARGETED_KINDS:
             if self.customer is None:
                 raise ValueError(f"{self.kind} events need a customer")
             if not self.message_id:
                 raise ValueError(f"{self.kind} events need a message_id")
+        if self.kind is EventKind.IDENTITY_CHANGE and (self.customer is None or not self.previous_ids):
+            raise ValueError("identity changes need the customer's current and previous ids")
         if self.kind is EventKind.STATUS and self.status is None:
             raise ValueError("status events need a status")
         if self.kind is EventKind.PUBLIC_POST and not self.channel.is_public:
@@ -157,6 +192,12 @@ class PlatformEvent:
     @property
     def is_customer_message(self) -> bool:
         return self.kind in (EventKind.MESSAGE, EventKind.PUBLIC_POST)
+
+
+# Kinds that are or concern one message of one customer.
+_TARGETED_KINDS = frozenset(
+    {EventKind.MESSAGE, EventKind.PUBLIC_POST, EventKind.ECHO, EventKind.EDIT, EventKind.DELETE, EventKind.REACTION}
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,10 +27,16 @@ class HandshakeReply:
 
 @dataclass(frozen=True, slots=True)
 class Verification:
-    """Who signed a delivery. ``account_id`` is set when the signature itself names the brand
-    account (Telegram: the bot whose secret token matched); otherwise the payload does."""
+    """Who signed a delivery, and when it arrived.
+
+    ``account_id`` is set when the signature itself names the brand account (Telegram: the bot
+    whose secret token matched); otherwise the payload does. ``received_at_ms`` (the envelope's
+    received time) is the time given to events whose payload carries no usable time of their own
+    (they are marked ``timestamp_estimated``); without it such events carry 0 for ingest to fill.
+    """
 
     account_id: str | None = None
+    received_at_ms: int | None = None
 
 
 class PlatformAdapter(Protocol):

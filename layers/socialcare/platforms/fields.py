@@ -13,7 +13,9 @@ import hashlib
 import json
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any, NoReturn
 
 from socialcare.errors import EventShapeError, MalformedPayload
@@ -37,6 +39,10 @@ MAX_ID_BYTES = 384
 # brand's echoes that carry one through the message they answer (``reply_to_id``) instead.
 UNKNOWN_CUSTOMER_PREFIX = "unknown:"
 
+# The account of an event whose delivery names none (an X ``user_event`` without ``for_user_id``):
+# never a configured account, so ingest keeps such events raw.
+UNADDRESSED_ACCOUNT = "unaddressed"
+
 _DIGITS = re.compile(r"[0-9]{1,17}")  # ASCII only: int() would also accept other scripts' digits
 
 
@@ -44,9 +50,10 @@ def shape_error(message: str) -> NoReturn:
     raise EventShapeError(message)
 
 
-def not_modelled(raw_kind: str) -> NoReturn:
-    """A well-formed event of a kind with no normalised form (reactions, follows...): keep it raw."""
-    raise EventShapeError(f"{raw_kind} events are kept raw", raw_kind)
+def not_modelled(raw_kind: str, reason: str = "not_modelled") -> NoReturn:
+    """A well-formed event that is kept raw: a kind with no normalised form (follows, opt-ins...),
+    or one set aside for ``reason`` (a short code such as ``test_ping`` or ``service_message``)."""
+    raise EventShapeError(reason, raw_kind)
 
 
 # --- whole body -----------------------------------------------------------------------------
@@ -105,6 +112,16 @@ def _inspect(doc: Any, limit: int) -> tuple[bool, bool]:
         elif isinstance(value, list):
             stack.extend((v, depth + 1) for v in value)
     return False, lone
+
+
+def clean_text(text: str, limit: int | None = None) -> str:
+    """Text the adapter composed from decoded values (a Flow's ``response_json``): lone surrogates
+    replaced as ``load_json_object`` does, and cut to ``limit`` characters."""
+    if _has_lone_surrogate(text):
+        text = _LONE_SURROGATE.sub("\ufffd", text)
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text
 
 
 def _replace_lone_surrogates(value: Any) -> Any:
@@ -191,12 +208,31 @@ def loose_str(container: Mapping[str, Any] | None, key: str) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+def first_obj(container: Mapping[str, Any], key: str) -> JsonObject | None:
+    """An object, or the first object of a list of them (platforms send ``media`` either way)."""
+    value = container.get(key)
+    if isinstance(value, list):
+        value = next((v for v in value if isinstance(v, dict)), None)
+    return value if isinstance(value, dict) else None
+
+
+def is_true(value: Any) -> bool:
+    """A flag as platforms write it: ``true``, ``"true"`` in any casing, ``1`` or ``"1"``."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value == 1
+    return isinstance(value, str) and value.strip().lower() in ("true", "1")
+
+
 # --- timestamps -----------------------------------------------------------------------------
 def to_ms(value: Any) -> int | None:
     """Epoch seconds or milliseconds, as a number or a digit string, to milliseconds.
 
     Meta mixes seconds and milliseconds (even within one object type), so values below
-    ``SECONDS_CUTOFF`` are read as seconds. ``None`` means absent; wrong types are shape errors.
+    ``SECONDS_CUTOFF`` are read as seconds. ISO 8601 strings (Graph API ``created_time``,
+    X ``date_time``) are read too, a time without an offset as UTC. ``None`` means absent;
+    wrong types are shape errors.
     """
     if value is None:
         return None
@@ -209,12 +245,30 @@ def to_ms(value: Any) -> int | None:
         isinstance(value, str) and _DIGITS.fullmatch(value)
     ):  # finite
         number = int(value)
+    elif isinstance(value, str) and _ISO_START.match(value):
+        return _iso_ms(value)
     else:
-        shape_error("timestamp must be a number of seconds or milliseconds")
+        shape_error("timestamp must be a number of seconds or milliseconds, or an ISO 8601 time")
     if number < 0:
         shape_error("timestamp must not be negative")
     ms = number * 1000 if number < SECONDS_CUTOFF else number
     if ms > MAX_TIMESTAMP_MS:
+        shape_error("timestamp is out of range")
+    return ms
+
+
+_ISO_START = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ]")
+
+
+def _iso_ms(value: str) -> int:
+    try:
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        ms = int(moment.timestamp() * 1000)
+    except (ValueError, OverflowError):
+        shape_error("timestamp is not a valid ISO 8601 time")
+    if not 0 <= ms <= MAX_TIMESTAMP_MS:
         shape_error("timestamp is out of range")
     return ms
 
@@ -230,14 +284,34 @@ def first_ms(*values: Any) -> int:
 
 def lenient_ms(*values: Any) -> int:
     """Best-effort time for UNKNOWN events: never fails, 0 when nothing usable is present."""
+    return event_time(*values)[0]
+
+
+def event_time(*values: Any) -> tuple[int, bool]:
+    """(time, estimated): the first usable timestamp of several candidates, unreadable ones skipped.
+
+    Platforms omit times (X DMs without ``created_timestamp``) or write them oddly; the
+    customer's words matter more than the time, so a missing time never loses the event:
+    it is (0, True), and the adapter gives it the delivery's received time when it knows it
+    (``with_received_time``), or ingest does.
+    """
     for value in values:
         try:
             ms = to_ms(value)
         except EventShapeError:
             continue
         if ms is not None:
-            return ms
-    return 0
+            return ms, False
+    return 0, True
+
+
+def with_received_time(events: Iterable[PlatformEvent], received_at_ms: int | None) -> tuple[PlatformEvent, ...]:
+    """Events whose time was estimated get the delivery's received time, when it is known."""
+    if received_at_ms is None or received_at_ms < 0:
+        return tuple(events)
+    return tuple(
+        replace(event, timestamp_ms=received_at_ms) if event.timestamp_estimated else event for event in events
+    )
 
 
 # --- ids and events -------------------------------------------------------------------------
@@ -259,10 +333,12 @@ def unknown_event(
     raw_kind: str,
     raw: Any,
     timestamp_ms: int = 0,
+    reason: str = "not_modelled",
 ) -> PlatformEvent:
-    """An event the adapter does not understand, kept raw so nothing is lost.
+    """An event the adapter does not understand or sets aside (``reason``), kept raw so nothing is lost.
 
     The id is a digest of the raw element, so a redelivery (even batched differently) dedupes.
+    A time of 0 means the element carries none (``timestamp_estimated``).
     """
     kept: Mapping[str, Any] = raw if isinstance(raw, dict) else {"value": raw}
     return PlatformEvent(
@@ -274,6 +350,8 @@ def unknown_event(
         timestamp_ms=timestamp_ms,
         raw_kind=raw_kind,
         raw=kept,
+        timestamp_estimated=timestamp_ms == 0,
+        reason=reason,
     )
 
 
@@ -294,9 +372,16 @@ def guarded(
     try:
         return build()
     except EventShapeError as exc:
-        kind = exc.raw_kind or raw_kind
-    except ValueError:
-        kind = raw_kind
+        kind, reason = exc.raw_kind or raw_kind, str(exc)
+    except ValueError as exc:
+        kind, reason = raw_kind, str(exc)
     return [
-        unknown_event(channel=channel, account_id=account_id, raw_kind=kind, raw=raw, timestamp_ms=lenient_ms(*times))
+        unknown_event(
+            channel=channel,
+            account_id=account_id,
+            raw_kind=kind,
+            raw=raw,
+            timestamp_ms=lenient_ms(*times),
+            reason=reason,
+        )
     ]

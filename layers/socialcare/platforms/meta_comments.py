@@ -16,8 +16,10 @@ from typing import Any
 from socialcare.model.events import Attachment, Channel, Customer, EventKind, PlatformEvent, PublicKind
 from socialcare.platforms.fields import (
     JsonObject,
+    as_id,
     content_digest,
-    first_ms,
+    event_time,
+    first_obj,
     loose_str,
     not_modelled,
     opt_id,
@@ -65,6 +67,7 @@ def parse_feed(value: JsonObject, account_id: str, entry_time: Any) -> list[Plat
     if verb in _ADD_VERBS:
         if sender_id is None:
             not_modelled(f"feed.{item}.{verb}")  # an addition by nobody is not a customer post
+        timestamp, estimated = event_time(created_time, entry_time)
         return [
             PlatformEvent(
                 kind=EventKind.ECHO if from_brand else EventKind.PUBLIC_POST,
@@ -72,7 +75,8 @@ def parse_feed(value: JsonObject, account_id: str, entry_time: Any) -> list[Plat
                 channel=Channel.FACEBOOK_COMMENT,
                 account_id=account_id,
                 event_id=message_id,
-                timestamp_ms=first_ms(created_time, entry_time),
+                timestamp_ms=timestamp,
+                timestamp_estimated=estimated,
                 customer=customer,
                 message_id=message_id,
                 text=text,
@@ -92,6 +96,8 @@ def parse_feed(value: JsonObject, account_id: str, entry_time: Any) -> list[Plat
         event_id, kind = f"{message_id}#delete", EventKind.DELETE
     else:
         not_modelled(f"feed.{item}.{verb}")  # hide, unhide, block...
+    # entry.time is when the change happened; created_time may be the item's creation.
+    timestamp, estimated = event_time(entry_time, created_time)
     return [
         PlatformEvent(
             kind=kind,
@@ -99,8 +105,8 @@ def parse_feed(value: JsonObject, account_id: str, entry_time: Any) -> list[Plat
             channel=Channel.FACEBOOK_COMMENT,
             account_id=account_id,
             event_id=event_id,
-            # entry.time is when the change happened; created_time may be the item's creation.
-            timestamp_ms=first_ms(entry_time, created_time),
+            timestamp_ms=timestamp,
+            timestamp_estimated=estimated,
             customer=customer,
             message_id=message_id,
             text=text if kind is EventKind.EDIT else None,
@@ -130,8 +136,9 @@ def parse_instagram_comment(value: JsonObject, account_id: str, entry_time: Any,
     if sender_id is None:
         not_modelled(field)  # a comment by nobody: keep it raw rather than invent an author
     from_brand = sender_id == account_id
-    media = opt_obj(value, "media")
+    media = first_obj(value, "media")  # an object; some deliveries send a list of them
     parent_id = opt_id(value, "parent_id")
+    timestamp, estimated = event_time(value.get("timestamp"), entry_time)
     return [
         PlatformEvent(
             kind=EventKind.ECHO if from_brand else EventKind.PUBLIC_POST,
@@ -139,14 +146,15 @@ def parse_instagram_comment(value: JsonObject, account_id: str, entry_time: Any,
             channel=Channel.INSTAGRAM_COMMENT,
             account_id=account_id,
             event_id=comment_id,
-            timestamp_ms=first_ms(value.get("timestamp"), entry_time),
+            timestamp_ms=timestamp,
+            timestamp_estimated=estimated,
             customer=unknown_customer(comment_id)
             if from_brand
             else Customer(user_id=sender_id, handle=loose_str(sender, "username")),
             message_id=comment_id,
             text=opt_str(value, "text"),
             reply_to_id=parent_id,
-            conversation_ref=opt_id(media, "id") if media is not None else None,
+            conversation_ref=as_id(media.get("id")) if media is not None else None,
             public_kind=PublicKind.REPLY if parent_id is not None else PublicKind.COMMENT,
             raw_kind=field,
         )
@@ -169,6 +177,7 @@ def parse_instagram_mention(value: JsonObject, account_id: str, entry_time: Any)
     message_id = comment_id or media_id
     if message_id is None:
         not_modelled("mentions")
+    timestamp, estimated = event_time(entry_time)
     return [
         PlatformEvent(
             kind=EventKind.PUBLIC_POST,
@@ -176,7 +185,8 @@ def parse_instagram_mention(value: JsonObject, account_id: str, entry_time: Any)
             channel=Channel.INSTAGRAM_COMMENT,
             account_id=account_id,
             event_id=f"{message_id}#mention",
-            timestamp_ms=first_ms(entry_time),
+            timestamp_ms=timestamp,
+            timestamp_estimated=estimated,
             customer=unknown_customer(message_id),
             message_id=message_id,
             text=None,

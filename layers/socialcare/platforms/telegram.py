@@ -4,17 +4,28 @@ The bot is known from which secret token matched (``Verification.account_id``), 
 payload. Telegram message ids are only unique within a chat, so messages are identified as
 ``"<chat id>:<message id>"``.
 
-What becomes what: ``message`` -> MESSAGE (text or caption; photo, document, voice, video,
-location... as attachments; the bot's own -> ECHO), ``edited_message`` -> EDIT (one per
-``edit_date``); every other update (``callback_query``, ``channel_post``, ``my_chat_member``,
-reactions...) and any message that cannot be read -> UNKNOWN, kept raw, identified as
-``update:<update_id>``. A body that is not an Update with a 64-bit ``update_id`` is malformed.
-There is no GET handshake.
+What becomes what:
+
+- ``message`` that carries the customer's words or content -> MESSAGE (text or caption; photo,
+  document, voice, video, sticker as attachments; a contact, location or venue as an attachment
+  with a caption; a poll as its question); the bot's own -> ECHO;
+- a service message (pins, members joining or leaving, chat title or photo changes, payments,
+  forum topic events, video chats, giveaways...) and dice, games and invoices carry no words of
+  the customer: never a blank case, but UNKNOWN with reason ``service_message``, raw kind
+  ``message.<field>``, kept raw;
+- ``edited_message`` -> EDIT (one per ``edit_date``);
+- ``message_reaction`` -> REACTION of the message (``new_reaction`` empty: the reaction was removed);
+- every other update (``callback_query``, ``channel_post``, ``my_chat_member``, reaction counts...)
+  and any message that cannot be read -> UNKNOWN, kept raw.
+
+UNKNOWN events and reactions are identified as ``update:<update_id>``. A body that is not an
+Update with a 64-bit ``update_id`` is malformed. There is no GET handshake.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from socialcare.errors import EventShapeError, HandshakeUnsupported, MalformedPayload
@@ -31,16 +42,19 @@ from socialcare.platforms.base import HandshakeReply, Verification
 from socialcare.platforms.credentials import PlatformCredentials
 from socialcare.platforms.fields import (
     JsonObject,
-    first_ms,
-    lenient_ms,
+    content_digest,
+    event_time,
     load_json_object,
     loose_str,
+    not_modelled,
     obj,
+    opt_list,
     opt_obj,
     opt_str,
     req_id,
     shape_error,
     unknown_customer,
+    with_received_time,
 )
 from socialcare.platforms.signatures import TELEGRAM_SECRET_HEADER, match_telegram_secret
 
@@ -70,6 +84,10 @@ _MESSAGE_META = frozenset(
         "caption", "caption_entities", "show_caption_above_media", "has_media_spoiler", "reply_markup",
     }
 )  # fmt: skip
+# Content a customer sends (beside text and captions); any other content field is a service
+# message (pinned_message, new_chat_members, successful_payment, forum_topic_created...) or
+# carries no words of the customer (dice, game, invoice).
+_CUSTOMER_CONTENT = frozenset({*_MEDIA, "location", "venue", "contact", "poll", "story", "paid_media"})
 
 
 class TelegramAdapter:
@@ -89,32 +107,40 @@ class TelegramAdapter:
         update_id = update.get("update_id")
         if not isinstance(update_id, int) or isinstance(update_id, bool) or not 0 <= update_id < _MAX_UPDATE_ID:
             raise MalformedPayload("update_id must be a non-negative 64-bit integer")
+        event = _parse_update(update, update_id, verification.account_id)
         return ParsedDelivery(
-            platform=Platform.TELEGRAM, events=(_parse_update(update, update_id, verification.account_id),)
+            platform=Platform.TELEGRAM, events=with_received_time([event], verification.received_at_ms)
         )
 
 
 def _parse_update(update: JsonObject, update_id: int, bot_id: str) -> PlatformEvent:
     kind = next((key for key in update if key != "update_id"), "update")
     content = update.get(kind)
+    raw_kind, reason = kind, "not_modelled"
     try:
         if kind == "message":
             return _message(obj(update, kind), bot_id)
         if kind == "edited_message":
             return _edit(obj(update, kind), bot_id)
-    except (EventShapeError, ValueError):
-        pass
-    # channel_post, callback_query, my_chat_member, message_reaction..., or a message we cannot read
-    date = content.get("date") if isinstance(content, dict) else None
+        if kind == "message_reaction":
+            return replace(_reaction(obj(update, kind), bot_id, update_id), raw=update)
+    except EventShapeError as exc:
+        raw_kind, reason = exc.raw_kind or kind, str(exc)
+    except ValueError as exc:
+        reason = str(exc)
+    # channel_post, callback_query, my_chat_member..., a service message, or a message we cannot read
+    timestamp, estimated = event_time(content.get("date") if isinstance(content, dict) else None)
     return PlatformEvent(
         kind=EventKind.UNKNOWN,
         platform=Platform.TELEGRAM,
         channel=_CHANNEL,
         account_id=bot_id,
         event_id=f"update:{update_id}",  # update ids are unique and sequential per bot
-        timestamp_ms=lenient_ms(date),
-        raw_kind=kind,
+        timestamp_ms=timestamp,
+        timestamp_estimated=estimated,
+        raw_kind=raw_kind,
         raw=update,
+        reason=reason,
     )
 
 
@@ -137,22 +163,31 @@ def _customer(message: JsonObject, chat_id: str, bot_id: str) -> tuple[Customer,
         chat = obj(message, "chat")
         private = chat.get("type") == "private"
         return (Customer(user_id=chat_id) if private else unknown_customer(_ids(message)[1])), True
-    names = [n for n in (loose_str(sender, "first_name"), loose_str(sender, "last_name")) if n]
-    return Customer(user_id=user_id, name=" ".join(names) or None, handle=loose_str(sender, "username")), False
+    return _person(sender), False
+
+
+def _person(user: JsonObject) -> Customer:
+    names = [n for n in (loose_str(user, "first_name"), loose_str(user, "last_name")) if n]
+    return Customer(user_id=req_id(user, "id"), name=" ".join(names) or None, handle=loose_str(user, "username"))
 
 
 def _message(message: JsonObject, bot_id: str) -> PlatformEvent:
     chat_id, message_id = _ids(message)
+    if _text(message) is None and not _CUSTOMER_CONTENT.intersection(message):
+        field = next((key for key in message if key not in _MESSAGE_META), "empty")
+        not_modelled(f"message.{field}", "service_message")  # never a blank case
     customer, echo = _customer(message, chat_id, bot_id)
     reply = opt_obj(message, "reply_to_message")
     reply_to_id = _ids(reply)[1] if reply is not None else None
+    timestamp, estimated = event_time(message.get("date"))
     return PlatformEvent(
         kind=EventKind.ECHO if echo else EventKind.MESSAGE,
         platform=Platform.TELEGRAM,
         channel=_CHANNEL,
         account_id=bot_id,
         event_id=message_id,
-        timestamp_ms=first_ms(message.get("date")),
+        timestamp_ms=timestamp,
+        timestamp_estimated=estimated,
         customer=customer,
         message_id=message_id,
         text=_text(message),
@@ -166,25 +201,71 @@ def _message(message: JsonObject, bot_id: str) -> PlatformEvent:
 def _edit(message: JsonObject, bot_id: str) -> PlatformEvent:
     chat_id, message_id = _ids(message)
     customer, _echo = _customer(message, chat_id, bot_id)
-    edit_time = first_ms(message.get("edit_date"), message.get("date"))
+    edit_time, estimated = event_time(message.get("edit_date"), message.get("date"))
+    text = _text(message)
+    # One edit per edit_date; without one, the new text tells edits apart.
+    number = content_digest(text)[:16] if estimated else str(edit_time // 1000)
     return PlatformEvent(
         kind=EventKind.EDIT,
         platform=Platform.TELEGRAM,
         channel=_CHANNEL,
         account_id=bot_id,
-        event_id=f"{message_id}#edit#{edit_time // 1000}",
+        event_id=f"{message_id}#edit#{number}",
         timestamp_ms=edit_time,
+        timestamp_estimated=estimated,
         customer=customer,
         message_id=message_id,
-        text=_text(message),
+        text=text,
         attachments=_attachments(message),
         conversation_ref=chat_id,
         raw_kind="edited_message",
     )
 
 
+def _reaction(reaction: JsonObject, bot_id: str, update_id: int) -> PlatformEvent:
+    """A ``message_reaction``: the customer's reaction to a message is now ``new_reaction``."""
+    chat_id = req_id(obj(reaction, "chat"), "id")
+    message_id = f"{chat_id}:{req_id(reaction, 'message_id')}"
+    user = opt_obj(reaction, "user")
+    if user is None:  # an anonymous admin reacting as the chat
+        actor = obj(reaction, "actor_chat")
+        customer = Customer(user_id=req_id(actor, "id"), name=loose_str(actor, "title"))
+    else:
+        if req_id(user, "id") == bot_id:
+            not_modelled("message_reaction", "brand_reaction")
+        customer = _person(user)
+    timestamp, estimated = event_time(reaction.get("date"))
+    return PlatformEvent(
+        kind=EventKind.REACTION,
+        platform=Platform.TELEGRAM,
+        channel=_CHANNEL,
+        account_id=bot_id,
+        event_id=f"update:{update_id}",
+        timestamp_ms=timestamp,
+        timestamp_estimated=estimated,
+        customer=customer,
+        message_id=message_id,
+        emoji=_reaction_emoji(opt_list(reaction, "new_reaction")),
+        conversation_ref=chat_id,
+        raw_kind="message_reaction",
+    )
+
+
+def _reaction_emoji(reactions: list[Any]) -> str | None:
+    """The first reaction now given (an emoji, or the name of a custom or paid one); None: removed."""
+    for item in reactions:
+        if isinstance(item, dict):
+            return loose_str(item, "emoji") or loose_str(item, "type") or "other"
+    return None
+
+
 def _text(message: JsonObject) -> str | None:
-    return opt_str(message, "text") or opt_str(message, "caption")
+    """The customer's words: the text, a media caption, or a poll's question."""
+    text = opt_str(message, "text") or opt_str(message, "caption")
+    if text is None:
+        poll = message.get("poll")
+        text = loose_str(poll if isinstance(poll, dict) else None, "question")
+    return text
 
 
 def _attachments(message: JsonObject) -> tuple[Attachment, ...]:
@@ -210,13 +291,18 @@ def _attachments(message: JsonObject) -> tuple[Attachment, ...]:
             point = point if isinstance(point, dict) else {}
             lat, lon = point.get("latitude"), point.get("longitude")
             url = f"geo:{lat},{lon}" if _is_number(lat) and _is_number(lon) else None
-            return (Attachment(kind="location", url=url, caption=loose_str(place, "title")),)
-    if _text(message) is None:
-        # Contacts, polls, dice, service messages (members joining...): name what arrived.
-        other = next((key for key in message if key not in _MESSAGE_META), None)
-        if other is not None:
-            return (Attachment(kind=other),)
-    return ()
+            label = ", ".join(p for p in (loose_str(place, "title"), loose_str(place, "address")) if p)
+            return (Attachment(kind="location", url=url, caption=label or None),)
+    contact = message.get("contact")
+    if isinstance(contact, dict):
+        names = (loose_str(contact, "first_name"), loose_str(contact, "last_name"), loose_str(contact, "phone_number"))
+        return (Attachment(kind="contact", caption=" ".join(p for p in names if p) or None),)
+    poll = message.get("poll")
+    if isinstance(poll, dict):
+        options = [loose_str(o, "text") for o in opt_list(poll, "options") if isinstance(o, dict)]
+        return (Attachment(kind="poll", caption=" / ".join(o for o in options if o) or None),)
+    other = next((key for key in ("story", "paid_media") if key in message), None)
+    return (Attachment(kind=other),) if other is not None else ()
 
 
 def _is_number(value: Any) -> bool:

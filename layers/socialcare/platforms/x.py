@@ -13,8 +13,13 @@ What becomes what:
   sent it (``sender_id == for_user_id``); ``direct_message_mark_read_events``: STATUS read;
 - favorites, follows, typing indicators, ``user_event`` and any other key: UNKNOWN, kept raw.
 
-Every key that is not delivery context is an event array, so a new kind is kept, never dropped;
-a delivery with no event array at all is malformed. The signature is ``x-twitter-webhooks-signature``
+The brand is never its own customer: its posts and DMs (author or sender == ``for_user_id``)
+are ECHO. Every key that is not delivery context is an event array, so a new kind is kept, never
+dropped; a delivery with no event array at all is malformed, and so is one without
+``for_user_id`` unless it is a ``user_event`` (authorisation revoked), which X sends without it:
+that one is kept raw under the user it names (``UNADDRESSED_ACCOUNT`` if none). Lenient where
+X is: ids as ``id_str`` or numeric ``id``, a DM without ``created_timestamp`` (the delivery's
+received time is used), ``media`` as an object or a list. The signature is ``x-twitter-webhooks-signature``
 (base64 HMAC-SHA256 of the exact bytes); the GET handshake is the CRC (``crc_token``).
 """
 
@@ -42,22 +47,23 @@ from socialcare.platforms.base import HandshakeReply, Verification
 from socialcare.platforms.credentials import PlatformCredentials
 from socialcare.platforms.fields import (
     MAX_TIMESTAMP_MS,
+    UNADDRESSED_ACCOUNT,
+    EventShapeError,
     JsonObject,
     as_id,
-    first_ms,
+    event_time,
     guarded,
     load_json_object,
     loose_str,
     not_modelled,
     obj,
-    opt_id,
     opt_list,
     opt_obj,
     opt_str,
     req_id,
     shape_error,
-    to_ms,
     unknown_customer,
+    with_received_time,
 )
 from socialcare.platforms.signatures import X_SIGNATURE_HEADER, verify_x_signature, x_crc_response_token
 
@@ -100,7 +106,9 @@ class XAdapter:
         doc = load_json_object(body)
         account_id = as_id(doc.get("for_user_id"))
         if account_id is None:
-            raise MalformedPayload("for_user_id must be a non-empty string")
+            if "for_user_id" in doc or "user_event" not in doc:
+                raise MalformedPayload("for_user_id must be a non-empty string")
+            account_id = _revoking_user(doc["user_event"])
         users = doc.get("users")
         users = users if isinstance(users, dict) else {}
         events: list[PlatformEvent] = []
@@ -124,18 +132,30 @@ class XAdapter:
                 )
         if not found:
             raise MalformedPayload("the delivery carries no event arrays")
-        return ParsedDelivery(platform=Platform.X, events=tuple(events))
+        return ParsedDelivery(platform=Platform.X, events=with_received_time(events, verification.received_at_ms))
+
+
+def _revoking_user(user_event: Any) -> str:
+    """The user who revoked the app's access: the account a ``user_event`` concerns."""
+    revoke = user_event.get("revoke") if isinstance(user_event, dict) else None
+    source = revoke.get("source") if isinstance(revoke, dict) else None
+    user_id = as_id(source.get("user_id")) if isinstance(source, dict) else None
+    return user_id or UNADDRESSED_ACCOUNT
 
 
 def _times(item: Any) -> tuple[Any, ...]:
     if not isinstance(item, dict):
         return ()
-    return item.get("timestamp_ms"), item.get("created_timestamp")
+    revoke = item.get("revoke")  # user_event: an ISO 8601 date_time
+    revoked_at = revoke.get("date_time") if isinstance(revoke, dict) else None
+    return item.get("timestamp_ms"), item.get("created_timestamp"), revoked_at
 
 
 def _parse_element(key: str, item: Any, account_id: str, users: JsonObject) -> list[PlatformEvent]:
+    if key == "user_event":
+        not_modelled(key, "authorisation_revoked")  # no case; the revocation is kept raw
     if key not in _MODELLED:
-        not_modelled(key)  # favorites, follows, blocks, typing indicators, user_event...
+        not_modelled(key)  # favorites, follows, blocks, typing indicators...
     if not isinstance(item, dict):
         shape_error(f"{key}[] must be objects")
     if key == "tweet_create_events":
@@ -152,10 +172,10 @@ def _tweet(tweet: JsonObject, account_id: str) -> PlatformEvent:
     if tweet.get("retweeted_status") is not None:
         # A plain retweet carries no words of its own: kept raw, not a customer post.
         not_modelled("retweet")
-    tweet_id = req_id(tweet, "id_str")
+    tweet_id = _id(tweet, "id")
     user = obj(tweet, "user")
-    author_id = req_id(user, "id_str")
-    reply_to_status = opt_id(tweet, "in_reply_to_status_id_str")
+    author_id = _id(user, "id")
+    reply_to_status = _opt_id(tweet, "in_reply_to_status_id")
     extended = opt_obj(tweet, "extended_tweet")  # long tweets: the full text and entities live here
     text = opt_str(extended, "full_text") if extended is not None else None
     if text is None:
@@ -172,7 +192,7 @@ def _tweet(tweet: JsonObject, account_id: str) -> PlatformEvent:
     if author_id == account_id:
         # The brand's own post: its customer is the author it replies to, if any.
         kind = EventKind.ECHO
-        reply_to_user = opt_id(tweet, "in_reply_to_user_id_str")
+        reply_to_user = _opt_id(tweet, "in_reply_to_user_id")
         if reply_to_user is not None and reply_to_user != account_id:
             customer = Customer(user_id=reply_to_user, handle=loose_str(tweet, "in_reply_to_screen_name"))
         else:
@@ -180,13 +200,15 @@ def _tweet(tweet: JsonObject, account_id: str) -> PlatformEvent:
     else:
         kind = EventKind.PUBLIC_POST
         customer = Customer(user_id=author_id, name=loose_str(user, "name"), handle=loose_str(user, "screen_name"))
+    timestamp, estimated = _tweet_time(tweet)
     return PlatformEvent(
         kind=kind,
         platform=Platform.X,
         channel=Channel.X_POST,
         account_id=account_id,
         event_id=tweet_id,
-        timestamp_ms=_tweet_time(tweet),
+        timestamp_ms=timestamp,
+        timestamp_estimated=estimated,
         customer=customer,
         message_id=tweet_id,
         text=text,
@@ -196,6 +218,18 @@ def _tweet(tweet: JsonObject, account_id: str) -> PlatformEvent:
         public_kind=public_kind,
         raw_kind="tweet_create_events",
     )
+
+
+def _id(item: JsonObject, key: str) -> str:
+    """X ids as ``<key>_str`` (v1.1) or as the number itself (``<key>``, or v2's string ``id``)."""
+    ident = _opt_id(item, key)
+    if ident is None:
+        shape_error(f"{key}_str or {key} must be an id")
+    return ident
+
+
+def _opt_id(item: JsonObject, key: str) -> str | None:
+    return as_id(item.get(f"{key}_str")) or as_id(item.get(key))
 
 
 def _mentioned_ids(entities: JsonObject) -> set[str]:
@@ -222,14 +256,16 @@ def _tweet_media(tweet: JsonObject, extended: JsonObject | None) -> tuple[Attach
     return tuple(found)
 
 
-def _tweet_time(tweet: JsonObject) -> int:
-    ms = to_ms(tweet.get("timestamp_ms"))
-    if ms is not None:
-        return ms
-    created_at = opt_str(tweet, "created_at")
-    if created_at is None:
-        shape_error("tweet has no timestamp")
-    return parse_created_at(created_at)
+def _tweet_time(tweet: JsonObject) -> tuple[int, bool]:
+    """(time, estimated): ``timestamp_ms``, else ``created_at`` (v1.1's format or ISO 8601), else none."""
+    timestamp, estimated = event_time(tweet.get("timestamp_ms"))
+    created_at = tweet.get("created_at")
+    if estimated and isinstance(created_at, str):
+        try:
+            return parse_created_at(created_at), False
+        except EventShapeError:
+            return event_time(created_at)
+    return timestamp, estimated
 
 
 def parse_created_at(value: str) -> int:
@@ -253,15 +289,17 @@ def parse_created_at(value: str) -> int:
 
 def _tweet_delete(item: JsonObject, account_id: str) -> PlatformEvent:
     status = obj(item, "status")
-    tweet_id = req_id(status, "id")
-    user_id = req_id(status, "user_id")
+    tweet_id = _id(status, "id")
+    user_id = _id(status, "user_id")
+    timestamp, estimated = event_time(item.get("timestamp_ms"))
     return PlatformEvent(
         kind=EventKind.DELETE,
         platform=Platform.X,
         channel=Channel.X_POST,
         account_id=account_id,
         event_id=f"{tweet_id}#delete",
-        timestamp_ms=first_ms(item.get("timestamp_ms")),
+        timestamp_ms=timestamp,
+        timestamp_estimated=estimated,
         # The brand deleting its own post names no customer.
         customer=unknown_customer(tweet_id) if user_id == account_id else Customer(user_id=user_id),
         message_id=tweet_id,
@@ -282,28 +320,35 @@ def _direct_message(item: JsonObject, account_id: str, users: JsonObject) -> Pla
     customer_id = recipient_id if echo else sender_id
     profile = users.get(customer_id)
     profile = profile if isinstance(profile, dict) else None
-    attachments: tuple[Attachment, ...] = ()
-    attachment = opt_obj(data, "attachment")
-    media = opt_obj(attachment, "media") if attachment is not None else None
-    if media is not None:
-        kind = loose_str(media, "type") or "unknown"
-        url = loose_str(media, "media_url_https") or loose_str(media, "media_url")
-        attachments = (Attachment(kind=_MEDIA_KINDS.get(kind, kind), url=url),)
+    timestamp, estimated = event_time(item.get("created_timestamp"))
     return PlatformEvent(
         kind=EventKind.ECHO if echo else EventKind.MESSAGE,
         platform=Platform.X,
         channel=Channel.X_DM,
         account_id=account_id,
         event_id=event_id,
-        timestamp_ms=first_ms(item.get("created_timestamp")),
+        timestamp_ms=timestamp,
+        timestamp_estimated=estimated,
         customer=Customer(
             user_id=customer_id, name=loose_str(profile, "name"), handle=loose_str(profile, "screen_name")
         ),
         message_id=event_id,
         text=opt_str(data, "text"),
-        attachments=attachments,
+        attachments=_dm_media(data),
         raw_kind="direct_message_events",
     )
+
+
+def _dm_media(data: JsonObject) -> tuple[Attachment, ...]:
+    attachment = data.get("attachment")
+    media = attachment.get("media") if isinstance(attachment, dict) else None
+    found = []
+    for item in media if isinstance(media, list) else [media]:  # one object; some senders write a list
+        if isinstance(item, dict):
+            kind = loose_str(item, "type") or "unknown"
+            url = loose_str(item, "media_url_https") or loose_str(item, "media_url")
+            found.append(Attachment(kind=_MEDIA_KINDS.get(kind, kind), url=url))
+    return tuple(found)
 
 
 def _mark_read(item: JsonObject, account_id: str) -> PlatformEvent:
@@ -312,7 +357,7 @@ def _mark_read(item: JsonObject, account_id: str) -> PlatformEvent:
         # The brand read the customer's DMs in another app: not a status of a brand message.
         not_modelled("direct_message_mark_read_events")
     last_read = req_id(item, "last_read_event_id")
-    timestamp = first_ms(item.get("created_timestamp"))
+    timestamp, estimated = event_time(item.get("created_timestamp"))
     return PlatformEvent(
         kind=EventKind.STATUS,
         platform=Platform.X,
@@ -323,6 +368,7 @@ def _mark_read(item: JsonObject, account_id: str) -> PlatformEvent:
         customer=Customer(user_id=reader),
         message_id=last_read,
         status=DeliveryState.READ,
-        watermark_ms=timestamp,  # everything up to last_read_event_id has been read
+        watermark_ms=None if estimated else timestamp,  # everything up to last_read_event_id has been read
+        timestamp_estimated=estimated,
         raw_kind="direct_message_mark_read_events",
     )
