@@ -31,7 +31,7 @@ from datetime import datetime, timedelta, timezone
 from functools import partial
 from typing import Any
 
-from socialcare.errors import HandshakeRejected, MalformedPayload
+from socialcare.errors import EventShapeError, HandshakeRejected, MalformedPayload
 from socialcare.model.events import (
     Attachment,
     Channel,
@@ -48,7 +48,6 @@ from socialcare.platforms.credentials import PlatformCredentials
 from socialcare.platforms.fields import (
     MAX_TIMESTAMP_MS,
     UNADDRESSED_ACCOUNT,
-    EventShapeError,
     JsonObject,
     as_id,
     event_time,
