@@ -133,3 +133,11 @@ def backend(request: pytest.FixtureRequest) -> Iterator[Any]:
     dlq_arn = aws.sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     url = aws.sqs.create_queue(QueueName="outbound", Attributes=schema.outbound_queue_attributes(dlq_arn))["QueueUrl"]
     yield DynamoBackend(aws, url)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test here carries the ``contract`` marker (``pytest -m contract``)."""
+    here = __file__.rpartition("/")[0]
+    for item in items:
+        if str(item.path).startswith(here):
+            item.add_marker(pytest.mark.contract)
