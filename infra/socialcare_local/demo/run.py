@@ -25,7 +25,7 @@ from socialcare_local.demo.context import CheckResult, DemoContext, Step
 from socialcare_local.demo.scenario import SCENARIO
 from socialcare_local.demo.summary import print_summary
 from socialcare_local.emulator.inspect_table import TableReader
-from socialcare_local.emulator.logs import JsonLineFormatter
+from socialcare_local.emulator.logs import JsonLineFormatter, whole_lines
 from socialcare_local.emulator.logs import configure as configure_stack_logs
 from socialcare_local.endpoints import print_endpoints
 from socialcare_local.sandbox.channels import BrandChannels
@@ -163,7 +163,7 @@ def _logs_to(sink: _LogSink) -> Iterator[None]:
     saved_stack = (stack_logger.level, stack_logger.propagate)
     stack_handler = configure_stack_logs(cast(IO[str], sink))
     core = logging.getLogger(_CORE_LOGGER)
-    core_handler = logging.StreamHandler(sink)
+    core_handler = logging.StreamHandler(whole_lines(cast(IO[str], sink)))
     core_handler.setFormatter(JsonLineFormatter())
     saved = (core.level, core.propagate)
     core.addHandler(core_handler)

@@ -164,7 +164,9 @@ class ReplyApi:
         self._echo_queue: queue.Queue[tuple[RecordedCall, Echo] | None] = queue.Queue()
         self._echoes_pending = 0
         self._sandbox: Any = None
-        self._http = LocalHttpServer(_Handler, owner=self, host=host, port=port, name="reply-api")
+        self._http = LocalHttpServer(
+            _Handler, owner=self, host=host, port=port, name="reply-api", what="the platform reply APIs (--reply-port)"
+        )
         self._echo_thread: threading.Thread | None = None
 
     # --- lifecycle ----------------------------------------------------------------------------
