@@ -323,7 +323,24 @@ class ReplyApi:
             except (ValueError, TypeError, AttributeError) as exc:
                 return Answer(400, {"error": str(exc)})
             return Answer(200, {"status": "armed", "action": action, "count": count, "platform": platform})
-        return Answer(404, {"error": "use GET /_sandbox/calls, POST /_sandbox/throttle or POST /_sandbox/fail"})
+        if incoming.method == "POST" and action == "deliveries" and len(segments) == 2:
+            return self._observed(segments[1], incoming)
+        return Answer(
+            404,
+            {
+                "error": "use GET /_sandbox/calls, POST /_sandbox/throttle, POST /_sandbox/fail "
+                "or POST /_sandbox/deliveries/{meta,x,telegram}"
+            },
+        )
+
+    def _observed(self, platform: str, incoming: Incoming) -> Answer:
+        """``POST /_sandbox/deliveries/{platform}``: a delivery made to the webhooks from outside the
+        sandbox (``socialcare customer``), body and headers as sent; the customers in it become known,
+        so replies to them are accepted."""
+        if platform not in ("meta", "x", "telegram"):
+            return Answer(400, {"error": f"unknown platform {platform!r}; use meta, x or telegram"})
+        self.observe(platform, incoming.body, incoming.headers)
+        return Answer(200, {"status": "observed", "platform": platform})
 
     def _send_echoes(self) -> None:
         while True:
