@@ -145,6 +145,8 @@ def _print_played(played: PlayedMessage, response: requests.Response, case: Case
     print(f"webhook   HTTP {response.status_code} {response.json().get('status', '')}")
     print("sandbox   knows the customer: replies to them are accepted")
     if case is not None:
-        print(f"case      {case.case_id} ({case.status}, team {case.team}, {len(case.entries('inbound'))} from the customer)")
+        print(
+            f"case      {case.case_id} ({case.status}, team {case.team}, {len(case.entries('inbound'))} from the customer)"
+        )
     elif not waited:
         print("case      not waited for (--no-wait)")

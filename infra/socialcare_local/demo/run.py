@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from socialcare_local.config import LocalConfig
-from socialcare_local.demo.context import CheckResult, DemoContext, Step
+from socialcare_local.demo.context import SCENARIO_LEAD_MINUTES, CheckResult, DemoContext, Step
 from socialcare_local.demo.scenario import SCENARIO
 from socialcare_local.demo.summary import print_summary
 from socialcare_local.emulator.inspect_table import TableReader
@@ -68,9 +68,9 @@ def run_demo(
                 sandbox=sandbox,
                 brand=BrandChannels(sandbox),
                 reader=TableReader(stack.client("dynamodb"), stack.resources.table_name),
-                # 75 minutes ago, on the minute: the first public posts are past their 60-minute target
+                # SCENARIO_LEAD_MINUTES ago, on the minute: the first public posts are past their 60-minute target
                 # by the time the agents start, as in a real backlog.
-                started_at_ms=(int(time.time()) // 60 - 75) * 60_000,
+                started_at_ms=(int(time.time()) // 60 - SCENARIO_LEAD_MINUTES) * 60_000,
             )
             try:
                 steps_ok = _run_steps(ctx, steps, console)
