@@ -49,7 +49,7 @@ def run_demo(
     if console is None:
         console = Console(file=sys.stdout)  # bound now, before stdout goes to the log file
         if not console.is_terminal:
-            console.width = 150
+            console.width = 170
     log_path = Path(log_file) if log_file is not None else DEFAULT_LOG_FILE
     log_path.parent.mkdir(parents=True, exist_ok=True)
     console.print(f"[bold]socialcare demo[/] — {len(steps)} steps on a fresh local stack; logs in {log_path}")

@@ -46,7 +46,7 @@ def cases_table(cases: Sequence[CaseView]) -> Table:
         collapse_padding=True,
     )
     table.add_column("case id", no_wrap=True, style="cyan")
-    table.add_column("customer", overflow="fold")
+    table.add_column("customer", overflow="fold", min_width=17)  # a Messenger or Instagram id whole
     table.add_column("channels", overflow="fold")
     table.add_column("status", no_wrap=True)
     table.add_column("owner")
@@ -55,7 +55,7 @@ def cases_table(cases: Sequence[CaseView]) -> Table:
     table.add_column("messages", justify="right")
     table.add_column("replies\nsent", justify="right")
     table.add_column("first\nresponse", justify="right", no_wrap=True)
-    table.add_column("due", no_wrap=True)
+    table.add_column("due (UTC)", no_wrap=True, min_width=17)
     for case in cases:
         priority = case.priority
         table.add_row(
@@ -116,8 +116,8 @@ def due(value: Any) -> str:
 
 
 def moment(epoch_ms: int) -> str:
-    """An instant as an ISO date and time, with its zone: "2026-01-05 08:00 UTC"."""
-    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(epoch_ms / 1000))
+    """An instant as an ISO 8601 date and time, with its zone: "2026-01-05T08:00Z" (UTC)."""
+    return time.strftime("%Y-%m-%dT%H:%MZ", time.gmtime(epoch_ms / 1000))
 
 
 def backdating_note(started_at_ms: int) -> str:

@@ -31,7 +31,7 @@ import json
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -51,6 +51,7 @@ log = get_logger("reply_api")
 
 GRAPH_VERSION = "v21.0"
 MAX_BODY_BYTES = 1024 * 1024
+MAX_CALLS_WAIT_S = 30.0  # the longest GET /_sandbox/calls?wait= holds a request
 
 
 @dataclass
@@ -309,8 +310,7 @@ class ReplyApi:
         """Inspect and steer the sandbox over HTTP (``socialcare local`` users, the demo)."""
         action = segments[0] if segments else ""
         if incoming.method == "GET" and action == "calls":
-            platform = incoming.query.get("platform")
-            return Answer(200, {"calls": [asdict(call) for call in self.calls(platform)]})
+            return self._calls_answer(incoming.query)
         if incoming.method == "POST" and action in ("throttle", "fail"):
             try:
                 doc = incoming.json() or {}
@@ -332,6 +332,21 @@ class ReplyApi:
                 "or POST /_sandbox/deliveries/{meta,x,telegram}"
             },
         )
+
+    def _calls_answer(self, query: Mapping[str, str]) -> Answer:
+        """``GET /_sandbox/calls[?platform=..][&endpoint=..][&wait=S]``: the calls received; with
+        ``wait``, answered as soon as one matches, or after S seconds (at most 30) with none."""
+        platform, endpoint = query.get("platform"), query.get("endpoint")
+        try:
+            wait_s = min(float(query.get("wait") or 0), MAX_CALLS_WAIT_S)
+        except ValueError:
+            return Answer(400, {"error": "wait must be a number of seconds"})
+        deadline = time.monotonic() + wait_s
+        calls = self.calls(platform, endpoint)
+        while not calls and time.monotonic() < deadline:
+            time.sleep(0.1)
+            calls = self.calls(platform, endpoint)
+        return Answer(200, {"calls": [asdict(call) for call in calls]})
 
     def _observed(self, platform: str, incoming: Incoming) -> Answer:
         """``POST /_sandbox/deliveries/{platform}``: a delivery made to the webhooks from outside the
