@@ -4,6 +4,12 @@ socialcare local [--config FILE] [--host 127.0.0.1] [--port 8080] [--aws-port 45
     Run the local stack in the foreground until Ctrl-C; logs are JSON lines on stdout.
 socialcare demo [--config FILE] [--log-file PATH] [--keep-running]
     Start the stack on free ports, run the demo scenario over HTTP, print what happened.
+socialcare customer --channel whatsapp --name "Sheena Nelson" --text "Where is my parcel?"
+                    [--id ID] [--config FILE] [--host H] [--port 8080] [--reply-port 8082] [--aws-port 4566]
+                    [--no-wait] [--quiet]
+    Play a customer against a running stack: send their message, signed as the platform signs it
+    and stamped now, register them with the platform sandbox (so replies to them are accepted),
+    wait for their case and print it.
 socialcare token --agent alice --team care [--team billing] [--role agent|lead|admin]
                  [--name "Alice Smith"] [--ttl 8h] [--config FILE]
     Print a token for the local agent API (the claims of a Cognito ID token, signed with the
@@ -18,6 +24,7 @@ import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from socialcare_local.config import EXAMPLE_CONFIG_PATH, ConfigError, LocalConfig, load_config
 
@@ -41,6 +48,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     if args.command == "token":
         return print_token(config, args)
+    if args.command == "customer":
+        from socialcare_local.played_customer import play_customer
+
+        return play_customer(config, args)
     from socialcare_local.demo.run import run_demo
 
     return run_demo(config, log_file=args.log_file, keep_running=args.keep_running)
@@ -78,6 +89,8 @@ def _parser() -> argparse.ArgumentParser:
         "--keep-running", action="store_true", help="keep the stack running after the demo (Ctrl-C to stop)"
     )
 
+    _customer_parser(commands)
+
     token = commands.add_parser(
         "token",
         help="print a token for the local agent API",
@@ -94,6 +107,36 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("--name", default=None, help='display name used to sign replies, e.g. "Alice Smith"')
     token.add_argument("--ttl", default="8h", help="lifetime: 90s, 15m, 8h, 2d (default 8h, at most 7d)")
     return parser
+
+
+def _customer_parser(commands: Any) -> None:
+    from socialcare_local.sandbox.customers import CHANNELS
+
+    customer = commands.add_parser(
+        "customer",
+        help="play a customer writing to the brand on a running local stack",
+        description="Send a customer's message to a running local stack as the platform would (signed, "
+        "stamped now), register the customer with the platform sandbox so replies to them are accepted, "
+        "and wait until their case holds the message. Prints the channel, the customer's id, the message "
+        "id and the case id.",
+    )
+    _config_option(customer)
+    customer.add_argument("--channel", required=True, choices=CHANNELS, help="where the customer writes")
+    customer.add_argument("--name", required=True, help='the customer\'s name, e.g. "Sheena Nelson"')
+    customer.add_argument("--text", required=True, help="what they write")
+    customer.add_argument(
+        "--id", dest="customer_id", default=None, help="their id on the platform (default: derived from the name)"
+    )
+    customer.add_argument("--host", default=None, help="where the stack runs (default: [stack] host, 127.0.0.1)")
+    customer.add_argument("--port", type=int, default=None, help="its webhook endpoints (default: [stack] port, 8080)")
+    customer.add_argument(
+        "--reply-port", type=int, default=None, help="its platform sandbox (default: [stack] reply_port, 8082)"
+    )
+    customer.add_argument(
+        "--aws-port", type=int, default=None, help="its AWS services (default: [stack] aws_port, 4566)"
+    )
+    customer.add_argument("--no-wait", action="store_true", help="do not wait for the message to be stored")
+    customer.add_argument("--quiet", action="store_true", help="print only the case id (for scripts)")
 
 
 def _config_option(parser: argparse.ArgumentParser) -> None:

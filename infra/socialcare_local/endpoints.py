@@ -3,6 +3,8 @@ stack's endpoints and resources are, and how to look inside with the AWS CLI and
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from rich.console import Console
@@ -46,9 +48,40 @@ def print_endpoints(stack: LocalStack, *, file: IO[str] | None = None) -> None:
         f"  aws --endpoint-url {endpoint} sqs get-queue-attributes --queue-url {resources.inbound_dlq_url} "
         "--attribute-names ApproximateNumberOfMessages\n"
         "Work cases through the agent API with a token (the config file's \\[api] token_secret signs it):\n"
-        f"  TOKEN=$(socialcare token --agent alice --team {c.DEFAULT_TEAM} --name 'Alice Smith'"
+        f"  TOKEN=$({_command()} token --agent alice --team {c.DEFAULT_TEAM} --name 'Alice Smith'"
         f"{' --config ' + str(stack.config.source) if stack.config.source else ''})\n"
         f'  curl -H "Authorization: $TOKEN" {stack.api_base_url}/queues/{c.DEFAULT_TEAM}/cases\n'
+        "Play a customer the platform sandbox knows (replies to them are accepted):\n"
+        f'  {_command()} customer --channel whatsapp --name "Sheena Nelson" --text "Where is my parcel?"'
+        f"{_port_flags(stack)}\n"
         "Ctrl-C stops the stack (its data lives in memory and goes with it).",
         soft_wrap=True,
     )
+
+
+def _command() -> str:
+    """How to run ``socialcare`` again from here: the script that is running, else the venv's."""
+    script = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
+    if script is not None and script.name == "socialcare":
+        try:
+            return str(script.resolve().relative_to(Path.cwd()))
+        except ValueError:
+            return str(script)
+    return ".venv/bin/socialcare"
+
+
+def _port_flags(stack: LocalStack) -> str:
+    """The ``socialcare customer`` flags that find this stack, where it is not on the config's ports."""
+    settings = stack.config.stack
+    flags = []
+    if stack.config.source:
+        flags.append(f"--config {stack.config.source}")
+    for flag, url, default in (
+        ("--port", stack.webhook_base_url, settings.port),
+        ("--reply-port", stack.reply_api.base_url if stack.reply_api else "", settings.reply_port),
+        ("--aws-port", stack.aws_endpoint_url, settings.aws_port),
+    ):
+        port = int(url.rsplit(":", 1)[1]) if url else default
+        if port != default:
+            flags.append(f"{flag} {port}")
+    return "".join(f" {flag}" for flag in flags)

@@ -31,9 +31,9 @@ from typing import Any
 from socialcare import constants as c
 
 from socialcare_local.config import LocalConfig, load_config
-from socialcare_local.emulator import agent_api, functions
+from socialcare_local.emulator import agent_api, functions, logs
 from socialcare_local.emulator.api_gateway import AgentApiGateway
-from socialcare_local.emulator.aws import AwsServices, LocalResources, PortInUse, aws_client_environment
+from socialcare_local.emulator.aws import AwsServices, LocalResources, aws_client_environment
 from socialcare_local.emulator.functions import Handler
 from socialcare_local.emulator.http_gateway import WebhookGateway
 from socialcare_local.emulator.logs import get_logger
@@ -98,7 +98,9 @@ class LocalStack:
         self.reply_api: ReplyApi | None = None
         self._resources: LocalResources | None = None
         self._saved_environ: dict[str, str | None] = {}
-        self._modules: list[ModuleType] = []
+        self._modules: list[ModuleType] = []  # every function environment's module
+        self._modules_lock = threading.Lock()
+        self._output = logs.WholeLineOutput()
         self._started = False
 
     # --- lifecycle ----------------------------------------------------------------------------
@@ -110,23 +112,22 @@ class LocalStack:
             _running = self
         started = time.monotonic()
         try:
+            self._output.install()  # before the functions load: their loggers keep the stream they find
             self._saved_environ["MOTO_PORT"] = os.environ.get("MOTO_PORT")  # AwsServices.start sets it
             self.aws.start()
             self._resources = self.aws.provision(
                 stage=STAGE, platform_secret=self.config.secret_document, api_secret=self.config.api.secret_document
             )
-            try:
-                self.reply_api = ReplyApi(self.config, host=self.host, port=self._reply_port).start()
-            except OSError as exc:
-                raise PortInUse(
-                    f"{self.host}:{self._reply_port} is already in use; choose another port for the "
-                    "platform reply APIs ([stack] reply_port)"
-                ) from exc
+            self.reply_api = ReplyApi(self.config, host=self.host, port=self._reply_port).start()
             self._set_environment(self.function_environment())
             self._seed_brand_profiles()
-            webhook = self._webhook_override or self._load(c.WEBHOOK_FUNCTION)
-            ingest = self._ingest_override or self._load(c.INGEST_FUNCTION)
-            outbound = self._outbound_override or self._load(c.OUTBOUND_FUNCTION)
+            webhook = self._webhook_override or self._environments(c.WEBHOOK_FUNCTION, size=1)
+            ingest = self._ingest_override or self._environments(
+                c.INGEST_FUNCTION, size=self.poller_settings.concurrency
+            )
+            outbound = self._outbound_override or self._environments(
+                c.OUTBOUND_FUNCTION, size=self.poller_settings.concurrency
+            )
 
             self.gateway = WebhookGateway(
                 webhook,
@@ -197,9 +198,11 @@ class LocalStack:
         agent_api.reset_app()
         for module in self._modules:
             functions.reset_function(module)
+            functions.unload(module)
         self._modules.clear()
         self.aws.stop()
         self._restore_environment()
+        self._output.restore()
         self._resources = None
         if self._started:
             log.info("local stack stopped")
@@ -350,10 +353,18 @@ class LocalStack:
             )
             store.save_profile(profile, audit)
 
+    def _environments(self, function: str, *, size: int) -> functions.FunctionEnvironments:
+        """The function's execution environments, one started now (a function that does not load
+        fails the start); each further one is a fresh copy of its module."""
+        environments = functions.FunctionEnvironments(lambda: self._load(function), size=size)
+        environments.prewarm()
+        return environments
+
     def _load(self, function: str) -> functions.Handler:
-        module = functions.load_function(function)
-        functions.reset_function(module)  # a previous stack in this process may have cached clients
-        self._modules.append(module)
+        module = functions.load_function_copy(function)
+        functions.reset_function(module)  # a fresh copy: nothing cached yet, but the same rule as ever
+        with self._modules_lock:
+            self._modules.append(module)
         handler = getattr(module, "handler", None)
         if not callable(handler):
             raise functions.FunctionNotFound(f"functions/{function}/handler.py has no handler(event, context)")

@@ -56,6 +56,12 @@ def test_the_demo_runs_every_step_and_summarises_the_cases_it_created(tmp_path: 
     ):
         assert name in summary
     assert scenario.MALLORY_PSID not in summary
+    # Due times carry their date and zone; the summary says which timestamps are back-dated.
+    batch_row = next(line for line in summary.splitlines() if "6014459240000000" in line)
+    assert re.search(r"\b\d{4}-\d\d-\d\dT\d\d:\d\dZ\s*$", batch_row), batch_row
+    flat = " ".join(summary.split())
+    assert "Back-dated:" in flat
+    assert "26 hours before it was delivered" in flat
 
     # Every channel the customers used got a reply the platform accepted; Meta's throttled call was
     # answered once more, accepted; the WhatsApp template went out after the free text was refused.

@@ -50,3 +50,19 @@ def test_a_port_in_use_is_a_clear_error() -> None:
         with pytest.raises(PortInUse, match=str(taken)):
             LocalStack(webhook_handler=_no_op_webhook, ingest_handler=_no_op_ingest, aws_port=taken).start()
     assert "AWS_ENDPOINT_URL" not in os.environ
+
+
+@pytest.mark.parametrize(
+    ("option", "flag"), [("port", "--port"), ("api_port", "--api-port"), ("reply_port", "--reply-port")]
+)
+def test_a_server_port_in_use_is_named_with_its_option(option: str, flag: str) -> None:
+    import socket
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        taken = holder.getsockname()[1]
+        stack = LocalStack(webhook_handler=_no_op_webhook, ingest_handler=_no_op_ingest, **{option: taken})
+        with pytest.raises(PortInUse, match=rf"127\.0\.0\.1:{taken} is already in use.*\({flag}\)"):
+            stack.start()
+    assert "AWS_ENDPOINT_URL" not in os.environ

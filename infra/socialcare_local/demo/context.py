@@ -57,6 +57,10 @@ class Customer:
     user_id: str
 
 
+# The scenario's messages are dated from this many minutes before the demo runs (a backlog).
+SCENARIO_LEAD_MINUTES = 75
+
+
 @dataclass(frozen=True)
 class AgentReply:
     """A reply an agent made through the API (the thread entry it became), for the checks."""

@@ -21,11 +21,11 @@ from rich.console import Console
 from rich.markup import escape
 
 from socialcare_local.config import LocalConfig
-from socialcare_local.demo.context import CheckResult, DemoContext, Step
+from socialcare_local.demo.context import SCENARIO_LEAD_MINUTES, CheckResult, DemoContext, Step
 from socialcare_local.demo.scenario import SCENARIO
 from socialcare_local.demo.summary import print_summary
 from socialcare_local.emulator.inspect_table import TableReader
-from socialcare_local.emulator.logs import JsonLineFormatter
+from socialcare_local.emulator.logs import JsonLineFormatter, whole_lines
 from socialcare_local.emulator.logs import configure as configure_stack_logs
 from socialcare_local.endpoints import print_endpoints
 from socialcare_local.sandbox.channels import BrandChannels
@@ -49,7 +49,7 @@ def run_demo(
     if console is None:
         console = Console(file=sys.stdout)  # bound now, before stdout goes to the log file
         if not console.is_terminal:
-            console.width = 150
+            console.width = 170
     log_path = Path(log_file) if log_file is not None else DEFAULT_LOG_FILE
     log_path.parent.mkdir(parents=True, exist_ok=True)
     console.print(f"[bold]socialcare demo[/] — {len(steps)} steps on a fresh local stack; logs in {log_path}")
@@ -68,9 +68,9 @@ def run_demo(
                 sandbox=sandbox,
                 brand=BrandChannels(sandbox),
                 reader=TableReader(stack.client("dynamodb"), stack.resources.table_name),
-                # 75 minutes ago, on the minute: the first public posts are past their 60-minute target
+                # SCENARIO_LEAD_MINUTES ago, on the minute: the first public posts are past their 60-minute target
                 # by the time the agents start, as in a real backlog.
-                started_at_ms=(int(time.time()) // 60 - 75) * 60_000,
+                started_at_ms=(int(time.time()) // 60 - SCENARIO_LEAD_MINUTES) * 60_000,
             )
             try:
                 steps_ok = _run_steps(ctx, steps, console)
@@ -163,7 +163,7 @@ def _logs_to(sink: _LogSink) -> Iterator[None]:
     saved_stack = (stack_logger.level, stack_logger.propagate)
     stack_handler = configure_stack_logs(cast(IO[str], sink))
     core = logging.getLogger(_CORE_LOGGER)
-    core_handler = logging.StreamHandler(sink)
+    core_handler = logging.StreamHandler(whole_lines(cast(IO[str], sink)))
     core_handler.setFormatter(JsonLineFormatter())
     saved = (core.level, core.propagate)
     core.addHandler(core_handler)

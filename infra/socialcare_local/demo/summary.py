@@ -13,7 +13,8 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from socialcare_local.demo.context import CheckResult, DemoContext
+from socialcare_local.demo.context import SCENARIO_LEAD_MINUTES, CheckResult, DemoContext
+from socialcare_local.demo.people import KOFI_DELAY_HOURS
 from socialcare_local.emulator.inspect_table import CaseView
 from socialcare_local.sandbox.reply_api import RecordedCall
 
@@ -24,6 +25,7 @@ TEXT_PREVIEW = 48
 def print_summary(ctx: DemoContext, results: Sequence[CheckResult], console: Console) -> None:
     cases = [case for who in ctx.customers for case in ctx.cases(who)]
     console.print(cases_table(cases))
+    console.print(f"[dim]{escape(backdating_note(ctx.started_at_ms))}[/]")
     assert ctx.stack.reply_api is not None
     console.print(calls_table(ctx.stack.reply_api.calls(), cases))
     console.print("[bold]Checks[/]")
@@ -44,7 +46,7 @@ def cases_table(cases: Sequence[CaseView]) -> Table:
         collapse_padding=True,
     )
     table.add_column("case id", no_wrap=True, style="cyan")
-    table.add_column("customer", overflow="fold")
+    table.add_column("customer", overflow="fold", min_width=17)  # a Messenger or Instagram id whole
     table.add_column("channels", overflow="fold")
     table.add_column("status", no_wrap=True)
     table.add_column("owner")
@@ -53,7 +55,7 @@ def cases_table(cases: Sequence[CaseView]) -> Table:
     table.add_column("messages", justify="right")
     table.add_column("replies\nsent", justify="right")
     table.add_column("first\nresponse", justify="right", no_wrap=True)
-    table.add_column("due", no_wrap=True)
+    table.add_column("due (UTC)", no_wrap=True, min_width=17)
     for case in cases:
         priority = case.priority
         table.add_row(
@@ -107,10 +109,25 @@ def duration(ms: int | None) -> str:
 
 
 def due(value: Any) -> str:
-    """The response due time (UTC); "answered" when nothing waits for an answer."""
+    """The response due time, ISO date and time in UTC; "answered" when nothing waits for an answer."""
     if not isinstance(value, int):
         return "answered"
-    return time.strftime("%H:%M UTC", time.gmtime(value / 1000))
+    return moment(value)
+
+
+def moment(epoch_ms: int) -> str:
+    """An instant as an ISO 8601 date and time, with its zone: "2026-01-05T08:00Z" (UTC)."""
+    return time.strftime("%Y-%m-%dT%H:%MZ", time.gmtime(epoch_ms / 1000))
+
+
+def backdating_note(started_at_ms: int) -> str:
+    """Which of the demo's timestamps are not the time the demo ran."""
+    return (
+        f"Back-dated: the customers' messages carry platform times from {moment(started_at_ms)}, "
+        f"{SCENARIO_LEAD_MINUTES} minutes before the demo ran (a backlog: the first public posts are past "
+        f"their 60-minute target), and Kofi's WhatsApp message was written {KOFI_DELAY_HOURS} hours before "
+        "it was delivered; first responses and due times count from those times."
+    )
 
 
 # --- platform calls ------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from socialcare_local.emulator.aws import MOTO_ACCOUNT_ID
-from socialcare_local.emulator.functions import Handler
+from socialcare_local.emulator.functions import FunctionEnvironments, Handler
 from socialcare_local.emulator.http_gateway import API_GATEWAY_MAX_BODY_BYTES, shape_response
 from socialcare_local.emulator.local_http import (
     TOO_LARGE,
@@ -75,7 +75,7 @@ class AgentApiGateway(FunctionGateway):
 
     def __init__(
         self,
-        handler: Handler,
+        handler: Handler | FunctionEnvironments,
         routes: Mapping[str, Mapping[str, bool]],
         *,
         token_secret: str,
@@ -90,7 +90,15 @@ class AgentApiGateway(FunctionGateway):
         self._token_secret = token_secret
         self.issuer = issuer
         function = InProcessFunction(handler, function_name=function_name, region=region, timeout_s=function_timeout_s)
-        super().__init__(_RequestHandler, function, host=host, port=port, name="api-gateway", what="agent API")
+        super().__init__(
+            _RequestHandler,
+            function,
+            host=host,
+            port=port,
+            name="api-gateway",
+            what="agent API",
+            port_label="the agent API (--api-port)",
+        )
 
     def authorize(self, authorization: str | None) -> dict[str, str]:
         """The claims API Gateway would pass on; TokenInvalid when it would answer 401."""

@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from socialcare_local.emulator.aws import MOTO_ACCOUNT_ID
-from socialcare_local.emulator.functions import Handler
+from socialcare_local.emulator.functions import FunctionEnvironments, Handler
 from socialcare_local.emulator.local_http import (
     TOO_LARGE,
     FunctionGateway,
@@ -42,7 +42,7 @@ class WebhookGateway(FunctionGateway):
 
     def __init__(
         self,
-        handler: Handler,
+        handler: Handler | FunctionEnvironments,
         *,
         host: str = "127.0.0.1",
         port: int = 0,
@@ -52,7 +52,13 @@ class WebhookGateway(FunctionGateway):
     ) -> None:
         function = InProcessFunction(handler, function_name=function_name, region=region, timeout_s=function_timeout_s)
         super().__init__(
-            _RequestHandler, function, host=host, port=port, name="webhook-gateway", what="webhook endpoints"
+            _RequestHandler,
+            function,
+            host=host,
+            port=port,
+            name="webhook-gateway",
+            what="webhook endpoints",
+            port_label="the webhook endpoints (--port)",
         )
 
 

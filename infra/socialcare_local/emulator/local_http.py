@@ -9,15 +9,20 @@ reply APIs.
 from __future__ import annotations
 
 import base64
+import errno
 import threading
 from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from socialcare_local.emulator.functions import Handler, LambdaContext
+from socialcare_local.emulator.aws import PortInUse
+from socialcare_local.emulator.functions import FunctionEnvironments, Handler, LambdaContext
 from socialcare_local.emulator.logs import get_logger
 
 log = get_logger("http")
+
+# Connections each server lets wait to be accepted.
+LISTEN_BACKLOG = 512
 
 # What API Gateway answers, itself, to a body over its limit.
 TOO_LARGE = b'{"message":"Request Entity Too Large"}'
@@ -34,13 +39,26 @@ def event_body(body: bytes) -> tuple[str, bool]:
 
 class LocalHttpServer:
     """``handler_class`` served on ``host``:``port`` (0 = any free port); ``owner`` is what its
-    requests reach as ``self.server.owner``."""
+    requests reach as ``self.server.owner``; ``what`` names the server (and its option) when its
+    port is taken."""
 
     def __init__(
-        self, handler_class: type[RequestHandler], *, owner: Any, host: str = "127.0.0.1", port: int = 0, name: str
+        self,
+        handler_class: type[RequestHandler],
+        *,
+        owner: Any,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        name: str,
+        what: str = "",
     ) -> None:
         self.name = name
-        self._server = _Server((host, port), handler_class)
+        try:
+            self._server = _Server((host, port), handler_class)
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise
+            raise PortInUse(f"{host}:{port} is already in use; choose another port for {what or name}") from exc
         self._server.owner = owner
         self._thread: threading.Thread | None = None
 
@@ -73,6 +91,9 @@ class LocalHttpServer:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # Connections waiting to be accepted: the default backlog of 5 reset most of 100 simultaneous
+    # clients (a platform's burst of retries, a load test); the kernel caps it at somaxconn.
+    request_queue_size = LISTEN_BACKLOG
     owner: Any
 
 
@@ -157,26 +178,26 @@ class RequestHandler(BaseHTTPRequestHandler):
 
 
 class InProcessFunction:
-    """A Lambda function run in this process, one invocation at a time, as in one execution
-    environment: Powertools and Chalice keep the current event in module globals, so concurrent
-    calls must take turns."""
+    """A Lambda function run in this process, in its execution environments (``FunctionEnvironments``):
+    each runs one invocation at a time, since Powertools and Chalice keep the current event in
+    module globals. A plain handler is one environment, so its invocations take turns."""
 
-    def __init__(self, handler: Handler, *, function_name: str, region: str, timeout_s: float) -> None:
-        self._handler = handler
+    def __init__(
+        self, handler: Handler | FunctionEnvironments, *, function_name: str, region: str, timeout_s: float
+    ) -> None:
+        self.environments = FunctionEnvironments.of(handler)
         self.function_name = function_name
         self.region = region
         self.timeout_s = timeout_s
-        self._lock = threading.Lock()
 
     def invoke(self, event: dict[str, Any]) -> Any:
         context = LambdaContext(function_name=self.function_name, region=self.region, timeout_s=self.timeout_s)
-        with self._lock:
-            return self._handler(event, context)
+        return self.environments.invoke(event, context)
 
 
 class FunctionGateway:
     """An API Gateway stand-in: ``handler_class`` serves HTTP on ``host``:``port`` and invokes the
-    function (``invoke``); ``what`` names it in the logs."""
+    function (``invoke``); ``what`` names it in the logs, ``port_label`` when its port is taken."""
 
     def __init__(
         self,
@@ -187,10 +208,11 @@ class FunctionGateway:
         port: int,
         name: str,
         what: str,
+        port_label: str = "",
     ) -> None:
         self.function = function
         self._what = what
-        self._http = LocalHttpServer(handler_class, owner=self, host=host, port=port, name=name)
+        self._http = LocalHttpServer(handler_class, owner=self, host=host, port=port, name=name, what=port_label)
 
     @property
     def function_name(self) -> str:

@@ -1,7 +1,7 @@
 """Queue pollers: the local stand-in for Lambda's SQS event source mapping.
 
 Each poller thread long-polls the queue for up to ``batch_size`` messages, hands them to the function
-as a Lambda SQS event, deletes the records the function did not list in ``batchItemFailures`` and
+as a Lambda SQS event (in an execution environment of its own: one per poller), deletes the records the function did not list in ``batchItemFailures`` and
 leaves the failed ones for redelivery (``ReportBatchItemFailures``). A function that raises, or
 returns an answer Lambda would reject, fails the whole batch. After ``maxReceiveCount`` receives the
 queue's redrive policy moves a message to the dead-letter queue (moto applies it on receive).
@@ -23,7 +23,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 from socialcare import constants as c
 
-from socialcare_local.emulator.functions import Handler, LambdaContext
+from socialcare_local.emulator.functions import FunctionEnvironments, Handler, LambdaContext
 from socialcare_local.emulator.logs import get_logger
 
 log = get_logger("poller")
@@ -53,7 +53,7 @@ class QueuePoller:
         sqs: Any,
         queue_url: str,
         queue_arn: str,
-        handler: Handler,
+        handler: Handler | FunctionEnvironments,
         function_name: str,
         region: str = "us-east-1",
         settings: PollerSettings | None = None,
@@ -61,10 +61,11 @@ class QueuePoller:
         self.sqs = sqs
         self.queue_url = queue_url
         self.queue_arn = queue_arn
-        self.handler = handler
         self.function_name = function_name
         self.region = region
         self.settings = settings or PollerSettings()
+        # As many environments as pollers: each batch runs in an environment of its own.
+        self.environments = FunctionEnvironments.of(handler, size=self.settings.concurrency)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
@@ -177,7 +178,7 @@ class QueuePoller:
         failed_ids: set[str]
         crashed = False
         try:
-            result = self.handler(event, context)
+            result = self.environments.invoke(event, context)
             failed_ids = _failed_ids(result, set(by_id))
             outcome = "ok" if not failed_ids else "partial_failure"
         except Exception as exc:  # a crashed function: Lambda retries the whole batch

@@ -345,6 +345,8 @@ class MetaGraph:
             )
         now = self._state.clock()
         last = self._state.last_message_ms(phone, to)
+        if last is None and kind != "template":
+            return _whatsapp_unknown_recipient(phone, to)
         if kind != "template" and (last is None or now - last > DAY_MS):
             return Answer(
                 400,
@@ -387,3 +389,27 @@ class MetaGraph:
             for offset, status in ((0, "sent"), (1, "delivered"))
         ]
         return Answer(200, answer, endpoint="whatsapp", account_id=phone, message_id=wamid, echoes=echoes)
+
+
+def _whatsapp_unknown_recipient(phone: str, to: str) -> Answer:
+    """A free-form message to someone who never wrote to this number: not a closed 24-hour window
+    but an unknown recipient, and said so (a customer played outside the sandbox, e.g. with curl,
+    is unknown to it)."""
+    user_message = (
+        f"{to} has never written to this WhatsApp number: the platform sandbox knows only customers "
+        "whose messages it delivered (play one with `socialcare customer`)"
+    )
+    return Answer(
+        400,
+        {
+            "error": {
+                "message": "(#131026) Message Undeliverable",
+                "type": "OAuthException",
+                "code": 131026,
+                "error_user_msg": user_message,
+                "error_data": {"messaging_product": "whatsapp", "details": user_message},
+                "fbtrace_id": secrets.token_urlsafe(8),
+            }
+        },
+        account_id=phone,
+    )

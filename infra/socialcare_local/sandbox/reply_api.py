@@ -31,7 +31,7 @@ import json
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -51,6 +51,7 @@ log = get_logger("reply_api")
 
 GRAPH_VERSION = "v21.0"
 MAX_BODY_BYTES = 1024 * 1024
+MAX_CALLS_WAIT_S = 30.0  # the longest GET /_sandbox/calls?wait= holds a request
 
 
 @dataclass
@@ -164,7 +165,9 @@ class ReplyApi:
         self._echo_queue: queue.Queue[tuple[RecordedCall, Echo] | None] = queue.Queue()
         self._echoes_pending = 0
         self._sandbox: Any = None
-        self._http = LocalHttpServer(_Handler, owner=self, host=host, port=port, name="reply-api")
+        self._http = LocalHttpServer(
+            _Handler, owner=self, host=host, port=port, name="reply-api", what="the platform reply APIs (--reply-port)"
+        )
         self._echo_thread: threading.Thread | None = None
 
     # --- lifecycle ----------------------------------------------------------------------------
@@ -307,8 +310,7 @@ class ReplyApi:
         """Inspect and steer the sandbox over HTTP (``socialcare local`` users, the demo)."""
         action = segments[0] if segments else ""
         if incoming.method == "GET" and action == "calls":
-            platform = incoming.query.get("platform")
-            return Answer(200, {"calls": [asdict(call) for call in self.calls(platform)]})
+            return self._calls_answer(incoming.query)
         if incoming.method == "POST" and action in ("throttle", "fail"):
             try:
                 doc = incoming.json() or {}
@@ -321,7 +323,39 @@ class ReplyApi:
             except (ValueError, TypeError, AttributeError) as exc:
                 return Answer(400, {"error": str(exc)})
             return Answer(200, {"status": "armed", "action": action, "count": count, "platform": platform})
-        return Answer(404, {"error": "use GET /_sandbox/calls, POST /_sandbox/throttle or POST /_sandbox/fail"})
+        if incoming.method == "POST" and action == "deliveries" and len(segments) == 2:
+            return self._observed(segments[1], incoming)
+        return Answer(
+            404,
+            {
+                "error": "use GET /_sandbox/calls, POST /_sandbox/throttle, POST /_sandbox/fail "
+                "or POST /_sandbox/deliveries/{meta,x,telegram}"
+            },
+        )
+
+    def _calls_answer(self, query: Mapping[str, str]) -> Answer:
+        """``GET /_sandbox/calls[?platform=..][&endpoint=..][&wait=S]``: the calls received; with
+        ``wait``, answered as soon as one matches, or after S seconds (at most 30) with none."""
+        platform, endpoint = query.get("platform"), query.get("endpoint")
+        try:
+            wait_s = min(float(query.get("wait") or 0), MAX_CALLS_WAIT_S)
+        except ValueError:
+            return Answer(400, {"error": "wait must be a number of seconds"})
+        deadline = time.monotonic() + wait_s
+        calls = self.calls(platform, endpoint)
+        while not calls and time.monotonic() < deadline:
+            time.sleep(0.1)
+            calls = self.calls(platform, endpoint)
+        return Answer(200, {"calls": [asdict(call) for call in calls]})
+
+    def _observed(self, platform: str, incoming: Incoming) -> Answer:
+        """``POST /_sandbox/deliveries/{platform}``: a delivery made to the webhooks from outside the
+        sandbox (``socialcare customer``), body and headers as sent; the customers in it become known,
+        so replies to them are accepted."""
+        if platform not in ("meta", "x", "telegram"):
+            return Answer(400, {"error": f"unknown platform {platform!r}; use meta, x or telegram"})
+        self.observe(platform, incoming.body, incoming.headers)
+        return Answer(200, {"status": "observed", "platform": platform})
 
     def _send_echoes(self) -> None:
         while True:
