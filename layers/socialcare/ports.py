@@ -192,6 +192,19 @@ class IdempotencyMarker:
     request_json: str | None = None  # the outbound request, to queue again when it did not
 
 
+@dataclass(frozen=True, slots=True)
+class AgentChange:
+    """One agent action as it is stored, whole or not at all: ``after`` in place of ``before`` (conditioned
+    on its version), the thread entries it adds, its audit record and, for a request that carries an
+    idempotency key, the key's marker."""
+
+    before: Case
+    after: Case
+    audit: AuditRecord
+    entries: Sequence[ThreadEntry] = ()
+    marker: IdempotencyMarker | None = None
+
+
 class AgentCaseReads(Protocol):
     """The case reads (and the one delivery write) the agent services make."""
 
@@ -257,19 +270,9 @@ class BrandProfiles(Protocol):
 
 
 class AgentCommit(Protocol):
-    def commit(
-        self,
-        *,
-        before: Case,
-        after: Case,
-        audit: AuditRecord,
-        entries: Sequence[ThreadEntry] = (),
-        marker: IdempotencyMarker | None = None,
-        now_ms: int = 0,
-    ) -> None:
-        """Store one agent action whole or not at all: ``after`` in place of ``before`` (conditioned on
-        its version), the entries, the audit record and the idempotency marker. ``MarkerExists`` when
-        an unexpired marker of the key is stored; else ``CaseVersionConflict`` when the case moved on."""
+    def commit(self, change: AgentChange, *, now_ms: int) -> None:
+        """Store the change whole or not at all. ``MarkerExists`` when an unexpired marker of its key is
+        stored at ``now_ms``; else ``CaseVersionConflict`` when the case moved on since ``change.before``."""
         ...
 
 
