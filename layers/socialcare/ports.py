@@ -18,7 +18,7 @@ from socialcare.model.case import Case, CaseStatus, Priority, ThreadEntry
 from socialcare.model.envelope import DeliveryEnvelope
 from socialcare.model.events import Channel, DeliveryState, PlatformEvent
 from socialcare.model.profile import BrandProfile
-from socialcare.model.sending import OutboundEntry, PartRecord
+from socialcare.model.sending import OutboundEntry, PartRecord, SendFailure
 from socialcare.model.stored import CurrentCase, MessageRef
 from socialcare.platforms.credentials import PlatformCredentials
 
@@ -98,16 +98,7 @@ class OutboundRepository(Protocol):
         """Give the claim back after a retryable failure."""
         ...
 
-    def fail(
-        self,
-        seen: OutboundEntry,
-        *,
-        reason: str,
-        now_ms: int,
-        attempt_id: str | None = None,
-        uncertain: bool = False,
-        gave_up: bool = False,
-    ) -> bool:
+    def fail(self, seen: OutboundEntry, failure: SendFailure, *, now_ms: int) -> bool:
         """Mark the reply failed; False when the entry moved on since ``seen`` (or the claim)."""
         ...
 
