@@ -42,6 +42,15 @@ ACCOUNTS: Mapping[Channel, str] = {
 }
 BILLING_ACCOUNT = "page-billing"  # a second Facebook page whose cases go to team billing
 CURSOR_KEY = "test-cursor-key-0123456789abcdef"
+# What /me answers to Alice Smith, lead of care and billing (through Chalice's test client or the gateway).
+ALICE_ME = {
+    "agent_id": "alice",
+    "name": "Alice Smith",
+    "initials": "AS",
+    "role": "lead",
+    "teams": ["billing", "care"],
+    "email": "alice@agents.local",
+}
 
 
 # ---- tokens ------------------------------------------------------------------------------------
