@@ -31,6 +31,7 @@ from socialcare.outbound.http import HttpRequest, HttpResponse
 from socialcare.outbound.sender import OutboundSender, Outcome, SenderSettings
 
 from tests.conftest import AwsResources
+from tests.event_support import message_event
 from tests.outbound_support import (
     ANSWER_LOST,
     CREDENTIALS,
@@ -139,17 +140,7 @@ fb_comment = partial(fb_comment_event, PAGE)
 
 
 def whatsapp(wa_id: str, wamid: str, ts: int) -> PlatformEvent:
-    return PlatformEvent(
-        kind=EventKind.MESSAGE,
-        platform=Platform.META,
-        channel=Channel.WHATSAPP,
-        account_id=WA_PHONE,
-        event_id=wamid,
-        timestamp_ms=ts,
-        customer=Customer(wa_id),
-        message_id=wamid,
-        text="hello",
-    )
+    return message_event(Channel.WHATSAPP, WA_PHONE, wamid, ts, customer=Customer(wa_id), text="hello")
 
 
 def messenger_case(world: World, psid: str = "psid-ann") -> Case:
