@@ -3,7 +3,6 @@ it, build the expected events, and check an UNKNOWN event."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,23 +28,6 @@ class AdapterUnderTest:
 
     def parse_doc(self, doc: Any) -> list[PlatformEvent]:
         return list(self.adapter.parse(encode(self.platform, doc), self.verification).events)
-
-
-def event_factory(platform: Platform, channel: Channel, account_id: str) -> Callable[..., PlatformEvent]:
-    """The expected events of one channel of one account: kind, id and time, and any other fields."""
-
-    def make(kind: EventKind, event_id: str, timestamp_ms: int, **fields: Any) -> PlatformEvent:
-        return PlatformEvent(
-            kind=kind,
-            platform=platform,
-            channel=channel,
-            account_id=account_id,
-            event_id=event_id,
-            timestamp_ms=timestamp_ms,
-            **fields,
-        )
-
-    return make
 
 
 def assert_unknown(

@@ -21,7 +21,9 @@ from socialcare.aws.case_store import CaseStore
 from socialcare.clock import ManualClock
 from socialcare.ingest.service import Ingestor, IngestSettings
 from socialcare.model.case import Case
-from socialcare.model.events import Channel, Customer, EventKind, ParsedDelivery, PlatformEvent, PublicKind
+from socialcare.model.events import Channel, Customer, EventKind, ParsedDelivery, PublicKind
+
+from tests.event_support import message_event
 
 REPO = Path(__file__).resolve().parents[1]
 SPEC_PATH = REPO / "chalice_config" / "openapi.yaml"
@@ -42,6 +44,15 @@ ACCOUNTS: Mapping[Channel, str] = {
 }
 BILLING_ACCOUNT = "page-billing"  # a second Facebook page whose cases go to team billing
 CURSOR_KEY = "test-cursor-key-0123456789abcdef"
+# What /me answers to Alice Smith, lead of care and billing (through Chalice's test client or the gateway).
+ALICE_ME = {
+    "agent_id": "alice",
+    "name": "Alice Smith",
+    "initials": "AS",
+    "role": "lead",
+    "teams": ["billing", "care"],
+    "email": "alice@agents.local",
+}
 
 
 # ---- tokens ------------------------------------------------------------------------------------
@@ -125,15 +136,13 @@ class World:
         """The customer writes (through the real ingest path); the case it lands in."""
         number = next(self._ids)
         public = channel.is_public
-        event = PlatformEvent(
+        event = message_event(
+            channel,
+            account or ACCOUNTS[channel],
+            f"m{number}",
+            self.clock.now_ms if at_ms is None else at_ms,
             kind=EventKind.PUBLIC_POST if public else EventKind.MESSAGE,
-            platform=channel.platform,
-            channel=channel,
-            account_id=account or ACCOUNTS[channel],
-            event_id=f"m{number}",
-            timestamp_ms=self.clock.now_ms if at_ms is None else at_ms,
             customer=Customer(user, name=name, handle=handle),
-            message_id=f"m{number}",
             text=text,
             public_kind=PublicKind.COMMENT if public else None,
             reply_to_id=reply_to,

@@ -13,10 +13,12 @@ from socialcare.aws.outbound_queue import OutboundQueue
 from socialcare.errors import AnswerLost, RequestNotSent
 from socialcare.ids import new_ulid
 from socialcare.model.case import Case, EntryKind, ThreadEntry
-from socialcare.model.events import Channel, Customer, DeliveryState, EventKind, Platform, PlatformEvent, PublicKind
+from socialcare.model.events import Channel, Customer, DeliveryState, EventKind, PlatformEvent, PublicKind
 from socialcare.model.outbound import OutboundRequest, ReplyMode
 from socialcare.outbound.http import HttpRequest, HttpResponse
 from socialcare.platforms.credentials import PlatformCredentials
+
+from tests.event_support import message_event
 
 PAGE = "104560123456789"
 IG = "17841400000000001"
@@ -167,30 +169,18 @@ def reply_request(
 def messenger_event(
     page: str, psid: str, mid: str, ts: int, *, kind: EventKind = EventKind.MESSAGE, text: str | None = "hi"
 ) -> PlatformEvent:
-    return PlatformEvent(
-        kind=kind,
-        platform=Platform.META,
-        channel=Channel.MESSENGER,
-        account_id=page,
-        event_id=mid,
-        timestamp_ms=ts,
-        customer=Customer(psid),
-        message_id=mid,
-        text=text,
-    )
+    return message_event(Channel.MESSENGER, page, mid, ts, kind=kind, customer=Customer(psid), text=text)
 
 
 def fb_comment_event(page: str, user: str, comment_id: str, ts: int) -> PlatformEvent:
     """Ann's top-level comment on the Page's post ``<page>_1``."""
-    return PlatformEvent(
+    return message_event(
+        Channel.FACEBOOK_COMMENT,
+        page,
+        comment_id,
+        ts,
         kind=EventKind.PUBLIC_POST,
-        platform=Platform.META,
-        channel=Channel.FACEBOOK_COMMENT,
-        account_id=page,
-        event_id=comment_id,
-        timestamp_ms=ts,
         customer=Customer(user, name="Ann"),
-        message_id=comment_id,
         text="Where is my order?",
         reply_to_id=f"{page}_1",
         conversation_ref=f"{page}_1",

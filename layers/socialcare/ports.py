@@ -18,7 +18,7 @@ from socialcare.model.case import Case, CaseStatus, Priority, ThreadEntry
 from socialcare.model.envelope import DeliveryEnvelope
 from socialcare.model.events import Channel, DeliveryState, PlatformEvent
 from socialcare.model.profile import BrandProfile
-from socialcare.model.sending import OutboundEntry, PartRecord
+from socialcare.model.sending import OutboundEntry, PartRecord, SendFailure
 from socialcare.model.stored import CurrentCase, MessageRef
 from socialcare.platforms.credentials import PlatformCredentials
 
@@ -98,16 +98,7 @@ class OutboundRepository(Protocol):
         """Give the claim back after a retryable failure."""
         ...
 
-    def fail(
-        self,
-        seen: OutboundEntry,
-        *,
-        reason: str,
-        now_ms: int,
-        attempt_id: str | None = None,
-        uncertain: bool = False,
-        gave_up: bool = False,
-    ) -> bool:
+    def fail(self, seen: OutboundEntry, failure: SendFailure, *, now_ms: int) -> bool:
         """Mark the reply failed; False when the entry moved on since ``seen`` (or the claim)."""
         ...
 
@@ -192,6 +183,19 @@ class IdempotencyMarker:
     request_json: str | None = None  # the outbound request, to queue again when it did not
 
 
+@dataclass(frozen=True, slots=True)
+class AgentChange:
+    """One agent action as it is stored, whole or not at all: ``after`` in place of ``before`` (conditioned
+    on its version), the thread entries it adds, its audit record and, for a request that carries an
+    idempotency key, the key's marker."""
+
+    before: Case
+    after: Case
+    audit: AuditRecord
+    entries: Sequence[ThreadEntry] = ()
+    marker: IdempotencyMarker | None = None
+
+
 class AgentCaseReads(Protocol):
     """The case reads (and the one delivery write) the agent services make."""
 
@@ -257,19 +261,9 @@ class BrandProfiles(Protocol):
 
 
 class AgentCommit(Protocol):
-    def commit(
-        self,
-        *,
-        before: Case,
-        after: Case,
-        audit: AuditRecord,
-        entries: Sequence[ThreadEntry] = (),
-        marker: IdempotencyMarker | None = None,
-        now_ms: int = 0,
-    ) -> None:
-        """Store one agent action whole or not at all: ``after`` in place of ``before`` (conditioned on
-        its version), the entries, the audit record and the idempotency marker. ``MarkerExists`` when
-        an unexpired marker of the key is stored; else ``CaseVersionConflict`` when the case moved on."""
+    def commit(self, change: AgentChange, *, now_ms: int) -> None:
+        """Store the change whole or not at all. ``MarkerExists`` when an unexpired marker of its key is
+        stored at ``now_ms``; else ``CaseVersionConflict`` when the case moved on since ``change.before``."""
         ...
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from socialcare.model.case import Case, EntryKind, ThreadEntry
-from socialcare.model.events import Channel, Customer, DeliveryState, EventKind, Platform, PlatformEvent
+from socialcare.model.events import Channel, Customer, DeliveryState, PlatformEvent
 from socialcare.rules.cases import apply_inbound, new_case
 from socialcare.rules.sla import ResponseTargets
+
+from tests.event_support import message_event
 
 PAGE = "104560123456789"
 T0 = 1_767_225_600_000
@@ -15,17 +17,7 @@ TARGETS = ResponseTargets()
 def message(
     mid: str, *, ts: int = T0, user: str = "psid-1", text: str | None = "hi", alt: tuple[str, ...] = ()
 ) -> PlatformEvent:
-    return PlatformEvent(
-        kind=EventKind.MESSAGE,
-        platform=Platform.META,
-        channel=Channel.MESSENGER,
-        account_id=PAGE,
-        event_id=mid,
-        timestamp_ms=ts,
-        customer=Customer(user, alt_ids=alt),
-        message_id=mid,
-        text=text,
-    )
+    return message_event(Channel.MESSENGER, PAGE, mid, ts, customer=Customer(user, alt_ids=alt), text=text)
 
 
 def entry_for(event: PlatformEvent, case_id: str, *, kind: EntryKind = EntryKind.INBOUND) -> ThreadEntry:

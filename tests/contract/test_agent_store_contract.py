@@ -13,7 +13,7 @@ from socialcare.model.audit import AuditAction, AuditRecord
 from socialcare.model.case import Case, CaseStatus, EntryKind, Priority, ThreadEntry
 from socialcare.model.events import Channel, Customer, DeliveryState, Platform
 from socialcare.model.profile import BrandProfile, CannedResponse, SignatureStyle
-from socialcare.ports import AgentRepository, CaseFilter, IdempotencyMarker, Page
+from socialcare.ports import AgentChange, AgentRepository, CaseFilter, IdempotencyMarker, Page
 
 pytestmark = pytest.mark.integration
 
@@ -182,7 +182,7 @@ def test_an_action_is_stored_whole(h: Harness) -> None:
     k = h.put_case(case(1), [inbound(case(1), 1)])
     after = next_version(k, owner="alice")
     note = replace(outbound(k, T0 + MINUTE), kind=EntryKind.NOTE, delivery_state=None, delivery_state_at_ms=None)
-    h.store.commit(before=k, after=after, audit=audit(k, 2), entries=(note,), now_ms=T0 + MINUTE)
+    h.store.commit(AgentChange(k, after, audit(k, 2), entries=(note,)), now_ms=T0 + MINUTE)
     assert h.store.get_case(k.case_id) == after
     assert [e.kind for e in h.store.thread(k.case_id)] == [EntryKind.INBOUND, EntryKind.NOTE]
     assert h.store.audit_trail(k.case_id, limit=10, start=None).items == [audit(k, 2)]
@@ -193,11 +193,9 @@ def test_an_action_decided_on_an_old_version_stores_nothing(h: Harness) -> None:
     moved_on = h.put_case(next_version(k, message_count=2))
     with pytest.raises(CaseVersionConflict):
         h.store.commit(
-            before=k,
-            after=next_version(k, owner="alice"),
-            audit=audit(k, 2),
-            entries=(outbound(k, T0 + MINUTE),),
-            marker=marker(k),
+            AgentChange(
+                k, next_version(k, owner="alice"), audit(k, 2), entries=(outbound(k, T0 + MINUTE),), marker=marker(k)
+            ),
             now_ms=T0 + MINUTE,
         )
     assert h.store.get_case(k.case_id) == moved_on
@@ -209,34 +207,32 @@ def test_an_action_decided_on_an_old_version_stores_nothing(h: Harness) -> None:
 def test_a_used_idempotency_key_refuses_the_second_action(h: Harness) -> None:
     k = h.put_case(case(1))
     first = next_version(k)
-    h.store.commit(before=k, after=first, audit=audit(k, 2), marker=marker(k), now_ms=T0)
+    h.store.commit(AgentChange(k, first, audit(k, 2), marker=marker(k)), now_ms=T0)
     stored = h.store.marker(k.case_id, "alice", "k-1", now_ms=T0 + MINUTE)
     assert stored == marker(k)
     with pytest.raises(MarkerExists):
-        h.store.commit(
-            before=first, after=next_version(first), audit=audit(k, 3), marker=marker(k, entry_id="e2"), now_ms=T0
-        )
+        h.store.commit(AgentChange(first, next_version(first), audit(k, 3), marker=marker(k, entry_id="e2")), now_ms=T0)
     assert h.store.get_case(k.case_id) == first
     # the key is checked first, even when the version is stale too
     with pytest.raises(MarkerExists):
-        h.store.commit(before=k, after=first, audit=audit(k, 2), marker=marker(k), now_ms=T0)
+        h.store.commit(AgentChange(k, first, audit(k, 2), marker=marker(k)), now_ms=T0)
 
 
 def test_an_expired_key_is_gone_and_may_be_used_again(h: Harness) -> None:
     k = h.put_case(case(1))
     expires = T0 // 1000 + 60
     first = next_version(k)
-    h.store.commit(before=k, after=first, audit=audit(k, 2), marker=marker(k, expires_at_s=expires), now_ms=T0)
+    h.store.commit(AgentChange(k, first, audit(k, 2), marker=marker(k, expires_at_s=expires)), now_ms=T0)
     assert h.store.marker(k.case_id, "alice", "k-1", now_ms=expires * 1000 - 1) is not None
     assert h.store.marker(k.case_id, "alice", "k-1", now_ms=expires * 1000) is None
     again = marker(k, entry_id="e2", expires_at_s=expires + 3600)
-    h.store.commit(before=first, after=next_version(first), audit=audit(k, 3), marker=again, now_ms=expires * 1000)
+    h.store.commit(AgentChange(first, next_version(first), audit(k, 3), marker=again), now_ms=expires * 1000)
     assert h.store.marker(k.case_id, "alice", "k-1", now_ms=expires * 1000) == again
 
 
 def test_a_marker_is_flagged_queued(h: Harness) -> None:
     k = h.put_case(case(1))
-    h.store.commit(before=k, after=next_version(k), audit=audit(k, 2), marker=marker(k), now_ms=T0)
+    h.store.commit(AgentChange(k, next_version(k), audit(k, 2), marker=marker(k)), now_ms=T0)
     h.store.mark_queued(marker(k))
     stored = h.store.marker(k.case_id, "alice", "k-1", now_ms=T0)
     assert stored is not None
@@ -251,7 +247,7 @@ def test_the_audit_trail_is_in_version_order_a_page_at_a_time(h: Harness) -> Non
     current = k
     for _ in range(5):
         after = next_version(current)
-        h.store.commit(before=current, after=after, audit=audit(k, after.version, at=T0 - after.version), now_ms=T0)
+        h.store.commit(AgentChange(current, after, audit(k, after.version, at=T0 - after.version)), now_ms=T0)
         current = after
     records = all_pages(lambda **kw: h.store.audit_trail(k.case_id, **kw), limit=2)
     assert [r.case_version for r in records] == [2, 3, 4, 5, 6]
@@ -264,7 +260,7 @@ def test_the_audit_trail_is_in_version_order_a_page_at_a_time(h: Harness) -> Non
 def test_acted_since_sees_only_later_versions(h: Harness) -> None:
     k = h.put_case(case(1))
     assert not h.store.acted_since(k.case_id, 1)
-    h.store.commit(before=k, after=next_version(k), audit=audit(k, 2), now_ms=T0)
+    h.store.commit(AgentChange(k, next_version(k), audit(k, 2)), now_ms=T0)
     assert h.store.acted_since(k.case_id, 1)
     assert not h.store.acted_since(k.case_id, 2)
 

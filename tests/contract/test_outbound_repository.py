@@ -9,7 +9,7 @@ import pytest
 from socialcare.errors import CaseChanged, ClaimLost, MessageIdTaken
 from socialcare.model.case import Case, EntryKind
 from socialcare.model.events import DeliveryState
-from socialcare.model.sending import OutboundEntry, PartRecord, SendState
+from socialcare.model.sending import OutboundEntry, PartRecord, SendFailure, SendState
 from socialcare.model.stored import MessageRef
 from socialcare.rules.cases import apply_outbound
 
@@ -92,8 +92,8 @@ def test_the_claimant_releases_and_the_reply_waits(backend: Any) -> None:
 
 def test_failing_an_unclaimed_reply_and_an_abandoned_claim(backend: Any) -> None:
     _, seen = with_reply(backend)
-    assert backend.outbound.fail(seen, reason="window closed", now_ms=NOW)
-    assert not backend.outbound.fail(seen, reason="again", now_ms=NOW)  # failed is final
+    assert backend.outbound.fail(seen, SendFailure("window closed"), now_ms=NOW)
+    assert not backend.outbound.fail(seen, SendFailure("again"), now_ms=NOW)  # failed is final
     now = backend.outbound.get(seen.ref)
     assert (now.send_state, now.entry.delivery_state, now.entry.delivery_error) == (
         SendState.FAILED,
@@ -105,8 +105,8 @@ def test_failing_an_unclaimed_reply_and_an_abandoned_claim(backend: Any) -> None
 def test_an_abandoned_claim_is_failed_uncertain_only_as_it_was_seen(backend: Any) -> None:
     _, seen = with_reply(backend)
     abandoned = claimed(backend, seen)
-    assert not backend.outbound.fail(abandoned, reason="x", now_ms=NOW, attempt_id="someone-else")
-    assert backend.outbound.fail(abandoned, reason="uncertain", now_ms=NOW + 1, uncertain=True)
+    assert not backend.outbound.fail(abandoned, SendFailure("x", attempt_id="someone-else"), now_ms=NOW)
+    assert backend.outbound.fail(abandoned, SendFailure("uncertain", uncertain=True), now_ms=NOW + 1)
     now = backend.outbound.get(seen.ref)
     assert (now.send_state, now.uncertain) == (SendState.FAILED, True)
 
@@ -114,7 +114,7 @@ def test_an_abandoned_claim_is_failed_uncertain_only_as_it_was_seen(backend: Any
 def test_giving_up_leaves_the_reply_claimable_by_a_redrive(backend: Any) -> None:
     _, seen = with_reply(backend)
     mine = claimed(backend, seen)
-    assert backend.outbound.fail(mine, reason="dlq", now_ms=NOW, attempt_id="a1", gave_up=True)
+    assert backend.outbound.fail(mine, SendFailure("dlq", attempt_id="a1", gave_up=True), now_ms=NOW)
     now = backend.outbound.get(seen.ref)
     assert now.send_state is SendState.GAVE_UP
     assert backend.outbound.claim(now, attempt_id="a2", now_ms=NOW + 1)
@@ -189,7 +189,7 @@ def test_an_echo_stored_first_is_adopted(backend: Any) -> None:
 def test_the_claimant_records_over_an_uncertain_failure(backend: Any) -> None:
     _, seen = with_reply(backend)
     mine = claimed(backend, seen)
-    assert backend.outbound.fail(mine, reason="uncertain", now_ms=NOW + 1, uncertain=True)
+    assert backend.outbound.fail(mine, SendFailure("uncertain", uncertain=True), now_ms=NOW + 1)
     backend.outbound.record(part(mine))
     now = backend.outbound.get(seen.ref)
     assert (now.send_state, now.uncertain, now.entry.delivery_state, now.entry.delivery_error) == (

@@ -13,6 +13,7 @@ from socialcare.model.events import Channel, DeliveryState
 from socialcare.model.outbound import OutboundRequest
 
 from tests.agent_api_support import (
+    ALICE_ME,
     BILLING_ACCOUNT,
     MINUTE,
     T0,
@@ -78,14 +79,7 @@ def case_path(case_id: str, tail: str = "") -> str:
 def test_me_is_the_caller_as_the_token_says(api: ApiClient) -> None:
     answer = api.get("/me", agent="alice", teams=("care", "billing"), role="lead", name="Alice Smith")
     assert answer.status == 200
-    assert answer.json == {
-        "agent_id": "alice",
-        "name": "Alice Smith",
-        "initials": "AS",
-        "role": "lead",
-        "teams": ["billing", "care"],
-        "email": "alice@agents.local",
-    }
+    assert answer.json == ALICE_ME
 
 
 def test_without_claims_the_api_itself_refuses_with_401(api: ApiClient) -> None:

@@ -23,6 +23,7 @@ from socialcare.model.events import (
 )
 
 from tests.conftest import AwsResources
+from tests.event_support import message_event, platform_event
 from tests.table_support import unmatched
 
 pytestmark = pytest.mark.integration
@@ -49,16 +50,9 @@ def ingestor(store: CaseStore, clock: ManualClock) -> Ingestor:
 def x_event(
     kind: EventKind, mid: str, ts: int, *, channel: Channel = Channel.X_DM, user: str = "joe", **kw: Any
 ) -> PlatformEvent:
-    return PlatformEvent(
-        kind=kind,
-        platform=Platform.X,
-        channel=channel,
-        account_id="brand-x",
-        event_id=kw.pop("event_id", mid),
-        timestamp_ms=ts,
-        customer=Customer(user, name=user.title()),
-        message_id=mid,
-        **kw,
+    event_id = kw.pop("event_id", mid)
+    return platform_event(
+        channel, "brand-x", kind, event_id, ts, customer=Customer(user, name=user.title()), message_id=mid, **kw
     )
 
 
@@ -212,13 +206,12 @@ def test_read_watermark_updates_the_case(ingestor: Ingestor, store: CaseStore) -
 
 
 def test_unknown_event_is_kept_raw(ingestor: Ingestor, aws: AwsResources) -> None:
-    odd = PlatformEvent(
-        kind=EventKind.UNKNOWN,
-        platform=Platform.X,
-        channel=Channel.X_POST,
-        account_id="brand-x",
-        event_id="fav-1",
-        timestamp_ms=T0,
+    odd = platform_event(
+        Channel.X_POST,
+        "brand-x",
+        EventKind.UNKNOWN,
+        "fav-1",
+        T0,
         raw_kind="favorite_events",
         raw={"id": "fav-1", "favorited_status": {"id_str": "1"}},
     )
@@ -265,17 +258,7 @@ def test_whatsapp_customer_known_by_phone_and_by_business_scoped_id_is_one_case(
     ingestor: Ingestor, store: CaseStore
 ) -> None:
     def wa(mid: str, ts: int, customer: Customer) -> PlatformEvent:
-        return PlatformEvent(
-            kind=EventKind.MESSAGE,
-            platform=Platform.META,
-            channel=Channel.WHATSAPP,
-            account_id="phone-1",
-            event_id=mid,
-            timestamp_ms=ts,
-            customer=customer,
-            message_id=mid,
-            text="hola",
-        )
+        return message_event(Channel.WHATSAPP, "phone-1", mid, ts, customer=customer, text="hola")
 
     ingestor.ingest(ParsedDelivery(Platform.META, (wa("w1", T0, Customer("16505551234")),)))
     ingestor.ingest(ParsedDelivery(Platform.META, (wa("w2", T0 + 1, Customer("16505551234", alt_ids=("US.9",))),)))

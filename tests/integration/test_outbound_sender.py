@@ -21,7 +21,6 @@ from socialcare.model.events import (
     DeliveryState,
     EventKind,
     ParsedDelivery,
-    Platform,
     PlatformEvent,
 )
 from socialcare.model.outbound import OutboundRequest, ReplyMode
@@ -31,6 +30,7 @@ from socialcare.outbound.http import HttpRequest, HttpResponse
 from socialcare.outbound.sender import OutboundSender, Outcome, SenderSettings
 
 from tests.conftest import AwsResources
+from tests.event_support import message_event, platform_event
 from tests.outbound_support import (
     ANSWER_LOST,
     CREDENTIALS,
@@ -139,23 +139,23 @@ fb_comment = partial(fb_comment_event, PAGE)
 
 
 def whatsapp(wa_id: str, wamid: str, ts: int) -> PlatformEvent:
-    return PlatformEvent(
-        kind=EventKind.MESSAGE,
-        platform=Platform.META,
-        channel=Channel.WHATSAPP,
-        account_id=WA_PHONE,
-        event_id=wamid,
-        timestamp_ms=ts,
-        customer=Customer(wa_id),
-        message_id=wamid,
-        text="hello",
-    )
+    return message_event(Channel.WHATSAPP, WA_PHONE, wamid, ts, customer=Customer(wa_id), text="hello")
 
 
 def messenger_case(world: World, psid: str = "psid-ann") -> Case:
     world.ingest(messenger(psid, "m_in1", T0))
     world.clock.advance(minutes=5)
     return world.case_of(PAGE, psid)
+
+
+def messenger_reply(world: World) -> tuple[Case, OutboundRequest]:
+    """Ann wrote on Messenger; the agent's reply to her is stored PENDING (not yet sent)."""
+    case = messenger_case(world)
+    return case, world.reply(case, Channel.MESSENGER, "psid-ann")
+
+
+def secrets_unavailable() -> Any:
+    raise ConnectionError("Secrets Manager unreachable")
 
 
 # --- the happy path ---------------------------------------------------------------------------
@@ -187,8 +187,7 @@ def test_a_reply_is_sent_recorded_and_stops_the_response_clock(world: World) -> 
 
 
 def test_the_platform_echo_of_a_sent_reply_is_a_duplicate_not_a_customer_message(world: World) -> None:
-    case = messenger_case(world)
-    request = world.reply(case, Channel.MESSENGER, "psid-ann")
+    case, request = messenger_reply(world)
     world.transport.script(meta_sent("m_out1", "psid-ann"))
     world.sender().deliver(request)
     before = world.store.get_case(case.case_id)
@@ -208,13 +207,12 @@ def test_whatsapp_statuses_find_the_sent_reply(world: World) -> None:
     world.sender().deliver(request)
     assert world.transport.bodies[0]["context"] == {"message_id": "wamid.in1"}
 
-    status = PlatformEvent(
-        kind=EventKind.STATUS,
-        platform=Platform.META,
-        channel=Channel.WHATSAPP,
-        account_id=WA_PHONE,
-        event_id="wamid.out1#delivered",
-        timestamp_ms=world.clock() + 1000,
+    status = platform_event(
+        Channel.WHATSAPP,
+        WA_PHONE,
+        EventKind.STATUS,
+        "wamid.out1#delivered",
+        world.clock() + 1000,
         customer=Customer("16505551234"),
         message_id="wamid.out1",
         status=DeliveryState.DELIVERED,
@@ -225,8 +223,7 @@ def test_whatsapp_statuses_find_the_sent_reply(world: World) -> None:
 
 # --- never twice --------------------------------------------------------------------------------
 def test_a_duplicate_queue_message_sends_nothing_more(world: World) -> None:
-    case = messenger_case(world)
-    request = world.reply(case, Channel.MESSENGER, "psid-ann")
+    case, request = messenger_reply(world)
     world.transport.script(meta_sent("m_out1"))
     sender = world.sender()
     assert sender.deliver(request).outcome is Outcome.SENT
@@ -237,8 +234,7 @@ def test_a_duplicate_queue_message_sends_nothing_more(world: World) -> None:
 
 
 def test_a_crash_after_the_platform_accepted_never_sends_again_and_says_delivery_is_uncertain(world: World) -> None:
-    case = messenger_case(world)
-    request = world.reply(case, Channel.MESSENGER, "psid-ann")
+    _, request = messenger_reply(world)
     world.transport.script(meta_sent("m_out1"))
     crashing = world.sender(outbound=CrashingOutboundStore(world.aws.table_name, client=world.aws.dynamodb))
     with pytest.raises(RuntimeError, match="died"):
@@ -266,11 +262,7 @@ def test_a_crash_after_the_platform_accepted_never_sends_again_and_says_delivery
 
 
 def test_a_crash_before_sending_leaves_the_reply_pending_and_the_retry_sends_it_once(world: World) -> None:
-    case = messenger_case(world)
-    request = world.reply(case, Channel.MESSENGER, "psid-ann")
-
-    def secrets_unavailable() -> Any:
-        raise ConnectionError("Secrets Manager unreachable")
+    _, request = messenger_reply(world)
 
     with pytest.raises(ConnectionError):
         world.sender(credentials=secrets_unavailable).deliver(request)
@@ -283,11 +275,7 @@ def test_a_crash_before_sending_leaves_the_reply_pending_and_the_retry_sends_it_
 
 
 def test_an_error_on_the_last_receive_leaves_the_reply_failed_not_pending(world: World) -> None:
-    case = messenger_case(world)
-    request = world.reply(case, Channel.MESSENGER, "psid-ann")
-
-    def secrets_unavailable() -> Any:
-        raise ConnectionError("Secrets Manager unreachable")
+    _, request = messenger_reply(world)
 
     with pytest.raises(ConnectionError):
         world.sender(credentials=secrets_unavailable, max_receives=3).deliver(request, receive_count=3)
@@ -300,8 +288,7 @@ def test_an_error_on_the_last_receive_leaves_the_reply_failed_not_pending(world:
 
 
 def test_a_request_that_never_reached_the_platform_is_retried(world: World) -> None:
-    case = messenger_case(world)
-    request = world.reply(case, Channel.MESSENGER, "psid-ann")
+    _, request = messenger_reply(world)
     world.transport.script(NOT_SENT, meta_sent("m_out1"))
     with pytest.raises(RetryLater, match="could not reach"):
         world.sender().deliver(request)
@@ -311,8 +298,7 @@ def test_a_request_that_never_reached_the_platform_is_retried(world: World) -> N
 
 
 def test_a_lost_answer_is_failed_as_uncertain_and_never_retried(world: World) -> None:
-    case = messenger_case(world)
-    request = world.reply(case, Channel.MESSENGER, "psid-ann")
+    _, request = messenger_reply(world)
     world.transport.script(ANSWER_LOST)
     report = world.sender().deliver(request)
     assert report.outcome is Outcome.FAILED
@@ -324,8 +310,7 @@ def test_a_lost_answer_is_failed_as_uncertain_and_never_retried(world: World) ->
 
 
 def test_on_the_last_receive_an_in_flight_claim_is_marked_uncertain_and_the_claimant_still_wins(world: World) -> None:
-    case = messenger_case(world)
-    request = world.reply(case, Channel.MESSENGER, "psid-ann")
+    _, request = messenger_reply(world)
     late: list[Any] = []
 
     def slow_platform(http: HttpRequest) -> HttpResponse:
@@ -350,8 +335,7 @@ def test_on_the_last_receive_an_in_flight_claim_is_marked_uncertain_and_the_clai
 
 # --- retries and failures ---------------------------------------------------------------------
 def test_throttling_then_success(world: World) -> None:
-    case = messenger_case(world)
-    request = world.reply(case, Channel.MESSENGER, "psid-ann")
+    _, request = messenger_reply(world)
     world.transport.script(meta_error(613, "Calls to this api have exceeded the rate limit."), meta_sent("m_out1"))
 
     with pytest.raises(RetryLater) as retry:
@@ -370,8 +354,7 @@ def test_throttling_then_success(world: World) -> None:
 
 
 def test_server_errors_are_retried_with_growing_delays(world: World) -> None:
-    case = messenger_case(world)
-    request = world.reply(case, Channel.MESSENGER, "psid-ann")
+    _, request = messenger_reply(world)
     world.transport.script(
         meta_error(2, "An unexpected error has occurred.", status=500),
         HttpResponse(503, {}, b"<html>unavailable</html>"),
@@ -389,17 +372,7 @@ def test_server_errors_are_retried_with_growing_delays(world: World) -> None:
 
 
 def test_x_throttling_waits_for_the_rate_limit_reset(world: World) -> None:
-    dm = PlatformEvent(
-        kind=EventKind.MESSAGE,
-        platform=Platform.X,
-        channel=Channel.X_DM,
-        account_id=X_BRAND,
-        event_id="dm1",
-        timestamp_ms=T0,
-        customer=Customer("125505243"),
-        message_id="dm1",
-        text="hi",
-    )
+    dm = message_event(Channel.X_DM, X_BRAND, "dm1", T0, customer=Customer("125505243"), text="hi")
     world.ingest(dm)
     case = world.case_of(X_BRAND, "125505243")
     request = world.reply(case, Channel.X_DM, "125505243")
@@ -415,8 +388,7 @@ def test_x_throttling_waits_for_the_rate_limit_reset(world: World) -> None:
 
 
 def test_a_platform_refusal_is_recorded_on_the_entry_and_never_retried(world: World) -> None:
-    case = messenger_case(world)
-    request = world.reply(case, Channel.MESSENGER, "psid-ann")
+    case, request = messenger_reply(world)
     world.transport.script(meta_error(100, "No matching user found", subcode=2018001))
     report = world.sender().deliver(request)
     assert report.outcome is Outcome.FAILED
@@ -430,8 +402,7 @@ def test_a_platform_refusal_is_recorded_on_the_entry_and_never_retried(world: Wo
 
 
 def test_on_the_last_receive_a_retryable_failure_gives_up_visibly(world: World) -> None:
-    case = messenger_case(world)
-    request = world.reply(case, Channel.MESSENGER, "psid-ann")
+    _, request = messenger_reply(world)
     world.transport.default = meta_error(613, "rate limit")
     for receive in (1, 2):
         with pytest.raises(RetryLater):
@@ -451,8 +422,7 @@ def test_on_the_last_receive_a_retryable_failure_gives_up_visibly(world: World) 
 
 # --- the messaging window, re-checked at send time ---------------------------------------------
 def test_a_reply_whose_window_closed_while_queued_is_failed_with_the_reason(world: World) -> None:
-    case = messenger_case(world)
-    request = world.reply(case, Channel.MESSENGER, "psid-ann")
+    _, request = messenger_reply(world)
     world.clock.advance(hours=25)
     report = world.sender().deliver(request)
     assert report.outcome is Outcome.FAILED
@@ -582,8 +552,7 @@ def test_an_attachment_refused_after_the_text_went_out_is_a_visible_partial_fail
 
 # --- echoes that arrive first ---------------------------------------------------------------------
 def test_an_echo_stored_before_the_reply_was_recorded_is_merged_into_the_reply(world: World) -> None:
-    case = messenger_case(world)
-    request = world.reply(case, Channel.MESSENGER, "psid-ann")
+    case, request = messenger_reply(world)
 
     def platform_with_fast_echo(http: HttpRequest) -> HttpResponse:
         # The platform's echo webhook is ingested before the sender records the send.
@@ -613,15 +582,13 @@ def test_the_echo_of_a_public_reply_is_recognised_although_it_names_no_customer(
     world.sender().deliver(request)
     assert world.transport.requests[0].url == f"{GRAPH}/{PAGE}_1_10/comments"
 
-    echo = PlatformEvent(
+    echo = message_event(
+        Channel.FACEBOOK_COMMENT,
+        PAGE,
+        f"{PAGE}_1_11",
+        world.clock(),
         kind=EventKind.ECHO,
-        platform=Platform.META,
-        channel=Channel.FACEBOOK_COMMENT,
-        account_id=PAGE,
-        event_id=f"{PAGE}_1_11",
-        timestamp_ms=world.clock(),
         customer=Customer(f"unknown:{PAGE}_1_11"),
-        message_id=f"{PAGE}_1_11",
         reply_to_id=f"{PAGE}_1_10",
     )
     assert world.ingest(echo) == {IngestOutcome.DUPLICATE: 1}

@@ -25,6 +25,7 @@ from socialcare.memory.agents import MemoryAgentStore
 from socialcare.model.audit import AuditAction
 from socialcare.model.case import Case, CaseStatus, EntryKind, Priority, ThreadEntry
 from socialcare.model.events import Channel, Customer, DeliveryState
+from socialcare.ports import AgentChange
 
 pytestmark = pytest.mark.unit
 
@@ -173,13 +174,13 @@ def test_bookkeeping_in_between_is_decided_again(world: World) -> None:
     world.service.reply(ALICE, CASE_ID, ReplyCommand(text="Refunded"))
     real_commit = world.store.commit
 
-    def commit_after_the_sender(**kwargs: Any) -> None:
+    def commit_after_the_sender(change: AgentChange, *, now_ms: int) -> None:
         world.store.commit = real_commit  # type: ignore[method-assign]
         current = world.case
         world.store.put_case(
             replace(current, version=current.version + 1, last_outbound_at_ms=T0 + 1, first_response_at_ms=T0 + 1)
         )
-        real_commit(**kwargs)
+        real_commit(change, now_ms=now_ms)
 
     world.store.commit = commit_after_the_sender  # type: ignore[method-assign]
     resolved = world.service.change_status(ALICE, CASE_ID, StatusCommand(CaseStatus.RESOLVED))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -24,6 +23,7 @@ from socialcare.platforms.meta import MetaAdapter
 
 from tests import adapter_support as support
 from tests.adapter_support import AdapterUnderTest
+from tests.event_support import event_factory
 from tests.platform_fixtures import encode, load, wire_body
 
 pytestmark = pytest.mark.unit
@@ -48,10 +48,6 @@ meta = AdapterUnderTest(MetaAdapter(), Platform.META)
 adapter = meta.adapter
 parse = meta.parse  # a fixture exactly as Meta sends it (escaped-unicode JSON)
 parse_doc = meta.parse_doc
-
-
-def event_factory(channel: Channel, account_id: str) -> Callable[..., PlatformEvent]:
-    return support.event_factory(Platform.META, channel, account_id)
 
 
 messenger = event_factory(Channel.MESSENGER, PAGE)

@@ -3,22 +3,14 @@
 from __future__ import annotations
 
 from socialcare.model.case import Priority
-from socialcare.model.events import Channel, Customer, EventKind, Platform, PlatformEvent
+from socialcare.model.events import Channel, Customer, EventKind, PlatformEvent
 from socialcare.rules.routing import Route, priority_for, route_new_case, team_for
+
+from tests.event_support import message_event
 
 
 def event(kind: EventKind, *, account: str = "page-1", channel: Channel = Channel.MESSENGER) -> PlatformEvent:
-    return PlatformEvent(
-        kind=kind,
-        platform=Platform.META,
-        channel=channel,
-        account_id=account,
-        event_id="m1",
-        timestamp_ms=1,
-        customer=Customer("psid-1"),
-        message_id="m1",
-        text="hi",
-    )
+    return message_event(channel, account, "m1", 1, kind=kind, customer=Customer("psid-1"), text="hi")
 
 
 def test_an_account_named_in_the_configuration_goes_to_its_team() -> None:

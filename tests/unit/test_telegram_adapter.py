@@ -10,7 +10,8 @@ from socialcare.model.events import Attachment, Channel, Customer, EventKind, Pl
 from socialcare.platforms.base import Verification
 from socialcare.platforms.telegram import TelegramAdapter
 
-from tests.adapter_support import AdapterUnderTest, event_factory
+from tests.adapter_support import AdapterUnderTest
+from tests.event_support import event_factory
 from tests.platform_fixtures import load, wire_body
 
 pytestmark = pytest.mark.unit
@@ -25,7 +26,7 @@ telegram = AdapterUnderTest(TelegramAdapter(), Platform.TELEGRAM, as_bot)
 adapter = telegram.adapter
 parse = telegram.parse
 parse_doc = telegram.parse_doc
-tg = event_factory(Platform.TELEGRAM, Channel.TELEGRAM, BOT)
+tg = event_factory(Channel.TELEGRAM, BOT)
 
 
 def message(message_id: int, ts: int, **fields: Any) -> PlatformEvent:

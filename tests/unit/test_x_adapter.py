@@ -20,7 +20,8 @@ from socialcare.platforms.base import Verification
 from socialcare.platforms.x import XAdapter, parse_created_at
 
 from tests import adapter_support as support
-from tests.adapter_support import AdapterUnderTest, event_factory
+from tests.adapter_support import AdapterUnderTest
+from tests.event_support import event_factory
 from tests.platform_fixtures import load
 
 pytestmark = pytest.mark.unit
@@ -33,8 +34,8 @@ x = AdapterUnderTest(XAdapter(), Platform.X)
 adapter = x.adapter
 parse = x.parse
 parse_doc = x.parse_doc
-dm = event_factory(Platform.X, Channel.X_DM, BRAND)
-_post = event_factory(Platform.X, Channel.X_POST, BRAND)
+dm = event_factory(Channel.X_DM, BRAND)
+_post = event_factory(Channel.X_POST, BRAND)
 
 
 def post(kind: EventKind, tweet_id: str, ts: int, **fields: Any) -> PlatformEvent:

@@ -23,7 +23,7 @@ from socialcare.ids import new_ulid
 from socialcare.model.audit import AuditAction, AuditRecord
 from socialcare.model.case import Case, ThreadEntry
 from socialcare.model.profile import BrandProfile
-from socialcare.ports import AgentReplyQueue, AgentRepository, IdempotencyMarker
+from socialcare.ports import AgentChange, AgentReplyQueue, AgentRepository, IdempotencyMarker
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ class CaseActions:
             details=dict(details),
         )
         try:
-            self._store.commit(before=before, after=after, audit=audit, entries=entries, marker=marker, now_ms=now)
+            self._store.commit(AgentChange(before, after, audit, entries, marker), now_ms=now)
         except StateConflict as exc:
             current = self._store.get_case(before.case_id)
             if (

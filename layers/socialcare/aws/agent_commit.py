@@ -5,8 +5,6 @@ is stored or none of it."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from botocore.exceptions import ClientError
 
 from socialcare import constants as c
@@ -16,29 +14,19 @@ from socialcare.aws.items import entry_item, n
 from socialcare.aws.marker_store import marker_item
 from socialcare.aws.paging import conditional_put
 from socialcare.errors import CaseVersionConflict, MarkerExists
-from socialcare.model.audit import AuditRecord
-from socialcare.model.case import Case, ThreadEntry
-from socialcare.ports import IdempotencyMarker
+from socialcare.ports import AgentChange
 
 
 class AgentCommitter(AgentTable):
-    def commit(
-        self,
-        *,
-        before: Case,
-        after: Case,
-        audit: AuditRecord,
-        entries: Sequence[ThreadEntry] = (),
-        marker: IdempotencyMarker | None = None,
-        now_ms: int = 0,
-    ) -> None:
-        """Store one agent action. CaseVersionConflict when the case moved on since ``before``;
+    def commit(self, change: AgentChange, *, now_ms: int) -> None:
+        """Store one agent action. CaseVersionConflict when the case moved on since ``change.before``;
         MarkerExists when the idempotency key was used meanwhile."""
+        before, after, marker = change.before, change.after, change.marker
         items = self._cases.case_write_items(before, after)
         case_positions = len(items)
-        for entry in entries:
+        for entry in change.entries:
             items.append(conditional_put(self._table, entry_item(entry), "attribute_not_exists(#pk)"))
-        items.append(conditional_put(self._table, audit_item(audit), "attribute_not_exists(#pk)"))
+        items.append(conditional_put(self._table, audit_item(change.audit), "attribute_not_exists(#pk)"))
         if marker is not None:
             items.append(
                 conditional_put(

@@ -40,7 +40,7 @@ from socialcare.aws.wiring import lazy_client
 from socialcare.errors import CaseChanged, ClaimLost, MessageIdTaken
 from socialcare.model.case import Case, EntryKind
 from socialcare.model.events import DeliveryState
-from socialcare.model.sending import CustomerLink, OutboundEntry, PartRecord, SendState
+from socialcare.model.sending import CustomerLink, OutboundEntry, PartRecord, SendFailure, SendState
 from socialcare.model.stored import MessageRef
 
 
@@ -100,34 +100,25 @@ class OutboundStore:
         condition = "send_attempt_id = :a AND send_state = :sending AND " + _parts_condition(seen.parts_sent, values)
         return self._update(seen.ref, update, condition, values)
 
-    def fail(
-        self,
-        seen: OutboundEntry,
-        *,
-        reason: str,
-        now_ms: int,
-        attempt_id: str | None = None,
-        uncertain: bool = False,
-        gave_up: bool = False,
-    ) -> bool:
-        """Mark the reply failed, visibly. ``attempt_id``: the claim this attempt holds; without
+    def fail(self, seen: OutboundEntry, failure: SendFailure, *, now_ms: int) -> bool:
+        """Mark the reply failed, visibly. ``failure.attempt_id``: the claim this attempt holds; without
         it, the entry must still be exactly as ``seen`` (unclaimed, or the same abandoned claim)."""
         values: dict[str, Any] = {
-            ":state": s(SendState.GAVE_UP if gave_up else SendState.FAILED),
+            ":state": s(SendState.GAVE_UP if failure.gave_up else SendState.FAILED),
             ":failed": s(DeliveryState.FAILED),
             ":rank": n(DeliveryState.FAILED.rank),
-            ":reason": s(reason),
+            ":reason": s(failure.reason),
             ":now": n(now_ms),
         }
         update = (
             "SET send_state = :state, delivery_state = :failed, delivery_rank = :rank, "
             "delivery_error = :reason, delivery_state_at_ms = :now"
         )
-        if uncertain:
+        if failure.uncertain:
             update += ", delivery_uncertain = :true"
             values[":true"] = {"BOOL": True}
-        if attempt_id is not None:
-            values[":a"] = s(attempt_id)
+        if failure.attempt_id is not None:
+            values[":a"] = s(failure.attempt_id)
             values[":sending"] = s(SendState.SENDING)
             condition = "send_attempt_id = :a AND send_state = :sending"
         elif seen.send_state is SendState.SENDING:

@@ -10,7 +10,7 @@ put in with ``put_case`` (what ingest does in the table).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import TypeVar
 
@@ -19,7 +19,7 @@ from socialcare.model.audit import AuditRecord
 from socialcare.model.case import Case, CaseStatus, ThreadEntry
 from socialcare.model.events import DeliveryState
 from socialcare.model.profile import BrandProfile
-from socialcare.ports import CaseFilter, IdempotencyMarker, Page, Position
+from socialcare.ports import AgentChange, CaseFilter, IdempotencyMarker, Page, Position
 
 T = TypeVar("T")
 NOT_DUE = 9_999_999_999_999  # an undue case sorts after every due one, as in the queue index
@@ -129,16 +129,8 @@ class MemoryAgentStore:
             self._audit.setdefault(f"account:{audit.account_id}", []).append(audit)
 
     # ---- one action, whole -----------------------------------------------------------------
-    def commit(
-        self,
-        *,
-        before: Case,
-        after: Case,
-        audit: AuditRecord,
-        entries: Sequence[ThreadEntry] = (),
-        marker: IdempotencyMarker | None = None,
-        now_ms: int = 0,
-    ) -> None:
+    def commit(self, change: AgentChange, *, now_ms: int) -> None:
+        before, after, marker = change.before, change.after, change.marker
         with self._lock:
             if marker is not None:
                 stored = self._markers.get((marker.case_id, marker.agent_id, marker.key))
@@ -150,12 +142,12 @@ class MemoryAgentStore:
                     f"case {after.case_id} changed since version {before.version}; reload it and try again"
                 )
             thread = self._entries.setdefault(after.case_id, {})
-            if any(entry.entry_id in thread for entry in entries):  # pragma: no cover - entry ids are unique
+            if any(entry.entry_id in thread for entry in change.entries):  # pragma: no cover - entry ids are unique
                 raise ValueError("an entry of this action is already stored")
             self._cases[after.case_id] = after
-            for entry in entries:
+            for entry in change.entries:
                 thread[entry.entry_id] = entry
-            self._audit.setdefault(f"case:{audit.case_id}", []).append(audit)
+            self._audit.setdefault(f"case:{change.audit.case_id}", []).append(change.audit)
             if marker is not None:
                 self._markers[(marker.case_id, marker.agent_id, marker.key)] = marker
 

@@ -13,7 +13,7 @@ from socialcare.errors import CaseChanged, ClaimLost, MessageIdTaken
 from socialcare.memory.table import MemoryTable, StoredEntry
 from socialcare.model.case import Case, EntryKind
 from socialcare.model.events import DeliveryState
-from socialcare.model.sending import CLAIMABLE, CustomerLink, OutboundEntry, PartRecord, SendState
+from socialcare.model.sending import CLAIMABLE, CustomerLink, OutboundEntry, PartRecord, SendFailure, SendState
 from socialcare.model.stored import MessageRef
 
 
@@ -54,33 +54,27 @@ class MemoryOutboundStore:
                 stored.entry = replace(stored.entry, delivery_state=DeliveryState.PENDING, delivery_state_at_ms=now_ms)
             return True
 
-    def fail(
-        self,
-        seen: OutboundEntry,
-        *,
-        reason: str,
-        now_ms: int,
-        attempt_id: str | None = None,
-        uncertain: bool = False,
-        gave_up: bool = False,
-    ) -> bool:
+    def fail(self, seen: OutboundEntry, failure: SendFailure, *, now_ms: int) -> bool:
         with self.table.lock:
             stored = self._stored(seen.ref)
             if stored is None or stored.parts_sent != seen.parts_sent:
                 return False
-            if attempt_id is not None:
-                allowed = _claimed_by(stored, attempt_id)
+            if failure.attempt_id is not None:
+                allowed = _claimed_by(stored, failure.attempt_id)
             elif seen.send_state is SendState.SENDING:
                 allowed = seen.attempt_id is not None and _claimed_by(stored, seen.attempt_id)
             else:
                 allowed = stored.send_state in CLAIMABLE
             if not allowed:
                 return False
-            stored.send_state = SendState.GAVE_UP if gave_up else SendState.FAILED
+            stored.send_state = SendState.GAVE_UP if failure.gave_up else SendState.FAILED
             stored.rank = DeliveryState.FAILED.rank
-            stored.uncertain = stored.uncertain or uncertain
+            stored.uncertain = stored.uncertain or failure.uncertain
             stored.entry = replace(
-                stored.entry, delivery_state=DeliveryState.FAILED, delivery_error=reason, delivery_state_at_ms=now_ms
+                stored.entry,
+                delivery_state=DeliveryState.FAILED,
+                delivery_error=failure.reason,
+                delivery_state_at_ms=now_ms,
             )
             return True
 

@@ -47,6 +47,18 @@ class OutboundEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class SendFailure:
+    """Why and how a reply is marked failed. ``attempt_id``: the claim the failing attempt holds (None:
+    the entry must still be exactly as seen); ``uncertain``: the platform may have taken it after all;
+    ``gave_up``: the queue gave up on it (failed, yet claimable by a redrive)."""
+
+    reason: str
+    attempt_id: str | None = None
+    uncertain: bool = False
+    gave_up: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class CustomerLink:
     """A customer id to add to a case (the PSID a Meta private reply revealed).
 

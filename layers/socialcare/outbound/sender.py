@@ -45,7 +45,7 @@ from socialcare.errors import (
 from socialcare.model.case import Case, EntryKind
 from socialcare.model.events import Channel, DeliveryState
 from socialcare.model.outbound import OutboundRequest, ReplyMode
-from socialcare.model.sending import CustomerLink, OutboundEntry, PartRecord, SendState
+from socialcare.model.sending import CustomerLink, OutboundEntry, PartRecord, SendFailure, SendState
 from socialcare.model.stored import MessageRef
 from socialcare.outbound.backoff import Backoff
 from socialcare.outbound.http import Transport
@@ -143,13 +143,13 @@ class OutboundSender:
                 return
             now = self._clock()
             if fresh.send_state is SendState.SENDING:  # it may have reached the platform
-                self._outbound.fail(fresh, reason=UNCERTAIN_ABANDONED, now_ms=now, uncertain=True)
+                self._outbound.fail(fresh, SendFailure(UNCERTAIN_ABANDONED, uncertain=True), now_ms=now)
                 return
             reason = (
                 f"not delivered after {receive_count} attempts; the last one failed ({type(error).__name__}). "
                 "The reply was moved to the dead-letter queue"
             )
-            self._outbound.fail(fresh, reason=reason, now_ms=now, gave_up=True)
+            self._outbound.fail(fresh, SendFailure(reason, gave_up=True), now_ms=now)
         except Exception:  # the original error is what matters; this is best effort
             logger.exception("could not mark the reply given up", extra=_ids(request))
 
@@ -162,7 +162,7 @@ class OutboundSender:
             raise RetryLater("another attempt is sending this reply", delay_s=wait)
         # The claimant died (its function timeout is shorter than the lease), or this is the
         # queue's last delivery. Sending again could duplicate the reply: say so instead.
-        if self._outbound.fail(seen, reason=UNCERTAIN_ABANDONED, now_ms=now, uncertain=True):
+        if self._outbound.fail(seen, SendFailure(UNCERTAIN_ABANDONED, uncertain=True), now_ms=now):
             logger.warning(
                 "abandoned send marked uncertain", extra={**_ids(request), "claimed_at_ms": seen.claimed_at_ms}
             )
@@ -184,7 +184,7 @@ class OutboundSender:
             if seen.parts_sent >= len(calls):
                 raise ReplyRefused("the reply changed shape after part of it was delivered")
         except (OutsideMessagingWindow, ReplyRefused, CaseNotFound) as exc:
-            if not self._outbound.fail(seen, reason=exc.message, now_ms=now):
+            if not self._outbound.fail(seen, SendFailure(exc.message), now_ms=now):
                 raise RetryLater("the reply changed while it was being refused", delay_s=1) from exc
             logger.info("reply refused before sending", extra={**_ids(request), "code": exc.code})
             return DeliveryReport(Outcome.FAILED, seen.platform_message_ids, exc.message)
@@ -211,7 +211,7 @@ class OutboundSender:
                 )
             except AnswerLost as exc:
                 reason = UNCERTAIN_NO_ANSWER.format(detail=str(exc))
-                self._outbound.fail(seen, reason=reason, now_ms=self._clock(), attempt_id=attempt, uncertain=True)
+                self._outbound.fail(seen, SendFailure(reason, attempt, uncertain=True), now_ms=self._clock())
                 logger.warning("platform answer lost; reply marked uncertain", extra=_ids(request))
                 return DeliveryReport(Outcome.FAILED, seen.platform_message_ids, reason)
             outcome = client.interpret(call, response, now_ms=self._clock())
@@ -252,7 +252,7 @@ class OutboundSender:
                 f"not delivered after {receive_count} attempts; the last one failed: {failure.reason}. "
                 "The reply was moved to the dead-letter queue"
             )
-            self._outbound.fail(seen, reason=reason, now_ms=now, attempt_id=seen.attempt_id, gave_up=True)
+            self._outbound.fail(seen, SendFailure(reason, seen.attempt_id, gave_up=True), now_ms=now)
             logger.warning(
                 "reply given up; to the dead-letter queue", extra={**_ids(request), "attempts": receive_count}
             )
@@ -281,7 +281,7 @@ class OutboundSender:
             if first
             else f"{call.part} was refused after the parts before it were delivered: {rejection.reason}"
         )
-        self._outbound.fail(seen, reason=reason, now_ms=self._clock(), attempt_id=attempt)
+        self._outbound.fail(seen, SendFailure(reason, attempt), now_ms=self._clock())
         logger.info("reply rejected by the platform", extra={**_ids(request), "part": call.part})
         return DeliveryReport(Outcome.FAILED, seen.platform_message_ids, reason)
 

@@ -144,12 +144,7 @@ def obj(container: Mapping[str, Any], key: str) -> JsonObject:
 
 
 def opt_obj(container: Mapping[str, Any], key: str) -> JsonObject | None:
-    value = container.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        shape_error(f"{key} must be an object")
-    return value
+    return None if container.get(key) is None else obj(container, key)
 
 
 def opt_list(container: Mapping[str, Any], key: str) -> list[Any]:
@@ -183,13 +178,7 @@ def req_id(container: Mapping[str, Any], key: str) -> str:
 
 
 def opt_id(container: Mapping[str, Any], key: str) -> str | None:
-    value = container.get(key)
-    if value is None:
-        return None
-    ident = as_id(value)
-    if ident is None:
-        shape_error(f"{key} must be a string or integer id of 1 to {MAX_ID_BYTES} bytes")
-    return ident
+    return None if container.get(key) is None else req_id(container, key)
 
 
 def opt_str(container: Mapping[str, Any], key: str) -> str | None:

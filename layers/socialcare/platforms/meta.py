@@ -65,6 +65,12 @@ class _Entry:
     changes_channel: Channel
     test_ping: bool  # sent by the dashboard's "Test" button, not by a real account
 
+    def messaging_event(self, item: Any, *, standby: bool) -> list[PlatformEvent]:
+        """A messaging event of this entry, from messaging[] / standby[] or (Instagram) a change."""
+        return parse_messaging_event(
+            item, channel=self.messaging_channel, account_id=self.account_id, entry_time=self.time, standby=standby
+        )
+
 
 # object -> (channel of messaging[] events, channel of changes[] events)
 _OBJECTS: Mapping[str, tuple[Channel, Channel]] = {
@@ -153,13 +159,7 @@ def _parse_item(entry: _Entry, key: str, item: Any) -> list[PlatformEvent]:
     if entry.test_ping or _is_dashboard_sample(entry, key, item):
         return [_test_ping(entry, key, item)]
     if key in ("messaging", "standby") and entry.object_type != "whatsapp_business_account":
-        return parse_messaging_event(
-            item,
-            channel=entry.messaging_channel,
-            account_id=entry.account_id,
-            entry_time=entry.time,
-            standby=key == "standby",
-        )
+        return entry.messaging_event(item, standby=key == "standby")
     if key == "changes":
         return _parse_change(entry, item)
     # messaging[] / standby[] where none is expected (WhatsApp)
@@ -205,13 +205,7 @@ def _parse_change(entry: _Entry, change: Any) -> list[PlatformEvent]:
 
     if isinstance(value, dict) and entry.object_type == "instagram" and "sender" in value:
         # Instagram can deliver DMs, reactions, postbacks... as a change whose value is a messaging event.
-        return parse_messaging_event(
-            value,
-            channel=entry.messaging_channel,
-            account_id=entry.account_id,
-            entry_time=entry.time,
-            standby=raw_kind == "standby",
-        )
+        return entry.messaging_event(value, standby=raw_kind == "standby")
 
     def build() -> list[PlatformEvent]:
         if not isinstance(value, dict):
