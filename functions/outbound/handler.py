@@ -169,9 +169,7 @@ def handler(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
     token = _metrics.set(metrics)
     try:
         processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-        return process_partial_response(
-            event=event, record_handler=send_record, processor=processor, context=context
-        )
+        return process_partial_response(event=event, record_handler=send_record, processor=processor, context=context)
     finally:
         _metrics.reset(token)
         _publish(metrics)

@@ -26,7 +26,6 @@ from socialcare_local.emulator.pollers import PollerSettings, QueuePoller
 from tests.conftest import AwsResources
 from tests.platform_fixtures import TELEGRAM_BOT_ID, encode, signed_headers
 
-
 # The brand the fixtures are written for: its Page, Instagram account and WhatsApp number, its X
 # user and its Telegram bot (tests/platform_fixtures.py signs as that bot).
 BRAND_ACCOUNTS = brand_accounts_setting(

@@ -88,7 +88,8 @@ def test_a_delivery_for_an_account_the_brand_does_not_have_stores_no_case(
     platform, doc = delivery()
     assert lambdas.accept(platform, doc)["events"] == 1
     lambdas.drain()
-    assert lambdas.items("case") == [] and lambdas.stored_message_ids() == []
+    assert lambdas.items("case") == []
+    assert lambdas.stored_message_ids() == []
     rows = [r for day in ("2016-03-23", "2025-06-08", "2025-06-09") for r in kept(lambdas, platform, day)]
     assert [(r["reason"], r["account_id"]) for r in rows] == [("foreign_account", OTHER)]
     assert rows[0]["raw_key"]  # the delivery itself stays in the raw store
@@ -106,7 +107,7 @@ def test_a_telegram_delivery_for_a_bot_the_brand_does_not_have_stores_no_case(
     lambdas.accept("telegram", load("telegram", "message"))
     lambdas.drain()
     assert lambdas.items("case") == []
-    [row] = [r for r in lambdas.items("unmatched")]
+    [row] = list(lambdas.items("unmatched"))
     assert (row["reason"]["S"], row["account_id"]["S"]) == ("foreign_account", "7001")
 
 
@@ -166,11 +167,12 @@ def test_an_edit_before_its_message_is_retried_quietly_then_kept_raw(
             assert kept(lambdas, "meta", "2025-06-08") == []
         else:
             assert result == {"batchItemFailures": []}  # done with: the poller deletes it
-    [row] = [r for r in lambdas.items("unmatched")]
+    [row] = list(lambdas.items("unmatched"))
     assert (row["reason"]["S"], row["event_kind"]["S"]) == ("target_never_arrived", "edit")
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     out = capsys.readouterr().out
-    assert '"level":"ERROR"' not in out.replace(" ", "") and "Traceback" not in out
+    assert '"level":"ERROR"' not in out.replace(" ", "")
+    assert "Traceback" not in out
     assert lambdas.dlq_messages() == []
 
 
@@ -206,13 +208,18 @@ def test_webhook_and_ingest_in_one_process_write_their_own_valid_metric_lines(
     docs = emf_lines(capsys.readouterr().out)
     webhook = [d for d in docs if d["service"] == "webhook"]
     ingest = [d for d in docs if d["service"] == "ingest"]
-    assert len(webhook) == 12 and len(ingest) >= 6 and len(webhook) + len(ingest) == len(docs)
+    assert len(webhook) == 12
+    assert len(ingest) >= 6
+    assert len(webhook) + len(ingest) == len(docs)
     for doc in webhook:
         names = {m["Name"] for d in doc["_aws"]["CloudWatchMetrics"] for m in d["Metrics"]}
         assert names == {"DeliveriesAccepted", "EventsReceived"}
-        assert doc["platform"] == "x" and doc["DeliveriesAccepted"] == [1.0]
+        assert doc["platform"] == "x"
+        assert doc["DeliveriesAccepted"] == [1.0]
     for doc in ingest:
         names = {m["Name"] for d in doc["_aws"]["CloudWatchMetrics"] for m in d["Metrics"]}
-        assert names and all(n.startswith("Events") for n in names)
-        assert "platform" not in doc and "DeliveriesAccepted" not in doc
+        assert names
+        assert all(n.startswith("Events") for n in names)
+        assert "platform" not in doc
+        assert "DeliveriesAccepted" not in doc
     assert sum(d.get("Events_stored", [0])[0] for d in ingest) == 18

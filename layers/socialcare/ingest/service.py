@@ -115,8 +115,7 @@ class Ingestor:
         at the raw delivery, instead of making the whole delivery a poison message.
         """
         report = DeliveryReport()
-        for event in parsed.sorted_events():
-            event = self._timed(event)
+        for event in map(self._timed, parsed.sorted_events()):
             try:
                 outcome = self.ingest_event(event, raw_key=raw_key, attempt=attempt)
             except UnstorableEvent as exc:
@@ -180,7 +179,9 @@ class Ingestor:
         """The "customer" is one of the brand's own accounts (an unmarked echo, the Page commenting)."""
         accounts = self._settings.brand_accounts
         ids = event.customer.all_ids if event.customer else ()
-        return bool(ids) and (event.account_id in ids or (accounts is not None and accounts.is_brand(event.platform, ids)))
+        return bool(ids) and (
+            event.account_id in ids or (accounts is not None and accounts.is_brand(event.platform, ids))
+        )
 
     def _set_aside(self, event: PlatformEvent, raw_key: str | None) -> str:
         """Not the brand's: kept raw, and logged without its body (it may be anyone's data)."""

@@ -161,6 +161,4 @@ def add_customer_ids(case: Case, ids: tuple[str, ...], *, now_ms: int) -> Case:
     """The platform says the customer now also goes by ``ids`` (a new number, a new scoped id)."""
     customer = case.customer
     alt_ids = tuple(i for i in dict.fromkeys((*customer.alt_ids, *ids)) if i != customer.user_id)
-    return replace(
-        case, customer=replace(customer, alt_ids=alt_ids), updated_at_ms=now_ms, version=case.version + 1
-    )
+    return replace(case, customer=replace(customer, alt_ids=alt_ids), updated_at_ms=now_ms, version=case.version + 1)
