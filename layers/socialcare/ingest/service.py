@@ -179,9 +179,7 @@ class Ingestor:
         """The "customer" is one of the brand's own accounts (an unmarked echo, the Page commenting)."""
         accounts = self._settings.brand_accounts
         ids = event.customer.all_ids if event.customer else ()
-        return bool(ids) and (
-            event.account_id in ids or (accounts is not None and accounts.is_brand(event.platform, ids))
-        )
+        return accounts is not None and accounts.is_brand(event.platform, ids)
 
     def _set_aside(self, event: PlatformEvent, raw_key: str | None) -> str:
         """Not the brand's: kept raw, and logged without its body (it may be anyone's data)."""
