@@ -1,33 +1,41 @@
 """Ingest function: SQS batches of delivery envelopes, partial-batch failures reported.
 
-Each record is one verified delivery; the core threads its events into cases. A record
-that fails is retried by SQS and, after the queue's maxReceiveCount, lands in the DLQ
-with its envelope (and so its raw payload) intact.
+Each record is one verified delivery; the core threads its events into cases. A record that
+fails is retried by SQS and, after the queue's maxReceiveCount, lands in the DLQ with its
+envelope (and so its raw payload) intact. A delivery with an event that overtook its message
+(an edit, status, deletion or reaction) is not a failure: it is put back for a delay and
+reported as a batch item failure, logged at INFO, until the core stops waiting and keeps the
+event raw. Only the brand's own accounts (``BRAND_ACCOUNTS``) become cases.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
+from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from socialcare import constants as c
 from socialcare.aws.wiring import AwsClients, Wiring
 from socialcare.clock import Clock
 from socialcare.environment import required
+from socialcare.errors import TargetNotYetKnown
+from socialcare.model.accounts import BrandAccounts, InvalidBrandAccounts
 
 if TYPE_CHECKING:
-    from socialcare.ingest.pipeline import DeliveryIngest
+    from socialcare.ingest.pipeline import DeliveryIngest, IngestedDelivery
 
 logger = Logger(service="ingest")
-metrics = Metrics(namespace="socialcare", service="ingest")
 tracer = Tracer(service="ingest")
 
 
@@ -35,6 +43,8 @@ tracer = Tracer(service="ingest")
 class IngestConfig:
     table_name: str
     raw_bucket: str
+    queue_url: str
+    brand_accounts: BrandAccounts
     default_team: str = c.DEFAULT_TEAM
     reopen_window_hours: int = c.DEFAULT_REOPEN_WINDOW_HOURS
     account_teams: dict[str, str] = field(default_factory=dict)
@@ -50,13 +60,37 @@ class IngestConfig:
         return cls(
             table_name=required(env, c.ENV_TABLE_NAME),
             raw_bucket=required(env, c.ENV_RAW_BUCKET),
+            queue_url=required(env, c.ENV_INBOUND_QUEUE_URL),
+            brand_accounts=_brand_accounts(required(env, c.ENV_BRAND_ACCOUNTS)),
             default_team=env.get(c.ENV_DEFAULT_TEAM) or c.DEFAULT_TEAM,
             reopen_window_hours=window,
             account_teams=dict(teams),
         )
 
 
-def _build(clients: AwsClients, clock: Clock) -> DeliveryIngest:
+def _brand_accounts(raw: str) -> BrandAccounts:
+    """Required, so a function never runs without knowing whose events it may turn into cases; an
+    empty list of a platform keeps all of that platform's events raw."""
+    try:
+        return BrandAccounts.from_document(json.loads(raw))
+    except (ValueError, InvalidBrandAccounts) as exc:
+        raise RuntimeError(f"{c.ENV_BRAND_ACCOUNTS} is invalid: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class IngestRuntime:
+    pipeline: DeliveryIngest
+    sqs: Any
+    queue_url: str
+
+    def retry_later(self, receipt_handle: str, delay_s: int) -> None:
+        """Keep the record hidden for ``delay_s``: SQS delivers it again then, one receive later."""
+        self.sqs.change_message_visibility(
+            QueueUrl=self.queue_url, ReceiptHandle=receipt_handle, VisibilityTimeout=max(0, min(delay_s, 43_200))
+        )
+
+
+def _build(clients: AwsClients, clock: Clock) -> IngestRuntime:
     from socialcare.aws.case_store import CaseStore
     from socialcare.aws.raw_store import RawDeliveryStore
     from socialcare.ingest.pipeline import DeliveryIngest
@@ -67,39 +101,104 @@ def _build(clients: AwsClients, clock: Clock) -> DeliveryIngest:
         default_team=config.default_team,
         account_teams=config.account_teams,
         reopen_window_ms=config.reopen_window_hours * 3_600_000,
+        brand_accounts=config.brand_accounts,
     )
     ingestor = Ingestor(CaseStore(config.table_name, client=clients("dynamodb")), clock=clock, settings=settings)
-    return DeliveryIngest(ingestor, RawDeliveryStore(config.raw_bucket, client=clients("s3")))
+    pipeline = DeliveryIngest(ingestor, RawDeliveryStore(config.raw_bucket, client=clients("s3")))
+    return IngestRuntime(pipeline, clients("sqs"), config.queue_url)
 
 
-_wiring: Wiring[DeliveryIngest] = Wiring(_build)
+_wiring: Wiring[IngestRuntime] = Wiring(_build)
 
 
 def wire(*, clients: Mapping[str, Any] | None = None, clock: Clock | None = None) -> None:
-    """Run on these boto3 clients (by service name: "dynamodb", "s3") and this clock; ``wire()``
+    """Run on these boto3 clients (by service name: "dynamodb", "s3", "sqs") and this clock; ``wire()``
     restores the defaults. Tests wrap the real client to make DynamoDB throttle; nothing calls it in AWS."""
     _wiring.wire(clients=clients, clock=clock)
 
 
+class InvocationMetrics:
+    """One invocation's metrics, its own: Powertools ``Metrics`` instances share one metric set per
+    process, so two functions (or two invocations) in one process would mix theirs. Each document is
+    printed as one line in one write, so lines of concurrent invocations never run together."""
+
+    def __init__(self) -> None:
+        self.events = EphemeralMetrics(namespace=c.METRICS_NAMESPACE, service="ingest")
+        self.by_platform: dict[str, EphemeralMetrics] = {}
+
+    def foreign(self, platform: str, count: int) -> None:
+        if platform not in self.by_platform:
+            metrics = EphemeralMetrics(namespace=c.METRICS_NAMESPACE, service="ingest")
+            metrics.add_dimension(name="platform", value=platform)
+            self.by_platform[platform] = metrics
+        self.by_platform[platform].add_metric(name="EventsForeignAccount", unit=MetricUnit.Count, value=count)
+
+    def publish(self) -> None:
+        for metrics in (self.events, *self.by_platform.values()):
+            if metrics.metric_set and not is_metrics_disabled():
+                sys.stdout.write(json.dumps(metrics.serialize_metric_set(), separators=(",", ":")) + "\n")
+            metrics.clear_metrics()
+
+
+_metrics: ContextVar[InvocationMetrics] = ContextVar("ingest_metrics")
+
+
 @tracer.capture_method
+def _ingest(body: str, attempt: int) -> IngestedDelivery:
+    return _wiring.get().pipeline.ingest_delivery(body, attempt=attempt)
+
+
 def ingest_record(record: SQSRecord) -> None:
     attempt = int(record.attributes.approximate_receive_count or 1)
-    delivery = _wiring.get().ingest_delivery(record.body, attempt=attempt)
+    delivery = _ingest(record.body, attempt)
     envelope, report = delivery.envelope, delivery.report
     logger.set_correlation_id(envelope.delivery_id)
+    metrics = _metrics.get()
     for outcome, count in report.outcomes.items():
-        metrics.add_metric(name=f"Events_{outcome}", unit=MetricUnit.Count, value=count)
+        metrics.events.add_metric(name=f"Events_{outcome}", unit=MetricUnit.Count, value=count)
+    foreign = report.outcomes.get("foreign_account", 0)
+    if foreign:
+        metrics.foreign(envelope.platform, foreign)
     logger.info(
         "delivery ingested",
         extra={"delivery_id": envelope.delivery_id, "platform": envelope.platform, "outcomes": dict(report.outcomes)},
     )
+    if delivery.retry_in_s is not None:
+        # An expected wait, not an error: raised outside the traced call, so nothing logs a traceback.
+        _wiring.get().retry_later(record.receipt_handle, delivery.retry_in_s)
+        logger.info(
+            "delivery waits for a message; tried again later",
+            extra={"delivery_id": envelope.delivery_id, "attempt": attempt, "delay_s": delivery.retry_in_s},
+        )
+        raise TargetNotYetKnown(f"delivery {envelope.delivery_id} waits for a message (attempt {attempt})")
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
-@metrics.log_metrics
 def handler(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
-    # A processor per invocation: it holds the batch's records and failures, and a process may
-    # run invocations concurrently (the local stack does).
-    processor = BatchProcessor(event_type=EventType.SQS)
-    return process_partial_response(event=event, record_handler=ingest_record, processor=processor, context=context)
+    # A processor per invocation: it holds the batch's records and failures, and a process may run
+    # invocations concurrently (the local stack does). So are the metrics.
+    metrics = InvocationMetrics()
+    token = _metrics.set(metrics)
+    try:
+        processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+        response = process_partial_response(
+            event=event, record_handler=ingest_record, processor=processor, context=context
+        )
+        _raise_if_all_failed(event, processor)
+        return response
+    finally:
+        _metrics.reset(token)
+        metrics.publish()
+
+
+def _raise_if_all_failed(event: dict[str, Any], processor: BatchProcessor) -> None:
+    """A batch whose every record failed is a failed invocation (Lambda retries it whole), unless
+    the records only wait for their messages: their delays are set, and that is no error."""
+    records = event.get("Records") or []
+    failed = processor.exceptions
+    if not records or len(failed) < len(records):
+        return
+    if all(isinstance(exc[1], TargetNotYetKnown) for exc in failed):
+        return
+    raise BatchProcessingError("All records failed processing.", list(failed))

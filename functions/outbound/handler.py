@@ -10,13 +10,17 @@ id and never the reply's text or a token.
 
 from __future__ import annotations
 
+import json
 import os
+import sys
 from collections.abc import Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
+from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -29,8 +33,10 @@ if TYPE_CHECKING:
     from socialcare.outbound.queued import QueuedReplies
 
 logger = Logger(service="outbound")
-metrics = Metrics(namespace="socialcare", service="outbound")
 tracer = Tracer(service="outbound")
+# This invocation's metrics (see ``handler``): Powertools ``Metrics`` instances share one metric set
+# per process, so functions or invocations sharing a process would mix theirs.
+_metrics: ContextVar[EphemeralMetrics] = ContextVar("outbound_metrics")
 
 
 @dataclass(frozen=True)
@@ -123,7 +129,7 @@ def send_record(record: SQSRecord, lambda_context: Any = None) -> None:
         logger.set_correlation_id(request.case_id)
     if result.error is not None:
         if result.retried:
-            metrics.add_metric(name="RepliesRetried", unit=MetricUnit.Count, value=1)
+            _metrics.get().add_metric(name="RepliesRetried", unit=MetricUnit.Count, value=1)
             logger.info("reply to be retried", extra={"message_id": record.message_id, "delay_s": result.delay_s})
         else:
             logger.error(
@@ -139,7 +145,7 @@ def send_record(record: SQSRecord, lambda_context: Any = None) -> None:
     assert request is not None
     assert result.report is not None
     report = result.report
-    metrics.add_metric(name=f"Replies_{report.outcome.value}", unit=MetricUnit.Count, value=1)
+    _metrics.get().add_metric(name=f"Replies_{report.outcome.value}", unit=MetricUnit.Count, value=1)
     logger.info(
         "reply processed",
         extra={
@@ -154,11 +160,23 @@ def send_record(record: SQSRecord, lambda_context: Any = None) -> None:
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
-@metrics.log_metrics
 def handler(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
     # A processor per invocation: it holds the batch's records and failures, and a process may
-    # run invocations concurrently (the local stack does). A batch whose every record is to be
-    # retried is reported as such, not raised: raising would make Lambda treat the invocation as
-    # failed, while the records' retry delays are already set.
-    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-    return process_partial_response(event=event, record_handler=send_record, processor=processor, context=context)
+    # run invocations concurrently (the local stack does); so are the metrics. A batch whose every
+    # record is to be retried is reported as such, not raised: raising would make Lambda treat the
+    # invocation as failed, while the records' retry delays are already set.
+    metrics = EphemeralMetrics(namespace=c.METRICS_NAMESPACE, service="outbound")
+    token = _metrics.set(metrics)
+    try:
+        processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+        return process_partial_response(event=event, record_handler=send_record, processor=processor, context=context)
+    finally:
+        _metrics.reset(token)
+        _publish(metrics)
+
+
+def _publish(metrics: EphemeralMetrics) -> None:
+    """The invocation's EMF document as one line, in one write (see the webhook function)."""
+    if metrics.metric_set and not is_metrics_disabled():
+        sys.stdout.write(json.dumps(metrics.serialize_metric_set(), separators=(",", ":")) + "\n")
+    metrics.clear_metrics()

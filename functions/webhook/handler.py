@@ -13,14 +13,17 @@ from __future__ import annotations
 import base64
 import json
 import os
+import sys
 from collections.abc import Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
+from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 from socialcare import constants as c
 from socialcare import errors
 from socialcare.aws.wiring import AwsClients, Wiring
@@ -31,8 +34,10 @@ if TYPE_CHECKING:
     from socialcare.webhook.service import WebhookService
 
 logger = Logger(service="webhook")
-metrics = Metrics(namespace="socialcare", service="webhook")
 app = APIGatewayHttpResolver()
+# This invocation's metrics (see ``handler``): Powertools ``Metrics`` instances share one metric set
+# per process, so functions or invocations sharing a process would mix theirs.
+_metrics: ContextVar[EphemeralMetrics] = ContextVar("webhook_metrics")
 
 ERROR_STATUS: dict[type[errors.SocialCareError], int] = {
     errors.UnknownPlatform: 404,
@@ -99,6 +104,7 @@ def deliver(platform: str) -> Response[str]:
     raw = event.body or ""
     body = base64.b64decode(raw) if event.is_base64_encoded else raw.encode("utf-8")
     receipt = _wiring.get().receive(platform, dict(event.headers or {}), body)
+    metrics = _metrics.get()
     metrics.add_dimension(name="platform", value=platform)
     metrics.add_metric(name="DeliveriesAccepted", unit=MetricUnit.Count, value=1)
     metrics.add_metric(name="EventsReceived", unit=MetricUnit.Count, value=receipt.event_count)
@@ -120,7 +126,7 @@ def refuse(exc: errors.SocialCareError) -> Response[str]:
     status = ERROR_STATUS.get(type(exc), 400)
     platform = (app.current_event.path_parameters or {}).get("platform", "?")
     logger.warning("delivery refused", extra={"platform": platform, "status": status, "code": exc.code})
-    metrics.add_metric(name="DeliveriesRefused", unit=MetricUnit.Count, value=1)
+    _metrics.get().add_metric(name="DeliveriesRefused", unit=MetricUnit.Count, value=1)
     return _json(status, {"error": exc.code, "message": exc.message})
 
 
@@ -134,6 +140,19 @@ def _json(status: int, doc: dict[str, Any]) -> Response[str]:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@metrics.log_metrics
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return app.resolve(event, context)
+    metrics = EphemeralMetrics(namespace=c.METRICS_NAMESPACE, service="webhook")
+    token = _metrics.set(metrics)
+    try:
+        return app.resolve(event, context)
+    finally:
+        _metrics.reset(token)
+        _publish(metrics)
+
+
+def _publish(metrics: EphemeralMetrics) -> None:
+    """The invocation's EMF document as one line, in one write: a line of another function's
+    running concurrently in the process can never land in the middle of it."""
+    if metrics.metric_set and not is_metrics_disabled():
+        sys.stdout.write(json.dumps(metrics.serialize_metric_set(), separators=(",", ":")) + "\n")
+    metrics.clear_metrics()

@@ -51,11 +51,13 @@ ACCESS: dict[str, Access] = {
     c.WEBHOOK_FUNCTION: Access(raw_objects=("s3:PutObject",), sends_to=(INBOUND,), secrets=(PLATFORM_SECRET,)),
     # CaseStore as the ingest path uses it: keyed reads (GetItem; BatchGetItem for several user ids),
     # transactions of conditional Puts, conditional UpdateItem for edits/deletes/statuses; the raw
-    # delivery from S3 when it was too big to travel inline.
+    # delivery from S3 when it was too big to travel inline. A delivery that waits for a message (an
+    # edit that overtook it) is hidden for its delay with ChangeMessageVisibility.
     c.INGEST_FUNCTION: Access(
         table=(GET_ITEM, BATCH_GET_ITEM, PUT_ITEM, UPDATE_ITEM),
         raw_objects=("s3:GetObject",),
         consumes=INBOUND,
+        changes_visibility=True,
     ),
     # The outbound sender: reads the reply, its case and (for a private reply or an early echo) the
     # message index and current-case copies by key; claims and records with conditional UpdateItem

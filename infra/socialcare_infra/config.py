@@ -11,10 +11,12 @@ import dataclasses
 import json
 import re
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from socialcare.model.accounts import BrandAccounts, InvalidBrandAccounts
 
 from socialcare_infra import paths
 
@@ -73,6 +75,10 @@ class StageConfig:
     default_team: str
     reopen_window_hours: int
     account_teams: Mapping[str, str] = field(default_factory=dict)
+    # The brand's own accounts, per platform (BRAND_ACCOUNTS of the ingest function): only their
+    # events become cases. meta: Page, Instagram account and WhatsApp phone_number ids; x: user ids;
+    # telegram: bot ids.
+    brand_accounts: Mapping[str, Sequence[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         problems = []
@@ -98,6 +104,10 @@ class StageConfig:
             problems.append(f"alarm_https_endpoint {self.alarm_https_endpoint!r} must be an https:// URL")
         if not all(isinstance(k, str) and isinstance(v, str) and v for k, v in self.account_teams.items()):
             problems.append("account_teams must map brand account ids to team names")
+        try:
+            BrandAccounts.from_document(self.brand_accounts)
+        except InvalidBrandAccounts as exc:
+            problems.append(f"brand_accounts: {exc}")
         if problems:
             raise StageConfigError(f"stage {self.name!r}: " + "; ".join(problems))
 

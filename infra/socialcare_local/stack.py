@@ -29,6 +29,7 @@ from types import ModuleType, TracebackType
 from typing import Any
 
 from socialcare import constants as c
+from socialcare.model.accounts import brand_accounts_setting
 
 from socialcare_local.config import LocalConfig, load_config
 from socialcare_local.emulator import agent_api, functions, logs
@@ -276,6 +277,7 @@ class LocalStack:
     def function_environment(self) -> dict[str, str]:
         """The environment the functions run with: what the CDK app gives them, pointed at moto."""
         resources = self.resources
+        a = self.config.accounts
         return {
             **aws_client_environment(self.aws_endpoint_url, self.region),
             c.ENV_TABLE_NAME: resources.table_name,
@@ -286,6 +288,11 @@ class LocalStack:
             c.ENV_API_SECRET_ARN: resources.api_secret_arn,
             c.ENV_DEFAULT_TEAM: c.DEFAULT_TEAM,
             c.ENV_REOPEN_WINDOW_HOURS: str(c.DEFAULT_REOPEN_WINDOW_HOURS),
+            c.ENV_BRAND_ACCOUNTS: brand_accounts_setting(
+                meta=(a.facebook_page_id, a.instagram_account_id, a.whatsapp_phone_number_id),
+                x=(a.x_user_id,),
+                telegram=(a.telegram_bot_id,),
+            ),
             **(self.reply_api.environment() if self.reply_api is not None else {}),
             "POWERTOOLS_SERVICE_NAME": "socialcare",
             "POWERTOOLS_METRICS_NAMESPACE": "SocialCare",

@@ -135,3 +135,12 @@ TEAMS_ATTRIBUTE = "teams"
 # CloudWatch namespace of the metrics the functions publish (Powertools Metrics).
 METRICS_NAMESPACE = "socialcare"
 ENV_ACCOUNT_TEAMS = "ACCOUNT_TEAMS"  # JSON object: brand account id -> team (ingest)
+# JSON object: platform -> the brand's own account ids (ingest; required). Meta: Page ids, Instagram
+# account ids and WhatsApp phone_number_ids; x: user ids; telegram: bot ids. Events of any other
+# account are kept raw and never become cases.
+ENV_BRAND_ACCOUNTS = "BRAND_ACCOUNTS"
+# An edit, status, deletion or reaction that overtakes its message waits for it: its delivery is
+# tried again (SQS visibility, INGEST_TARGET_RETRY_DELAY_S times the attempt) up to this many
+# attempts in all, then kept raw. Fewer than INBOUND_MAX_RECEIVE_COUNT, so it never reaches the DLQ.
+INGEST_TARGET_ATTEMPTS = 3
+INGEST_TARGET_RETRY_DELAY_S = 10

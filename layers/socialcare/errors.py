@@ -105,7 +105,8 @@ class InvalidTransition(StateConflict):
 
 
 class TargetNotYetKnown(SocialCareError):
-    """An edit, deletion or status arrived before the message it concerns; retry the delivery."""
+    """An edit, deletion, status or reaction arrived before the message it concerns: the delivery
+    is retried later (an expected wait, reported as a batch item failure, never logged as an error)."""
 
     code = "target_not_yet_known"
 

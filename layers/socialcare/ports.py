@@ -80,6 +80,11 @@ class CaseRepository(CaseReader, Protocol):
         """Record a delivery status unless the same or a later one is recorded already (False then)."""
         ...
 
+    def set_reaction(self, ref: MessageRef, *, by: str, emoji: str | None, at_ms: int) -> bool:
+        """Record ``by``'s reaction to the message (``emoji`` None: they removed it) unless a later
+        reaction of theirs is recorded already (False then)."""
+        ...
+
     def record_unmatched(self, event: PlatformEvent, *, reason: str, raw_key: str | None, day: str) -> None:
         """Keep an event that matched nothing; a retry writes the same record again."""
         ...

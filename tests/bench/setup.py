@@ -104,6 +104,7 @@ def create_resources(stage: str) -> dict[str, str]:
         c.ENV_RAW_BUCKET: f"bench-raw-{stage}",
         c.ENV_INBOUND_QUEUE_URL: queue,
         c.ENV_PLATFORM_SECRET_ARN: secret,
+        c.ENV_BRAND_ACCOUNTS: json.dumps({"meta": [PAGE]}),  # the Page the bench deliveries are for
     }
 
 

@@ -167,6 +167,21 @@ def test_delivery_states_only_move_forward(backend: Any) -> None:
     assert not backend.cases.set_delivery_state(MessageRef("CASE1", "0#x"), state=DeliveryState.READ, at_ms=T0)
 
 
+def test_reactions_are_kept_per_reactor_in_platform_order(backend: Any) -> None:
+    open_case(backend)
+    ref = backend.cases.find_message("meta", PAGE, "m1")
+    assert backend.cases.set_reaction(ref, by="psid-1", emoji="❤️", at_ms=T0 + 2)
+    assert backend.cases.set_reaction(ref, by="psid-2", emoji="👍🏽", at_ms=T0 + 1)
+    assert not backend.cases.set_reaction(ref, by="psid-1", emoji="😢", at_ms=T0 + 1)  # older: ignored
+    assert not backend.cases.set_reaction(ref, by="psid-1", emoji="❤️", at_ms=T0 + 2)  # the same again
+    assert backend.cases.get_entry(ref).reactions == {"psid-1": "❤️", "psid-2": "👍🏽"}
+    assert backend.cases.set_reaction(ref, by="psid-1", emoji=None, at_ms=T0 + 3)  # removed
+    assert not backend.cases.set_reaction(ref, by="psid-1", emoji="😢", at_ms=T0 + 2)  # cannot come back
+    assert backend.cases.get_entry(ref).reactions == {"psid-2": "👍🏽"}
+    assert [e.reactions for e in backend.thread("CASE1")] == [{"psid-2": "👍🏽"}]
+    assert not backend.cases.set_reaction(MessageRef("CASE1", "0#x"), by="psid-1", emoji="❤️", at_ms=T0)
+
+
 def test_an_unmatched_event_is_kept_once_however_often_it_comes(backend: Any) -> None:
     event = replace(message("r1"), kind=EventKind.UNKNOWN, raw_kind="reaction", raw={"reaction": "love"})
     for _ in range(2):

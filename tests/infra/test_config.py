@@ -28,6 +28,15 @@ def test_context_values_override_keys_with_their_types() -> None:
     assert dict(config.account_teams) == {"1234": "care-uk"}
 
 
+def test_the_brands_accounts_are_set_per_stage_and_checked() -> None:
+    accounts = '{"meta": ["104729835600142", "106540352242922"], "x": ["2244994945"], "telegram": ["7001"]}'
+    config = load_stage("dev", overrides=context_overrides({"brand_accounts": accounts}.get))
+    assert dict(config.brand_accounts)["x"] == ["2244994945"]
+    for wrong in ('{"myspace": ["1"]}', '{"meta": "104729835600142"}', '{"meta": [""]}'):
+        with pytest.raises(StageConfigError, match="brand_accounts"):
+            load_stage("dev", overrides=context_overrides({"brand_accounts": wrong}.get))
+
+
 def test_unknown_stage_names_the_defined_ones() -> None:
     with pytest.raises(StageConfigError, match=r"unknown stage 'staging'.*dev, prod"):
         load_stage("staging")

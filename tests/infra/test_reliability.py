@@ -176,7 +176,15 @@ HANDLER_ENVIRONMENT = {
     c.WEBHOOK_FUNCTION: ("WebhookConfig", {c.ENV_INBOUND_QUEUE_URL, c.ENV_RAW_BUCKET, c.ENV_PLATFORM_SECRET_ARN}),
     c.INGEST_FUNCTION: (
         "IngestConfig",
-        {c.ENV_TABLE_NAME, c.ENV_RAW_BUCKET, c.ENV_DEFAULT_TEAM, c.ENV_REOPEN_WINDOW_HOURS, c.ENV_ACCOUNT_TEAMS},
+        {
+            c.ENV_TABLE_NAME,
+            c.ENV_RAW_BUCKET,
+            c.ENV_INBOUND_QUEUE_URL,
+            c.ENV_BRAND_ACCOUNTS,
+            c.ENV_DEFAULT_TEAM,
+            c.ENV_REOPEN_WINDOW_HOURS,
+            c.ENV_ACCOUNT_TEAMS,
+        },
     ),
     # The platforms' API URLs and the retry settings have defaults: the real platforms, the shared constants.
     c.OUTBOUND_FUNCTION: ("OutboundConfig", {c.ENV_TABLE_NAME, c.ENV_OUTBOUND_QUEUE_URL, c.ENV_PLATFORM_SECRET_ARN}),
@@ -203,6 +211,7 @@ def test_each_function_gets_exactly_the_configuration_its_handler_reads(
         stage = load_stage(synth.stage)
         assert (config.default_team, config.reopen_window_hours) == (stage.default_team, stage.reopen_window_hours)
         assert config.account_teams == dict(stage.account_teams)
+        assert config.brand_accounts.to_document() == {k: sorted(v) for k, v in sorted(stage.brand_accounts.items())}
 
 
 def secret_ids(synth: Synthesised) -> dict[str, str]:

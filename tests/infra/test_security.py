@@ -108,6 +108,7 @@ def test_ingest_may_read_write_items_read_raw_and_consume_inbound(synth: Synthes
         "sqs:ReceiveMessage": {f"<{i['inbound']}.Arn>"},
         "sqs:DeleteMessage": {f"<{i['inbound']}.Arn>"},
         "sqs:GetQueueAttributes": {f"<{i['inbound']}.Arn>"},
+        "sqs:ChangeMessageVisibility": {f"<{i['inbound']}.Arn>"},  # a delivery waiting for a message
         **observability(i["ingest.logs"]),
     }
 

@@ -18,12 +18,19 @@ from urllib.parse import urlencode
 import pytest
 from botocore.exceptions import ClientError
 from socialcare import constants as c
+from socialcare.model.accounts import brand_accounts_setting
 from socialcare_local.emulator.functions import LambdaContext, load_function
 from socialcare_local.emulator.http_gateway import build_http_api_event
 from socialcare_local.emulator.pollers import PollerSettings, QueuePoller
 
 from tests.conftest import AwsResources
-from tests.platform_fixtures import encode, signed_headers
+from tests.platform_fixtures import TELEGRAM_BOT_ID, encode, signed_headers
+
+# The brand the fixtures are written for: its Page, Instagram account and WhatsApp number, its X
+# user and its Telegram bot (tests/platform_fixtures.py signs as that bot).
+BRAND_ACCOUNTS = brand_accounts_setting(
+    meta=("104729835600142", "17841405822304914", "106540352242922"), x=("2244994945",), telegram=(TELEGRAM_BOT_ID,)
+)
 
 
 @dataclass(frozen=True)
@@ -50,6 +57,7 @@ class Lambdas:
             c.ENV_RAW_BUCKET: aws.bucket,
             c.ENV_PLATFORM_SECRET_ARN: aws.secret_id,
             c.ENV_TABLE_NAME: aws.table_name,
+            c.ENV_BRAND_ACCOUNTS: BRAND_ACCOUNTS,
             "POWERTOOLS_LOG_LEVEL": "WARNING",
         }.items():
             monkeypatch.setenv(name, value)
@@ -75,7 +83,7 @@ class Lambdas:
             self.ingest.wire()
         else:
             self.webhook.wire(clients={"s3": self.aws.s3, "sqs": self.aws.sqs, "secretsmanager": self.aws.secrets})
-            self.ingest.wire(clients={"dynamodb": self.aws.dynamodb, "s3": self.aws.s3})
+            self.ingest.wire(clients={"dynamodb": self.aws.dynamodb, "s3": self.aws.s3, "sqs": self.aws.sqs})
 
     def close(self) -> None:
         self.webhook.wire()

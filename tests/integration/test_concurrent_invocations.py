@@ -56,7 +56,7 @@ def test_each_concurrent_batch_reports_only_its_own_failures(lambdas: Lambdas, a
     [bad] = [m for m in second_batch if m["Body"] == "not an envelope"]
     assert len(second_batch) == 2
     gate = GatedDynamoDB(aws.dynamodb)
-    lambdas.ingest.wire(clients={"dynamodb": gate, "s3": aws.s3})
+    lambdas.ingest.wire(clients={"dynamodb": gate, "s3": aws.s3, "sqs": aws.sqs})
 
     results: dict[str, Any] = {}
     first = threading.Thread(target=lambda: results.setdefault("good", lambdas.invoke_ingest([good])))

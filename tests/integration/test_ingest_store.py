@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from socialcare.aws.case_store import CaseStore
 from socialcare.clock import ManualClock
-from socialcare.errors import CaseVersionConflict, TargetNotYetKnown
+from socialcare.errors import CaseVersionConflict
 from socialcare.ingest.service import Ingestor, IngestSettings, Outcome
 from socialcare.model.case import CaseStatus, EntryKind
 from socialcare.model.events import (
@@ -170,13 +170,16 @@ def test_edit_before_its_message_is_retried_then_kept_unmatched(
 ) -> None:
     early = x_event(EventKind.EDIT, "d7", T0 + 5000, event_id="d7#edit#1", text="edited")
     other = dm("d8", T0 + 6000)
-    with pytest.raises(TargetNotYetKnown):
-        deliver(ingestor, early, other, attempt=1)
+    # The edit waits (the delivery is retried, no exception); the delivery says when to try again.
+    assert deliver(ingestor, early, other, attempt=1) == {Outcome.WAITING: 1, Outcome.STORED: 1}
+    assert ingestor.retry_delay_s(1) < ingestor.retry_delay_s(2)
     # the independent message in the same delivery was stored despite the deferral
     assert store.current_case("brand-x", ["joe"]).case is not None
+    assert deliver(ingestor, early, other, attempt=2) == {Outcome.WAITING: 1, Outcome.DUPLICATE: 1}
+    assert unmatched(aws.dynamodb, aws.table_name, "x", "2026-01-01") == []
     assert deliver(ingestor, early, other, attempt=3) == {Outcome.UNMATCHED: 1, Outcome.DUPLICATE: 1}
     [kept] = unmatched(aws.dynamodb, aws.table_name, "x", "2026-01-01")
-    assert kept["reason"] == "edit_of_unknown_message"
+    assert kept["reason"] == "target_never_arrived"
 
 
 def test_statuses_never_move_backwards(ingestor: Ingestor, store: CaseStore) -> None:

@@ -211,11 +211,13 @@ def test_a_mixed_meta_batch_puts_every_kind_where_it_belongs(lambdas: Lambdas, s
     assert [e.text for e in store.thread(second.case_id)] == ["Où est ma commande ? 🇫🇷"]
     [commenter] = store.cases_of_customer(PAGE, "100089234756123")
     assert commenter.channels == {Channel.FACEBOOK_COMMENT}
-    # The receipt for a message this system never stored was retried, then kept; the reaction kept raw.
-    kept = {row["reason"]: row for row in unmatched(lambdas.aws.dynamodb, lambdas.aws.table_name, "meta", "2025-06-08")}
-    assert set(kept) == {"status_of_unknown_message", "unknown_kind"}
-    assert kept["status_of_unknown_message"]["message_id"] == "m_batch_0000_b2xk"
-    assert kept["unknown_kind"]["raw_kind"] == "reaction"
+    # The receipt for, and the reaction to, a message this system never stored waited for it (the
+    # delivery was retried), then were kept raw.
+    kept = unmatched(lambdas.aws.dynamodb, lambdas.aws.table_name, "meta", "2025-06-08")
+    assert sorted((row["event_kind"], row["reason"], row["message_id"]) for row in kept) == [
+        ("reaction", "target_never_arrived", "m_batch_0000_b2xk"),
+        ("status", "target_never_arrived", "m_batch_0000_b2xk"),
+    ]
     assert len(lambdas.batches) == 3  # tried three times (IngestSettings.unmatched_after_attempts)
     assert lambdas.dlq_messages() == []
     assert_consistent(lambdas, store)
@@ -255,7 +257,7 @@ def test_throttling_mid_batch_then_the_retry_stores_everything_once(
     lambdas: Lambdas, store: CaseStore, aws: AwsResources
 ) -> None:
     flaky = FlakyDynamoDB(aws.dynamodb, fail_calls={3})
-    lambdas.ingest.wire(clients={"dynamodb": flaky, "s3": aws.s3})
+    lambdas.ingest.wire(clients={"dynamodb": flaky, "s3": aws.s3, "sqs": aws.sqs})
     batch = messenger_batch(
         *(messenger_entry(f"psid-{i % 2}", f"m_throttle_{i}", f"Nachricht {i} 🙂", T0 + i) for i in range(5))
     )
@@ -278,7 +280,7 @@ def test_a_crashed_invocation_is_retried_whole_and_stores_everything_once(
 ) -> None:
     """Every record of the batch fails: the handler raises and Lambda retries the whole batch."""
     flaky = FlakyDynamoDB(aws.dynamodb, fail_calls={1, 2})
-    lambdas.ingest.wire(clients={"dynamodb": flaky, "s3": aws.s3})
+    lambdas.ingest.wire(clients={"dynamodb": flaky, "s3": aws.s3, "sqs": aws.sqs})
     lambdas.accept("x", load("x", "dm"))
     lambdas.accept("telegram", load("telegram", "message"))
     lambdas.drain()
@@ -293,7 +295,7 @@ def test_a_poison_message_ends_in_the_dlq_with_its_raw_payload(
 ) -> None:
     poison_psid = "6666666666666666"
     flaky = FlakyDynamoDB(aws.dynamodb, fail_when=poison_psid)  # a key that never stops throttling
-    lambdas.ingest.wire(clients={"dynamodb": flaky, "s3": aws.s3})
+    lambdas.ingest.wire(clients={"dynamodb": flaky, "s3": aws.s3, "sqs": aws.sqs})
     poison = encode("meta", messenger_batch(messenger_entry(poison_psid, "m_poison", "Hilfe!!! 😡", T0)))
     lambdas.accept("meta", poison)
     lambdas.accept("x", load("x", "dm"))
@@ -324,13 +326,15 @@ def test_the_pages_public_reply_to_a_comment_answers_that_customers_case(lambdas
 
 def test_unknown_kinds_are_kept_raw_where_an_operator_looks_for_them(lambdas: Lambdas, store: CaseStore) -> None:
     before = time.strftime("%Y-%m-%d", time.gmtime())
-    reaction = lambdas.accept("meta", load("meta", "messenger_reaction"))
+    # A reaction to a Page post is not modelled (Messenger, Instagram and WhatsApp reactions to
+    # messages are: see test_intake_kinds.py): kept raw, with the adapter's reason.
+    reaction = lambdas.accept("meta", load("meta", "facebook_reaction"))
     callback = lambdas.accept("telegram", load("telegram", "callback_query"))
     lambdas.drain()
     days = {before, time.strftime("%Y-%m-%d", time.gmtime())}
     [kept_reaction] = unmatched(lambdas.aws.dynamodb, lambdas.aws.table_name, "meta", "2025-06-08")
-    assert (kept_reaction["raw_kind"], kept_reaction["reason"]) == ("reaction", "unknown_kind")
-    assert json.loads(kept_reaction["raw"]) == load("meta", "messenger_reaction")["entry"][0]["messaging"][0]
+    assert (kept_reaction["event_kind"], kept_reaction["reason"]) == ("unknown", "not_modelled")
+    assert json.loads(kept_reaction["raw"]) == load("meta", "facebook_reaction")["entry"][0]["changes"][0]
     assert kept_reaction["raw_key"].endswith(".json")
     assert reaction["events"] == callback["events"] == 1
     # A callback query carries no time of its own: it is filed under the day it was received.

@@ -17,6 +17,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 from socialcare import constants as c
+from socialcare.model.accounts import BrandAccounts
 
 from socialcare_infra import access
 from socialcare_infra.checks import acknowledge
@@ -103,6 +104,9 @@ def environment(name: str, resources: CoreResources, config: StageConfig) -> dic
         c.INGEST_FUNCTION: {
             c.ENV_TABLE_NAME: table,
             c.ENV_RAW_BUCKET: bucket,
+            # Its own queue: a delivery waiting for a message is put back for a delay there.
+            c.ENV_INBOUND_QUEUE_URL: resources.queues.inbound.queue.queue_url,
+            c.ENV_BRAND_ACCOUNTS: json.dumps(BrandAccounts.from_document(config.brand_accounts).to_document()),
             c.ENV_DEFAULT_TEAM: config.default_team,
             c.ENV_REOPEN_WINDOW_HOURS: str(config.reopen_window_hours),
             c.ENV_ACCOUNT_TEAMS: json.dumps(dict(config.account_teams), sort_keys=True),

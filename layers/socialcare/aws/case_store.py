@@ -16,6 +16,7 @@ from botocore.exceptions import ClientError
 from socialcare import constants as c
 from socialcare.aws import keys
 from socialcare.aws.items import (
+    REACTION_PREFIX,
     Item,
     case_item,
     current_case_item,
@@ -229,6 +230,20 @@ class CaseStore:
             expr,
             "attribute_exists(#pk) AND (attribute_not_exists(delivery_rank) OR delivery_rank < :rank)",
             values,
+        )
+
+    def set_reaction(self, ref: MessageRef, *, by: str, emoji: str | None, at_ms: int) -> bool:
+        """One attribute per reactor, so reactors never overwrite each other; a removal stays as a
+        reaction without an emoji, so an older reaction arriving late cannot bring it back."""
+        reaction: Item = {"at_ms": n(at_ms)}
+        if emoji:
+            reaction["emoji"] = s(emoji)
+        return self._conditional_update(
+            ref,
+            "SET #r = :r",
+            "attribute_exists(#pk) AND (attribute_not_exists(#r) OR #r.#at < :ts)",
+            {":r": {"M": reaction}, ":ts": n(at_ms)},
+            {"#r": REACTION_PREFIX + by, "#at": "at_ms"},
         )
 
     def record_unmatched(self, event: PlatformEvent, *, reason: str, raw_key: str | None, day: str) -> None:

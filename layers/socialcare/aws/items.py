@@ -16,6 +16,9 @@ from socialcare.model.events import Channel, Customer, DeliveryState, Platform
 
 Item = dict[str, Any]
 
+# A thread entry holds one attribute per reactor: ``reaction#<customer id>`` = {emoji?, at_ms}.
+REACTION_PREFIX = "reaction#"
+
 
 def s(value: str) -> dict[str, str]:
     return {"S": value}
@@ -186,7 +189,17 @@ def entry_item(entry: ThreadEntry) -> Item:
     _put(item, "delivery_error", entry.delivery_error)
     if entry.extra:
         item["extra"] = {"M": {k: s(v) for k, v in entry.extra.items()}}
+    for who, emoji in entry.reactions.items():
+        item[REACTION_PREFIX + who] = {"M": {"emoji": s(emoji), "at_ms": n(entry.timestamp_ms)}}
     return item
+
+
+def _reactions(item: Mapping[str, Any]) -> dict[str, str]:
+    found = {}
+    for name, value in item.items():
+        if name.startswith(REACTION_PREFIX) and "emoji" in value.get("M", {}):
+            found[name.removeprefix(REACTION_PREFIX)] = str(value["M"]["emoji"]["S"])
+    return found
 
 
 def item_to_entry(item: Mapping[str, Any]) -> ThreadEntry:
@@ -219,4 +232,5 @@ def item_to_entry(item: Mapping[str, Any]) -> ThreadEntry:
         delivery_error=_str(item, "delivery_error"),
         received_at_ms=_int(item, "received_at_ms"),
         extra={k: str(v["S"]) for k, v in item.get("extra", {"M": {}})["M"].items()},
+        reactions=_reactions(item),
     )

@@ -2,8 +2,10 @@
 
 The steps, in order: read the envelope; take the raw body it carries inline, or fetch it from
 the raw store; parse it with the platform's adapter (the webhook verified it already, and the
-verification travelled in the envelope); ingest its events. A delivery that fails is retried by
-the queue: ``attempt`` is its receive count, which lets ingest give up waiting for a target.
+verification travelled in the envelope; the envelope's received time stands in for events that
+carry no time of their own); ingest its events. ``attempt`` is the delivery's receive count: a
+delivery with an event waiting for its message is to be retried after ``retry_in_s``, until the
+ingestor gives up waiting and keeps that event raw.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from socialcare.ports import RawStore
 class IngestedDelivery:
     envelope: DeliveryEnvelope
     report: DeliveryReport
+    retry_in_s: int | None = None  # set when the delivery is to be tried again (an event waits)
 
 
 class DeliveryIngest:
@@ -31,6 +34,8 @@ class DeliveryIngest:
     def ingest_delivery(self, envelope_json: str, *, attempt: int = 1) -> IngestedDelivery:
         envelope = DeliveryEnvelope.from_json(envelope_json)
         body = envelope.body.encode("utf-8") if envelope.body is not None else self._raw.get(envelope.raw_key)
-        parsed = get_adapter(envelope.platform).parse(body, Verification(account_id=envelope.account_id))
+        verification = Verification(account_id=envelope.account_id, received_at_ms=envelope.received_at_ms)
+        parsed = get_adapter(envelope.platform).parse(body, verification)
         report = self._ingestor.ingest(parsed, raw_key=envelope.raw_key, attempt=attempt)
-        return IngestedDelivery(envelope, report)
+        retry_in_s = self._ingestor.retry_delay_s(attempt) if report.waiting else None
+        return IngestedDelivery(envelope, report, retry_in_s)

@@ -3,11 +3,18 @@
 Exactly-once rests on the platform's own message ids: the message, its case change and
 the dedup marker are written in one transaction conditioned on the marker not existing,
 so a retried delivery (Meta retries for up to 7 days) or a re-run batch changes nothing.
+
+Only the brand's own accounts count: an event of an account that is not configured (another
+Page's entry in a shared batch, a dashboard test ping) is kept raw and never becomes or touches
+a case; nor does the brand ever become its own customer. An event about a message not stored yet
+(an edit, deletion, status or reaction that overtook it) makes the delivery wait: it is retried
+a bounded number of times, then kept raw as ``target_never_arrived``.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections import Counter
 from collections.abc import Mapping
@@ -20,11 +27,13 @@ from socialcare.errors import (
     CaseVersionConflict,
     ConcurrentThreadingConflict,
     DuplicateEvent,
-    TargetNotYetKnown,
     UnstorableEvent,
 )
 from socialcare.ids import new_ulid
-from socialcare.model.case import EntryKind, ThreadEntry
+from socialcare.ingest.entries import message_entry
+from socialcare.ingest.identity import NO_CASE, record_identity_change
+from socialcare.model.accounts import BrandAccounts
+from socialcare.model.case import EntryKind
 from socialcare.model.events import DeliveryState, EventKind, ParsedDelivery, PlatformEvent
 from socialcare.model.stored import CurrentCase
 from socialcare.ports import CaseRepository
@@ -50,6 +59,15 @@ class Outcome:
     STALE = "stale"  # an older event that must not overwrite newer state
     APPLIED = "applied"
     UNMATCHED = "unmatched"
+    WAITING = "waiting"  # concerns a message not stored yet: the delivery is retried later
+    FOREIGN = "foreign_account"  # not an account of the brand's: kept raw, never a case
+
+
+_REASON_CODE = re.compile(r"[a-z][a-z0-9_]{0,63}")
+
+# Reasons of the unmatched log that say the event is not the brand's (counted as FOREIGN).
+FOREIGN_ACCOUNT = "foreign_account"
+TEST_PING = "test_ping"
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,10 +76,15 @@ class IngestSettings:
     account_teams: Mapping[str, str] = field(default_factory=dict)
     reopen_window_ms: int = c.DEFAULT_REOPEN_WINDOW_HOURS * 3_600_000
     targets: ResponseTargets = field(default_factory=ResponseTargets)
-    # An edit/status whose message is still unknown after this many deliveries is kept as
-    # unmatched instead of retried further (the message predates the system, or was never sent here).
-    unmatched_after_attempts: int = 3
+    # An edit/status/deletion/reaction whose message is still unknown after this many deliveries is
+    # kept as unmatched instead of retried further (the message predates the system, or never came).
+    unmatched_after_attempts: int = c.INGEST_TARGET_ATTEMPTS
+    # The wait before a delivery that waits for a message is tried again, times its attempt.
+    target_retry_delay_s: int = c.INGEST_TARGET_RETRY_DELAY_S
     max_threading_attempts: int = 5
+    # The brand's own accounts. None: not checked (an Ingestor built in a test); the ingest function
+    # always sets them (its configuration requires them).
+    brand_accounts: BrandAccounts | None = None
 
 
 @dataclass(slots=True)
@@ -70,6 +93,11 @@ class DeliveryReport:
 
     def count(self, outcome: str) -> int:
         return self.outcomes[outcome]
+
+    @property
+    def waiting(self) -> bool:
+        """Some event waits for its message: the delivery is to be retried."""
+        return self.outcomes[Outcome.WAITING] > 0
 
 
 class Ingestor:
@@ -81,20 +109,15 @@ class Ingestor:
     def ingest(self, parsed: ParsedDelivery, *, raw_key: str | None = None, attempt: int = 1) -> DeliveryReport:
         """Ingest every event of one delivery, oldest first.
 
-        Events are independent: one whose target is not yet known does not hold up the rest;
-        it is re-raised at the end so the delivery is retried (what was stored dedupes). One
-        that DynamoDB can never store (an item over 400 KB) is kept in the unmatched log,
-        pointing at the raw delivery, instead of making the whole delivery a poison message.
+        Events are independent: one whose target is not yet known does not hold up the rest; it
+        is counted as WAITING, and the caller retries the delivery (what was stored dedupes). One
+        that DynamoDB can never store (an item over 400 KB) is kept in the unmatched log, pointing
+        at the raw delivery, instead of making the whole delivery a poison message.
         """
         report = DeliveryReport()
-        deferred: TargetNotYetKnown | None = None
-        for event in parsed.sorted_events():
+        for event in map(self._timed, parsed.sorted_events()):
             try:
                 outcome = self.ingest_event(event, raw_key=raw_key, attempt=attempt)
-            except TargetNotYetKnown as exc:
-                deferred = exc
-                report.outcomes["deferred"] += 1
-                continue
             except UnstorableEvent as exc:
                 logger.error(
                     "event cannot be stored; kept as unmatched",
@@ -107,12 +130,18 @@ class Ingestor:
                 "event ingested",
                 extra={"platform": event.platform, "kind": event.kind, "event_id": event.event_id, "outcome": outcome},
             )
-        if deferred is not None:
-            raise deferred
         return report
 
+    def retry_delay_s(self, attempt: int) -> int:
+        """How long a delivery that waits for a message waits before its next attempt."""
+        return self._settings.target_retry_delay_s * max(1, attempt)
+
     def ingest_event(self, event: PlatformEvent, *, raw_key: str | None = None, attempt: int = 1) -> str:
+        if not self._is_brands(event):
+            return self._set_aside(event, raw_key)
         if event.is_customer_message:
+            if self._is_brand_party(event):
+                return self._keep_raw(event, "brand_own_message", raw_key)
             return self._thread_customer_message(event)
         if event.kind is EventKind.ECHO:
             return self._record_echo(event, raw_key)
@@ -122,12 +151,62 @@ class Ingestor:
             return self._apply_delete(event, raw_key, attempt)
         if event.kind is EventKind.STATUS:
             return self._apply_status(event, raw_key, attempt)
+        if event.kind is EventKind.REACTION:
+            return self._apply_reaction(event, raw_key, attempt)
+        if event.kind is EventKind.IDENTITY_CHANGE:
+            return self._apply_identity_change(event, raw_key)
+        # The adapter's reason is the log's reason when it is a code (test_ping, service_message...);
+        # a shape problem it describes in words goes to the log line only.
+        reason = event.reason if event.reason and _REASON_CODE.fullmatch(event.reason) else "unknown_kind"
         logger.warning(
-            "unknown event kind kept raw",
-            extra={"platform": event.platform, "raw_kind": event.raw_kind, "event_id": event.event_id},
+            "event kept raw",
+            extra={
+                "platform": event.platform,
+                "raw_kind": event.raw_kind,
+                "event_id": event.event_id,
+                "reason": reason,
+                "detail": (event.reason or "")[:200],
+            },
         )
-        self._store.record_unmatched(event, reason="unknown_kind", raw_key=raw_key, day=self._day(event))
+        return self._keep_raw(event, reason, raw_key)
+
+    # ---- the brand's own accounts ----------------------------------------------------------
+    def _is_brands(self, event: PlatformEvent) -> bool:
+        accounts = self._settings.brand_accounts
+        return accounts is None or accounts.owns(event.platform, event.account_id)
+
+    def _is_brand_party(self, event: PlatformEvent) -> bool:
+        """The "customer" is one of the brand's own accounts (an unmarked echo, the Page commenting)."""
+        accounts = self._settings.brand_accounts
+        ids = event.customer.all_ids if event.customer else ()
+        return accounts is not None and accounts.is_brand(event.platform, ids)
+
+    def _set_aside(self, event: PlatformEvent, raw_key: str | None) -> str:
+        """Not the brand's: kept raw, and logged without its body (it may be anyone's data)."""
+        reason = TEST_PING if event.reason == TEST_PING else FOREIGN_ACCOUNT
+        logger.warning(
+            "event of an account that is not the brand's kept raw",
+            extra={
+                "platform": event.platform,
+                "kind": event.kind,
+                "account_id": event.account_id[:64],
+                "event_id": event.event_id[:200],
+                "reason": reason,
+            },
+        )
+        self._store.record_unmatched(event, reason=reason, raw_key=raw_key, day=self._day(event))
+        return Outcome.FOREIGN
+
+    def _keep_raw(self, event: PlatformEvent, reason: str, raw_key: str | None) -> str:
+        self._store.record_unmatched(event, reason=reason, raw_key=raw_key, day=self._day(event))
         return Outcome.UNMATCHED
+
+    def _timed(self, event: PlatformEvent) -> PlatformEvent:
+        """An event whose payload had no usable time (and that was parsed without the received
+        time) takes the time it is ingested."""
+        if event.timestamp_estimated and event.timestamp_ms == 0:
+            return replace(event, timestamp_ms=self._clock())
+        return event
 
     def _day(self, event: PlatformEvent) -> str:
         """The day an unmatched event is filed under: its platform time, or (for events that carry
@@ -162,7 +241,7 @@ class Ingestor:
             else:
                 assert decision.case is not None
                 case = apply_inbound(decision.case, event, now_ms=now, targets=settings.targets)
-            entry = _entry(event, case.case_id, EntryKind.INBOUND, author=event.customer.user_id, now_ms=now)
+            entry = message_entry(event, case.case_id, EntryKind.INBOUND, author=event.customer.user_id, now_ms=now)
             try:
                 self._store.commit_message(event=event, entry=entry, before=current, after=case, superseded=superseded)
             except DuplicateEvent:
@@ -186,7 +265,8 @@ class Ingestor:
 
     # ---- the brand's own messages ----------------------------------------------------------
     def _record_echo(self, event: PlatformEvent, raw_key: str | None) -> str:
-        """A message the brand sent (here or natively) answers the customer and stops the clock."""
+        """A message the brand sent (here, natively, from the WhatsApp Business app, or by the app
+        that holds the thread in standby) answers the customer and stops the clock."""
         for _ in range(self._settings.max_threading_attempts):
             current = self._current_for_echo(event)
             if current.case is None:
@@ -199,7 +279,7 @@ class Ingestor:
                 return Outcome.UNMATCHED
             now = self._clock()
             case = apply_outbound(current.case, timestamp_ms=event.timestamp_ms, now_ms=now)
-            entry = _entry(event, case.case_id, EntryKind.OUTBOUND, author="brand", now_ms=now)
+            entry = message_entry(event, case.case_id, EntryKind.OUTBOUND, author="brand", now_ms=now)
             try:
                 self._store.commit_message(event=event, entry=entry, before=current, after=case)
             except DuplicateEvent:
@@ -275,33 +355,35 @@ class Ingestor:
             return Outcome.APPLIED
         raise ConcurrentThreadingConflict(f"could not apply read receipt {event.event_id}")
 
-    def _target_unknown(self, event: PlatformEvent, raw_key: str | None, attempt: int) -> str:
-        if attempt < self._settings.unmatched_after_attempts:
-            raise TargetNotYetKnown(f"{event.kind} {event.event_id} concerns a message not stored yet")
-        self._store.record_unmatched(
-            event, reason=f"{event.kind}_of_unknown_message", raw_key=raw_key, day=self._day(event)
+    def _apply_reaction(self, event: PlatformEvent, raw_key: str | None, attempt: int) -> str:
+        """Recorded on the message reacted to; never opens or reopens a case, never moves its clock."""
+        assert event.customer is not None
+        assert event.message_id is not None
+        ref = self._store.find_message(event.platform, event.account_id, event.message_id)
+        if ref is None:
+            return self._target_unknown(event, raw_key, attempt)
+        applied = self._store.set_reaction(
+            ref, by=event.customer.user_id, emoji=event.emoji or None, at_ms=event.timestamp_ms
         )
-        return Outcome.UNMATCHED
+        return Outcome.APPLIED if applied else Outcome.STALE
 
+    def _apply_identity_change(self, event: PlatformEvent, raw_key: str | None) -> str:
+        outcome = record_identity_change(
+            self._store, event, clock=self._clock, attempts=self._settings.max_threading_attempts
+        )
+        if outcome == NO_CASE:
+            return self._keep_raw(event, "identity_without_case", raw_key)
+        return outcome
 
-def _entry(event: PlatformEvent, case_id: str, kind: EntryKind, *, author: str, now_ms: int) -> ThreadEntry:
-    assert event.message_id is not None
-    return ThreadEntry(
-        case_id=case_id,
-        entry_id=f"{event.timestamp_ms:013d}#{event.message_id}",
-        kind=kind,
-        timestamp_ms=event.timestamp_ms,
-        channel=event.channel,
-        platform_message_id=event.message_id,
-        author=author,
-        text=event.text,
-        attachments=tuple((a.kind, a.url) for a in event.attachments),
-        public=event.channel.is_public,
-        reply_to_id=event.reply_to_id,
-        conversation_ref=event.conversation_ref,
-        received_at_ms=now_ms,
-        extra={"public_kind": event.public_kind.value} if event.public_kind else {},
-    )
+    def _target_unknown(self, event: PlatformEvent, raw_key: str | None, attempt: int) -> str:
+        """Its message is not stored yet: wait for it (the delivery is retried), up to a bound."""
+        if attempt < self._settings.unmatched_after_attempts:
+            logger.info(
+                "event waits for its message",
+                extra={"platform": event.platform, "kind": event.kind, "event_id": event.event_id, "attempt": attempt},
+            )
+            return Outcome.WAITING
+        return self._keep_raw(event, "target_never_arrived", raw_key)
 
 
 def _day(timestamp_ms: int) -> str:

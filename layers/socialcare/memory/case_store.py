@@ -155,6 +155,18 @@ class MemoryCaseStore:
             )
             return True
 
+    def set_reaction(self, ref: MessageRef, *, by: str, emoji: str | None, at_ms: int) -> bool:
+        with self.table.lock:
+            stored = self.table.entries.get((ref.case_id, ref.entry_id))
+            if stored is None or stored.reaction_at_ms.get(by, -1) >= at_ms:
+                return False
+            stored.reaction_at_ms[by] = at_ms
+            reactions = {k: v for k, v in stored.entry.reactions.items() if k != by}
+            if emoji:
+                reactions[by] = emoji
+            stored.entry = replace(stored.entry, reactions=reactions)
+            return True
+
     def record_unmatched(self, event: PlatformEvent, *, reason: str, raw_key: str | None, day: str) -> None:
         row: dict[str, object] = {
             "reason": reason,

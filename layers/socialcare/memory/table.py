@@ -38,6 +38,7 @@ class StoredEntry:
     linked_customer_id: str | None = None
     sent_at_ms: int | None = None
     last_part_at_ms: int | None = None
+    reaction_at_ms: dict[str, int] = field(default_factory=dict)  # per reactor: their latest reaction's time
 
     @classmethod
     def of(cls, entry: ThreadEntry) -> StoredEntry:

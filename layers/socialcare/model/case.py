@@ -59,6 +59,7 @@ class EntryKind(StrEnum):
     OUTBOUND = "outbound"  # the brand wrote (through this system, or an echo of a message sent elsewhere)
     NOTE = "note"  # internal, never sent
     STATUS_CHANGE = "status_change"
+    SYSTEM = "system"  # the platform told of a change (a customer's new number or id); never a message
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,3 +126,5 @@ class ThreadEntry:
     delivery_error: str | None = None
     received_at_ms: int | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    # Who reacted to this message with what (customer id -> emoji); a removed reaction is gone.
+    reactions: dict[str, str] = field(default_factory=dict)

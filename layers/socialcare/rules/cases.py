@@ -78,7 +78,9 @@ def apply_inbound(case: Case, event: PlatformEvent, *, now_ms: int, targets: Res
     """A customer message joins the case: it now awaits an answer, due by the channel's target.
 
     Out-of-order arrival is safe: times only ever move to the earlier waiting start and the
-    later last-inbound, whatever order the messages come in.
+    later last-inbound, whatever order the messages come in. A message delivered in standby
+    (another app holds the Messenger/Instagram thread) is shown on the case and opens the
+    messaging window, but starts no response clock: the brand cannot answer it from here.
     """
     assert event.customer is not None
     ts = event.timestamp_ms
@@ -89,7 +91,7 @@ def apply_inbound(case: Case, event: PlatformEvent, *, now_ms: int, targets: Res
         reopen_count += 1
     elif status is CaseStatus.PENDING_CUSTOMER:
         status = CaseStatus.OPEN
-    answered_after = case.last_outbound_at_ms is not None and case.last_outbound_at_ms >= ts
+    answered_after = event.standby or (case.last_outbound_at_ms is not None and case.last_outbound_at_ms >= ts)
     awaiting = case.awaiting_reply_since_ms
     due = case.response_due_at_ms
     if not answered_after:
@@ -153,3 +155,10 @@ def apply_read_receipt(case: Case, *, watermark_ms: int, now_ms: int) -> Case | 
     if case.customer_read_up_to_ms is not None and case.customer_read_up_to_ms >= watermark_ms:
         return None
     return replace(case, customer_read_up_to_ms=watermark_ms, updated_at_ms=now_ms, version=case.version + 1)
+
+
+def add_customer_ids(case: Case, ids: tuple[str, ...], *, now_ms: int) -> Case:
+    """The platform says the customer now also goes by ``ids`` (a new number, a new scoped id)."""
+    customer = case.customer
+    alt_ids = tuple(i for i in dict.fromkeys((*customer.alt_ids, *ids)) if i != customer.user_id)
+    return replace(case, customer=replace(customer, alt_ids=alt_ids), updated_at_ms=now_ms, version=case.version + 1)
