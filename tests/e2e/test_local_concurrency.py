@@ -17,14 +17,10 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from aws_lambda_powertools.metrics import Metrics
-from socialcare import constants as c
-from socialcare_local.emulator import functions
 from socialcare_local.sandbox.channels import BrandChannels
 from socialcare_local.stack import LocalStack
 
@@ -148,25 +144,6 @@ def test_functions_running_at_once_write_only_whole_json_lines(run: tuple[LocalS
     assert {"webhook", "ingest"} <= services  # both functions ran and wrote metric lines
 
 
-def _shares_powertools_metrics() -> bool:
-    """Whether the functions still keep metrics in Powertools' ``Metrics``, whose metric set is one
-    dict shared by every instance in the process: functions sharing a process then mix their metrics
-    whatever the stack does (the functions' own change, issue 12 item 10)."""
-    modules: list[ModuleType] = []
-    try:
-        for function in (c.WEBHOOK_FUNCTION, c.INGEST_FUNCTION):
-            modules.append(functions.load_function_copy(function))
-        return any(isinstance(value, Metrics) for module in modules for value in vars(module).values())
-    finally:
-        for module in modules:
-            functions.unload(module)
-
-
-@pytest.mark.xfail(
-    _shares_powertools_metrics(),
-    reason="the functions still use Powertools' process-wide Metrics (switched to a per-function instance in functions/)",
-    strict=True,
-)
 def test_each_metric_line_names_its_own_function_and_only_its_metrics(run: tuple[LocalStack, Run]) -> None:
     _, result = run
     docs = _metric_docs(result)
