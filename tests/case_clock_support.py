@@ -106,6 +106,12 @@ class ClockWorld:
         self.dynamodb.put_item(TableName=TABLE, Item=case_item(written))
         return written, self.timers.case_changed(before, written)
 
+    def put(self, case: Case) -> None:
+        self.dynamodb.put_item(TableName=TABLE, Item=case_item(case))
+
+    def start(self, start: ClockStart) -> None:
+        StepFunctionsCaseClocks(self.machine_arn, client=self.sfn).start(start.case_id, start.generation, start.input)
+
     def item(self, case_id: str) -> dict[str, Any]:
         key = item_key(f"CASE#{case_id}", "CASE")
         return dict(self.dynamodb.get_item(TableName=TABLE, Key=key, ConsistentRead=True)["Item"])
@@ -156,7 +162,16 @@ class ClockWorld:
     def stop_running(self) -> None:
         for execution in self.executions():
             if execution["status"] == "RUNNING":
-                self.sfn.stop_execution(executionArn=execution["executionArn"])
+                self._stop(execution["executionArn"])
+
+    def _stop(self, arn: str) -> None:
+        # moto 5.2.5 cannot stop an execution whose worker has not set itself up yet (just started).
+        for _ in range(40):
+            try:
+                self.sfn.stop_execution(executionArn=arn)
+                return
+            except AttributeError:
+                time.sleep(0.05)
 
 
 @contextmanager
