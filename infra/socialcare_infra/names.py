@@ -63,6 +63,10 @@ class ResourceNames:
         return f"socialcare-agents-{self.stage}"
 
     @property
+    def event_bus(self) -> str:
+        return f"socialcare-events-{self.stage}"
+
+    @property
     def alarm_topic(self) -> str:
         return f"socialcare-alarms-{self.stage}"
 

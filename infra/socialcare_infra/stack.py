@@ -14,6 +14,7 @@ from socialcare_infra import paths
 from socialcare_infra.components.agent_api import AgentApi
 from socialcare_infra.components.auth import AgentDirectory
 from socialcare_infra.components.core_layer import CoreLayer
+from socialcare_infra.components.events import EventBus
 from socialcare_infra.components.functions import Functions, HttpTrigger
 from socialcare_infra.components.monitoring import MonitoredApis, Monitoring
 from socialcare_infra.components.permissions import CoreResources
@@ -21,7 +22,7 @@ from socialcare_infra.components.queues import Queues
 from socialcare_infra.components.secrets import ApiSecret, PlatformSecret
 from socialcare_infra.components.storage import CaseTable, RawBucket, removal_policy
 from socialcare_infra.components.webhook_api import WebhookApi
-from socialcare_infra.components.workflows import StateMachines
+from socialcare_infra.components.workflows import CASE_CLOCK, StateMachines, grant_case_clock
 from socialcare_infra.config import StageConfig
 from socialcare_infra.names import ResourceNames
 
@@ -84,6 +85,7 @@ class SocialCareStack(Stack):
         )
         self.directory = AgentDirectory(self, "Agents", config=config, names=names, removal_policy=data_removal)
         self.agent_api = self._agent_api(sources, layer=layer, resources=resources)
+        self.events = EventBus(self, "Events", names=names)
         self.state_machines = self._state_machines(sources, resources=resources)
         self.monitoring = self._monitoring(resources)
         self._outputs(table=table, raw=raw, queues=queues, secret=secret, api_secret=api_secret)
@@ -104,19 +106,23 @@ class SocialCareStack(Stack):
         )
 
     def _state_machines(self, sources: Sources, *, resources: CoreResources) -> StateMachines:
-        # No definitions exist yet (the SLA timers arrive with their issue); each one dropped into
-        # infra/state_machines/ is deployed with these substitutions.
-        return StateMachines(
+        # Every definition in infra/state_machines/ is deployed with these substitutions; each
+        # machine's grants are given here, where the machine meets what it calls.
+        machines = StateMachines(
             self,
             "StateMachines",
             directory=sources.state_machines_dir,
             substitutions={
                 "TableName": resources.table.table.table_name,
                 "OutboundQueueUrl": resources.queues.outbound.queue.queue_url,
+                "EventBusName": self.events.bus.event_bus_name,
                 **sources.extra_substitutions,
             },
             config=self.config,
         )
+        if CASE_CLOCK in machines.machines:
+            grant_case_clock(machines.machines[CASE_CLOCK], table=resources.table.table, bus=self.events.bus)
+        return machines
 
     def _monitoring(self, resources: CoreResources) -> Monitoring:
         monitored_functions = {name: fn.function_name for name, fn in self.functions.functions.items()}
@@ -136,6 +142,7 @@ class SocialCareStack(Stack):
                 agent_api_stage=self.agent_api.api_stage if self.agent_api else "api",
             ),
             table=resources.table.table,
+            state_machines=self.state_machines.machines,
         )
 
     def _outputs(
@@ -153,6 +160,7 @@ class SocialCareStack(Stack):
             "UserPoolId": self.directory.user_pool.user_pool_id,
             "UserPoolClientId": self.directory.client.user_pool_client_id,
             "AlarmTopicArn": self.monitoring.topic.topic_arn,
+            "EventBusName": self.events.bus.event_bus_name,
         }
         if self.webhook_api is not None:
             for platform in c.WEBHOOK_PLATFORMS:

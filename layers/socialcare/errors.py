@@ -314,3 +314,10 @@ class NoOpenTime(SocialCareError):
     """A business calendar shows no open time where some is needed (closed for over a year)."""
 
     code = "no_open_time"
+
+
+# --- the case clock -----------------------------------------------------------------------
+class CaseClockNotStarted(SocialCareError):
+    """The case's clock could not be started (Step Functions refused or failed); the caller retries."""
+
+    code = "case_clock_not_started"

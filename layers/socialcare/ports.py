@@ -8,7 +8,7 @@ adapters' semantics (conditional writes, dedup, version conflicts, the exception
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeAlias, TypeVar
 
@@ -282,3 +282,16 @@ class AgentReplyQueue(Protocol):
     """The outbound queue as the agent services use it (structurally the outbound queue port)."""
 
     def send_json(self, body: str, *, case_id: str, channel: str) -> None: ...
+
+
+# ---- the case clock (SLA escalation timers; see socialcare/timers) --------------------------
+
+
+class CaseClocks(Protocol):
+    """Where case clocks run: one Step Functions execution per case and generation."""
+
+    def start(self, case_id: str, generation: int, input: Mapping[str, str]) -> None:
+        """Start the clock ``case-<case_id>-<generation>`` with ``input``. A clock of that name that
+        exists already (running or ended) is left as it is: a duplicate start is success, never a
+        second clock. Raises ``CaseClockNotStarted`` when the clock could not be started."""
+        ...

@@ -1,7 +1,7 @@
-"""`make bench`: figures for the webhook, ingest and cold-start targets. Prints, never asserts.
+"""`make bench`: figures for the webhook, ingest, case clock and cold-start targets. Prints, never asserts.
 
 Targets: ≤ 2 DynamoDB requests per new message; ingest path ≤ 3× its bare writes;
-webhook function import ≤ 300 ms. Backend: moto in process (with the local stack's
+webhook function import ≤ 300 ms; ≤ 6 case-clock state transitions for a typical case. Backend: moto in process (with the local stack's
 DynamoDB transaction fix, ``socialcare_local.emulator.moto_dynamodb``), on this machine.
 """
 
@@ -23,7 +23,7 @@ def main() -> int:
     from rich.table import Table
     from socialcare_local.emulator import moto_dynamodb
 
-    from tests.bench import importtime, ingest, webhook
+    from tests.bench import case_clock, importtime, ingest, webhook
 
     console = Console(file=sys.stdout)  # bound now: the functions' stdout is captured below
     if not console.is_terminal:
@@ -39,6 +39,8 @@ def main() -> int:
         queue_arn = "arn:aws:sqs:us-east-1:123456789012:bench-ingest"
         with console.status(f"ingest: threading {ingest.MESSAGES:,} messages…"), captured_stdout(emitted):
             threaded = ingest.run(resources, queue_arn)
+    with console.status("case clock: running the ASL file in moto's Step Functions engine…"):
+        clocks = case_clock.run()
     with console.status("cold imports…"):
         imports = importtime.run()
 
@@ -72,6 +74,19 @@ def main() -> int:
         f"{threaded.ratio:.2f}× ({threaded.seconds:.2f} s / {threaded.bare_seconds:.2f} s)",
         "≤ 3×",
     )
+    for clock in clocks:
+        table.add_row(
+            f"case clock: state transitions per case, {clock.lifecycle} "
+            f"(clock's DynamoDB requests {clock.dynamodb_requests}, events {clock.events_put})",
+            f"{clock.transitions}",
+            "≤ 6" if clock.lifecycle.startswith("message") else "",
+        )
+        table.add_row(
+            f"case clock: Step Functions cost per 1,000 cases, {clock.lifecycle} "
+            f"(${case_clock.PRICE_PER_1000_TRANSITIONS} per 1,000 transitions)",
+            f"${clock.cost_per_1000_cases:.3f}",
+            "",
+        )
     for fn, ms in imports.items():
         table.add_row(
             f"cold import: functions/{fn}/handler.py, ms (median of 5)", f"{ms:.0f}", "≤ 300" if fn == "webhook" else ""

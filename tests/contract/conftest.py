@@ -7,13 +7,14 @@ inspection helpers below, which each backend provides its own way.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import pytest
 from socialcare.model.case import ThreadEntry
-from socialcare.ports import CaseRepository, DeliveryQueue, OutboundQueue, OutboundRepository, RawStore
+from socialcare.ports import CaseClocks, CaseRepository, DeliveryQueue, OutboundQueue, OutboundRepository, RawStore
 
 from tests.conftest import AwsResources
 
@@ -25,12 +26,14 @@ class Backend(Protocol):
     raw: RawStore
     deliveries: DeliveryQueue
     replies: OutboundQueue
+    clocks: CaseClocks
 
     def thread(self, case_id: str) -> list[ThreadEntry]: ...
     def put_entry(self, entry: ThreadEntry) -> None: ...
     def unmatched(self, platform: str, day: str) -> list[dict[str, Any]]: ...
     def received_deliveries(self) -> list[tuple[str, dict[str, str]]]: ...
     def receive_replies(self) -> list[tuple[str, dict[str, str], str]]: ...
+    def clock_inputs(self) -> dict[str, dict[str, str]]: ...
 
 
 @dataclass
@@ -40,6 +43,7 @@ class DynamoBackend:
     name: str = "aws"
 
     def __post_init__(self) -> None:
+        from socialcare.aws.case_clocks import StepFunctionsCaseClocks
         from socialcare.aws.case_store import CaseStore
         from socialcare.aws.delivery_queue import DeliveryQueue as SqsDeliveryQueue
         from socialcare.aws.outbound_queue import OutboundQueue as SqsOutboundQueue
@@ -52,6 +56,15 @@ class DynamoBackend:
         self.raw = RawDeliveryStore(aws.bucket, client=aws.s3)
         self.deliveries = SqsDeliveryQueue(aws.queue_url, client=aws.sqs)
         self.replies = SqsOutboundQueue(self.outbound_queue_url, client=aws.sqs)
+        self._sfn, machine_arn = _case_clock_machine()
+        self.clocks = StepFunctionsCaseClocks(machine_arn, client=self._sfn)
+
+    def clock_inputs(self) -> dict[str, dict[str, str]]:
+        """Each execution's name and input (moto only records them here: the engine is off)."""
+        return {
+            e["name"]: json.loads(self._sfn.describe_execution(executionArn=e["executionArn"])["input"])
+            for e in self._sfn.list_executions(stateMachineArn=self.clocks._state_machine_arn)["executions"]
+        }
 
     def thread(self, case_id: str) -> list[ThreadEntry]:
         return self.cases.thread(case_id)  # type: ignore[attr-defined,no-any-return]
@@ -83,6 +96,18 @@ class DynamoBackend:
         return [(m["Body"], _attributes(m), m["ReceiptHandle"]) for m in self._receive(self.outbound_queue_url)]
 
 
+def _case_clock_machine() -> tuple[Any, str]:
+    """A state machine to start executions of (its definition does not matter to the adapter)."""
+    import boto3
+
+    sfn = boto3.client("stepfunctions", region_name="us-east-1")
+    definition = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}})
+    arn = sfn.create_state_machine(
+        name="case-clock", definition=definition, roleArn="arn:aws:iam::123456789012:role/case-clock"
+    )["stateMachineArn"]
+    return sfn, arn
+
+
 def _attributes(message: dict[str, Any]) -> dict[str, str]:
     return {k: v["StringValue"] for k, v in message.get("MessageAttributes", {}).items()}
 
@@ -92,6 +117,7 @@ class MemoryBackend:
     name: str = "memory"
 
     def __post_init__(self) -> None:
+        from socialcare.memory.case_clocks import MemoryCaseClocks
         from socialcare.memory.case_store import MemoryCaseStore
         from socialcare.memory.outbound_store import MemoryOutboundStore
         from socialcare.memory.queues import MemoryDeliveryQueue, MemoryOutboundQueue
@@ -104,6 +130,10 @@ class MemoryBackend:
         self.raw = MemoryRawStore()
         self.deliveries = self._deliveries = MemoryDeliveryQueue()
         self.replies = self._replies = MemoryOutboundQueue()
+        self.clocks = self._clocks = MemoryCaseClocks()
+
+    def clock_inputs(self) -> dict[str, dict[str, str]]:
+        return dict(self._clocks.started)
 
     def thread(self, case_id: str) -> list[ThreadEntry]:
         return self._cases.thread(case_id)

@@ -32,6 +32,21 @@ pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("infra")]
 
 # Actions that may only ever be granted with a resource of "*": the services offer nothing narrower.
 STAR_RESOURCE_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+# What CDK grants a state machine for its LogOptions and tracing: CloudWatch Logs' log-delivery
+# control plane and X-Ray's sampling and trace writes, none of which has resource-level permissions;
+# allowed on '*' to state machine roles only.
+STATE_MACHINE_STAR_ACTIONS = STAR_RESOURCE_ACTIONS | {
+    "xray:GetSamplingRules",
+    "xray:GetSamplingTargets",
+    "logs:CreateLogDelivery",
+    "logs:GetLogDelivery",
+    "logs:UpdateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:DescribeResourcePolicies",
+    "logs:DescribeLogGroups",
+}
 DATA_SERVICES = ("dynamodb", "s3", "sqs", "secretsmanager", "sns", "kms", "states", "logs", "lambda", "cognito-idp")
 
 
@@ -180,8 +195,24 @@ def test_no_identity_policy_has_a_wildcard_action(synth: Synthesised) -> None:
             assert "*" not in action, f"{owner} allows {action}"
 
 
+def _state_machine_policy(template: dict[str, Any], owner: str) -> bool:
+    """Whether the policy ``owner`` is attached only to roles that Step Functions assumes."""
+    resources = template["Resources"]
+    roles = [ref_id(r) for r in resources[owner].get("Properties", {}).get("Roles", [])]
+    principals = {
+        str(s["Principal"].get("Service"))
+        for role in roles
+        if role in resources
+        for s in resources[role]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    }
+    return bool(roles) and principals == {"states.amazonaws.com"}
+
+
 def test_star_resources_only_for_actions_that_have_no_resource_level_permissions(synth: Synthesised) -> None:
     for owner, statement in all_policy_statements(synth.template):
+        if set(statement.actions) <= STATE_MACHINE_STAR_ACTIONS and _state_machine_policy(synth.template, owner):
+            assert statement.resources == ("*",)
+            continue
         if statement.effect == "Allow" and "*" in statement.resources:
             assert set(statement.actions) <= STAR_RESOURCE_ACTIONS, f"{owner}: {statement.actions} on '*'"
             assert not any(a.split(":")[0] in DATA_SERVICES for a in statement.actions)

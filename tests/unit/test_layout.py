@@ -239,6 +239,7 @@ ROOM_MAY_IMPORT: dict[str, frozenset[str]] = {
     "agents": FOUNDATION | {"model", "rules", "platforms", "ports"},
     "aws": FOUNDATION | {"model", "rules", "platforms", "ports"},
     "memory": FOUNDATION | {"model", "rules", "platforms", "ports"},
+    "timers": FOUNDATION | {"model", "rules", "ports"},
 }
 
 

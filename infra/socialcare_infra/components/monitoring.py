@@ -18,6 +18,7 @@ from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
+from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 from socialcare import constants as c
 
@@ -48,6 +49,7 @@ class Monitoring(Construct):
         queues: Mapping[str, QueueWithDlq],
         apis: MonitoredApis,
         table: dynamodb.ITable,
+        state_machines: Mapping[str, sfn.IStateMachine] | None = None,
     ) -> None:
         """``functions`` maps a label (``webhook``, ``agent-api``...) to the deployed function name."""
         super().__init__(scope, id)
@@ -94,6 +96,13 @@ class Monitoring(Construct):
                 "agent-api-5xx",
                 _agent_api_metric("5XXError", apis.agent_api_name, apis.agent_api_stage, "Sum"),
                 "the agent API answered 5xx",
+            )
+
+        for stem, machine in (state_machines or {}).items():
+            self._alarm(
+                f"{stem.replace('_', '-')}-failed",
+                machine.metric_failed(period=FIVE_MINUTES, statistic="Sum"),
+                f"{stem} executions failed (a case clock that fails stops escalating its case)",
             )
 
         self.dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=names.dashboard)

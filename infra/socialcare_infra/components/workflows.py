@@ -15,6 +15,9 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_events as events
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
@@ -23,6 +26,7 @@ from socialcare_infra.components.log_groups import stage_log_group
 from socialcare_infra.config import StageConfig
 
 ASL_SUFFIX = ".asl.json"
+CASE_CLOCK = "case_clock"  # infra/state_machines/case_clock.asl.json
 PLACEHOLDER = re.compile(r"\$\{([A-Za-z][A-Za-z0-9_]*)\}")
 
 
@@ -91,3 +95,12 @@ class StateMachines(Construct):
                 "trace writes do not support resource-level permissions; nothing else is granted on '*'.",
             )
             self.machines[stem] = machine
+
+
+def grant_case_clock(machine: sfn.StateMachine, *, table: dynamodb.ITable, bus: events.IEventBus) -> None:
+    """What the case clock's states call, and nothing more: it reads and updates case items (GetItem,
+    UpdateItem on the table itself, no index) and puts events on the project's bus."""
+    machine.add_to_role_policy(
+        iam.PolicyStatement(actions=["dynamodb:GetItem", "dynamodb:UpdateItem"], resources=[table.table_arn])
+    )
+    machine.add_to_role_policy(iam.PolicyStatement(actions=["events:PutEvents"], resources=[bus.event_bus_arn]))

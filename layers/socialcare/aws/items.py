@@ -12,6 +12,7 @@ from typing import Any
 from socialcare import constants as c
 from socialcare.aws import keys
 from socialcare.model.case import Case, CaseStatus, EntryKind, Priority, ThreadEntry
+from socialcare.model.escalation import EscalationSchedule, EscalationTier, instant_text
 from socialcare.model.events import Channel, Customer, DeliveryState, Platform
 
 Item = dict[str, Any]
@@ -91,7 +92,52 @@ def case_attributes(case: Case) -> Item:
     _put(item, "customer_read_up_to_ms", case.customer_read_up_to_ms)
     _put(item, "follow_up_of", case.follow_up_of)
     _put(item, "superseded_by", case.superseded_by)
+    item.update(escalation_attributes(case))
     return item
+
+
+# The case clock's attributes (``model/escalation.py``). The state machine reads ``sla_generation``,
+# the ``sla_*_at`` instants (ISO ``Z`` text: what Wait and Choice compare) and writes ``sla_tier``,
+# ``sla_tier_rank`` and ``sla_tier_owner`` (``sla_owner`` when it recorded the tier) on the case item;
+# the ``*_ms`` twins are for the code.
+ESCALATION_INSTANTS = ("sla_warn_at", "sla_breach_at", "sla_second_tier_at")
+
+
+def escalation_attributes(case: Case) -> Item:
+    item: Item = {}
+    if case.clock_generation:
+        item["sla_generation"] = n(case.clock_generation)
+    schedule = case.escalation
+    if schedule is None:
+        return item
+    item["sla_clock"] = s(schedule.clock)
+    item["sla_owner"] = s(case.owner or "")  # always present: the clock names whom it notifies ("": unassigned)
+    item["sla_started_at_ms"] = n(schedule.started_at_ms)
+    instants = (schedule.warn_at_ms, schedule.breach_at_ms, schedule.second_tier_at_ms)
+    for name, at_ms in zip(ESCALATION_INSTANTS, instants, strict=True):
+        if at_ms is not None:
+            item[name] = s(instant_text(at_ms))
+            item[f"{name}_ms"] = n(at_ms)
+    if schedule.tier is not None:
+        item["sla_tier"] = s(schedule.tier.value)
+        item["sla_tier_rank"] = n(schedule.tier.rank)
+        item["sla_tier_owner"] = s(schedule.tier_owner or "")
+    return item
+
+
+def item_to_escalation(item: Mapping[str, Any]) -> EscalationSchedule | None:
+    if "sla_breach_at_ms" not in item:
+        return None
+    tier = _str(item, "sla_tier")
+    return EscalationSchedule(
+        clock=str(item["sla_clock"]["S"]),
+        started_at_ms=int(item["sla_started_at_ms"]["N"]),
+        warn_at_ms=int(item["sla_warn_at_ms"]["N"]),
+        breach_at_ms=int(item["sla_breach_at_ms"]["N"]),
+        second_tier_at_ms=_int(item, "sla_second_tier_at_ms"),
+        tier=EscalationTier(tier) if tier else None,
+        tier_owner=_str(item, "sla_tier_owner") or None,
+    )
 
 
 def case_item(case: Case) -> Item:
@@ -157,6 +203,8 @@ def item_to_case(item: Mapping[str, Any]) -> Case:
         reopen_count=int(item["reopen_count"]["N"]),
         follow_up_of=_str(item, "follow_up_of"),
         superseded_by=_str(item, "superseded_by"),
+        clock_generation=_int(item, "sla_generation") or 0,
+        escalation=item_to_escalation(item),
         version=int(item["version"]["N"]),
     )
 

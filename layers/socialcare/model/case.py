@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from socialcare.errors import InvalidTransition
+from socialcare.model.escalation import EscalationSchedule
 from socialcare.model.events import Channel, Customer, DeliveryState, Platform
 
 
@@ -90,6 +91,9 @@ class Case:
     reopen_count: int = 0
     follow_up_of: str | None = None  # the closed case this one continues
     superseded_by: str | None = None  # the follow-up case that now takes this customer's messages
+    # The case clock (model/escalation.py): its generation (0: never started) and what it waits for.
+    clock_generation: int = 0
+    escalation: EscalationSchedule | None = None
     version: int = 1
 
     def with_status(self, target: CaseStatus, now_ms: int) -> Case:

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 from socialcare.clock import Clock
 from socialcare.errors import InvalidPolicy
 from socialcare.model.case import CaseStatus, Priority
+from socialcare.model.escalation import EscalationTier
 from socialcare.model.events import Channel
 from socialcare.rules.calendar import BusinessCalendar
 from socialcare.rules.policies import PolicyMatch, PolicySet, SlaClock, SlaPolicy
@@ -46,12 +46,6 @@ class ResponseTargets:
 # --- SLA policies: due times in business time ----------------------------------------------------
 # The policy set (``rules.policies``) says what is promised; the calendar (``rules.calendar``) says
 # when the team is there; these functions turn a case's facts into the instants its clock waits for.
-
-
-class EscalationTier(StrEnum):
-    WARN = "warn"  # the assignee, a share of the target before the breach
-    BREACH = "breach"  # the team lead
-    SECOND_TIER = "second_tier"  # the manager, a share of the target after the breach
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,201 @@
+"""The case clock's ASL file, run in moto's Step Functions engine: a table, the project's bus with a
+rule that routes every ``socialcare`` event to an SQS queue the tests read, and the machine created
+from ``infra/state_machines/case_clock.asl.json`` with the same substitutions the CDK app gives.
+
+Wait states really sleep in moto, so scenarios use targets of a second or two; every execution still
+running is stopped when the world closes.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from socialcare.aws.case_clocks import StepFunctionsCaseClocks
+from socialcare.aws.items import case_item, item_key
+from socialcare.model.case import Case, CaseStatus, Priority
+from socialcare.model.escalation import EVENT_SOURCE, clock_name
+from socialcare.model.events import Channel, Customer, Platform
+from socialcare.rules.escalation import with_escalation
+from socialcare.rules.policies import SlaClock
+from socialcare.rules.sla import ClockDue, DueTimes
+from socialcare.timers.service import CaseClockTimers, ClockStart
+
+REPO = Path(__file__).resolve().parents[1]
+CASE_CLOCK_ASL = REPO / "infra" / "state_machines" / "case_clock.asl.json"
+TABLE = "socialcare-clock"
+BUS = "socialcare-bus"
+REGION = "us-east-1"
+ROLE_ARN = "arn:aws:iam::123456789012:role/case-clock"
+
+
+def definition(table: str = TABLE, bus: str = BUS) -> str:
+    """The ASL file with its placeholders replaced, as CloudFormation's DefinitionSubstitutions do."""
+    text = CASE_CLOCK_ASL.read_text(encoding="utf-8")
+    return text.replace("${TableName}", table).replace("${EventBusName}", bus)
+
+
+def whole_second_ms(at_ms: int) -> int:
+    return -(-at_ms // 1000) * 1000
+
+
+def due_in(
+    now_ms: int, *, warn_s: float, breach_s: float, second_s: float | None, clock: SlaClock = SlaClock.FIRST_RESPONSE
+) -> DueTimes:
+    """Due times for a response clock that started at ``now_ms`` with tiers after these seconds."""
+    breach = now_ms + int(breach_s * 1000)
+    return DueTimes(
+        policy="test",
+        policy_version=1,
+        calendar="always",
+        computed_at_ms=now_ms,
+        running=(
+            ClockDue(
+                clock=clock,
+                started_at_ms=now_ms,
+                target_ms=breach - now_ms,
+                warn_at_ms=now_ms + int(warn_s * 1000),
+                breach_at_ms=breach,
+                second_tier_at_ms=None if second_s is None else now_ms + int(second_s * 1000),
+                remaining_ms=breach - now_ms,
+            ),
+        ),
+    )
+
+
+def new_case(case_id: str, now_ms: int, *, owner: str | None = "agent-7") -> Case:
+    return Case(
+        case_id=case_id,
+        platform=Platform.META,
+        account_id="page-1",
+        customer=Customer(user_id="psid-1", name="Joe Bloggs"),
+        status=CaseStatus.OPEN,
+        priority=Priority.NORMAL,
+        team="care",
+        created_at_ms=now_ms,
+        updated_at_ms=now_ms,
+        channels=frozenset({Channel.MESSENGER}),
+        owner=owner,
+        awaiting_reply_since_ms=now_ms,
+        message_count=1,
+    )
+
+
+@dataclass
+class ClockWorld:
+    dynamodb: Any
+    sfn: Any
+    sqs: Any
+    machine_arn: str
+    queue_url: str
+
+    @property
+    def timers(self) -> CaseClockTimers:
+        return CaseClockTimers(StepFunctionsCaseClocks(self.machine_arn, client=self.sfn))
+
+    def write(self, before: Case | None, after: Case, due: DueTimes | None) -> tuple[Case, ClockStart | None]:
+        """One case write as the services will make it: schedule, put the item, then start the clock."""
+        written = with_escalation(after, due)
+        if before is not None:
+            written = replace(written, version=before.version + 1)
+        self.dynamodb.put_item(TableName=TABLE, Item=case_item(written))
+        return written, self.timers.case_changed(before, written)
+
+    def put(self, case: Case) -> None:
+        self.dynamodb.put_item(TableName=TABLE, Item=case_item(case))
+
+    def start(self, start: ClockStart) -> None:
+        StepFunctionsCaseClocks(self.machine_arn, client=self.sfn).start(start.case_id, start.generation, start.input)
+
+    def item(self, case_id: str) -> dict[str, Any]:
+        key = item_key(f"CASE#{case_id}", "CASE")
+        return dict(self.dynamodb.get_item(TableName=TABLE, Key=key, ConsistentRead=True)["Item"])
+
+    def executions(self) -> list[dict[str, Any]]:
+        return list(self.sfn.list_executions(stateMachineArn=self.machine_arn)["executions"])
+
+    def execution_arn(self, case_id: str, generation: int) -> str:
+        name = clock_name(case_id, generation)
+        return next(e["executionArn"] for e in self.executions() if e["name"] == name)
+
+    def finish(self, case_id: str, generation: int, *, timeout_s: float = 8.0) -> dict[str, Any]:
+        """Wait for the clock to end; its description (``status``: SUCCEEDED, FAILED...)."""
+        arn = self.execution_arn(case_id, generation)
+        deadline = time.monotonic() + timeout_s
+        while True:
+            described = self.sfn.describe_execution(executionArn=arn)
+            if described["status"] != "RUNNING" or time.monotonic() > deadline:
+                return dict(described)
+            time.sleep(0.05)
+
+    def history(self, case_id: str, generation: int) -> list[dict[str, Any]]:
+        arn = self.execution_arn(case_id, generation)
+        return list(self.sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"])
+
+    def transitions(self, case_id: str, generation: int) -> int:
+        """State transitions, as Step Functions bills them: one per state entered."""
+        return sum(1 for event in self.history(case_id, generation) if event["type"].endswith("StateEntered"))
+
+    def states_entered(self, case_id: str, generation: int) -> list[str]:
+        return [
+            e["stateEnteredEventDetails"]["name"]
+            for e in self.history(case_id, generation)
+            if e["type"].endswith("StateEntered")
+        ]
+
+    def events(self) -> list[dict[str, Any]]:
+        """Every event delivered to the queue so far, in arrival order (``detail-type`` and ``detail``)."""
+        received: list[dict[str, Any]] = []
+        while True:
+            messages = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10).get("Messages", [])
+            if not messages:
+                return received
+            for message in messages:
+                received.append(json.loads(message["Body"]))
+                self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+    def stop_running(self) -> None:
+        for execution in self.executions():
+            if execution["status"] == "RUNNING":
+                self._stop(execution["executionArn"])
+
+    def _stop(self, arn: str) -> None:
+        # moto 5.2.5 cannot stop an execution whose worker has not set itself up yet (just started).
+        for _ in range(40):
+            try:
+                self.sfn.stop_execution(executionArn=arn)
+                return
+            except AttributeError:
+                time.sleep(0.05)
+
+
+@contextmanager
+def clock_world() -> Iterator[ClockWorld]:
+    """moto with its Step Functions engine on; create boto3 clients only inside (credentials set by the caller)."""
+    import boto3
+    from moto import mock_aws
+    from socialcare.aws import schema
+
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        dynamodb, sfn, sqs, events = (
+            boto3.client(s, region_name=REGION) for s in ("dynamodb", "stepfunctions", "sqs", "events")
+        )
+        dynamodb.create_table(**schema.create_table_kwargs(TABLE))
+        events.create_event_bus(Name=BUS)
+        queue_url = sqs.create_queue(QueueName="escalations")["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        events.put_rule(Name="escalations", EventBusName=BUS, EventPattern=json.dumps({"source": [EVENT_SOURCE]}))
+        events.put_targets(Rule="escalations", EventBusName=BUS, Targets=[{"Id": "queue", "Arn": queue_arn}])
+        machine_arn = sfn.create_state_machine(name="case-clock", definition=definition(), roleArn=ROLE_ARN)[
+            "stateMachineArn"
+        ]
+        world = ClockWorld(dynamodb, sfn, sqs, machine_arn, queue_url)
+        try:
+            yield world
+        finally:
+            world.stop_running()
