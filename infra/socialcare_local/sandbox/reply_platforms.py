@@ -14,7 +14,11 @@ import secrets
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from socialcare_local.config import LocalConfig
+    from socialcare_local.sandbox.platform_state import PlatformState
 
 DAY_MS = 24 * 3_600_000
 HUMAN_AGENT_MS = 7 * DAY_MS
@@ -31,6 +35,14 @@ class Incoming:
 
     def json(self) -> Any:
         return json.loads(self.body) if self.body else None
+
+    def json_object(self) -> dict[str, Any] | None:
+        """The body when it is a JSON object; None for anything else (no body, not JSON, a list...)."""
+        try:
+            doc = self.json()
+        except ValueError:
+            return None
+        return doc if isinstance(doc, dict) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +95,28 @@ class PlatformIds:
 
     def snowflake(self, now_ms: int) -> str:
         return str(((now_ms - 1_288_834_974_657) << 22) | (self.number() & 0x3FFFFF))
+
+
+class PlatformApi:
+    """One platform's reply endpoints, below its root in the sandbox's URL space: ``handle`` answers
+    a call and names the endpoint it was for, as far as the URL and body tell (refused and throttled
+    calls too)."""
+
+    def __init__(self, config: LocalConfig, state: PlatformState, ids: PlatformIds) -> None:
+        self._config = config
+        self._state = state
+        self._ids = ids
+
+    def handle(self, incoming: Incoming, path: list[str], take_fault: TakeFault) -> Answer:
+        answer = self._handle(incoming, path, take_fault)
+        answer.endpoint = answer.endpoint or self._endpoint(incoming, path)
+        return answer
+
+    def _handle(self, incoming: Incoming, path: list[str], take_fault: TakeFault) -> Answer:
+        raise NotImplementedError
+
+    def _endpoint(self, incoming: Incoming, path: list[str]) -> str:
+        raise NotImplementedError
 
 
 def bearer(headers: Mapping[str, str]) -> str | None:
