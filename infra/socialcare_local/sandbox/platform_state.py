@@ -104,28 +104,9 @@ class PlatformState:
                 if not isinstance(value, dict):
                     continue
                 field_name = change.get("field")
-                if field_name == "feed" and value.get("item") == "comment" and value.get("verb") == "add":
-                    author = str(_get(value, "from", "id") or "")
-                    if author and author != account:
-                        self.comments[(account, str(value.get("comment_id")))] = Comment(
-                            account,
-                            str(value.get("comment_id")),
-                            author,
-                            to_ms(value.get("created_time"), entry_time),
-                            post_id=str(value.get("post_id")) if value.get("post_id") else None,
-                            author_name=_get(value, "from", "name"),
-                        )
-                elif field_name in ("comments", "live_comments"):
-                    author = str(_get(value, "from", "id") or "")
-                    if author and author != account:
-                        self.comments[(account, str(value.get("id")))] = Comment(
-                            account,
-                            str(value.get("id")),
-                            author,
-                            to_ms(value.get("timestamp"), entry_time),
-                            post_id=_get(value, "media", "id"),
-                            author_name=_get(value, "from", "username"),
-                        )
+                comment = _customer_comment(account, field_name, value, entry_time)
+                if comment is not None:
+                    self.comments[(account, comment.comment_id)] = comment
                 elif field_name == "messages":
                     phone = str(_get(value, "metadata", "phone_number_id") or "")
                     for message in _dicts(value.get("messages")):
@@ -211,6 +192,26 @@ class PlatformState:
             number = max(seen, default=0) + 1
             seen.add(number)
             return number
+
+
+def _customer_comment(account: str, field_name: Any, value: dict[str, Any], entry_time: int) -> Comment | None:
+    """The comment a Facebook feed or Instagram comments change announces, when a customer (not the
+    account itself) wrote it; None for any other change."""
+    if field_name == "feed" and value.get("item") == "comment" and value.get("verb") == "add":
+        comment_id, created = value.get("comment_id"), value.get("created_time")
+        post_id = str(value["post_id"]) if value.get("post_id") else None
+        author_name = _get(value, "from", "name")
+    elif field_name in ("comments", "live_comments"):
+        comment_id, created = value.get("id"), value.get("timestamp")
+        post_id, author_name = _get(value, "media", "id"), _get(value, "from", "username")
+    else:
+        return None
+    author = str(_get(value, "from", "id") or "")
+    if not author or author == account:
+        return None
+    return Comment(
+        account, str(comment_id), author, to_ms(created, entry_time), post_id=post_id, author_name=author_name
+    )
 
 
 def _dicts(value: Any) -> list[dict[str, Any]]:
