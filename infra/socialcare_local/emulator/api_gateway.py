@@ -110,15 +110,17 @@ class _RequestHandler(GatewayRequestHandler):
     log = log
     access_message = "api request"
     request_id_header = "x-amzn-RequestId"
+    failure_message = "agent API function failed"
+    function_failed = (502, b'{"message": "Internal server error"}')
     _resource: str | None = None
 
-    def answer(self, split: SplitResult, body: bytes) -> None:
+    def event(self, split: SplitResult, body: bytes) -> dict[str, Any] | None:
         gateway: AgentApiGateway = self.server.owner
         matched = gateway.matcher.match(split.path)
         methods = gateway.matcher.methods(matched[0]) if matched else {}
         if matched is None or self.command not in methods:
             self.respond(403, JSON_CONTENT, MISSING_TOKEN)
-            return
+            return None
         self._resource, path_params = matched
         claims: dict[str, str] | None = None
         if methods[self.command]:
@@ -127,8 +129,8 @@ class _RequestHandler(GatewayRequestHandler):
             except TokenInvalid as exc:
                 log.info("token refused", extra={"correlation_id": self._request_id, "reason": str(exc)})
                 self.respond(401, JSON_CONTENT, UNAUTHORIZED)
-                return
-        event = build_rest_api_event(
+                return None
+        return build_rest_api_event(
             method=self.command,
             resource=self._resource,
             path=split.path,
@@ -141,16 +143,12 @@ class _RequestHandler(GatewayRequestHandler):
             request_id=self._request_id,
             domain_name=self.domain_name(gateway),
         )
-        try:
-            result = gateway.invoke(event)
-        except Exception:
-            log.exception("agent API function failed", extra={"correlation_id": self._request_id})
-            self.respond(502, JSON_CONTENT, b'{"message": "Internal server error"}')
-            return
+
+    def response(self, result: Any) -> tuple[int, dict[str, str], bytes, list[str]]:
         status, headers, payload, _ = shape_response(result)
         for name, values in (result.get("multiValueHeaders") or {}).items() if isinstance(result, dict) else ():
             headers[name] = ",".join(str(v) for v in values)
-        self.respond(status, headers, payload)
+        return status, headers, payload, []
 
     def access_fields(self) -> dict[str, Any]:
         return {"resource": self._resource}

@@ -66,17 +66,19 @@ class _RequestHandler(GatewayRequestHandler):
     log = log
     access_message = "http request"
     request_id_header = "apigw-requestid"
+    failure_message = "webhook function failed"
+    function_failed = (500, b'{"message":"Internal Server Error"}')
 
     def new_request_id(self) -> str:
         return _new_request_id()
 
-    def answer(self, split: SplitResult, body: bytes) -> None:
+    def event(self, split: SplitResult, body: bytes) -> dict[str, Any] | None:
         gateway: WebhookGateway = self.server.owner
         platform = _platform_of(split.path)
         if platform is None or self.command not in ROUTE_METHODS:
             self.respond(404, JSON_CONTENT, b'{"message":"Not Found"}')
-            return
-        event = build_http_api_event(
+            return None
+        return build_http_api_event(
             method=self.command,
             raw_path=split.path,
             raw_query=split.query,
@@ -87,16 +89,12 @@ class _RequestHandler(GatewayRequestHandler):
             request_id=self._request_id,
             domain_name=self.domain_name(gateway),
         )
-        try:
-            result = gateway.invoke(event)
-        except Exception:
-            log.exception(
-                "webhook function failed", extra={"correlation_id": self._request_id, "route": event["routeKey"]}
-            )
-            self.respond(500, JSON_CONTENT, b'{"message":"Internal Server Error"}')
-            return
-        status, headers, payload, cookies = shape_response(result)
-        self.respond(status, headers, payload, cookies)
+
+    def response(self, result: Any) -> tuple[int, dict[str, str], bytes, list[str]]:
+        return shape_response(result)
+
+    def failure_fields(self, event: dict[str, Any]) -> dict[str, Any]:
+        return {"route": event["routeKey"]}
 
     def access_fields(self) -> dict[str, Any]:
         return {

@@ -173,20 +173,45 @@ class RequestHandler(BaseHTTPRequestHandler):
 
 class GatewayRequestHandler(RequestHandler):
     """A request to an API Gateway stand-in: its body read within API Gateway's limit (413 beyond
-    it, before the function runs), then ``answer`` (the subclass: route, build the event, invoke);
-    one access line is logged whatever happens, with the status last answered (500 if none)."""
+    it, before the function runs), routed and made the function's event (``event``, the subclass),
+    the function invoked and its result made the response (``response``); one access line is
+    logged whatever happens, with the status last answered (500 if none)."""
 
     log: ClassVar[logging.Logger]
     access_message: ClassVar[str]  # the access line's message
     request_id_header: ClassVar[str]  # the response header naming the request id
+    failure_message: ClassVar[str]  # logged when the function raises
+    function_failed: ClassVar[tuple[int, bytes]]  # API Gateway's answer then
     _request_id = ""
     _status = 500
 
     def new_request_id(self) -> str:
         return str(uuid.uuid4())
 
-    def answer(self, split: SplitResult, body: bytes) -> None:
+    def event(self, split: SplitResult, body: bytes) -> dict[str, Any] | None:
+        """The function's event; None when the request was answered without it (no such route...)."""
         raise NotImplementedError
+
+    def response(self, result: Any) -> tuple[int, dict[str, str], bytes, list[str]]:
+        """The function's result as API Gateway answers it: status, headers, payload, cookies."""
+        raise NotImplementedError
+
+    def failure_fields(self, event: dict[str, Any]) -> dict[str, Any]:
+        return {}
+
+    def answer(self, split: SplitResult, body: bytes) -> None:
+        event = self.event(split, body)
+        if event is None:
+            return
+        try:
+            result = self.server.owner.invoke(event)
+        except Exception:
+            extra = {"correlation_id": self._request_id, **self.failure_fields(event)}
+            self.log.exception(self.failure_message, extra=extra)
+            status, payload = self.function_failed
+            self.respond(status, JSON_CONTENT, payload)
+            return
+        self.respond(*self.response(result))
 
     def access_fields(self) -> dict[str, Any]:
         """The subclass's own fields of the access line (what it routed the request to)."""
