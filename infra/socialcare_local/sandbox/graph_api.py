@@ -10,6 +10,7 @@ from typing import Any
 
 from socialcare_local.config import LocalConfig
 from socialcare_local.sandbox import payloads
+from socialcare_local.sandbox.platform_api import PlatformApi
 from socialcare_local.sandbox.platform_state import Comment, PlatformState, messenger_id_for
 from socialcare_local.sandbox.reply_platforms import (
     DAY_MS,
@@ -19,7 +20,6 @@ from socialcare_local.sandbox.reply_platforms import (
     Echo,
     Fault,
     Incoming,
-    PlatformApi,
     PlatformIds,
     TakeFault,
     attachment_problem,

@@ -42,8 +42,9 @@ from socialcare_local.config import LocalConfig
 from socialcare_local.emulator.local_http import LocalHttpServer, RequestHandler
 from socialcare_local.emulator.logs import get_logger
 from socialcare_local.sandbox.graph_api import MetaGraph
+from socialcare_local.sandbox.platform_api import PlatformApi
 from socialcare_local.sandbox.platform_state import PlatformState, messenger_id_for, wall_clock_ms
-from socialcare_local.sandbox.reply_platforms import Answer, Echo, Fault, Incoming, PlatformApi, PlatformIds
+from socialcare_local.sandbox.reply_platforms import Answer, Echo, Fault, Incoming, PlatformIds
 from socialcare_local.sandbox.telegram_api import TelegramBotApi
 from socialcare_local.sandbox.x_api import XApi
 

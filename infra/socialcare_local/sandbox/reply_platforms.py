@@ -1,7 +1,8 @@
 """What the sandbox's reply endpoints share: the call as received, the answer (in the platform's
 shape, with the webhooks the platform sends back about what it accepted), injected faults, ids.
 
-The endpoints themselves are ``graph_api`` (Meta), ``x_api`` and ``telegram_api``, written from the platforms' documentation (PLATFORMS.md), independently of the reply clients in
+The endpoints themselves (``platform_api.PlatformApi``) are ``graph_api`` (Meta), ``x_api`` and
+``telegram_api``, written from the platforms' documentation (PLATFORMS.md), independently of the reply clients in
 ``socialcare.outbound``, so a mistake in one shows up as a refused call instead of being mirrored.
 """
 
@@ -14,11 +15,7 @@ import secrets
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from socialcare_local.config import LocalConfig
-    from socialcare_local.sandbox.platform_state import PlatformState
+from typing import Any
 
 DAY_MS = 24 * 3_600_000
 HUMAN_AGENT_MS = 7 * DAY_MS
@@ -95,28 +92,6 @@ class PlatformIds:
 
     def snowflake(self, now_ms: int) -> str:
         return str(((now_ms - 1_288_834_974_657) << 22) | (self.number() & 0x3FFFFF))
-
-
-class PlatformApi:
-    """One platform's reply endpoints, below its root in the sandbox's URL space: ``handle`` answers
-    a call and names the endpoint it was for, as far as the URL and body tell (refused and throttled
-    calls too)."""
-
-    def __init__(self, config: LocalConfig, state: PlatformState, ids: PlatformIds) -> None:
-        self._config = config
-        self._state = state
-        self._ids = ids
-
-    def handle(self, incoming: Incoming, path: list[str], take_fault: TakeFault) -> Answer:
-        answer = self._handle(incoming, path, take_fault)
-        answer.endpoint = answer.endpoint or self._endpoint(incoming, path)
-        return answer
-
-    def _handle(self, incoming: Incoming, path: list[str], take_fault: TakeFault) -> Answer:
-        raise NotImplementedError
-
-    def _endpoint(self, incoming: Incoming, path: list[str]) -> str:
-        raise NotImplementedError
 
 
 def bearer(headers: Mapping[str, str]) -> str | None:

@@ -6,7 +6,8 @@ import secrets
 from collections.abc import Collection
 from typing import Any
 
-from socialcare_local.sandbox.reply_platforms import HTTP_URL, Answer, Fault, Incoming, PlatformApi, TakeFault
+from socialcare_local.sandbox.platform_api import PlatformApi
+from socialcare_local.sandbox.reply_platforms import HTTP_URL, Answer, Fault, Incoming, TakeFault
 
 
 def telegram_error(status: int, description: str, **extra: Any) -> Answer:

@@ -6,13 +6,13 @@ import re
 from typing import Any
 
 from socialcare_local.sandbox import payloads
+from socialcare_local.sandbox.platform_api import PlatformApi
 from socialcare_local.sandbox.platform_state import Tweet
 from socialcare_local.sandbox.reply_platforms import (
     Answer,
     Echo,
     Fault,
     Incoming,
-    PlatformApi,
     TakeFault,
     bearer,
     get_path,
