@@ -1,5 +1,5 @@
 """Helpers the platform adapter tests share: parse a fixture (or a document) as the platform sends
-it, build the expected events, and check an UNKNOWN event."""
+it, build the expected events, and check an UNKNOWN event (by its content, or by why it was kept raw)."""
 
 from __future__ import annotations
 
@@ -43,3 +43,10 @@ def assert_unknown(
     )
     assert event.event_id.startswith(f"unknown:{raw_kind}:")
     assert event.raw == raw
+
+
+def assert_kept_raw(event: PlatformEvent, reason: str, **fields: Any) -> None:
+    """An UNKNOWN event kept raw for ``reason``, with ``fields`` as given (``raw``, ``raw_kind``,
+    ``account_id``...)."""
+    assert (event.kind, event.reason) == (EventKind.UNKNOWN, reason)
+    assert {name: getattr(event, name) for name in fields} == fields

@@ -139,26 +139,22 @@ class LocalStack:
             )
             self.gateway.start()
             self.reply_api.set_webhook_base_url(self.gateway.base_url)
-            self.inbound_poller = QueuePoller(
-                sqs=self.aws.client("sqs"),
-                queue_url=self._resources.inbound_queue_url,
-                queue_arn=self._resources.inbound_queue_arn,
-                handler=ingest,
-                function_name=self.function_name(c.INGEST_FUNCTION),
-                region=self.region,
-                settings=self.poller_settings,
+            self.inbound_poller = self._poller(
+                c.INGEST_FUNCTION,
+                ingest,
+                self._resources.inbound_queue_url,
+                self._resources.inbound_queue_arn,
+                self.poller_settings,
             )
             self.inbound_poller.start()
-            self.outbound_poller = QueuePoller(
-                sqs=self.aws.client("sqs"),
-                queue_url=self._resources.outbound_queue_url,
-                queue_arn=self._resources.outbound_queue_arn,
-                handler=outbound,
-                function_name=self.function_name(c.OUTBOUND_FUNCTION),
-                region=self.region,
+            self.outbound_poller = self._poller(
+                c.OUTBOUND_FUNCTION,
+                outbound,
+                self._resources.outbound_queue_url,
+                self._resources.outbound_queue_arn,
                 # The outbound function sets a failed reply's retry delay itself (backoff,
                 # the platform's retry-after), as it does under Lambda.
-                settings=replace(self.poller_settings, batch_size=c.OUTBOUND_BATCH_SIZE, keep_failed_visibility=True),
+                replace(self.poller_settings, batch_size=c.OUTBOUND_BATCH_SIZE, keep_failed_visibility=True),
             )
             self.outbound_poller.start()
             self._start_agent_api()
@@ -178,6 +174,25 @@ class LocalStack:
             },
         )
         return self
+
+    def _poller(
+        self,
+        function: str,
+        handler: Handler | functions.FunctionEnvironments,
+        queue_url: str,
+        queue_arn: str,
+        settings: PollerSettings,
+    ) -> QueuePoller:
+        """The event source mapping invoking ``function`` with batches from the queue."""
+        return QueuePoller(
+            sqs=self.aws.client("sqs"),
+            queue_url=queue_url,
+            queue_arn=queue_arn,
+            handler=handler,
+            function_name=self.function_name(function),
+            region=self.region,
+            settings=settings,
+        )
 
     def stop(self) -> None:
         global _running

@@ -220,14 +220,19 @@ def test_a_poison_message_ends_in_the_dlq_intact_after_max_receive_count(
 
 
 # --- the operator's view and the environment ------------------------------------------------
-def test_the_operator_reaches_the_aws_services_at_the_endpoint_url(stack: LocalStack) -> None:
-    dynamodb = boto3.client(
-        "dynamodb",
+def _operator_client(stack: LocalStack, service: str, key_id: str, secret: str) -> Any:
+    """A client as an operator makes one: the stack's endpoint URL, any credentials."""
+    return boto3.client(
+        service,
         endpoint_url=stack.aws_endpoint_url,
         region_name="us-east-1",
-        aws_access_key_id="anything",
-        aws_secret_access_key="anything",
+        aws_access_key_id=key_id,
+        aws_secret_access_key=secret,
     )
+
+
+def test_the_operator_reaches_the_aws_services_at_the_endpoint_url(stack: LocalStack) -> None:
+    dynamodb = _operator_client(stack, "dynamodb", "anything", "anything")
     table = dynamodb.describe_table(TableName=stack.resources.table_name)["Table"]
     assert {i["IndexName"] for i in table["GlobalSecondaryIndexes"]} == {
         c.QUEUE_INDEX,
@@ -235,13 +240,7 @@ def test_the_operator_reaches_the_aws_services_at_the_endpoint_url(stack: LocalS
         c.ASSIGNEE_INDEX,
         c.DONE_INDEX,
     }
-    sqs = boto3.client(
-        "sqs",
-        endpoint_url=stack.aws_endpoint_url,
-        region_name="us-east-1",
-        aws_access_key_id="a",
-        aws_secret_access_key="b",
-    )
+    sqs = _operator_client(stack, "sqs", "a", "b")
     attributes = sqs.get_queue_attributes(QueueUrl=stack.resources.inbound_queue_url, AttributeNames=["All"])
     redrive = json.loads(attributes["Attributes"]["RedrivePolicy"])
     assert redrive == {

@@ -11,7 +11,7 @@ from socialcare.platforms.fields import UNADDRESSED_ACCOUNT
 from socialcare.platforms.telegram import TelegramAdapter
 from socialcare.platforms.x import XAdapter
 
-from tests.adapter_support import AdapterUnderTest
+from tests.adapter_support import AdapterUnderTest, assert_kept_raw
 from tests.platform_fixtures import encode, load
 
 pytestmark = pytest.mark.unit
@@ -43,12 +43,7 @@ x = AdapterUnderTest(XAdapter(), Platform.X)
 def test_a_service_message_never_opens_a_blank_case(name: str, field: str) -> None:
     doc = load("telegram", name)
     [event] = telegram.parse(name)
-    assert (event.kind, event.raw_kind, event.reason, event.account_id) == (
-        EventKind.UNKNOWN,
-        f"message.{field}",
-        "service_message",
-        BOT,
-    )
+    assert_kept_raw(event, "service_message", raw_kind=f"message.{field}", account_id=BOT)
     assert (event.event_id, event.raw, event.timestamp_ms) == (
         f"update:{doc['update_id']}",
         doc,
@@ -158,13 +153,7 @@ def test_dm_media_as_a_list() -> None:
 def test_user_event_without_for_user_id_is_accepted_and_kept_raw() -> None:
     doc = load("x", "user_event_without_for_user_id")
     [event] = x.parse("user_event_without_for_user_id")
-    assert (event.kind, event.account_id, event.reason, event.raw, event.channel) == (
-        EventKind.UNKNOWN,
-        BRAND,
-        "authorisation_revoked",
-        doc["user_event"],
-        Channel.X_POST,
-    )
+    assert_kept_raw(event, "authorisation_revoked", account_id=BRAND, raw=doc["user_event"], channel=Channel.X_POST)
 
 
 def test_user_event_naming_nobody_is_kept_under_no_account() -> None:

@@ -35,16 +35,21 @@ def print_summary(ctx: DemoContext, results: Sequence[CheckResult], console: Con
         console.print(f"  {mark} {escape(result.name)}{detail}")
 
 
-# --- cases ------------------------------------------------------------------------------------------------
-def cases_table(cases: Sequence[CaseView]) -> Table:
-    table = Table(
-        title="Cases created",
+def _summary_table(title: str, *, collapse_padding: bool = False) -> Table:
+    """A table of the summary: its title on the left, a rule under the header, no outer edge."""
+    return Table(
+        title=title,
         title_justify="left",
         box=box.SIMPLE_HEAD,
         show_edge=False,
         pad_edge=False,
-        collapse_padding=True,
+        collapse_padding=collapse_padding,
     )
+
+
+# --- cases ------------------------------------------------------------------------------------------------
+def cases_table(cases: Sequence[CaseView]) -> Table:
+    table = _summary_table("Cases created", collapse_padding=True)
     table.add_column("case id", no_wrap=True, style="cyan")
     table.add_column("customer", overflow="fold", min_width=17)  # a Messenger or Instagram id whole
     table.add_column("channels", overflow="fold")
@@ -134,13 +139,7 @@ def backdating_note(started_at_ms: int) -> str:
 def calls_table(calls: Sequence[RecordedCall], cases: Sequence[CaseView]) -> Table:
     """Every call the platform sandbox received: what, to whom, the first words, the answer (no tokens)."""
     names = _recipient_names(cases)
-    table = Table(
-        title="Calls the platform sandbox received (the platforms' reply APIs)",
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-        show_edge=False,
-        pad_edge=False,
-    )
+    table = _summary_table("Calls the platform sandbox received (the platforms' reply APIs)")
     table.add_column("#", justify="right")
     table.add_column("endpoint", no_wrap=True)
     table.add_column("to", overflow="fold")

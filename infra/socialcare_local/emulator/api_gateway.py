@@ -16,16 +16,16 @@ import time
 import uuid
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import SplitResult, parse_qsl, unquote
 
 from socialcare_local.emulator.aws import MOTO_ACCOUNT_ID
 from socialcare_local.emulator.functions import FunctionEnvironments, Handler
-from socialcare_local.emulator.http_gateway import API_GATEWAY_MAX_BODY_BYTES, shape_response
+from socialcare_local.emulator.http_gateway import shape_response
 from socialcare_local.emulator.local_http import (
-    TOO_LARGE,
+    JSON_CONTENT,
     FunctionGateway,
+    GatewayRequestHandler,
     InProcessFunction,
-    RequestHandler,
     event_body,
 )
 from socialcare_local.emulator.logs import get_logger
@@ -105,79 +105,53 @@ class AgentApiGateway(FunctionGateway):
         return gateway_claims(verify_token(authorization, self._token_secret, issuer=self.issuer))
 
 
-class _RequestHandler(RequestHandler):
+class _RequestHandler(GatewayRequestHandler):
     server_version = "socialcare-local-api-gateway"
-    _request_id = ""
+    log = log
+    access_message = "api request"
+    request_id_header = "x-amzn-RequestId"
+    failure_message = "agent API function failed"
+    function_failed = (502, b'{"message": "Internal server error"}')
+    _resource: str | None = None
 
-    def handle_request(self) -> None:
-        started = time.monotonic()
-        self._request_id = str(uuid.uuid4())
+    def event(self, split: SplitResult, body: bytes) -> dict[str, Any] | None:
         gateway: AgentApiGateway = self.server.owner
-        split = urlsplit(self.path)
-        status = 500
-        resource: str | None = None
-        try:
-            body = self.read_body(API_GATEWAY_MAX_BODY_BYTES)
-            if body is None:
-                status = 413
-                self._send(413, {"content-type": "application/json"}, TOO_LARGE)
-                self.close_connection = True
-                return
-            matched = gateway.matcher.match(split.path)
-            methods = gateway.matcher.methods(matched[0]) if matched else {}
-            if matched is None or self.command not in methods:
-                status = 403
-                self._send(403, {"content-type": "application/json"}, MISSING_TOKEN)
-                return
-            resource, path_params = matched
-            claims: dict[str, str] | None = None
-            if methods[self.command]:
-                try:
-                    claims = gateway.authorize(self.headers.get("authorization"))
-                except TokenInvalid as exc:
-                    status = 401
-                    log.info("token refused", extra={"correlation_id": self._request_id, "reason": str(exc)})
-                    self._send(401, {"content-type": "application/json"}, UNAUTHORIZED)
-                    return
-            event = build_rest_api_event(
-                method=self.command,
-                resource=resource,
-                path=split.path,
-                raw_query=split.query,
-                headers=list(self.headers.items()),
-                body=body,
-                path_parameters=path_params,
-                claims=claims,
-                source_ip=self.client_address[0],
-                request_id=self._request_id,
-                domain_name=self.headers.get("host") or f"{gateway.host}:{gateway.port}",
-            )
+        matched = gateway.matcher.match(split.path)
+        methods = gateway.matcher.methods(matched[0]) if matched else {}
+        if matched is None or self.command not in methods:
+            self.respond(403, JSON_CONTENT, MISSING_TOKEN)
+            return None
+        self._resource, path_params = matched
+        claims: dict[str, str] | None = None
+        if methods[self.command]:
             try:
-                result = gateway.invoke(event)
-            except Exception:
-                log.exception("agent API function failed", extra={"correlation_id": self._request_id})
-                status = 502
-                self._send(502, {"content-type": "application/json"}, b'{"message": "Internal server error"}')
-                return
-            status, headers, payload, _ = shape_response(result)
-            for name, values in (result.get("multiValueHeaders") or {}).items() if isinstance(result, dict) else ():
-                headers[name] = ",".join(str(v) for v in values)
-            self._send(status, headers, payload)
-        finally:
-            log.info(
-                "api request",
-                extra={
-                    "correlation_id": self._request_id,
-                    "method": self.command,
-                    "path": split.path,
-                    "resource": resource,
-                    "status": status,
-                    "elapsed_ms": round((time.monotonic() - started) * 1000, 1),
-                },
-            )
+                claims = gateway.authorize(self.headers.get("authorization"))
+            except TokenInvalid as exc:
+                log.info("token refused", extra={"correlation_id": self._request_id, "reason": str(exc)})
+                self.respond(401, JSON_CONTENT, UNAUTHORIZED)
+                return None
+        return build_rest_api_event(
+            method=self.command,
+            resource=self._resource,
+            path=split.path,
+            raw_query=split.query,
+            headers=list(self.headers.items()),
+            body=body,
+            path_parameters=path_params,
+            claims=claims,
+            source_ip=self.client_address[0],
+            request_id=self._request_id,
+            domain_name=self.domain_name(gateway),
+        )
 
-    def _send(self, status: int, headers: Mapping[str, str], payload: bytes) -> None:
-        self.send_payload(status, headers, payload, extra={"x-amzn-RequestId": self._request_id})
+    def response(self, result: Any) -> tuple[int, dict[str, str], bytes, list[str]]:
+        status, headers, payload, _ = shape_response(result)
+        for name, values in (result.get("multiValueHeaders") or {}).items() if isinstance(result, dict) else ():
+            headers[name] = ",".join(str(v) for v in values)
+        return status, headers, payload, []
+
+    def access_fields(self) -> dict[str, Any]:
+        return {"resource": self._resource}
 
 
 def build_rest_api_event(

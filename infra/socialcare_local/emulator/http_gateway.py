@@ -16,22 +16,21 @@ import time
 import uuid
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import SplitResult, parse_qsl, unquote, urlsplit
 
 from socialcare_local.emulator.aws import MOTO_ACCOUNT_ID
 from socialcare_local.emulator.functions import FunctionEnvironments, Handler
 from socialcare_local.emulator.local_http import (
-    TOO_LARGE,
+    JSON_CONTENT,
     FunctionGateway,
+    GatewayRequestHandler,
     InProcessFunction,
-    RequestHandler,
     event_body,
 )
 from socialcare_local.emulator.logs import get_logger
 
 log = get_logger("gateway")
 
-API_GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024
 ROUTE_PREFIX = "/webhooks/"
 ROUTE_METHODS = ("GET", "POST")
 API_ID = "local"
@@ -62,66 +61,46 @@ class WebhookGateway(FunctionGateway):
         )
 
 
-class _RequestHandler(RequestHandler):
+class _RequestHandler(GatewayRequestHandler):
     server_version = "socialcare-local-gateway"
-    _request_id = ""
+    log = log
+    access_message = "http request"
+    request_id_header = "apigw-requestid"
+    failure_message = "webhook function failed"
+    function_failed = (500, b'{"message":"Internal Server Error"}')
 
-    def handle_request(self) -> None:
-        started = time.monotonic()
-        request_id = self._request_id = _new_request_id()
+    def new_request_id(self) -> str:
+        return _new_request_id()
+
+    def event(self, split: SplitResult, body: bytes) -> dict[str, Any] | None:
         gateway: WebhookGateway = self.server.owner
-        split = urlsplit(self.path)
         platform = _platform_of(split.path)
-        status = 500
-        try:
-            body = self.read_body(API_GATEWAY_MAX_BODY_BYTES)
-            if body is None:
-                status = 413
-                self._send(413, {"content-type": "application/json"}, TOO_LARGE)
-                self.close_connection = True
-                return
-            if platform is None or self.command not in ROUTE_METHODS:
-                status = 404
-                self._send(404, {"content-type": "application/json"}, b'{"message":"Not Found"}')
-                return
-            event = build_http_api_event(
-                method=self.command,
-                raw_path=split.path,
-                raw_query=split.query,
-                headers=[(name, value) for name, value in self.headers.items()],
-                body=body,
-                platform=platform,
-                source_ip=self.client_address[0],
-                request_id=request_id,
-                domain_name=self.headers.get("host") or f"{gateway.host}:{gateway.port}",
-            )
-            try:
-                result = gateway.invoke(event)
-            except Exception:
-                log.exception(
-                    "webhook function failed", extra={"correlation_id": request_id, "route": event["routeKey"]}
-                )
-                status = 500
-                self._send(500, {"content-type": "application/json"}, b'{"message":"Internal Server Error"}')
-                return
-            status, headers, payload, cookies = shape_response(result)
-            self._send(status, headers, payload, cookies)
-        finally:
-            log.info(
-                "http request",
-                extra={
-                    "correlation_id": request_id,
-                    "method": self.command,
-                    "path": split.path,
-                    "status": status,
-                    "platform": platform,
-                    "bytes_in": int(self.headers.get("content-length") or 0),
-                    "elapsed_ms": round((time.monotonic() - started) * 1000, 1),
-                },
-            )
+        if platform is None or self.command not in ROUTE_METHODS:
+            self.respond(404, JSON_CONTENT, b'{"message":"Not Found"}')
+            return None
+        return build_http_api_event(
+            method=self.command,
+            raw_path=split.path,
+            raw_query=split.query,
+            headers=[(name, value) for name, value in self.headers.items()],
+            body=body,
+            platform=platform,
+            source_ip=self.client_address[0],
+            request_id=self._request_id,
+            domain_name=self.domain_name(gateway),
+        )
 
-    def _send(self, status: int, headers: Mapping[str, str], payload: bytes, cookies: list[str] | None = None) -> None:
-        self.send_payload(status, headers, payload, cookies=cookies or (), extra={"apigw-requestid": self._request_id})
+    def response(self, result: Any) -> tuple[int, dict[str, str], bytes, list[str]]:
+        return shape_response(result)
+
+    def failure_fields(self, event: dict[str, Any]) -> dict[str, Any]:
+        return {"route": event["routeKey"]}
+
+    def access_fields(self) -> dict[str, Any]:
+        return {
+            "platform": _platform_of(urlsplit(self.path).path),
+            "bytes_in": int(self.headers.get("content-length") or 0),
+        }
 
 
 def build_http_api_event(

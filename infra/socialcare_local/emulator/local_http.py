@@ -3,17 +3,22 @@ thread, whose request handler answers every method through one ``handle_request`
 function an API Gateway stand-in invokes, one event at a time.
 
 Used by the webhook gateway (HTTP API), the agent API gateway (REST API) and the platform sandbox's
-reply APIs.
+reply APIs; ``GatewayRequestHandler`` is what the two API Gateway stand-ins' requests share.
 """
 
 from __future__ import annotations
 
 import base64
 import errno
+import logging
 import threading
+import time
+import uuid
 from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from types import MappingProxyType
+from typing import Any, ClassVar
+from urllib.parse import SplitResult, urlsplit
 
 from socialcare_local.emulator.aws import PortInUse
 from socialcare_local.emulator.functions import FunctionEnvironments, Handler, LambdaContext
@@ -24,8 +29,10 @@ log = get_logger("http")
 # Connections each server lets wait to be accepted.
 LISTEN_BACKLOG = 512
 
-# What API Gateway answers, itself, to a body over its limit.
+# API Gateway's own limit on a request body, and what it answers, itself, to a body over it.
+API_GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024
 TOO_LARGE = b'{"message":"Request Entity Too Large"}'
+JSON_CONTENT: Mapping[str, str] = MappingProxyType({"content-type": "application/json"})
 
 
 def event_body(body: bytes) -> tuple[str, bool]:
@@ -106,23 +113,10 @@ class RequestHandler(BaseHTTPRequestHandler):
     def handle_request(self) -> None:
         raise NotImplementedError
 
-    def do_GET(self) -> None:
+    def _any_method(self) -> None:
         self.handle_request()
 
-    def do_POST(self) -> None:
-        self.handle_request()
-
-    def do_PUT(self) -> None:
-        self.handle_request()
-
-    def do_DELETE(self) -> None:
-        self.handle_request()
-
-    def do_PATCH(self) -> None:
-        self.handle_request()
-
-    def do_HEAD(self) -> None:
-        self.handle_request()
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _any_method
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silenced: the subclasses log each request as JSON (without secrets in paths)."""
@@ -175,6 +169,84 @@ class RequestHandler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(payload)
+
+
+class GatewayRequestHandler(RequestHandler):
+    """A request to an API Gateway stand-in: its body read within API Gateway's limit (413 beyond
+    it, before the function runs), routed and made the function's event (``event``, the subclass),
+    the function invoked and its result made the response (``response``); one access line is
+    logged whatever happens, with the status last answered (500 if none)."""
+
+    log: ClassVar[logging.Logger]
+    access_message: ClassVar[str]  # the access line's message
+    request_id_header: ClassVar[str]  # the response header naming the request id
+    failure_message: ClassVar[str]  # logged when the function raises
+    function_failed: ClassVar[tuple[int, bytes]]  # API Gateway's answer then
+    _request_id = ""
+    _status = 500
+
+    def new_request_id(self) -> str:
+        return str(uuid.uuid4())
+
+    def event(self, split: SplitResult, body: bytes) -> dict[str, Any] | None:
+        """The function's event; None when the request was answered without it (no such route...)."""
+        raise NotImplementedError
+
+    def response(self, result: Any) -> tuple[int, dict[str, str], bytes, list[str]]:
+        """The function's result as API Gateway answers it: status, headers, payload, cookies."""
+        raise NotImplementedError
+
+    def failure_fields(self, event: dict[str, Any]) -> dict[str, Any]:
+        return {}
+
+    def answer(self, split: SplitResult, body: bytes) -> None:
+        event = self.event(split, body)
+        if event is None:
+            return
+        try:
+            result = self.server.owner.invoke(event)
+        except Exception:
+            extra = {"correlation_id": self._request_id, **self.failure_fields(event)}
+            self.log.exception(self.failure_message, extra=extra)
+            status, payload = self.function_failed
+            self.respond(status, JSON_CONTENT, payload)
+            return
+        self.respond(*self.response(result))
+
+    def access_fields(self) -> dict[str, Any]:
+        """The subclass's own fields of the access line (what it routed the request to)."""
+        return {}
+
+    def handle_request(self) -> None:
+        started = time.monotonic()
+        self._request_id = self.new_request_id()
+        self._status = 500
+        split = urlsplit(self.path)
+        try:
+            body = self.read_body(API_GATEWAY_MAX_BODY_BYTES)
+            if body is None:
+                self.respond(413, JSON_CONTENT, TOO_LARGE)
+                self.close_connection = True
+                return
+            self.answer(split, body)
+        finally:
+            fields: dict[str, Any] = {"correlation_id": self._request_id, "method": self.command, "path": split.path}
+            fields |= self.access_fields()
+            fields["status"] = self._status
+            fields["elapsed_ms"] = round((time.monotonic() - started) * 1000, 1)
+            self.log.info(self.access_message, extra=fields)
+
+    def respond(
+        self, status: int, headers: Mapping[str, str], payload: bytes, cookies: list[str] | None = None
+    ) -> None:
+        self._status = status
+        self.send_payload(
+            status, headers, payload, cookies=cookies or (), extra={self.request_id_header: self._request_id}
+        )
+
+    def domain_name(self, gateway: FunctionGateway) -> str:
+        """The Host the request was sent to, as API Gateway puts it into the event."""
+        return self.headers.get("host") or f"{gateway.host}:{gateway.port}"
 
 
 class InProcessFunction:

@@ -10,6 +10,7 @@ from typing import Any
 
 from socialcare_local.config import LocalConfig
 from socialcare_local.sandbox import payloads
+from socialcare_local.sandbox.platform_api import PlatformApi
 from socialcare_local.sandbox.platform_state import Comment, PlatformState, messenger_id_for
 from socialcare_local.sandbox.reply_platforms import (
     DAY_MS,
@@ -43,14 +44,12 @@ def meta_error(
     return Answer(status, {"error": error}, **extra)
 
 
-class MetaGraph:
+class MetaGraph(PlatformApi):
     """``/graph/<version>/{node}/{edge}``: Send API (Messenger, Instagram, private replies),
     WhatsApp messages, Facebook ``comments`` and Instagram ``replies``."""
 
     def __init__(self, config: LocalConfig, state: PlatformState, ids: PlatformIds) -> None:
-        self._config = config
-        self._state = state
-        self._ids = ids
+        super().__init__(config, state, ids)
         accounts = config.accounts
         self._kind = {
             a: kind
@@ -61,11 +60,6 @@ class MetaGraph:
             )
             if a
         }
-
-    def handle(self, incoming: Incoming, path: list[str], take_fault: TakeFault) -> Answer:
-        answer = self._handle(incoming, path, take_fault)
-        answer.endpoint = answer.endpoint or self._endpoint(incoming, path)
-        return answer
 
     def _endpoint(self, incoming: Incoming, path: list[str]) -> str:
         """What the call is, as far as its URL and body tell (refused and throttled calls too)."""
@@ -79,11 +73,7 @@ class MetaGraph:
             return ""
         if kind == "whatsapp":
             return "whatsapp"
-        try:
-            doc = incoming.json()
-        except ValueError:
-            doc = None
-        if get_path(doc, "recipient", "comment_id"):
+        if get_path(incoming.json_object(), "recipient", "comment_id"):
             return "private_reply"
         return "messenger" if kind == "facebook" else "instagram_dm"
 
@@ -124,11 +114,8 @@ class MetaGraph:
         fault = take_fault("meta")
         if fault is not None:
             return self._fault(fault, kind, account)
-        try:
-            doc = incoming.json()
-        except ValueError:
-            doc = None
-        if not isinstance(doc, dict):
+        doc = incoming.json_object()
+        if doc is None:
             return meta_error(400, 100, "(#100) The request body must be a JSON object")
         if comment is not None:
             return self._comment_reply(doc, comment, kind)

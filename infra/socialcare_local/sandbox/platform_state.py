@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from socialcare_local.config import LocalConfig
+from socialcare_local.sandbox.reply_platforms import get_path
 
 
 def wall_clock_ms() -> int:
@@ -96,7 +97,7 @@ class PlatformState:
             entry_time = to_ms(entry.get("time"), now)
             for event in _dicts(entry.get("messaging")):
                 message = event.get("message")
-                sender = str(_get(event, "sender", "id") or "")
+                sender = str(get_path(event, "sender", "id") or "")
                 if isinstance(message, dict) and not message.get("is_echo") and sender and sender != account:
                     self._saw_private(account, sender, to_ms(event.get("timestamp"), entry_time))
             for change in _dicts(entry.get("changes")):
@@ -104,30 +105,11 @@ class PlatformState:
                 if not isinstance(value, dict):
                     continue
                 field_name = change.get("field")
-                if field_name == "feed" and value.get("item") == "comment" and value.get("verb") == "add":
-                    author = str(_get(value, "from", "id") or "")
-                    if author and author != account:
-                        self.comments[(account, str(value.get("comment_id")))] = Comment(
-                            account,
-                            str(value.get("comment_id")),
-                            author,
-                            to_ms(value.get("created_time"), entry_time),
-                            post_id=str(value.get("post_id")) if value.get("post_id") else None,
-                            author_name=_get(value, "from", "name"),
-                        )
-                elif field_name in ("comments", "live_comments"):
-                    author = str(_get(value, "from", "id") or "")
-                    if author and author != account:
-                        self.comments[(account, str(value.get("id")))] = Comment(
-                            account,
-                            str(value.get("id")),
-                            author,
-                            to_ms(value.get("timestamp"), entry_time),
-                            post_id=_get(value, "media", "id"),
-                            author_name=_get(value, "from", "username"),
-                        )
+                comment = _customer_comment(account, field_name, value, entry_time)
+                if comment is not None:
+                    self.comments[(account, comment.comment_id)] = comment
                 elif field_name == "messages":
-                    phone = str(_get(value, "metadata", "phone_number_id") or "")
+                    phone = str(get_path(value, "metadata", "phone_number_id") or "")
                     for message in _dicts(value.get("messages")):
                         if message.get("from"):
                             self._saw_private(phone, str(message["from"]), to_ms(message.get("timestamp"), now))
@@ -141,7 +123,7 @@ class PlatformState:
                 self.x_users[(brand, str(user.get("id_str")))] = user
         for dm in _dicts(doc.get("direct_message_events")):
             create = dm.get("message_create")
-            sender = str(_get(create, "sender_id") or "") if isinstance(create, dict) else ""
+            sender = str(get_path(create, "sender_id") or "") if isinstance(create, dict) else ""
             if sender and sender != brand:
                 self._saw_private(brand, sender, to_ms(dm.get("created_timestamp"), self.clock()))
         for user_id, profile in (doc.get("users") or {}).items():
@@ -152,7 +134,7 @@ class PlatformState:
         secret = next((v for k, v in headers.items() if k.lower() == "x-telegram-bot-api-secret-token"), None)
         bot = next((b.bot_id for b in self.config.credentials.telegram_bots if b.secret_token == secret), None)
         message = doc.get("message") or doc.get("edited_message")
-        chat_id = _get(message, "chat", "id") if isinstance(message, dict) else None
+        chat_id = get_path(message, "chat", "id") if isinstance(message, dict) else None
         if bot is None or chat_id is None:
             return
         seen = self.telegram_chats.setdefault((bot, str(chat_id)), set())
@@ -213,13 +195,25 @@ class PlatformState:
             return number
 
 
+def _customer_comment(account: str, field_name: Any, value: dict[str, Any], entry_time: int) -> Comment | None:
+    """The comment a Facebook feed or Instagram comments change announces, when a customer (not the
+    account itself) wrote it; None for any other change."""
+    if field_name == "feed" and value.get("item") == "comment" and value.get("verb") == "add":
+        comment_id, created = value.get("comment_id"), value.get("created_time")
+        post_id = str(value["post_id"]) if value.get("post_id") else None
+        author_name = get_path(value, "from", "name")
+    elif field_name in ("comments", "live_comments"):
+        comment_id, created = value.get("id"), value.get("timestamp")
+        post_id, author_name = get_path(value, "media", "id"), get_path(value, "from", "username")
+    else:
+        return None
+    author = str(get_path(value, "from", "id") or "")
+    if not author or author == account:
+        return None
+    return Comment(
+        account, str(comment_id), author, to_ms(created, entry_time), post_id=post_id, author_name=author_name
+    )
+
+
 def _dicts(value: Any) -> list[dict[str, Any]]:
     return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
-
-
-def _get(doc: Any, *path: str) -> Any:
-    for key in path:
-        if not isinstance(doc, dict):
-            return None
-        doc = doc.get(key)
-    return doc

@@ -42,6 +42,7 @@ from socialcare_local.config import LocalConfig
 from socialcare_local.emulator.local_http import LocalHttpServer, RequestHandler
 from socialcare_local.emulator.logs import get_logger
 from socialcare_local.sandbox.graph_api import MetaGraph
+from socialcare_local.sandbox.platform_api import PlatformApi
 from socialcare_local.sandbox.platform_state import PlatformState, messenger_id_for, wall_clock_ms
 from socialcare_local.sandbox.reply_platforms import Answer, Echo, Fault, Incoming, PlatformIds
 from socialcare_local.sandbox.telegram_api import TelegramBotApi
@@ -154,7 +155,7 @@ class ReplyApi:
         self.echo_delay_s = echo_delay_s
         self.webhook_base_url = webhook_base_url
         ids = PlatformIds()
-        self._platforms: dict[str, MetaGraph | XApi | TelegramBotApi] = {
+        self._platforms: dict[str, PlatformApi] = {
             "graph": MetaGraph(config, self.state, ids),
             "x": XApi(config, self.state, ids),
             "telegram": TelegramBotApi(config, self.state, ids),

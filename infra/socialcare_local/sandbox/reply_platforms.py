@@ -1,7 +1,8 @@
 """What the sandbox's reply endpoints share: the call as received, the answer (in the platform's
 shape, with the webhooks the platform sends back about what it accepted), injected faults, ids.
 
-The endpoints themselves are ``graph_api`` (Meta), ``x_api`` and ``telegram_api``, written from the platforms' documentation (PLATFORMS.md), independently of the reply clients in
+The endpoints themselves (``platform_api.PlatformApi``) are ``graph_api`` (Meta), ``x_api`` and
+``telegram_api``, written from the platforms' documentation (PLATFORMS.md), independently of the reply clients in
 ``socialcare.outbound``, so a mistake in one shows up as a refused call instead of being mirrored.
 """
 
@@ -31,6 +32,14 @@ class Incoming:
 
     def json(self) -> Any:
         return json.loads(self.body) if self.body else None
+
+    def json_object(self) -> dict[str, Any] | None:
+        """The body when it is a JSON object; None for anything else (no body, not JSON, a list...)."""
+        try:
+            doc = self.json()
+        except ValueError:
+            return None
+        return doc if isinstance(doc, dict) else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,16 +6,8 @@ import secrets
 from collections.abc import Collection
 from typing import Any
 
-from socialcare_local.config import LocalConfig
-from socialcare_local.sandbox.platform_state import PlatformState
-from socialcare_local.sandbox.reply_platforms import (
-    HTTP_URL,
-    Answer,
-    Fault,
-    Incoming,
-    PlatformIds,
-    TakeFault,
-)
+from socialcare_local.sandbox.platform_api import PlatformApi
+from socialcare_local.sandbox.reply_platforms import HTTP_URL, Answer, Fault, Incoming, TakeFault
 
 
 def telegram_error(status: int, description: str, **extra: Any) -> Answer:
@@ -28,19 +20,11 @@ def telegram_error(status: int, description: str, **extra: Any) -> Answer:
 _TELEGRAM_MEDIA = {"sendPhoto": "photo", "sendDocument": "document", "sendVideo": "video", "sendAudio": "audio"}
 
 
-class TelegramBotApi:
+class TelegramBotApi(PlatformApi):
     """``/telegram/bot<token>/<method>``: sendMessage and the media methods, by URL."""
 
-    def __init__(self, config: LocalConfig, state: PlatformState, ids: PlatformIds) -> None:
-        self._config = config
-        self._state = state
-        self._ids = ids
-
-    def handle(self, incoming: Incoming, path: list[str], take_fault: TakeFault) -> Answer:
-        answer = self._handle(incoming, path, take_fault)
-        if not answer.endpoint and len(path) == 2 and path[0].startswith("bot"):
-            answer.endpoint = "telegram"
-        return answer
+    def _endpoint(self, incoming: Incoming, path: list[str]) -> str:
+        return "telegram" if len(path) == 2 and path[0].startswith("bot") else ""
 
     def _handle(self, incoming: Incoming, path: list[str], take_fault: TakeFault) -> Answer:
         if len(path) != 2 or not path[0].startswith("bot"):
@@ -54,11 +38,8 @@ class TelegramBotApi:
         fault = take_fault("telegram")
         if fault is not None:
             return _fault_answer(fault, bot.bot_id)
-        try:
-            doc = incoming.json()
-        except ValueError:
-            doc = None
-        if not isinstance(doc, dict):
+        doc = incoming.json_object()
+        if doc is None:
             return telegram_error(400, "Bad Request: invalid request body", account_id=bot.bot_id)
         chat_id = doc.get("chat_id")
         if chat_id is None or isinstance(chat_id, bool):

@@ -5,15 +5,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from socialcare_local.config import LocalConfig
 from socialcare_local.sandbox import payloads
-from socialcare_local.sandbox.platform_state import PlatformState, Tweet
+from socialcare_local.sandbox.platform_api import PlatformApi
+from socialcare_local.sandbox.platform_state import Tweet
 from socialcare_local.sandbox.reply_platforms import (
     Answer,
     Echo,
     Fault,
     Incoming,
-    PlatformIds,
     TakeFault,
     bearer,
     get_path,
@@ -46,22 +45,12 @@ def x_post_length(text: str) -> int:
     )
 
 
-class XApi:
+class XApi(PlatformApi):
     """``/x/2/dm_conversations/with/{participant_id}/messages`` and ``/x/2/tweets``."""
 
-    def __init__(self, config: LocalConfig, state: PlatformState, ids: PlatformIds) -> None:
-        self._config = config
-        self._state = state
-        self._ids = ids
-
-    def handle(self, incoming: Incoming, path: list[str], take_fault: TakeFault) -> Answer:
-        answer = self._handle(incoming, path, take_fault)
+    def _endpoint(self, incoming: Incoming, path: list[str]) -> str:
         route = "/".join(path)
-        if not answer.endpoint:
-            answer.endpoint = (
-                "x_reply" if route == "2/tweets" else "x_dm" if route.startswith("2/dm_conversations/") else ""
-            )
-        return answer
+        return "x_reply" if route == "2/tweets" else "x_dm" if route.startswith("2/dm_conversations/") else ""
 
     def _handle(self, incoming: Incoming, path: list[str], take_fault: TakeFault) -> Answer:
         route = "/".join(path)
@@ -76,11 +65,8 @@ class XApi:
         fault = take_fault("x")
         if fault is not None:
             return _fault_answer(fault, brand, now_s=self._state.clock() // 1000)
-        try:
-            doc = incoming.json()
-        except ValueError:
-            doc = None
-        if not isinstance(doc, dict):
+        doc = incoming.json_object()
+        if doc is None:
             return x_invalid("The request body is not valid JSON", account_id=brand)
         text = doc.get("text")
         if not isinstance(text, str) or not text.strip():
