@@ -321,3 +321,21 @@ class CaseClockNotStarted(SocialCareError):
     """The case's clock could not be started (Step Functions refused or failed); the caller retries."""
 
     code = "case_clock_not_started"
+
+
+# --- SLA configuration and departments (the admin routes) ----------------------------------------
+class InvalidDepartment(InvalidConfig):
+    code = "invalid_department"
+
+
+class ConfigNotFound(SocialCareError):
+    """No calendar or department of that name is stored."""
+
+    code = "config_not_found"
+
+
+class ConfigVersionConflict(StateConflict):
+    """The stored configuration is not at the version the write expected (If-Match, or a concurrent
+    write got there first); ``current`` is the version it is at (0: nothing stored)."""
+
+    code = "config_version_conflict"

@@ -15,6 +15,7 @@ from typing import Generic, Protocol, TypeAlias, TypeVar
 from socialcare import clock
 from socialcare.model.audit import AuditRecord
 from socialcare.model.case import Case, CaseStatus, Priority, ThreadEntry
+from socialcare.model.config import ConfigKind, StoredConfig
 from socialcare.model.envelope import DeliveryEnvelope
 from socialcare.model.events import Channel, DeliveryState, PlatformEvent
 from socialcare.model.profile import BrandProfile
@@ -294,4 +295,40 @@ class CaseClocks(Protocol):
         """Start the clock ``case-<case_id>-<generation>`` with ``input``. A clock of that name that
         exists already (running or ended) is left as it is: a duplicate start is success, never a
         second clock. Raises ``CaseClockNotStarted`` when the clock could not be started."""
+        ...
+
+
+# ---- SLA configuration and departments (the admin routes; see socialcare/agents/sla_admin.py) ------
+# The DynamoDB adapter is ``socialcare.aws.config_store.ConfigStore``, its twin
+# ``socialcare.memory.config_store.MemoryConfigStore``; ``tests/contract/test_config_store.py`` holds
+# both to the same behaviour.
+
+
+@dataclass(frozen=True, slots=True)
+class SlaConfigDocuments:
+    """What a case's due times are computed from: the policy set (``None`` until one is stored) and
+    every stored business calendar, read together."""
+
+    policies: StoredConfig | None
+    calendars: tuple[StoredConfig, ...]
+
+
+class ConfigRepository(Protocol):
+    """Versioned configuration documents, each write audited. Reads are keyed (GetItem, Query)."""
+
+    def get_config(self, kind: ConfigKind, name: str) -> StoredConfig | None: ...
+
+    def list_configs(self, kind: ConfigKind) -> list[StoredConfig]:
+        """Every stored configuration of the kind, by name."""
+        ...
+
+    def sla_config(self) -> SlaConfigDocuments: ...
+
+    def save_config(self, config: StoredConfig, audit: AuditRecord) -> None:
+        """Store ``config`` as its version and its audit record, together or not at all: only over
+        ``config.version - 1`` (nothing stored when that is 0); ``ConfigVersionConflict`` otherwise."""
+        ...
+
+    def config_audit(self, *, limit: int) -> list[AuditRecord]:
+        """The latest audit records of configuration changes, newest first."""
         ...

@@ -7,6 +7,8 @@
 - Leads do everything agents do on their teams' cases, whoever owns them, and assign and reassign
   those cases to anyone.
 - Admins do everything, and alone manage the brand profiles (signatures, canned responses).
+- The SLA configuration (policies, business calendars) and the departments: admins change it,
+  leads and admins read it; a case's SLA view is for whoever may read the case.
 """
 
 from __future__ import annotations
@@ -53,3 +55,13 @@ def require_assign(caller: Caller, case: Case, assignee: str) -> None:
 def require_admin(caller: Caller) -> None:
     if not caller.is_admin:
         raise ForbiddenRole("only admins manage brand profiles")
+
+
+def require_config_read(caller: Caller) -> None:
+    if not caller.is_lead_or_admin:
+        raise ForbiddenRole("only team leads and admins read the SLA configuration and the departments")
+
+
+def require_config_write(caller: Caller) -> None:
+    if not caller.is_admin:
+        raise ForbiddenRole("only admins change the SLA configuration and the departments")

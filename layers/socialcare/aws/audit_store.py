@@ -1,5 +1,6 @@
 """A case's audit trail on DynamoDB: records under the case's partition, ordered by the case version
-each action made (``AUDIT#<version>#<record id>``); a brand account's records by time."""
+each action made (``AUDIT#<version>#<record id>``); a brand account's records by time, and those of
+configuration changes (``subject``) by time under ``CONFIG#audit``."""
 
 from __future__ import annotations
 
@@ -44,8 +45,10 @@ def audit_item(record: AuditRecord) -> Item:
         pk = keys.case_pk(record.case_id)
     elif record.account_id is not None:
         pk = keys.account_pk(record.account_id)
+    elif record.subject is not None:
+        pk = keys.CONFIG_AUDIT_PK
     else:  # pragma: no cover - a programming error
-        raise ValueError("an audit record needs a case or an account")
+        raise ValueError("an audit record needs a case, an account or a subject")
     item: Item = {
         c.PARTITION_KEY: s(pk),
         c.SORT_KEY: s(
@@ -60,6 +63,8 @@ def audit_item(record: AuditRecord) -> Item:
     }
     if record.case_version is not None:
         item["case_version"] = n(record.case_version)
+    if record.subject is not None:
+        item["subject"] = s(record.subject)
     if record.details:
         item["details"] = {"M": {k: s(v) for k, v in record.details.items()}}
     return item
@@ -76,5 +81,6 @@ def item_to_audit(item: Mapping[str, Any]) -> AuditRecord:
         case_id=pk.removeprefix("CASE#") if pk.startswith("CASE#") else None,
         account_id=pk.removeprefix("ACCOUNT#") if pk.startswith("ACCOUNT#") else None,
         case_version=int(item["case_version"]["N"]) if "case_version" in item else None,
+        subject=str(item["subject"]["S"]) if "subject" in item else None,
         details={k: str(v["S"]) for k, v in item.get("details", {"M": {}})["M"].items()},
     )

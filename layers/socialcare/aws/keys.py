@@ -70,3 +70,12 @@ def idempotency_sk(agent_id: str, key: str) -> str:
 
 def done_pk(team: str, status: str) -> str:
     return f"DONE#{team}#{status}"
+
+
+# Configuration the admin routes change (socialcare/aws/config_store.py).
+SLA_CONFIG_PK = "CONFIG#sla"  # the policy set and the calendars: one Query reads them all
+DEPARTMENTS_PK = "CONFIG#departments"
+CONFIG_AUDIT_PK = "CONFIG#audit"
+POLICIES_SK = "POLICIES"
+CALENDAR_PREFIX = "CALENDAR#"
+DEPARTMENT_PREFIX = "DEPARTMENT#"

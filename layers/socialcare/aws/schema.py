@@ -18,6 +18,10 @@ brand account profile audit        ACCOUNT#<account id>        AUDIT#<ts ms, 13 
 case audit record (who did what)   CASE#<case_id>              AUDIT#<case version, 13 digits>#<ulid>
 agent request idempotency marker   CASE#<case_id>              IDEMP#<agent id>#<idempotency key>  (expires)
 unmatched / unknown event log      UNMATCHED#<platform>#<yyyy-mm-dd>   <ts ms>#<event id>
+SLA policy set                     CONFIG#sla                  POLICIES
+business calendar                  CONFIG#sla                  CALENDAR#<name>
+department (contacts, manager)     CONFIG#departments          DEPARTMENT#<id>
+configuration audit record         CONFIG#audit                AUDIT#<ts ms, 13 digits>#<ulid>
 =================================  ==========================  ==========================================
 
 The brand account profile holds what the agent API needs to answer for the brand: its name, how
@@ -25,6 +29,13 @@ replies are signed (``signature_style``), whether Meta granted the HUMAN_AGENT t
 (``human_agent_tag``), the "move to private" invitation and the canned responses
 (``socialcare.model.profile``). Outbound replies are thread entries like any other
 (``MSG#<ts>#out-<ulid>``), notes ``MSG#<ts>#note-<ulid>``, status changes ``MSG#<ts>#status-<ulid>``.
+
+The configuration items (``socialcare.aws.config_store``, written by the admin routes and the local
+stack's seeding) hold their document as JSON text (``document``, validated before it is stored) with
+``version`` (1, 2, ...: each write is conditioned on the version it replaces), ``updated_at_ms`` and
+``updated_by``; each write puts its audit record (``subject`` sla/policies, calendar/<name> or
+department/<id>, ``details.version``) in the same transaction. The policy set and the calendars share
+a partition so that one Query reads what a case's due times are computed from.
 
 Indexes (all sparse, projected ALL):
 - GSI1 (queue): GSI1PK = QUEUE#<team>, GSI1SK = <response due ms>#<case_id>; only active cases.

@@ -1,4 +1,5 @@
-"""The audit trail: who did what to a case (or a brand profile), when, in their own words."""
+"""The audit trail: who did what to a case (or a brand profile, or the SLA configuration), when, in
+their own words."""
 
 from __future__ import annotations
 
@@ -16,6 +17,9 @@ class AuditAction(StrEnum):
     MOVED_TO_PRIVATE = "moved_to_private"
     NOTE_ADDED = "note_added"
     PROFILE_UPDATED = "profile_updated"
+    SLA_POLICIES_UPDATED = "sla_policies_updated"
+    CALENDAR_UPDATED = "calendar_updated"
+    DEPARTMENT_UPDATED = "department_updated"
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,4 +32,5 @@ class AuditRecord:
     case_id: str | None = None  # the case acted on, or
     account_id: str | None = None  # the brand account whose profile changed
     case_version: int | None = None  # the case's version after the action
+    subject: str | None = None  # or the configuration changed: sla/policies, calendar/<name>, department/<id>
     details: Mapping[str, str] = field(default_factory=dict)
