@@ -1,4 +1,5 @@
-"""The agent API (Chalice): queues, cases, claims, replies, notes, status changes, audit, profiles.
+"""The agent API (Chalice): queues, cases, claims, replies, notes, status changes, audit, profiles,
+a case's SLA, and the SLA configuration and departments.
 
 Every route is behind the Cognito user pool authorizer; each is one call into the core's
 ``AgentService`` (``socialcare.agents``). The routes, their parameters, bodies and errors are
@@ -19,7 +20,7 @@ from chalicelib.api_request import ApiRequest
 from chalicelib.commands import parse_assign, parse_empty, parse_move_to_private, parse_note, parse_reply, parse_status
 from chalicelib.http import Routes, install_middleware
 from chalicelib.queries import parse_page_query, parse_queue_query
-from chalicelib.wiring import service
+from chalicelib.wiring import service, sla_service
 from socialcare import constants as c
 
 PLACEHOLDER_USER_POOL_ARN = "arn:aws:cognito-idp:us-east-1:000000000000:userpool/us-east-1_placeholder"
@@ -129,3 +130,50 @@ def get_profile(request: ApiRequest, account_id: str) -> object:
 @route("/accounts/{account_id}/profile", "PUT")
 def put_profile(request: ApiRequest, account_id: str) -> object:
     return service().put_profile(request.caller, account_id, request.body())
+
+
+@route("/cases/{case_id}/sla", "GET")
+def case_sla(request: ApiRequest, case_id: str) -> object:
+    return sla_service().case_sla(request.caller, case_id)
+
+
+@route("/admin/sla/policies", "GET")
+def get_sla_policies(request: ApiRequest) -> object:
+    return sla_service().get_policies(request.caller)
+
+
+@route("/admin/sla/policies", "PUT")
+def put_sla_policies(request: ApiRequest) -> object:
+    return sla_service().put_policies(request.caller, request.body(), expected_version=request.expected_version)
+
+
+@route("/admin/sla/calendars", "GET")
+def list_calendars(request: ApiRequest) -> object:
+    return sla_service().list_calendars(request.caller)
+
+
+@route("/admin/sla/calendars/{name}", "GET")
+def get_calendar(request: ApiRequest, name: str) -> object:
+    return sla_service().get_calendar(request.caller, name)
+
+
+@route("/admin/sla/calendars/{name}", "PUT")
+def put_calendar(request: ApiRequest, name: str) -> object:
+    return sla_service().put_calendar(request.caller, name, request.body(), expected_version=request.expected_version)
+
+
+@route("/admin/departments", "GET")
+def list_departments(request: ApiRequest) -> object:
+    return sla_service().list_departments(request.caller)
+
+
+@route("/admin/departments/{department_id}", "GET")
+def get_department(request: ApiRequest, department_id: str) -> object:
+    return sla_service().get_department(request.caller, department_id)
+
+
+@route("/admin/departments/{department_id}", "PUT")
+def put_department(request: ApiRequest, department_id: str) -> object:
+    return sla_service().put_department(
+        request.caller, department_id, request.body(), expected_version=request.expected_version
+    )

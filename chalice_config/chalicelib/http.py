@@ -20,7 +20,7 @@ from socialcare.agents.results import ActionResult
 from socialcare.clock import Clock
 from socialcare.model.case import Case
 
-from chalicelib import views
+from chalicelib import sla_views, views
 from chalicelib.api_request import ApiRequest
 
 logger = Logger(service="agent-api")
@@ -31,6 +31,7 @@ ERROR_STATUS: dict[type[errors.SocialCareError], int] = {
     errors.CaseNotFound: 404,
     errors.EntryNotFound: 404,
     errors.CannedResponseNotFound: 404,
+    errors.ConfigNotFound: 404,
     errors.RequestTooLarge: 413,
     errors.InvalidRequest: 400,
     errors.StateConflict: 409,
@@ -41,6 +42,7 @@ ERROR_STATUS: dict[type[errors.SocialCareError], int] = {
     errors.UnknownPlaceholder: 422,
     errors.PlaceholderUnavailable: 422,
     errors.IdempotencyKeyReused: 422,
+    errors.NoOpenTime: 422,
     errors.ReplyNotQueued: 503,
 }
 
@@ -57,12 +59,16 @@ def status_of(exc: errors.SocialCareError) -> int:
 def error_response(exc: errors.SocialCareError, now_ms: int) -> Response:
     status = status_of(exc)
     body: dict[str, Any] = {"code": exc.code, "message": exc.message}
+    if isinstance(exc, errors.InvalidConfig):
+        body["field"], body["reason"] = exc.field, exc.reason
     current = getattr(exc, "current", None)
     if status == 409 and isinstance(current, Case):
         body["current"] = views.case_view(current, now_ms)
     headers: dict[str, str | list[str]] = {"Content-Type": "application/json"}
     if isinstance(current, Case):
         headers["ETag"] = f'"{current.version}"'
+    elif isinstance(exc, errors.ConfigVersionConflict) and isinstance(current, int):
+        headers["ETag"] = f'"{current}"'  # the configuration's version now
     return Response(body=json.dumps(body, ensure_ascii=False), status_code=status, headers=headers)
 
 
@@ -75,6 +81,11 @@ def render(result: object) -> Response:
             status = 202
         if result.replayed:
             headers[REPLAYED_HEADER] = "true"
+    elif sla_views.handles(result):
+        version = sla_views.version_of(result)
+        if version is not None:
+            headers["ETag"] = f'"{version}"'
+        return Response(body=json.dumps(sla_views.document(result), ensure_ascii=False), headers=headers)
     elif isinstance(getattr(result, "case", None), Case):
         headers["ETag"] = f'"{result.case.version}"'  # type: ignore[attr-defined]
     return Response(body=json.dumps(views.document(result), ensure_ascii=False), status_code=status, headers=headers)

@@ -15,6 +15,7 @@ from typing import Any
 from socialcare import constants as c
 from socialcare.agents.cursor import CursorCodec
 from socialcare.agents.service import AgentService
+from socialcare.agents.sla_service import SlaService
 from socialcare.aws.wiring import AwsClients, Wiring
 from socialcare.clock import Clock
 from socialcare.environment import required
@@ -53,17 +54,35 @@ def build_service(config: ApiConfig, clients: AwsClients, clock: Clock) -> Agent
     )
 
 
+def build_sla_service(config: ApiConfig, clients: AwsClients, clock: Clock) -> SlaService:
+    """The SLA configuration and SLA view actions over the configured table."""
+    from socialcare.aws.agent_store import AgentStore
+    from socialcare.aws.config_store import ConfigStore
+
+    dynamodb = clients("dynamodb")
+    return SlaService(
+        ConfigStore(config.table_name, client=dynamodb), AgentStore(config.table_name, client=dynamodb), clock=clock
+    )
+
+
 _wiring: Wiring[AgentService] = Wiring(lambda clients, clock: build_service(ApiConfig.from_env(), clients, clock))
+_sla_wiring: Wiring[SlaService] = Wiring(lambda clients, clock: build_sla_service(ApiConfig.from_env(), clients, clock))
 
 
 def wire(*, clients: Mapping[str, Any] | None = None, clock: Clock | None = None) -> None:
     """Run on these boto3 clients and this clock; ``wire()`` restores the defaults."""
     _wiring.wire(clients=clients, clock=clock)
+    _sla_wiring.wire(clients=clients, clock=clock)
 
 
 def service() -> AgentService:
     """The process's service, built on first use (a Lambda container keeps it between requests)."""
     return _wiring.get()
+
+
+def sla_service() -> SlaService:
+    """The process's SLA configuration and SLA view actions, built on first use."""
+    return _sla_wiring.get()
 
 
 def clock() -> int:
