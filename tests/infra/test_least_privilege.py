@@ -55,6 +55,7 @@ from tests.outbound_support import (
     queue_reply,
     store_pending_reply,
 )
+from tests.sla_config_support import ALWAYS, BERLIN, BILLING, POLICIES
 
 pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("infra")]
 
@@ -478,6 +479,15 @@ def test_agent_api_role_grants_exactly_the_calls_its_routes_make(
     assert api("GET", "/me", 200)["agent_id"] == "alice"
     assert api("PUT", "/accounts/page-1/profile", 200, body={"signature_style": "initials"}, **admin)
     assert api("GET", "/accounts/page-1/profile", 200, **admin)
+    api("PUT", "/admin/sla/calendars/always", 200, body=ALWAYS, **admin)
+    api("PUT", "/admin/sla/calendars/berlin-office", 200, body=BERLIN, headers={"If-Match": '"0"'}, **admin)
+    api("PUT", "/admin/sla/policies", 200, body=POLICIES, **admin)
+    assert api("GET", "/admin/sla/policies", 200, **lead)["version"] == 1
+    assert len(api("GET", "/admin/sla/calendars", 200, **lead)["calendars"]) == 2
+    assert api("GET", "/admin/sla/calendars/always", 200, **lead)["version"] == 1
+    api("PUT", "/admin/departments/billing", 200, body=BILLING, **admin)
+    assert api("GET", "/admin/departments/billing", 200, **lead)["version"] == 1
+    assert len(api("GET", "/admin/departments", 200, **lead)["departments"]) == 1
 
     first, second = writes(Channel.MESSENGER, "psid-1"), writes(Channel.MESSENGER, "psid-2")
     page_one = api("GET", "/queues/care/cases?limit=1", 200)
@@ -486,6 +496,7 @@ def test_agent_api_role_grants_exactly_the_calls_its_routes_make(
     assert sorted(listed) == sorted([first.case_id, second.case_id])
 
     case = f"/cases/{first.case_id}"
+    assert api("GET", f"{case}/sla", 200)["policy"]["name"] == "default"
     api("POST", f"{case}/claim", 200)
     assert [c["case_id"] for c in api("GET", "/me/cases", 200)["cases"]] == [first.case_id]
     assert api("GET", case, 200)["case"]["case_id"] == first.case_id
