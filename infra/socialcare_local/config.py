@@ -76,22 +76,51 @@
     title = "Late order"
     text = "Hi {customer_name}, ..."
 
+    # Optional: the SLA configuration the stack starts with (admins change it through the agent API
+    # at /admin/sla/...). Without these tables, due times follow the per-channel response targets.
+    [[calendars]]                  # business calendars (socialcare/rules/calendar.py), any number
+    name = "berlin-office"
+    time_zone = "Europe/Berlin"
+    hours = { mon = ["09:00-17:00"], tue = ["09:00-17:00"] }   # mon..sun, shifts HH:MM-HH:MM
+    holidays = { country = "DE", subdivision = "BE" }
+    closed_dates = ["2026-12-24"]
+
+    [policies.default]             # SLA policies by name (socialcare/rules/policies.py); needs [[calendars]]
+    calendar = "berlin-office"     # one of the calendars above
+    match = {}                     # exactly one policy with an empty match: the default
+    targets_minutes = { first_response = 60, next_response = 120, resolution = 2880 }
+
+    [[departments]]                # departments cases can be handed to (socialcare/model/department.py)
+    id = "billing"
+    name = "Billing"
+    manager = { name = "...", email = "..." }
+    [[departments.contacts]]       # a name and at least one of email, phone, chat_webhook_url
+    name = "Billing desk"
+    email = "..."
+
 A file replaces the defaults as a whole: a platform whose tables are absent is simply not configured.
+The built-in defaults have no SLA tables.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from socialcare import errors as domain_errors
-from socialcare.errors import CredentialsInvalid
+from socialcare.errors import CredentialsInvalid, InvalidConfig
+from socialcare.model.config import POLICY_SET_NAME, ConfigKind
+from socialcare.model.department import Department
 from socialcare.model.profile import BrandProfile, profile_from_document
 from socialcare.platforms.credentials import PlatformCredentials
+from socialcare.rules.calendar import BusinessCalendar
+from socialcare.rules.policies import PolicySet
+
+T = TypeVar("T")
 
 EXAMPLE_CONFIG_PATH = Path(__file__).with_name("local.example.toml")
 
@@ -164,6 +193,9 @@ class LocalConfig:
     source: Path | None = None  # None: the built-in demo defaults
     api: ApiSettings = field(default_factory=ApiSettings)
     brand: Mapping[str, Any] = field(default_factory=dict)  # the [brand] profile document
+    # The SLA configuration to store at start ([[calendars]], [policies], [[departments]]), each
+    # (kind, name, document) validated and normalised, calendars before the policies that name them.
+    sla_documents: tuple[tuple[ConfigKind, str, Mapping[str, object]], ...] = ()
 
     def brand_profile(self, account_id: str) -> BrandProfile:
         """The profile an account starts with: ``[brand]`` over the defaults, named ``brand_name``."""
@@ -225,11 +257,10 @@ def load_config(path: str | Path | None = None) -> LocalConfig:
 
 
 def config_from_dict(doc: Mapping[str, Any], *, source: Path | None = None) -> LocalConfig:
-    unknown = set(doc) - {"accounts", "meta", "x", "telegram", "stack", "api", "brand"}
+    known = ("accounts", "meta", "x", "telegram", "stack", "api", "brand", "calendars", "policies", "departments")
+    unknown = set(doc) - set(known)
     if unknown:
-        raise ConfigError(
-            f"unknown table(s) {sorted(unknown)}; expected accounts, meta, x, telegram, stack, api, brand"
-        )
+        raise ConfigError(f"unknown table(s) {sorted(unknown)}; expected {', '.join(known)}")
     secret_document = {key: _plain(doc[key]) for key in ("meta", "x", "telegram") if key in doc}
     try:
         credentials = PlatformCredentials.from_dict(secret_document)
@@ -248,12 +279,80 @@ def config_from_dict(doc: Mapping[str, Any], *, source: Path | None = None) -> L
         source=source,
         api=_api(doc.get("api") or {}),
         brand=_plain(doc.get("brand") or {}),
+        sla_documents=sla_documents(doc),
     )
     try:
         config.brand_profile("check")
     except domain_errors.SocialCareError as exc:
         raise ConfigError(f"[brand]: {exc.message}") from exc
     return config
+
+
+def sla_documents(doc: Mapping[str, Any]) -> tuple[tuple[ConfigKind, str, Mapping[str, object]], ...]:
+    """The [[calendars]], [policies] and [[departments]] tables, validated as the agent API validates
+    them (a ``ConfigError`` names the field) and normalised as it stores them."""
+    calendars = [
+        _checked(BusinessCalendar.from_config, raw, f"calendars[{i}]")
+        for i, raw in enumerate(_tables(doc, "calendars"))
+    ]
+    departments = [
+        _checked(Department.from_config, raw, f"departments[{i}]") for i, raw in enumerate(_tables(doc, "departments"))
+    ]
+    _unique([c.name for c in calendars], "calendars", "name")
+    _unique([d.department_id for d in departments], "departments", "id")
+    found = [(ConfigKind.CALENDAR, c.name, c.to_config()) for c in calendars]
+    if "policies" in doc:
+        policies = _policy_set(doc["policies"], [c.name for c in calendars])
+        found.append((ConfigKind.SLA_POLICIES, POLICY_SET_NAME, policies.to_config()))
+    found += [(ConfigKind.DEPARTMENT, d.department_id, d.to_config()) for d in departments]
+    return tuple(found)
+
+
+def _tables(doc: Mapping[str, Any], name: str) -> list[Any]:
+    tables = doc.get(name, [])
+    if not isinstance(tables, list):
+        raise ConfigError(f"{name} must be an array of tables: write [[{name}]]")
+    return [_json_like(table) for table in tables]
+
+
+def _policy_set(raw: object, calendars: list[str]) -> PolicySet:
+    if not isinstance(raw, Mapping) or not raw:
+        raise ConfigError("[policies] must hold one table per policy: [policies.<name>]")
+    policies = []
+    for name, table in raw.items():
+        if not isinstance(table, Mapping) or table.get("name", name) != name:
+            raise ConfigError(f"policies.{name} must be a table (its name is the key)")
+        policies.append({**_json_like(table), "name": name})
+    policy_set = _checked(PolicySet.from_config, {"version": 1, "policies": policies}, "")
+    try:
+        policy_set.require_calendars(calendars)
+    except InvalidConfig as exc:
+        raise ConfigError(f"{exc.field}: {exc.reason} (define it in [[calendars]])") from exc
+    return policy_set
+
+
+def _checked(parse: Callable[[Any], T], raw: Any, where: str) -> T:
+    try:
+        return parse(raw)
+    except InvalidConfig as exc:
+        raise ConfigError(f"{where}{'.' if where else ''}{exc.field}: {exc.reason}") from exc
+
+
+def _unique(names: list[str], table: str, key: str) -> None:
+    for index, name in enumerate(names):
+        if name in names[:index]:
+            raise ConfigError(f"{table}[{index}].{key}: {name!r} is defined twice")
+
+
+def _json_like(value: Any) -> Any:
+    """TOML values as the agent API receives them in JSON: dates and times as ISO text."""
+    if isinstance(value, Mapping):
+        return {str(k): _json_like(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_like(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
 
 
 def _api(doc: Mapping[str, Any]) -> ApiSettings:

@@ -12,7 +12,8 @@ Starting it: moto's server on ``host``:``aws_port``; the table, queues, bucket a
 functions' default boto3 clients reach moto; the resource names; the reply APIs' base URLs); the
 webhook endpoints on ``host``:``port``; the queue pollers (inbound → ingest, outbound → outbound);
 the agent API (the Chalice app behind a local API Gateway with its Cognito authorizer) on
-``host``:``api_port``, with every brand account's profile seeded from the config file.
+``host``:``api_port``, with every brand account's profile and the SLA configuration (calendars,
+policies, departments) seeded from the config file.
 ``stop()`` undoes all of it, restoring ``os.environ``.
 
 moto keeps its state in module globals, so one process runs one stack at a time.
@@ -122,6 +123,7 @@ class LocalStack:
             self.reply_api = ReplyApi(self.config, host=self.host, port=self._reply_port).start()
             self._set_environment(self.function_environment())
             self._seed_brand_profiles()
+            self._seed_sla_config()
             webhook = self._webhook_override or self._environments(c.WEBHOOK_FUNCTION, size=1)
             ingest = self._ingest_override or self._environments(
                 c.INGEST_FUNCTION, size=self.poller_settings.concurrency
@@ -374,6 +376,32 @@ class LocalStack:
                 details={"source": self.config.source_label},
             )
             store.save_profile(profile, audit)
+
+    def _seed_sla_config(self) -> None:
+        """The config file's calendars, policy set and departments, stored as their first version."""
+        from socialcare.aws.config_store import ConfigStore
+        from socialcare.ids import new_ulid
+        from socialcare.model.audit import AuditAction, AuditRecord
+        from socialcare.model.config import ConfigKind, StoredConfig
+
+        actions = {
+            ConfigKind.CALENDAR: AuditAction.CALENDAR_UPDATED,
+            ConfigKind.SLA_POLICIES: AuditAction.SLA_POLICIES_UPDATED,
+            ConfigKind.DEPARTMENT: AuditAction.DEPARTMENT_UPDATED,
+        }
+        store = ConfigStore(self.resources.table_name, client=self.aws.client("dynamodb"))
+        now = time.time_ns() // 1_000_000
+        for kind, name, document in self.config.sla_documents:
+            audit = AuditRecord(
+                record_id=new_ulid(now),
+                at_ms=now,
+                actor="socialcare-local",
+                actor_role="system",
+                action=actions[kind],
+                subject=kind.subject(name),
+                details={"version": "1", "source": self.config.source_label},
+            )
+            store.save_config(StoredConfig(kind, name, 1, document, now, "socialcare-local"), audit)
 
     def _environments(self, function: str, *, size: int) -> functions.FunctionEnvironments:
         """The function's execution environments, one started now (a function that does not load
