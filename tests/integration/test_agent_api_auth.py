@@ -96,14 +96,16 @@ OWNER_ONLY = {
     ("POST", "/cases/{case_id}/move-to-private"),
 }
 ASSIGN = {("POST", "/cases/{case_id}/assign")}
+CONFIG_READS = {r for r in spec_routes() if r[1].startswith("/admin/") and r[0] == "GET"}  # leads and admins
+CONFIG_WRITES = {r for r in spec_routes() if r[1].startswith("/admin/") and r[0] == "PUT"}  # admins
 
 # The routes each caller is refused (403); every other route lets them through (whatever it then says).
 FORBIDDEN: dict[str, set[tuple[str, str]]] = {
-    "outsider agent": CASE_ROUTES | QUEUE_ROUTES | PROFILE_ROUTES,
-    "outsider lead": CASE_ROUTES | QUEUE_ROUTES | PROFILE_ROUTES,
-    "colleague": OWNER_ONLY | ASSIGN | PROFILE_ROUTES,
-    "owner": ASSIGN | PROFILE_ROUTES,
-    "lead": PROFILE_ROUTES,
+    "outsider agent": CASE_ROUTES | QUEUE_ROUTES | PROFILE_ROUTES | CONFIG_READS | CONFIG_WRITES,
+    "outsider lead": CASE_ROUTES | QUEUE_ROUTES | PROFILE_ROUTES | CONFIG_WRITES,
+    "colleague": OWNER_ONLY | ASSIGN | PROFILE_ROUTES | CONFIG_READS | CONFIG_WRITES,
+    "owner": ASSIGN | PROFILE_ROUTES | CONFIG_READS | CONFIG_WRITES,
+    "lead": PROFILE_ROUTES | CONFIG_WRITES,
     "admin": set(),
 }
 
@@ -116,6 +118,15 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/cases/{case_id}/move-to-private"): {},
     ("POST", "/cases/{case_id}/notes"): {"text": "matrix note"},
     ("PUT", "/accounts/{account_id}/profile"): {"signature_style": "initials"},
+    ("PUT", "/admin/sla/calendars/{name}"): {"time_zone": "UTC", "always_open": True},
+    ("PUT", "/admin/sla/policies"): {
+        "policies": [{"name": "default", "calendar": "always", "match": {}, "targets_minutes": {"first_response": 60}}]
+    },
+    ("PUT", "/admin/departments/{department_id}"): {
+        "name": "Billing",
+        "contacts": [{"name": "Desk", "email": "billing@acme.example"}],
+        "manager": {"name": "Mia", "email": "mia@acme.example"},
+    },
 }
 
 
@@ -141,6 +152,7 @@ def call(
         build_service(matrix.world).claim(caller_from_claims(claims_for("alice")), case_id)
     method, template = route
     path = template.replace("{case_id}", case_id).replace("{team}", "care").replace("{account_id}", "x-1")
+    path = path.replace("{name}", "always").replace("{department_id}", "billing")
     headers = {"content-type": "application/json"}
     if authorization is not None:
         headers["Authorization"] = authorization
