@@ -321,3 +321,16 @@ class CaseClockNotStarted(SocialCareError):
     """The case's clock could not be started (Step Functions refused or failed); the caller retries."""
 
     code = "case_clock_not_started"
+
+
+# --- triage ---------------------------------------------------------------------------------
+class InvalidRoutingRules(InvalidConfig):
+    """A brand's routing rules are refused; ``field`` names where (``rules[2].when.languages[0]``)."""
+
+    code = "invalid_routing_rules"
+
+
+class InvalidPhraseList(InvalidConfig):
+    """A sensitive-phrase list is malformed; ``field`` names the file and line (``fr.txt:42``)."""
+
+    code = "invalid_phrase_list"
