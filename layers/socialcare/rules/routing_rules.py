@@ -465,11 +465,11 @@ def _parse_conditions(raw: object, where: str, lists: Mapping[str, frozenset[str
 
 def _parse_outcome(raw: object, where: str, *, require_one: bool) -> Outcome:
     then = _object(raw, where, _OUTCOME_KEYS)
-    if require_one and not then:
+    if require_one and all(value is None for value in then.values()):
         raise InvalidRoutingRules(where, f"give at least one of {', '.join(sorted(_OUTCOME_KEYS))}")
     team = then.get("team")
     priority = then.get("priority")
-    if priority is not None and priority not in {p.value for p in Priority}:
+    if priority is not None and (not isinstance(priority, str) or priority not in {p.value for p in Priority}):
         raise InvalidRoutingRules(f"{where}.priority", f"must be one of {', '.join(p.value for p in Priority)}")
     return Outcome(
         team=None if team is None else _name(team, f"{where}.team"),
