@@ -49,11 +49,15 @@ def prepare(text: str) -> str:
 
 def squeeze(word: str) -> str:
     """One letter for every run of a repeated letter: "diiiie", "kill" and "kil" all read alike."""
-    if word.startswith("@"):  # a mention names an account: kept as written
-        return word
-    if _LEET_WORD.fullmatch(word) and any(ch.isalpha() for ch in word):
-        word = word.translate(_LEET)
-    return _REPEATS.sub(r"\1", word)
+    word = unleet(word)
+    return word if word.startswith("@") else _REPEATS.sub(r"\1", word)
+
+
+def unleet(word: str) -> str:
+    """Leetspeak read as letters ("sh1t" → "shit"); a mention ("@acme") is kept as written."""
+    if not word.startswith("@") and _LEET_WORD.fullmatch(word) and any(ch.isalpha() for ch in word):
+        return word.translate(_LEET)
+    return word
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,3 +106,8 @@ def _tokens_of(prepared: str) -> list[Token]:
 
 def words(text: str) -> list[str]:
     return [token.word for token in tokens(text)]
+
+
+def plain_words(text: str) -> list[str]:
+    """The words folded and leetspeak read, letters not squeezed (for exact word lists: "ass" ≠ "as")."""
+    return [unleet(match.group()) for match in _WORD.finditer(prepare(text))]
