@@ -339,3 +339,16 @@ class ConfigVersionConflict(StateConflict):
     write got there first); ``current`` is the version it is at (0: nothing stored)."""
 
     code = "config_version_conflict"
+
+
+# --- triage ---------------------------------------------------------------------------------
+class InvalidRoutingRules(InvalidConfig):
+    """A brand's routing rules are refused; ``field`` names where (``rules[2].when.languages[0]``)."""
+
+    code = "invalid_routing_rules"
+
+
+class InvalidPhraseList(InvalidConfig):
+    """A sensitive-phrase list is malformed; ``field`` names the file and line (``fr.txt:42``)."""
+
+    code = "invalid_phrase_list"

@@ -103,7 +103,15 @@ def test_every_distribution_is_the_version_pinned_in_constraints(layer_dir: Path
 
 
 def test_layer_dependencies_are_the_cores_declared_ones() -> None:
-    assert requirements() == ["boto3", "aws-lambda-powertools[tracer]", "holidays", "tzdata"]
+    assert requirements() == [
+        "boto3",
+        "aws-lambda-powertools[tracer]",
+        "holidays",
+        "tzdata",
+        "lingua-language-detector",
+        "vaderSentiment",
+        "better-profanity",
+    ]
 
 
 def test_fingerprint_follows_the_core_source(tmp_path: Path) -> None:
