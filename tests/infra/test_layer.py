@@ -159,3 +159,12 @@ def test_a_missing_wheel_without_network_fails_with_pips_reason(
     with pytest.raises(LayerBuildError, match="pip download failed"):
         build_layer(out_dir=tmp_path / "layer", wheel_dir=tmp_path / "empty-cache")
     assert not (tmp_path / "layer").exists(), "a failed build leaves no half-built layer behind"
+
+
+LAMBDA_UNZIPPED_LIMIT_BYTES = 250 * 1024 * 1024  # function code and all its layers, unzipped
+FUNCTION_CODE_ROOM_BYTES = 20 * 1024 * 1024  # kept free for the largest function's own code
+
+
+def test_the_layer_leaves_room_under_lambdas_unzipped_size_limit(layer_dir: Path) -> None:
+    size = sum(p.stat().st_size for p in site(layer_dir).rglob("*") if p.is_file())
+    assert size <= LAMBDA_UNZIPPED_LIMIT_BYTES - FUNCTION_CODE_ROOM_BYTES, f"layer is {size / 2**20:.0f} MiB unzipped"
