@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -259,14 +260,18 @@ class UnavailableDynamoDB:
     and writes alike) fail as DynamoDB fails when it is unavailable, then the next ``lost_answers``
     writes are applied but their answers are lost (the caller sees an error for a write that
     happened), then the table is healthy again. ``down()`` fails every call until ``up()``.
+    ``latency_s`` is the network round trip every call takes, failed or not: other threads run
+    meanwhile, as they do while a real client waits for an answer (in-process moto answers without
+    letting go of the interpreter, so concurrent invocations would hardly ever overlap).
 
     Counting calls rather than time keeps the outage the same size however fast the machine is.
     """
 
     WRITES = frozenset({"transact_write_items", "put_item", "update_item", "delete_item", "batch_write_item"})
 
-    def __init__(self, client: Any, *, failures: int = 0, lost_answers: int = 0) -> None:
+    def __init__(self, client: Any, *, failures: int = 0, lost_answers: int = 0, latency_s: float = 0.0) -> None:
         self._client = client
+        self._latency_s = latency_s
         self._operations = frozenset(client.meta.method_to_api_mapping)
         self._lock = threading.Lock()
         self._failures_left = failures
@@ -290,6 +295,8 @@ class UnavailableDynamoDB:
             return attribute  # exceptions, meta, paginators: as they are
 
         def call(**kwargs: Any) -> Any:
+            if self._latency_s:
+                time.sleep(self._latency_s)
             with self._lock:
                 fail = self._down or self._failures_left > 0
                 if fail:
@@ -327,9 +334,16 @@ def redrive(sqs: Any, dlq_url: str, source_url: str) -> list[str]:
     SQS's StartMessageMoveTask does the same in AWS; moto does not implement it."""
     moved: list[str] = []
     while True:
-        messages = sqs.receive_message(
-            QueueUrl=dlq_url, MaxNumberOfMessages=10, WaitTimeSeconds=0, VisibilityTimeout=60, MessageAttributeNames=["All"]
-        ).get("Messages") or []
+        messages = (
+            sqs.receive_message(
+                QueueUrl=dlq_url,
+                MaxNumberOfMessages=10,
+                WaitTimeSeconds=0,
+                VisibilityTimeout=60,
+                MessageAttributeNames=["All"],
+            ).get("Messages")
+            or []
+        )
         if not messages:
             return moved
         for message in messages:

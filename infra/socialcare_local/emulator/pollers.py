@@ -153,17 +153,6 @@ class QueuePoller:
                     return
                 log.warning("queue unavailable", extra={"function": self.function_name, "error": type(exc).__name__})
                 self._stop.wait(self.settings.error_backoff_s)
-            except Exception as exc:
-                # Anything else (moto in process raises its own errors, where its server answers 500)
-                # must not end the thread: a poller that stops silently is a mapping that stops.
-                if self._stop.is_set():
-                    return
-                log.error(
-                    "poller error; polling goes on",
-                    extra={"function": self.function_name, "error": type(exc).__name__},
-                    exc_info=True,
-                )
-                self._stop.wait(self.settings.error_backoff_s)
 
     def _receive(self) -> list[dict[str, Any]]:
         response = self.sqs.receive_message(
