@@ -10,6 +10,8 @@ to the DLQ. Failed records are made visible again at once, so retries take no wa
 from __future__ import annotations
 
 import json
+import threading
+import time
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -250,3 +252,109 @@ class FlakyDynamoDB:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._client, name)
+
+
+class UnavailableDynamoDB:
+    """A DynamoDB client shared by concurrent invocations that forwards every call to the real
+    (moto) client, except during an outage: the next ``failures`` calls of any operation (reads
+    and writes alike) fail as DynamoDB fails when it is unavailable, then the next ``lost_answers``
+    writes are applied but their answers are lost (the caller sees an error for a write that
+    happened), then the table is healthy again. ``down()`` fails every call until ``up()``.
+    ``latency_s`` is the network round trip every call takes, failed or not: other threads run
+    meanwhile, as they do while a real client waits for an answer (in-process moto answers without
+    letting go of the interpreter, so concurrent invocations would hardly ever overlap).
+
+    Counting calls rather than time keeps the outage the same size however fast the machine is.
+    """
+
+    WRITES = frozenset({"transact_write_items", "put_item", "update_item", "delete_item", "batch_write_item"})
+
+    def __init__(self, client: Any, *, failures: int = 0, lost_answers: int = 0, latency_s: float = 0.0) -> None:
+        self._client = client
+        self._latency_s = latency_s
+        self._operations = frozenset(client.meta.method_to_api_mapping)
+        self._lock = threading.Lock()
+        self._failures_left = failures
+        self._lost_left = lost_answers
+        self._down = False
+        self.failed = 0
+        self.lost: list[str] = []  # the requests (as JSON) that were applied but answered with an error
+
+    def down(self) -> None:
+        with self._lock:
+            self._down = True
+
+    def up(self) -> None:
+        with self._lock:
+            self._down = False
+            self._failures_left = 0
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._client, name)
+        if name not in self._operations:
+            return attribute  # exceptions, meta, paginators: as they are
+
+        def call(**kwargs: Any) -> Any:
+            if self._latency_s:
+                time.sleep(self._latency_s)
+            with self._lock:
+                fail = self._down or self._failures_left > 0
+                if fail:
+                    self._failures_left = max(0, self._failures_left - 1)
+                    self.failed += 1
+                lose = not fail and name in self.WRITES and self._lost_left > 0
+                if lose:
+                    self._lost_left -= 1
+            if fail:
+                raise _unavailable(name)
+            result = attribute(**kwargs)
+            if lose:
+                with self._lock:
+                    self.lost.append(json.dumps(kwargs, default=str))
+                raise _unavailable(name)
+            return result
+
+        return call
+
+
+def _unavailable(operation: str) -> ClientError:
+    api = "".join(part.title() for part in operation.split("_"))
+    return ClientError(
+        {
+            "Error": {"Code": "ServiceUnavailable", "Message": "The service is currently unavailable."},
+            "ResponseMetadata": {"HTTPStatusCode": 503},
+        },
+        api,
+    )
+
+
+def redrive(sqs: Any, dlq_url: str, source_url: str) -> list[str]:
+    """Move every message of a dead-letter queue back to its source queue, as an operator's redrive
+    script does (receive, send the body and attributes unchanged, delete); returns the bodies moved.
+    SQS's StartMessageMoveTask does the same in AWS; moto does not implement it."""
+    moved: list[str] = []
+    while True:
+        messages = (
+            sqs.receive_message(
+                QueueUrl=dlq_url,
+                MaxNumberOfMessages=10,
+                WaitTimeSeconds=0,
+                VisibilityTimeout=60,
+                MessageAttributeNames=["All"],
+            ).get("Messages")
+            or []
+        )
+        if not messages:
+            return moved
+        for message in messages:
+            attributes = {
+                name: {k: v for k, v in value.items() if k in ("DataType", "StringValue", "BinaryValue")}
+                for name, value in (message.get("MessageAttributes") or {}).items()
+            }
+            sqs.send_message(
+                QueueUrl=source_url,
+                MessageBody=message["Body"],
+                **({"MessageAttributes": attributes} if attributes else {}),
+            )
+            sqs.delete_message(QueueUrl=dlq_url, ReceiptHandle=message["ReceiptHandle"])
+            moved.append(message["Body"])
