@@ -151,6 +151,9 @@ ENV_CASE_CLOCK_ARN = "CASE_CLOCK_ARN"  # the case-clock state machine (clock fun
 # Optional JSON {"minutes": {channel: n}, "seconds": {channel: n}}: response targets other than the
 # defaults (rules/sla.py), read by ingest and the agent API. Only the local stack sets it ([sla]).
 ENV_RESPONSE_TARGETS = "RESPONSE_TARGETS"
+# The clock function's event source mapping filter (the local stack's stream poller applies it too):
+# case items inserted or modified; a removed case needs no clock.
+CLOCK_STREAM_FILTER = {"eventName": ["INSERT", "MODIFY"], "dynamodb": {"Keys": {"SK": {"S": ["CASE"]}}}}
 CLOCK_BATCH_SIZE = 25
 CLOCK_TIMEOUT_S = 30
 CLOCK_MAX_RETRY_ATTEMPTS = 5

@@ -11,6 +11,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from aws_cdk import Annotations, Duration
 from aws_cdk import aws_lambda as lambda_
@@ -49,8 +50,18 @@ class QueueTrigger:
 
 
 @dataclass(frozen=True)
+class StreamTrigger:
+    """The table's stream through an event source mapping with a filter, partial batch responses
+    (``ReportBatchItemFailures``), bounded retries and an on-failure queue of its own."""
+
+    filter_pattern: Mapping[str, Any]
+    batch_size: int
+    max_retry_attempts: int
+
+
+@dataclass(frozen=True)
 class FunctionSpec:
-    trigger: HttpTrigger | QueueTrigger
+    trigger: HttpTrigger | QueueTrigger | StreamTrigger
     memory_mb: int
     timeout_s: int
     description: str
@@ -80,6 +91,16 @@ TRIGGERS: dict[str, FunctionSpec] = {
         memory_mb=256,
         timeout_s=c.OUTBOUND_TIMEOUT_S,
         description="Agents' replies to the platforms' reply APIs",
+    ),
+    c.CLOCK_FUNCTION: FunctionSpec(
+        trigger=StreamTrigger(
+            filter_pattern=c.CLOCK_STREAM_FILTER,
+            batch_size=c.CLOCK_BATCH_SIZE,
+            max_retry_attempts=c.CLOCK_MAX_RETRY_ATTEMPTS,
+        ),
+        memory_mb=256,
+        timeout_s=c.CLOCK_TIMEOUT_S,
+        description="Case writes (the table's stream) to the case clocks they need started",
     ),
 }
 
