@@ -76,6 +76,13 @@
     title = "Late order"
     text = "Hi {customer_name}, ..."
 
+    # Optional: shorter response targets for demos and tests (rules/sla.py's defaults when absent:
+    # 60 minutes on public channels, 240 in private ones). The case clock warns at 75 % of a target,
+    # notifies the team lead at 100 % and the manager at 150 %.
+    [sla]
+    minutes = { x_post = 5, messenger = 10 }   # per channel, whole minutes
+    seconds = { telegram = 20 }                # per channel, seconds (wins over minutes): tests, demos
+
 A file replaces the defaults as a whole: a platform whose tables are absent is simply not configured.
 """
 
@@ -92,6 +99,7 @@ from socialcare import errors as domain_errors
 from socialcare.errors import CredentialsInvalid
 from socialcare.model.profile import BrandProfile, profile_from_document
 from socialcare.platforms.credentials import PlatformCredentials
+from socialcare.rules.sla import ResponseTargets
 
 EXAMPLE_CONFIG_PATH = Path(__file__).with_name("local.example.toml")
 
@@ -164,6 +172,7 @@ class LocalConfig:
     source: Path | None = None  # None: the built-in demo defaults
     api: ApiSettings = field(default_factory=ApiSettings)
     brand: Mapping[str, Any] = field(default_factory=dict)  # the [brand] profile document
+    sla: ResponseTargets | None = None  # the [sla] response targets; None: the defaults
 
     def brand_profile(self, account_id: str) -> BrandProfile:
         """The profile an account starts with: ``[brand]`` over the defaults, named ``brand_name``."""
@@ -225,10 +234,10 @@ def load_config(path: str | Path | None = None) -> LocalConfig:
 
 
 def config_from_dict(doc: Mapping[str, Any], *, source: Path | None = None) -> LocalConfig:
-    unknown = set(doc) - {"accounts", "meta", "x", "telegram", "stack", "api", "brand"}
+    unknown = set(doc) - {"accounts", "meta", "x", "telegram", "stack", "api", "brand", "sla"}
     if unknown:
         raise ConfigError(
-            f"unknown table(s) {sorted(unknown)}; expected accounts, meta, x, telegram, stack, api, brand"
+            f"unknown table(s) {sorted(unknown)}; expected accounts, meta, x, telegram, stack, api, brand, sla"
         )
     secret_document = {key: _plain(doc[key]) for key in ("meta", "x", "telegram") if key in doc}
     try:
@@ -248,12 +257,22 @@ def config_from_dict(doc: Mapping[str, Any], *, source: Path | None = None) -> L
         source=source,
         api=_api(doc.get("api") or {}),
         brand=_plain(doc.get("brand") or {}),
+        sla=_sla(doc.get("sla")),
     )
     try:
         config.brand_profile("check")
     except domain_errors.SocialCareError as exc:
         raise ConfigError(f"[brand]: {exc.message}") from exc
     return config
+
+
+def _sla(doc: Any) -> ResponseTargets | None:
+    if doc is None:
+        return None
+    try:
+        return ResponseTargets.from_config(_plain(doc))
+    except domain_errors.InvalidConfig as exc:
+        raise ConfigError(f"[sla]: {exc.message}") from exc
 
 
 def _api(doc: Mapping[str, Any]) -> ApiSettings:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,8 +114,11 @@ class StreamPoller:
         function_name: str,
         filter_pattern: Mapping[str, Any],
         settings: StreamSettings | None = None,
+        on_failure: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
+        """``on_failure`` receives what Lambda sends the on-failure destination for a record given up."""
         self.stream = stream
+        self.on_failure = on_failure
         self.function_name = function_name
         self.filter_pattern = filter_pattern
         self.settings = settings or StreamSettings()
@@ -144,9 +147,14 @@ class StreamPoller:
         log.info("stream poller stopped", extra={"function": self.function_name})
 
     def is_idle(self) -> bool:
-        """Nothing read and not yet handled (records written but not yet read are not counted)."""
-        with self._busy:
+        """No batch running and no record written but not yet handled (what was written is read now)."""
+        if not self._busy.acquire(blocking=False):
+            return False
+        try:
+            self._pending += [r for r in self.stream.read() if matches(r, self.filter_pattern)]
             return not self._pending
+        finally:
+            self._busy.release()
 
     def poll_once(self) -> None:
         """Read what is new and hand it to the function (the thread's step; tests call it directly)."""
@@ -204,10 +212,23 @@ class StreamPoller:
             record = self._pending.pop(0)
             self.discarded += 1
             self._attempts = 0
+            sequence = record["dynamodb"].get("SequenceNumber")
             log.error(
                 "stream record given up after its retries (on-failure destination)",
-                extra={"function": self.function_name, "sequence_number": record["dynamodb"].get("SequenceNumber")},
+                extra={"function": self.function_name, "sequence_number": sequence},
             )
+            if self.on_failure is not None:
+                self.on_failure(
+                    {
+                        "requestContext": {"condition": "RetryAttemptsExhausted", "functionArn": self.function_name},
+                        "DDBStreamBatchInfo": {
+                            "streamArn": self.stream.stream_arn,
+                            "startSequenceNumber": sequence,
+                            "endSequenceNumber": sequence,
+                            "batchSize": 1,
+                        },
+                    }
+                )
             return True
         return not self._stop.wait(self.settings.retry_delay_s)
 
