@@ -25,7 +25,7 @@ from socialcare_local.stack import LocalStack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
-TARGET_S = 4  # Telegram: warn after 3 s, breach after 4 s, second tier after 6 s
+TARGET_S = 6  # Telegram: warn after 4.5 s, breach after 6 s, second tier after 9 s
 ANSWERED_TARGET_S = 8  # Messenger: time enough to answer first on a busy machine (warn after 6 s)
 
 
@@ -89,10 +89,13 @@ def wait_for(predicate: Any, timeout_s: float) -> bool:
 
 def test_an_unanswered_case_breaches_and_escalates_visibly(stack: LocalStack, log_lines: io.StringIO) -> None:
     token = stack.agent_token("alice", name="Alice Smith")
+    sent = time.monotonic()
     telegram(stack, 4242001, "Where is my refund?")
     case = case_of(stack, token, 4242001)
     clock = case["case_clock"]
-    assert (clock["generation"], clock["clock"], clock["sla_tier"]) == (1, "first_response", None)
+    assert (clock["generation"], clock["clock"]) == (1, "first_response")
+    if time.monotonic() - sent < TARGET_S * 0.75:  # read before the warning was due (a busy machine may be slower)
+        assert clock["sla_tier"] is None
     assert clock["breach_at"] == case["response_due_at"]
 
     def tiers() -> list[str]:
