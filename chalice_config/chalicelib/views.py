@@ -49,6 +49,21 @@ def case_view(case: Case, now_ms: int) -> dict[str, Any]:
         "reopen_count": case.reopen_count,
         "follow_up_of": case.follow_up_of,
         "superseded_by": case.superseded_by,
+        "case_clock": case_clock_view(case),
+    }
+
+
+def case_clock_view(case: Case) -> dict[str, Any]:
+    """The case clock's state: its schedule while an answer is awaited, and the tier it recorded."""
+    schedule = case.escalation
+    return {
+        "generation": case.clock_generation,
+        "clock": schedule.clock if schedule else None,
+        "sla_tier": schedule.tier.value if schedule and schedule.tier else None,
+        "tier_owner": schedule.tier_owner if schedule else None,
+        "warn_at": iso(schedule.warn_at_ms) if schedule else None,
+        "breach_at": iso(schedule.breach_at_ms) if schedule else None,
+        "second_tier_at": iso(schedule.second_tier_at_ms) if schedule else None,
     }
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from socialcare import constants as c
@@ -18,7 +18,8 @@ from socialcare.agents.service import AgentService
 from socialcare.agents.sla_service import SlaService
 from socialcare.aws.wiring import AwsClients, Wiring
 from socialcare.clock import Clock
-from socialcare.environment import required
+from socialcare.environment import json_object, required
+from socialcare.rules.sla import ResponseTargets
 
 DEFAULT_BRAND_NAME = "our team"  # used until an admin stores the account's profile
 
@@ -28,6 +29,7 @@ class ApiConfig:
     table_name: str
     outbound_queue_url: str
     api_secret_arn: str
+    targets: ResponseTargets = field(default_factory=ResponseTargets)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ApiConfig:
@@ -36,6 +38,7 @@ class ApiConfig:
             table_name=required(env, c.ENV_TABLE_NAME),
             outbound_queue_url=required(env, c.ENV_OUTBOUND_QUEUE_URL),
             api_secret_arn=required(env, c.ENV_API_SECRET_ARN),
+            targets=ResponseTargets.from_config(json_object(env, c.ENV_RESPONSE_TARGETS)),
         )
 
 
@@ -51,6 +54,7 @@ def build_service(config: ApiConfig, clients: AwsClients, clock: Clock) -> Agent
         clock=clock,
         cursors=CursorCodec(load_cursor_key(config.api_secret_arn, client=clients("secretsmanager"))),
         default_brand_name=DEFAULT_BRAND_NAME,
+        targets=config.targets,
     )
 
 

@@ -28,7 +28,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from socialcare import constants as c
 from socialcare.aws.wiring import AwsClients, Wiring
 from socialcare.clock import Clock
-from socialcare.environment import required
+from socialcare.environment import json_object, required
 from socialcare.errors import TargetNotYetKnown
 from socialcare.model.accounts import BrandAccounts, InvalidBrandAccounts
 
@@ -48,6 +48,9 @@ class IngestConfig:
     default_team: str = c.DEFAULT_TEAM
     reopen_window_hours: int = c.DEFAULT_REOPEN_WINDOW_HOURS
     account_teams: dict[str, str] = field(default_factory=dict)
+    # RESPONSE_TARGETS as read; parsed when the function is built (rules/sla.py stays out of the
+    # handler's import, which every cold start pays).
+    response_targets: dict[str, object] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> IngestConfig:
@@ -65,6 +68,7 @@ class IngestConfig:
             default_team=env.get(c.ENV_DEFAULT_TEAM) or c.DEFAULT_TEAM,
             reopen_window_hours=window,
             account_teams=dict(teams),
+            response_targets=json_object(env, c.ENV_RESPONSE_TARGETS),
         )
 
 
@@ -95,6 +99,7 @@ def _build(clients: AwsClients, clock: Clock) -> IngestRuntime:
     from socialcare.aws.raw_store import RawDeliveryStore
     from socialcare.ingest.pipeline import DeliveryIngest
     from socialcare.ingest.service import Ingestor, IngestSettings
+    from socialcare.rules.sla import ResponseTargets
 
     config = IngestConfig.from_env()
     settings = IngestSettings(
@@ -102,6 +107,7 @@ def _build(clients: AwsClients, clock: Clock) -> IngestRuntime:
         account_teams=config.account_teams,
         reopen_window_ms=config.reopen_window_hours * 3_600_000,
         brand_accounts=config.brand_accounts,
+        targets=ResponseTargets.from_config(config.response_targets),
     )
     ingestor = Ingestor(CaseStore(config.table_name, client=clients("dynamodb")), clock=clock, settings=settings)
     pipeline = DeliveryIngest(ingestor, RawDeliveryStore(config.raw_bucket, client=clients("s3")))

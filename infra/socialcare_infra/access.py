@@ -33,6 +33,11 @@ SQS_SEND = ("sqs:SendMessage",)
 SECRET_READ = ("secretsmanager:GetSecretValue",)
 XRAY_WRITE = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
 LOG_WRITE = ("logs:CreateLogStream", "logs:PutLogEvents")
+# What Lambda's DynamoDB stream event source mapping calls with the function's role (CDK grants them
+# when it binds the mapping: these on the stream, ListStreams on '*', which has no resource type).
+STREAM_READ = ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator")
+STREAM_LIST = ("dynamodb:ListStreams",)
+START_EXECUTION = ("states:StartExecution",)
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,8 @@ class Access:
     changes_visibility: bool = False  # re-queues the messages it consumes with a delay (ChangeMessageVisibility)
     sends_to: tuple[str, ...] = ()  # queues it sends messages to
     secrets: tuple[str, ...] = ()  # secrets it reads (GetSecretValue)
+    reads_stream: bool = False  # its event source mapping reads the table's stream (granted by CDK's binding)
+    starts_case_clocks: bool = False  # StartExecution of the case-clock state machine (and no other)
 
 
 ACCESS: dict[str, Access] = {
@@ -69,6 +76,9 @@ ACCESS: dict[str, Access] = {
         changes_visibility=True,
         secrets=(PLATFORM_SECRET,),
     ),
+    # The clock function: nothing but the case clock's StartExecution; the stream it is fed from is
+    # read by its event source mapping (and a record given up goes to its on-failure queue).
+    c.CLOCK_FUNCTION: Access(reads_stream=True, starts_case_clocks=True),
     # The agent API: cases, threads and audit trails by key; team queues, an agent's own cases and
     # resolved/closed lists through their GSIs (never the customer index: that is ingest's);
     # optimistic transactions of Puts, profile updates and idempotency markers; replies handed to

@@ -51,6 +51,11 @@ class ResourceNames:
     def api_secret(self) -> str:
         return f"{c.API_SECRET_NAME}/{self.stage}"
 
+    @property
+    def clock_failures(self) -> str:
+        """The clock function's on-failure queue: stream records it gave up on."""
+        return f"socialcare-clock-failures-{self.stage}"
+
     def function(self, name: str) -> str:
         return f"socialcare-{name}-{self.stage}"
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from aws_cdk import CfnOutput, Environment, Stack, Tags
 from aws_cdk.aws_lambda import ILayerVersion
+from aws_cdk.aws_sqs import IQueue
 from constructs import Construct
 from socialcare import constants as c
 
@@ -67,6 +68,10 @@ class SocialCareStack(Stack):
         api_secret = ApiSecret(self, "ApiSecret", names=names, removal_policy=data_removal)
         resources = CoreResources(table=table, raw=raw, queues=queues, platform_secret=secret, api_secret=api_secret)
         layer = CoreLayer(self, "CoreLayer", layer_dir=sources.layer_dir).layer
+        # The machines before the functions: the clock function starts the case clock.
+        self.events = EventBus(self, "Events", names=names)
+        self.state_machines = self._state_machines(sources, resources=resources)
+        resources = replace(resources, case_clock=self.state_machines.machines.get(CASE_CLOCK))
 
         self.functions = Functions(
             self,
@@ -85,8 +90,6 @@ class SocialCareStack(Stack):
         )
         self.directory = AgentDirectory(self, "Agents", config=config, names=names, removal_policy=data_removal)
         self.agent_api = self._agent_api(sources, layer=layer, resources=resources)
-        self.events = EventBus(self, "Events", names=names)
-        self.state_machines = self._state_machines(sources, resources=resources)
         self.monitoring = self._monitoring(resources)
         self._outputs(table=table, raw=raw, queues=queues, secret=secret, api_secret=api_secret)
 
@@ -143,7 +146,15 @@ class SocialCareStack(Stack):
             ),
             table=resources.table.table,
             state_machines=self.state_machines.machines,
+            stream_consumers=self._stream_consumers(),
         )
+
+    def _stream_consumers(self) -> dict[str, tuple[str, IQueue]]:
+        clock = self.functions.functions.get(c.CLOCK_FUNCTION)
+        failures = self.functions.stream_failures
+        if clock is None or failures is None:
+            return {}
+        return {c.CLOCK_FUNCTION: (clock.function_name, failures)}
 
     def _outputs(
         self, *, table: CaseTable, raw: RawBucket, queues: Queues, secret: PlatformSecret, api_secret: ApiSecret

@@ -97,6 +97,12 @@
     [[departments.contacts]]       # a name and at least one of email, phone, chat_webhook_url
     name = "Billing desk"
     email = "..."
+    # Optional: shorter response targets for demos and tests (rules/sla.py's defaults when absent:
+    # 60 minutes on public channels, 240 in private ones). The case clock warns at 75 % of a target,
+    # notifies the team lead at 100 % and the manager at 150 %.
+    [sla]
+    minutes = { x_post = 5, messenger = 10 }   # per channel, whole minutes
+    seconds = { telegram = 20 }                # per channel, seconds (wins over minutes): tests, demos
 
 A file replaces the defaults as a whole: a platform whose tables are absent is simply not configured.
 The built-in defaults have no SLA tables.
@@ -119,6 +125,7 @@ from socialcare.model.profile import BrandProfile, profile_from_document
 from socialcare.platforms.credentials import PlatformCredentials
 from socialcare.rules.calendar import BusinessCalendar
 from socialcare.rules.policies import PolicySet
+from socialcare.rules.sla import ResponseTargets
 
 T = TypeVar("T")
 
@@ -196,6 +203,7 @@ class LocalConfig:
     # The SLA configuration to store at start ([[calendars]], [policies], [[departments]]), each
     # (kind, name, document) validated and normalised, calendars before the policies that name them.
     sla_documents: tuple[tuple[ConfigKind, str, Mapping[str, object]], ...] = ()
+    sla: ResponseTargets | None = None  # the [sla] response targets; None: the defaults
 
     def brand_profile(self, account_id: str) -> BrandProfile:
         """The profile an account starts with: ``[brand]`` over the defaults, named ``brand_name``."""
@@ -257,7 +265,19 @@ def load_config(path: str | Path | None = None) -> LocalConfig:
 
 
 def config_from_dict(doc: Mapping[str, Any], *, source: Path | None = None) -> LocalConfig:
-    known = ("accounts", "meta", "x", "telegram", "stack", "api", "brand", "calendars", "policies", "departments")
+    known = (
+        "accounts",
+        "meta",
+        "x",
+        "telegram",
+        "stack",
+        "api",
+        "brand",
+        "calendars",
+        "policies",
+        "departments",
+        "sla",
+    )
     unknown = set(doc) - set(known)
     if unknown:
         raise ConfigError(f"unknown table(s) {sorted(unknown)}; expected {', '.join(known)}")
@@ -280,6 +300,7 @@ def config_from_dict(doc: Mapping[str, Any], *, source: Path | None = None) -> L
         api=_api(doc.get("api") or {}),
         brand=_plain(doc.get("brand") or {}),
         sla_documents=sla_documents(doc),
+        sla=_sla(doc.get("sla")),
     )
     try:
         config.brand_profile("check")
@@ -353,6 +374,15 @@ def _json_like(value: Any) -> Any:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return value
+
+
+def _sla(doc: Any) -> ResponseTargets | None:
+    if doc is None:
+        return None
+    try:
+        return ResponseTargets.from_config(_plain(doc))
+    except domain_errors.InvalidConfig as exc:
+        raise ConfigError(f"[sla]: {exc.message}") from exc
 
 
 def _api(doc: Mapping[str, Any]) -> ApiSettings:

@@ -21,6 +21,7 @@ moto keeps its state in module globals, so one process runs one stack at a time.
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
@@ -29,6 +30,7 @@ from dataclasses import replace
 from types import ModuleType, TracebackType
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
 from socialcare import constants as c
 from socialcare.model.accounts import brand_accounts_setting
 
@@ -36,10 +38,12 @@ from socialcare_local.config import LocalConfig, load_config
 from socialcare_local.emulator import agent_api, functions, logs
 from socialcare_local.emulator.api_gateway import AgentApiGateway
 from socialcare_local.emulator.aws import AwsServices, LocalResources, aws_client_environment
+from socialcare_local.emulator.case_clock import CaseClockResources, NotificationPoller, provision_case_clock
 from socialcare_local.emulator.functions import Handler
 from socialcare_local.emulator.http_gateway import WebhookGateway
 from socialcare_local.emulator.logs import get_logger
 from socialcare_local.emulator.pollers import PollerSettings, QueuePoller, wait_until
+from socialcare_local.emulator.streams import StreamPoller, StreamSettings, TableStream
 from socialcare_local.sandbox.reply_api import ReplyApi
 
 log = get_logger("stack")
@@ -98,6 +102,9 @@ class LocalStack:
         self.inbound_poller: QueuePoller | None = None
         self.outbound_poller: QueuePoller | None = None
         self.reply_api: ReplyApi | None = None
+        self.case_clock: CaseClockResources | None = None
+        self.clock_poller: StreamPoller | None = None
+        self.notification_poller: NotificationPoller | None = None
         self._resources: LocalResources | None = None
         self._saved_environ: dict[str, str | None] = {}
         self._modules: list[ModuleType] = []  # every function environment's module
@@ -119,6 +126,11 @@ class LocalStack:
             self.aws.start()
             self._resources = self.aws.provision(
                 stage=STAGE, platform_secret=self.config.secret_document, api_secret=self.config.api.secret_document
+            )
+            self.case_clock = provision_case_clock(self.aws, stage=STAGE, table_name=self._resources.table_name)
+            # Read from the stream's end before anything writes a case.
+            stream = TableStream.of_table(
+                self.aws.client("dynamodb"), self.aws.client("dynamodbstreams"), self._resources.table_name
             )
             self.reply_api = ReplyApi(self.config, host=self.host, port=self._reply_port).start()
             self._set_environment(self.function_environment())
@@ -159,6 +171,7 @@ class LocalStack:
                 replace(self.poller_settings, batch_size=c.OUTBOUND_BATCH_SIZE, keep_failed_visibility=True),
             )
             self.outbound_poller.start()
+            self._start_case_clock(stream)
             self._start_agent_api()
         except BaseException:
             self.stop()
@@ -198,6 +211,13 @@ class LocalStack:
 
     def stop(self) -> None:
         global _running
+        if self.clock_poller is not None:
+            self.clock_poller.stop()
+            self.clock_poller = None
+        if self.notification_poller is not None:
+            self.notification_poller.stop()
+            self.notification_poller = None
+        self._stop_clocks()
         if self.outbound_poller is not None:
             self.outbound_poller.stop()
             self.outbound_poller = None
@@ -218,6 +238,7 @@ class LocalStack:
             functions.reset_function(module)
             functions.unload(module)
         self._modules.clear()
+        self.case_clock = None
         self.aws.stop()
         self._restore_environment()
         self._output.restore()
@@ -305,6 +326,8 @@ class LocalStack:
             c.ENV_API_SECRET_ARN: resources.api_secret_arn,
             c.ENV_DEFAULT_TEAM: c.DEFAULT_TEAM,
             c.ENV_REOPEN_WINDOW_HOURS: str(c.DEFAULT_REOPEN_WINDOW_HOURS),
+            c.ENV_CASE_CLOCK_ARN: self.case_clock.state_machine_arn if self.case_clock else "",
+            **({c.ENV_RESPONSE_TARGETS: json.dumps(self.config.sla.to_config())} if self.config.sla else {}),
             c.ENV_BRAND_ACCOUNTS: brand_accounts_setting(
                 meta=(a.facebook_page_id, a.instagram_account_id, a.whatsapp_phone_number_id),
                 x=(a.x_user_id,),
@@ -321,7 +344,7 @@ class LocalStack:
     # --- waiting --------------------------------------------------------------------------------
     def is_idle(self) -> bool:
         """No queue holds a message, no function runs, and the sandbox has no echo still to send."""
-        pollers = (self.inbound_poller, self.outbound_poller)
+        pollers = (self.inbound_poller, self.outbound_poller, self.clock_poller)
         if not all(poller is None or poller.is_idle() for poller in pollers):
             return False
         return self.reply_api is None or self.reply_api.is_idle()
@@ -340,7 +363,43 @@ class LocalStack:
             if self.is_idle():
                 return
 
+    def notifications(self) -> list[dict[str, str]]:
+        """The case clocks' notifications logged so far (``socialcare_local.notifications``), in order."""
+        return self.notification_poller.notifications() if self.notification_poller is not None else []
+
     # --- internals ------------------------------------------------------------------------------
+    def _start_case_clock(self, stream: TableStream) -> None:
+        """The clock function on the table's stream, and the notifications the clocks announce."""
+        assert self.case_clock is not None
+        self.clock_poller = StreamPoller(
+            stream=stream,
+            handler=self._environments(c.CLOCK_FUNCTION, size=1),
+            function_name=self.function_name(c.CLOCK_FUNCTION),
+            filter_pattern=c.CLOCK_STREAM_FILTER,
+            settings=StreamSettings(batch_size=c.CLOCK_BATCH_SIZE, max_retries=c.CLOCK_MAX_RETRY_ATTEMPTS),
+            on_failure=self._clock_failure,
+        )
+        self.clock_poller.start()
+        self.notification_poller = NotificationPoller(self.aws.client("sqs"), self.case_clock.notifications_queue_url)
+        self.notification_poller.start()
+
+    def _clock_failure(self, document: dict[str, Any]) -> None:
+        self.aws.client("sqs").send_message(
+            QueueUrl=self.resources.clock_failures_url, MessageBody=json.dumps(document)
+        )
+
+    def _stop_clocks(self) -> None:
+        """Stop the clocks still waiting, so moto's engine threads end with the stack."""
+        if self.case_clock is None:
+            return
+        sfn = self.aws.client("stepfunctions")
+        try:
+            running = sfn.list_executions(stateMachineArn=self.case_clock.state_machine_arn, statusFilter="RUNNING")
+            for execution in running.get("executions", []):
+                sfn.stop_execution(executionArn=execution["executionArn"])
+        except (BotoCoreError, ClientError, AttributeError):  # best effort: the stack is going away
+            log.warning("could not stop the running case clocks", exc_info=True)
+
     def _start_agent_api(self) -> None:
         module = agent_api.load_app_module()
         agent_api.reset_app()  # a previous stack in this process may have cached clients

@@ -144,3 +144,16 @@ ENV_BRAND_ACCOUNTS = "BRAND_ACCOUNTS"
 # attempts in all, then kept raw. Fewer than INBOUND_MAX_RECEIVE_COUNT, so it never reaches the DLQ.
 INGEST_TARGET_ATTEMPTS = 3
 INGEST_TARGET_RETRY_DELAY_S = 10
+
+# The case clock (infra/state_machines/case_clock.asl.json) and what starts it.
+CLOCK_FUNCTION = "clock"  # functions/clock: the table's stream -> StartExecution
+ENV_CASE_CLOCK_ARN = "CASE_CLOCK_ARN"  # the case-clock state machine (clock function)
+# Optional JSON {"minutes": {channel: n}, "seconds": {channel: n}}: response targets other than the
+# defaults (rules/sla.py), read by ingest and the agent API. Only the local stack sets it ([sla]).
+ENV_RESPONSE_TARGETS = "RESPONSE_TARGETS"
+# The clock function's event source mapping filter (the local stack's stream poller applies it too):
+# case items inserted or modified; a removed case needs no clock.
+CLOCK_STREAM_FILTER = {"eventName": ["INSERT", "MODIFY"], "dynamodb": {"Keys": {"SK": {"S": ["CASE"]}}}}
+CLOCK_BATCH_SIZE = 25
+CLOCK_TIMEOUT_S = 30
+CLOCK_MAX_RETRY_ATTEMPTS = 5

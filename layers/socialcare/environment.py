@@ -6,6 +6,7 @@ named in the error, so a misconfigured function says what to fix on its first in
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 
 
@@ -27,4 +28,18 @@ def positive_number(env: Mapping[str, str], name: str, default: float) -> float:
         raise RuntimeError(f"environment variable {name} must be a number, not {raw!r}") from None
     if value <= 0:
         raise RuntimeError(f"environment variable {name} must be positive")
+    return value
+
+
+def json_object(env: Mapping[str, str], name: str) -> dict[str, object]:
+    """The variable as a JSON object; empty when it is unset or empty."""
+    raw = env.get(name)
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        raise RuntimeError(f"environment variable {name} is not JSON") from None
+    if not isinstance(value, dict):
+        raise RuntimeError(f"environment variable {name} must be a JSON object")
     return value

@@ -105,6 +105,7 @@ class MotoLabels:
     bucket: str
     queues: Mapping[str, str]  # queue URL -> access key (inbound, outbound)
     secrets: Mapping[str, str]  # secret ARN -> access key (platform, api)
+    state_machines: Mapping[str, str] = field(default_factory=dict)  # state machine ARN -> file stem
 
     def used(self, calls: list[tuple[str, dict[str, Any]]]) -> set[Grant]:
         return {(action, label) for action, params in calls for label in self._labels(action, params)}
@@ -125,6 +126,10 @@ class MotoLabels:
         if service == "sqs":
             url = params["QueueUrl"]
             return {f"queue:{self.queues[url]}" if url in self.queues else f"unknown:queue:{url}"}
+        if service == "states":
+            arn = params["stateMachineArn"]
+            machine = self.state_machines.get(arn)
+            return {f"state-machine:{machine}" if machine else f"unknown:state-machine:{arn}"}
         if service == "secretsmanager":
             arn = params["SecretId"]
             return {f"secret:{self.secrets[arn]}" if arn in self.secrets else f"unknown:secret:{arn}"}
@@ -146,6 +151,13 @@ def template_labels(synth: Synthesised) -> dict[str, str]:
         f"<{secrets[f'{c.PLATFORM_SECRET_NAME}/{stage}']}>": f"secret:{access.PLATFORM_SECRET}",
         f"<{secrets[f'{c.API_SECRET_NAME}/{stage}']}>": f"secret:{access.API_SECRET}",
     }
+    labels[f"<{table}.StreamArn>"] = "table/stream"
+    for logical_id, props in synth.properties("AWS::StepFunctions::StateMachine").items():
+        stem = str(props["StateMachineName"]).removeprefix("socialcare-").removesuffix(f"-{stage}")
+        labels[f"<{logical_id}>"] = f"state-machine:{stem}"
+    for name, logical_id in queues.items():
+        if name == f"socialcare-clock-failures-{stage}":
+            labels[f"<{logical_id}.Arn>"] = "queue:clock-failures"
     for index in synth.template["Resources"][table]["Properties"].get("GlobalSecondaryIndexes", []):
         labels[f"<{table}.Arn>/index/{index['IndexName']}"] = f"table/index/{index['IndexName']}"
     return labels
@@ -172,7 +184,7 @@ def consumed_queue(synth: Synthesised, function_logical_id: str) -> str | None:
     sources = [
         p["EventSourceArn"]
         for p in synth.properties("AWS::Lambda::EventSourceMapping").values()
-        if ref_id(p["FunctionName"]) == function_logical_id
+        if ref_id(p["FunctionName"]) == function_logical_id and "StartingPosition" not in p  # SQS, not a stream
     ]
     assert len(sources) <= 1, sources
     return labels[join_text(sources[0])] if sources else None
@@ -187,7 +199,30 @@ def function_grants(synth: Synthesised, function_logical_id: str) -> set[Grant]:
     role = ref_id(props["Role"])
     assert role, function_logical_id
     grants = granted(synth, role)
+    grants -= stream_mapping_grants(synth, function_logical_id, grants)
     queue = consumed_queue(synth, function_logical_id)
     by_lambda = {(action, label) for action, label in grants if action in CONSUMED_BY_LAMBDA}
     assert by_lambda == ({(action, queue) for action in CONSUMED_BY_LAMBDA} if queue else set())
     return grants - by_lambda
+
+
+# What a DynamoDB stream event source mapping calls with the function's role: the stream reads, and
+# the on-failure queue's sends (CDK's SqsDlq binding).
+STREAM_MAPPING = {(action, "table/stream") for action in access.STREAM_READ} | {
+    (action, "unknown:*") for action in access.STREAM_LIST
+}
+ON_FAILURE = {
+    (action, "queue:clock-failures") for action in ("sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl")
+}
+
+
+def stream_mapping_grants(synth: Synthesised, function_logical_id: str, grants: set[Grant]) -> set[Grant]:
+    """The grants a stream mapping of the function uses, which must all be there; empty when none feeds it."""
+    fed = any(
+        ref_id(p["FunctionName"]) == function_logical_id and "StartingPosition" in p
+        for p in synth.properties("AWS::Lambda::EventSourceMapping").values()
+    )
+    if not fed:
+        return set()
+    assert grants >= STREAM_MAPPING, STREAM_MAPPING - grants
+    return STREAM_MAPPING | (ON_FAILURE & grants)

@@ -22,6 +22,7 @@ import pytest
 from socialcare import constants as c
 from socialcare.aws import schema
 from socialcare.aws.case_store import CaseStore, MessageRef
+from socialcare.aws.items import case_item, item_key
 from socialcare.aws.outbound_store import OutboundStore, SendState
 from socialcare.clock import ManualClock, system_clock
 from socialcare.ingest.service import Ingestor, IngestSettings
@@ -35,6 +36,7 @@ from socialcare.model.events import (
 )
 from socialcare.model.outbound import OutboundRequest, ReplyMode
 from socialcare.outbound.http import HttpRequest, HttpResponse
+from socialcare.rules.escalation import with_escalation
 from socialcare_infra import access
 from socialcare_local.emulator.functions import LambdaContext, load_function, reset_function
 from socialcare_local.emulator.http_gateway import build_http_api_event
@@ -42,6 +44,7 @@ from socialcare_local.sandbox import payloads as p
 from socialcare_local.sandbox.signing import meta_request
 
 from tests.agent_api_support import BILLING_ACCOUNT, CURSOR_KEY, ApiClient, World, _template_of, app_module, spec_routes
+from tests.case_clock_support import clock_world, due_in, new_case
 from tests.conftest import TEST_CREDENTIALS, AwsResources
 from tests.infra.conftest import Synthesised
 from tests.infra.helpers import SAM_FUNCTION, function_id, ref_id
@@ -525,3 +528,49 @@ def test_agent_api_role_grants_exactly_the_calls_its_routes_make(
     role = ref_id(api_function["Role"])
     assert role
     assert deployed.labels.used(agent_api.calls) == granted(prod, role)
+
+
+# ---- clock ---------------------------------------------------------------------------------------------
+
+
+def test_clock_role_grants_exactly_the_calls_the_clock_function_makes(
+    prod: Synthesised, aws_env: None, recorder: CallRecorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The clock function on records of a new case (a clock starts), a retried record (a duplicate
+    start: ExecutionAlreadyExists is success) and an answer (nothing starts)."""
+    with clock_world() as world:
+        monkeypatch.setenv(c.ENV_CASE_CLOCK_ARN, world.machine_arn)
+        handler = load_function(c.CLOCK_FUNCTION)
+        handler.wire(clients={"stepfunctions": world.sfn})
+        try:
+            start = T0
+            case = with_escalation(new_case("C-PRIV", start), due_in(start, warn_s=60, breach_s=120, second_s=None))
+            answered = replace(case, awaiting_reply_since_ms=None, escalation=None, version=case.version + 1)
+            records = [
+                stream_record("1", "INSERT", None, case),
+                stream_record("2", "MODIFY", case, answered),
+            ]
+            recorder.take()
+            with recorder.recording():
+                handler.handler({"Records": records}, LambdaContext("socialcare-clock-prod"))
+                handler.handler({"Records": records[:1]}, LambdaContext("socialcare-clock-prod"))
+            calls = recorder.take()
+        finally:
+            reset_function(handler)
+        assert [action for action, _ in calls] == ["states:StartExecution", "states:StartExecution"]
+        labels = MotoLabels(
+            table="-", bucket="-", queues={}, secrets={}, state_machines={world.machine_arn: "case_clock"}
+        )
+        assert labels.used(calls) == function_grants(prod, function_logical_id(prod, c.CLOCK_FUNCTION))
+
+
+def stream_record(sequence: str, name: str, before: Case | None, after: Case) -> dict[str, Any]:
+    change: dict[str, Any] = {
+        "Keys": item_key(f"CASE#{after.case_id}", "CASE"),
+        "NewImage": case_item(after),
+        "SequenceNumber": sequence,
+        "StreamViewType": "NEW_AND_OLD_IMAGES",
+    }
+    if before is not None:
+        change["OldImage"] = case_item(before)
+    return {"eventID": sequence, "eventName": name, "eventSource": "aws:dynamodb", "dynamodb": change}

@@ -33,6 +33,7 @@ def test_every_queue_has_a_dlq_with_redrive_and_the_schema_settings(synth: Synth
     queues = synth.properties("AWS::SQS::Queue")
     ids = queue_ids(synth)
     dlqs = {ref_id(p["RedrivePolicy"]["deadLetterTargetArn"]) for p in queues.values() if "RedrivePolicy" in p}
+    dlqs |= on_failure_queues(synth)  # a stream mapping's on-failure destination is its dead-letter queue
     for logical_id, props in queues.items():
         if logical_id in dlqs:
             assert "RedrivePolicy" not in props, "a DLQ is the end of the line"
@@ -77,10 +78,44 @@ def test_queue_consumers_report_partial_batch_failures_with_the_shared_batching(
     ) == (c.INGEST_BATCH_SIZE, c.OUTBOUND_BATCH_SIZE)
 
 
+def on_failure_queues(synth: Synthesised) -> set[str | None]:
+    return {
+        ref_id(p["DestinationConfig"]["OnFailure"]["Destination"])
+        for p in synth.properties("AWS::Lambda::EventSourceMapping").values()
+        if "DestinationConfig" in p
+    }
+
+
+def test_the_clock_function_reads_case_items_of_the_stream_with_partial_failures_and_an_on_failure_queue(
+    synth: Synthesised,
+) -> None:
+    [(mapping_id, props)] = [
+        (k, p) for k, p in synth.properties("AWS::Lambda::EventSourceMapping").items() if "StartingPosition" in p
+    ]
+    assert ref_id(props["FunctionName"]) == function_id(synth.template, c.CLOCK_FUNCTION)
+    [table] = synth.resources("AWS::DynamoDB::Table")
+    assert props["EventSourceArn"] == {"Fn::GetAtt": [table, "StreamArn"]}
+    assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert (props["BatchSize"], props["MaximumRetryAttempts"]) == (c.CLOCK_BATCH_SIZE, c.CLOCK_MAX_RETRY_ATTEMPTS)
+    [pattern] = [json.loads(f["Pattern"]) for f in props["FilterCriteria"]["Filters"]]
+    assert (
+        pattern
+        == c.CLOCK_STREAM_FILTER
+        == {
+            "eventName": ["INSERT", "MODIFY"],
+            "dynamodb": {"Keys": {"SK": {"S": ["CASE"]}}},
+        }
+    )
+    [failures] = on_failure_queues(synth)
+    assert failures == queue_ids(synth)[f"socialcare-clock-failures-{synth.stage}"], mapping_id
+
+
 def test_a_slow_batch_is_never_redelivered_while_its_function_still_runs(synth: Synthesised) -> None:
     """AWS guidance: a queue's visibility timeout is at least six times its consumer's timeout."""
     queues = synth.properties("AWS::SQS::Queue")
     for props in synth.properties("AWS::Lambda::EventSourceMapping").values():
+        if "StartingPosition" in props:
+            continue  # a stream: records are never redelivered while a batch runs
         fn = synth.template["Resources"][ref_id(props["FunctionName"])]["Properties"]
         queue = queues[ref_id(props["EventSourceArn"])]
         assert queue["VisibilityTimeout"] >= 6 * fn["Timeout"], fn["FunctionName"]
@@ -117,7 +152,13 @@ def test_prod_keeps_its_data_and_dev_can_be_torn_down(prod: Synthesised, dev: Sy
 
 def test_names_are_the_local_stacks_names_for_the_same_stage(synth: Synthesised) -> None:
     local = resource_names(synth.stage)
-    assert set(queue_ids(synth)) == {local["queue"], local["dlq"], local["outbound_queue"], local["outbound_dlq"]}
+    assert set(queue_ids(synth)) == {
+        local["queue"],
+        local["dlq"],
+        local["outbound_queue"],
+        local["outbound_dlq"],
+        local["clock_failures"],
+    }
     [table] = synth.properties("AWS::DynamoDB::Table").values()
     assert table["TableName"] == local["table"]
     secrets = {p["Name"] for p in synth.properties("AWS::SecretsManager::Secret").values()}
@@ -281,7 +322,8 @@ def dimension(alarm: dict[str, Any], name: str) -> Any:
 def test_every_dlq_has_an_alarm_on_any_message(synth: Synthesised) -> None:
     queues = synth.properties("AWS::SQS::Queue")
     dlqs = {ref_id(p["RedrivePolicy"]["deadLetterTargetArn"]) for p in queues.values() if "RedrivePolicy" in p}
-    assert len(dlqs) == 2
+    dlqs |= on_failure_queues(synth)  # a stream mapping's on-failure destination is its dead-letter queue
+    assert len(dlqs) == 3  # inbound, outbound, the clock function's on-failure queue
     for dlq in dlqs:
         assert any(
             a["MetricName"] == "ApproximateNumberOfMessagesVisible"

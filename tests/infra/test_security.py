@@ -208,9 +208,30 @@ def _state_machine_policy(template: dict[str, Any], owner: str) -> bool:
     return bool(roles) and principals == {"states.amazonaws.com"}
 
 
+# What Lambda's DynamoDB stream event source mapping needs on '*' (ListStreams has no resource-level
+# permissions): allowed to the roles of functions fed by a stream only.
+STREAM_CONSUMER_STAR_ACTIONS = {"dynamodb:ListStreams"}
+
+
+def _stream_consumer_policy(template: dict[str, Any], owner: str) -> bool:
+    """Whether the policy ``owner`` is attached only to roles of functions a stream mapping feeds."""
+    resources = template["Resources"]
+    consumers = {
+        ref_id(props["FunctionName"])
+        for props in (r["Properties"] for r in resources.values() if r["Type"] == "AWS::Lambda::EventSourceMapping")
+        if "StartingPosition" in props
+    }
+    consumer_roles = {ref_id(resources[f]["Properties"]["Role"]) for f in consumers if f in resources}
+    roles = {ref_id(r) for r in resources[owner].get("Properties", {}).get("Roles", [])}
+    return bool(roles) and roles <= consumer_roles
+
+
 def test_star_resources_only_for_actions_that_have_no_resource_level_permissions(synth: Synthesised) -> None:
     for owner, statement in all_policy_statements(synth.template):
         if set(statement.actions) <= STATE_MACHINE_STAR_ACTIONS and _state_machine_policy(synth.template, owner):
+            assert statement.resources == ("*",)
+            continue
+        if set(statement.actions) <= STREAM_CONSUMER_STAR_ACTIONS and _stream_consumer_policy(synth.template, owner):
             assert statement.resources == ("*",)
             continue
         if statement.effect == "Allow" and "*" in statement.resources:

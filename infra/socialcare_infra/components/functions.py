@@ -11,12 +11,16 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from aws_cdk import Annotations, Duration
+from aws_cdk import Annotations, Duration, RemovalPolicy
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 from socialcare import constants as c
+from socialcare.aws import schema
 from socialcare.model.accounts import BrandAccounts
 
 from socialcare_infra import access
@@ -49,8 +53,18 @@ class QueueTrigger:
 
 
 @dataclass(frozen=True)
+class StreamTrigger:
+    """The table's stream through an event source mapping with a filter, partial batch responses
+    (``ReportBatchItemFailures``), bounded retries and an on-failure queue of its own."""
+
+    filter_pattern: Mapping[str, Any]
+    batch_size: int
+    max_retry_attempts: int
+
+
+@dataclass(frozen=True)
 class FunctionSpec:
-    trigger: HttpTrigger | QueueTrigger
+    trigger: HttpTrigger | QueueTrigger | StreamTrigger
     memory_mb: int
     timeout_s: int
     description: str
@@ -80,6 +94,16 @@ TRIGGERS: dict[str, FunctionSpec] = {
         memory_mb=256,
         timeout_s=c.OUTBOUND_TIMEOUT_S,
         description="Agents' replies to the platforms' reply APIs",
+    ),
+    c.CLOCK_FUNCTION: FunctionSpec(
+        trigger=StreamTrigger(
+            filter_pattern=c.CLOCK_STREAM_FILTER,
+            batch_size=c.CLOCK_BATCH_SIZE,
+            max_retry_attempts=c.CLOCK_MAX_RETRY_ATTEMPTS,
+        ),
+        memory_mb=256,
+        timeout_s=c.CLOCK_TIMEOUT_S,
+        description="Case writes (the table's stream) to the case clocks they need started",
     ),
 }
 
@@ -117,6 +141,9 @@ def environment(name: str, resources: CoreResources, config: StageConfig) -> dic
             c.ENV_PLATFORM_SECRET_ARN: secret,
         },
     }
+    if name == c.CLOCK_FUNCTION:
+        assert resources.case_clock is not None
+        return {c.ENV_CASE_CLOCK_ARN: resources.case_clock.state_machine_arn}
     return envs[name]
 
 
@@ -141,8 +168,15 @@ class Functions(Construct):
                 "socialcare:function-without-trigger",
                 f"functions/{folder} has no entry in socialcare_infra.components.functions.TRIGGERS: not deployed",
             )
+        if resources.case_clock is None and c.CLOCK_FUNCTION in deployable:
+            deployable.remove(c.CLOCK_FUNCTION)
+            Annotations.of(self).add_warning_v2(
+                "socialcare:clock-without-machine",
+                "functions/clock starts the case clock, and no case_clock.asl.json is deployed: not deployed",
+            )
         self.functions: dict[str, lambda_.Function] = {}
         self.log_groups: dict[str, logs.LogGroup] = {}
+        self.stream_failures: sqs.Queue | None = None
         for name in deployable:
             spec = TRIGGERS[name]
             construct_id = name.title()
@@ -187,8 +221,47 @@ class Functions(Construct):
                     report_batch_item_failures=True,
                     max_concurrency=_max_concurrency(name, config),
                 )
+            if isinstance(spec.trigger, StreamTrigger):
+                self._stream_source(construct_id, function, spec.trigger, resources, names)
             self.functions[name] = function
             self.log_groups[name] = log_group
+
+    def _stream_source(
+        self,
+        construct_id: str,
+        function: lambda_.Function,
+        trigger: StreamTrigger,
+        resources: CoreResources,
+        names: ResourceNames,
+    ) -> None:
+        """The table's stream, filtered, with its own on-failure queue (records given up after retries)."""
+        self.stream_failures = sqs.Queue(
+            self,
+            f"{construct_id}Failures",
+            queue_name=names.clock_failures,
+            retention_period=Duration.seconds(int(schema.DLQ_ATTRIBUTES["MessageRetentionPeriod"])),
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        acknowledge(
+            self.stream_failures,
+            "AwsSolutions-SQS3",
+            "This queue is itself the on-failure destination of the clock function's stream mapping; "
+            "it holds the failed records' metadata, and its depth raises an alarm.",
+        )
+        function.add_event_source(
+            sources.DynamoEventSource(
+                resources.table.table,
+                starting_position=lambda_.StartingPosition.LATEST,
+                batch_size=trigger.batch_size,
+                bisect_batch_on_error=False,
+                retry_attempts=trigger.max_retry_attempts,
+                report_batch_item_failures=True,
+                on_failure=sources.SqsDlq(self.stream_failures),
+                filters=[lambda_.FilterCriteria.filter(dict(trigger.filter_pattern))],
+            )
+        )
 
     def with_trigger(self, trigger: type[HttpTrigger] | type[QueueTrigger]) -> Mapping[str, lambda_.Function]:
         return {name: fn for name, fn in self.functions.items() if isinstance(TRIGGERS[name].trigger, trigger)}

@@ -18,6 +18,7 @@ from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
+from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 from socialcare import constants as c
@@ -50,6 +51,7 @@ class Monitoring(Construct):
         apis: MonitoredApis,
         table: dynamodb.ITable,
         state_machines: Mapping[str, sfn.IStateMachine] | None = None,
+        stream_consumers: Mapping[str, tuple[str, sqs.IQueue]] | None = None,
     ) -> None:
         """``functions`` maps a label (``webhook``, ``agent-api``...) to the deployed function name."""
         super().__init__(scope, id)
@@ -103,6 +105,22 @@ class Monitoring(Construct):
                 f"{stem.replace('_', '-')}-failed",
                 machine.metric_failed(period=FIVE_MINUTES, statistic="Sum"),
                 f"{stem} executions failed (a case clock that fails stops escalating its case)",
+            )
+
+        # label -> (function name, on-failure queue) of the functions fed by the table's stream.
+        for label, (function_name, failures) in (stream_consumers or {}).items():
+            self._alarm(
+                f"{label}-stream-failures",
+                failures.metric_approximate_number_of_messages_visible(period=ONE_MINUTE, statistic="Maximum"),
+                f"stream records the {label} function gave up on after its retries (a case whose clock may not "
+                "have started: read the record's sequence numbers, then write the case again)",
+            )
+            self._alarm(
+                f"{label}-iterator-age",
+                _lambda_metric("IteratorAge", function_name, statistic="Maximum"),
+                f"the {label} function is over a minute behind the table's stream",
+                threshold=60_000,
+                periods=3,
             )
 
         self.dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=names.dashboard)

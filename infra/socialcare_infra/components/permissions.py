@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 from socialcare import constants as c
 
@@ -26,6 +27,7 @@ class CoreResources:
     queues: Queues
     platform_secret: PlatformSecret
     api_secret: ApiSecret
+    case_clock: sfn.IStateMachine | None = None  # the case-clock state machine, when deployed
 
     def secret_arn(self, key: str) -> str:
         secrets = {access.PLATFORM_SECRET: self.platform_secret.secret, access.API_SECRET: self.api_secret.secret}
@@ -63,6 +65,7 @@ def grant_access(role: iam.Role, grants: access.Access, resources: CoreResources
     if grants.secrets:
         arns = [resources.secret_arn(key) for key in grants.secrets]
         statements.append(iam.PolicyStatement(actions=list(access.SECRET_READ), resources=arns))
+    statements += _clock_statements(grants, resources)
     for statement in statements:
         role.add_to_principal_policy(statement)
     if grants.raw_objects:
@@ -72,6 +75,19 @@ def grant_access(role: iam.Role, grants: access.Access, resources: CoreResources
             "Object actions need an object ARN pattern: this one is limited to the raw-delivery prefix of the "
             "one raw bucket (the webhook's keys are raw/<platform>/<yyyy/mm/dd>/<sha256>.json).",
         )
+
+
+def _clock_statements(grants: access.Access, resources: CoreResources) -> list[iam.PolicyStatement]:
+    # ``reads_stream`` needs no statement here: binding the stream event source grants exactly it.
+    statements: list[iam.PolicyStatement] = []
+    if grants.starts_case_clocks:
+        assert resources.case_clock is not None, "the case clock is deployed before the functions that start it"
+        statements.append(
+            iam.PolicyStatement(
+                actions=list(access.START_EXECUTION), resources=[resources.case_clock.state_machine_arn]
+            )
+        )
+    return statements
 
 
 def grant_logging_and_tracing(role: iam.Role, log_group: logs.ILogGroup) -> None:

@@ -53,6 +53,7 @@ class LocalResources:
     raw_bucket: str
     platform_secret_arn: str
     api_secret_arn: str = ""  # the agent API's secret (cursor key); empty when not provisioned
+    clock_failures_url: str = ""  # the clock function's on-failure queue (stream records given up)
 
 
 def resource_names(stage: str) -> dict[str, str]:
@@ -66,6 +67,7 @@ def resource_names(stage: str) -> dict[str, str]:
         "bucket": f"{c.RAW_BUCKET_LOGICAL_NAME}-{stage}",
         "secret": f"{c.PLATFORM_SECRET_NAME}/{stage}",
         "api_secret": f"{c.API_SECRET_NAME}/{stage}",
+        "clock_failures": f"socialcare-clock-failures-{stage}",
     }
 
 
@@ -143,6 +145,7 @@ class AwsServices:
         outbound = _create_queue_with_dlq(
             sqs, names["outbound_queue"], names["outbound_dlq"], schema.outbound_queue_attributes
         )
+        failures_url = sqs.create_queue(QueueName=names["clock_failures"], Attributes=schema.DLQ_ATTRIBUTES)["QueueUrl"]
         self._create_raw_bucket(names["bucket"])
         secrets = self.client("secretsmanager")
         secret_arn = secrets.create_secret(Name=names["secret"], SecretString=json.dumps(dict(platform_secret)))["ARN"]
@@ -168,6 +171,7 @@ class AwsServices:
             raw_bucket=names["bucket"],
             platform_secret_arn=secret_arn,
             api_secret_arn=api_secret_arn,
+            clock_failures_url=failures_url,
         )
         log.info(
             "resources created",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from socialcare import constants as c
 from socialcare.agents.bookkeeping import only_bookkeeping_changed
@@ -24,6 +24,7 @@ from socialcare.model.audit import AuditAction, AuditRecord
 from socialcare.model.case import Case, ThreadEntry
 from socialcare.model.profile import BrandProfile
 from socialcare.ports import AgentChange, AgentReplyQueue, AgentRepository, IdempotencyMarker
+from socialcare.rules.sla import ResponseTargets
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +41,8 @@ class AgentDeps:
     cursors: CursorCodec
     default_brand_name: str = "our team"
     idempotency_ttl_ms: int = c.IDEMPOTENCY_TTL_HOURS * 3_600_000
+    # What a status change that restarts the wait (a reopen) schedules the case clock by.
+    targets: ResponseTargets = field(default_factory=ResponseTargets)
 
 
 class CaseActions:

@@ -22,6 +22,7 @@ from socialcare.agents.reads import Reads
 from socialcare.agents.sending import Sending
 from socialcare.clock import Clock
 from socialcare.ports import AgentReplyQueue, AgentRepository
+from socialcare.rules.sla import ResponseTargets
 
 
 class AgentService(Reads, Ownership, Lifecycle, Sending, Notes, ProfileAdmin):
@@ -36,5 +37,10 @@ class AgentService(Reads, Ownership, Lifecycle, Sending, Notes, ProfileAdmin):
         cursors: CursorCodec,
         default_brand_name: str = "our team",
         idempotency_ttl_ms: int = c.IDEMPOTENCY_TTL_HOURS * 3_600_000,
+        targets: ResponseTargets | None = None,
     ) -> None:
-        super().__init__(AgentDeps(store, outbound, clock, cursors, default_brand_name, idempotency_ttl_ms))
+        super().__init__(
+            AgentDeps(
+                store, outbound, clock, cursors, default_brand_name, idempotency_ttl_ms, targets or ResponseTargets()
+            )
+        )

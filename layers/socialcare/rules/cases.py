@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from socialcare.model.case import Case, CaseStatus, Priority
 from socialcare.model.events import PlatformEvent
+from socialcare.rules.escalation import with_escalation, with_response_escalation
 from socialcare.rules.sla import ResponseTargets
 
 
@@ -81,6 +82,7 @@ def apply_inbound(case: Case, event: PlatformEvent, *, now_ms: int, targets: Res
     later last-inbound, whatever order the messages come in. A message delivered in standby
     (another app holds the Messenger/Instagram thread) is shown on the case and opens the
     messaging window, but starts no response clock: the brand cannot answer it from here.
+    The case's escalation schedule (its case clock) follows the due time.
     """
     assert event.customer is not None
     ts = event.timestamp_ms
@@ -108,7 +110,7 @@ def apply_inbound(case: Case, event: PlatformEvent, *, now_ms: int, targets: Res
                 i for i in dict.fromkeys((*customer.alt_ids, *event.customer.all_ids)) if i != customer.user_id
             ),
         )
-    return replace(
+    after = replace(
         case,
         status=status,
         reopen_count=reopen_count,
@@ -128,15 +130,17 @@ def apply_inbound(case: Case, event: PlatformEvent, *, now_ms: int, targets: Res
         updated_at_ms=now_ms,
         version=case.version + 1,
     )
+    return with_response_escalation(after, targets, now_ms)
 
 
 def apply_outbound(case: Case, *, timestamp_ms: int, now_ms: int) -> Case:
-    """The brand answered (from this system, or natively — an echo): the waiting stops."""
+    """The brand answered (from this system, or natively — an echo): the waiting stops, and with it
+    the case clock's schedule (an answer older than the wait changes neither)."""
     answered = case.awaiting_reply_since_ms is not None and timestamp_ms >= case.awaiting_reply_since_ms
     first = case.first_response_at_ms
     if answered and first is None:
         first = timestamp_ms
-    return replace(
+    after = replace(
         case,
         last_outbound_at_ms=timestamp_ms
         if case.last_outbound_at_ms is None
@@ -148,6 +152,7 @@ def apply_outbound(case: Case, *, timestamp_ms: int, now_ms: int) -> Case:
         updated_at_ms=now_ms,
         version=case.version + 1,
     )
+    return with_escalation(after, None) if answered else after
 
 
 def apply_read_receipt(case: Case, *, watermark_ms: int, now_ms: int) -> Case | None:

@@ -37,10 +37,52 @@ NOT_DUE_MS = 9_999_999_999_999  # sorts after every real due time in the queue i
 
 @dataclass(frozen=True, slots=True)
 class ResponseTargets:
+    """``minutes`` per channel (240 for a channel not named); ``seconds`` overrides a channel's target
+    in seconds — only the local stack's ``[sla]`` table sets it, so a demo or a test breaches quickly."""
+
     minutes: Mapping[Channel, int] = field(default_factory=lambda: dict(DEFAULT_RESPONSE_TARGET_MINUTES))
+    seconds: Mapping[Channel, int] = field(default_factory=dict)
+
+    def target_ms(self, channel: Channel) -> int:
+        if channel in self.seconds:
+            return self.seconds[channel] * 1000
+        return self.minutes.get(channel, 240) * _MINUTE_MS
 
     def due_at(self, channel: Channel, waiting_since_ms: int) -> int:
-        return waiting_since_ms + self.minutes.get(channel, 240) * _MINUTE_MS
+        return waiting_since_ms + self.target_ms(channel)
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, object]) -> ResponseTargets:
+        """``{"minutes": {channel: n}, "seconds": {channel: n}}``, both optional: minutes replace a
+        default channel by channel, seconds override either."""
+        if not isinstance(config, Mapping) or set(config) - {"minutes", "seconds"}:
+            raise InvalidPolicy("response targets", "must be an object with minutes and/or seconds")
+        minutes = dict(DEFAULT_RESPONSE_TARGET_MINUTES)
+        minutes.update(_per_channel(config.get("minutes"), "minutes"))
+        return cls(minutes=minutes, seconds=_per_channel(config.get("seconds"), "seconds"))
+
+    def to_config(self) -> dict[str, dict[str, int]]:
+        config = {"minutes": {str(ch): n for ch, n in self.minutes.items()}}
+        if self.seconds:
+            config["seconds"] = {str(ch): n for ch, n in self.seconds.items()}
+        return config
+
+
+def _per_channel(raw: object, where: str) -> dict[Channel, int]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise InvalidPolicy(where, "must map channels to whole numbers")
+    found: dict[Channel, int] = {}
+    for name, value in raw.items():
+        try:
+            channel = Channel(name)
+        except ValueError:
+            raise InvalidPolicy(f"{where}.{name}", "is not a channel") from None
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise InvalidPolicy(f"{where}.{name}", "must be a whole number above zero")
+        found[channel] = value
+    return found
 
 
 # --- SLA policies: due times in business time ----------------------------------------------------

@@ -1,0 +1,126 @@
+"""The clock function on the table's stream, on moto: case writes made by ingest start the case clock
+(the real ASL file in moto's Step Functions engine) exactly when they need one.
+
+The stream is read as the local stack reads it (``socialcare_local.emulator.streams``) and filtered
+with the event source mapping's pattern from the CDK app; targets are seconds, so a clock that is
+started waits a few seconds and is stopped when the test ends.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+import pytest
+from socialcare import constants as c
+from socialcare.aws.case_store import CaseStore
+from socialcare.clock import system_clock
+from socialcare.ingest.service import Ingestor, IngestSettings
+from socialcare.model.events import Channel, EventKind
+from socialcare.rules.sla import ResponseTargets
+from socialcare_local.emulator.functions import LambdaContext, load_function, reset_function
+from socialcare_local.emulator.streams import TableStream, matches
+
+from tests.case_clock_support import REGION, TABLE, ClockWorld, clock_world
+from tests.unit.test_cases import message
+
+pytestmark = pytest.mark.integration
+
+TARGETS = ResponseTargets(seconds={Channel.X_DM: 30})  # long enough never to wake during the test
+
+
+@dataclass
+class StreamWorld:
+    clocks: ClockWorld
+    stream: TableStream
+    ingestor: Ingestor
+    handler: ModuleType
+
+    def feed(self, records: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        """Hand the new case records (or ``records``) to the clock function as one batch."""
+        batch = records if records is not None else self.case_records()
+        return dict(self.handler.handler({"Records": batch}, LambdaContext("socialcare-clock-test")) or {})
+
+    def case_records(self) -> list[dict[str, Any]]:
+        return [r for r in self.stream.read() if matches(r, c.CLOCK_STREAM_FILTER)]
+
+    def clocks_started(self) -> list[str]:
+        return sorted(e["name"] for e in self.clocks.executions())
+
+
+@pytest.fixture
+def world(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[StreamWorld]:
+    import boto3
+
+    with clock_world() as clocks:
+        # botocore sends calls naming a stream ARN to an account endpoint (<account>.streams-ddb...),
+        # which moto's in-process mock does not route: name the regional endpoint.
+        streams = boto3.client(
+            "dynamodbstreams", region_name=REGION, endpoint_url=f"https://streams.dynamodb.{REGION}.amazonaws.com"
+        )
+        monkeypatch.setenv(c.ENV_CASE_CLOCK_ARN, clocks.machine_arn)
+        handler = load_function(c.CLOCK_FUNCTION)
+        handler.wire(clients={"stepfunctions": clocks.sfn})
+        ingestor = Ingestor(
+            CaseStore(TABLE, client=clocks.dynamodb), clock=system_clock, settings=IngestSettings(targets=TARGETS)
+        )
+        try:
+            yield StreamWorld(clocks, TableStream.of_table(clocks.dynamodb, streams, TABLE), ingestor, handler)
+        finally:
+            reset_function(handler)
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def test_a_new_case_starts_one_clock_and_a_second_message_of_the_same_wait_none(world: StreamWorld) -> None:
+    start = now_ms()
+    world.ingestor.ingest_event(message(start, Channel.X_DM, "m1"))
+    records = world.case_records()
+    assert {r["eventName"] for r in records} == {"INSERT"}
+    assert all(r["dynamodb"]["Keys"]["SK"] == {"S": "CASE"} for r in records), "only case items pass the filter"
+    assert world.feed(records) == {"batchItemFailures": []}
+    [name] = world.clocks_started()
+    assert name.endswith("-1")
+
+    world.ingestor.ingest_event(message(start + 1_000, Channel.X_DM, "m2"))
+    assert world.feed() == {"batchItemFailures": []}
+    assert world.clocks_started() == [name], "the running clock follows the case"
+
+
+def test_a_reply_starts_no_clock_and_a_duplicate_record_starts_none(world: StreamWorld) -> None:
+    start = now_ms()
+    world.ingestor.ingest_event(message(start, Channel.X_DM, "m1"))
+    first = world.case_records()
+    world.feed(first)
+    assert len(world.clocks_started()) == 1
+
+    echo = message(start + 2_000, Channel.X_DM, "m-brand")
+    world.ingestor.ingest_event(
+        echo.__class__(**{**{f: getattr(echo, f) for f in echo.__dataclass_fields__}, "kind": EventKind.ECHO})
+    )
+    answered = world.case_records()
+    assert [r["eventName"] for r in answered] == ["MODIFY"]
+    assert "sla_breach_at" not in answered[0]["dynamodb"]["NewImage"], "the answer cleared the schedule"
+    world.feed(answered)
+    assert len(world.clocks_started()) == 1
+
+    world.feed(first)  # the stream delivers a record again (a retried batch)
+    assert len(world.clocks_started()) == 1
+
+
+def test_the_next_message_after_a_reply_starts_the_next_response_clock(world: StreamWorld) -> None:
+    start = now_ms()
+    world.ingestor.ingest_event(message(start, Channel.X_DM, "m1"))
+    echo = message(start + 1_000, Channel.X_DM, "m-brand")
+    world.ingestor.ingest_event(
+        echo.__class__(**{**{f: getattr(echo, f) for f in echo.__dataclass_fields__}, "kind": EventKind.ECHO})
+    )
+    world.ingestor.ingest_event(message(start + 2_000, Channel.X_DM, "m2"))
+    world.feed()
+    names = world.clocks_started()
+    assert [n.rsplit("-", 1)[1] for n in names] == ["1", "2"]
