@@ -63,6 +63,31 @@ def test_the_demo_runs_every_step_and_summarises_the_cases_it_created(tmp_path: 
     assert "Back-dated:" in flat
     assert "26 hours before it was delivered" in flat
 
+    # Joe's DM, left unanswered on the demo's X DM target of seconds: the case clock warned Alice, his
+    # assignee, then notified the team lead at the breach; the Notifications table lists both, read from
+    # the stack's log, and counts the back-dated cases' notifications instead of listing them.
+    assert "✓ the assignee was warned before the breach" in text
+    assert "✓ the lead was notified at the breach" in text
+    joe_case = ULID.search(joe_row)
+    assert joe_case is not None
+    notifications = text[text.index("Notifications (") : text.index("Calls the platform sandbox received")]
+    rows = [line for line in notifications.splitlines() if joe_case[0] in line]
+    assert len(rows) == 2, rows  # answered after the breach, before the manager's tier
+    iso = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"
+    assert re.search(rf"^\s*warn\s+assignee\s+{joe_case[0]}\s+Joe Average\s+alice\s+care\s+{iso}\s+{iso}", rows[0]), (
+        rows
+    )
+    assert re.search(
+        rf"^\s*breach\s+team lead\s+{joe_case[0]}\s+Joe Average\s+alice\s+care\s+{iso}\s+{iso}", rows[1]
+    ), rows
+    counted = re.search(
+        r"Not listed: (\d+) notifications \(.*?\) for (\d+) back-dated cases", " ".join(notifications.split())
+    )
+    assert counted is not None, notifications
+    assert int(counted[1]) >= int(counted[2]) >= 5  # the backlog's public posts, Dmitri's X DM, Kofi
+    assert "Kofi Mensah" in notifications
+    assert "26 h" in notifications
+
     # Every channel the customers used got a reply the platform accepted; Meta's throttled call was
     # answered once more, accepted; the WhatsApp template went out after the free text was refused.
     calls = text[text.index("Calls the platform sandbox received") : text.index("Checks")]
@@ -94,6 +119,13 @@ def test_the_demo_runs_every_step_and_summarises_the_cases_it_created(tmp_path: 
     messages = {doc.get("message") for doc in docs}
     assert {"local stack started", "http request", "batch processed", "local stack stopped"} <= messages
     assert {"api request", "platform call", "reply sent"} <= messages
+    logged_tiers = [
+        (doc["tier"], doc["for"], doc["owner"])
+        for doc in docs
+        if doc.get("logger") == "socialcare_local.notifications" and doc.get("case_id") == joe_case[0]
+    ]
+    assert ("warn", "assignee", "alice") in logged_tiers
+    assert ("breach", "team_lead", "alice") in logged_tiers
     assert any("_aws" in doc for doc in docs)  # the functions' EMF metric lines
 
 

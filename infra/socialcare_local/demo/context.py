@@ -1,5 +1,5 @@
 """What the demo's steps and checks work with: ``DemoContext`` (the stack, the sandbox, the table, the
-care team), and the scenario's building blocks ``Step``, ``Check``, ``Customer`` and ``AgentReply``."""
+care team, the notifications the stack logged), and the scenario's building blocks ``Step``, ``Check``, ``Customer`` and ``AgentReply``."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import requests
 
 from socialcare_local.demo.agents import ApiAgent
 from socialcare_local.demo.errors import DemoStepFailed
+from socialcare_local.demo.notifications import Notification, parse_notifications
 from socialcare_local.emulator.inspect_table import CaseView, TableReader
 from socialcare_local.sandbox import Delivery, Sandbox
 from socialcare_local.sandbox.channels import BrandChannels
@@ -76,13 +77,16 @@ class AgentReply:
 @dataclass
 class DemoContext:
     """What steps and checks work with: the stack, the sandbox, the brand's channels, the table,
-    the care team's agents and the replies they made."""
+    the care team's agents and the replies they made, and the stack's log."""
 
     stack: LocalStack
     sandbox: Sandbox
     brand: BrandChannels
     reader: TableReader
     started_at_ms: int
+    # When the demo ran (its stack had just started): a case clock tier due before it was back-dated.
+    ran_at_ms: int = field(default_factory=lambda: time.time_ns() // 1_000_000)
+    read_log: Callable[[], str] = lambda: ""  # the stack's JSON log lines so far
     customers: list[Customer] = field(default_factory=list)
     facts: dict[str, Any] = field(default_factory=dict)  # what a step leaves for its checks
     agents: dict[str, ApiAgent] = field(default_factory=dict)
@@ -132,6 +136,10 @@ class DemoContext:
                 f"{response.text[:200]}"
             )
         return response
+
+    def notifications(self) -> list[Notification]:
+        """The case clocks' notifications the stack has logged so far, in order."""
+        return parse_notifications(self.read_log())
 
     def cases(self, who: Customer) -> list[CaseView]:
         return self.reader.customer_cases(who.account_id, [who.user_id])

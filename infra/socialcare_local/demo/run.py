@@ -22,6 +22,7 @@ from rich.markup import escape
 
 from socialcare_local.config import LocalConfig
 from socialcare_local.demo.context import SCENARIO_LEAD_MINUTES, CheckResult, DemoContext, Step
+from socialcare_local.demo.escalation import with_demo_targets
 from socialcare_local.demo.scenario import SCENARIO
 from socialcare_local.demo.summary import print_summary
 from socialcare_local.emulator.inspect_table import TableReader
@@ -44,8 +45,13 @@ def run_demo(
     console: Console | None = None,
     scenario: Sequence[Step] | None = None,
 ) -> int:
-    """Run the scenario on a fresh stack; 0 when every step ran and every check held, else 1."""
+    """Run the scenario on a fresh stack; 0 when every step ran and every check held, else 1.
+
+    The stack runs ``config`` with the demo's own short X DM response target (``escalation``), so
+    the case clock warns and breaches within seconds; every other target is the configured one.
+    """
     steps = list(SCENARIO if scenario is None else scenario)
+    config = with_demo_targets(config)
     if console is None:
         console = Console(file=sys.stdout)  # bound now, before stdout goes to the log file
         if not console.is_terminal:
@@ -71,6 +77,7 @@ def run_demo(
                 # SCENARIO_LEAD_MINUTES ago, on the minute: the first public posts are past their 60-minute target
                 # by the time the agents start, as in a real backlog.
                 started_at_ms=(int(time.time()) // 60 - SCENARIO_LEAD_MINUTES) * 60_000,
+                read_log=sink.text,
             )
             try:
                 steps_ok = _run_steps(ctx, steps, console)
@@ -130,6 +137,7 @@ class _LogSink(io.TextIOBase):
     def __init__(self, path: Path) -> None:
         super().__init__()
         self._lock = threading.Lock()
+        self._path = path
         self._file: IO[str] | None = path.open("w", encoding="utf-8")
 
     def writable(self) -> bool:
@@ -145,6 +153,11 @@ class _LogSink(io.TextIOBase):
         with self._lock:
             if self._file is not None:
                 self._file.flush()
+
+    def text(self) -> str:
+        """Everything written so far (the demo's checks and summary read the stack's notifications)."""
+        self.flush()
+        return self._path.read_text(encoding="utf-8")
 
     def __enter__(self) -> _LogSink:
         return self

@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 
 from socialcare_local.demo import care_team as team
+from socialcare_local.demo import escalation
 from socialcare_local.demo.context import Check, Customer, DemoContext, Step
 from socialcare_local.demo.people import (
     ANA,
@@ -229,6 +230,14 @@ SCENARIO: list[Step] = [
         "Joe sends a DM",
         joe_sends_a_dm,
         (Check("Joe's DM joins his case: x_post + x_dm, open again", _joe_dm_joined_his_case),),
+    ),
+    Step(
+        f"Nobody answers Joe's DM ({escalation.DM_TARGET_S} s target): Alice is warned, the team lead notified at the breach",
+        escalation.joes_dm_goes_unanswered,
+        (
+            Check("the assignee was warned before the breach", escalation.assignee_warned_before_breach),
+            Check("the lead was notified at the breach", escalation.lead_notified_at_breach),
+        ),
     ),
     Step(
         "Alice answers Joe in the DM and resolves the case",

@@ -1,10 +1,12 @@
-"""The demo's summary: the cases (read back from the table with keyed queries), the calls the platform
-sandbox received in the customers' channels, and the checks."""
+"""The demo's summary: the cases (read back from the table with keyed queries), the case clocks'
+notifications (read back from the stack's log), the calls the platform sandbox received in the
+customers' channels, and the checks."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rich import box
@@ -14,6 +16,8 @@ from rich.table import Table
 from rich.text import Text
 
 from socialcare_local.demo.context import SCENARIO_LEAD_MINUTES, CheckResult, DemoContext
+from socialcare_local.demo.escalation import DM_TARGET_S
+from socialcare_local.demo.notifications import Notification
 from socialcare_local.demo.people import KOFI_DELAY_HOURS
 from socialcare_local.emulator.inspect_table import CaseView
 from socialcare_local.sandbox.reply_api import RecordedCall
@@ -26,6 +30,13 @@ def print_summary(ctx: DemoContext, results: Sequence[CheckResult], console: Con
     cases = [case for who in ctx.customers for case in ctx.cases(who)]
     console.print(cases_table(cases))
     console.print(f"[dim]{escape(backdating_note(ctx.started_at_ms))}[/]")
+    names = {case.case_id: customer_label(case) for case in cases}
+    notifications = ctx.notifications()
+    live = [n for n in notifications if n.tier_at_ms is not None and n.tier_at_ms >= ctx.ran_at_ms]
+    console.print(notifications_table(live, names))
+    early = [n for n in notifications if n not in live]
+    if early:
+        console.print(f"[dim]{escape(backdated_notifications_note(early, names))}[/]")
     assert ctx.stack.reply_api is not None
     console.print(calls_table(ctx.stack.reply_api.calls(), cases))
     console.print("[bold]Checks[/]")
@@ -133,6 +144,59 @@ def backdating_note(started_at_ms: int) -> str:
         f"their 60-minute target), and Kofi's WhatsApp message was written {KOFI_DELAY_HOURS} hours before "
         "it was delivered; first responses and due times count from those times."
     )
+
+
+# --- notifications ------------------------------------------------------------------------------------------
+def notifications_table(notifications: Sequence[Notification], names: Mapping[str, str]) -> Table:
+    """The notifications whose tier fell due while the demo ran, as the stack logged them."""
+    table = _summary_table("Notifications (the case clocks' events, from the stack's log)")
+    if any(
+        n.logged_at_ms is not None and n.tier_at_ms is not None and n.logged_at_ms < n.tier_at_ms for n in notifications
+    ):
+        table.caption = "moto's Step Functions engine sleeps whole seconds: a tier may be notified up to a second early"
+        table.caption_justify = "left"
+    table.add_column("tier", no_wrap=True)
+    table.add_column("for", no_wrap=True)
+    table.add_column("case id", no_wrap=True, style="cyan")
+    table.add_column("customer")
+    table.add_column("owner")
+    table.add_column("team")
+    table.add_column("tier due (UTC)", no_wrap=True)
+    table.add_column("notified (UTC)", no_wrap=True)
+    for n in notifications:
+        table.add_row(
+            Text(n.tier, style="bold red" if n.tier != "warn" else "yellow"),
+            n.recipient_label,
+            n.case_id,
+            Text(names.get(n.case_id, "?")),
+            Text(n.owner or "—"),
+            Text(n.team),
+            instant(n.tier_at_ms),
+            instant(n.logged_at_ms),
+        )
+    return table
+
+
+def backdated_notifications_note(notifications: Sequence[Notification], names: Mapping[str, str]) -> str:
+    """The notifications of clocks whose tiers were already past when they started, counted."""
+    tiers = Counter(n.tier for n in notifications)
+    cases = list(dict.fromkeys(n.case_id for n in notifications))
+    return (
+        f"Not listed: {len(notifications)} notifications ("
+        + ", ".join(f"{count} {tier}" for tier, count in tiers.items())
+        + f") for {len(cases)} back-dated cases ("
+        + ", ".join(names.get(case_id, case_id) for case_id in cases)
+        + "), sent at once as their clocks started: their messages were written before the stack started "
+        f"(the {SCENARIO_LEAD_MINUTES}-minute backlog, where public posts have a 60-minute target and X DMs "
+        f"the demo's {DM_TARGET_S} s; Kofi's {KOFI_DELAY_HOURS} h), so every tier up to now had already passed."
+    )
+
+
+def instant(epoch_ms: int | None) -> str:
+    """An instant to the second, ISO 8601 in UTC: "2026-01-05T08:00:15Z"."""
+    if epoch_ms is None:
+        return "—"
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch_ms // 1000))
 
 
 # --- platform calls ------------------------------------------------------------------------------------------
