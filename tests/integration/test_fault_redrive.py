@@ -213,13 +213,6 @@ def telegram_update(number: int, now_s: int) -> dict[str, Any]:
     }
 
 
-@pytest.fixture
-def lambdas(aws: AwsResources, monkeypatch: pytest.MonkeyPatch) -> Iterator[Lambdas]:
-    harness = Lambdas(aws, monkeypatch)
-    yield harness
-    harness.close()
-
-
 def stored_markers(lambdas: Lambdas) -> Counter[str]:
     return Counter(MARKER.findall(" ".join(item.get("text", {}).get("S", "") for item in lambdas.items("entry"))))
 
