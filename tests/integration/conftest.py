@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 from socialcare.aws.case_store import CaseStore
 
+from tests.agent_api_support import MotoClients, moto_session
 from tests.conftest import AwsResources
 from tests.integration.lambda_harness import Lambdas
 
@@ -16,6 +17,13 @@ def lambdas(aws: AwsResources, monkeypatch: pytest.MonkeyPatch) -> Iterator[Lamb
     harness = Lambdas(aws, monkeypatch)
     yield harness
     harness.close()
+
+
+@pytest.fixture(scope="module")
+def moto() -> Iterator[MotoClients]:
+    """A moto session for a whole module (the agent API's tests open a fresh world in it per test)."""
+    with moto_session() as clients:
+        yield clients
 
 
 @pytest.fixture
