@@ -38,6 +38,7 @@ from socialcare.errors import (
 from socialcare.model.case import Case, ThreadEntry
 from socialcare.model.events import DeliveryState, PlatformEvent
 from socialcare.model.stored import CurrentCase, MessageRef
+from socialcare.ports import MessageCommit
 
 # MessageRef is re-exported: the agent side imports it from here.
 __all__ = ["CaseStore", "MessageRef"]
@@ -128,15 +129,7 @@ class CaseStore:
         return item_to_entry(resp["Item"]) if "Item" in resp else None
 
     # ---- writes --------------------------------------------------------------------------
-    def commit_message(
-        self,
-        *,
-        event: PlatformEvent,
-        entry: ThreadEntry,
-        before: CurrentCase,
-        after: Case,
-        superseded: Case | None = None,
-    ) -> None:
+    def commit_message(self, commit: MessageCommit) -> None:
         """Store one message and the case it changes, all or nothing.
 
         Raises DuplicateEvent when the platform message is already stored,
@@ -144,6 +137,7 @@ class CaseStore:
         since ``before`` was read (the caller re-reads and tries again), and UnstorableEvent
         when DynamoDB refuses the items themselves (too large), which no retry can fix.
         """
+        event, entry, after = commit.event, commit.entry, commit.after
         assert event.message_id is not None
         items: list[dict[str, Any]] = [
             self._put(
@@ -159,18 +153,17 @@ class CaseStore:
             ),
             self._put(entry_item(entry), "attribute_not_exists(#pk)"),
         ]
-        prior = before.case
-        is_same_case = prior is not None and prior.case_id == after.case_id
-        if is_same_case:
+        prior = commit.before.case
+        if commit.continues_case:
             assert prior is not None
             items.append(self._put(case_item(after), "#v = :v", {":v": n(prior.version)}))
         else:
             items.append(self._put(case_item(after), "attribute_not_exists(#pk)"))
-            if superseded is not None:
+            if commit.superseded is not None:
                 assert prior is not None
-                items.append(self._put(case_item(superseded), "#v = :v", {":v": n(prior.version)}))
+                items.append(self._put(case_item(commit.superseded), "#v = :v", {":v": n(prior.version)}))
         for uid in after.customer.all_ids:
-            items.append(self._put_current(after, uid, before.seen.get(uid)))
+            items.append(self._put_current(after, uid, commit.before.seen.get(uid)))
         self._transact(items, duplicate_positions=(0, 1))
 
     def case_write_items(self, before: Case, after: Case) -> list[dict[str, Any]]:

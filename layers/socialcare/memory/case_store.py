@@ -15,6 +15,7 @@ from socialcare.memory.table import MemoryTable, StoredEntry, check_size
 from socialcare.model.case import Case, ThreadEntry
 from socialcare.model.events import DeliveryState, PlatformEvent
 from socialcare.model.stored import CurrentCase, MessageRef
+from socialcare.ports import MessageCommit
 
 _MAX_UNMATCHED_RAW_BYTES = 64 * 1024
 
@@ -67,15 +68,9 @@ class MemoryCaseStore:
         return None if stored is None else stored.entry
 
     # ---- writes --------------------------------------------------------------------------
-    def commit_message(
-        self,
-        *,
-        event: PlatformEvent,
-        entry: ThreadEntry,
-        before: CurrentCase,
-        after: Case,
-        superseded: Case | None = None,
-    ) -> None:
+    def commit_message(self, commit: MessageCommit) -> None:
+        event, entry, after = commit.event, commit.entry, commit.after
+        superseded = commit.superseded
         assert event.message_id is not None
         check_size(entry)
         table = self.table
@@ -84,8 +79,9 @@ class MemoryCaseStore:
         with table.lock:
             if index_key in table.index or entry_key in table.entries:
                 raise DuplicateEvent("platform message already stored")
-            prior = before.case
-            if prior is not None and prior.case_id == after.case_id:
+            prior = commit.before.case
+            if commit.continues_case:
+                assert prior is not None
                 cases_ok = self._at_version(after.case_id, prior.version)
             else:
                 cases_ok = after.case_id not in table.cases
@@ -93,7 +89,7 @@ class MemoryCaseStore:
                     assert prior is not None
                     cases_ok = cases_ok and self._at_version(superseded.case_id, prior.version)
             copies_ok = all(
-                self._copy_is(after.account_id, uid, before.seen.get(uid)) for uid in after.customer.all_ids
+                self._copy_is(after.account_id, uid, commit.before.seen.get(uid)) for uid in after.customer.all_ids
             )
             if not (cases_ok and copies_ok):
                 raise ConcurrentThreadingConflict("the case changed while the message was being stored")
