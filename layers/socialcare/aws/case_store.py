@@ -71,11 +71,7 @@ class CaseStore:
                 for item in resp.get("Responses", {}).get(self._table, []):
                     found[wanted[item[c.PARTITION_KEY]["S"]]] = item_to_case(item)
                 request = resp.get("UnprocessedKeys") or {}
-        seen: dict[str, tuple[str, int] | None] = dict.fromkeys(user_ids)
-        for uid, case in found.items():
-            seen[uid] = (case.case_id, case.version)
-        latest = max(found.values(), key=lambda k: (k.created_at_ms, k.updated_at_ms), default=None)
-        return CurrentCase(latest, seen)
+        return CurrentCase.from_copies(user_ids, found)
 
     def get_case(self, case_id: str) -> Case:
         resp = self._client().get_item(

@@ -32,11 +32,7 @@ class MemoryCaseStore:
                 for uid in user_ids
                 if (account_id, uid) in self.table.current
             }
-        seen: dict[str, tuple[str, int] | None] = dict.fromkeys(user_ids)
-        for uid, case in found.items():
-            seen[uid] = (case.case_id, case.version)
-        latest = max(found.values(), key=lambda k: (k.created_at_ms, k.updated_at_ms), default=None)
-        return CurrentCase(latest, seen)
+        return CurrentCase.from_copies(user_ids, found)
 
     def get_case(self, case_id: str) -> Case:
         with self.table.lock:
