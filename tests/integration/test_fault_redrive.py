@@ -19,7 +19,7 @@ import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Set
+from collections.abc import Iterator, Mapping, Set
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
@@ -114,21 +114,21 @@ class Pollers:
 
 
 def two_pollers(
-    sqs: Any, queue_url: str, *, function: str, shared: ModuleType, wire: Callable[[ModuleType], None], sharing: str
+    sqs: Any, queue_url: str, *, function: str, shared: ModuleType, clients: Mapping[str, Any], sharing: str
 ) -> Pollers:
     """Two pollers; with "own-environments" each invokes a copy of the function's module of its
-    own, with "one-shared-module" both invoke ``shared`` at once."""
+    own, with "one-shared-module" both invoke ``shared`` at once. Every module runs on ``clients``."""
     made = Pollers([])
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
 
     def load_copy() -> Handler:
         module = functions.load_function_copy(function)
-        wire(module)
+        module.wire(clients=clients)
         made.copies.append(module)
         handler: Handler = module.handler
         return handler
 
-    wire(shared)
+    shared.wire(clients=clients)
     receiving = OneReceiveAtATime(sqs)
     batch_size = c.OUTBOUND_BATCH_SIZE if function == c.OUTBOUND_FUNCTION else c.INGEST_BATCH_SIZE
     for number in range(2):
@@ -242,7 +242,7 @@ def test_inbound_every_delivery_is_stored_once_or_dead_lettered_then_redriven(
         aws.queue_url,
         function="ingest",
         shared=lambdas.ingest,
-        wire=lambda module: module.wire(clients=clients),
+        clients=clients,
         sharing=sharing,
     )
     try:
@@ -354,7 +354,7 @@ def test_outbound_every_reply_is_sent_once_or_dead_lettered_then_redriven(
         outbound.queue_url,
         function=c.OUTBOUND_FUNCTION,
         shared=outbound.module,
-        wire=lambda module: module.wire(clients=clients),
+        clients=clients,
         sharing=sharing,
     )
     try:
