@@ -91,35 +91,19 @@ def change_status(request: ApiRequest, case_id: str) -> object:
 
 @route("/cases/{case_id}/replies", "POST")
 def reply(request: ApiRequest, case_id: str) -> object:
-    return service().reply(
-        request.caller,
-        case_id,
-        parse_reply(request.body()),
-        expected_version=request.expected_version,
-        idempotency_key=request.idempotency_key,
-    )
+    return service().reply(request.caller, case_id, parse_reply(request.body()), **request.write_conditions)
 
 
 @route("/cases/{case_id}/move-to-private", "POST")
 def move_to_private(request: ApiRequest, case_id: str) -> object:
     return service().move_to_private(
-        request.caller,
-        case_id,
-        parse_move_to_private(request.body(allow_empty=True)),
-        expected_version=request.expected_version,
-        idempotency_key=request.idempotency_key,
+        request.caller, case_id, parse_move_to_private(request.body(allow_empty=True)), **request.write_conditions
     )
 
 
 @route("/cases/{case_id}/notes", "POST")
 def add_note(request: ApiRequest, case_id: str) -> object:
-    return service().add_note(
-        request.caller,
-        case_id,
-        parse_note(request.body()),
-        expected_version=request.expected_version,
-        idempotency_key=request.idempotency_key,
-    )
+    return service().add_note(request.caller, case_id, parse_note(request.body()), **request.write_conditions)
 
 
 @route("/accounts/{account_id}/profile", "GET")

@@ -227,6 +227,24 @@ def make_world(aws: Any) -> World:
     return World(aws, clock, aws.table_name, queue_url, secret_arn, store, ingestor)
 
 
+@contextmanager
+def fresh_world(moto: MotoClients) -> Iterator[World]:
+    """A world on fresh tables in the module's moto session, dropped after the test."""
+    resources = moto.fresh()
+    yield make_world(resources)
+    resources.drop()
+
+
+def configured_wiring(world: World, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The app's wiring, configured for ``world`` (as Lambda's environment would be)."""
+    app_module()
+    from chalicelib import wiring
+
+    for name, value in api_environment(world).items():
+        monkeypatch.setenv(name, value)
+    return wiring
+
+
 def world_clients(world: World, **overrides: Any) -> dict[str, Any]:
     """The boto3 clients the agent API runs on in ``world``, by service name (some replaced)."""
     clients = {"dynamodb": world.aws.dynamodb, "sqs": world.aws.sqs, "secretsmanager": world.aws.secrets}

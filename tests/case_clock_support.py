@@ -18,13 +18,15 @@ from typing import Any
 
 from socialcare.aws.case_clocks import StepFunctionsCaseClocks
 from socialcare.aws.items import case_item, item_key
-from socialcare.model.case import Case, CaseStatus, Priority
+from socialcare.model.case import Case
 from socialcare.model.escalation import EVENT_SOURCE, clock_name
-from socialcare.model.events import Channel, Customer, Platform
+from socialcare.model.events import Channel, Customer
 from socialcare.rules.escalation import with_escalation
 from socialcare.rules.policies import SlaClock
 from socialcare.rules.sla import ClockDue, DueTimes
 from socialcare.timers.service import CaseClockTimers, ClockStart
+
+from tests.case_support import care_case
 
 REPO = Path(__file__).resolve().parents[1]
 CASE_CLOCK_ASL = REPO / "infra" / "state_machines" / "case_clock.asl.json"
@@ -69,17 +71,13 @@ def due_in(
 
 
 def new_case(case_id: str, now_ms: int, *, owner: str | None = "agent-7") -> Case:
-    return Case(
-        case_id=case_id,
-        platform=Platform.META,
-        account_id="page-1",
-        customer=Customer(user_id="psid-1", name="Joe Bloggs"),
-        status=CaseStatus.OPEN,
-        priority=Priority.NORMAL,
-        team="care",
-        created_at_ms=now_ms,
-        updated_at_ms=now_ms,
-        channels=frozenset({Channel.MESSENGER}),
+    customer = Customer(user_id="psid-1", name="Joe Bloggs")
+    return care_case(
+        case_id,
+        Channel.MESSENGER,
+        "page-1",
+        customer,
+        now_ms,
         owner=owner,
         awaiting_reply_since_ms=now_ms,
         message_count=1,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, TypedDict
 
 from socialcare import constants as c
 from socialcare.agents.identity import Caller, caller_from_claims
@@ -14,6 +14,13 @@ from socialcare.errors import InvalidRequest, RequestTooLarge
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 IDEMPOTENCY_KEY_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 _VERSION = re.compile(r'^(?:W/)?"?([0-9]{1,12})"?$')
+
+
+class WriteConditions(TypedDict):
+    """If-Match and Idempotency-Key, as the keyword arguments of the service's entry-creating actions."""
+
+    expected_version: int | None
+    idempotency_key: str | None
 
 
 def parse_body(raw: bytes | str | None, *, allow_empty: bool = False) -> dict[str, Any]:
@@ -81,3 +88,7 @@ class ApiRequest:
     @property
     def idempotency_key(self) -> str | None:
         return parse_idempotency_key(self._request.headers.get(IDEMPOTENCY_HEADER.lower()))
+
+    @property
+    def write_conditions(self) -> WriteConditions:
+        return WriteConditions(expected_version=self.expected_version, idempotency_key=self.idempotency_key)

@@ -18,7 +18,7 @@ from socialcare.agents.service import AgentService
 from socialcare.agents.sla_service import SlaService
 from socialcare.aws.wiring import AwsClients, Wiring
 from socialcare.clock import Clock
-from socialcare.environment import json_object, required
+from socialcare.environment import json_object, required_settings
 from socialcare.rules.sla import ResponseTargets
 
 DEFAULT_BRAND_NAME = "our team"  # used until an admin stores the account's profile
@@ -35,9 +35,12 @@ class ApiConfig:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ApiConfig:
         env = os.environ if environ is None else environ
         return cls(
-            table_name=required(env, c.ENV_TABLE_NAME),
-            outbound_queue_url=required(env, c.ENV_OUTBOUND_QUEUE_URL),
-            api_secret_arn=required(env, c.ENV_API_SECRET_ARN),
+            **required_settings(
+                env,
+                table_name=c.ENV_TABLE_NAME,
+                outbound_queue_url=c.ENV_OUTBOUND_QUEUE_URL,
+                api_secret_arn=c.ENV_API_SECRET_ARN,
+            ),
             targets=ResponseTargets.from_config(json_object(env, c.ENV_RESPONSE_TARGETS)),
         )
 

@@ -28,7 +28,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from socialcare import constants as c
 from socialcare.aws.wiring import AwsClients, Wiring
 from socialcare.clock import Clock
-from socialcare.environment import json_object, required
+from socialcare.environment import json_object, required, required_settings
 from socialcare.errors import TargetNotYetKnown
 from socialcare.model.accounts import BrandAccounts, InvalidBrandAccounts
 
@@ -61,9 +61,9 @@ class IngestConfig:
         except ValueError as exc:
             raise RuntimeError(f"{c.ENV_ACCOUNT_TEAMS} or {c.ENV_REOPEN_WINDOW_HOURS} is invalid: {exc}") from exc
         return cls(
-            table_name=required(env, c.ENV_TABLE_NAME),
-            raw_bucket=required(env, c.ENV_RAW_BUCKET),
-            queue_url=required(env, c.ENV_INBOUND_QUEUE_URL),
+            **required_settings(
+                env, table_name=c.ENV_TABLE_NAME, raw_bucket=c.ENV_RAW_BUCKET, queue_url=c.ENV_INBOUND_QUEUE_URL
+            ),
             brand_accounts=_brand_accounts(required(env, c.ENV_BRAND_ACCOUNTS)),
             default_team=env.get(c.ENV_DEFAULT_TEAM) or c.DEFAULT_TEAM,
             reopen_window_hours=window,

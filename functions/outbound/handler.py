@@ -27,7 +27,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from socialcare import constants as c
 from socialcare.aws.wiring import AwsClients, Wiring
 from socialcare.clock import Clock
-from socialcare.environment import positive_number, required
+from socialcare.environment import positive_number, required_settings
 
 if TYPE_CHECKING:
     from socialcare.outbound.queued import QueuedReplies
@@ -57,9 +57,12 @@ class OutboundConfig:
     def from_env(cls, env: Mapping[str, str] | None = None) -> OutboundConfig:
         env = os.environ if env is None else env
         return cls(
-            table_name=required(env, c.ENV_TABLE_NAME),
-            queue_url=required(env, c.ENV_OUTBOUND_QUEUE_URL),
-            secret_id=required(env, c.ENV_PLATFORM_SECRET_ARN),
+            **required_settings(
+                env,
+                table_name=c.ENV_TABLE_NAME,
+                queue_url=c.ENV_OUTBOUND_QUEUE_URL,
+                secret_id=c.ENV_PLATFORM_SECRET_ARN,
+            ),
             meta_graph_url=env.get(c.ENV_META_GRAPH_URL) or c.META_GRAPH_URL,
             x_api_url=env.get(c.ENV_X_API_URL) or c.X_API_URL,
             telegram_api_url=env.get(c.ENV_TELEGRAM_API_URL) or c.TELEGRAM_API_URL,

@@ -28,7 +28,7 @@ from socialcare import constants as c
 from socialcare import errors
 from socialcare.aws.wiring import AwsClients, Wiring
 from socialcare.clock import Clock
-from socialcare.environment import required
+from socialcare.environment import required_settings
 
 if TYPE_CHECKING:
     from socialcare.webhook.service import WebhookService
@@ -60,9 +60,9 @@ class WebhookConfig:
     def from_env(cls, env: Mapping[str, str] | None = None) -> WebhookConfig:
         env = os.environ if env is None else env
         return cls(
-            queue_url=required(env, c.ENV_INBOUND_QUEUE_URL),
-            raw_bucket=required(env, c.ENV_RAW_BUCKET),
-            secret_id=required(env, c.ENV_PLATFORM_SECRET_ARN),
+            **required_settings(
+                env, queue_url=c.ENV_INBOUND_QUEUE_URL, raw_bucket=c.ENV_RAW_BUCKET, secret_id=c.ENV_PLATFORM_SECRET_ARN
+            )
         )
 
 

@@ -17,6 +17,11 @@ def required(env: Mapping[str, str], name: str) -> str:
     return value
 
 
+def required_settings(env: Mapping[str, str], **variables: str) -> dict[str, str]:
+    """Each setting's value, read from the variable named for it (in order: the first one missing is named)."""
+    return {setting: required(env, name) for setting, name in variables.items()}
+
+
 def positive_number(env: Mapping[str, str], name: str, default: float) -> float:
     """The variable as a number above zero; ``default`` when it is unset or empty."""
     raw = env.get(name)

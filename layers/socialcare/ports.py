@@ -47,18 +47,30 @@ class CaseReader(Protocol):
     def get_entry(self, ref: MessageRef) -> ThreadEntry | None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class MessageCommit:
+    """One platform message as ingest stores it, whole or not at all: its index item and thread
+    ``entry``, and ``after`` in place of what ``before`` read (the same case, conditioned on its
+    version, or a new case). A new case that replaces the one read stores that one as ``superseded``,
+    conditioned on the version read."""
+
+    event: PlatformEvent
+    entry: ThreadEntry
+    before: CurrentCase
+    after: Case
+    superseded: Case | None = None
+
+    @property
+    def continues_case(self) -> bool:
+        """The message joins the case ``before`` read (else it opens a new case)."""
+        prior = self.before.case
+        return prior is not None and prior.case_id == self.after.case_id
+
+
 class CaseRepository(CaseReader, Protocol):
     """Cases, threads and the platform-message index, as ingest reads and writes them."""
 
-    def commit_message(
-        self,
-        *,
-        event: PlatformEvent,
-        entry: ThreadEntry,
-        before: CurrentCase,
-        after: Case,
-        superseded: Case | None = None,
-    ) -> None:
+    def commit_message(self, commit: MessageCommit) -> None:
         """Store one message and the case it changes, all or nothing. Raises DuplicateEvent (the
         platform message is stored already), ConcurrentThreadingConflict (the case or a current-case
         copy changed since ``before`` was read) or UnstorableEvent (the items can never be stored)."""

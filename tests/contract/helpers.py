@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from socialcare.ingest.entries import message_entry
 from socialcare.model.case import Case, EntryKind, ThreadEntry
 from socialcare.model.events import Channel, Customer, DeliveryState, PlatformEvent
 from socialcare.rules.cases import apply_inbound, new_case
@@ -21,17 +22,9 @@ def message(
 
 
 def entry_for(event: PlatformEvent, case_id: str, *, kind: EntryKind = EntryKind.INBOUND) -> ThreadEntry:
-    assert event.message_id is not None
-    return ThreadEntry(
-        case_id=case_id,
-        entry_id=f"{event.timestamp_ms:013d}#{event.message_id}",
-        kind=kind,
-        timestamp_ms=event.timestamp_ms,
-        channel=event.channel,
-        platform_message_id=event.message_id,
-        author=event.customer.user_id if event.customer else "brand",
-        text=event.text,
-    )
+    """The entry ingest makes of ``event``, as if received the moment it was sent."""
+    author = event.customer.user_id if event.customer else "brand"
+    return message_entry(event, case_id, kind, author=author, now_ms=event.timestamp_ms)
 
 
 def opened(event: PlatformEvent, case_id: str) -> Case:

@@ -11,9 +11,11 @@ import pytest
 from socialcare.errors import CaseNotFound, CaseVersionConflict, InvalidCursor, MarkerExists
 from socialcare.model.audit import AuditAction, AuditRecord
 from socialcare.model.case import Case, CaseStatus, EntryKind, Priority, ThreadEntry
-from socialcare.model.events import Channel, Customer, DeliveryState, Platform
+from socialcare.model.events import Channel, Customer, DeliveryState
 from socialcare.model.profile import BrandProfile, CannedResponse, SignatureStyle
 from socialcare.ports import AgentChange, AgentRepository, CaseFilter, IdempotencyMarker, Page
+
+from tests.case_support import care_case
 
 pytestmark = pytest.mark.integration
 
@@ -61,22 +63,18 @@ def h(request: pytest.FixtureRequest) -> Harness:
 
 # ---- builders ---------------------------------------------------------------------------------------
 def case(n: int, **fields: Any) -> Case:
-    base = Case(
-        case_id=f"01JGZ8Q5K2M3N4P5Q6R7S8T{n:03d}",
-        platform=Platform.TELEGRAM,
-        account_id="tg-1",
-        customer=Customer(f"cust-{n}", name="Joe"),
-        status=CaseStatus.OPEN,
-        priority=Priority.NORMAL,
-        team="care",
-        created_at_ms=T0,
-        updated_at_ms=T0,
-        channels=frozenset({Channel.TELEGRAM}),
+    customer = Customer(f"cust-{n}", name="Joe")
+    case = care_case(
+        f"01JGZ8Q5K2M3N4P5Q6R7S8T{n:03d}",
+        Channel.TELEGRAM,
+        "tg-1",
+        customer,
+        T0,
         last_inbound_at_ms=T0,
         last_inbound_by_channel={Channel.TELEGRAM: T0},
         message_count=1,
     )
-    return replace(base, **fields)
+    return replace(case, **fields)
 
 
 def inbound(k: Case, n: int, at: int = T0) -> ThreadEntry:

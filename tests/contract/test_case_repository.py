@@ -16,6 +16,7 @@ from socialcare.errors import (
 from socialcare.model.case import Case, CaseStatus
 from socialcare.model.events import DeliveryState, EventKind
 from socialcare.model.stored import MessageRef
+from socialcare.ports import MessageCommit
 
 from tests.contract.helpers import PAGE, T0, entry_for, joined, message, opened
 
@@ -24,7 +25,7 @@ def open_case(backend: Any, mid: str = "m1", *, user: str = "psid-1", case_id: s
     event = message(mid, user=user, ts=ts)
     before = backend.cases.current_case(PAGE, [user])
     case = opened(event, case_id)
-    backend.cases.commit_message(event=event, entry=entry_for(event, case_id), before=before, after=case)
+    backend.cases.commit_message(MessageCommit(event=event, entry=entry_for(event, case_id), before=before, after=case))
     return case
 
 
@@ -57,7 +58,7 @@ def test_the_same_platform_message_twice_is_a_duplicate(backend: Any) -> None:
     before = backend.cases.current_case(PAGE, ["psid-1"])
     with pytest.raises(DuplicateEvent):
         backend.cases.commit_message(
-            event=event, entry=entry_for(event, "CASE1"), before=before, after=joined(case, event)
+            MessageCommit(event=event, entry=entry_for(event, "CASE1"), before=before, after=joined(case, event))
         )
     assert backend.cases.get_case("CASE1") == case
 
@@ -67,7 +68,9 @@ def test_a_second_message_joins_the_case_at_the_next_version(backend: Any) -> No
     event = message("m2", ts=T0 + 1000)
     before = backend.cases.current_case(PAGE, ["psid-1"])
     after = joined(case, event)
-    backend.cases.commit_message(event=event, entry=entry_for(event, "CASE1"), before=before, after=after)
+    backend.cases.commit_message(
+        MessageCommit(event=event, entry=entry_for(event, "CASE1"), before=before, after=after)
+    )
     assert backend.cases.get_case("CASE1").version == case.version + 1
     assert backend.cases.current_case(PAGE, ["psid-1"]).case == after
     assert [e.platform_message_id for e in backend.thread("CASE1")] == ["m1", "m2"]
@@ -77,10 +80,12 @@ def test_a_writer_that_read_before_another_wrote_must_read_again(backend: Any) -
     case = open_case(backend)
     stale = backend.cases.current_case(PAGE, ["psid-1"])
     first, second = message("m2", ts=T0 + 1000), message("m3", ts=T0 + 2000)
-    backend.cases.commit_message(event=first, entry=entry_for(first, "CASE1"), before=stale, after=joined(case, first))
+    backend.cases.commit_message(
+        MessageCommit(event=first, entry=entry_for(first, "CASE1"), before=stale, after=joined(case, first))
+    )
     with pytest.raises(ConcurrentThreadingConflict):
         backend.cases.commit_message(
-            event=second, entry=entry_for(second, "CASE1"), before=stale, after=joined(case, second)
+            MessageCommit(event=second, entry=entry_for(second, "CASE1"), before=stale, after=joined(case, second))
         )
     assert backend.cases.find_message("meta", PAGE, "m3") is None  # all or nothing
 
@@ -89,11 +94,11 @@ def test_two_new_cases_for_one_customer_cannot_both_be_written(backend: Any) -> 
     empty = backend.cases.current_case(PAGE, ["psid-1"])
     first, second = message("m1"), message("m2", ts=T0 + 1)
     backend.cases.commit_message(
-        event=first, entry=entry_for(first, "CASE1"), before=empty, after=opened(first, "CASE1")
+        MessageCommit(event=first, entry=entry_for(first, "CASE1"), before=empty, after=opened(first, "CASE1"))
     )
     with pytest.raises(ConcurrentThreadingConflict):
         backend.cases.commit_message(
-            event=second, entry=entry_for(second, "CASE2"), before=empty, after=opened(second, "CASE2")
+            MessageCommit(event=second, entry=entry_for(second, "CASE2"), before=empty, after=opened(second, "CASE2"))
         )
     with pytest.raises(CaseNotFound):
         backend.cases.get_case("CASE2")
@@ -106,7 +111,9 @@ def test_a_follow_up_case_supersedes_the_closed_one(backend: Any) -> None:
     follow_up = opened(event, "CASE2")
     superseded = replace(case, superseded_by="CASE2", version=case.version + 1)
     backend.cases.commit_message(
-        event=event, entry=entry_for(event, "CASE2"), before=before, after=follow_up, superseded=superseded
+        MessageCommit(
+            event=event, entry=entry_for(event, "CASE2"), before=before, after=follow_up, superseded=superseded
+        )
     )
     assert backend.cases.get_case("CASE1").superseded_by == "CASE2"
     assert backend.cases.current_case(PAGE, ["psid-1"]).case == follow_up
@@ -116,7 +123,7 @@ def test_several_ids_of_one_customer_are_read_and_written_together(backend: Any)
     event = message("m1", alt=("igsid-1",))
     before = backend.cases.current_case(PAGE, ["psid-1", "igsid-1"])
     case = opened(event, "CASE1")
-    backend.cases.commit_message(event=event, entry=entry_for(event, "CASE1"), before=before, after=case)
+    backend.cases.commit_message(MessageCommit(event=event, entry=entry_for(event, "CASE1"), before=before, after=case))
     current = backend.cases.current_case(PAGE, ["psid-1", "igsid-1"])
     assert current.case == case
     assert current.seen == {"psid-1": ("CASE1", case.version), "igsid-1": ("CASE1", case.version)}
@@ -202,6 +209,6 @@ def test_an_entry_beyond_an_items_size_is_unstorable(backend: Any) -> None:
     before = backend.cases.current_case(PAGE, ["psid-1"])
     with pytest.raises(UnstorableEvent):
         backend.cases.commit_message(
-            event=event, entry=entry_for(event, "CASE1"), before=before, after=opened(event, "CASE1")
+            MessageCommit(event=event, entry=entry_for(event, "CASE1"), before=before, after=opened(event, "CASE1"))
         )
     assert backend.cases.find_message("meta", PAGE, "big") is None

@@ -11,6 +11,7 @@ from socialcare.model.case import Case, EntryKind
 from socialcare.model.events import DeliveryState
 from socialcare.model.sending import OutboundEntry, PartRecord, SendFailure, SendState
 from socialcare.model.stored import MessageRef
+from socialcare.ports import MessageCommit
 from socialcare.rules.cases import apply_outbound
 
 from tests.contract.helpers import PAGE, T0, entry_for, message, opened, pending_reply
@@ -22,7 +23,12 @@ def with_reply(backend: Any) -> tuple[Case, OutboundEntry]:
     event = message("m1")
     case = opened(event, "CASE1")
     backend.cases.commit_message(
-        event=event, entry=entry_for(event, "CASE1"), before=backend.cases.current_case(PAGE, ["psid-1"]), after=case
+        MessageCommit(
+            event=event,
+            entry=entry_for(event, "CASE1"),
+            before=backend.cases.current_case(PAGE, ["psid-1"]),
+            after=case,
+        )
     )
     reply = pending_reply(case)
     backend.put_entry(reply)
@@ -172,10 +178,12 @@ def test_an_echo_stored_first_is_adopted(backend: Any) -> None:
     echo_event = replace(message("m_out1", ts=NOW + 20), customer=case.customer)
     echo = entry_for(echo_event, "CASE1", kind=EntryKind.OUTBOUND)
     backend.cases.commit_message(
-        event=echo_event,
-        entry=echo,
-        before=backend.cases.current_case(PAGE, ["psid-1"]),
-        after=replace(case, version=case.version + 1),
+        MessageCommit(
+            event=echo_event,
+            entry=echo,
+            before=backend.cases.current_case(PAGE, ["psid-1"]),
+            after=replace(case, version=case.version + 1),
+        )
     )
     mine = claimed(backend, seen)
     with pytest.raises(MessageIdTaken):

@@ -20,11 +20,10 @@ from tests.agent_api_support import (
     ApiClient,
     MotoClients,
     World,
-    api_environment,
     app_module,
     build_service,
-    make_world,
-    moto_session,
+    configured_wiring,
+    fresh_world,
     world_clients,
 )
 
@@ -35,27 +34,15 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(scope="module")
-def moto() -> Iterator[MotoClients]:
-    with moto_session() as clients:
-        yield clients
-
-
 @pytest.fixture
 def world(moto: MotoClients) -> Iterator[World]:
-    resources = moto.fresh()
-    yield make_world(resources)
-    resources.drop()
+    with fresh_world(moto) as opened:
+        yield opened
 
 
 @pytest.fixture
 def wiring(world: World, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """The app's wiring, configured for ``world`` (as Lambda's environment would be)."""
-    app_module()
-    from chalicelib import wiring
-
-    for name, value in api_environment(world).items():
-        monkeypatch.setenv(name, value)
+    wiring = configured_wiring(world, monkeypatch)
     yield wiring
     wiring.wire()
 

@@ -8,7 +8,6 @@ second batch that starts while the first is in flight cannot change what the fir
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -38,13 +37,6 @@ class GatedDynamoDB:
             return method(**kwargs)
 
         return call
-
-
-@pytest.fixture
-def lambdas(aws: AwsResources, monkeypatch: pytest.MonkeyPatch) -> Iterator[Lambdas]:
-    harness = Lambdas(aws, monkeypatch)
-    yield harness
-    harness.close()
 
 
 def test_each_concurrent_batch_reports_only_its_own_failures(lambdas: Lambdas, aws: AwsResources) -> None:

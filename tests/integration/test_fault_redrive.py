@@ -19,35 +19,29 @@ import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Set
+from collections.abc import Iterator, Mapping, Set
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
 import pytest
 from socialcare import constants as c
-from socialcare.aws import schema
 from socialcare.aws.case_store import CaseStore
 from socialcare.aws.outbound_store import OutboundStore
-from socialcare.clock import system_clock
-from socialcare.ingest.service import Ingestor
 from socialcare.model.case import Case
 from socialcare.model.envelope import DeliveryEnvelope
 from socialcare.model.events import Channel, DeliveryState
 from socialcare.model.outbound import OutboundRequest
 from socialcare.model.sending import SendState
 from socialcare.model.stored import MessageRef
-from socialcare.platforms.base import Verification
-from socialcare.platforms.meta import MetaAdapter
-from socialcare_local.config import load_config
 from socialcare_local.emulator import functions
 from socialcare_local.emulator.functions import FunctionEnvironments, Handler
 from socialcare_local.emulator.pollers import PollerSettings, QueuePoller, wait_until
-from socialcare_local.sandbox import payloads as p
 from socialcare_local.sandbox.reply_api import ReplyApi
 
 from tests.conftest import AwsResources
 from tests.integration.lambda_harness import Lambdas, UnavailableDynamoDB, redrive
+from tests.integration.outbound_rig import customer_writes, outbound_queues, start_reply_api
 from tests.outbound_support import queue_reply, store_pending_reply
 from tests.platform_fixtures import encode
 
@@ -120,21 +114,21 @@ class Pollers:
 
 
 def two_pollers(
-    sqs: Any, queue_url: str, *, function: str, shared: ModuleType, wire: Callable[[ModuleType], None], sharing: str
+    sqs: Any, queue_url: str, *, function: str, shared: ModuleType, clients: Mapping[str, Any], sharing: str
 ) -> Pollers:
     """Two pollers; with "own-environments" each invokes a copy of the function's module of its
-    own, with "one-shared-module" both invoke ``shared`` at once."""
+    own, with "one-shared-module" both invoke ``shared`` at once. Every module runs on ``clients``."""
     made = Pollers([])
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
 
     def load_copy() -> Handler:
         module = functions.load_function_copy(function)
-        wire(module)
+        module.wire(clients=clients)
         made.copies.append(module)
         handler: Handler = module.handler
         return handler
 
-    wire(shared)
+    shared.wire(clients=clients)
     receiving = OneReceiveAtATime(sqs)
     batch_size = c.OUTBOUND_BATCH_SIZE if function == c.OUTBOUND_FUNCTION else c.INGEST_BATCH_SIZE
     for number in range(2):
@@ -213,13 +207,6 @@ def telegram_update(number: int, now_s: int) -> dict[str, Any]:
     }
 
 
-@pytest.fixture
-def lambdas(aws: AwsResources, monkeypatch: pytest.MonkeyPatch) -> Iterator[Lambdas]:
-    harness = Lambdas(aws, monkeypatch)
-    yield harness
-    harness.close()
-
-
 def stored_markers(lambdas: Lambdas) -> Counter[str]:
     return Counter(MARKER.findall(" ".join(item.get("text", {}).get("S", "") for item in lambdas.items("entry"))))
 
@@ -255,7 +242,7 @@ def test_inbound_every_delivery_is_stored_once_or_dead_lettered_then_redriven(
         aws.queue_url,
         function="ingest",
         shared=lambdas.ingest,
-        wire=lambda module: module.wire(clients=clients),
+        clients=clients,
         sharing=sharing,
     )
     try:
@@ -285,8 +272,6 @@ def test_inbound_every_delivery_is_stored_once_or_dead_lettered_then_redriven(
 
 
 # --- outbound --------------------------------------------------------------------------------------
-CONFIG = load_config(None)
-PAGE = CONFIG.accounts.facebook_page_id or ""
 # The platform refuses this many calls with a 503 once the table is back: some replies exhaust
 # their receives on the platform, others on the table.
 PLATFORM_FAILURES = 200
@@ -304,18 +289,7 @@ class Outbound:
     outbound: OutboundStore
 
     def customer_writes(self, psid: str) -> Case:
-        ts = time.time_ns() // 1_000_000
-        body = p.encode_meta(
-            p.meta_delivery(
-                "page",
-                [p.meta_entry(PAGE, [p.messenger_message(PAGE, psid, f"m_in_{psid}", "Any news?", ts)], time=ts)],
-            )
-        )
-        self.reply_api.observe("meta", body)  # the platform knows the customer wrote: the window is open
-        Ingestor(self.store, clock=system_clock).ingest(MetaAdapter().parse(body, Verification()))
-        case = self.store.current_case(PAGE, [psid]).case
-        assert case is not None
-        return case
+        return customer_writes(self.store, self.reply_api, psid, "Any news?")
 
     def accepted_calls(self) -> Counter[str]:
         """Replies the platform accepted, by marker."""
@@ -329,25 +303,12 @@ class Outbound:
 
 @pytest.fixture
 def outbound(aws: AwsResources, monkeypatch: pytest.MonkeyPatch) -> Iterator[Outbound]:
-    dlq_url = aws.sqs.create_queue(QueueName="outbound-dlq", Attributes=schema.DLQ_ATTRIBUTES)["QueueUrl"]
-    dlq_arn = aws.sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    queue_url = aws.sqs.create_queue(QueueName="outbound", Attributes=schema.outbound_queue_attributes(dlq_arn))[
-        "QueueUrl"
-    ]
+    queues = outbound_queues(aws)
+    queue_url, dlq_url = queues.queue_url, queues.dlq_url
     limit_receives(aws.sqs, queue_url, dlq_url)
-    secret = aws.secrets.create_secret(
-        Name="socialcare/platforms-local", SecretString=json.dumps(dict(CONFIG.secret_document))
-    )
-    reply_api = ReplyApi(CONFIG).start()
-    for name, value in {
-        c.ENV_TABLE_NAME: aws.table_name,
-        c.ENV_OUTBOUND_QUEUE_URL: queue_url,
-        c.ENV_PLATFORM_SECRET_ARN: secret["ARN"],
-        c.ENV_OUTBOUND_MAX_RECEIVE_COUNT: str(MAX_RECEIVES),  # the sender's "last try" is the queue's
-        "POWERTOOLS_LOG_LEVEL": "WARNING",
-        **reply_api.environment(),
-    }.items():
-        monkeypatch.setenv(name, value)
+    # The sender's "last try" is the queue's.
+    settings = {c.ENV_OUTBOUND_MAX_RECEIVE_COUNT: str(MAX_RECEIVES), "POWERTOOLS_LOG_LEVEL": "WARNING"}
+    reply_api = start_reply_api(aws, monkeypatch, queue_url, settings)
     module = functions.load_function(c.OUTBOUND_FUNCTION)
     try:
         yield Outbound(
@@ -393,7 +354,7 @@ def test_outbound_every_reply_is_sent_once_or_dead_lettered_then_redriven(
         outbound.queue_url,
         function=c.OUTBOUND_FUNCTION,
         shared=outbound.module,
-        wire=lambda module: module.wire(clients=clients),
+        clients=clients,
         sharing=sharing,
     )
     try:

@@ -38,11 +38,6 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-def store(aws: AwsResources) -> CaseStore:
-    return CaseStore(aws.table_name, client=aws.dynamodb)
-
-
-@pytest.fixture
 def ingestor(store: CaseStore, clock: ManualClock) -> Ingestor:
     return Ingestor(store, clock=clock, settings=IngestSettings(account_teams={"brand-x": "x-care"}))
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -26,18 +25,6 @@ IG_ACCOUNT = "17841405822304914"
 PHONE_ID = "106540352242922"
 X_USER = "2244994945"
 OTHER = "998877665544332"  # an account of someone else's
-
-
-@pytest.fixture
-def lambdas(aws: AwsResources, monkeypatch: pytest.MonkeyPatch) -> Iterator[Lambdas]:
-    harness = Lambdas(aws, monkeypatch)
-    yield harness
-    harness.close()
-
-
-@pytest.fixture
-def store(aws: AwsResources) -> CaseStore:
-    return CaseStore(aws.table_name, client=aws.dynamodb)
 
 
 def kept(lambdas: Lambdas, platform: str, day: str) -> list[dict[str, Any]]:

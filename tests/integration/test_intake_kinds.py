@@ -3,13 +3,10 @@ identity changes, standby (handover) messages, referrals and events without a ti
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from socialcare.aws.case_store import CaseStore
 from socialcare.model.case import EntryKind
 
-from tests.conftest import AwsResources
 from tests.integration.lambda_harness import Lambdas
 from tests.platform_fixtures import load
 
@@ -18,18 +15,6 @@ pytestmark = pytest.mark.integration
 PAGE = "104729835600142"
 PHONE_ID = "106540352242922"
 PSID = "6254148874621037"
-
-
-@pytest.fixture
-def lambdas(aws: AwsResources, monkeypatch: pytest.MonkeyPatch) -> Iterator[Lambdas]:
-    harness = Lambdas(aws, monkeypatch)
-    yield harness
-    harness.close()
-
-
-@pytest.fixture
-def store(aws: AwsResources) -> CaseStore:
-    return CaseStore(aws.table_name, client=aws.dynamodb)
 
 
 def test_a_reaction_is_recorded_on_its_message_and_removed_without_touching_the_case(

@@ -15,28 +15,19 @@ from typing import Any
 
 import pytest
 from socialcare import constants as c
-from socialcare.aws import schema
 from socialcare.aws.case_store import CaseStore, MessageRef
 from socialcare.aws.outbound_store import OutboundStore, SendState
-from socialcare.clock import system_clock
-from socialcare.ingest.service import Ingestor
 from socialcare.model.case import Case
 from socialcare.model.events import DeliveryState
-from socialcare.platforms.base import Verification
-from socialcare.platforms.meta import MetaAdapter
-from socialcare_local.config import load_config
 from socialcare_local.emulator.functions import LambdaContext, load_function
 from socialcare_local.emulator.pollers import PollerSettings, QueuePoller
-from socialcare_local.sandbox import payloads as p
 from socialcare_local.sandbox.reply_api import ReplyApi
 
 from tests.conftest import AwsResources
+from tests.integration.outbound_rig import customer_writes, outbound_queues, start_reply_api
 from tests.outbound_support import queue_reply, store_pending_reply
 
 pytestmark = pytest.mark.integration
-
-CONFIG = load_config(None)
-PAGE = CONFIG.accounts.facebook_page_id or ""
 
 
 @dataclass
@@ -51,17 +42,7 @@ class Rig:
     poller: QueuePoller
 
     def customer_writes(self, psid: str, text: str = "Where is my order?") -> Case:
-        ts = time.time_ns() // 1_000_000
-        body = p.encode_meta(
-            p.meta_delivery(
-                "page", [p.meta_entry(PAGE, [p.messenger_message(PAGE, psid, f"m_in_{psid}", text, ts)], time=ts)]
-            )
-        )
-        self.reply_api.observe("meta", body)  # the platform knows the customer wrote
-        Ingestor(self.store, clock=system_clock).ingest(MetaAdapter().parse(body, Verification()))
-        case = self.store.current_case(PAGE, [psid]).case
-        assert case is not None
-        return case
+        return customer_writes(self.store, self.reply_api, psid, text)
 
     def reply(self, case: Case, psid: str, **kw: Any) -> Any:
         request = store_pending_reply(
@@ -117,22 +98,9 @@ def case_channel() -> Any:
 
 @pytest.fixture
 def rig(aws: AwsResources, monkeypatch: pytest.MonkeyPatch) -> Iterator[Rig]:
-    dlq_url = aws.sqs.create_queue(QueueName="outbound-dlq", Attributes=schema.DLQ_ATTRIBUTES)["QueueUrl"]
-    dlq_arn = aws.sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    queue_url = aws.sqs.create_queue(QueueName="outbound", Attributes=schema.outbound_queue_attributes(dlq_arn))[
-        "QueueUrl"
-    ]
-    secret = aws.secrets.create_secret(
-        Name="socialcare/platforms-local", SecretString=json.dumps(dict(CONFIG.secret_document))
-    )
-    reply_api = ReplyApi(CONFIG).start()
-    for name, value in {
-        c.ENV_TABLE_NAME: aws.table_name,
-        c.ENV_OUTBOUND_QUEUE_URL: queue_url,
-        c.ENV_PLATFORM_SECRET_ARN: secret["ARN"],
-        **reply_api.environment(),
-    }.items():
-        monkeypatch.setenv(name, value)
+    queues = outbound_queues(aws)
+    queue_url, dlq_url = queues.queue_url, queues.dlq_url
+    reply_api = start_reply_api(aws, monkeypatch, queue_url)
     handler = load_function(c.OUTBOUND_FUNCTION)
     handler.wire()
     poller = QueuePoller(

@@ -20,10 +20,9 @@ from tests.agent_api_support import (
     ApiClient,
     MotoClients,
     World,
-    api_environment,
     app_module,
-    make_world,
-    moto_session,
+    configured_wiring,
+    fresh_world,
     world_clients,
 )
 from tests.sla_config_support import ALWAYS, BERLIN, BILLING, POLICIES
@@ -38,26 +37,15 @@ LEAD: dict[str, Any] = {"agent": "lena", "role": "lead"}
 AGENT: dict[str, Any] = {"agent": "alice", "role": "agent"}
 
 
-@pytest.fixture(scope="module")
-def moto() -> Iterator[MotoClients]:
-    with moto_session() as clients:
-        yield clients
-
-
 @pytest.fixture
 def world(moto: MotoClients) -> Iterator[World]:
-    resources = moto.fresh()
-    yield make_world(resources)
-    resources.drop()
+    with fresh_world(moto) as opened:
+        yield opened
 
 
 @pytest.fixture
 def api(world: World, monkeypatch: pytest.MonkeyPatch) -> Iterator[ApiClient]:
-    app_module()
-    from chalicelib import wiring
-
-    for name, value in api_environment(world).items():
-        monkeypatch.setenv(name, value)
+    wiring = configured_wiring(world, monkeypatch)
     wiring.wire(clients=world_clients(world), clock=world.clock)
     yield ApiClient(app_module().app)
     wiring.wire()

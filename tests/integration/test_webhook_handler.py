@@ -6,7 +6,6 @@ import base64
 import hashlib
 import hmac
 import json
-from collections.abc import Iterator
 
 import pytest
 from socialcare import constants as c
@@ -26,13 +25,6 @@ from tests.platform_fixtures import (
 )
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def lambdas(aws: AwsResources, monkeypatch: pytest.MonkeyPatch) -> Iterator[Lambdas]:
-    harness = Lambdas(aws, monkeypatch)
-    yield harness
-    harness.close()
 
 
 def assert_refused(lambdas: Lambdas, response: HttpResponse, status: int, code: str, reason: str) -> None:

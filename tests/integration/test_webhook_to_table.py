@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -31,18 +30,6 @@ pytestmark = pytest.mark.integration
 PAGE = "104729835600142"
 PHONE_ID = "106540352242922"
 T0 = 1749420000000
-
-
-@pytest.fixture
-def lambdas(aws: AwsResources, monkeypatch: pytest.MonkeyPatch) -> Iterator[Lambdas]:
-    harness = Lambdas(aws, monkeypatch)
-    yield harness
-    harness.close()
-
-
-@pytest.fixture
-def store(aws: AwsResources) -> CaseStore:
-    return CaseStore(aws.table_name, client=aws.dynamodb)
 
 
 def messenger_entry(psid: str, mid: str, text: str, ts: int) -> dict[str, Any]:

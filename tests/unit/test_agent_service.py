@@ -23,9 +23,11 @@ from socialcare.errors import (
 )
 from socialcare.memory.agents import MemoryAgentStore
 from socialcare.model.audit import AuditAction
-from socialcare.model.case import Case, CaseStatus, EntryKind, Priority, ThreadEntry
+from socialcare.model.case import Case, CaseStatus, EntryKind, ThreadEntry
 from socialcare.model.events import Channel, Customer, DeliveryState
 from socialcare.ports import AgentChange
+
+from tests.case_support import care_case
 
 pytestmark = pytest.mark.unit
 
@@ -69,17 +71,12 @@ class World:
             conversation_ref="chat-1",
         )
         self.store.put_case(
-            Case(
-                case_id=CASE_ID,
-                platform=channel.platform,
-                account_id="acct-1",
-                customer=Customer("cust-1", name="Joe"),
-                status=CaseStatus.OPEN,
-                priority=Priority.NORMAL,
-                team="care",
-                created_at_ms=T0,
-                updated_at_ms=T0,
-                channels=frozenset({channel}),
+            care_case(
+                CASE_ID,
+                channel,
+                "acct-1",
+                Customer("cust-1", name="Joe"),
+                T0,
                 last_inbound_at_ms=T0,
                 last_inbound_by_channel={channel: T0},
                 awaiting_reply_since_ms=T0,

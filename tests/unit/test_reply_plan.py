@@ -10,10 +10,12 @@ from socialcare.agents.commands import ReplyCommand
 from socialcare.agents.identity import Caller, Role
 from socialcare.agents.replies import plan_reply
 from socialcare.errors import EntryNotFound, OutsideMessagingWindow, ReplyNotPossible, TemplateRequired, TextTooLong
-from socialcare.model.case import Case, CaseStatus, EntryKind, Priority, ThreadEntry
-from socialcare.model.events import Channel, Customer, Platform
+from socialcare.model.case import Case, EntryKind, ThreadEntry
+from socialcare.model.events import Channel, Customer
 from socialcare.model.outbound import ReplyMode
 from socialcare.model.profile import BrandProfile, SignatureStyle
+
+from tests.case_support import care_case
 
 pytestmark = pytest.mark.unit
 
@@ -44,20 +46,9 @@ def case_of(*entries: ThreadEntry) -> Case:
     for e in entries:
         assert e.channel is not None
         last[e.channel] = max(e.timestamp_ms, last.get(e.channel, 0))
-    platform = next(iter(last)).platform if last else Platform.META
-    return Case(
-        case_id="C1",
-        platform=platform,
-        account_id="acct",
-        customer=Customer("cust-1", name="Joe"),
-        status=CaseStatus.OPEN,
-        priority=Priority.NORMAL,
-        team="care",
-        created_at_ms=T0,
-        updated_at_ms=T0,
-        channels=frozenset(last),
-        last_inbound_by_channel=last,
-    )
+    first = next(iter(last), Channel.MESSENGER)  # the case's platform is its first channel's (Meta without one)
+    customer = Customer("cust-1", name="Joe")
+    return care_case("C1", first, "acct", customer, T0, channels=frozenset(last), last_inbound_by_channel=last)
 
 
 def plan(

@@ -13,11 +13,12 @@ from socialcare.clock import ManualClock
 from socialcare.errors import ConfigNotFound, ConfigVersionConflict, ForbiddenRole, ForbiddenTeam, InvalidPolicy
 from socialcare.memory.agents import MemoryAgentStore
 from socialcare.memory.config_store import MemoryConfigStore
-from socialcare.model.case import Case, CaseStatus, Priority
+from socialcare.model.case import Case, CaseStatus
 from socialcare.model.config import ConfigKind
-from socialcare.model.events import Channel, Customer, Platform
+from socialcare.model.events import Channel, Customer
 from socialcare.rules.sla import ResponseTargets
 
+from tests.case_support import care_case
 from tests.sla_config_support import ALWAYS, BERLIN, BILLING, POLICIES
 
 pytestmark = pytest.mark.unit
@@ -43,17 +44,12 @@ class World:
         self.service.put_policies(ROOT, POLICIES, expected_version=None)
 
     def case(self, **fields: object) -> Case:
-        case = Case(
-            case_id=CASE_ID,
-            platform=Platform.TELEGRAM,
-            account_id="tg-1",
-            customer=Customer("joe"),
-            status=CaseStatus.OPEN,
-            priority=Priority.NORMAL,
-            team="care",
-            created_at_ms=T0,
-            updated_at_ms=T0,
-            channels=frozenset({Channel.TELEGRAM}),
+        case = care_case(
+            CASE_ID,
+            Channel.TELEGRAM,
+            "tg-1",
+            Customer("joe"),
+            T0,
             last_inbound_by_channel={Channel.TELEGRAM: T0},
             awaiting_reply_since_ms=T0,
         )

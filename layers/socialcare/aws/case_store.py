@@ -38,6 +38,7 @@ from socialcare.errors import (
 from socialcare.model.case import Case, ThreadEntry
 from socialcare.model.events import DeliveryState, PlatformEvent
 from socialcare.model.stored import CurrentCase, MessageRef
+from socialcare.ports import MessageCommit
 
 # MessageRef is re-exported: the agent side imports it from here.
 __all__ = ["CaseStore", "MessageRef"]
@@ -70,11 +71,7 @@ class CaseStore:
                 for item in resp.get("Responses", {}).get(self._table, []):
                     found[wanted[item[c.PARTITION_KEY]["S"]]] = item_to_case(item)
                 request = resp.get("UnprocessedKeys") or {}
-        seen: dict[str, tuple[str, int] | None] = dict.fromkeys(user_ids)
-        for uid, case in found.items():
-            seen[uid] = (case.case_id, case.version)
-        latest = max(found.values(), key=lambda k: (k.created_at_ms, k.updated_at_ms), default=None)
-        return CurrentCase(latest, seen)
+        return CurrentCase.from_copies(user_ids, found)
 
     def get_case(self, case_id: str) -> Case:
         resp = self._client().get_item(
@@ -128,15 +125,7 @@ class CaseStore:
         return item_to_entry(resp["Item"]) if "Item" in resp else None
 
     # ---- writes --------------------------------------------------------------------------
-    def commit_message(
-        self,
-        *,
-        event: PlatformEvent,
-        entry: ThreadEntry,
-        before: CurrentCase,
-        after: Case,
-        superseded: Case | None = None,
-    ) -> None:
+    def commit_message(self, commit: MessageCommit) -> None:
         """Store one message and the case it changes, all or nothing.
 
         Raises DuplicateEvent when the platform message is already stored,
@@ -144,6 +133,7 @@ class CaseStore:
         since ``before`` was read (the caller re-reads and tries again), and UnstorableEvent
         when DynamoDB refuses the items themselves (too large), which no retry can fix.
         """
+        event, entry, after = commit.event, commit.entry, commit.after
         assert event.message_id is not None
         items: list[dict[str, Any]] = [
             self._put(
@@ -159,18 +149,17 @@ class CaseStore:
             ),
             self._put(entry_item(entry), "attribute_not_exists(#pk)"),
         ]
-        prior = before.case
-        is_same_case = prior is not None and prior.case_id == after.case_id
-        if is_same_case:
+        prior = commit.before.case
+        if commit.continues_case:
             assert prior is not None
             items.append(self._put(case_item(after), "#v = :v", {":v": n(prior.version)}))
         else:
             items.append(self._put(case_item(after), "attribute_not_exists(#pk)"))
-            if superseded is not None:
+            if commit.superseded is not None:
                 assert prior is not None
-                items.append(self._put(case_item(superseded), "#v = :v", {":v": n(prior.version)}))
+                items.append(self._put(case_item(commit.superseded), "#v = :v", {":v": n(prior.version)}))
         for uid in after.customer.all_ids:
-            items.append(self._put_current(after, uid, before.seen.get(uid)))
+            items.append(self._put_current(after, uid, commit.before.seen.get(uid)))
         self._transact(items, duplicate_positions=(0, 1))
 
     def case_write_items(self, before: Case, after: Case) -> list[dict[str, Any]]:

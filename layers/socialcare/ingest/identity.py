@@ -14,7 +14,7 @@ from socialcare.errors import ConcurrentThreadingConflict, DuplicateEvent
 from socialcare.model.case import Case, EntryKind, ThreadEntry
 from socialcare.model.events import PlatformEvent
 from socialcare.model.stored import CurrentCase
-from socialcare.ports import CaseRepository
+from socialcare.ports import CaseRepository, MessageCommit
 from socialcare.rules.cases import add_customer_ids
 
 # What ``record_identity_change`` answers besides an outcome of the ingestor's.
@@ -40,10 +40,12 @@ def record_identity_change(store: CaseRepository, event: PlatformEvent, *, clock
         before = CurrentCase(case, {uid: current.seen.get(uid) for uid in after.customer.all_ids})
         try:
             store.commit_message(
-                event=replace(event, message_id=f"identity:{event.event_id}"),
-                entry=_entry(event, after, now),
-                before=before,
-                after=after,
+                MessageCommit(
+                    event=replace(event, message_id=f"identity:{event.event_id}"),
+                    entry=_entry(event, after, now),
+                    before=before,
+                    after=after,
+                )
             )
         except DuplicateEvent:
             return "duplicate"

@@ -36,7 +36,7 @@ from socialcare.model.accounts import BrandAccounts
 from socialcare.model.case import EntryKind
 from socialcare.model.events import DeliveryState, EventKind, ParsedDelivery, PlatformEvent
 from socialcare.model.stored import CurrentCase
-from socialcare.ports import CaseRepository
+from socialcare.ports import CaseRepository, MessageCommit
 from socialcare.rules.cases import (
     Threading,
     apply_inbound,
@@ -243,7 +243,7 @@ class Ingestor:
                 case = apply_inbound(decision.case, event, now_ms=now, targets=settings.targets)
             entry = message_entry(event, case.case_id, EntryKind.INBOUND, author=event.customer.user_id, now_ms=now)
             try:
-                self._store.commit_message(event=event, entry=entry, before=current, after=case, superseded=superseded)
+                self._store.commit_message(MessageCommit(event, entry, current, case, superseded))
             except DuplicateEvent:
                 return Outcome.DUPLICATE
             except ConcurrentThreadingConflict:
@@ -281,7 +281,7 @@ class Ingestor:
             case = apply_outbound(current.case, timestamp_ms=event.timestamp_ms, now_ms=now)
             entry = message_entry(event, case.case_id, EntryKind.OUTBOUND, author="brand", now_ms=now)
             try:
-                self._store.commit_message(event=event, entry=entry, before=current, after=case)
+                self._store.commit_message(MessageCommit(event, entry, current, case))
             except DuplicateEvent:
                 return Outcome.DUPLICATE
             except ConcurrentThreadingConflict:

@@ -15,6 +15,7 @@ from socialcare.memory.table import MemoryTable, StoredEntry, check_size
 from socialcare.model.case import Case, ThreadEntry
 from socialcare.model.events import DeliveryState, PlatformEvent
 from socialcare.model.stored import CurrentCase, MessageRef
+from socialcare.ports import MessageCommit
 
 _MAX_UNMATCHED_RAW_BYTES = 64 * 1024
 
@@ -31,11 +32,7 @@ class MemoryCaseStore:
                 for uid in user_ids
                 if (account_id, uid) in self.table.current
             }
-        seen: dict[str, tuple[str, int] | None] = dict.fromkeys(user_ids)
-        for uid, case in found.items():
-            seen[uid] = (case.case_id, case.version)
-        latest = max(found.values(), key=lambda k: (k.created_at_ms, k.updated_at_ms), default=None)
-        return CurrentCase(latest, seen)
+        return CurrentCase.from_copies(user_ids, found)
 
     def get_case(self, case_id: str) -> Case:
         with self.table.lock:
@@ -67,15 +64,9 @@ class MemoryCaseStore:
         return None if stored is None else stored.entry
 
     # ---- writes --------------------------------------------------------------------------
-    def commit_message(
-        self,
-        *,
-        event: PlatformEvent,
-        entry: ThreadEntry,
-        before: CurrentCase,
-        after: Case,
-        superseded: Case | None = None,
-    ) -> None:
+    def commit_message(self, commit: MessageCommit) -> None:
+        event, entry, after = commit.event, commit.entry, commit.after
+        superseded = commit.superseded
         assert event.message_id is not None
         check_size(entry)
         table = self.table
@@ -84,8 +75,9 @@ class MemoryCaseStore:
         with table.lock:
             if index_key in table.index or entry_key in table.entries:
                 raise DuplicateEvent("platform message already stored")
-            prior = before.case
-            if prior is not None and prior.case_id == after.case_id:
+            prior = commit.before.case
+            if commit.continues_case:
+                assert prior is not None
                 cases_ok = self._at_version(after.case_id, prior.version)
             else:
                 cases_ok = after.case_id not in table.cases
@@ -93,7 +85,7 @@ class MemoryCaseStore:
                     assert prior is not None
                     cases_ok = cases_ok and self._at_version(superseded.case_id, prior.version)
             copies_ok = all(
-                self._copy_is(after.account_id, uid, before.seen.get(uid)) for uid in after.customer.all_ids
+                self._copy_is(after.account_id, uid, commit.before.seen.get(uid)) for uid in after.customer.all_ids
             )
             if not (cases_ok and copies_ok):
                 raise ConcurrentThreadingConflict("the case changed while the message was being stored")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from socialcare.model.case import Case
@@ -19,6 +19,15 @@ class CurrentCase:
 
     case: Case | None
     seen: Mapping[str, tuple[str, int] | None]
+
+    @classmethod
+    def from_copies(cls, user_ids: Sequence[str], copies: Mapping[str, Case]) -> CurrentCase:
+        """Read from the copies found for some of ``user_ids``: the newest copy is the current case."""
+        seen: dict[str, tuple[str, int] | None] = dict.fromkeys(user_ids)
+        for uid, case in copies.items():
+            seen[uid] = (case.case_id, case.version)
+        latest = max(copies.values(), key=lambda k: (k.created_at_ms, k.updated_at_ms), default=None)
+        return cls(latest, seen)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,31 @@
+"""Fixtures the integration tests share: the deployed functions over moto, and the case table's store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from socialcare.aws.case_store import CaseStore
+
+from tests.agent_api_support import MotoClients, moto_session
+from tests.conftest import AwsResources
+from tests.integration.lambda_harness import Lambdas
+
+
+@pytest.fixture
+def lambdas(aws: AwsResources, monkeypatch: pytest.MonkeyPatch) -> Iterator[Lambdas]:
+    harness = Lambdas(aws, monkeypatch)
+    yield harness
+    harness.close()
+
+
+@pytest.fixture(scope="module")
+def moto() -> Iterator[MotoClients]:
+    """A moto session for a whole module (the agent API's tests open a fresh world in it per test)."""
+    with moto_session() as clients:
+        yield clients
+
+
+@pytest.fixture
+def store(aws: AwsResources) -> CaseStore:
+    return CaseStore(aws.table_name, client=aws.dynamodb)
