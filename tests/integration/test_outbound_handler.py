@@ -210,9 +210,15 @@ def test_logs_carry_the_case_id_and_never_the_text_or_a_token(rig: Rig, caplog: 
     case = rig.customer_writes("psid-log")
     request = rig.reply(case, "psid-log", text="Secret-ish words the log must not contain")
     caplog.clear()
-    with caplog.at_level(logging.INFO):
-        rig.run_batch()
-    formatter = rig.handler.logger.registered_formatter  # the function's own JSON lines
+    logger = rig.handler.logger
+    level = logger.log_level
+    logger.setLevel(logging.INFO)  # whatever level an earlier test loaded the module with
+    try:
+        with caplog.at_level(logging.INFO):
+            rig.run_batch()
+    finally:
+        logger.setLevel(level)
+    formatter = logger.registered_formatter  # the function's own JSON lines
     out = "\n".join(formatter.format(record) for record in caplog.records if record.levelno >= logging.INFO)
     lines = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
     processed = [line for line in lines if line.get("message") == "reply processed"]
