@@ -134,7 +134,8 @@ def test_a_press_accounts_message_goes_to_pr_by_its_rule(lambdas: Lambdas, store
     )
     assert case.routing.rules_version == 2
     assert case.automated_messages_allowed is False
-    assert case.sensitive == frozenset() and case.mark is None
+    assert case.sensitive == frozenset()
+    assert case.mark is None
 
 
 def test_a_bereavement_message_in_spanish_goes_to_the_trained_team_at_urgent(
@@ -152,7 +153,8 @@ def test_a_bereavement_message_in_spanish_goes_to_the_trained_team_at_urgent(
     assert "phrase bereavement.es.relation_died" in case.routing.reasons
     assert case.routing.tags == ("sensitive", "sensitive:bereavement")
     [notice] = notices(aws, notices_queue)
-    assert notice["detail-type"] == SENSITIVE_CASE and notice["source"] == EVENT_SOURCE
+    assert notice["detail-type"] == SENSITIVE_CASE
+    assert notice["source"] == EVENT_SOURCE
     assert notice["detail"] == {
         "case_id": case.case_id,
         "categories": ["bereavement"],
@@ -172,7 +174,8 @@ def test_a_sensitive_message_raises_an_existing_case(
     deliver(lambdas, dm("where is my refund?", sender=user, mid="m3a", ts=1_749_418_000_000))
     opened = only_case(store, PAGE, user)
     assert (opened.team, opened.priority) == (c.DEFAULT_TEAM, Priority.NORMAL)
-    assert opened.routing is not None and opened.routing.tags == ("refund",)
+    assert opened.routing is not None
+    assert opened.routing.tags == ("refund",)
     deliver(lambdas, dm("my husband passed away, the account was his", sender=user, mid="m3b", ts=1_749_418_060_000))
     case = only_case(store, PAGE, user)
     assert case.case_id == opened.case_id
@@ -181,7 +184,8 @@ def test_a_sensitive_message_raises_an_existing_case(
     assert (case.routing.rule, case.routing.overridden_rule) == ("sensitive", "refunds")
     assert case.routing.tags == ("refund", "sensitive", "sensitive:bereavement")
     [notice] = notices(aws, notices_queue)
-    assert notice["detail"]["case_id"] == case.case_id and notice["detail"]["opened"] is False
+    assert notice["detail"]["case_id"] == case.case_id
+    assert notice["detail"]["opened"] is False
 
 
 def test_a_negated_figure_of_speech_is_not_flagged(
@@ -191,7 +195,8 @@ def test_a_negated_figure_of_speech_is_not_flagged(
     case = only_case(store, PAGE, "6254148874620004")
     assert case.sensitive == frozenset()
     assert (case.team, case.priority, case.automated_messages_allowed) == (c.DEFAULT_TEAM, Priority.NORMAL, True)
-    assert case.routing is not None and (case.routing.rule, case.routing.tags) == ("refunds", ("refund",))
+    assert case.routing is not None
+    assert (case.routing.rule, case.routing.tags) == ("refunds", ("refund",))
     assert notices(aws, notices_queue) == []
 
 
@@ -199,11 +204,13 @@ def test_language_and_sentiment_are_stored_on_the_entry(lambdas: Lambdas, store:
     deliver(lambdas, dm(FURIOUS, sender="6254148874620005", mid="m5"))
     case = only_case(store, PAGE, "6254148874620005")
     [entry] = store.thread(case.case_id)
-    assert entry.language == "en" and case.language == "en"
+    assert entry.language == "en"
+    assert case.language == "en"
     assert entry.sentiment is not None
     assert (entry.sentiment.label, entry.sentiment.method) == ("negative", "vader")
     assert -1 <= entry.sentiment.score < -0.05
-    assert case.routing is not None and case.routing.rule == "default"
+    assert case.routing is not None
+    assert case.routing.rule == "default"
 
 
 def test_a_blocked_customer_is_marked_troll(lambdas: Lambdas, store: CaseStore) -> None:
