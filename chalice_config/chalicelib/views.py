@@ -50,6 +50,25 @@ def case_view(case: Case, now_ms: int) -> dict[str, Any]:
         "follow_up_of": case.follow_up_of,
         "superseded_by": case.superseded_by,
         "case_clock": case_clock_view(case),
+        "routing": routing_view(case),
+        "sensitive": sorted(case.sensitive),
+        "automated_messages_allowed": case.automated_messages_allowed,
+        "language": case.language,
+        "mark": {"kind": case.mark.kind, "reasons": list(case.mark.reasons)} if case.mark else None,
+    }
+
+
+def routing_view(case: Case) -> dict[str, Any] | None:
+    """Which rule routed the case at ingest and why (null: a case from before triage)."""
+    routing = case.routing
+    if routing is None:
+        return None
+    return {
+        "rule": routing.rule,
+        "reasons": list(routing.reasons),
+        "tags": list(routing.tags),
+        "rules_version": routing.rules_version,
+        "overridden_rule": routing.overridden_rule,
     }
 
 
@@ -86,6 +105,17 @@ def entry_view(entry: ThreadEntry) -> dict[str, Any]:
         "edits": [{"at": iso(ts), "previous_text": text} for ts, text in entry.edits],
         "deleted_at": iso(entry.deleted_at_ms),
         "details": dict(entry.extra),
+        "language": entry.language,
+        "sentiment": (
+            {
+                "label": entry.sentiment.label,
+                "score": entry.sentiment.score,
+                "confidence": entry.sentiment.confidence,
+                "method": entry.sentiment.method,
+            }
+            if entry.sentiment
+            else None
+        ),
     }
 
 

@@ -34,6 +34,7 @@ from socialcare.model.accounts import BrandAccounts, InvalidBrandAccounts
 
 if TYPE_CHECKING:
     from socialcare.ingest.pipeline import DeliveryIngest, IngestedDelivery
+    from socialcare.rules.routing_rules import RoutingRules
 
 logger = Logger(service="ingest")
 tracer = Tracer(service="ingest")
@@ -51,6 +52,10 @@ class IngestConfig:
     # RESPONSE_TARGETS as read; parsed when the function is built (rules/sla.py stays out of the
     # handler's import, which every cold start pays).
     response_targets: dict[str, object] = field(default_factory=dict)
+    # ROUTING_RULES as read (None: none configured); validated when the function is built, which
+    # names the field at fault (rules/routing_rules.py stays out of the handler's import too).
+    routing_rules: dict[str, object] | None = None
+    event_bus_name: str | None = None  # where a sensitive case's notice goes (None: nowhere)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> IngestConfig:
@@ -69,6 +74,8 @@ class IngestConfig:
             reopen_window_hours=window,
             account_teams=dict(teams),
             response_targets=json_object(env, c.ENV_RESPONSE_TARGETS),
+            routing_rules=json_object(env, c.ENV_ROUTING_RULES) or None,
+            event_bus_name=env.get(c.ENV_EVENT_BUS_NAME) or None,
         )
 
 
@@ -94,8 +101,21 @@ class IngestRuntime:
         )
 
 
+def _routing_rules(config: IngestConfig) -> RoutingRules | None:
+    from socialcare.errors import InvalidRoutingRules
+    from socialcare.rules.routing_rules import RoutingRules
+
+    if config.routing_rules is None:
+        return None
+    try:
+        return RoutingRules.from_config(config.routing_rules)
+    except InvalidRoutingRules as exc:
+        raise RuntimeError(f"{c.ENV_ROUTING_RULES} is invalid at {exc.field}: {exc.reason}") from exc
+
+
 def _build(clients: AwsClients, clock: Clock) -> IngestRuntime:
     from socialcare.aws.case_store import CaseStore
+    from socialcare.aws.lead_events import EventBusNotifier
     from socialcare.aws.raw_store import RawDeliveryStore
     from socialcare.ingest.pipeline import DeliveryIngest
     from socialcare.ingest.service import Ingestor, IngestSettings
@@ -108,8 +128,15 @@ def _build(clients: AwsClients, clock: Clock) -> IngestRuntime:
         reopen_window_ms=config.reopen_window_hours * 3_600_000,
         brand_accounts=config.brand_accounts,
         targets=ResponseTargets.from_config(config.response_targets),
+        routing_rules=_routing_rules(config),
     )
-    ingestor = Ingestor(CaseStore(config.table_name, client=clients("dynamodb")), clock=clock, settings=settings)
+    bus = config.event_bus_name
+    ingestor = Ingestor(
+        CaseStore(config.table_name, client=clients("dynamodb")),
+        clock=clock,
+        settings=settings,
+        notifier=EventBusNotifier(bus, client=clients("events")) if bus else None,
+    )
     pipeline = DeliveryIngest(ingestor, RawDeliveryStore(config.raw_bucket, client=clients("s3")))
     return IngestRuntime(pipeline, clients("sqs"), config.queue_url)
 
@@ -118,7 +145,7 @@ _wiring: Wiring[IngestRuntime] = Wiring(_build)
 
 
 def wire(*, clients: Mapping[str, Any] | None = None, clock: Clock | None = None) -> None:
-    """Run on these boto3 clients (by service name: "dynamodb", "s3", "sqs") and this clock; ``wire()``
+    """Run on these boto3 clients (by service name: "dynamodb", "s3", "sqs", "events") and this clock; ``wire()``
     restores the defaults. Tests wrap the real client to make DynamoDB throttle; nothing calls it in AWS."""
     _wiring.wire(clients=clients, clock=clock)
 

@@ -38,6 +38,7 @@ LOG_WRITE = ("logs:CreateLogStream", "logs:PutLogEvents")
 STREAM_READ = ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator")
 STREAM_LIST = ("dynamodb:ListStreams",)
 START_EXECUTION = ("states:StartExecution",)
+PUT_EVENTS = ("events:PutEvents",)
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class Access:
     secrets: tuple[str, ...] = ()  # secrets it reads (GetSecretValue)
     reads_stream: bool = False  # its event source mapping reads the table's stream (granted by CDK's binding)
     starts_case_clocks: bool = False  # StartExecution of the case-clock state machine (and no other)
+    puts_events: bool = False  # PutEvents on the project's event bus (and no other)
 
 
 ACCESS: dict[str, Access] = {
@@ -59,12 +61,14 @@ ACCESS: dict[str, Access] = {
     # CaseStore as the ingest path uses it: keyed reads (GetItem; BatchGetItem for several user ids),
     # transactions of conditional Puts, conditional UpdateItem for edits/deletes/statuses; the raw
     # delivery from S3 when it was too big to travel inline. A delivery that waits for a message (an
-    # edit that overtook it) is hidden for its delay with ChangeMessageVisibility.
+    # edit that overtook it) is hidden for its delay with ChangeMessageVisibility. A sensitive case
+    # is put on the project's bus for the leads ("Sensitive case").
     c.INGEST_FUNCTION: Access(
         table=(GET_ITEM, BATCH_GET_ITEM, PUT_ITEM, UPDATE_ITEM),
         raw_objects=("s3:GetObject",),
         consumes=INBOUND,
         changes_visibility=True,
+        puts_events=True,
     ),
     # The outbound sender: reads the reply, its case and (for a private reply or an early echo) the
     # message index and current-case copies by key; claims and records with conditional UpdateItem

@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from socialcare.errors import InvalidRoutingRules
 from socialcare.model.accounts import BrandAccounts, InvalidBrandAccounts
+from socialcare.rules.routing_rules import RoutingRules
 
 from socialcare_infra import paths
 
@@ -79,6 +81,9 @@ class StageConfig:
     # events become cases. meta: Page, Instagram account and WhatsApp phone_number ids; x: user ids;
     # telegram: bot ids.
     brand_accounts: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    # Optional: the brand's routing rules (ROUTING_RULES of the ingest function; shape in
+    # socialcare/rules/routing_rules.py), checked here so a bad rule fails the synth, naming the field.
+    routing_rules: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         problems = []
@@ -108,6 +113,11 @@ class StageConfig:
             BrandAccounts.from_document(self.brand_accounts)
         except InvalidBrandAccounts as exc:
             problems.append(f"brand_accounts: {exc}")
+        if self.routing_rules:
+            try:
+                RoutingRules.from_config(self.routing_rules)
+            except InvalidRoutingRules as exc:
+                problems.append(f"routing_rules.{exc.field}: {exc.reason}")
         if problems:
             raise StageConfigError(f"stage {self.name!r}: " + "; ".join(problems))
 

@@ -71,7 +71,9 @@ class SocialCareStack(Stack):
         # The machines before the functions: the clock function starts the case clock.
         self.events = EventBus(self, "Events", names=names)
         self.state_machines = self._state_machines(sources, resources=resources)
-        resources = replace(resources, case_clock=self.state_machines.machines.get(CASE_CLOCK))
+        resources = replace(
+            resources, case_clock=self.state_machines.machines.get(CASE_CLOCK), event_bus=self.events.bus
+        )
 
         self.functions = Functions(
             self,

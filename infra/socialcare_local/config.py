@@ -103,6 +103,15 @@
     [sla]
     minutes = { x_post = 5, messenger = 10 }   # per channel, whole minutes
     seconds = { telegram = 20 }                # per channel, seconds (wins over minutes): tests, demos
+    # Optional: the brand's routing rules (ingest's ROUTING_RULES; shape in rules/routing_rules.py).
+    # Absent: none, every new case goes to the account's team (sensitive ones to trained-care).
+    [routing]
+    version = 1
+    lists = { journalists = ["x:@jdoe"], blocked = [] }
+    [[routing.rules]]
+    name = "press-account"
+    when = { accounts = ["<press account id>"] }
+    then = { team = "pr", priority = "high", tags = ["press"], automated_messages_allowed = false }
 
 A file replaces the defaults as a whole: a platform whose tables are absent is simply not configured.
 The built-in defaults have no SLA tables.
@@ -125,6 +134,7 @@ from socialcare.model.profile import BrandProfile, profile_from_document
 from socialcare.platforms.credentials import PlatformCredentials
 from socialcare.rules.calendar import BusinessCalendar
 from socialcare.rules.policies import PolicySet
+from socialcare.rules.routing_rules import RoutingRules
 from socialcare.rules.sla import ResponseTargets
 
 T = TypeVar("T")
@@ -204,6 +214,7 @@ class LocalConfig:
     # (kind, name, document) validated and normalised, calendars before the policies that name them.
     sla_documents: tuple[tuple[ConfigKind, str, Mapping[str, object]], ...] = ()
     sla: ResponseTargets | None = None  # the [sla] response targets; None: the defaults
+    routing: RoutingRules | None = None  # the [routing] rules; None: none configured
 
     def brand_profile(self, account_id: str) -> BrandProfile:
         """The profile an account starts with: ``[brand]`` over the defaults, named ``brand_name``."""
@@ -277,6 +288,7 @@ def config_from_dict(doc: Mapping[str, Any], *, source: Path | None = None) -> L
         "policies",
         "departments",
         "sla",
+        "routing",
     )
     unknown = set(doc) - set(known)
     if unknown:
@@ -301,6 +313,7 @@ def config_from_dict(doc: Mapping[str, Any], *, source: Path | None = None) -> L
         brand=_plain(doc.get("brand") or {}),
         sla_documents=sla_documents(doc),
         sla=_sla(doc.get("sla")),
+        routing=_routing(doc.get("routing")),
     )
     try:
         config.brand_profile("check")
@@ -383,6 +396,15 @@ def _sla(doc: Any) -> ResponseTargets | None:
         return ResponseTargets.from_config(_plain(doc))
     except domain_errors.InvalidConfig as exc:
         raise ConfigError(f"[sla]: {exc.message}") from exc
+
+
+def _routing(doc: Any) -> RoutingRules | None:
+    if doc is None:
+        return None
+    try:
+        return RoutingRules.from_config(_json_like(doc))
+    except domain_errors.InvalidConfig as exc:
+        raise ConfigError(f"[routing]: {exc.message}") from exc
 
 
 def _api(doc: Mapping[str, Any]) -> ApiSettings:

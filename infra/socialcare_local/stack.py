@@ -328,6 +328,8 @@ class LocalStack:
             c.ENV_REOPEN_WINDOW_HOURS: str(c.DEFAULT_REOPEN_WINDOW_HOURS),
             c.ENV_CASE_CLOCK_ARN: self.case_clock.state_machine_arn if self.case_clock else "",
             **({c.ENV_RESPONSE_TARGETS: json.dumps(self.config.sla.to_config())} if self.config.sla else {}),
+            **({c.ENV_ROUTING_RULES: json.dumps(self.config.routing.to_config())} if self.config.routing else {}),
+            **({c.ENV_EVENT_BUS_NAME: self.case_clock.event_bus_name} if self.case_clock else {}),
             c.ENV_BRAND_ACCOUNTS: brand_accounts_setting(
                 meta=(a.facebook_page_id, a.instagram_account_id, a.whatsapp_phone_number_id),
                 x=(a.x_user_id,),

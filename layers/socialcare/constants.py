@@ -154,6 +154,12 @@ ENV_RESPONSE_TARGETS = "RESPONSE_TARGETS"
 # The clock function's event source mapping filter (the local stack's stream poller applies it too):
 # case items inserted or modified; a removed case needs no clock.
 CLOCK_STREAM_FILTER = {"eventName": ["INSERT", "MODIFY"], "dynamodb": {"Keys": {"SK": {"S": ["CASE"]}}}}
+# Optional JSON: the brand's routing rules (rules/routing_rules.py; ingest, validated at cold start).
+# Unset or empty: none, every new case takes rules/routing.py's route.
+ENV_ROUTING_RULES = "ROUTING_RULES"
+# The project's event bus (ingest puts "Sensitive case" events on it for the leads). Unset: no
+# notification is sent (a function built without a bus, in tests).
+ENV_EVENT_BUS_NAME = "EVENT_BUS_NAME"
 CLOCK_BATCH_SIZE = 25
 CLOCK_TIMEOUT_S = 30
 CLOCK_MAX_RETRY_ATTEMPTS = 5

@@ -352,3 +352,9 @@ class InvalidPhraseList(InvalidConfig):
     """A sensitive-phrase list is malformed; ``field`` names the file and line (``fr.txt:42``)."""
 
     code = "invalid_phrase_list"
+
+
+class NotificationFailed(SocialCareError):
+    """The event bus refused a lead's notification (the failed entry's code and message)."""
+
+    code = "notification_failed"

@@ -18,6 +18,7 @@ from socialcare.model.case import Case, CaseStatus, Priority, ThreadEntry
 from socialcare.model.config import ConfigKind, StoredConfig
 from socialcare.model.envelope import DeliveryEnvelope
 from socialcare.model.events import Channel, DeliveryState, PlatformEvent
+from socialcare.model.notices import SensitiveCaseNotice
 from socialcare.model.profile import BrandProfile
 from socialcare.model.sending import OutboundEntry, PartRecord, SendFailure
 from socialcare.model.stored import CurrentCase, MessageRef
@@ -123,6 +124,12 @@ class OutboundRepository(Protocol):
     def record(self, part: PartRecord) -> None:
         """One accepted part, all or nothing; raises ClaimLost, MessageIdTaken or CaseChanged."""
         ...
+
+
+class LeadNotifier(Protocol):
+    """Tells the leads at once of a sensitive case (the project's event bus; a list in tests)."""
+
+    def sensitive_case(self, notice: SensitiveCaseNotice) -> None: ...
 
 
 class RawStore(Protocol):

@@ -106,6 +106,7 @@ class MotoLabels:
     queues: Mapping[str, str]  # queue URL -> access key (inbound, outbound)
     secrets: Mapping[str, str]  # secret ARN -> access key (platform, api)
     state_machines: Mapping[str, str] = field(default_factory=dict)  # state machine ARN -> file stem
+    event_bus: str | None = None  # the project's event bus (its name)
 
     def used(self, calls: list[tuple[str, dict[str, Any]]]) -> set[Grant]:
         return {(action, label) for action, params in calls for label in self._labels(action, params)}
@@ -130,6 +131,9 @@ class MotoLabels:
             arn = params["stateMachineArn"]
             machine = self.state_machines.get(arn)
             return {f"state-machine:{machine}" if machine else f"unknown:state-machine:{arn}"}
+        if service == "events":
+            buses = {entry.get("EventBusName") for entry in params["Entries"]}
+            return {"event-bus" if bus == self.event_bus else f"unknown:event-bus:{bus}" for bus in buses}
         if service == "secretsmanager":
             arn = params["SecretId"]
             return {f"secret:{self.secrets[arn]}" if arn in self.secrets else f"unknown:secret:{arn}"}
@@ -152,6 +156,8 @@ def template_labels(synth: Synthesised) -> dict[str, str]:
         f"<{secrets[f'{c.API_SECRET_NAME}/{stage}']}>": f"secret:{access.API_SECRET}",
     }
     labels[f"<{table}.StreamArn>"] = "table/stream"
+    for logical_id in synth.resources("AWS::Events::EventBus"):
+        labels[f"<{logical_id}.Arn>"] = "event-bus"
     for logical_id, props in synth.properties("AWS::StepFunctions::StateMachine").items():
         stem = str(props["StateMachineName"]).removeprefix("socialcare-").removesuffix(f"-{stage}")
         labels[f"<{logical_id}>"] = f"state-machine:{stem}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -76,3 +77,14 @@ def test_a_wrongly_typed_value_in_the_file_is_refused(tmp_path: Path) -> None:
     stages.write_text(text.replace("log_retention_days = 14", 'log_retention_days = "14"'))
     with pytest.raises(StageConfigError, match="log_retention_days must be int"):
         load_stage("dev", stages_file=stages)
+
+
+def test_routing_rules_are_optional_and_checked_naming_the_field() -> None:
+    assert load_stage("dev").routing_rules == {}
+    rules = {"version": 1, "rules": [{"name": "press", "when": {"accounts": ["123"]}, "then": {"team": "pr"}}]}
+    assert (
+        load_stage("dev", overrides=context_overrides({"routing_rules": json.dumps(rules)}.get)).routing_rules == rules
+    )
+    wrong = {"version": 1, "rules": [{"name": "press", "when": {}, "then": {"priority": "asap"}}]}
+    with pytest.raises(StageConfigError, match=r"routing_rules\.rules\[0\]\.then\.priority"):
+        load_stage("dev", overrides=context_overrides({"routing_rules": json.dumps(wrong)}.get))

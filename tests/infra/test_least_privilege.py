@@ -18,6 +18,7 @@ from functools import partial
 from types import ModuleType
 from typing import Any
 
+import boto3
 import pytest
 from socialcare import constants as c
 from socialcare.aws import schema
@@ -64,6 +65,7 @@ pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("infra")]
 
 PAGE, WABA, PHONE = "104729561127193", "102290129340398", "106540352242922"
 T0 = 1_767_225_600_000
+BUS = "socialcare-events-test"  # ingest tells the leads of a sensitive case there
 # The platform secret as the operator puts it: the webhook's app secret and the outbound's page token.
 PLATFORM_DOCUMENT = {**TEST_CREDENTIALS, "meta": {**TEST_CREDENTIALS["meta"], "page_tokens": {PAGE: "page-token"}}}
 
@@ -83,6 +85,7 @@ class Deployed:
             bucket=self.aws.bucket,
             queues={self.aws.queue_url: access.INBOUND, self.outbound_url: access.OUTBOUND},
             secrets={self.aws.secret_id: access.PLATFORM_SECRET, self.api_secret_arn: access.API_SECRET},
+            event_bus=BUS,
         )
 
     def outbound_arn(self) -> str:
@@ -115,7 +118,9 @@ def deployed(aws: AwsResources, monkeypatch: pytest.MonkeyPatch) -> Deployed:
         c.ENV_OUTBOUND_QUEUE_URL: outbound_url,
         c.ENV_API_SECRET_ARN: api_secret_arn,
         c.ENV_BRAND_ACCOUNTS: json.dumps({"meta": [PAGE, PHONE]}),
+        c.ENV_EVENT_BUS_NAME: BUS,
     }
+    boto3.client("events").create_event_bus(Name=BUS)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     return Deployed(aws, outbound_url, api_secret_arn)
@@ -208,6 +213,7 @@ def test_roles_grant_exactly_the_calls_webhook_and_ingest_make(
     step(page(p.messenger_edit(PAGE, "psid-1", "m_2", "Any news, please?", 1, T0 + 90_000)))
     step(page(p.messenger_edit(PAGE, "psid-1", "m_9", "before its message", 1, T0 + 95_000)), waiting=True)
     step(page(p.messenger_message(PAGE, "psid-2", "m_3", "x" * (c.MAX_INLINE_DELIVERY_BYTES + 1), T0 + 120_000)))
+    step(page(p.messenger_message(PAGE, "psid-3", "m_4", "my father passed away last week", T0 + 150_000)))
 
     def waba(change: dict[str, Any]) -> dict[str, Any]:
         return p.meta_delivery("whatsapp_business_account", [p.meta_entry(WABA, [change])])

@@ -225,6 +225,7 @@ HANDLER_ENVIRONMENT = {
             c.ENV_DEFAULT_TEAM,
             c.ENV_REOPEN_WINDOW_HOURS,
             c.ENV_ACCOUNT_TEAMS,
+            c.ENV_EVENT_BUS_NAME,
         },
     ),
     # The platforms' API URLs and the retry settings have defaults: the real platforms, the shared constants.

@@ -114,6 +114,7 @@ def test_the_webhook_writes_raw_deliveries_under_the_prefix_it_may_write() -> No
 def test_ingest_may_read_write_items_read_raw_and_consume_inbound(synth: Synthesised) -> None:
     i = ids_of(synth)
     table = f"<{i['table']}.Arn>"
+    [bus] = synth.resources("AWS::Events::EventBus")
     assert grants(synth, i["ingest.role"]) == {
         "dynamodb:GetItem": {table},
         "dynamodb:BatchGetItem": {table},
@@ -124,6 +125,7 @@ def test_ingest_may_read_write_items_read_raw_and_consume_inbound(synth: Synthes
         "sqs:DeleteMessage": {f"<{i['inbound']}.Arn>"},
         "sqs:GetQueueAttributes": {f"<{i['inbound']}.Arn>"},
         "sqs:ChangeMessageVisibility": {f"<{i['inbound']}.Arn>"},  # a delivery waiting for a message
+        "events:PutEvents": {f"<{bus}.Arn>"},  # a sensitive case, for the leads: the project's bus only
         **observability(i["ingest.logs"]),
     }
 

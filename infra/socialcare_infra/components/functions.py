@@ -134,6 +134,8 @@ def environment(name: str, resources: CoreResources, config: StageConfig) -> dic
             c.ENV_DEFAULT_TEAM: config.default_team,
             c.ENV_REOPEN_WINDOW_HOURS: str(config.reopen_window_hours),
             c.ENV_ACCOUNT_TEAMS: json.dumps(dict(config.account_teams), sort_keys=True),
+            **({c.ENV_EVENT_BUS_NAME: resources.event_bus.event_bus_name} if resources.event_bus else {}),
+            **({c.ENV_ROUTING_RULES: json.dumps(config.routing_rules, sort_keys=True)} if config.routing_rules else {}),
         },
         c.OUTBOUND_FUNCTION: {
             c.ENV_TABLE_NAME: table,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from aws_cdk import Stack
+from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
@@ -28,6 +29,7 @@ class CoreResources:
     platform_secret: PlatformSecret
     api_secret: ApiSecret
     case_clock: sfn.IStateMachine | None = None  # the case-clock state machine, when deployed
+    event_bus: events.IEventBus | None = None  # the project's event bus
 
     def secret_arn(self, key: str) -> str:
         secrets = {access.PLATFORM_SECRET: self.platform_secret.secret, access.API_SECRET: self.api_secret.secret}
@@ -86,6 +88,11 @@ def _clock_statements(grants: access.Access, resources: CoreResources) -> list[i
             iam.PolicyStatement(
                 actions=list(access.START_EXECUTION), resources=[resources.case_clock.state_machine_arn]
             )
+        )
+    if grants.puts_events:
+        assert resources.event_bus is not None, "the event bus is made before the functions that put events on it"
+        statements.append(
+            iam.PolicyStatement(actions=list(access.PUT_EVENTS), resources=[resources.event_bus.event_bus_arn])
         )
     return statements
 

@@ -11,7 +11,16 @@ from typing import Any
 
 from socialcare import constants as c
 from socialcare.aws import keys
-from socialcare.model.case import Case, CaseStatus, EntryKind, Priority, ThreadEntry
+from socialcare.model.case import (
+    Case,
+    CaseMark,
+    CaseRouting,
+    CaseStatus,
+    EntryKind,
+    EntrySentiment,
+    Priority,
+    ThreadEntry,
+)
 from socialcare.model.escalation import EscalationSchedule, EscalationTier, instant_text
 from socialcare.model.events import Channel, Customer, DeliveryState, Platform
 
@@ -93,7 +102,56 @@ def case_attributes(case: Case) -> Item:
     _put(item, "follow_up_of", case.follow_up_of)
     _put(item, "superseded_by", case.superseded_by)
     item.update(escalation_attributes(case))
+    item.update(triage_attributes(case))
     return item
+
+
+def _str_list(values: tuple[str, ...] | list[str]) -> dict[str, Any]:
+    return {"L": [s(v) for v in values]}
+
+
+def triage_attributes(case: Case) -> Item:
+    """What triage decided at ingest; left out while there is nothing (cases from before triage)."""
+    item: Item = {}
+    routing = case.routing
+    if routing is not None:
+        item["routing"] = {
+            "M": {
+                "rule": s(routing.rule),
+                "reasons": _str_list(routing.reasons),
+                "tags": _str_list(routing.tags),
+                "rules_version": n(routing.rules_version),
+                **({"overridden_rule": s(routing.overridden_rule)} if routing.overridden_rule else {}),
+            }
+        }
+    if case.sensitive:
+        item["sensitive"] = _str_list(sorted(case.sensitive))
+    if not case.automated_messages_allowed:
+        item["automated_messages_allowed"] = {"BOOL": False}
+    _put(item, "language", case.language)
+    if case.mark is not None:
+        item["mark"] = {"M": {"kind": s(case.mark.kind), "reasons": _str_list(case.mark.reasons)}}
+    return item
+
+
+def item_to_routing(item: Mapping[str, Any]) -> CaseRouting | None:
+    if "routing" not in item:
+        return None
+    m = item["routing"]["M"]
+    return CaseRouting(
+        rule=str(m["rule"]["S"]),
+        reasons=_strings(m, "reasons"),
+        tags=_strings(m, "tags"),
+        rules_version=int(m["rules_version"]["N"]),
+        overridden_rule=_str(m, "overridden_rule"),
+    )
+
+
+def item_to_mark(item: Mapping[str, Any]) -> CaseMark | None:
+    if "mark" not in item:
+        return None
+    m = item["mark"]["M"]
+    return CaseMark(kind=str(m["kind"]["S"]), reasons=_strings(m, "reasons"))
 
 
 # The case clock's attributes (``model/escalation.py``). The state machine reads ``sla_generation``,
@@ -205,6 +263,11 @@ def item_to_case(item: Mapping[str, Any]) -> Case:
         superseded_by=_str(item, "superseded_by"),
         clock_generation=_int(item, "sla_generation") or 0,
         escalation=item_to_escalation(item),
+        routing=item_to_routing(item),
+        sensitive=frozenset(_strings(item, "sensitive")),
+        automated_messages_allowed=bool(item.get("automated_messages_allowed", {"BOOL": True})["BOOL"]),
+        language=_str(item, "language"),
+        mark=item_to_mark(item),
         version=int(item["version"]["N"]),
     )
 
@@ -239,7 +302,29 @@ def entry_item(entry: ThreadEntry) -> Item:
         item["extra"] = {"M": {k: s(v) for k, v in entry.extra.items()}}
     for who, emoji in entry.reactions.items():
         item[REACTION_PREFIX + who] = {"M": {"emoji": s(emoji), "at_ms": n(entry.timestamp_ms)}}
+    _put(item, "language", entry.language)
+    if entry.sentiment is not None:
+        item["sentiment"] = {
+            "M": {
+                "label": s(entry.sentiment.label),
+                "score": {"N": repr(entry.sentiment.score)},
+                "confidence": {"N": repr(entry.sentiment.confidence)},
+                "method": s(entry.sentiment.method),
+            }
+        }
     return item
+
+
+def item_to_sentiment(item: Mapping[str, Any]) -> EntrySentiment | None:
+    if "sentiment" not in item:
+        return None
+    m = item["sentiment"]["M"]
+    return EntrySentiment(
+        label=str(m["label"]["S"]),
+        score=float(m["score"]["N"]),
+        confidence=float(m["confidence"]["N"]),
+        method=str(m["method"]["S"]),
+    )
 
 
 def _reactions(item: Mapping[str, Any]) -> dict[str, str]:
@@ -281,4 +366,6 @@ def item_to_entry(item: Mapping[str, Any]) -> ThreadEntry:
         received_at_ms=_int(item, "received_at_ms"),
         extra={k: str(v["S"]) for k, v in item.get("extra", {"M": {}})["M"].items()},
         reactions=_reactions(item),
+        language=_str(item, "language"),
+        sentiment=item_to_sentiment(item),
     )

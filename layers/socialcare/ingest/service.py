@@ -32,11 +32,12 @@ from socialcare.errors import (
 from socialcare.ids import new_ulid
 from socialcare.ingest.entries import message_entry
 from socialcare.ingest.identity import NO_CASE, record_identity_change
+from socialcare.ingest.triage import MessageReading, Triage, classified, sensitive_notice
 from socialcare.model.accounts import BrandAccounts
-from socialcare.model.case import EntryKind
+from socialcare.model.case import Case, CaseMark, EntryKind
 from socialcare.model.events import DeliveryState, EventKind, ParsedDelivery, PlatformEvent
 from socialcare.model.stored import CurrentCase
-from socialcare.ports import CaseRepository, MessageCommit
+from socialcare.ports import CaseRepository, LeadNotifier, MessageCommit
 from socialcare.rules.cases import (
     Threading,
     apply_inbound,
@@ -46,6 +47,7 @@ from socialcare.rules.cases import (
     new_case,
 )
 from socialcare.rules.routing import route_new_case
+from socialcare.rules.routing_rules import RoutingRules
 from socialcare.rules.sla import ResponseTargets
 
 logger = logging.getLogger(__name__)
@@ -85,6 +87,9 @@ class IngestSettings:
     # The brand's own accounts. None: not checked (an Ingestor built in a test); the ingest function
     # always sets them (its configuration requires them).
     brand_accounts: BrandAccounts | None = None
+    # The brand's routing rules (rules/routing_rules.py); None: none configured, every new case takes
+    # rules/routing.py's route (sensitive messages still go to the trained team).
+    routing_rules: RoutingRules | None = None
 
 
 @dataclass(slots=True)
@@ -101,10 +106,20 @@ class DeliveryReport:
 
 
 class Ingestor:
-    def __init__(self, store: CaseRepository, *, clock: Clock, settings: IngestSettings | None = None) -> None:
+    def __init__(
+        self,
+        store: CaseRepository,
+        *,
+        clock: Clock,
+        settings: IngestSettings | None = None,
+        triage: Triage | None = None,
+        notifier: LeadNotifier | None = None,
+    ) -> None:
         self._store = store
         self._clock = clock
         self._settings = settings or IngestSettings()
+        self._triage = triage or Triage(self._settings.routing_rules)
+        self._notifier = notifier
 
     def ingest(self, parsed: ParsedDelivery, *, raw_key: str | None = None, attempt: int = 1) -> DeliveryReport:
         """Ingest every event of one delivery, oldest first.
@@ -218,22 +233,15 @@ class Ingestor:
         assert event.customer is not None
         assert event.message_id is not None
         settings = self._settings
+        reading = self._triage.read(event)
+        mark = self._triage.mark(event, reading)
         for _ in range(settings.max_threading_attempts):
             current = self._read_current(event)
             decision = decide_threading(current.case, event.timestamp_ms, settings.reopen_window_ms)
             now = self._clock()
             superseded = None
             if decision.action is Threading.NEW:
-                route = route_new_case(event, account_teams=settings.account_teams, default_team=settings.default_team)
-                case = new_case(
-                    event,
-                    case_id=new_ulid(now),
-                    team=route.team,
-                    now_ms=now,
-                    targets=settings.targets,
-                    priority=route.priority,
-                    follow_up_of=decision.follow_up_of,
-                )
+                case = self._open_case(event, reading, mark, now=now, follow_up_of=decision.follow_up_of)
                 if current.case is not None:
                     superseded = replace(
                         current.case, superseded_by=case.case_id, updated_at_ms=now, version=current.case.version + 1
@@ -241,17 +249,65 @@ class Ingestor:
             else:
                 assert decision.case is not None
                 case = apply_inbound(decision.case, event, now_ms=now, targets=settings.targets)
+                case = self._triage.joined(case, reading, mark)
             entry = message_entry(event, case.case_id, EntryKind.INBOUND, author=event.customer.user_id, now_ms=now)
             try:
-                self._store.commit_message(MessageCommit(event, entry, current, case, superseded))
+                self._store.commit_message(MessageCommit(event, classified(entry, reading), current, case, superseded))
             except DuplicateEvent:
                 return Outcome.DUPLICATE
             except ConcurrentThreadingConflict:
                 continue
+            self._triaged(event, reading, before=current.case, after=case)
             return Outcome.STORED
         raise ConcurrentThreadingConflict(
             f"could not thread {event.event_id} after {settings.max_threading_attempts} tries"
         )
+
+    def _open_case(
+        self,
+        event: PlatformEvent,
+        reading: MessageReading,
+        mark: CaseMark | None,
+        *,
+        now: int,
+        follow_up_of: str | None,
+    ) -> Case:
+        settings = self._settings
+        base = route_new_case(event, account_teams=settings.account_teams, default_team=settings.default_team)
+        route = self._triage.route(event, reading, base)
+        case = new_case(
+            event,
+            case_id=new_ulid(now),
+            team=route.team,
+            now_ms=now,
+            targets=settings.targets,
+            priority=route.priority,
+            follow_up_of=follow_up_of,
+        )
+        return self._triage.opened(case, route, reading, mark)
+
+    def _triaged(self, event: PlatformEvent, reading: MessageReading, *, before: Case | None, after: Case) -> None:
+        """Logs what triage found (ids and categories, never text) and tells a lead of a sensitive case."""
+        routing = after.routing
+        logger.info(
+            "message triaged",
+            extra={
+                "event_id": event.event_id,
+                "case_id": after.case_id,
+                "team": after.team,
+                "priority": str(after.priority),
+                "rule": routing.rule if routing else None,
+                "mark": after.mark.kind if after.mark else None,
+                **reading.to_log(),
+            },
+        )
+        notice = sensitive_notice(before, after)
+        if notice is None or self._notifier is None:
+            return
+        try:
+            self._notifier.sensitive_case(notice)
+        except Exception:  # the case is in the trained team's queue at urgent already: the delivery stands
+            logger.exception("lead not notified of a sensitive case", extra={"case_id": after.case_id})
 
     def _read_current(self, event: PlatformEvent) -> CurrentCase:
         assert event.customer is not None

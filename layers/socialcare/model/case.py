@@ -53,6 +53,35 @@ class Priority(StrEnum):
     URGENT = "urgent"
 
 
+@dataclass(frozen=True, slots=True)
+class CaseRouting:
+    """Which routing rule put the case where it is, and why: condition and phrase ids, never text."""
+
+    rule: str  # the rule's name, "default" (none applied) or "sensitive"
+    reasons: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    rules_version: int = 0  # 0: the brand has no routing rules configured
+    overridden_rule: str | None = None  # sensitive: the rule that would have applied otherwise
+
+
+@dataclass(frozen=True, slots=True)
+class CaseMark:
+    """A spam or troll mark ingest's rules put on the case, with every reason that applied."""
+
+    kind: str  # "spam" or "troll"
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class EntrySentiment:
+    """A message's sentiment as the classifier scored it (``rules/classify.py``)."""
+
+    label: str  # positive, negative, neutral
+    score: float  # -1 (most negative) to 1
+    confidence: float
+    method: str  # "vader", "emoji" or "none"
+
+
 class EntryKind(StrEnum):
     """What a line of a case's thread is."""
 
@@ -94,6 +123,14 @@ class Case:
     # The case clock (model/escalation.py): its generation (0: never started) and what it waits for.
     clock_generation: int = 0
     escalation: EscalationSchedule | None = None
+    # Triage at ingest (rules/routing_rules.py, sensitive.py, spam.py): the rule that routed the case,
+    # the sensitive categories found in its messages, whether automated messages may go to it, the
+    # language of its first message that had one, and a spam/troll mark.
+    routing: CaseRouting | None = None
+    sensitive: frozenset[str] = frozenset()
+    automated_messages_allowed: bool = True
+    language: str | None = None
+    mark: CaseMark | None = None
     version: int = 1
 
     def with_status(self, target: CaseStatus, now_ms: int) -> Case:
@@ -132,3 +169,6 @@ class ThreadEntry:
     extra: dict[str, str] = field(default_factory=dict)
     # Who reacted to this message with what (customer id -> emoji); a removed reaction is gone.
     reactions: dict[str, str] = field(default_factory=dict)
+    # An inbound message's language (ISO 639-1; None: unknown) and sentiment, as ingest classified it.
+    language: str | None = None
+    sentiment: EntrySentiment | None = None

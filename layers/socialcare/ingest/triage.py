@@ -1,0 +1,147 @@
+"""Triage of a customer's message at ingest: language, sentiment, sensitive content, route, mark.
+
+Pure decisions of ``socialcare.rules`` (``classify``, ``sensitive``, ``routing_rules``, ``spam``) put
+together for one message. The classifier and the phrase lists are built on first use, once per
+process, so importing the ingest path costs no more than before.
+
+- A **new case** is routed by the brand's routing rules; without rules configured it goes where
+  ``rules/routing.py`` sends it (the account's team, high priority for public posts), unchanged.
+- A **sensitive message** (self-harm, abuse, child abuse, bereavement) overrides every rule; on an
+  **existing case** too: the case moves to the rules' ``sensitive_team`` (default ``trained-care``)
+  at urgent priority, automated messages are forbidden on it for good, and its routing names the
+  phrase ids and the rule it overrode.
+- A **spam/troll mark** (``rules/spam.py``) is computed for every message that is not sensitive, from
+  what ingest knows: the brand's ``blocked`` list, links, profanity. Repeated identical posts need the
+  customer's recent posts, a read ingest does not make yet: that signal is left out for now. A case
+  keeps the first mark it got; a sensitive message clears it (a sensitive case is never set aside).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from socialcare.model.case import Case, CaseMark, CaseRouting, EntrySentiment, Priority, ThreadEntry
+from socialcare.model.events import PlatformEvent
+from socialcare.model.notices import SensitiveCaseNotice
+from socialcare.rules import spam
+from socialcare.rules.classify import Classifier, local_classifier
+from socialcare.rules.routing import Route
+from socialcare.rules.routing_rules import RouteDecision, RoutingRules, TriageFacts, customer_keys
+from socialcare.rules.sensitive import SensitiveClassifier, SensitiveResult, default_detector
+
+BLOCKED_LIST = "blocked"
+# The rules a brand without routing rules has: none, so every case takes ``routing.py``'s route;
+# version 0 says "not configured" on the case.
+NO_RULES = RoutingRules(version=0)
+
+
+@dataclass(frozen=True, slots=True)
+class MessageReading:
+    """What triage read from one message; never its text."""
+
+    language: str | None = None
+    sentiment: EntrySentiment | None = None
+    sensitive: SensitiveResult = field(default_factory=SensitiveResult)
+
+    def to_log(self) -> dict[str, object]:
+        return {
+            "language": self.language,
+            "sentiment": self.sentiment.label if self.sentiment else None,
+            **self.sensitive.to_log(),
+        }
+
+
+class Triage:
+    def __init__(
+        self,
+        rules: RoutingRules | None = None,
+        *,
+        classifier: Classifier | None = None,
+        detector: SensitiveClassifier | None = None,
+    ) -> None:
+        self.rules = rules or NO_RULES
+        self._classifier = classifier
+        self._detector = detector
+
+    def read(self, event: PlatformEvent) -> MessageReading:
+        text = event.text or ""
+        if not text.strip():
+            return MessageReading()
+        signals = (self._classifier or local_classifier()).classify(text)
+        code = signals.language.code
+        s = signals.sentiment
+        sensitive = (self._detector or default_detector()).detect(text, languages={code} if code else None)
+        return MessageReading(code, EntrySentiment(str(s.label), s.score, s.confidence, s.method), sensitive)
+
+    def route(self, event: PlatformEvent, reading: MessageReading, base: Route) -> RouteDecision:
+        facts = TriageFacts.from_event(
+            event, language=reading.language, sentiment=reading.sentiment.score if reading.sentiment else None
+        )
+        return self.rules.decide(facts, base=base, sensitive=reading.sensitive)
+
+    def mark(self, event: PlatformEvent, reading: MessageReading) -> CaseMark | None:
+        if reading.sensitive.is_sensitive:
+            return None
+        blocked = BLOCKED_LIST in self.rules.lists_of(customer_keys(event))
+        found = spam.mark(spam.PostFacts(text=event.text or "", timestamp_ms=event.timestamp_ms, blocked=blocked))
+        return None if found is None else CaseMark(str(found.kind), found.reasons)
+
+    def opened(self, case: Case, decision: RouteDecision, reading: MessageReading, mark: CaseMark | None) -> Case:
+        """A new case as routed; ``case`` was made with the decision's team and priority."""
+        return replace(
+            case,
+            routing=CaseRouting(
+                decision.rule, decision.reasons, decision.tags, decision.version, decision.overridden_rule
+            ),
+            sensitive=frozenset(str(c) for c in reading.sensitive.categories),
+            automated_messages_allowed=decision.automated_messages_allowed,
+            language=reading.language,
+            mark=mark,
+        )
+
+    def joined(self, case: Case, reading: MessageReading, mark: CaseMark | None) -> Case:
+        """An existing case after one more message: raised to the trained team when it is sensitive."""
+        case = replace(case, language=case.language or reading.language)
+        if not reading.sensitive.is_sensitive:
+            return case if case.mark is not None or mark is None else replace(case, mark=mark)
+        categories = sorted(str(c) for c in reading.sensitive.categories)
+        before = case.routing
+        tags = (*(before.tags if before else ()), "sensitive", *(f"sensitive:{c}" for c in categories))
+        overridden = (
+            before.rule if before and before.rule != "sensitive" else (before.overridden_rule if before else None)
+        )
+        return replace(
+            case,
+            team=self.rules.sensitive_team,
+            priority=Priority.URGENT,
+            automated_messages_allowed=False,
+            sensitive=case.sensitive | frozenset(categories),
+            routing=CaseRouting(
+                "sensitive",
+                tuple(f"phrase {p}" for p in reading.sensitive.phrase_ids),
+                tuple(dict.fromkeys(tags)),
+                self.rules.version,
+                overridden,
+            ),
+            mark=None,
+        )
+
+
+def classified(entry: ThreadEntry, reading: MessageReading) -> ThreadEntry:
+    return replace(entry, language=reading.language, sentiment=reading.sentiment)
+
+
+def sensitive_notice(before: Case | None, after: Case) -> SensitiveCaseNotice | None:
+    """The notice a lead is owed: the case became sensitive, or gained a sensitive category."""
+    known = before.sensitive if before is not None and before.case_id == after.case_id else frozenset()
+    if not after.sensitive - known:
+        return None
+    return SensitiveCaseNotice(
+        case_id=after.case_id,
+        categories=tuple(sorted(after.sensitive)),
+        team=after.team,
+        priority=str(after.priority),
+        platform=str(after.platform),
+        account_id=after.account_id,
+        opened=before is None or before.case_id != after.case_id,
+    )

@@ -1,0 +1,246 @@
+"""Issue 9, triage at ingest, through the real ingest handler on moto: the brand's routing rules
+(ROUTING_RULES) route new cases, sensitive messages go to the trained team at urgent with automated
+messages off and a lead is told on the project's bus (never the text), language and sentiment are
+stored on the thread entry, a blocked customer is marked troll, and no log line holds a message's text."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from socialcare import constants as c
+from socialcare.aws.case_store import CaseStore
+from socialcare.model.case import Case, Priority
+from socialcare.model.escalation import EVENT_SOURCE
+from socialcare.model.notices import SENSITIVE_CASE
+
+from tests.conftest import AwsResources
+from tests.integration.lambda_harness import Lambdas
+
+pytestmark = pytest.mark.integration
+
+PAGE = "104729835600142"
+IG_PRESS = "17841405822304914"  # the brand's Instagram account, its press desk in these rules
+BUS = "socialcare-events-test"
+BLOCKED_USER = "6254148874629999"
+RULES = {
+    "version": 2,
+    "lists": {"blocked": [f"meta:{BLOCKED_USER}"]},
+    "rules": [
+        {
+            "name": "press-account",
+            "when": {"accounts": [IG_PRESS]},
+            "then": {"team": "pr", "priority": "high", "tags": ["press"], "automated_messages_allowed": False},
+        },
+        {"name": "refunds", "when": {"keywords": ["refund*"]}, "then": {"tags": ["refund"]}},
+    ],
+}
+BEREAVEMENT_ES = "Mi madre falleció la semana pasada y quiero cerrar su cuenta, por favor"
+FIGURE_OF_SPEECH = "I was not going to kill myself laughing at that ad, but the refund is late"
+FURIOUS = "Your courier left my parcel in the rain again, absolutely furious 😡"
+
+
+def dm(text: str, *, sender: str, mid: str, ts: int = 1_749_418_000_000, account: str = PAGE) -> dict[str, Any]:
+    """A private message to the Page (Messenger) or to the Instagram account."""
+    return {
+        "object": "instagram" if account == IG_PRESS else "page",
+        "entry": [
+            {
+                "id": account,
+                "time": ts,
+                "messaging": [
+                    {
+                        "sender": {"id": sender},
+                        "recipient": {"id": account},
+                        "timestamp": ts,
+                        "message": {"mid": mid, "text": text},
+                    }
+                ],
+            }
+        ],
+    }
+
+
+@pytest.fixture
+def notices_queue(aws: AwsResources) -> str:
+    events = boto3.client("events", region_name="us-east-1")
+    events.create_event_bus(Name=BUS)
+    url = aws.sqs.create_queue(QueueName="lead-notices")["QueueUrl"]
+    arn = aws.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(Name="leads", EventBusName=BUS, EventPattern=json.dumps({"source": [EVENT_SOURCE]}))
+    events.put_targets(Rule="leads", EventBusName=BUS, Targets=[{"Id": "queue", "Arn": arn}])
+    return str(url)
+
+
+@pytest.fixture
+def lambdas(aws: AwsResources, monkeypatch: pytest.MonkeyPatch, notices_queue: str) -> Iterator[Lambdas]:
+    monkeypatch.setenv(c.ENV_ROUTING_RULES, json.dumps(RULES))
+    monkeypatch.setenv(c.ENV_EVENT_BUS_NAME, BUS)
+    harness = Lambdas(aws, monkeypatch)
+    harness.ingest.wire(
+        clients={
+            "dynamodb": aws.dynamodb,
+            "s3": aws.s3,
+            "sqs": aws.sqs,
+            "events": boto3.client("events", region_name="us-east-1"),
+        }
+    )
+    yield harness
+    harness.close()
+
+
+@pytest.fixture
+def store(aws: AwsResources) -> CaseStore:
+    return CaseStore(aws.table_name, client=aws.dynamodb)
+
+
+def deliver(lambdas: Lambdas, *docs: dict[str, Any]) -> None:
+    for doc in docs:
+        lambdas.accept("meta", doc)
+    lambdas.drain()
+
+
+def only_case(store: CaseStore, account: str, user: str) -> Case:
+    [case] = store.cases_of_customer(account, user)
+    return case
+
+
+def notices(aws: AwsResources, url: str) -> list[dict[str, Any]]:
+    messages = aws.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages") or []
+    return [json.loads(m["Body"]) for m in messages]
+
+
+def test_a_press_accounts_message_goes_to_pr_by_its_rule(lambdas: Lambdas, store: CaseStore) -> None:
+    deliver(
+        lambdas,
+        dm(
+            "Hi, a journalist here: can your spokesperson comment?",
+            sender="6731829301920001",
+            mid="m1",
+            account=IG_PRESS,
+        ),
+    )
+    case = only_case(store, IG_PRESS, "6731829301920001")
+    assert (case.team, case.priority) == ("pr", Priority.HIGH)
+    assert case.routing is not None
+    assert (case.routing.rule, case.routing.reasons, case.routing.tags) == (
+        "press-account",
+        (f"brand account {IG_PRESS}",),
+        ("press",),
+    )
+    assert case.routing.rules_version == 2
+    assert case.automated_messages_allowed is False
+    assert case.sensitive == frozenset()
+    assert case.mark is None
+
+
+def test_a_bereavement_message_in_spanish_goes_to_the_trained_team_at_urgent(
+    lambdas: Lambdas, store: CaseStore, aws: AwsResources, notices_queue: str
+) -> None:
+    deliver(lambdas, dm(BEREAVEMENT_ES, sender="6254148874620002", mid="m2"))
+    case = only_case(store, PAGE, "6254148874620002")
+    assert (case.team, case.priority) == ("trained-care", Priority.URGENT)
+    assert case.automated_messages_allowed is False
+    assert case.sensitive == frozenset({"bereavement"})
+    assert case.language == "es"
+    assert case.routing is not None
+    assert case.routing.rule == "sensitive"
+    assert case.routing.overridden_rule == "default"
+    assert "phrase bereavement.es.relation_died" in case.routing.reasons
+    assert case.routing.tags == ("sensitive", "sensitive:bereavement")
+    [notice] = notices(aws, notices_queue)
+    assert notice["detail-type"] == SENSITIVE_CASE
+    assert notice["source"] == EVENT_SOURCE
+    assert notice["detail"] == {
+        "case_id": case.case_id,
+        "categories": ["bereavement"],
+        "team": "trained-care",
+        "priority": "urgent",
+        "platform": "meta",
+        "account_id": PAGE,
+        "opened": True,
+    }
+    assert "falleci" not in json.dumps(notice)
+
+
+def test_a_sensitive_message_raises_an_existing_case(
+    lambdas: Lambdas, store: CaseStore, aws: AwsResources, notices_queue: str
+) -> None:
+    user = "6254148874620003"
+    deliver(lambdas, dm("where is my refund?", sender=user, mid="m3a", ts=1_749_418_000_000))
+    opened = only_case(store, PAGE, user)
+    assert (opened.team, opened.priority) == (c.DEFAULT_TEAM, Priority.NORMAL)
+    assert opened.routing is not None
+    assert opened.routing.tags == ("refund",)
+    deliver(lambdas, dm("my husband passed away, the account was his", sender=user, mid="m3b", ts=1_749_418_060_000))
+    case = only_case(store, PAGE, user)
+    assert case.case_id == opened.case_id
+    assert (case.team, case.priority, case.automated_messages_allowed) == ("trained-care", Priority.URGENT, False)
+    assert case.routing is not None
+    assert (case.routing.rule, case.routing.overridden_rule) == ("sensitive", "refunds")
+    assert case.routing.tags == ("refund", "sensitive", "sensitive:bereavement")
+    [notice] = notices(aws, notices_queue)
+    assert notice["detail"]["case_id"] == case.case_id
+    assert notice["detail"]["opened"] is False
+
+
+def test_a_negated_figure_of_speech_is_not_flagged(
+    lambdas: Lambdas, store: CaseStore, aws: AwsResources, notices_queue: str
+) -> None:
+    deliver(lambdas, dm(FIGURE_OF_SPEECH, sender="6254148874620004", mid="m4"))
+    case = only_case(store, PAGE, "6254148874620004")
+    assert case.sensitive == frozenset()
+    assert (case.team, case.priority, case.automated_messages_allowed) == (c.DEFAULT_TEAM, Priority.NORMAL, True)
+    assert case.routing is not None
+    assert (case.routing.rule, case.routing.tags) == ("refunds", ("refund",))
+    assert notices(aws, notices_queue) == []
+
+
+def test_language_and_sentiment_are_stored_on_the_entry(lambdas: Lambdas, store: CaseStore) -> None:
+    deliver(lambdas, dm(FURIOUS, sender="6254148874620005", mid="m5"))
+    case = only_case(store, PAGE, "6254148874620005")
+    [entry] = store.thread(case.case_id)
+    assert entry.language == "en"
+    assert case.language == "en"
+    assert entry.sentiment is not None
+    assert (entry.sentiment.label, entry.sentiment.method) == ("negative", "vader")
+    assert -1 <= entry.sentiment.score < -0.05
+    assert case.routing is not None
+    assert case.routing.rule == "default"
+
+
+def test_a_blocked_customer_is_marked_troll(lambdas: Lambdas, store: CaseStore) -> None:
+    deliver(lambdas, dm("hello again, remember me?", sender=BLOCKED_USER, mid="m6"))
+    case = only_case(store, PAGE, BLOCKED_USER)
+    assert case.mark is not None
+    assert (case.mark.kind, case.mark.reasons) == ("troll", ("blocked",))
+    assert (case.team, case.priority) == (c.DEFAULT_TEAM, Priority.NORMAL)  # set aside later, never dropped
+
+
+def test_no_log_line_holds_a_messages_text(
+    lambdas: Lambdas, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    texts = (BEREAVEMENT_ES, FIGURE_OF_SPEECH, FURIOUS)
+    with caplog.at_level(logging.INFO):
+        deliver(lambdas, *(dm(t, sender=f"62541488746201{i}", mid=f"m7{i}") for i, t in enumerate(texts)))
+    records = [json.dumps(vars(record), default=str) for record in caplog.records]
+    assert any('"message triaged"' in r or "message triaged" in r for r in records), "triage logs its findings"
+    printed = capsys.readouterr()
+    everything = "\n".join((*records, printed.out, printed.err))
+    for text in texts:
+        for fragment in (text, text[:20], text[-20:], json.dumps(text)[1:21]):
+            assert fragment not in everything
+
+
+def test_invalid_routing_rules_fail_the_cold_start_naming_the_field(
+    lambdas: Lambdas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bad = {"version": 1, "rules": [{"name": "x", "when": {}, "then": {"priority": "asap"}}]}
+    monkeypatch.setenv(c.ENV_ROUTING_RULES, json.dumps(bad))
+    config = lambdas.ingest.IngestConfig.from_env()
+    with pytest.raises(RuntimeError, match=r"ROUTING_RULES is invalid at rules\[0\]\.then\.priority"):
+        lambdas.ingest._routing_rules(config)
