@@ -198,28 +198,19 @@ def store_pending_reply(
     channel: Channel,
     recipient_id: str,
     text: str = "Thanks for waiting — it ships today. — Alice",
-    mode: ReplyMode | None = None,
-    attachments: Iterable[tuple[str, str]] = (),
-    reply_to_id: str | None = None,
-    conversation_ref: str | None = None,
-    tag: str | None = None,
-    template: dict[str, Any] | None = None,
     agent: str = "alice",
+    **request_fields: Any,
 ) -> OutboundRequest:
-    """What the agent API does on a reply: a PENDING outbound entry in the case, and its request."""
+    """What the agent API does on a reply: a PENDING outbound entry in the case, and its request
+    (``request_fields``: its mode, attachments, reply_to_id, conversation_ref, tag and template)."""
     request = reply_request(
         channel,
         case_id=case.case_id,
         entry_id=f"{now_ms:013d}#out-{new_ulid(now_ms)}",
         account_id=case.account_id,
         recipient_id=recipient_id,
-        mode=mode,
         text=text,
-        attachments=attachments,
-        reply_to_id=reply_to_id,
-        conversation_ref=conversation_ref,
-        tag=tag,
-        template=template,
+        **request_fields,
     )
     entry = pending_entry(request, now_ms=now_ms, agent=agent)
     dynamodb.put_item(TableName=table, Item=entry_item(entry), ConditionExpression="attribute_not_exists(PK)")
