@@ -198,49 +198,43 @@ def store_pending_reply(
     channel: Channel,
     recipient_id: str,
     text: str = "Thanks for waiting — it ships today. — Alice",
-    mode: ReplyMode | None = None,
-    attachments: Iterable[tuple[str, str]] = (),
-    reply_to_id: str | None = None,
-    conversation_ref: str | None = None,
-    tag: str | None = None,
-    template: dict[str, Any] | None = None,
     agent: str = "alice",
+    **request_fields: Any,
 ) -> OutboundRequest:
-    """What the agent API does on a reply: a PENDING outbound entry in the case, and its request."""
-    mode = mode or (ReplyMode.PUBLIC if channel.is_public else ReplyMode.PRIVATE)
-    entry_id = f"{now_ms:013d}#out-{new_ulid(now_ms)}"
-    attachments = tuple(attachments)
-    entry = ThreadEntry(
+    """What the agent API does on a reply: a PENDING outbound entry in the case, and its request
+    (``request_fields``: its mode, attachments, reply_to_id, conversation_ref, tag and template)."""
+    request = reply_request(
+        channel,
         case_id=case.case_id,
-        entry_id=entry_id,
+        entry_id=f"{now_ms:013d}#out-{new_ulid(now_ms)}",
+        account_id=case.account_id,
+        recipient_id=recipient_id,
+        text=text,
+        **request_fields,
+    )
+    entry = pending_entry(request, now_ms=now_ms, agent=agent)
+    dynamodb.put_item(TableName=table, Item=entry_item(entry), ConditionExpression="attribute_not_exists(PK)")
+    return request
+
+
+def pending_entry(request: OutboundRequest, *, now_ms: int, agent: str) -> ThreadEntry:
+    """The case's PENDING outbound entry for ``request``: what the agent wrote, not yet sent."""
+    return ThreadEntry(
+        case_id=request.case_id,
+        entry_id=request.entry_id,
         kind=EntryKind.OUTBOUND,
         timestamp_ms=now_ms,
-        channel=channel,
+        channel=request.channel,
         author=agent,
-        text=text,
-        attachments=attachments,
-        public=mode is ReplyMode.PUBLIC,
-        reply_to_id=reply_to_id,
-        conversation_ref=conversation_ref,
+        text=request.text,
+        attachments=request.attachments,
+        public=request.mode is ReplyMode.PUBLIC,
+        reply_to_id=request.reply_to_id,
+        conversation_ref=request.conversation_ref,
         delivery_state=DeliveryState.PENDING,
         delivery_state_at_ms=now_ms,
         received_at_ms=now_ms,
-        extra={"mode": mode.value, "tag": tag or "", "agent_name": agent.title()},
-    )
-    dynamodb.put_item(TableName=table, Item=entry_item(entry), ConditionExpression="attribute_not_exists(PK)")
-    return reply_request(
-        channel,
-        case_id=case.case_id,
-        entry_id=entry_id,
-        account_id=case.account_id,
-        recipient_id=recipient_id,
-        mode=mode,
-        text=text,
-        attachments=attachments,
-        reply_to_id=reply_to_id,
-        conversation_ref=conversation_ref,
-        tag=tag,
-        template=template,
+        extra={"mode": request.mode.value, "tag": request.tag or "", "agent_name": agent.title()},
     )
 
 

@@ -51,6 +51,20 @@ CALENDARS = {
     "always": BusinessCalendar.twenty_four_seven("always", BERLIN),
 }
 
+
+def first_response_policy(
+    name: str, calendar: str, match: dict[str, str], minutes: int, **settings: object
+) -> dict[str, object]:
+    """A policy's config that sets only its first-response target (the rest it takes from the default)."""
+    return {
+        "name": name,
+        "calendar": calendar,
+        "match": match,
+        "targets_minutes": {"first_response": minutes},
+        **settings,
+    }
+
+
 CONFIG: dict[str, object] = {
     "version": 3,
     "policies": [
@@ -60,38 +74,18 @@ CONFIG: dict[str, object] = {
             "match": {},
             "targets_minutes": {"first_response": 60, "next_response": 120, "periodic_update": 480, "resolution": 960},
         },
-        {
-            "name": "whatsapp",
-            "calendar": "office",
-            "match": {"channel": "whatsapp"},
-            "targets_minutes": {"first_response": 30},
-        },
-        {
-            "name": "urgent",
-            "calendar": "always",
-            "match": {"priority": "urgent"},
-            "targets_minutes": {"first_response": 15},
-        },
-        {
-            "name": "billing",
-            "calendar": "office",
-            "match": {"team": "billing"},
-            "targets_minutes": {"first_response": 90},
-        },
-        {
-            "name": "acme-uk",
-            "calendar": "office",
-            "match": {"account": "acme-uk"},
-            "targets_minutes": {"first_response": 45},
-        },
-        {
-            "name": "urgent-whatsapp",
-            "calendar": "always",
-            "match": {"channel": "whatsapp", "priority": "urgent"},
-            "targets_minutes": {"first_response": 10},
-            "warn_before": 0.5,
-            "second_tier_after": None,
-        },
+        first_response_policy("whatsapp", "office", {"channel": "whatsapp"}, 30),
+        first_response_policy("urgent", "always", {"priority": "urgent"}, 15),
+        first_response_policy("billing", "office", {"team": "billing"}, 90),
+        first_response_policy("acme-uk", "office", {"account": "acme-uk"}, 45),
+        first_response_policy(
+            "urgent-whatsapp",
+            "always",
+            {"channel": "whatsapp", "priority": "urgent"},
+            10,
+            warn_before=0.5,
+            second_tier_after=None,
+        ),
     ],
 }
 POLICIES = PolicySet.from_config(CONFIG)

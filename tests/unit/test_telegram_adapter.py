@@ -29,17 +29,14 @@ parse_doc = telegram.parse_doc
 tg = event_factory(Channel.TELEGRAM, BOT)
 
 
-def message(message_id: int, ts: int, **fields: Any) -> PlatformEvent:
+def message(message_id: int, ts: int, *, chat: str = CHAT, **fields: Any) -> PlatformEvent:
+    """A message in a chat: by default Nic's, a MESSAGE, and identified by its chat and message id."""
+    ref = f"{chat}:{message_id}"
     fields.setdefault("customer", NIC)
-    fields.setdefault("conversation_ref", CHAT)
-    return tg(
-        EventKind.MESSAGE,
-        f"{CHAT}:{message_id}",
-        ts,
-        message_id=f"{CHAT}:{message_id}",
-        raw_kind="message",
-        **fields,
-    )
+    fields.setdefault("raw_kind", "message")
+    kind = fields.pop("kind", EventKind.MESSAGE)
+    event_id = fields.pop("event_id", ref)
+    return tg(kind, event_id, ts, message_id=ref, conversation_ref=chat, **fields)
 
 
 def test_text_message_with_unicode_and_zwj_emoji() -> None:
@@ -48,14 +45,12 @@ def test_text_message_with_unicode_and_zwj_emoji() -> None:
 
 def test_edited_message_is_identified_by_its_edit_date() -> None:
     assert parse("edited_message") == [
-        tg(
-            EventKind.EDIT,
-            f"{CHAT}:41#edit#1749421030",
+        message(
+            41,
             D + 30_000,
-            customer=NIC,
-            message_id=f"{CHAT}:41",
+            kind=EventKind.EDIT,
+            event_id=f"{CHAT}:41#edit#1749421030",
             text="Hello 👋 Grüße! 日本語でも大丈夫？ 🏳️\u200d🌈",
-            conversation_ref=CHAT,
             raw_kind="edited_message",
         )
     ]
@@ -93,16 +88,7 @@ def test_location() -> None:
 def test_group_message_is_the_member_writing_in_the_group() -> None:
     group = "-1001234567890"
     assert parse("group_message") == [
-        tg(
-            EventKind.MESSAGE,
-            f"{group}:901",
-            D + 180_000,
-            customer=NIC,
-            message_id=f"{group}:901",
-            text="@acme_support_bot wo bleibt meine Bestellung?",
-            conversation_ref=group,
-            raw_kind="message",
-        )
+        message(901, D + 180_000, chat=group, text="@acme_support_bot wo bleibt meine Bestellung?")
     ]
 
 
