@@ -43,37 +43,21 @@ names the phrase ids that matched and the rule that would otherwise have applied
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, TypeVar
 
 from socialcare.errors import InvalidRoutingRules
 from socialcare.model.case import Priority
-from socialcare.model.events import Channel, EventKind, Platform, PlatformEvent
-from socialcare.rules.phrases import Pattern, compile_pattern
+from socialcare.model.events import Channel, EventKind, PlatformEvent
+from socialcare.rules import routing_values as values
+from socialcare.rules.phrases import Pattern
 from socialcare.rules.routing import Route
 from socialcare.rules.sensitive import SensitiveResult
 from socialcare.rules.text import words
 
-_T_co = TypeVar("_T_co", covariant=True)
-
-
-_V = TypeVar("_V")
-
-
-class _Item(Protocol[_T_co]):
-    def __call__(self, value: object, where: str, /) -> _T_co: ...
-
-
 MAX_RULES = 200
 MAX_LIST_ENTRIES = 10_000
-MAX_VALUES = 100
 DEFAULT_SENSITIVE_TEAM = "trained-care"
-_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-_TAG = re.compile(r"^[a-z0-9][a-z0-9_:.-]{0,63}$")
-_LANGUAGE = re.compile(r"^[a-z]{2}$")
-_CUSTOMER = re.compile(r"^(?P<platform>[a-z]+):(?P<id>@?[^\s:]{1,128})$")
 _TOP_KEYS = frozenset({"version", "lists", "sensitive_team", "default", "rules"})
 _RULE_KEYS = frozenset({"name", "when", "then"})
 _OUTCOME_KEYS = frozenset({"team", "priority", "tags", "automated_messages_allowed"})
@@ -378,7 +362,7 @@ _CONDITION_KEYS = (
 
 # --- validation -------------------------------------------------------------------------------------
 def _parse_rules(config: object) -> RoutingRules:
-    raw = _object(config, "routing rules", _TOP_KEYS)
+    raw = values.obj(config, "routing rules", _TOP_KEYS)
     version = raw.get("version")
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise InvalidRoutingRules("version", "must be a positive integer")
@@ -393,7 +377,7 @@ def _parse_rules(config: object) -> RoutingRules:
         rules=rules,
         lists=lists,
         default=_parse_outcome(raw.get("default", {}), "default", require_one=False),
-        sensitive_team=_name(raw.get("sensitive_team", DEFAULT_SENSITIVE_TEAM), "sensitive_team"),
+        sensitive_team=values.name(raw.get("sensitive_team", DEFAULT_SENSITIVE_TEAM), "sensitive_team"),
     )
 
 
@@ -415,48 +399,48 @@ def _parse_lists(raw: object) -> dict[str, frozenset[str]]:
     lists: dict[str, frozenset[str]] = {}
     for name, entries in raw.items():
         where = f"lists.{name}"
-        _name(name, where)
+        values.name(name, where)
         if not isinstance(entries, list) or len(entries) > MAX_LIST_ENTRIES:
             raise InvalidRoutingRules(where, f"must be a list of at most {MAX_LIST_ENTRIES} customers")
-        lists[name] = frozenset(_customer(entry, f"{where}[{i}]") for i, entry in enumerate(entries))
+        lists[name] = frozenset(values.customer(entry, f"{where}[{i}]") for i, entry in enumerate(entries))
     return lists
 
 
 def _parse_rule(raw: object, where: str, lists: Mapping[str, frozenset[str]]) -> RoutingRule:
-    rule = _object(raw, where, _RULE_KEYS)
+    rule = values.obj(raw, where, _RULE_KEYS)
     if "when" not in rule:
         raise InvalidRoutingRules(f"{where}.when", "a rule needs its conditions ({} for every case)")
     return RoutingRule(
-        name=_name(rule.get("name"), f"{where}.name"),
+        name=values.name(rule.get("name"), f"{where}.name"),
         when=_parse_conditions(rule["when"], f"{where}.when", lists),
         then=_parse_outcome(rule.get("then"), f"{where}.then", require_one=True),
     )
 
 
 def _parse_conditions(raw: object, where: str, lists: Mapping[str, frozenset[str]]) -> Conditions:
-    when = _object(raw, where, frozenset(_CONDITION_KEYS))
-    customer_in = _opt_list(when, "customer_in", where, _name)
+    when = values.obj(raw, where, frozenset(_CONDITION_KEYS))
+    customer_in = values.opt_list(when, "customer_in", where, values.name)
     for index, name in enumerate(customer_in or ()):
         if name not in lists:
             raise InvalidRoutingRules(f"{where}.customer_in[{index}]", f"no customer list named {name!r}")
-    at_most = _opt_score(when, "sentiment_at_most", where)
-    at_least = _opt_score(when, "sentiment_at_least", where)
+    at_most = values.opt_score(when, "sentiment_at_most", where)
+    at_least = values.opt_score(when, "sentiment_at_least", where)
     if at_most is not None and at_least is not None and at_least > at_most:
         raise InvalidRoutingRules(f"{where}.sentiment_at_least", "is above sentiment_at_most: no case would match")
     followers = when.get("followers_at_least")
     if followers is not None and (isinstance(followers, bool) or not isinstance(followers, int) or followers < 0):
         raise InvalidRoutingRules(f"{where}.followers_at_least", "must be a whole number, 0 or more")
-    accounts = _opt_list(when, "accounts", where, _text)
-    channels = _opt_list(when, "channels", where, _channel)
-    languages = _opt_list(when, "languages", where, _language)
+    accounts = values.opt_list(when, "accounts", where, values.text)
+    channels = values.opt_list(when, "channels", where, values.channel)
+    languages = values.opt_list(when, "languages", where, values.language)
     return Conditions(
         accounts=None if accounts is None else frozenset(accounts),
         channels=None if channels is None else frozenset(channels),
-        public=_opt_bool(when, "public", where),
+        public=values.opt_bool(when, "public", where),
         languages=None if languages is None else frozenset(languages),
-        keywords=_opt_list(when, "keywords", where, _keyword),
+        keywords=values.opt_list(when, "keywords", where, values.keyword),
         customer_in=customer_in,
-        verified=_opt_bool(when, "verified", where),
+        verified=values.opt_bool(when, "verified", where),
         followers_at_least=followers,
         sentiment_at_most=at_most,
         sentiment_at_least=at_least,
@@ -464,7 +448,7 @@ def _parse_conditions(raw: object, where: str, lists: Mapping[str, frozenset[str
 
 
 def _parse_outcome(raw: object, where: str, *, require_one: bool) -> Outcome:
-    then = _object(raw, where, _OUTCOME_KEYS)
+    then = values.obj(raw, where, _OUTCOME_KEYS)
     if require_one and all(value is None for value in then.values()):
         raise InvalidRoutingRules(where, f"give at least one of {', '.join(sorted(_OUTCOME_KEYS))}")
     team = then.get("team")
@@ -472,93 +456,8 @@ def _parse_outcome(raw: object, where: str, *, require_one: bool) -> Outcome:
     if priority is not None and (not isinstance(priority, str) or priority not in {p.value for p in Priority}):
         raise InvalidRoutingRules(f"{where}.priority", f"must be one of {', '.join(p.value for p in Priority)}")
     return Outcome(
-        team=None if team is None else _name(team, f"{where}.team"),
+        team=None if team is None else values.name(team, f"{where}.team"),
         priority=None if priority is None else Priority(priority),
-        tags=_opt_list(then, "tags", where, _tag),
-        automated_messages_allowed=_opt_bool(then, "automated_messages_allowed", where),
+        tags=values.opt_list(then, "tags", where, values.tag),
+        automated_messages_allowed=values.opt_bool(then, "automated_messages_allowed", where),
     )
-
-
-def _object(raw: object, where: str, allowed: frozenset[str]) -> Mapping[str, object]:
-    if not isinstance(raw, Mapping):
-        raise InvalidRoutingRules(where, "must be an object")
-    for key in raw:
-        if key not in allowed:
-            raise InvalidRoutingRules(f"{where}.{key}", f"unknown field; allowed: {', '.join(sorted(allowed))}")
-    return raw
-
-
-def _opt_list(raw: Mapping[str, object], key: str, where: str, item: _Item[_V]) -> tuple[_V, ...] | None:
-    values = raw.get(key)
-    if values is None:
-        return None
-    if not isinstance(values, list) or not 1 <= len(values) <= MAX_VALUES:
-        raise InvalidRoutingRules(f"{where}.{key}", f"must be a list of 1 to {MAX_VALUES} values")
-    return tuple(item(value, f"{where}.{key}[{index}]") for index, value in enumerate(values))
-
-
-def _opt_bool(raw: Mapping[str, object], key: str, where: str) -> bool | None:
-    value = raw.get(key)
-    if value is not None and not isinstance(value, bool):
-        raise InvalidRoutingRules(f"{where}.{key}", "must be true or false")
-    return value
-
-
-def _opt_score(raw: Mapping[str, object], key: str, where: str) -> float | None:
-    value = raw.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not -1 <= value <= 1:
-        raise InvalidRoutingRules(f"{where}.{key}", "must be a number from -1 (most negative) to 1")
-    return float(value)
-
-
-def _text(value: object, where: str) -> str:
-    if not isinstance(value, str) or not value.strip() or len(value) > 256:
-        raise InvalidRoutingRules(where, "must be a non-empty string")
-    return value
-
-
-def _name(value: object, where: str) -> str:
-    if not isinstance(value, str) or not _NAME.match(value):
-        raise InvalidRoutingRules(where, f"must match {_NAME.pattern}")
-    return value
-
-
-def _tag(value: object, where: str) -> str:
-    if not isinstance(value, str) or not _TAG.match(value):
-        raise InvalidRoutingRules(where, f"must match {_TAG.pattern}")
-    return value
-
-
-def _language(value: object, where: str) -> str:
-    if not isinstance(value, str) or not _LANGUAGE.match(value):
-        raise InvalidRoutingRules(where, "must be a two-letter ISO 639-1 code (en, es, de...)")
-    return value
-
-
-def _channel(value: object, where: str) -> Channel:
-    for channel in Channel:
-        if channel.value == value:
-            return channel
-    raise InvalidRoutingRules(where, f"must be one of {', '.join(c.value for c in Channel)}")
-
-
-def _keyword(value: object, where: str) -> Pattern:
-    if not isinstance(value, str):
-        raise InvalidRoutingRules(where, "must be a phrase pattern (a string)")
-    try:
-        return compile_pattern(value)
-    except ValueError as error:
-        raise InvalidRoutingRules(where, str(error)) from None
-
-
-def _customer(entry: object, where: str) -> str:
-    """A customer list entry, checked and made comparable (case-folded)."""
-    platforms = {p.value for p in Platform}
-    match = _CUSTOMER.match(entry.strip()) if isinstance(entry, str) else None
-    if match is None or match.group("platform") not in platforms:
-        raise InvalidRoutingRules(
-            where, f"must be <platform>:<user id> or <platform>:@<handle>; platforms: {', '.join(sorted(platforms))}"
-        )
-    return match.group(0).casefold()
