@@ -13,7 +13,7 @@ from socialcare.model.case import CaseStatus
 
 from tests.case_clock_support import ClockWorld, clock_world, due_in, new_case
 
-PRICE_PER_1000_TRANSITIONS = 0.025  # Step Functions Standard, us-east-1 (AWS-OFFLINE.md price list)
+PRICE_PER_1000_TRANSITIONS = 0.025  # Step Functions Standard, us-east-1 list price per 1,000 state transitions
 
 
 @dataclass(frozen=True)
