@@ -85,6 +85,10 @@ class ResourceNames:
         return f"socialcare-notifications-dlq-{self.stage}"
 
     @property
+    def chat_connection(self) -> str:
+        return f"socialcare-chat-{self.stage}"
+
+    @property
     def chat_webhook_secret(self) -> str:
         return f"socialcare/chat-webhook/{self.stage}"
 

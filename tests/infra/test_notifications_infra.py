@@ -129,6 +129,7 @@ def test_a_chat_webhook_becomes_an_api_destination_targeted_by_both_rules(config
     [(connection_id, connection)] = configured.properties("AWS::Events::Connection").items()
     assert ref_id(destination["ConnectionArn"]) == connection_id
     assert connection["AuthorizationType"] == "API_KEY"
+    assert connection["Name"] == "socialcare-chat-dev"
     key = connection["AuthParameters"]["ApiKeyAuthParameters"]
     assert key["ApiKeyName"] == "x-api-key"
     # The key's value is a dynamic reference to the operator's secret, never a literal.

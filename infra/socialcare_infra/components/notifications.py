@@ -149,6 +149,7 @@ class Notifications(Construct):
         connection = events.Connection(
             self,
             "ChatConnection",
+            connection_name=names.chat_connection,
             description=f"socialcare {config.name} chat webhook (API key header from {names.chat_webhook_secret})",
             authorization=events.Authorization.api_key(
                 CHAT_API_KEY_HEADER,
