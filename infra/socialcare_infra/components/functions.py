@@ -13,14 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import Annotations, Duration, RemovalPolicy
+from aws_cdk import Annotations, Duration
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 from socialcare import constants as c
-from socialcare.aws import schema
 from socialcare.model.accounts import BrandAccounts
 
 from socialcare_infra import access
@@ -33,6 +32,7 @@ from socialcare_infra.components.permissions import (
     grant_logging_and_tracing,
     lambda_role,
 )
+from socialcare_infra.components.queues import dead_letter_queue
 from socialcare_infra.config import StageConfig
 from socialcare_infra.names import ResourceNames
 from socialcare_infra.runtime import RUNTIME_NAME
@@ -237,20 +237,14 @@ class Functions(Construct):
         names: ResourceNames,
     ) -> None:
         """The table's stream, filtered, with its own on-failure queue (records given up after retries)."""
-        self.stream_failures = sqs.Queue(
+        self.stream_failures = dead_letter_queue(
             self,
             f"{construct_id}Failures",
             queue_name=names.clock_failures,
-            retention_period=Duration.seconds(int(schema.DLQ_ATTRIBUTES["MessageRetentionPeriod"])),
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            removal_policy=RemovalPolicy.DESTROY,
-        )
-        acknowledge(
-            self.stream_failures,
-            "AwsSolutions-SQS3",
-            "This queue is itself the on-failure destination of the clock function's stream mapping; "
-            "it holds the failed records' metadata, and its depth raises an alarm.",
+            acknowledged_as=(
+                "This queue is itself the on-failure destination of the clock function's stream mapping; "
+                "it holds the failed records' metadata, and its depth raises an alarm."
+            ),
         )
         function.add_event_source(
             sources.DynamoEventSource(

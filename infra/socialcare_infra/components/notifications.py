@@ -10,8 +10,6 @@ retries lands in a dead-letter queue whose depth raises an alarm.
 
 from __future__ import annotations
 
-import json
-
 from aws_cdk import Duration, RemovalPolicy, SecretValue
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
@@ -19,14 +17,13 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
-from aws_cdk import aws_sqs as sqs
 from aws_cdk.aws_events import EventField
 from constructs import Construct
-from socialcare.aws import schema
 from socialcare.model.escalation import DETAIL_TYPES, EVENT_SOURCE
 from socialcare.model.notices import SENSITIVE_CASE
 
-from socialcare_infra.checks import acknowledge
+from socialcare_infra.components.queues import dead_letter_queue
+from socialcare_infra.components.secrets import generated_key_secret
 from socialcare_infra.config import StageConfig
 from socialcare_infra.names import ResourceNames
 
@@ -61,20 +58,14 @@ class Notifications(Construct):
         if config.notification_sms:
             self.topic.add_subscription(subscriptions.SmsSubscription(config.notification_sms))
 
-        self.dlq = sqs.Queue(
+        self.dlq = dead_letter_queue(
             self,
             "Dlq",
             queue_name=names.notification_dlq,
-            retention_period=Duration.seconds(int(schema.DLQ_ATTRIBUTES["MessageRetentionPeriod"])),
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            removal_policy=RemovalPolicy.DESTROY,
-        )
-        acknowledge(
-            self.dlq,
-            "AwsSolutions-SQS3",
-            "This queue is itself the dead-letter queue of the notification rules' targets: it keeps the events "
-            "EventBridge could not deliver to the topic or the chat webhook, and its depth raises an alarm.",
+            acknowledged_as=(
+                "This queue is itself the dead-letter queue of the notification rules' targets: it keeps the events "
+                "EventBridge could not deliver to the topic or the chat webhook, and its depth raises an alarm."
+            ),
         )
 
         self.sla_rule = events.Rule(
@@ -127,24 +118,17 @@ class Notifications(Construct):
     ) -> None:
         # A generated placeholder, never a literal: the operator puts the chat service's key in the
         # api_key field. The connection copies the value when it is created or updated.
-        self.chat_secret = secretsmanager.Secret(
+        self.chat_secret = generated_key_secret(
             self,
             "ChatSecret",
             secret_name=names.chat_webhook_secret,
             description="socialcare chat webhook: JSON api_key, the value of the x-api-key header (operator fills)",
-            generate_secret_string=secretsmanager.SecretStringGenerator(
-                secret_string_template=json.dumps({}),
-                generate_string_key=CHAT_API_KEY_FIELD,
-                exclude_punctuation=True,
-                include_space=False,
-            ),
+            key_field=CHAT_API_KEY_FIELD,
             removal_policy=removal_policy,
-        )
-        acknowledge(
-            self.chat_secret,
-            "AwsSolutions-SMG4",
-            "The value is a key issued by the chat service in its own console; no rotation function can mint it. "
-            "The operator rotates it there, puts the new api_key and updates the EventBridge connection.",
+            not_rotated_because=(
+                "The value is a key issued by the chat service in its own console; no rotation function can mint it. "
+                "The operator rotates it there, puts the new api_key and updates the EventBridge connection."
+            ),
         )
         connection = events.Connection(
             self,

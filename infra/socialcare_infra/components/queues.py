@@ -10,7 +10,27 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 from socialcare.aws import schema
 
+from socialcare_infra.checks import acknowledge
 from socialcare_infra.names import ResourceNames
+
+
+def dead_letter_queue(scope: Construct, id: str, *, queue_name: str, acknowledged_as: str | None = None) -> sqs.Queue:
+    """A queue that keeps what could not be delivered: the DLQ retention of the schema, SSE, TLS only.
+
+    ``acknowledged_as`` is the reason it needs no DLQ of its own (cdk-nag AwsSolutions-SQS3) when it is
+    not attached as one through ``dead_letter_queue=`` (where cdk-nag sees that by itself)."""
+    queue = sqs.Queue(
+        scope,
+        id,
+        queue_name=queue_name,
+        retention_period=Duration.seconds(int(schema.DLQ_ATTRIBUTES["MessageRetentionPeriod"])),
+        encryption=sqs.QueueEncryption.SQS_MANAGED,
+        enforce_ssl=True,
+        removal_policy=RemovalPolicy.DESTROY,
+    )
+    if acknowledged_as:
+        acknowledge(queue, "AwsSolutions-SQS3", acknowledged_as)
+    return queue
 
 
 class QueueWithDlq(Construct):
@@ -33,15 +53,7 @@ class QueueWithDlq(Construct):
         spec = attributes("dlq-arn")
         redrive = json.loads(spec["RedrivePolicy"])
         self.max_receive_count = int(redrive["maxReceiveCount"])
-        self.dlq = sqs.Queue(
-            self,
-            "Dlq",
-            queue_name=dlq_name,
-            retention_period=Duration.seconds(int(schema.DLQ_ATTRIBUTES["MessageRetentionPeriod"])),
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            removal_policy=RemovalPolicy.DESTROY,
-        )
+        self.dlq = dead_letter_queue(self, "Dlq", queue_name=dlq_name)
         self.queue = sqs.Queue(
             self,
             "Queue",
