@@ -73,3 +73,19 @@ def signed_headers(platform: str, body: bytes) -> dict[str, str]:
     if platform == "x":
         return {"Content-Type": "application/json; charset=utf-8", "X-Twitter-Webhooks-Signature": x_signature(body)}
     return {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET_TOKEN}
+
+
+def page_message_entry(account: str, sender: str, mid: str, text: str, ts: int) -> dict[str, Any]:
+    """One ``entry`` of a Messenger (or Instagram) delivery: a customer's text message to ``account``."""
+    return {
+        "id": account,
+        "time": ts,
+        "messaging": [
+            {
+                "sender": {"id": sender},
+                "recipient": {"id": account},
+                "timestamp": ts,
+                "message": {"mid": mid, "text": text},
+            }
+        ],
+    }

@@ -20,6 +20,7 @@ from socialcare.model.notices import SENSITIVE_CASE
 
 from tests.conftest import AwsResources
 from tests.integration.lambda_harness import Lambdas
+from tests.platform_fixtures import page_message_entry
 
 pytestmark = pytest.mark.integration
 
@@ -48,20 +49,7 @@ def dm(text: str, *, sender: str, mid: str, ts: int = 1_749_418_000_000, account
     """A private message to the Page (Messenger) or to the Instagram account."""
     return {
         "object": "instagram" if account == IG_PRESS else "page",
-        "entry": [
-            {
-                "id": account,
-                "time": ts,
-                "messaging": [
-                    {
-                        "sender": {"id": sender},
-                        "recipient": {"id": account},
-                        "timestamp": ts,
-                        "message": {"mid": mid, "text": text},
-                    }
-                ],
-            }
-        ],
+        "entry": [page_message_entry(account, sender, mid, text, ts)],
     }
 
 

@@ -22,7 +22,7 @@ from socialcare.model.events import Channel
 
 from tests.conftest import AwsResources
 from tests.integration.lambda_harness import FlakyDynamoDB, Lambdas
-from tests.platform_fixtures import encode, load, wire_body
+from tests.platform_fixtures import encode, load, page_message_entry, wire_body
 from tests.table_support import unmatched
 
 pytestmark = pytest.mark.integration
@@ -33,18 +33,7 @@ T0 = 1749420000000
 
 
 def messenger_entry(psid: str, mid: str, text: str, ts: int) -> dict[str, Any]:
-    return {
-        "id": PAGE,
-        "time": ts,
-        "messaging": [
-            {
-                "sender": {"id": psid},
-                "recipient": {"id": PAGE},
-                "timestamp": ts,
-                "message": {"mid": mid, "text": text},
-            }
-        ],
-    }
+    return page_message_entry(PAGE, psid, mid, text, ts)
 
 
 def messenger_batch(*entries: dict[str, Any]) -> dict[str, Any]:
