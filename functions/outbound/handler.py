@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -30,6 +30,7 @@ from socialcare.clock import Clock
 from socialcare.environment import positive_number, required_settings
 
 if TYPE_CHECKING:
+    from socialcare.model.tasks import CaseTask, TaskKind
     from socialcare.outbound.queued import QueuedReplies
 
 logger = Logger(service="outbound")
@@ -112,14 +113,51 @@ def _build(clients: AwsClients, clock: Clock) -> QueuedReplies:
 
 _wiring: Wiring[QueuedReplies] = Wiring(_build)
 
+# What runs a task of each kind (model/tasks.py): the core service's entry point, returning a word
+# for the log ("sent", "held", "skipped: ...").
+TaskHandlers = Mapping["TaskKind", Callable[["CaseTask"], str]]
+
+
+def _build_tasks(clients: AwsClients, clock: Clock) -> TaskHandlers:
+    return {}
+
+
+_tasks: Wiring[TaskHandlers] = Wiring(_build_tasks)
+
 
 def wire(*, clients: Mapping[str, Any] | None = None, clock: Clock | None = None) -> None:
     """Run on these boto3 clients (by service name: "dynamodb", "sqs", "secretsmanager") and this
     clock; ``wire()`` restores the defaults. Nothing calls it in AWS."""
     _wiring.wire(clients=clients, clock=clock)
+    _tasks.wire(clients=clients, clock=clock)
+
+
+def run_task(task: CaseTask, record: SQSRecord) -> None:
+    """A task fails as a whole (SQS delivers it again, then to the dead-letter queue): each kind's
+    service makes a repeated run harmless."""
+    from socialcare.errors import MalformedTask
+
+    logger.set_correlation_id(task.case_id)
+    run = _tasks.get().get(task.kind)
+    if run is None:
+        raise MalformedTask(f"no service runs {task.kind} tasks here")
+    outcome = run(task)
+    _metrics.get().add_metric(name=f"Tasks_{task.kind.value}", unit=MetricUnit.Count, value=1)
+    logger.info("task done", extra={"task": task.kind.value, "outcome": outcome, "message_id": record.message_id})
 
 
 def send_record(record: SQSRecord, lambda_context: Any = None) -> None:
+    from socialcare.errors import MalformedTask
+    from socialcare.model.tasks import task_in
+
+    try:
+        task = task_in(record.body)
+    except MalformedTask as exc:
+        logger.error("task could not be read", extra={"message_id": record.message_id, "error": str(exc)})
+        raise
+    if task is not None:
+        run_task(task, record)
+        return
     remaining_ms = lambda_context.get_remaining_time_in_millis() if lambda_context is not None else None
     result = _wiring.get().process(
         record.body,

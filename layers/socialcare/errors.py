@@ -128,6 +128,12 @@ class MalformedOutboundRequest(SocialCareError):
     code = "malformed_outbound_request"
 
 
+class MalformedTask(SocialCareError):
+    """A queue message that claims to be a task (``model/tasks.py``) but is not a valid one."""
+
+    code = "malformed_task"
+
+
 class ReplyRefused(SocialCareError):
     """The reply cannot be sent as asked; no platform call was made."""
 
