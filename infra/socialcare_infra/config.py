@@ -25,6 +25,8 @@ from socialcare_infra import paths
 STAGE_CONTEXT_KEY = "stage"
 DEFAULT_STAGE = "dev"
 _STAGE_NAME = re.compile(r"^[a-z][a-z0-9]{0,15}$")
+# E.164: a plus, the country code (no leading zero) and at most 15 digits in all, as SNS SMS wants.
+_E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
 # The values CloudWatch Logs accepts for a log group's retention.
 LOG_RETENTION_DAYS = (
     1,
@@ -76,6 +78,11 @@ class StageConfig:
     api_gateway_cloudwatch_role: bool
     default_team: str
     reopen_window_hours: int
+    # Optional: who hears of the case clock's escalations and of sensitive cases (the notifications
+    # topic's subscriptions; a chat webhook behind an EventBridge API destination). "" = nobody.
+    notification_email: str = ""
+    notification_sms: str = ""  # E.164, e.g. +447700900123
+    chat_webhook_url: str = ""  # https://; its API key header's value lives in a secret the operator fills
     account_teams: Mapping[str, str] = field(default_factory=dict)
     # The brand's own accounts, per platform (BRAND_ACCOUNTS of the ingest function): only their
     # events become cases. meta: Page, Instagram account and WhatsApp phone_number ids; x: user ids;
@@ -107,6 +114,7 @@ class StageConfig:
             problems.append(f"alarm_email {self.alarm_email!r} is not an e-mail address")
         if self.alarm_https_endpoint and not self.alarm_https_endpoint.startswith("https://"):
             problems.append(f"alarm_https_endpoint {self.alarm_https_endpoint!r} must be an https:// URL")
+        problems += self._notification_problems()
         if not all(isinstance(k, str) and isinstance(v, str) and v for k, v in self.account_teams.items()):
             problems.append("account_teams must map brand account ids to team names")
         try:
@@ -120,6 +128,19 @@ class StageConfig:
                 problems.append(f"routing_rules.{exc.field}: {exc.reason}")
         if problems:
             raise StageConfigError(f"stage {self.name!r}: " + "; ".join(problems))
+
+    def _notification_problems(self) -> list[str]:
+        problems = []
+        if self.notification_email and "@" not in self.notification_email:
+            problems.append(f"notification_email {self.notification_email!r} is not an e-mail address")
+        if self.notification_sms and not _E164.match(self.notification_sms):
+            problems.append(
+                f"notification_sms {self.notification_sms!r} must be an E.164 phone number (+ and up to 15 digits)"
+            )
+        url = self.chat_webhook_url
+        if url and (not url.startswith("https://") or len(url) <= len("https://") or any(ch.isspace() for ch in url)):
+            problems.append(f"chat_webhook_url {url!r} must be an https:// URL")
+        return problems
 
     @property
     def retain_data(self) -> bool:

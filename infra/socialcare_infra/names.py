@@ -76,5 +76,22 @@ class ResourceNames:
         return f"socialcare-alarms-{self.stage}"
 
     @property
+    def notification_topic(self) -> str:
+        return f"socialcare-notifications-{self.stage}"
+
+    @property
+    def notification_dlq(self) -> str:
+        """Notifications EventBridge could not deliver to the topic or the chat webhook."""
+        return f"socialcare-notifications-dlq-{self.stage}"
+
+    @property
+    def chat_connection(self) -> str:
+        return f"socialcare-chat-{self.stage}"
+
+    @property
+    def chat_webhook_secret(self) -> str:
+        return f"socialcare/chat-webhook/{self.stage}"
+
+    @property
     def dashboard(self) -> str:
         return f"socialcare-{self.stage}"

@@ -18,6 +18,7 @@ from socialcare_infra.components.core_layer import CoreLayer
 from socialcare_infra.components.events import EventBus
 from socialcare_infra.components.functions import Functions, HttpTrigger
 from socialcare_infra.components.monitoring import MonitoredApis, Monitoring
+from socialcare_infra.components.notifications import Notifications
 from socialcare_infra.components.permissions import CoreResources
 from socialcare_infra.components.queues import Queues
 from socialcare_infra.components.secrets import ApiSecret, PlatformSecret
@@ -70,6 +71,9 @@ class SocialCareStack(Stack):
         layer = CoreLayer(self, "CoreLayer", layer_dir=sources.layer_dir).layer
         # The machines before the functions: the clock function starts the case clock.
         self.events = EventBus(self, "Events", names=names)
+        self.notifications = Notifications(
+            self, "Notifications", config=config, names=names, bus=self.events.bus, removal_policy=data_removal
+        )
         self.state_machines = self._state_machines(sources, resources=resources)
         resources = replace(
             resources, case_clock=self.state_machines.machines.get(CASE_CLOCK), event_bus=self.events.bus
@@ -149,6 +153,7 @@ class SocialCareStack(Stack):
             table=resources.table.table,
             state_machines=self.state_machines.machines,
             stream_consumers=self._stream_consumers(),
+            notification_failures=self.notifications.dlq,
         )
 
     def _stream_consumers(self) -> dict[str, tuple[str, IQueue]]:
@@ -174,7 +179,11 @@ class SocialCareStack(Stack):
             "UserPoolClientId": self.directory.client.user_pool_client_id,
             "AlarmTopicArn": self.monitoring.topic.topic_arn,
             "EventBusName": self.events.bus.event_bus_name,
+            "NotificationTopicArn": self.notifications.topic.topic_arn,
+            "NotificationDlqUrl": self.notifications.dlq.queue_url,
         }
+        if self.notifications.chat_secret is not None:
+            outputs["ChatWebhookSecretArn"] = self.notifications.chat_secret.secret_arn
         if self.webhook_api is not None:
             for platform in c.WEBHOOK_PLATFORMS:
                 outputs[f"WebhookUrl{platform.title()}"] = self.webhook_api.url_for(platform)

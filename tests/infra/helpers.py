@@ -90,3 +90,13 @@ def join_text(value: Any) -> str:
     if isinstance(value, dict) and "Ref" in value:
         return "<" + value["Ref"] + ">"
     return repr(value)
+
+
+def alarm_topic_id(template: dict[str, Any], stage: str) -> str:
+    """The logical id of the alarm topic (the stack also has the notifications topic)."""
+    [found] = [
+        k
+        for k, v in template["Resources"].items()
+        if v["Type"] == "AWS::SNS::Topic" and v["Properties"]["TopicName"] == f"socialcare-alarms-{stage}"
+    ]
+    return str(found)

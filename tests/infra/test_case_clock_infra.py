@@ -11,7 +11,7 @@ from socialcare.model.escalation import DETAIL_TYPES, EVENT_SOURCE
 
 from tests.case_clock_support import CASE_CLOCK_ASL
 from tests.infra.conftest import Synthesised
-from tests.infra.helpers import ref_id, role_statements
+from tests.infra.helpers import alarm_topic_id, ref_id, role_statements
 
 pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("infra")]
 
@@ -75,7 +75,7 @@ def test_the_case_clock_role_allows_exactly_what_its_states_call(synth: Synthesi
 
 def test_failed_case_clock_executions_raise_an_alarm_on_the_alarm_topic(synth: Synthesised) -> None:
     machine_id, _ = case_clock(synth)
-    [topic] = synth.resources("AWS::SNS::Topic")
+    topic = alarm_topic_id(synth.template, synth.stage)
     [alarm] = [
         a
         for a in synth.properties("AWS::CloudWatch::Alarm").values()

@@ -17,7 +17,7 @@ from socialcare_local.emulator.aws import resource_names
 from socialcare_local.emulator.functions import load_function
 
 from tests.infra.conftest import Synthesised
-from tests.infra.helpers import LAMBDA, SAM_FUNCTION, function_id, functions, ref_id
+from tests.infra.helpers import LAMBDA, SAM_FUNCTION, alarm_topic_id, function_id, functions, ref_id
 
 pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("infra")]
 
@@ -34,6 +34,7 @@ def test_every_queue_has_a_dlq_with_redrive_and_the_schema_settings(synth: Synth
     ids = queue_ids(synth)
     dlqs = {ref_id(p["RedrivePolicy"]["deadLetterTargetArn"]) for p in queues.values() if "RedrivePolicy" in p}
     dlqs |= on_failure_queues(synth)  # a stream mapping's on-failure destination is its dead-letter queue
+    dlqs |= rule_target_dead_letter_queues(synth)  # so is an EventBridge rule target's dead-letter config
     for logical_id, props in queues.items():
         if logical_id in dlqs:
             assert "RedrivePolicy" not in props, "a DLQ is the end of the line"
@@ -83,6 +84,15 @@ def on_failure_queues(synth: Synthesised) -> set[str | None]:
         ref_id(p["DestinationConfig"]["OnFailure"]["Destination"])
         for p in synth.properties("AWS::Lambda::EventSourceMapping").values()
         if "DestinationConfig" in p
+    }
+
+
+def rule_target_dead_letter_queues(synth: Synthesised) -> set[str | None]:
+    return {
+        ref_id(t["DeadLetterConfig"]["Arn"])
+        for p in synth.properties("AWS::Events::Rule").values()
+        for t in p.get("Targets", [])
+        if "DeadLetterConfig" in t
     }
 
 
@@ -158,6 +168,8 @@ def test_names_are_the_local_stacks_names_for_the_same_stage(synth: Synthesised)
         local["outbound_queue"],
         local["outbound_dlq"],
         local["clock_failures"],
+        # The local stack has no EventBridge rules (its notifications go to its log), so no such DLQ.
+        f"socialcare-notifications-dlq-{synth.stage}",
     }
     [table] = synth.properties("AWS::DynamoDB::Table").values()
     assert table["TableName"] == local["table"]
@@ -324,7 +336,8 @@ def test_every_dlq_has_an_alarm_on_any_message(synth: Synthesised) -> None:
     queues = synth.properties("AWS::SQS::Queue")
     dlqs = {ref_id(p["RedrivePolicy"]["deadLetterTargetArn"]) for p in queues.values() if "RedrivePolicy" in p}
     dlqs |= on_failure_queues(synth)  # a stream mapping's on-failure destination is its dead-letter queue
-    assert len(dlqs) == 3  # inbound, outbound, the clock function's on-failure queue
+    dlqs |= rule_target_dead_letter_queues(synth)  # so is an EventBridge rule target's dead-letter config
+    assert len(dlqs) == 4  # inbound, outbound, the clock function's on-failure queue, the notification rules' DLQ
     for dlq in dlqs:
         assert any(
             a["MetricName"] == "ApproximateNumberOfMessagesVisible"
@@ -371,7 +384,7 @@ def test_webhook_5xx_and_stalled_queues_raise_alarms(synth: Synthesised) -> None
 
 
 def test_every_alarm_notifies_the_alarm_topic_both_ways(synth: Synthesised) -> None:
-    [topic] = synth.resources("AWS::SNS::Topic")
+    topic = alarm_topic_id(synth.template, synth.stage)
     assert alarms(synth)
     for alarm in alarms(synth):
         assert [ref_id(x) for x in alarm["AlarmActions"]] == [topic], alarm["AlarmName"]

@@ -1,6 +1,6 @@
 """The project's EventBridge bus: where the case clock announces escalations (``SLA warning``,
 ``SLA breached``, ``SLA escalated``, source ``socialcare``). Rules that route them to people (SNS
-e-mail/SMS, a chat webhook) attach here."""
+e-mail/SMS, a chat webhook) attach in components/notifications.py."""
 
 from __future__ import annotations
 

@@ -52,6 +52,7 @@ class Monitoring(Construct):
         table: dynamodb.ITable,
         state_machines: Mapping[str, sfn.IStateMachine] | None = None,
         stream_consumers: Mapping[str, tuple[str, sqs.IQueue]] | None = None,
+        notification_failures: sqs.IQueue | None = None,
     ) -> None:
         """``functions`` maps a label (``webhook``, ``agent-api``...) to the deployed function name."""
         super().__init__(scope, id)
@@ -121,6 +122,16 @@ class Monitoring(Construct):
                 f"the {label} function is over a minute behind the table's stream",
                 threshold=60_000,
                 periods=3,
+            )
+
+        if notification_failures is not None:
+            self._alarm(
+                "notifications-dlq",
+                notification_failures.metric_approximate_number_of_messages_visible(
+                    period=ONE_MINUTE, statistic="Maximum"
+                ),
+                "notifications (SLA escalations, sensitive cases) EventBridge could not deliver to the topic "
+                "or the chat webhook after its retries: nobody was told; read them and tell the team",
             )
 
         self.dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=names.dashboard)

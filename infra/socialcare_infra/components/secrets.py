@@ -26,6 +26,37 @@ CURSOR_KEY_FIELD = "cursor_key"
 CURSOR_KEY_LENGTH = 64
 
 
+def generated_key_secret(
+    scope: Construct,
+    id: str,
+    *,
+    secret_name: str,
+    description: str,
+    key_field: str,
+    removal_policy: RemovalPolicy,
+    not_rotated_because: str,
+    length: int | None = None,
+) -> secretsmanager.Secret:
+    """A secret created as ``{key_field: <random letters and digits>}`` by Secrets Manager itself (never a
+    literal in the template), rotated by hand for the reason given (cdk-nag AwsSolutions-SMG4)."""
+    secret = secretsmanager.Secret(
+        scope,
+        id,
+        secret_name=secret_name,
+        description=description,
+        generate_secret_string=secretsmanager.SecretStringGenerator(
+            secret_string_template=json.dumps({}),
+            generate_string_key=key_field,
+            password_length=length,
+            exclude_punctuation=True,
+            include_space=False,
+        ),
+        removal_policy=removal_policy,
+    )
+    acknowledge(secret, "AwsSolutions-SMG4", not_rotated_because)
+    return secret
+
+
 class PlatformSecret(Construct):
     def __init__(self, scope: Construct, id: str, *, names: ResourceNames, removal_policy: RemovalPolicy) -> None:
         super().__init__(scope, id)
@@ -51,24 +82,17 @@ class ApiSecret(Construct):
 
     def __init__(self, scope: Construct, id: str, *, names: ResourceNames, removal_policy: RemovalPolicy) -> None:
         super().__init__(scope, id)
-        self.secret = secretsmanager.Secret(
+        self.secret = generated_key_secret(
             self,
             "Secret",
             secret_name=names.api_secret,
             description="socialcare agent API: the key that signs pagination cursors (generated; JSON cursor_key)",
-            generate_secret_string=secretsmanager.SecretStringGenerator(
-                secret_string_template=json.dumps({}),
-                generate_string_key=CURSOR_KEY_FIELD,
-                password_length=CURSOR_KEY_LENGTH,
-                exclude_punctuation=True,
-                include_space=False,
-            ),
+            key_field=CURSOR_KEY_FIELD,
+            length=CURSOR_KEY_LENGTH,
             removal_policy=removal_policy,
-        )
-        acknowledge(
-            self.secret,
-            "AwsSolutions-SMG4",
-            "The cursor key only makes the API's page cursors tamper-evident; it is generated at creation and no "
-            "person or other system ever holds it. Rotating it (put a new cursor_key) only makes clients start "
-            "their lists again from page one, so it is rotated by hand when needed rather than by a rotation function.",
+            not_rotated_because=(
+                "The cursor key only makes the API's page cursors tamper-evident; it is generated at creation and no "
+                "person or other system ever holds it. Rotating it (put a new cursor_key) only makes clients start "
+                "their lists again from page one, so it is rotated by hand when needed rather than by a rotation function."
+            ),
         )
