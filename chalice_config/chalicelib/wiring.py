@@ -49,8 +49,10 @@ def build_service(config: ApiConfig, clients: AwsClients, clock: Clock) -> Agent
     """The service over the configured table and queue, on these clients and this clock."""
     from socialcare.aws.agent_store import AgentStore
     from socialcare.aws.api_secret import load_cursor_key
+    from socialcare.aws.config_store import CachedSla, ConfigStore
     from socialcare.aws.outbound_queue import OutboundQueue
 
+    sla = CachedSla(ConfigStore(config.table_name, client=clients("dynamodb")), config.targets, clock=clock)
     return AgentService(
         AgentStore(config.table_name, client=clients("dynamodb")),
         OutboundQueue(config.outbound_queue_url, client=clients("sqs")),
@@ -58,6 +60,7 @@ def build_service(config: ApiConfig, clients: AwsClients, clock: Clock) -> Agent
         cursors=CursorCodec(load_cursor_key(config.api_secret_arn, client=clients("secretsmanager"))),
         default_brand_name=DEFAULT_BRAND_NAME,
         targets=config.targets,
+        sla=sla,
     )
 
 
@@ -68,7 +71,10 @@ def build_sla_service(config: ApiConfig, clients: AwsClients, clock: Clock) -> S
 
     dynamodb = clients("dynamodb")
     return SlaService(
-        ConfigStore(config.table_name, client=dynamodb), AgentStore(config.table_name, client=dynamodb), clock=clock
+        ConfigStore(config.table_name, client=dynamodb),
+        AgentStore(config.table_name, client=dynamodb),
+        clock=clock,
+        response_targets=config.targets,
     )
 
 

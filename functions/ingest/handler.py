@@ -115,6 +115,7 @@ def _routing_rules(config: IngestConfig) -> RoutingRules | None:
 
 def _build(clients: AwsClients, clock: Clock) -> IngestRuntime:
     from socialcare.aws.case_store import CaseStore
+    from socialcare.aws.config_store import CachedSla, ConfigStore
     from socialcare.aws.lead_events import EventBusNotifier
     from socialcare.aws.raw_store import RawDeliveryStore
     from socialcare.ingest.pipeline import DeliveryIngest
@@ -131,11 +132,13 @@ def _build(clients: AwsClients, clock: Clock) -> IngestRuntime:
         routing_rules=_routing_rules(config),
     )
     bus = config.event_bus_name
+    sla = CachedSla(ConfigStore(config.table_name, client=clients("dynamodb")), settings.targets, clock=clock)
     ingestor = Ingestor(
         CaseStore(config.table_name, client=clients("dynamodb")),
         clock=clock,
         settings=settings,
         notifier=EventBusNotifier(bus, client=clients("events")) if bus else None,
+        sla=sla,
     )
     pipeline = DeliveryIngest(ingestor, RawDeliveryStore(config.raw_bucket, client=clients("s3")))
     return IngestRuntime(pipeline, clients("sqs"), config.queue_url)

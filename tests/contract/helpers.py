@@ -5,6 +5,7 @@ from __future__ import annotations
 from socialcare.ingest.entries import message_entry
 from socialcare.model.case import Case, EntryKind, ThreadEntry
 from socialcare.model.events import Channel, Customer, DeliveryState, PlatformEvent
+from socialcare.rules.case_sla import SlaInForce
 from socialcare.rules.cases import apply_inbound, new_case
 from socialcare.rules.sla import ResponseTargets
 
@@ -28,11 +29,11 @@ def entry_for(event: PlatformEvent, case_id: str, *, kind: EntryKind = EntryKind
 
 
 def opened(event: PlatformEvent, case_id: str) -> Case:
-    return new_case(event, case_id=case_id, team="care", now_ms=event.timestamp_ms, targets=TARGETS)
+    return new_case(event, case_id=case_id, team="care", now_ms=event.timestamp_ms, sla=SlaInForce(TARGETS))
 
 
 def joined(case: Case, event: PlatformEvent) -> Case:
-    return apply_inbound(case, event, now_ms=event.timestamp_ms, targets=TARGETS)
+    return apply_inbound(case, event, now_ms=event.timestamp_ms, sla=SlaInForce(TARGETS))
 
 
 def pending_reply(case: Case, entry_id: str = "0000000000009#out-1", *, ts: int = T0 + 1000) -> ThreadEntry:

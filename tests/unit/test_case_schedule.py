@@ -11,8 +11,8 @@ from socialcare.clock import ManualClock
 from socialcare.model.case import Case, CaseStatus
 from socialcare.model.escalation import EscalationTier
 from socialcare.model.events import Channel
+from socialcare.rules.case_sla import SlaInForce, case_facts, with_sla
 from socialcare.rules.cases import apply_inbound, apply_outbound, new_case
-from socialcare.rules.escalation import response_due_times, with_response_escalation
 from socialcare.rules.policies import SlaClock
 from socialcare.rules.sla import (
     ALWAYS_OPEN,
@@ -34,7 +34,7 @@ TARGETS = ResponseTargets()
 
 
 def opened(channel: Channel = Channel.X_DM, at: int = T0, targets: ResponseTargets = TARGETS) -> Case:
-    return new_case(message(at, channel), case_id="C1", team="care", now_ms=at + 5, targets=targets)
+    return new_case(message(at, channel), case_id="C1", team="care", now_ms=at + 5, sla=SlaInForce(targets))
 
 
 def test_a_new_case_is_scheduled_to_warn_breach_and_escalate_with_its_due_time() -> None:
@@ -53,7 +53,7 @@ def test_a_new_case_is_scheduled_to_warn_breach_and_escalate_with_its_due_time()
 
 def test_the_schedule_is_what_the_policy_set_from_the_targets_gives() -> None:
     case = opened(Channel.WHATSAPP)
-    due = response_due_times(case, TARGETS, T0)
+    due = SlaInForce(TARGETS).due_times(case_facts(case), T0)
     facts = CaseClockFacts(
         account_id=case.account_id,
         channel=Channel.WHATSAPP,
@@ -71,7 +71,9 @@ def test_the_schedule_is_what_the_policy_set_from_the_targets_gives() -> None:
 
 def test_another_message_of_the_same_wait_keeps_the_clock() -> None:
     case = opened()
-    after = apply_inbound(case, message(T0 + 10 * MIN, Channel.X_DM, "m2"), now_ms=T0 + 10 * MIN, targets=TARGETS)
+    after = apply_inbound(
+        case, message(T0 + 10 * MIN, Channel.X_DM, "m2"), now_ms=T0 + 10 * MIN, sla=SlaInForce(TARGETS)
+    )
     assert after.escalation == case.escalation
     assert after.clock_generation == 1
     assert clock_start(case, after) is None  # the running clock follows
@@ -79,7 +81,9 @@ def test_another_message_of_the_same_wait_keeps_the_clock() -> None:
 
 def test_a_public_message_that_makes_the_due_time_earlier_starts_a_new_clock() -> None:
     case = opened(Channel.X_DM)  # due in 240 minutes
-    after = apply_inbound(case, message(T0 + 10 * MIN, Channel.X_POST, "m2"), now_ms=T0 + 10 * MIN, targets=TARGETS)
+    after = apply_inbound(
+        case, message(T0 + 10 * MIN, Channel.X_POST, "m2"), now_ms=T0 + 10 * MIN, sla=SlaInForce(TARGETS)
+    )
     assert after.response_due_at_ms == T0 + 70 * MIN
     assert after.escalation is not None
     assert after.escalation.breach_at_ms == T0 + 70 * MIN
@@ -91,7 +95,9 @@ def test_an_answer_clears_the_schedule_and_the_next_message_starts_the_next_resp
     case = opened()
     answered = apply_outbound(case, timestamp_ms=T0 + 5 * MIN, now_ms=T0 + 5 * MIN)
     assert (answered.escalation, answered.response_due_at_ms, answered.clock_generation) == (None, None, 1)
-    again = apply_inbound(answered, message(T0 + 30 * MIN, Channel.X_DM, "m2"), now_ms=T0 + 30 * MIN, targets=TARGETS)
+    again = apply_inbound(
+        answered, message(T0 + 30 * MIN, Channel.X_DM, "m2"), now_ms=T0 + 30 * MIN, sla=SlaInForce(TARGETS)
+    )
     assert again.escalation is not None
     assert again.escalation.clock == SlaClock.NEXT_RESPONSE.value
     assert again.clock_generation == 2
@@ -107,7 +113,11 @@ def test_an_answer_older_than_the_wait_changes_nothing() -> None:
 
 def test_a_standby_message_starts_no_clock() -> None:
     case = new_case(
-        replace(message(T0, Channel.MESSENGER), standby=True), case_id="C1", team="care", now_ms=T0, targets=TARGETS
+        replace(message(T0, Channel.MESSENGER), standby=True),
+        case_id="C1",
+        team="care",
+        now_ms=T0,
+        sla=SlaInForce(TARGETS),
     )
     assert (case.escalation, case.clock_generation) == (None, 0)
 
@@ -133,7 +143,7 @@ def test_targets_in_seconds_schedule_in_seconds() -> None:
 def scheduled_world() -> World:
     """The agent service's world, its case scheduled as ingest leaves it."""
     world = World()
-    world.store.put_case(with_response_escalation(world.case, TARGETS, world.clock()))
+    world.store.put_case(with_sla(world.case, SlaInForce(TARGETS), world.clock()))
     return world
 
 

@@ -24,6 +24,7 @@ from socialcare.model.audit import AuditAction, AuditRecord
 from socialcare.model.case import Case, ThreadEntry
 from socialcare.model.profile import BrandProfile
 from socialcare.ports import AgentChange, AgentReplyQueue, AgentRepository, IdempotencyMarker
+from socialcare.rules.case_sla import SlaInForce, status_changed, with_sla
 from socialcare.rules.sla import ResponseTargets
 
 logger = logging.getLogger(__name__)
@@ -41,8 +42,10 @@ class AgentDeps:
     cursors: CursorCodec
     default_brand_name: str = "our team"
     idempotency_ttl_ms: int = c.IDEMPOTENCY_TTL_HOURS * 3_600_000
-    # What a status change that restarts the wait (a reopen) schedules the case clock by.
+    # The per-channel targets due times fall back to while no SLA policy set is stored.
     targets: ResponseTargets = field(default_factory=ResponseTargets)
+    # The SLA in force (the stored policy set, read through a short cache); None: ``targets``.
+    sla: Callable[[], SlaInForce] | None = None
 
 
 class CaseActions:
@@ -50,6 +53,15 @@ class CaseActions:
         self._deps = deps
         self._store = deps.store
         self._clock = deps.clock
+
+    def _sla(self) -> SlaInForce:
+        source = self._deps.sla
+        return source() if source is not None else SlaInForce(self._deps.targets)
+
+    def _moved(self, before: Case, after: Case, now: int) -> Case:
+        """``after`` (``before`` in a new status, or answered) with its SLA facts and due times."""
+        sla = self._sla()
+        return with_sla(status_changed(before, after, sla, now), sla, now)
 
     def _case(self, case_id: str) -> Case:
         if not CASE_ID_PATTERN.match(case_id):

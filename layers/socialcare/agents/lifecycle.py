@@ -25,7 +25,7 @@ from socialcare.ids import new_ulid
 from socialcare.model.audit import AuditAction
 from socialcare.model.case import Case, CaseStatus, EntryKind, ThreadEntry, check_transition
 from socialcare.model.events import DeliveryState
-from socialcare.rules.escalation import with_response_escalation
+from socialcare.rules.case_sla import answered
 
 _NEEDS_ANSWER = frozenset({CaseStatus.PENDING_CUSTOMER, CaseStatus.RESOLVED, CaseStatus.CLOSED})
 
@@ -58,10 +58,10 @@ class Lifecycle(CaseActions):
         # recording a reply) must not put the old status back.
         after = bump(with_status(case, target, now), now)
         if waiting is not None:  # decided not to answer: the customer is no longer waiting on the brand
-            after = replace(after, awaiting_reply_since_ms=None, response_due_at_ms=None)
+            after = answered(after)
         # Resolved or closed: no schedule (a running clock ends when it wakes); reopened with an
-        # answer still awaited: the clock runs again.
-        after = with_response_escalation(after, self._deps.targets, now)
+        # answer still awaited: the clock runs again; a pausing status stops the clocks it pauses.
+        after = self._moved(case, after, now)
         entry = status_entry(case, target, caller, now, command.reason)
         details = {"from": case.status.value, "to": target.value}
         if command.reason:

@@ -93,7 +93,7 @@ class Sending(KeyedActions):
             after = replace(case, owner=case.owner or caller.agent_id)
             extra: tuple[ThreadEntry, ...] = ()
             if case.status is not CaseStatus.PENDING_CUSTOMER:
-                after = with_status(after, CaseStatus.PENDING_CUSTOMER, now)
+                after = self._moved(case, with_status(after, CaseStatus.PENDING_CUSTOMER, now), now)
                 extra = (status_entry(case, CaseStatus.PENDING_CUSTOMER, caller, now, "moved to private"),)
             return reply_decision(caller, case, bump(after, now), plan, now, AuditAction.MOVED_TO_PRIVATE, extra)
 

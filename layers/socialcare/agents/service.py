@@ -11,6 +11,8 @@ Idempotency-Key (``idempotency``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from socialcare import constants as c
 from socialcare.agents.base import AgentDeps
 from socialcare.agents.cursor import CursorCodec
@@ -22,6 +24,7 @@ from socialcare.agents.reads import Reads
 from socialcare.agents.sending import Sending
 from socialcare.clock import Clock
 from socialcare.ports import AgentReplyQueue, AgentRepository
+from socialcare.rules.case_sla import SlaInForce
 from socialcare.rules.sla import ResponseTargets
 
 
@@ -38,9 +41,17 @@ class AgentService(Reads, Ownership, Lifecycle, Sending, Notes, ProfileAdmin):
         default_brand_name: str = "our team",
         idempotency_ttl_ms: int = c.IDEMPOTENCY_TTL_HOURS * 3_600_000,
         targets: ResponseTargets | None = None,
+        sla: Callable[[], SlaInForce] | None = None,
     ) -> None:
         super().__init__(
             AgentDeps(
-                store, outbound, clock, cursors, default_brand_name, idempotency_ttl_ms, targets or ResponseTargets()
+                store,
+                outbound,
+                clock,
+                cursors,
+                default_brand_name,
+                idempotency_ttl_ms,
+                targets or ResponseTargets(),
+                sla,
             )
         )

@@ -2,9 +2,10 @@
 targets, the running clocks with their due times and business time remaining, the breaches, the
 paused clocks, and when the team is back if it is closed now.
 
-Computed here with ``rules.sla.due_times`` from the case's facts and the stored policy set (the
-per-channel response targets on a 24/7 calendar while none is stored), so an admin's change shows
-at once; the due times stored on the case and its escalation tier come from the case clock.
+Computed here from the case's stored SLA facts (``rules.case_sla``: the awaited message's clock, the
+status change, the paused time) and the stored policy set (the per-channel response targets on a 24/7
+calendar while none is stored), so an admin's change shows at once; the due times stored on the case
+were computed at its last write, and its escalation tier comes from the case clock.
 """
 
 from __future__ import annotations
@@ -15,10 +16,8 @@ from socialcare.agents.identity import Caller
 from socialcare.agents.sla_base import SlaActions
 from socialcare.agents.sla_results import DEFAULTS_VERSION, CalendarNow, CaseSla
 from socialcare.errors import CaseNotFound, NoOpenTime
-from socialcare.model.case import Case
-from socialcare.model.events import Channel
 from socialcare.rules.calendar import BusinessCalendar
-from socialcare.rules.sla import CaseClockFacts, due_times
+from socialcare.rules.case_sla import SlaInForce, case_facts
 
 
 class SlaViews(SlaActions):
@@ -29,16 +28,16 @@ class SlaViews(SlaActions):
         access.require_view(caller, case)
         config = self._sla_config()
         now = self._clock()
-        facts = case_clock_facts(case)
-        policy = config.policies.policy_for(
-            account=facts.account_id, channel=facts.channel, priority=facts.priority, team=facts.team
-        )
-        due = due_times(config.policies, config.calendars, facts, lambda: now)
+        targets = self._deps.response_targets
+        sla = SlaInForce(targets, config.policies, config.calendars) if config.stored else SlaInForce(targets)
+        facts = case_facts(case)
+        policy, calendar = sla.policy(facts)
+        due = sla.due_times(facts, now)
         return CaseSla(
             case=case,
             policy=policy,
             policy_version=due.policy_version if config.stored else DEFAULTS_VERSION,
-            calendar=calendar_now(config.calendars[policy.calendar], now),
+            calendar=calendar_now(calendar, now),
             due=due,
             now_ms=now,
         )
@@ -51,31 +50,3 @@ def calendar_now(calendar: BusinessCalendar, now_ms: int) -> CalendarNow:
         return CalendarNow(calendar, False, calendar.next_open(now_ms), calendar.describe_reopening(now_ms))
     except NoOpenTime:  # closed for over a year: there is no honest "back at" to give
         return CalendarNow(calendar, open_now=False, reopens_at_ms=None, reopens=None)
-
-
-def case_clock_facts(case: Case) -> CaseClockFacts:
-    """What the case's clocks depend on, from the case item as it is stored.
-
-    The case records neither when its status last changed nor the time its clocks spent paused:
-    its last update stands in for the first (a later instant, so a pause counts from then), and
-    no paused time is carried. The due times the case clock stores are computed on each write.
-    """
-    return CaseClockFacts(
-        account_id=case.account_id,
-        channel=_awaited_channel(case),
-        priority=case.priority,
-        team=case.team,
-        status=case.status,
-        status_since_ms=case.updated_at_ms,
-        opened_at_ms=case.created_at_ms,
-        awaiting_reply_since_ms=case.awaiting_reply_since_ms,
-        first_response_at_ms=case.first_response_at_ms,
-        last_outbound_at_ms=case.last_outbound_at_ms,
-    )
-
-
-def _awaited_channel(case: Case) -> Channel:
-    """The channel the customer last wrote on (where the awaited answer goes), else the case's first."""
-    if case.last_inbound_by_channel:
-        return max(case.last_inbound_by_channel.items(), key=lambda item: item[1])[0]
-    return min(case.channels, default=Channel.MESSENGER)

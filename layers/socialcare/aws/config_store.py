@@ -22,10 +22,13 @@ from socialcare.aws.audit_store import audit_item, item_to_audit
 from socialcare.aws.items import item_key, n, s
 from socialcare.aws.paging import conditional_put
 from socialcare.aws.wiring import lazy_client
+from socialcare.clock import Clock
 from socialcare.errors import ConfigVersionConflict
 from socialcare.model.audit import AuditRecord
 from socialcare.model.config import POLICY_SET_NAME, ConfigKind, StoredConfig
-from socialcare.ports import SlaConfigDocuments
+from socialcare.ports import ConfigRepository, SlaConfigDocuments
+from socialcare.rules.case_sla import SlaInForce
+from socialcare.rules.sla import ResponseTargets
 
 Item = dict[str, Any]
 
@@ -140,3 +143,37 @@ def item_to_config(item: Mapping[str, Any]) -> StoredConfig:
         updated_at_ms=int(item["updated_at_ms"]["N"]),
         updated_by=str(item["updated_by"]["S"]),
     )
+
+
+SLA_CACHE_MS = 60_000
+
+
+class CachedSla:
+    """The SLA in force for case writes, read from the store at most once a minute per process.
+
+    A change an admin makes applies to the due times computed from then on, within a minute, at one
+    Query a minute per warm function rather than one per message. While no policy set is stored, the
+    deployed per-channel ``targets`` apply (``rules.case_sla``).
+    """
+
+    def __init__(
+        self, store: ConfigRepository, targets: ResponseTargets, *, clock: Clock, ttl_ms: int = SLA_CACHE_MS
+    ) -> None:
+        self._store = store
+        self._targets = targets
+        self._clock = clock
+        self._ttl_ms = ttl_ms
+        self._value: SlaInForce | None = None
+        self._read_at_ms = 0
+
+    def __call__(self) -> SlaInForce:
+        now = self._clock()
+        if self._value is None or now - self._read_at_ms >= self._ttl_ms:
+            documents = self._store.sla_config()
+            self._value = SlaInForce.from_documents(
+                documents.policies.document if documents.policies is not None else None,
+                [calendar.document for calendar in documents.calendars],
+                self._targets,
+            )
+            self._read_at_ms = now
+        return self._value

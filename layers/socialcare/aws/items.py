@@ -100,6 +100,11 @@ def case_attributes(case: Case) -> Item:
     _put(item, "closed_at_ms", case.closed_at_ms)
     _put(item, "customer_read_up_to_ms", case.customer_read_up_to_ms)
     _put(item, "follow_up_of", case.follow_up_of)
+    _put(item, "response_started_at_ms", case.response_started_at_ms)
+    _put(item, "response_channel", case.response_channel.value if case.response_channel else None)
+    _put(item, "status_since_ms", case.status_since_ms)
+    if case.paused_ms:
+        item["paused_ms"] = {"M": {name: n(ms) for name, ms in sorted(case.paused_ms.items())}}
     _put(item, "superseded_by", case.superseded_by)
     item.update(escalation_attributes(case))
     item.update(triage_attributes(case))
@@ -261,6 +266,10 @@ def item_to_case(item: Mapping[str, Any]) -> Case:
         reopen_count=int(item["reopen_count"]["N"]),
         follow_up_of=_str(item, "follow_up_of"),
         superseded_by=_str(item, "superseded_by"),
+        response_started_at_ms=_int(item, "response_started_at_ms"),
+        response_channel=Channel(item["response_channel"]["S"]) if "response_channel" in item else None,
+        status_since_ms=_int(item, "status_since_ms"),
+        paused_ms={name: int(v["N"]) for name, v in item.get("paused_ms", {"M": {}})["M"].items()},
         clock_generation=_int(item, "sla_generation") or 0,
         escalation=item_to_escalation(item),
         routing=item_to_routing(item),

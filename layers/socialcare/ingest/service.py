@@ -17,7 +17,7 @@ import logging
 import re
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
 from socialcare import constants as c
@@ -38,6 +38,7 @@ from socialcare.model.case import Case, CaseMark, EntryKind
 from socialcare.model.events import DeliveryState, EventKind, ParsedDelivery, PlatformEvent
 from socialcare.model.stored import CurrentCase
 from socialcare.ports import CaseRepository, LeadNotifier, MessageCommit
+from socialcare.rules.case_sla import SlaInForce, with_sla
 from socialcare.rules.cases import (
     Threading,
     apply_inbound,
@@ -114,10 +115,15 @@ class Ingestor:
         settings: IngestSettings | None = None,
         triage: Triage | None = None,
         notifier: LeadNotifier | None = None,
+        sla: Callable[[], SlaInForce] | None = None,
     ) -> None:
         self._store = store
         self._clock = clock
         self._settings = settings or IngestSettings()
+        # The SLA in force: the stored policy set (read through a short cache by the caller), else the
+        # settings' per-channel targets.
+        fallback = SlaInForce(self._settings.targets)
+        self._sla = sla or (lambda: fallback)
         self._triage = triage or Triage(self._settings.routing_rules)
         self._notifier = notifier
 
@@ -235,21 +241,23 @@ class Ingestor:
         settings = self._settings
         reading = self._triage.read(event)
         mark = self._triage.mark(event, reading)
+        sla = self._sla()
         for _ in range(settings.max_threading_attempts):
             current = self._read_current(event)
             decision = decide_threading(current.case, event.timestamp_ms, settings.reopen_window_ms)
             now = self._clock()
             superseded = None
             if decision.action is Threading.NEW:
-                case = self._open_case(event, reading, mark, now=now, follow_up_of=decision.follow_up_of)
+                case = self._open_case(event, reading, mark, sla, now=now, follow_up_of=decision.follow_up_of)
                 if current.case is not None:
                     superseded = replace(
                         current.case, superseded_by=case.case_id, updated_at_ms=now, version=current.case.version + 1
                     )
             else:
                 assert decision.case is not None
-                case = apply_inbound(decision.case, event, now_ms=now, targets=settings.targets)
-                case = self._triage.joined(case, reading, mark)
+                case = apply_inbound(decision.case, event, now_ms=now, sla=sla)
+                # Triage may raise the priority: the due times follow the policy for the case as routed.
+                case = with_sla(self._triage.joined(case, reading, mark), sla, now)
             entry = message_entry(event, case.case_id, EntryKind.INBOUND, author=event.customer.user_id, now_ms=now)
             try:
                 self._store.commit_message(MessageCommit(event, classified(entry, reading), current, case, superseded))
@@ -268,6 +276,7 @@ class Ingestor:
         event: PlatformEvent,
         reading: MessageReading,
         mark: CaseMark | None,
+        sla: SlaInForce,
         *,
         now: int,
         follow_up_of: str | None,
@@ -280,11 +289,11 @@ class Ingestor:
             case_id=new_ulid(now),
             team=route.team,
             now_ms=now,
-            targets=settings.targets,
+            sla=sla,
             priority=route.priority,
             follow_up_of=follow_up_of,
         )
-        return self._triage.opened(case, route, reading, mark)
+        return with_sla(self._triage.opened(case, route, reading, mark), sla, now)
 
     def _triaged(self, event: PlatformEvent, reading: MessageReading, *, before: Case | None, after: Case) -> None:
         """Logs what triage found (ids and categories, never text) and tells a lead of a sensitive case."""

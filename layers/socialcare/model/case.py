@@ -120,6 +120,13 @@ class Case:
     reopen_count: int = 0
     follow_up_of: str | None = None  # the closed case this one continues
     superseded_by: str | None = None  # the follow-up case that now takes this customer's messages
+    # What the SLA's clocks run on (rules/case_sla.py): the customer message whose answer is due first
+    # and its channel, when the status last changed, and the business ms each clock (by name) spent
+    # paused by a status its policy pauses it in.
+    response_started_at_ms: int | None = None
+    response_channel: Channel | None = None
+    status_since_ms: int | None = None
+    paused_ms: Mapping[str, int] = field(default_factory=dict)
     # The case clock (model/escalation.py): its generation (0: never started) and what it waits for.
     clock_generation: int = 0
     escalation: EscalationSchedule | None = None

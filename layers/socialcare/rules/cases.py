@@ -7,8 +7,8 @@ from enum import StrEnum
 
 from socialcare.model.case import Case, CaseStatus, Priority
 from socialcare.model.events import PlatformEvent
-from socialcare.rules.escalation import with_escalation, with_response_escalation
-from socialcare.rules.sla import ResponseTargets
+from socialcare.rules.case_sla import SlaInForce, answered, awaiting_message, status_changed, with_sla
+from socialcare.rules.escalation import with_escalation
 
 
 class Threading(StrEnum):
@@ -54,7 +54,7 @@ def new_case(
     case_id: str,
     team: str,
     now_ms: int,
-    targets: ResponseTargets,
+    sla: SlaInForce,
     priority: Priority = Priority.NORMAL,
     follow_up_of: str | None = None,
 ) -> Case:
@@ -70,13 +70,15 @@ def new_case(
         created_at_ms=now_ms,
         updated_at_ms=now_ms,
         follow_up_of=follow_up_of,
+        status_since_ms=now_ms,
         version=0,
     )
-    return apply_inbound(case, event, now_ms=now_ms, targets=targets)
+    return apply_inbound(case, event, now_ms=now_ms, sla=sla)
 
 
-def apply_inbound(case: Case, event: PlatformEvent, *, now_ms: int, targets: ResponseTargets) -> Case:
-    """A customer message joins the case: it now awaits an answer, due by the channel's target.
+def apply_inbound(case: Case, event: PlatformEvent, *, now_ms: int, sla: SlaInForce) -> Case:
+    """A customer message joins the case: it now awaits an answer, due by the SLA in force (the
+    policy for the message's channel, counted in business time on its calendar).
 
     Out-of-order arrival is safe: times only ever move to the earlier waiting start and the
     later last-inbound, whatever order the messages come in. A message delivered in standby
@@ -94,12 +96,6 @@ def apply_inbound(case: Case, event: PlatformEvent, *, now_ms: int, targets: Res
     elif status is CaseStatus.PENDING_CUSTOMER:
         status = CaseStatus.OPEN
     answered_after = event.standby or (case.last_outbound_at_ms is not None and case.last_outbound_at_ms >= ts)
-    awaiting = case.awaiting_reply_since_ms
-    due = case.response_due_at_ms
-    if not answered_after:
-        awaiting = ts if awaiting is None else min(awaiting, ts)
-        message_due = targets.due_at(event.channel, ts)
-        due = message_due if due is None else min(due, message_due)
     customer = case.customer
     if set(event.customer.all_ids) - set(customer.all_ids) or (event.customer.name and not customer.name):
         customer = replace(
@@ -121,8 +117,6 @@ def apply_inbound(case: Case, event: PlatformEvent, *, now_ms: int, targets: Res
             event.channel: max(ts, case.last_inbound_by_channel.get(event.channel, ts)),
         },
         last_inbound_at_ms=ts if case.last_inbound_at_ms is None else max(case.last_inbound_at_ms, ts),
-        awaiting_reply_since_ms=awaiting,
-        response_due_at_ms=due,
         resolved_at_ms=None
         if status is CaseStatus.OPEN and case.status is CaseStatus.RESOLVED
         else case.resolved_at_ms,
@@ -130,29 +124,30 @@ def apply_inbound(case: Case, event: PlatformEvent, *, now_ms: int, targets: Res
         updated_at_ms=now_ms,
         version=case.version + 1,
     )
-    return with_response_escalation(after, targets, now_ms)
+    after = status_changed(case, after, sla, now_ms)
+    if not answered_after:
+        after = awaiting_message(after, sla, event.channel, ts, now_ms)
+    return with_sla(after, sla, now_ms)
 
 
 def apply_outbound(case: Case, *, timestamp_ms: int, now_ms: int) -> Case:
     """The brand answered (from this system, or natively — an echo): the waiting stops, and with it
     the case clock's schedule (an answer older than the wait changes neither)."""
-    answered = case.awaiting_reply_since_ms is not None and timestamp_ms >= case.awaiting_reply_since_ms
+    is_answer = case.awaiting_reply_since_ms is not None and timestamp_ms >= case.awaiting_reply_since_ms
     first = case.first_response_at_ms
-    if answered and first is None:
+    if is_answer and first is None:
         first = timestamp_ms
     after = replace(
         case,
         last_outbound_at_ms=timestamp_ms
         if case.last_outbound_at_ms is None
         else max(case.last_outbound_at_ms, timestamp_ms),
-        awaiting_reply_since_ms=None if answered else case.awaiting_reply_since_ms,
-        response_due_at_ms=None if answered else case.response_due_at_ms,
         first_response_at_ms=first,
         message_count=case.message_count + 1,
         updated_at_ms=now_ms,
         version=case.version + 1,
     )
-    return with_escalation(after, None) if answered else after
+    return with_escalation(answered(after), None) if is_answer else after
 
 
 def apply_read_receipt(case: Case, *, watermark_ms: int, now_ms: int) -> Case | None:

@@ -22,9 +22,8 @@ from dataclasses import replace
 
 from socialcare.model.case import Case
 from socialcare.model.escalation import EscalationSchedule
-from socialcare.model.events import Channel
-from socialcare.rules.policies import SlaClock, SlaPolicy
-from socialcare.rules.sla import ALWAYS_OPEN, CaseClockFacts, DueTimes, ResponseTargets, compute_due
+from socialcare.rules.policies import SlaClock
+from socialcare.rules.sla import DueTimes
 
 WATCHED_CLOCKS = (SlaClock.FIRST_RESPONSE, SlaClock.NEXT_RESPONSE)
 
@@ -68,59 +67,3 @@ def _moved_earlier(previous: EscalationSchedule, current: EscalationSchedule) ->
     recorded = previous.tier.rank if previous.tier is not None else 0
     before = dict(previous.tiers())
     return any(tier.rank > recorded and tier in before and at_ms < before[tier] for tier, at_ms in current.tiers())
-
-
-# --- the response clock under today's per-channel targets -------------------------------------------
-# Until stored SLA policies exist, every case write derives its due times from ``ResponseTargets``: the
-# policy ``sla.policy_set_from_response_targets`` gives a channel, on the 24/7 calendar (the same
-# warn share and second tier), so the breach is the queue's ``response_due_at_ms`` to the millisecond.
-
-
-def response_policy(targets: ResponseTargets, channel: Channel) -> SlaPolicy:
-    """The policy of ``policy_set_from_response_targets`` for ``channel``, built directly so a target
-    of seconds (the local stack's ``[sla]`` table) is allowed where a policy set wants whole minutes."""
-    target = targets.target_ms(channel)
-    return SlaPolicy(
-        name="response-targets",
-        calendar=ALWAYS_OPEN.name,
-        targets_ms={SlaClock.FIRST_RESPONSE: target, SlaClock.NEXT_RESPONSE: target},
-    )
-
-
-def response_due_times(case: Case, targets: ResponseTargets, now_ms: int) -> DueTimes | None:
-    """The response clock's due times for ``case`` as it is about to be written; ``None`` when no answer
-    is awaited (or the case is not active). The breach equals ``case.response_due_at_ms``."""
-    due_at, since = case.response_due_at_ms, case.awaiting_reply_since_ms
-    if due_at is None or since is None or not case.status.is_active:
-        return None
-    channel = _due_channel(case, targets, due_at, since)
-    facts = CaseClockFacts(
-        account_id=case.account_id,
-        channel=channel,
-        priority=case.priority,
-        team=case.team,
-        status=case.status,
-        status_since_ms=case.updated_at_ms,
-        opened_at_ms=case.created_at_ms,
-        # The message the due time comes from: the oldest one waiting, unless a later one on a
-        # faster channel made the due time earlier.
-        awaiting_reply_since_ms=due_at - targets.target_ms(channel),
-        first_response_at_ms=case.first_response_at_ms,
-        last_outbound_at_ms=case.last_outbound_at_ms,
-    )
-    return compute_due(response_policy(targets, channel), ALWAYS_OPEN, facts, version=1, now_ms=now_ms)
-
-
-def _due_channel(case: Case, targets: ResponseTargets, due_at: int, since: int) -> Channel:
-    """The channel whose target gives ``due_at`` from a message no older than the wait: of those, the
-    one with the longest target (the oldest such message), so the clock's start stays put across writes."""
-    channels = sorted(case.channels) or [Channel.MESSENGER]
-    fitting = [ch for ch in channels if due_at - targets.target_ms(ch) >= since]
-    if fitting:
-        return max(fitting, key=targets.target_ms)
-    return min(channels, key=targets.target_ms)
-
-
-def with_response_escalation(case: Case, targets: ResponseTargets, now_ms: int) -> Case:
-    """``with_escalation`` with the due times of today's response targets: what every case write calls."""
-    return with_escalation(case, response_due_times(case, targets, now_ms))
