@@ -10,6 +10,9 @@ retries lands in a dead-letter queue whose depth raises an alarm.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
 from aws_cdk import Duration, RemovalPolicy, SecretValue
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
@@ -28,6 +31,34 @@ from socialcare_infra.config import StageConfig
 from socialcare_infra.names import ResourceNames
 
 SLA_DETAIL_TYPES = tuple(DETAIL_TYPES.values())
+
+
+@dataclass(frozen=True)
+class Route:
+    """One rule on the bus: the detail-types it matches and the line it sends. In ``line``,
+    ``{detail-type}`` is the event's detail-type and ``{name}`` a field of its detail (ids, team,
+    times: the events carry no customer text and the lines add none)."""
+
+    construct_id: str
+    description: str
+    detail_types: tuple[str, ...]
+    line: str
+
+
+ROUTES: tuple[Route, ...] = (
+    Route(
+        "SlaRule",
+        "The case clock's escalations (SLA warning, breached, escalated) to the notifications",
+        SLA_DETAIL_TYPES,
+        "{detail-type} ({tier}) for case {case_id}, team {team}, owner {owner}, due {due_at}",
+    ),
+    Route(
+        "SensitiveCaseRule",
+        "Sensitive cases found by ingest to the notifications",
+        (SENSITIVE_CASE,),
+        "sensitive case {case_id}, team {team}, priority {priority}, on {platform}",
+    ),
+)
 # The chat service's key travels in this header; its value is the secret's ``api_key`` field.
 CHAT_API_KEY_HEADER = "x-api-key"
 CHAT_API_KEY_FIELD = "api_key"
@@ -68,20 +99,16 @@ class Notifications(Construct):
             ),
         )
 
-        self.sla_rule = events.Rule(
-            self,
-            "SlaRule",
-            event_bus=bus,
-            description="The case clock's escalations (SLA warning, breached, escalated) to the notifications",
-            event_pattern=events.EventPattern(source=[EVENT_SOURCE], detail_type=list(SLA_DETAIL_TYPES)),
-        )
-        self.sensitive_rule = events.Rule(
-            self,
-            "SensitiveCaseRule",
-            event_bus=bus,
-            description="Sensitive cases found by ingest to the notifications",
-            event_pattern=events.EventPattern(source=[EVENT_SOURCE], detail_type=[SENSITIVE_CASE]),
-        )
+        self.rules = {
+            route.construct_id: events.Rule(
+                self,
+                route.construct_id,
+                event_bus=bus,
+                description=route.description,
+                event_pattern=events.EventPattern(source=[EVENT_SOURCE], detail_type=list(route.detail_types)),
+            )
+            for route in ROUTES
+        }
         # EventBridge publishes with this role rather than through a topic policy open to the service:
         # only these rules' targets can publish.
         self.publish_role = iam.Role(
@@ -89,7 +116,7 @@ class Notifications(Construct):
             description=f"socialcare {config.name}: the notification rules publish to the notifications topic",
         )  # fmt: skip
         self.topic.grant_publish(self.publish_role)
-        lines = {self.sla_rule: _sla_line(config.name), self.sensitive_rule: _sensitive_line(config.name)}
+        lines = {self.rules[route.construct_id]: line_text(config.name, route.line) for route in ROUTES}
         for rule, line in lines.items():
             rule.add_target(
                 targets.SnsTopic(
@@ -161,19 +188,14 @@ class Notifications(Construct):
             )
 
 
-def _sla_line(stage: str) -> str:
-    detail = "$.detail"
-    return (
-        f"socialcare {stage}: {EventField.from_path('$.detail-type')} ({EventField.from_path(f'{detail}.tier')}) "
-        f"for case {EventField.from_path(f'{detail}.case_id')}, team {EventField.from_path(f'{detail}.team')}, "
-        f"owner {EventField.from_path(f'{detail}.owner')}, due {EventField.from_path(f'{detail}.due_at')}"
-    )
+def line_text(stage: str, template: str) -> str:
+    """``template`` with each ``{name}`` as the EventBridge input-transformer field of the event."""
+
+    def field(match: re.Match[str]) -> str:
+        name = match.group(1)
+        return str(EventField.from_path("$.detail-type" if name == "detail-type" else f"$.detail.{name}"))
+
+    return f"socialcare {stage}: " + _FIELD.sub(field, template)
 
 
-def _sensitive_line(stage: str) -> str:
-    detail = "$.detail"
-    return (
-        f"socialcare {stage}: sensitive case {EventField.from_path(f'{detail}.case_id')}, "
-        f"team {EventField.from_path(f'{detail}.team')}, priority {EventField.from_path(f'{detail}.priority')}, "
-        f"on {EventField.from_path(f'{detail}.platform')}"
-    )
+_FIELD = re.compile(r"\{([a-z_-]+)\}")
