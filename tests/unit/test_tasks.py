@@ -13,7 +13,8 @@ def test_a_task_round_trips_with_its_arguments() -> None:
     task = CaseTask(TaskKind.NUDGE, "c-1", {"pending_since": "2026-12-01T09:00:00Z"})
     again = task_in(task.to_json())
     assert again == task
-    assert again is not None and again.arg("pending_since") == "2026-12-01T09:00:00Z"
+    assert again is not None
+    assert again.arg("pending_since") == "2026-12-01T09:00:00Z"
 
 
 def test_what_a_state_machine_sends_is_read_as_a_task() -> None:
@@ -28,7 +29,8 @@ def test_what_a_state_machine_sends_is_read_as_a_task() -> None:
         }
     )
     task = task_in(body)
-    assert task is not None and task.kind is TaskKind.DEPARTMENT_REQUEST
+    assert task is not None
+    assert task.kind is TaskKind.DEPARTMENT_REQUEST
     assert (task.arg("escalation_id"), task.arg("round")) == ("e1", "0")
 
 
