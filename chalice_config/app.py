@@ -1,5 +1,6 @@
 """The agent API (Chalice): queues, cases, claims, replies, notes, status changes, audit, profiles,
-a case's SLA, and the SLA configuration and departments.
+triage by hand (re-route, mark, restore, hide a comment, the review queue), a case's SLA, and the
+configuration (SLA, departments, routing rules).
 
 Every route is behind the Cognito user pool authorizer; each is one call into the core's
 ``AgentService`` (``socialcare.agents``). The routes, their parameters, bodies and errors are
@@ -17,7 +18,18 @@ import os
 from chalice.app import Chalice, CognitoUserPoolAuthorizer
 from chalicelib import wiring
 from chalicelib.api_request import ApiRequest
-from chalicelib.commands import parse_assign, parse_empty, parse_move_to_private, parse_note, parse_reply, parse_status
+from chalicelib.commands import (
+    parse_assign,
+    parse_empty,
+    parse_entry_id,
+    parse_mark,
+    parse_move_to_private,
+    parse_note,
+    parse_reason,
+    parse_reply,
+    parse_route,
+    parse_status,
+)
 from chalicelib.http import Routes, install_middleware
 from chalicelib.queries import parse_page_query, parse_queue_query
 from chalicelib.wiring import service, sla_service
@@ -48,6 +60,11 @@ def my_cases(request: ApiRequest) -> object:
 @route("/queues/{team}/cases", "GET")
 def list_queue(request: ApiRequest, team: str) -> object:
     return service().list_queue(request.caller, team, parse_queue_query(request.query))
+
+
+@route("/queues/{team}/review", "GET")
+def list_review(request: ApiRequest, team: str) -> object:
+    return service().list_review(request.caller, team, parse_page_query(request.query))
 
 
 @route("/cases/{case_id}", "GET")
@@ -106,6 +123,32 @@ def add_note(request: ApiRequest, case_id: str) -> object:
     return service().add_note(request.caller, case_id, parse_note(request.body()), **request.write_conditions)
 
 
+@route("/cases/{case_id}/route", "POST")
+def reroute(request: ApiRequest, case_id: str) -> object:
+    command = parse_route(request.body())
+    return service().reroute(request.caller, case_id, command, expected_version=request.expected_version)
+
+
+@route("/cases/{case_id}/mark", "POST")
+def mark(request: ApiRequest, case_id: str) -> object:
+    command = parse_mark(request.body())
+    return service().mark(request.caller, case_id, command, expected_version=request.expected_version)
+
+
+@route("/cases/{case_id}/restore", "POST")
+def restore(request: ApiRequest, case_id: str) -> object:
+    command = parse_reason(request.body(allow_empty=True), "a restore")
+    return service().restore(request.caller, case_id, command, expected_version=request.expected_version)
+
+
+@route("/cases/{case_id}/entries/{entry_id}/hide", "POST")
+def hide_comment(request: ApiRequest, case_id: str, entry_id: str) -> object:
+    command = parse_reason(request.body(allow_empty=True), "a comment hide")
+    return service().hide_comment(
+        request.caller, case_id, parse_entry_id(entry_id), command, expected_version=request.expected_version
+    )
+
+
 @route("/accounts/{account_id}/profile", "GET")
 def get_profile(request: ApiRequest, account_id: str) -> object:
     return service().get_profile(request.caller, account_id)
@@ -161,3 +204,13 @@ def put_department(request: ApiRequest, department_id: str) -> object:
     return sla_service().put_department(
         request.caller, department_id, request.body(), expected_version=request.expected_version
     )
+
+
+@route("/admin/routing/rules", "GET")
+def get_routing_rules(request: ApiRequest) -> object:
+    return sla_service().get_routing_rules(request.caller)
+
+
+@route("/admin/routing/rules", "PUT")
+def put_routing_rules(request: ApiRequest) -> object:
+    return sla_service().put_routing_rules(request.caller, request.body(), expected_version=request.expected_version)

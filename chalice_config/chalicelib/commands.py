@@ -9,24 +9,30 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import unquote
 
 from socialcare.agents.commands import (
     ENTRY_ID_PATTERN,
     MAX_NOTE,
     MAX_REASON,
+    MAX_TAGS,
     MAX_TEMPLATE_COMPONENTS,
     MAX_URL,
     TEMPLATE_LANGUAGE_PATTERN,
     TEMPLATE_NAME_PATTERN,
     AssignCommand,
+    MarkCommand,
+    MarkKind,
     MoveToPrivateCommand,
     NoteCommand,
+    ReasonCommand,
     ReplyCommand,
+    RouteCommand,
     StatusCommand,
 )
-from socialcare.agents.identity import AGENT_ID_PATTERN
+from socialcare.agents.identity import AGENT_ID_PATTERN, TEAM_PATTERN
 from socialcare.errors import InvalidRequest
-from socialcare.model.case import CaseStatus
+from socialcare.model.case import CaseStatus, Priority
 from socialcare.model.channels import ALL_ATTACHMENT_KINDS, MAX_ATTACHMENTS, MAX_TEXT
 from socialcare.model.events import Channel
 from socialcare.model.outbound import ReplyMode
@@ -168,6 +174,54 @@ def parse_assign(doc: Mapping[str, Any]) -> AssignCommand:
     agent_id = _pattern(doc, "agent_id", AGENT_ID_PATTERN, required=True)
     assert agent_id is not None
     return AssignCommand(agent_id=agent_id)
+
+
+TAG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_:.-]{0,63}$")  # as routing rules' tags
+
+
+def parse_route(doc: Mapping[str, Any]) -> RouteCommand:
+    fields(doc, ("team", "priority", "tags", "reason"), "a re-route")
+    team = _pattern(doc, "team", TEAM_PATTERN, required=True)
+    if doc.get("priority") is None:
+        raise InvalidRequest("priority is required")
+    reason = _text(doc, "reason", max_len=MAX_REASON, required=True)
+    assert team is not None
+    assert reason is not None
+    return RouteCommand(
+        team=team, priority=choice(doc["priority"], "priority", Priority), reason=reason, tags=_tags(doc.get("tags"))
+    )
+
+
+def _tags(value: Any) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or len(value) > MAX_TAGS:
+        raise InvalidRequest(f"tags must be a list of at most {MAX_TAGS} tags")
+    for index, tag in enumerate(value):
+        if not isinstance(tag, str) or not TAG_PATTERN.match(tag):
+            raise InvalidRequest(f"tags[{index}] must match {TAG_PATTERN.pattern}")
+    return tuple(dict.fromkeys(value))
+
+
+def parse_mark(doc: Mapping[str, Any]) -> MarkCommand:
+    fields(doc, ("kind", "reason"), "a mark")
+    if doc.get("kind") is None:
+        raise InvalidRequest("kind is required (spam or troll)")
+    reason = _text(doc, "reason", max_len=MAX_REASON, required=True)
+    assert reason is not None
+    return MarkCommand(kind=choice(doc["kind"], "kind", MarkKind), reason=reason)
+
+
+def parse_reason(doc: Mapping[str, Any], what: str) -> ReasonCommand:
+    """A restore or a comment hide: an empty body, or an optional reason."""
+    fields(doc, ("reason",), what)
+    return ReasonCommand(reason=_text(doc, "reason", max_len=MAX_REASON))
+
+
+def parse_entry_id(raw: str) -> str:
+    """A thread entry's id from the path (``1767258000000#m5``): REST APIs may pass it still
+    percent-encoded (``%23`` for ``#``), so it is decoded here, once."""
+    return unquote(raw)
 
 
 def parse_empty(doc: Mapping[str, Any], what: str) -> None:

@@ -43,6 +43,7 @@ ERROR_STATUS: dict[type[errors.SocialCareError], int] = {
     errors.PlaceholderUnavailable: 422,
     errors.IdempotencyKeyReused: 422,
     errors.NoOpenTime: 422,
+    errors.CaseIsSensitive: 422,
     errors.ReplyNotQueued: 503,
 }
 

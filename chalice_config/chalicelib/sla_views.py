@@ -36,14 +36,15 @@ def document(result: object) -> dict[str, Any]:
 
 
 def config_view(result: ConfigResult) -> dict[str, Any]:
-    """The policy set flat (its document holds the version); a calendar or department wrapped."""
+    """The policy set and the routing rules flat (their document holds the version); a calendar or
+    department wrapped."""
     meta = {
         "version": result.version,
         "updated_at": iso(result.updated_at_ms),
         "updated_by": result.updated_by,
     }
-    if result.kind is ConfigKind.SLA_POLICIES:
-        return {**dict(result.document), **meta, "source": "defaults" if result.is_default else "stored"}
+    if result.kind in (ConfigKind.SLA_POLICIES, ConfigKind.ROUTING_RULES):
+        return {**dict(result.document), **meta, "source": result.source}
     return {**meta, _WRAPPER[result.kind]: dict(result.document)}
 
 

@@ -54,12 +54,23 @@ def case_view(case: Case, now_ms: int) -> dict[str, Any]:
         "sensitive": sorted(case.sensitive),
         "automated_messages_allowed": case.automated_messages_allowed,
         "language": case.language,
-        "mark": {"kind": case.mark.kind, "reasons": list(case.mark.reasons)} if case.mark else None,
+        "mark": mark_view(case),
+        "restored_at": iso(case.restored_at_ms),
+        "restored_by": case.restored_by,
     }
 
 
+def mark_view(case: Case) -> dict[str, Any] | None:
+    """The spam/troll mark that set the case aside (null: in its team's queue)."""
+    mark = case.mark
+    if mark is None:
+        return None
+    return {"kind": mark.kind, "reasons": list(mark.reasons), "by": mark.by, "at": iso(mark.at_ms)}
+
+
 def routing_view(case: Case) -> dict[str, Any] | None:
-    """Which rule routed the case at ingest and why (null: a case from before triage)."""
+    """Which rule routed the case and why: at ingest, or by hand (``manual``, who and when); null for a
+    case from before triage."""
     routing = case.routing
     if routing is None:
         return None
@@ -69,6 +80,8 @@ def routing_view(case: Case) -> dict[str, Any] | None:
         "tags": list(routing.tags),
         "rules_version": routing.rules_version,
         "overridden_rule": routing.overridden_rule,
+        "routed_by": routing.routed_by,
+        "routed_at": iso(routing.routed_at_ms),
     }
 
 
@@ -116,6 +129,9 @@ def entry_view(entry: ThreadEntry) -> dict[str, Any]:
             if entry.sentiment
             else None
         ),
+        "hidden": entry.hidden_at_ms is not None,
+        "hidden_at": iso(entry.hidden_at_ms),
+        "hide_error": entry.hide_error,
     }
 
 

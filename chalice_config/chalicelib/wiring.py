@@ -19,6 +19,7 @@ from socialcare.agents.sla_service import SlaService
 from socialcare.aws.wiring import AwsClients, Wiring
 from socialcare.clock import Clock
 from socialcare.environment import json_object, required_settings
+from socialcare.rules.routing_rules import RoutingRules, deployed_rules
 from socialcare.rules.sla import ResponseTargets
 
 DEFAULT_BRAND_NAME = "our team"  # used until an admin stores the account's profile
@@ -30,6 +31,8 @@ class ApiConfig:
     outbound_queue_url: str
     api_secret_arn: str
     targets: ResponseTargets = field(default_factory=ResponseTargets)
+    # The routing rules the functions were deployed with (ROUTING_RULES): shown while none are stored.
+    deployed_routing: RoutingRules | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ApiConfig:
@@ -42,6 +45,7 @@ class ApiConfig:
                 api_secret_arn=c.ENV_API_SECRET_ARN,
             ),
             targets=ResponseTargets.from_config(json_object(env, c.ENV_RESPONSE_TARGETS)),
+            deployed_routing=deployed_rules(json_object(env, c.ENV_ROUTING_RULES), c.ENV_ROUTING_RULES),
         )
 
 
@@ -65,7 +69,7 @@ def build_service(config: ApiConfig, clients: AwsClients, clock: Clock) -> Agent
 
 
 def build_sla_service(config: ApiConfig, clients: AwsClients, clock: Clock) -> SlaService:
-    """The SLA configuration and SLA view actions over the configured table."""
+    """The configuration (SLA, departments, routing rules) and SLA view actions over the configured table."""
     from socialcare.aws.agent_store import AgentStore
     from socialcare.aws.config_store import ConfigStore
 
@@ -75,6 +79,7 @@ def build_sla_service(config: ApiConfig, clients: AwsClients, clock: Clock) -> S
         AgentStore(config.table_name, client=dynamodb),
         clock=clock,
         response_targets=config.targets,
+        deployed_routing=config.deployed_routing,
     )
 
 

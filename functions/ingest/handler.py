@@ -102,15 +102,9 @@ class IngestRuntime:
 
 
 def _routing_rules(config: IngestConfig) -> RoutingRules | None:
-    from socialcare.errors import InvalidRoutingRules
-    from socialcare.rules.routing_rules import RoutingRules
+    from socialcare.rules.routing_rules import deployed_rules
 
-    if config.routing_rules is None:
-        return None
-    try:
-        return RoutingRules.from_config(config.routing_rules)
-    except InvalidRoutingRules as exc:
-        raise RuntimeError(f"{c.ENV_ROUTING_RULES} is invalid at {exc.field}: {exc.reason}") from exc
+    return deployed_rules(config.routing_rules, c.ENV_ROUTING_RULES)
 
 
 def _build(clients: AwsClients, clock: Clock) -> IngestRuntime:
@@ -119,7 +113,9 @@ def _build(clients: AwsClients, clock: Clock) -> IngestRuntime:
     from socialcare.aws.lead_events import EventBusNotifier
     from socialcare.aws.raw_store import RawDeliveryStore
     from socialcare.ingest.pipeline import DeliveryIngest
+    from socialcare.ingest.routing_source import StoredRoutingRules
     from socialcare.ingest.service import Ingestor, IngestSettings
+    from socialcare.ingest.triage import Triage
     from socialcare.rules.sla import ResponseTargets
 
     config = IngestConfig.from_env()
@@ -132,11 +128,15 @@ def _build(clients: AwsClients, clock: Clock) -> IngestRuntime:
         routing_rules=_routing_rules(config),
     )
     bus = config.event_bus_name
-    sla = CachedSla(ConfigStore(config.table_name, client=clients("dynamodb")), settings.targets, clock=clock)
+    configs = ConfigStore(config.table_name, client=clients("dynamodb"))
+    sla = CachedSla(configs, settings.targets, clock=clock)
+    # The stored rules (admins change them through the agent API), else the deployed ones; re-read each minute.
+    rules = StoredRoutingRules(configs, deployed=settings.routing_rules, clock=clock)
     ingestor = Ingestor(
         CaseStore(config.table_name, client=clients("dynamodb")),
         clock=clock,
         settings=settings,
+        triage=Triage(source=rules),
         notifier=EventBusNotifier(bus, client=clients("events")) if bus else None,
         sla=sla,
     )

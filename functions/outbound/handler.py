@@ -119,7 +119,26 @@ TaskHandlers = Mapping["TaskKind", Callable[["CaseTask"], str]]
 
 
 def _build_tasks(clients: AwsClients, clock: Clock) -> TaskHandlers:
-    return {}
+    from socialcare.aws.case_store import CaseStore
+    from socialcare.aws.secrets import SecretCredentials
+    from socialcare.model.tasks import TaskKind
+    from socialcare.outbound.http import UrllibTransport
+    from socialcare.outbound.meta_client import MetaReplyClient
+    from socialcare.outbound.moderation import CommentHider
+
+    config = OutboundConfig.from_env()
+    cases = CaseStore(config.table_name, client=clients("dynamodb"))
+    credentials = SecretCredentials(config.secret_id, client=clients("secretsmanager"), clock=clock)
+    return {
+        TaskKind.HIDE_COMMENT: CommentHider(
+            cases,
+            client=MetaReplyClient(config.meta_graph_url),
+            transport=UrllibTransport(),
+            credentials=credentials,
+            clock=clock,
+            http_timeout_s=config.http_timeout_s,
+        ).run,
+    }
 
 
 _tasks: Wiring[TaskHandlers] = Wiring(_build_tasks)

@@ -103,8 +103,9 @@
     [sla]
     minutes = { x_post = 5, messenger = 10 }   # per channel, whole minutes
     seconds = { telegram = 20 }                # per channel, seconds (wins over minutes): tests, demos
-    # Optional: the brand's routing rules (ingest's ROUTING_RULES; shape in rules/routing_rules.py).
-    # Absent: none, every new case goes to the account's team (sensitive ones to trained-care).
+    # Optional: the brand's routing rules (shape in rules/routing_rules.py), stored as version 1 at
+    # start; admins change them through the agent API. Absent: none, every new case goes to the
+    # account's team (sensitive ones to trained-care).
     [routing]
     version = 1
     lists = { journalists = ["x:@jdoe"], blocked = [] }
@@ -128,7 +129,7 @@ from typing import Any, TypeVar
 
 from socialcare import errors as domain_errors
 from socialcare.errors import CredentialsInvalid, InvalidConfig
-from socialcare.model.config import POLICY_SET_NAME, ConfigKind
+from socialcare.model.config import POLICY_SET_NAME, ROUTING_RULES_NAME, ConfigKind
 from socialcare.model.department import Department
 from socialcare.model.profile import BrandProfile, profile_from_document
 from socialcare.platforms.credentials import PlatformCredentials
@@ -220,6 +221,15 @@ class LocalConfig:
         """The profile an account starts with: ``[brand]`` over the defaults, named ``brand_name``."""
         base = BrandProfile.default(account_id, self.accounts.brand_name)
         return profile_from_document(account_id, self.brand, base=base)
+
+    @property
+    def stored_documents(self) -> tuple[tuple[ConfigKind, str, Mapping[str, object]], ...]:
+        """What the stack stores as version 1 of the configuration at start: the SLA documents, then the
+        ``[routing]`` rules (what ingest routes by; admins change them through the agent API)."""
+        if self.routing is None:
+            return self.sla_documents
+        routing = (ConfigKind.ROUTING_RULES, ROUTING_RULES_NAME, {**self.routing.to_config(), "version": 1})
+        return (*self.sla_documents, routing)
 
     @property
     def account_ids(self) -> tuple[str, ...]:

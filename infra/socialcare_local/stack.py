@@ -12,8 +12,8 @@ Starting it: moto's server on ``host``:``aws_port``; the table, queues, bucket a
 functions' default boto3 clients reach moto; the resource names; the reply APIs' base URLs); the
 webhook endpoints on ``host``:``port``; the queue pollers (inbound → ingest, outbound → outbound);
 the agent API (the Chalice app behind a local API Gateway with its Cognito authorizer) on
-``host``:``api_port``, with every brand account's profile and the SLA configuration (calendars,
-policies, departments) seeded from the config file.
+``host``:``api_port``, with every brand account's profile, the SLA configuration (calendars,
+policies, departments) and the routing rules seeded from the config file.
 ``stop()`` undoes all of it, restoring ``os.environ``.
 
 moto keeps its state in module globals, so one process runs one stack at a time.
@@ -135,7 +135,7 @@ class LocalStack:
             self.reply_api = ReplyApi(self.config, host=self.host, port=self._reply_port).start()
             self._set_environment(self.function_environment())
             self._seed_brand_profiles()
-            self._seed_sla_config()
+            self._seed_config()
             webhook = self._webhook_override or self._environments(c.WEBHOOK_FUNCTION, size=1)
             ingest = self._ingest_override or self._environments(
                 c.INGEST_FUNCTION, size=self.poller_settings.concurrency
@@ -328,7 +328,6 @@ class LocalStack:
             c.ENV_REOPEN_WINDOW_HOURS: str(c.DEFAULT_REOPEN_WINDOW_HOURS),
             c.ENV_CASE_CLOCK_ARN: self.case_clock.state_machine_arn if self.case_clock else "",
             **({c.ENV_RESPONSE_TARGETS: json.dumps(self.config.sla.to_config())} if self.config.sla else {}),
-            **({c.ENV_ROUTING_RULES: json.dumps(self.config.routing.to_config())} if self.config.routing else {}),
             **({c.ENV_EVENT_BUS_NAME: self.case_clock.event_bus_name} if self.case_clock else {}),
             c.ENV_BRAND_ACCOUNTS: brand_accounts_setting(
                 meta=(a.facebook_page_id, a.instagram_account_id, a.whatsapp_phone_number_id),
@@ -438,27 +437,23 @@ class LocalStack:
             )
             store.save_profile(profile, audit)
 
-    def _seed_sla_config(self) -> None:
-        """The config file's calendars, policy set and departments, stored as their first version."""
+    def _seed_config(self) -> None:
+        """The config file's calendars, policy set, departments and routing rules, stored as their first
+        version (audited as the stack's own change)."""
         from socialcare.aws.config_store import ConfigStore
         from socialcare.ids import new_ulid
-        from socialcare.model.audit import AuditAction, AuditRecord
-        from socialcare.model.config import ConfigKind, StoredConfig
+        from socialcare.model.audit import AuditRecord
+        from socialcare.model.config import StoredConfig
 
-        actions = {
-            ConfigKind.CALENDAR: AuditAction.CALENDAR_UPDATED,
-            ConfigKind.SLA_POLICIES: AuditAction.SLA_POLICIES_UPDATED,
-            ConfigKind.DEPARTMENT: AuditAction.DEPARTMENT_UPDATED,
-        }
         store = ConfigStore(self.resources.table_name, client=self.aws.client("dynamodb"))
         now = time.time_ns() // 1_000_000
-        for kind, name, document in self.config.sla_documents:
+        for kind, name, document in self.config.stored_documents:
             audit = AuditRecord(
                 record_id=new_ulid(now),
                 at_ms=now,
                 actor="socialcare-local",
                 actor_role="system",
-                action=actions[kind],
+                action=kind.audit_action,
                 subject=kind.subject(name),
                 details={"version": "1", "source": self.config.source_label},
             )

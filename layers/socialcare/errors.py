@@ -284,6 +284,24 @@ class ReplyNotQueued(SocialCareError):
     code = "reply_not_queued"
 
 
+class HideNotQueued(ReplyNotQueued):
+    """The hide is recorded (audited) but could not be handed to the outbound queue; ask again."""
+
+    code = "hide_not_queued"
+
+
+class HideNotPossible(InvalidRequest):
+    """Only a customer's Facebook or Instagram comment can be hidden on the platform."""
+
+    code = "hide_not_possible"
+
+
+class CaseIsSensitive(SocialCareError):
+    """A sensitive case (self-harm, abuse, bereavement) is never set aside as spam or troll."""
+
+    code = "case_is_sensitive"
+
+
 class MarkerExists(SocialCareError):
     """An agent action's idempotency key is already stored: a request with the same key finished first."""
 

@@ -126,6 +126,24 @@ class OutboundRepository(Protocol):
         ...
 
 
+class CommentModeration(Protocol):
+    """What hiding a customer's comment on the platform reads and records (the outbound function)."""
+
+    def get_case(self, case_id: str) -> Case:
+        """The case; raises CaseNotFound."""
+        ...
+
+    def get_entry(self, ref: MessageRef) -> ThreadEntry | None: ...
+
+    def record_hidden(self, ref: MessageRef, *, at_ms: int) -> bool:
+        """The platform hid the comment: record when, unless it is recorded already (False then)."""
+        ...
+
+    def record_hide_failed(self, ref: MessageRef, *, error: str) -> bool:
+        """The platform refused to hide it: record why, unless it is hidden already (False then)."""
+        ...
+
+
 class LeadNotifier(Protocol):
     """Tells the leads at once of a sensitive case (the project's event bus; a list in tests)."""
 
@@ -254,6 +272,10 @@ class AgentQueues(Protocol):
         """A team's resolved (or closed) cases, the most recently finished first."""
         ...
 
+    def team_review(self, team: str, *, limit: int, start: Position | None) -> Page[Case]:
+        """A team's active cases marked spam or troll (set aside from its queue), the oldest first."""
+        ...
+
     def owned(self, agent_id: str, *, limit: int, start: Position | None) -> Page[Case]:
         """An agent's own active cases, the soonest response due first."""
         ...
@@ -317,7 +339,8 @@ class CaseClocks(Protocol):
         ...
 
 
-# ---- SLA configuration and departments (the admin routes; see socialcare/agents/sla_admin.py) ------
+# ---- configuration: SLA, departments, routing rules (the admin routes; socialcare/agents/sla_admin.py,
+# routing_admin.py) ------
 # The DynamoDB adapter is ``socialcare.aws.config_store.ConfigStore``, its twin
 # ``socialcare.memory.config_store.MemoryConfigStore``; ``tests/contract/test_config_store.py`` holds
 # both to the same behaviour.
@@ -332,10 +355,14 @@ class SlaConfigDocuments:
     calendars: tuple[StoredConfig, ...]
 
 
-class ConfigRepository(Protocol):
-    """Versioned configuration documents, each write audited. Reads are keyed (GetItem, Query)."""
+class ConfigReader(Protocol):
+    """One configuration document, as those who only follow the configuration read it (ingest)."""
 
     def get_config(self, kind: ConfigKind, name: str) -> StoredConfig | None: ...
+
+
+class ConfigRepository(ConfigReader, Protocol):
+    """Versioned configuration documents, each write audited. Reads are keyed (GetItem, Query)."""
 
     def list_configs(self, kind: ConfigKind) -> list[StoredConfig]:
         """Every stored configuration of the kind, by name."""

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from socialcare.errors import CaseNotFound, CaseVersionConflict, InvalidCursor, MarkerExists
 from socialcare.model.audit import AuditAction, AuditRecord
-from socialcare.model.case import Case, CaseStatus, EntryKind, Priority, ThreadEntry
+from socialcare.model.case import Case, CaseMark, CaseStatus, EntryKind, Priority, ThreadEntry
 from socialcare.model.events import Channel, Customer, DeliveryState
 from socialcare.model.profile import BrandProfile, CannedResponse, SignatureStyle
 from socialcare.ports import AgentChange, AgentRepository, CaseFilter, IdempotencyMarker, Page
@@ -324,6 +324,25 @@ def test_own_cases_and_positions_of_other_lists(h: Harness) -> None:
         h.store.team_queue("billing", CaseFilter(), limit=1, start=page.next_position)
     with pytest.raises(InvalidCursor):
         h.store.owned("alice", limit=1, start=page.next_position)
+
+
+def test_a_marked_case_is_in_its_teams_review_queue_not_its_queue_oldest_first(h: Harness) -> None:
+    _queue(h)
+    troll = CaseMark("troll", ("blocked",))
+    h.put_case(case(9, mark=troll, created_at_ms=T0 + 2 * MINUTE, owner="alice"))
+    h.put_case(case(10, mark=CaseMark("spam", ("links 3",)), created_at_ms=T0 + MINUTE))
+    h.put_case(case(11, mark=troll, team="billing"))
+    h.put_case(case(12, mark=troll, status=CaseStatus.RESOLVED, resolved_at_ms=T0))
+    assert ids(all_pages(lambda **kw: h.store.team_queue("care", CaseFilter(), **kw), limit=2)) == [2, 4, 1, 3]
+    review = all_pages(lambda **kw: h.store.team_review("care", **kw), limit=1)
+    assert ids(review) == [10, 9]
+    assert ids(h.store.team_review("billing", limit=10, start=None).items) == [11]
+    first = h.store.team_review("care", limit=1, start=None)
+    assert first.next_position is not None
+    with pytest.raises(InvalidCursor):
+        h.store.team_queue("care", CaseFilter(), limit=1, start=first.next_position)
+    with pytest.raises(InvalidCursor):
+        h.store.team_review("billing", limit=1, start=first.next_position)
 
 
 # ---- profiles ----------------------------------------------------------------------------------------

@@ -189,6 +189,19 @@ def test_reactions_are_kept_per_reactor_in_platform_order(backend: Any) -> None:
     assert not backend.cases.set_reaction(MessageRef("CASE1", "0#x"), by="psid-1", emoji="❤️", at_ms=T0)
 
 
+def test_a_hidden_comment_is_recorded_once_and_a_refusal_never_undoes_it(backend: Any) -> None:
+    open_case(backend)
+    ref = backend.cases.find_message("meta", PAGE, "m1")
+    assert backend.cases.record_hide_failed(ref, error="Meta refused it (error 100): nope")
+    assert backend.cases.get_entry(ref).hide_error == "Meta refused it (error 100): nope"
+    assert backend.cases.record_hidden(ref, at_ms=T0 + 5)
+    assert not backend.cases.record_hidden(ref, at_ms=T0 + 9)
+    assert not backend.cases.record_hide_failed(ref, error="late refusal")
+    entry = backend.cases.get_entry(ref)
+    assert (entry.hidden_at_ms, entry.hide_error) == (T0 + 5, None)
+    assert not backend.cases.record_hidden(MessageRef("CASE1", "0#x"), at_ms=T0)
+
+
 def test_an_unmatched_event_is_kept_once_however_often_it_comes(backend: Any) -> None:
     event = replace(message("r1"), kind=EventKind.UNKNOWN, raw_kind="reaction", raw={"reaction": "love"})
     for _ in range(2):

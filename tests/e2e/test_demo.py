@@ -40,8 +40,9 @@ def test_the_demo_runs_every_step_and_summarises_the_cases_it_created(tmp_path: 
         assert f"✓ {check.name}" in text
     assert "✗" not in text
     summary = text[text.index("Cases created") : text.index("Calls the platform sandbox received")]
-    # 8 first-contact customers, Joe, Sheena, the 5 batch customers, Omar, Kofi; nobody else.
-    assert len(set(ULID.findall(summary))) == 17
+    # 8 first-contact customers, Joe, Sheena, the 5 batch customers, Omar, Kofi, and triage's journalist,
+    # bereaved customer and troll; nobody else.
+    assert len(set(ULID.findall(summary))) == 20
     joe_row = next(line for line in summary.splitlines() if "Joe Average" in line)
     assert re.search(r"x_dm \+ x_post\s+resolved\s+alice\s+high\s+care\s+4\s+2\s+1 h \d\d min\s+answered", joe_row)
     for name in (

@@ -525,9 +525,21 @@ def test_agent_api_role_grants_exactly_the_calls_its_routes_make(
     comment = writes(Channel.X_POST, "x-joe")
     api("POST", f"/cases/{comment.case_id}/move-to-private", 202, body={})
 
+    rules = {"rules": [{"name": "all", "when": {}, "then": {"tags": ["seen"]}}]}
+    api("PUT", "/admin/routing/rules", 200, body=rules, headers={"If-Match": '"0"'}, **admin)
+    assert api("GET", "/admin/routing/rules", 200, **lead)["version"] == 1
+    troll = f"/cases/{second.case_id}"
+    api("POST", f"{troll}/route", 200, body={"team": "care", "priority": "high", "reason": "loud"}, **lead)
+    api("POST", f"{troll}/mark", 200, body={"kind": "troll", "reason": "insults"}, **lead)
+    assert [c["case_id"] for c in api("GET", "/queues/care/review", 200)["cases"]] == [second.case_id]
+    api("POST", f"{troll}/restore", 200, body={}, **lead)
+    posted = writes(Channel.FACEBOOK_COMMENT, "fb-1")
+    [entry] = api("GET", f"/cases/{posted.case_id}", 200)["thread"]
+    api("POST", f"/cases/{posted.case_id}/entries/{entry['entry_id'].replace('#', '%23')}/hide", 202, body={})
+
     with recorder.paused():
         queued = world.outbound_messages()
-    assert [m["case_id"] for m in queued] == [first.case_id, comment.case_id]
+    assert [m["case_id"] for m in queued] == [first.case_id, comment.case_id, posted.case_id]
     assert agent_api.routes == set(spec_routes()), "every route of the API is exercised"
 
     [api_function] = prod.properties(SAM_FUNCTION).values()

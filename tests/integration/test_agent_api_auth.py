@@ -87,13 +87,17 @@ CALLERS: dict[str, tuple[str, tuple[str, ...], str]] = {
 }
 
 CASE_ROUTES = {r for r in spec_routes() if r[1].startswith("/cases/")}
-QUEUE_ROUTES = {("GET", "/queues/{team}/cases")}
+QUEUE_ROUTES = {("GET", "/queues/{team}/cases"), ("GET", "/queues/{team}/review")}
 PROFILE_ROUTES = {r for r in spec_routes() if r[1].startswith("/accounts/")}
 OWNER_ONLY = {
     ("POST", "/cases/{case_id}/release"),
     ("POST", "/cases/{case_id}/status"),
     ("POST", "/cases/{case_id}/replies"),
     ("POST", "/cases/{case_id}/move-to-private"),
+    ("POST", "/cases/{case_id}/route"),  # an agent re-routes only a case they own
+    ("POST", "/cases/{case_id}/mark"),
+    ("POST", "/cases/{case_id}/restore"),
+    ("POST", "/cases/{case_id}/entries/{entry_id}/hide"),
 }
 ASSIGN = {("POST", "/cases/{case_id}/assign")}
 CONFIG_READS = {r for r in spec_routes() if r[1].startswith("/admin/") and r[0] == "GET"}  # leads and admins
@@ -117,6 +121,11 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/cases/{case_id}/replies"): {"text": "Hello from the matrix"},
     ("POST", "/cases/{case_id}/move-to-private"): {},
     ("POST", "/cases/{case_id}/notes"): {"text": "matrix note"},
+    ("POST", "/cases/{case_id}/route"): {"team": "care", "priority": "urgent", "reason": "matrix"},
+    ("POST", "/cases/{case_id}/mark"): {"kind": "troll", "reason": "matrix"},
+    ("POST", "/cases/{case_id}/restore"): {},
+    ("POST", "/cases/{case_id}/entries/{entry_id}/hide"): {},
+    ("PUT", "/admin/routing/rules"): {"rules": [{"name": "all", "when": {}, "then": {"team": "care"}}]},
     ("PUT", "/accounts/{account_id}/profile"): {"signature_style": "initials"},
     ("PUT", "/admin/sla/calendars/{name}"): {"time_zone": "UTC", "always_open": True},
     ("PUT", "/admin/sla/policies"): {
@@ -152,7 +161,7 @@ def call(
         build_service(matrix.world).claim(caller_from_claims(claims_for("alice")), case_id)
     method, template = route
     path = template.replace("{case_id}", case_id).replace("{team}", "care").replace("{account_id}", "x-1")
-    path = path.replace("{name}", "always").replace("{department_id}", "billing")
+    path = path.replace("{name}", "always").replace("{department_id}", "billing").replace("{entry_id}", "0%23m1")
     headers = {"content-type": "application/json"}
     if authorization is not None:
         headers["Authorization"] = authorization

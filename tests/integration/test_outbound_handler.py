@@ -4,42 +4,31 @@ duplicate messages in one batch, configuration, and what it logs."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from types import ModuleType
 from typing import Any
 
 import pytest
 from socialcare import constants as c
-from socialcare.aws.case_store import CaseStore, MessageRef
+from socialcare.aws.case_store import MessageRef
 from socialcare.aws.outbound_store import OutboundStore, SendState
 from socialcare.model.case import Case
 from socialcare.model.events import DeliveryState
-from socialcare_local.emulator.functions import LambdaContext, load_function
-from socialcare_local.emulator.pollers import PollerSettings, QueuePoller
-from socialcare_local.sandbox.reply_api import ReplyApi
+from socialcare_local.emulator.functions import LambdaContext
 
 from tests.conftest import AwsResources
-from tests.integration.outbound_rig import customer_writes, outbound_queues, start_reply_api
+from tests.integration.outbound_rig import OutboundFunction, customer_writes, outbound_function
 from tests.outbound_support import queue_reply, store_pending_reply
 
 pytestmark = pytest.mark.integration
 
 
 @dataclass
-class Rig:
-    aws: AwsResources
-    handler: ModuleType
-    reply_api: ReplyApi
-    store: CaseStore
-    outbound: OutboundStore
-    queue_url: str
-    dlq_url: str
-    poller: QueuePoller
+class Rig(OutboundFunction):
+    outbound: OutboundStore | None = None
 
     def customer_writes(self, psid: str, text: str = "Where is my order?") -> Case:
         return customer_writes(self.store, self.reply_api, psid, text)
@@ -57,36 +46,12 @@ class Rig:
         queue_reply(self.aws.sqs, self.queue_url, request)
         return request
 
-    def receive(self) -> list[dict[str, Any]]:
-        return list(
-            self.aws.sqs.receive_message(
-                QueueUrl=self.queue_url,
-                MaxNumberOfMessages=10,
-                VisibilityTimeout=30,
-                MessageSystemAttributeNames=["All"],
-            ).get("Messages", [])
-        )
-
-    def run_batch(self) -> list[dict[str, Any]]:
-        """One event-source-mapping round: receive, invoke, delete the successes (as Lambda does)."""
-        messages = self.receive()
-        if messages:
-            self.poller.process(messages)
-        return messages
-
-    def time_passes(self, messages: list[dict[str, Any]]) -> None:
-        """The retry delays the handler set are over: the messages are visible again."""
-        for message in messages:
-            with contextlib.suppress(self.aws.sqs.exceptions.ClientError):  # deleted: it succeeded
-                self.aws.sqs.change_message_visibility(
-                    QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
-                )
-
     def hidden(self) -> int:
         attributes = self.aws.sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["All"])["Attributes"]
         return int(attributes["ApproximateNumberOfMessagesNotVisible"])
 
     def entry(self, request: Any) -> Any:
+        assert self.outbound is not None
         return self.outbound.get(MessageRef(request.case_id, request.entry_id))
 
 
@@ -98,33 +63,8 @@ def case_channel() -> Any:
 
 @pytest.fixture
 def rig(aws: AwsResources, monkeypatch: pytest.MonkeyPatch) -> Iterator[Rig]:
-    queues = outbound_queues(aws)
-    queue_url, dlq_url = queues.queue_url, queues.dlq_url
-    reply_api = start_reply_api(aws, monkeypatch, queue_url)
-    handler = load_function(c.OUTBOUND_FUNCTION)
-    handler.wire()
-    poller = QueuePoller(
-        sqs=aws.sqs,
-        queue_url=queue_url,
-        queue_arn="arn:aws:sqs:us-east-1:123456789012:outbound",
-        handler=handler.handler,
-        function_name="socialcare-test-outbound",
-        settings=PollerSettings(batch_size=c.OUTBOUND_BATCH_SIZE, keep_failed_visibility=True),
-    )
-    try:
-        yield Rig(
-            aws,
-            handler,
-            reply_api,
-            CaseStore(aws.table_name, client=aws.dynamodb),
-            OutboundStore(aws.table_name, client=aws.dynamodb),
-            queue_url,
-            dlq_url,
-            poller,
-        )
-    finally:
-        handler.wire()
-        reply_api.stop()
+    with outbound_function(aws, monkeypatch) as function:
+        yield Rig(**vars(function), outbound=OutboundStore(aws.table_name, client=aws.dynamodb))
 
 
 def test_a_batch_reports_only_the_replies_to_retry_and_hides_them_for_their_delay(rig: Rig) -> None:

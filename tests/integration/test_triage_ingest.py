@@ -1,7 +1,8 @@
 """Issue 9, triage at ingest, through the real ingest handler on moto: the brand's routing rules
-(ROUTING_RULES) route new cases, sensitive messages go to the trained team at urgent with automated
+(the stored ones, read again each minute, else ROUTING_RULES) route new cases, sensitive messages go to the trained team at urgent with automated
 messages off and a lead is told on the project's bus (never the text), language and sentiment are
-stored on the thread entry, a blocked customer is marked troll, and no log line holds a message's text."""
+stored on the thread entry, a blocked customer is marked troll and set aside in the review queue, and no
+log line holds a message's text."""
 
 from __future__ import annotations
 
@@ -14,7 +15,11 @@ import boto3
 import pytest
 from socialcare import constants as c
 from socialcare.aws.case_store import CaseStore
+from socialcare.aws.config_store import ConfigStore
+from socialcare.clock import ManualClock
+from socialcare.model.audit import AuditRecord
 from socialcare.model.case import Case, Priority
+from socialcare.model.config import ROUTING_RULES_NAME, ConfigKind, StoredConfig
 from socialcare.model.escalation import EVENT_SOURCE
 from socialcare.model.notices import SENSITIVE_CASE
 
@@ -64,19 +69,17 @@ def notices_queue(aws: AwsResources) -> str:
     return str(url)
 
 
+def ingest_clients(aws: AwsResources) -> dict[str, Any]:
+    events = boto3.client("events", region_name="us-east-1")
+    return {"dynamodb": aws.dynamodb, "s3": aws.s3, "sqs": aws.sqs, "events": events}
+
+
 @pytest.fixture
 def lambdas(aws: AwsResources, monkeypatch: pytest.MonkeyPatch, notices_queue: str) -> Iterator[Lambdas]:
     monkeypatch.setenv(c.ENV_ROUTING_RULES, json.dumps(RULES))
     monkeypatch.setenv(c.ENV_EVENT_BUS_NAME, BUS)
     harness = Lambdas(aws, monkeypatch)
-    harness.ingest.wire(
-        clients={
-            "dynamodb": aws.dynamodb,
-            "s3": aws.s3,
-            "sqs": aws.sqs,
-            "events": boto3.client("events", region_name="us-east-1"),
-        }
-    )
+    harness.ingest.wire(clients=ingest_clients(aws))
     yield harness
     harness.close()
 
@@ -201,12 +204,79 @@ def test_language_and_sentiment_are_stored_on_the_entry(lambdas: Lambdas, store:
     assert case.routing.rule == "default"
 
 
-def test_a_blocked_customer_is_marked_troll(lambdas: Lambdas, store: CaseStore) -> None:
+def test_a_blocked_customer_is_marked_troll_and_set_aside_in_the_review_queue(
+    lambdas: Lambdas, store: CaseStore, aws: AwsResources
+) -> None:
     deliver(lambdas, dm("hello again, remember me?", sender=BLOCKED_USER, mid="m6"))
     case = only_case(store, PAGE, BLOCKED_USER)
     assert case.mark is not None
     assert (case.mark.kind, case.mark.reasons) == ("troll", ("blocked",))
-    assert (case.team, case.priority) == (c.DEFAULT_TEAM, Priority.NORMAL)  # set aside later, never dropped
+    assert (case.team, case.priority) == (c.DEFAULT_TEAM, Priority.NORMAL)
+    assert (case.response_due_at_ms, case.escalation, case.automated_messages_allowed) == (None, None, False)
+    assert queue_of(aws, f"REVIEW#{c.DEFAULT_TEAM}") == [case.case_id]  # kept, in the team's review queue
+    assert case.case_id not in queue_of(aws, f"QUEUE#{c.DEFAULT_TEAM}")
+
+
+def queue_of(aws: AwsResources, partition: str) -> list[str]:
+    """The case ids a queue partition of the queue index holds (one keyed Query)."""
+    items = aws.dynamodb.query(
+        TableName=aws.table_name,
+        IndexName=c.QUEUE_INDEX,
+        KeyConditionExpression="#pk = :pk",
+        ExpressionAttributeNames={"#pk": c.QUEUE_INDEX_PK},
+        ExpressionAttributeValues={":pk": {"S": partition}},
+    )["Items"]
+    return [item["case_id"]["S"] for item in items]
+
+
+def store_rules(aws: AwsResources, version: int, team: str) -> None:
+    """An admin's routing rules as the agent API stores them: VIP customers go to ``team``."""
+    document = {
+        "version": version,
+        "lists": {"vip": [f"meta:{VIP}" for VIP in VIPS]},
+        "rules": [{"name": "vip", "when": {"customer_in": ["vip"]}, "then": {"team": team, "priority": "high"}}],
+    }
+    kind = ConfigKind.ROUTING_RULES
+    audit = AuditRecord(
+        f"01JGZ8Q5K2M3N4P5Q6R7S8T9V{version}", T_RULES, "root", "admin", kind.audit_action, subject=kind.subject("")
+    )
+    config = StoredConfig(kind, ROUTING_RULES_NAME, version, document, T_RULES, "root")
+    ConfigStore(aws.table_name, client=aws.dynamodb).save_config(config, audit)
+
+
+VIPS = ("6254148874620091", "6254148874620092", "6254148874620093")
+T_RULES = 1_749_418_000_000
+
+
+def test_stored_rules_route_in_place_of_the_deployed_ones_and_a_change_applies_within_a_minute(
+    lambdas: Lambdas, store: CaseStore, aws: AwsResources
+) -> None:
+    clock = ManualClock(T_RULES)
+    lambdas.ingest.wire(clients=ingest_clients(aws), clock=clock)
+    store_rules(aws, 1, "vip-desk")
+    deliver(lambdas, dm("where is my order?", sender=VIPS[0], mid="m81"))
+    first = only_case(store, PAGE, VIPS[0])
+    assert (first.team, first.priority) == ("vip-desk", Priority.HIGH)
+    assert first.routing is not None
+    assert (first.routing.rule, first.routing.rules_version) == ("vip", 1)
+
+    store_rules(aws, 2, "concierge")  # an admin changes them
+    clock.advance(seconds=30)
+    deliver(lambdas, dm("where is my order?", sender=VIPS[1], mid="m82"))
+    assert only_case(store, PAGE, VIPS[1]).team == "vip-desk"  # the copy ingest holds is 30 s old
+    clock.advance(seconds=31)
+    deliver(lambdas, dm("where is my order?", sender=VIPS[2], mid="m83"))
+    third = only_case(store, PAGE, VIPS[2])
+    assert third.team == "concierge"
+    assert third.routing is not None
+    assert third.routing.rules_version == 2
+
+
+def test_without_stored_rules_the_deployed_ones_route(lambdas: Lambdas, store: CaseStore) -> None:
+    deliver(lambdas, dm("where is my order?", sender=VIPS[0], mid="m84"))
+    case = only_case(store, PAGE, VIPS[0])
+    assert case.routing is not None
+    assert (case.routing.rule, case.routing.rules_version) == ("default", RULES["version"])
 
 
 def test_no_log_line_holds_a_messages_text(

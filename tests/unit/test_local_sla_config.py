@@ -74,3 +74,17 @@ def test_the_stack_refuses_to_start_on_an_invalid_table(tmp_path: Path, capsys: 
     assert main(["local", "--config", str(config)]) == 2
     err = capsys.readouterr().err
     assert "calendars[0].time_zone" in err
+
+
+def test_the_routing_table_is_stored_after_the_sla_documents_as_version_1() -> None:
+    routing = {
+        "version": 5,
+        "lists": {"vip": ["x:@ana_runs"]},
+        "rules": [{"name": "vip", "when": {"customer_in": ["vip"]}, "then": {"priority": "high"}}],
+    }
+    config = config_from_dict({"calendars": [ALWAYS], "routing": routing})
+    kinds = [(kind, name) for kind, name, _ in config.stored_documents]
+    assert kinds == [(ConfigKind.CALENDAR, "always"), (ConfigKind.ROUTING_RULES, "rules")]
+    stored: Any = config.stored_documents[-1][2]
+    assert (stored["version"], stored["rules"][0]["name"], stored["lists"]) == (1, "vip", {"vip": ["x:@ana_runs"]})
+    assert load_config(None).stored_documents == ()

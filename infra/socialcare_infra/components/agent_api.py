@@ -106,6 +106,8 @@ class AgentApi(Construct):
             c.ENV_TABLE_NAME: resources.table.table.table_name,
             c.ENV_OUTBOUND_QUEUE_URL: resources.queues.outbound.queue.queue_url,
             c.ENV_API_SECRET_ARN: resources.api_secret.secret.secret_arn,
+            # The deployed routing rules: GET /admin/routing/rules shows them while none are stored.
+            **({c.ENV_ROUTING_RULES: json.dumps(config.routing_rules, sort_keys=True)} if config.routing_rules else {}),
         }
         self.access_logs = stage_log_group(self, "AccessLogs", config=config)
 

@@ -135,6 +135,19 @@ class ApiAgent:
     def note(self, case_id: str, text: str) -> dict[str, Any]:
         return dict(self.call("POST", f"/cases/{case_id}/notes", {"text": text}, idempotent=True).doc)
 
+    def review_queue(self, team: str = "care") -> list[dict[str, Any]]:
+        """The team's cases set aside as spam or troll (one page: the demo's are few)."""
+        return list(self.get(f"/queues/{team}/review", params={"limit": "100"}).doc["cases"])
+
+    def restore(self, case_id: str, reason: str) -> dict[str, Any]:
+        return dict(self.call("POST", f"/cases/{case_id}/restore", {"reason": reason}).doc)
+
+    def audit(self, case_id: str) -> list[dict[str, Any]]:
+        return list(self.get(f"/cases/{case_id}/audit", params={"limit": "100"}).doc["records"])
+
+    def routing_rules(self) -> dict[str, Any]:
+        return dict(self.get("/admin/routing/rules").doc)
+
     def set_status(self, case_id: str, status: str, reason: str | None = None) -> dict[str, Any]:
         body = {"status": status, **({"reason": reason} if reason else {})}
         return dict(self.call("POST", f"/cases/{case_id}/status", body).doc)

@@ -139,7 +139,11 @@ class DemoContext:
 
     def notifications(self) -> list[Notification]:
         """The case clocks' notifications the stack has logged so far, in order."""
-        return parse_notifications(self.read_log())
+        return [n for n in parse_notifications(self.read_log()) if n.is_case_clock]
+
+    def lead_notices(self, detail_type: str) -> list[Notification]:
+        """The other notices of the bus the stack has logged so far (``Sensitive case``), in order."""
+        return [n for n in parse_notifications(self.read_log()) if n.detail_type == detail_type]
 
     def cases(self, who: Customer) -> list[CaseView]:
         return self.reader.customer_cases(who.account_id, [who.user_id])

@@ -1,6 +1,7 @@
-"""The case clocks' notifications as the stack logged them: one JSON line each (logger
-``socialcare_local.notifications``, see ``emulator.case_clock``), read back from the demo's log file
-for the checks and the summary — what an operator tailing the log would see."""
+"""The notifications as the stack logged them: one JSON line per event on the project's bus (logger
+``socialcare_local.notifications``, see ``emulator.case_clock``) — the case clocks' tiers and ingest's
+``Sensitive case`` notices — read back from the demo's log file for the checks and the summary: what
+an operator tailing the log would see."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ RECIPIENT_LABELS = {"assignee": "assignee", "team_lead": "team lead", "manager":
 class Notification:
     """One logged notification: its tier and recipient, the case, and when (epoch ms)."""
 
-    tier: str  # warn, breach, second_tier
+    tier: str  # warn, breach, second_tier ("" for a notice that is not a case clock's: a sensitive case)
     recipient: str  # assignee, team_lead, manager
     case_id: str
     owner: str  # "" when the case was unassigned
@@ -27,6 +28,11 @@ class Notification:
     due_at_ms: int | None  # the breach of the wait it belongs to
     tier_at_ms: int | None  # when the tier fell due
     logged_at_ms: int | None  # when the stack logged it (the event had crossed the bus and the queue)
+    detail_type: str = ""  # "SLA warning", "SLA breached", "SLA escalated", "Sensitive case"
+
+    @property
+    def is_case_clock(self) -> bool:
+        return bool(self.tier)
 
     @property
     def recipient_label(self) -> str:
@@ -34,7 +40,7 @@ class Notification:
 
 
 def parse_notifications(log_text: str) -> list[Notification]:
-    """Every notification line of a JSON-lines log, in the order they were logged."""
+    """Every notification line of a JSON-lines log (case clocks' and others'), in the order they were logged."""
     found = []
     for line in log_text.splitlines():
         if NOTIFICATIONS_LOGGER not in line:
@@ -55,6 +61,7 @@ def parse_notifications(log_text: str) -> list[Notification]:
                 due_at_ms=epoch_ms(doc.get("due_at")),
                 tier_at_ms=epoch_ms(doc.get("tier_at")),
                 logged_at_ms=epoch_ms(doc.get("timestamp")),
+                detail_type=str(doc.get("detail_type", "")),
             )
         )
     return found

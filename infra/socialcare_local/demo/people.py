@@ -31,6 +31,13 @@ OMAR_TEXTS = ("Hi!", "I ordered the blue backpack", "but a red one arrived", "ca
 KOFI = ("233201234567", "Kofi Mensah")  # WhatsApp, whose message arrives a day late
 KOFI_WAMID = "wamid.DEMO_KOFI_1"
 KOFI_DELAY_HOURS = 26
+# Triage (demo/triage.py): a journalist on the demo's list, a bereaved customer, a troll on the blocked list.
+NINA = p.x_user("2244994947", "nina_reports", "Nina Patel")
+NINA_TWEET = "1890000000000000011"
+RUTH = ("447700900456", "Ruth Adeyemi")  # WhatsApp
+RUTH_WAMID = "wamid.DEMO_RUTH_1"
+TROLL = p.x_user("2244994948", "rage_quit_99", "rage quit")
+TROLL_TWEET = "1890000000000000021"
 
 
 # --- the care team (none shares a first name with a customer) ----------------------------------------
@@ -46,4 +53,5 @@ ALICE = TeamMember("alice", "Alice Smith")
 BOB = TeamMember("bob", "Bob Jones")
 CARMEN = TeamMember("carmen", "Carmen Ortiz", role="lead")
 FELIX = TeamMember("felix", "Felix Wagner", teams=("billing",))  # another team's agent
-CARE_TEAM = (ALICE, BOB, CARMEN, FELIX)
+GRACE = TeamMember("grace", "Grace Lindqvist", role="lead", teams=("pr", "trained-care"))  # press and trained staff
+CARE_TEAM = (ALICE, BOB, CARMEN, FELIX, GRACE)

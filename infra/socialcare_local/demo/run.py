@@ -25,6 +25,7 @@ from socialcare_local.demo.context import SCENARIO_LEAD_MINUTES, CheckResult, De
 from socialcare_local.demo.escalation import with_demo_targets
 from socialcare_local.demo.scenario import SCENARIO
 from socialcare_local.demo.summary import print_summary
+from socialcare_local.demo.triage import with_demo_routing
 from socialcare_local.emulator.inspect_table import TableReader
 from socialcare_local.emulator.logs import JsonLineFormatter, whole_lines
 from socialcare_local.emulator.logs import configure as configure_stack_logs
@@ -48,10 +49,11 @@ def run_demo(
     """Run the scenario on a fresh stack; 0 when every step ran and every check held, else 1.
 
     The stack runs ``config`` with the demo's own short X DM response target (``escalation``), so
-    the case clock warns and breaches within seconds; every other target is the configured one.
+    the case clock warns and breaches within seconds; every other target is the configured one; and
+    with the demo's customer lists and journalists rule added to its routing rules (``triage``).
     """
     steps = list(SCENARIO if scenario is None else scenario)
-    config = with_demo_targets(config)
+    config = with_demo_routing(with_demo_targets(config))
     if console is None:
         console = Console(file=sys.stdout)  # bound now, before stdout goes to the log file
         if not console.is_terminal:

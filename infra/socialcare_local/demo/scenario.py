@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 
 from socialcare_local.demo import care_team as team
-from socialcare_local.demo import escalation
+from socialcare_local.demo import escalation, triage
 from socialcare_local.demo.context import Check, Customer, DemoContext, Step
 from socialcare_local.demo.people import (
     ANA,
@@ -273,5 +273,40 @@ SCENARIO: list[Step] = [
         "Alice answers Kofi's day-old WhatsApp message",
         team.alice_answers_kofi_after_a_day,
         (Check("outside WhatsApp's 24 h: template_required, nothing queued", team.template_required_after_24_hours),),
+    ),
+    # --- triage (issue 9) ---------------------------------------------------------------------------------
+    Step(
+        "A journalist asks on X; lead Grace (PR, trained team) reads the routing rules",
+        triage.journalist_asks_on_x,
+        (
+            Check(
+                "the journalist's question goes to PR by its rule, no automated message", triage.journalist_routed_to_pr
+            ),
+        ),
+    ),
+    Step(
+        "A customer writes on WhatsApp that her mother died",
+        triage.bereaved_customer_writes,
+        (
+            Check(
+                "bereavement: trained team, urgent, a lead notified, nothing automated sent",
+                triage.bereaved_customer_with_trained_team,
+            ),
+        ),
+    ),
+    Step(
+        "A blocked troll posts insults on X",
+        triage.troll_is_set_aside,
+        (Check("the troll is set aside for review: no due time, no case clock", triage.troll_set_aside_without_clock),),
+    ),
+    Step(
+        "Lead Carmen restores the troll's case",
+        triage.lead_restores_the_troll,
+        (
+            Check(
+                "one action restores it: back in the queue, its clock from the restore",
+                triage.troll_restored_by_one_action,
+            ),
+        ),
     ),
 ]

@@ -21,6 +21,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 from socialcare.model.escalation import EVENT_SOURCE
+from socialcare.model.notices import SENSITIVE_CASE
 from socialcare_infra.paths import STATE_MACHINES_DIR
 
 from socialcare_local.emulator.aws import MOTO_ACCOUNT_ID, AwsServices
@@ -30,8 +31,10 @@ log = get_logger("case_clock")
 notifications_log = get_logger("notifications")
 
 CASE_CLOCK_ASL = STATE_MACHINES_DIR / "case_clock.asl.json"
-# Whom each tier notifies (model/escalation.py; the rules that deliver them in AWS attach to the bus).
+# Whom each tier notifies (model/escalation.py; the rules that deliver them in AWS attach to the bus),
+# and whom ingest's notices are for (a sensitive case: the trained team's lead).
 RECIPIENTS = {"warn": "assignee", "breach": "team_lead", "second_tier": "manager"}
+NOTICE_RECIPIENTS = {SENSITIVE_CASE: "team_lead"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,10 +80,11 @@ def notification_line(event: dict[str, Any]) -> dict[str, str]:
     """What the log says of one escalation event: ids, tier and people, never message text."""
     detail = event.get("detail") or {}
     tier = str(detail.get("tier", ""))
+    detail_type = str(event.get("detail-type", ""))
     return {
-        "detail_type": str(event.get("detail-type", "")),
+        "detail_type": detail_type,
         "tier": tier,
-        "for": RECIPIENTS.get(tier, "unknown"),
+        "for": RECIPIENTS.get(tier) or NOTICE_RECIPIENTS.get(detail_type, "unknown"),
         "case_id": str(detail.get("case_id", "")),
         "owner": str(detail.get("owner", "")),
         "team": str(detail.get("team", "")),

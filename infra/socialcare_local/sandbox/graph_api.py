@@ -1,5 +1,6 @@
 """The sandbox's Meta Graph API: the Send API (Messenger, Instagram, private replies), WhatsApp
-messages, and replies to Facebook and Instagram comments, checked and answered as Meta does.
+messages, replies to Facebook and Instagram comments, and hiding a comment, checked and answered as
+Meta does.
 """
 
 from __future__ import annotations
@@ -46,7 +47,8 @@ def meta_error(
 
 class MetaGraph(PlatformApi):
     """``/graph/<version>/{node}/{edge}``: Send API (Messenger, Instagram, private replies),
-    WhatsApp messages, Facebook ``comments`` and Instagram ``replies``."""
+    WhatsApp messages, Facebook ``comments`` and Instagram ``replies``; ``/graph/<version>/{comment}``:
+    hide a comment (``is_hidden`` on Facebook, ``hide`` on Instagram)."""
 
     def __init__(self, config: LocalConfig, state: PlatformState, ids: PlatformIds) -> None:
         super().__init__(config, state, ids)
@@ -63,6 +65,10 @@ class MetaGraph(PlatformApi):
 
     def _endpoint(self, incoming: Incoming, path: list[str]) -> str:
         """What the call is, as far as its URL and body tell (refused and throttled calls too)."""
+        if len(path) == 2:
+            comment = self._state.comment(path[1])
+            kind = self._kind.get(comment.account_id) if comment is not None else None
+            return f"{kind}_comment_hide" if kind else ""
         if len(path) != 3:
             return ""
         node, edge = path[1], path[2]
@@ -78,6 +84,8 @@ class MetaGraph(PlatformApi):
         return "messenger" if kind == "facebook" else "instagram_dm"
 
     def _handle(self, incoming: Incoming, path: list[str], take_fault: TakeFault) -> Answer:
+        if incoming.method == "POST" and len(path) == 2:
+            return self._hide(incoming, path[1], take_fault)
         if incoming.method != "POST" or len(path) != 3:
             return meta_error(400, 2500, f"Unknown path components: /{'/'.join(path[1:])}")
         _version, node, edge = path
@@ -122,6 +130,33 @@ class MetaGraph(PlatformApi):
         if kind == "whatsapp":
             return self._whatsapp(doc, account)
         return self._send_api(doc, account, kind)
+
+    # Hiding a comment: POST /{comment id} with is_hidden (Facebook) or hide (Instagram), true or false.
+    def _hide(self, incoming: Incoming, node: str, take_fault: TakeFault) -> Answer:
+        comment = self._state.comment(node)
+        if comment is None:
+            return meta_error(400, 100, f"Unsupported post request. Object with ID '{node}' does not exist", subcode=33)
+        account = comment.account_id
+        token = bearer(incoming.headers) or incoming.query.get("access_token")
+        expected = self._config.credentials.meta.page_tokens.get(account) if self._config.credentials.meta else None
+        if not token or token != expected:
+            return meta_error(400, 190, "Invalid OAuth access token - Cannot parse access token", account_id=account)
+        kind = self._kind[account]
+        fault = take_fault("meta")
+        if fault is not None:
+            return self._fault(fault, kind, account)
+        field_name = "is_hidden" if kind == "facebook" else "hide"
+        value = (incoming.json_object() or {}).get(field_name, incoming.query.get(field_name))
+        if value not in (True, False, "true", "false"):
+            return meta_error(
+                400, 100, f"(#100) The parameter {field_name} is required (true or false)", account_id=account
+            )
+        if comment.author_id == account:
+            return meta_error(
+                400, 100, "(#100) A comment made by the account itself cannot be hidden", account_id=account
+            )
+        self._state.set_hidden(comment, value in (True, "true"))
+        return Answer(200, {"success": True}, account_id=account, message_id=comment.comment_id)
 
     def _fault(self, fault: Fault, kind: str, account: str) -> Answer:
         if fault.kind == "throttle":

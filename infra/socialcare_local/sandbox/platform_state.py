@@ -52,6 +52,7 @@ class Comment:
     post_id: str | None = None  # Facebook: the post; Instagram: the media
     author_name: str | None = None
     private_replied: bool = False
+    hidden: bool = False  # the brand hid it (Meta's hide comment API): only its author still sees it
 
 
 @dataclass
@@ -161,6 +162,10 @@ class PlatformState:
                 return False
             comment.private_replied = True
             return True
+
+    def set_hidden(self, comment: Comment, hidden: bool) -> None:
+        with self._lock:
+            comment.hidden = hidden
 
     def add_comment(self, comment: Comment) -> None:
         with self._lock:

@@ -61,7 +61,8 @@ class RecordedCall:
 
     platform: str  # meta, x, telegram
     endpoint: str  # messenger, instagram_dm, private_reply, facebook_comment_reply, instagram_comment_reply,
-    #                whatsapp, x_dm, x_reply, telegram ("" when the call was refused before it was known)
+    #                facebook_comment_hide, instagram_comment_hide, whatsapp, x_dm, x_reply, telegram
+    #                ("" when the call was refused before it was known)
     method: str
     path: str  # Telegram's token replaced by <token>
     body: Any  # the JSON body (or its text when it was not JSON)
@@ -90,6 +91,8 @@ class RecordedCall:
             return f"comment {comment}" if comment else None
         if self.endpoint in ("facebook_comment_reply", "instagram_comment_reply") and len(segments) >= 2:
             return f"comment {segments[-2]}"
+        if self.endpoint in ("facebook_comment_hide", "instagram_comment_hide") and segments:
+            return f"comment {segments[-1]}"
         if self.endpoint == "whatsapp":
             return _text_at(body, "to")
         if self.endpoint == "x_dm" and len(segments) >= 2:

@@ -7,8 +7,12 @@
 - Leads do everything agents do on their teams' cases, whoever owns them, and assign and reassign
   those cases to anyone.
 - Admins do everything, and alone manage the brand profiles (signatures, canned responses).
-- The SLA configuration (policies, business calendars) and the departments: admins change it,
-  leads and admins read it; a case's SLA view is for whoever may read the case.
+- The configuration (SLA policies, business calendars, departments, routing rules): admins change
+  it, leads and admins read it; a case's SLA view is for whoever may read the case.
+- Re-routing a case (another team, priority, tags): leads and admins, any case of their teams; an
+  agent, only a case they own (they claimed it, so they know it). Marking a case spam or troll,
+  restoring it from the review queue, and hiding a customer's comment on the platform are work on the
+  case (``require_work``).
 """
 
 from __future__ import annotations
@@ -36,6 +40,13 @@ def require_work(caller: Caller, case: Case) -> None:
     raise NotCaseOwner(f"case {case.case_id} belongs to {case.owner}; ask them or a team lead")
 
 
+def require_route(caller: Caller, case: Case) -> None:
+    require_team(caller, case.team)
+    if caller.is_lead_or_admin or (case.owner is not None and case.owner == caller.agent_id):
+        return
+    raise NotCaseOwner(f"agents re-route only cases they own; claim case {case.case_id} first or ask a team lead")
+
+
 def require_release(caller: Caller, case: Case) -> None:
     require_team(caller, case.team)
     if caller.is_lead_or_admin or case.owner in (None, caller.agent_id):
@@ -59,9 +70,9 @@ def require_admin(caller: Caller) -> None:
 
 def require_config_read(caller: Caller) -> None:
     if not caller.is_lead_or_admin:
-        raise ForbiddenRole("only team leads and admins read the SLA configuration and the departments")
+        raise ForbiddenRole("only team leads and admins read the configuration (SLA, departments, routing rules)")
 
 
 def require_config_write(caller: Caller) -> None:
     if not caller.is_admin:
-        raise ForbiddenRole("only admins change the SLA configuration and the departments")
+        raise ForbiddenRole("only admins change the configuration (SLA, departments, routing rules)")

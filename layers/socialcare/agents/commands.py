@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from socialcare.model.case import CaseStatus, Priority
@@ -20,6 +21,7 @@ MAX_NOTE = 5_000
 MAX_REASON = 500
 MAX_URL = 2_048
 MAX_TEMPLATE_COMPONENTS = 10
+MAX_TAGS = 20
 ENTRY_ID_PATTERN = re.compile(r"^[0-9]{13}#[^\s]{1,200}$")
 TEMPLATE_NAME_PATTERN = re.compile(r"^[a-z0-9_]{1,512}$")
 TEMPLATE_LANGUAGE_PATTERN = re.compile(r"^[a-z]{2,3}(_[A-Z]{2})?$")
@@ -60,6 +62,34 @@ class StatusCommand:
 @dataclass(frozen=True, slots=True)
 class AssignCommand:
     agent_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class RouteCommand:
+    """Re-route a case by hand: its team and priority, its tags (None: keep them), and why."""
+
+    team: str
+    priority: Priority
+    reason: str
+    tags: tuple[str, ...] | None = None
+
+
+class MarkKind(StrEnum):
+    SPAM = "spam"
+    TROLL = "troll"
+
+
+@dataclass(frozen=True, slots=True)
+class MarkCommand:
+    kind: MarkKind
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReasonCommand:
+    """A restore or a comment hide: an optional reason, kept in the audit trail."""
+
+    reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

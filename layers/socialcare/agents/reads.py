@@ -1,5 +1,5 @@
-"""What agents read: a team's queue, their own cases, one case with its thread, its audit trail, and
-the brand's canned responses filled in for a case."""
+"""What agents read: a team's queue and its review queue, their own cases, one case with its thread,
+its audit trail, and the brand's canned responses filled in for a case."""
 
 from __future__ import annotations
 
@@ -40,6 +40,15 @@ class Reads(CaseActions):
         else:
             page = self._store.team_queue(team, flt, limit=query.limit, start=start)
         return self._case_list(page, scope)
+
+    def list_review(self, caller: Caller, team: str, query: PageQuery) -> CaseList:
+        """The team's cases set aside as spam or troll, the oldest first: each is restored, or resolved."""
+        if not TEAM_PATTERN.match(team):
+            raise InvalidRequest(f"team must match {TEAM_PATTERN.pattern}")
+        access.require_team(caller, team)
+        scope = f"review|{team}"
+        start = self._deps.cursors.decode(scope, query.cursor) if query.cursor else None
+        return self._case_list(self._store.team_review(team, limit=query.limit, start=start), scope)
 
     def my_cases(self, caller: Caller, query: PageQuery) -> CaseList:
         scope = f"mine|{caller.agent_id}"

@@ -5,8 +5,8 @@ stores its effect in one transaction conditioned on the case version it read (``
 made meanwhile by a person is answered as a conflict, one made only by the system's bookkeeping is
 decided again (``bookkeeping``). The units: ``reads`` (queues, own cases, a case, its audit trail,
 canned responses), ``ownership`` (claim, assign, release), ``lifecycle`` (status), ``sending``
-(replies, move to private), ``notes``, ``profile_admin``; entry-creating actions are made once per
-Idempotency-Key (``idempotency``).
+(replies, move to private), ``notes``, ``profile_admin``, ``triage_actions`` (re-route, mark,
+restore, hide a comment); entry-creating actions are made once per Idempotency-Key (``idempotency``).
 """
 
 from __future__ import annotations
@@ -22,13 +22,14 @@ from socialcare.agents.ownership import Ownership
 from socialcare.agents.profile_admin import ProfileAdmin
 from socialcare.agents.reads import Reads
 from socialcare.agents.sending import Sending
+from socialcare.agents.triage_actions import Triaging
 from socialcare.clock import Clock
 from socialcare.ports import AgentReplyQueue, AgentRepository
 from socialcare.rules.case_sla import SlaInForce
 from socialcare.rules.sla import ResponseTargets
 
 
-class AgentService(Reads, Ownership, Lifecycle, Sending, Notes, ProfileAdmin):
+class AgentService(Reads, Ownership, Lifecycle, Sending, Notes, ProfileAdmin, Triaging):
     """Every action of the agent API: the units' methods on one set of dependencies."""
 
     def __init__(

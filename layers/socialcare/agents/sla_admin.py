@@ -15,30 +15,15 @@ from typing import Any
 
 from socialcare.agents import access
 from socialcare.agents.identity import Caller
-from socialcare.agents.sla_base import SlaActions
+from socialcare.agents.sla_base import SlaActions, body_version, check_version
 from socialcare.agents.sla_results import DEFAULTS_VERSION, ConfigList, ConfigResult
-from socialcare.errors import (
-    ConfigNotFound,
-    ConfigVersionConflict,
-    InvalidCalendar,
-    InvalidConfig,
-    InvalidDepartment,
-    InvalidPolicy,
-)
-from socialcare.ids import new_ulid
-from socialcare.model.audit import AuditAction, AuditRecord
-from socialcare.model.config import POLICY_SET_NAME, ConfigKind, StoredConfig
+from socialcare.errors import ConfigNotFound, InvalidCalendar, InvalidConfig, InvalidDepartment, InvalidPolicy
+from socialcare.model.config import POLICY_SET_NAME, ConfigKind
 from socialcare.model.department import Department
 from socialcare.rules.calendar import BusinessCalendar
 from socialcare.rules.policies import PolicySet
 
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")  # calendar names and department ids
-
-_AUDIT_ACTIONS = {
-    ConfigKind.SLA_POLICIES: AuditAction.SLA_POLICIES_UPDATED,
-    ConfigKind.CALENDAR: AuditAction.CALENDAR_UPDATED,
-    ConfigKind.DEPARTMENT: AuditAction.DEPARTMENT_UPDATED,
-}
 
 
 class SlaAdmin(SlaActions):
@@ -49,7 +34,7 @@ class SlaAdmin(SlaActions):
         if stored is not None:
             return ConfigResult.of(stored)
         document = {**self._default_policies().to_config(), "version": DEFAULTS_VERSION}
-        return ConfigResult(ConfigKind.SLA_POLICIES, POLICY_SET_NAME, DEFAULTS_VERSION, document)
+        return ConfigResult(ConfigKind.SLA_POLICIES, POLICY_SET_NAME, DEFAULTS_VERSION, document, source="defaults")
 
     def put_policies(
         self, caller: Caller, document: Mapping[str, Any], *, expected_version: int | None
@@ -57,10 +42,10 @@ class SlaAdmin(SlaActions):
         """Replace the policy set. ``version`` in the body, when given, is the version it replaces
         (as If-Match); the stored set gets the next one."""
         access.require_config_write(caller)
-        expected = _body_version(document, expected_version)
+        expected = body_version(document, expected_version, InvalidPolicy)
         documents = self._config.sla_config()
         current = documents.policies.version if documents.policies else 0
-        _check_version(ConfigKind.SLA_POLICIES, POLICY_SET_NAME, current, expected)
+        check_version(ConfigKind.SLA_POLICIES, POLICY_SET_NAME, current, expected)
         policy_set = PolicySet.from_config({**document, "version": current + 1})
         policy_set.require_calendars([calendar.name for calendar in documents.calendars])
         return self._save(caller, ConfigKind.SLA_POLICIES, POLICY_SET_NAME, current, policy_set.to_config())
@@ -114,45 +99,8 @@ class SlaAdmin(SlaActions):
     ) -> ConfigResult:
         stored = self._stored(kind, name)
         current = stored.version if stored else 0
-        _check_version(kind, name, current, expected)
+        check_version(kind, name, current, expected)
         return self._save(caller, kind, name, current, document)
-
-    def _save(
-        self, caller: Caller, kind: ConfigKind, name: str, current: int, document: dict[str, object]
-    ) -> ConfigResult:
-        now = self._clock()
-        config = StoredConfig(kind, name, current + 1, document, now, caller.agent_id)
-        audit = AuditRecord(
-            record_id=new_ulid(now),
-            at_ms=now,
-            actor=caller.agent_id,
-            actor_role=caller.role.value,
-            action=_AUDIT_ACTIONS[kind],
-            subject=kind.subject(name),
-            details={"version": str(config.version), "previous_version": str(current)},
-        )
-        self._config.save_config(config, audit)
-        return ConfigResult.of(config)
-
-
-def _check_version(kind: ConfigKind, name: str, current: int, expected: int | None) -> None:
-    if expected is not None and expected != current:
-        raise ConfigVersionConflict(
-            f"{kind.subject(name)} is at version {current}, not {expected} as expected (If-Match); "
-            "review the change and try again",
-            current=current,
-        )
-
-
-def _body_version(document: Mapping[str, Any], if_match: int | None) -> int | None:
-    if "version" not in document:
-        return if_match
-    version = document["version"]
-    if isinstance(version, bool) or not isinstance(version, int) or version < 0:
-        raise InvalidPolicy("version", "must be the version the set replaces (0: none stored)")
-    if if_match is not None and if_match != version:
-        raise InvalidPolicy("version", f"is {version} but If-Match says {if_match}")
-    return version
 
 
 def _check_name(name: str, field: str, error: type[InvalidConfig]) -> None:

@@ -16,7 +16,9 @@ DEFAULTS_VERSION = 0  # the version shown for the built-in policy set: nothing i
 
 @dataclass(frozen=True, slots=True)
 class ConfigResult:
-    """A configuration document and its version (``DEFAULTS_VERSION`` for built-in defaults)."""
+    """A configuration document and its version (``DEFAULTS_VERSION`` for built-in defaults), and where
+    it comes from: ``stored``, or, while none is stored, ``defaults`` (the built-in policy set),
+    ``deployed`` (the routing rules the functions were deployed with) or ``none``."""
 
     kind: ConfigKind
     name: str
@@ -24,6 +26,7 @@ class ConfigResult:
     document: Mapping[str, object]
     updated_at_ms: int | None = None
     updated_by: str | None = None
+    source: str = "stored"
 
     @classmethod
     def of(cls, stored: StoredConfig) -> ConfigResult:

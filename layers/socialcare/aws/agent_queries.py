@@ -1,5 +1,5 @@
-"""The agent side's reads on DynamoDB: a team's queue (GSI1), its finished cases (GSI4), an agent's
-own cases (GSI3); and the case reads it makes through the case store."""
+"""The agent side's reads on DynamoDB: a team's queue and its review queue (GSI1), its finished cases
+(GSI4), an agent's own cases (GSI3); and the case reads it makes through the case store."""
 
 from __future__ import annotations
 
@@ -30,6 +30,13 @@ class AgentQueries(AgentTable):
         """A team's resolved (or closed) cases, the most recently resolved (closed) first."""
         query = ListQuery(keys.done_pk(team, status.value), index=DONE, forward=False)
         return query_page(self._client(), self._table, query, flt=flt, limit=limit, start=start, convert=item_to_case)
+
+    def team_review(self, team: str, *, limit: int, start: Position | None) -> Page[Case]:
+        """A team's cases set aside as spam or troll, the oldest first (their own partition of GSI1)."""
+        query = ListQuery(keys.review_pk(team), index=QUEUE)
+        return query_page(
+            self._client(), self._table, query, flt=CaseFilter(), limit=limit, start=start, convert=item_to_case
+        )
 
     def owned(self, agent_id: str, *, limit: int, start: Position | None) -> Page[Case]:
         """An agent's own active cases, the soonest response due first."""

@@ -235,6 +235,24 @@ class CaseStore:
             {"#r": REACTION_PREFIX + by, "#at": "at_ms"},
         )
 
+    def record_hidden(self, ref: MessageRef, *, at_ms: int) -> bool:
+        """The platform hid the customer's comment (an agent asked): when, recorded once."""
+        return self._conditional_update(
+            ref,
+            "SET hidden_at_ms = :ts REMOVE hide_error",
+            "attribute_exists(#pk) AND attribute_not_exists(hidden_at_ms)",
+            {":ts": n(at_ms)},
+        )
+
+    def record_hide_failed(self, ref: MessageRef, *, error: str) -> bool:
+        """The platform refused to hide the comment: why (unless it is hidden already)."""
+        return self._conditional_update(
+            ref,
+            "SET hide_error = :err",
+            "attribute_exists(#pk) AND attribute_not_exists(hidden_at_ms)",
+            {":err": s(error)},
+        )
+
     def record_unmatched(self, event: PlatformEvent, *, reason: str, raw_key: str | None, day: str) -> None:
         """Keep an event that matched nothing, keyed so a retry writes the same item again."""
         raw = json.dumps(event.raw, ensure_ascii=False, default=str) if event.raw is not None else None

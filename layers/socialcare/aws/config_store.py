@@ -1,7 +1,8 @@
-"""The SLA configuration and the departments on DynamoDB (the ``ConfigRepository`` port).
+"""The SLA configuration, the departments and the routing rules on DynamoDB (the ``ConfigRepository`` port).
 
 Items (see ``schema.py``): the policy set ``CONFIG#sla`` / ``POLICIES``, each calendar
-``CONFIG#sla`` / ``CALENDAR#<name>``, each department ``CONFIG#departments`` / ``DEPARTMENT#<id>``;
+``CONFIG#sla`` / ``CALENDAR#<name>``, each department ``CONFIG#departments`` / ``DEPARTMENT#<id>``,
+the routing rules ``CONFIG#routing`` / ``RULES``;
 each holds its document as JSON text with ``version``, ``updated_at_ms`` and ``updated_by``. Keeping
 the policy set and the calendars in one partition lets a case's SLA be read with one Query. A write
 is one transaction: the item, conditioned on the version it replaces, and its audit record under
@@ -25,7 +26,7 @@ from socialcare.aws.wiring import lazy_client
 from socialcare.clock import Clock
 from socialcare.errors import ConfigVersionConflict
 from socialcare.model.audit import AuditRecord
-from socialcare.model.config import POLICY_SET_NAME, ConfigKind, StoredConfig
+from socialcare.model.config import POLICY_SET_NAME, ROUTING_RULES_NAME, ConfigKind, StoredConfig
 from socialcare.ports import ConfigRepository, SlaConfigDocuments
 from socialcare.rules.case_sla import SlaInForce
 from socialcare.rules.sla import ResponseTargets
@@ -39,6 +40,8 @@ def config_key(kind: ConfigKind, name: str) -> tuple[str, str]:
         return keys.SLA_CONFIG_PK, keys.POLICIES_SK
     if kind is ConfigKind.CALENDAR:
         return keys.SLA_CONFIG_PK, keys.CALENDAR_PREFIX + name
+    if kind is ConfigKind.ROUTING_RULES:
+        return keys.ROUTING_CONFIG_PK, keys.ROUTING_RULES_SK
     return keys.DEPARTMENTS_PK, keys.DEPARTMENT_PREFIX + name
 
 
@@ -135,9 +138,10 @@ def config_item(config: StoredConfig) -> Item:
 
 def item_to_config(item: Mapping[str, Any]) -> StoredConfig:
     kind = ConfigKind(item["entity"]["S"])
+    fixed = {ConfigKind.SLA_POLICIES: POLICY_SET_NAME, ConfigKind.ROUTING_RULES: ROUTING_RULES_NAME}
     return StoredConfig(
         kind=kind,
-        name=POLICY_SET_NAME if kind is ConfigKind.SLA_POLICIES else str(item["name"]["S"]),
+        name=fixed.get(kind) or str(item["name"]["S"]),
         version=int(item["version"]["N"]),
         document=json.loads(item["document"]["S"]),
         updated_at_ms=int(item["updated_at_ms"]["N"]),

@@ -127,6 +127,8 @@ def triage_attributes(case: Case) -> Item:
                 "tags": _str_list(routing.tags),
                 "rules_version": n(routing.rules_version),
                 **({"overridden_rule": s(routing.overridden_rule)} if routing.overridden_rule else {}),
+                **({"routed_by": s(routing.routed_by)} if routing.routed_by else {}),
+                **({"routed_at_ms": n(routing.routed_at_ms)} if routing.routed_at_ms is not None else {}),
             }
         }
     if case.sensitive:
@@ -135,7 +137,16 @@ def triage_attributes(case: Case) -> Item:
         item["automated_messages_allowed"] = {"BOOL": False}
     _put(item, "language", case.language)
     if case.mark is not None:
-        item["mark"] = {"M": {"kind": s(case.mark.kind), "reasons": _str_list(case.mark.reasons)}}
+        mark: Item = {
+            "kind": s(case.mark.kind),
+            "reasons": _str_list(case.mark.reasons),
+            "automated_before": {"BOOL": case.mark.automated_before},
+        }
+        _put(mark, "by", case.mark.by)
+        _put(mark, "at_ms", case.mark.at_ms)
+        item["mark"] = {"M": mark}
+    _put(item, "restored_at_ms", case.restored_at_ms)
+    _put(item, "restored_by", case.restored_by)
     return item
 
 
@@ -149,6 +160,8 @@ def item_to_routing(item: Mapping[str, Any]) -> CaseRouting | None:
         tags=_strings(m, "tags"),
         rules_version=int(m["rules_version"]["N"]),
         overridden_rule=_str(m, "overridden_rule"),
+        routed_by=_str(m, "routed_by"),
+        routed_at_ms=_int(m, "routed_at_ms"),
     )
 
 
@@ -156,7 +169,13 @@ def item_to_mark(item: Mapping[str, Any]) -> CaseMark | None:
     if "mark" not in item:
         return None
     m = item["mark"]["M"]
-    return CaseMark(kind=str(m["kind"]["S"]), reasons=_strings(m, "reasons"))
+    return CaseMark(
+        kind=str(m["kind"]["S"]),
+        reasons=_strings(m, "reasons"),
+        by=_str(m, "by"),
+        at_ms=_int(m, "at_ms"),
+        automated_before=bool(m.get("automated_before", {"BOOL": True})["BOOL"]),
+    )
 
 
 # The case clock's attributes (``model/escalation.py``). The state machine reads ``sla_generation``,
@@ -212,8 +231,12 @@ def case_item(case: Case) -> Item:
     item[c.CUSTOMER_INDEX_SK] = s(keys.created_sort_key(case.created_at_ms, case.case_id))
     if case.status.value in _ACTIVE:
         due_key = s(keys.due_sort_key(case.response_due_at_ms, case.case_id))
-        item[c.QUEUE_INDEX_PK] = s(keys.queue_pk(case.team))
-        item[c.QUEUE_INDEX_SK] = due_key
+        if case.mark is None:
+            item[c.QUEUE_INDEX_PK] = s(keys.queue_pk(case.team))
+            item[c.QUEUE_INDEX_SK] = due_key
+        else:  # set aside: the team's review queue, oldest first
+            item[c.QUEUE_INDEX_PK] = s(keys.review_pk(case.team))
+            item[c.QUEUE_INDEX_SK] = s(keys.created_sort_key(case.created_at_ms, case.case_id))
         if case.owner:
             item[c.ASSIGNEE_INDEX_PK] = s(keys.owner_pk(case.owner))
             item[c.ASSIGNEE_INDEX_SK] = due_key
@@ -277,6 +300,8 @@ def item_to_case(item: Mapping[str, Any]) -> Case:
         automated_messages_allowed=bool(item.get("automated_messages_allowed", {"BOOL": True})["BOOL"]),
         language=_str(item, "language"),
         mark=item_to_mark(item),
+        restored_at_ms=_int(item, "restored_at_ms"),
+        restored_by=_str(item, "restored_by"),
         version=int(item["version"]["N"]),
     )
 
@@ -312,6 +337,8 @@ def entry_item(entry: ThreadEntry) -> Item:
     for who, emoji in entry.reactions.items():
         item[REACTION_PREFIX + who] = {"M": {"emoji": s(emoji), "at_ms": n(entry.timestamp_ms)}}
     _put(item, "language", entry.language)
+    _put(item, "hidden_at_ms", entry.hidden_at_ms)
+    _put(item, "hide_error", entry.hide_error)
     if entry.sentiment is not None:
         item["sentiment"] = {
             "M": {
@@ -377,4 +404,6 @@ def item_to_entry(item: Mapping[str, Any]) -> ThreadEntry:
         reactions=_reactions(item),
         language=_str(item, "language"),
         sentiment=item_to_sentiment(item),
+        hidden_at_ms=_int(item, "hidden_at_ms"),
+        hide_error=_str(item, "hide_error"),
     )

@@ -42,6 +42,11 @@ def queue_pk(team: str) -> str:
     return f"QUEUE#{team}"
 
 
+def review_pk(team: str) -> str:
+    """The team's review queue (cases marked spam or troll), on the queue index beside ``QUEUE#<team>``."""
+    return f"REVIEW#{team}"
+
+
 def owner_pk(owner: str) -> str:
     return f"OWNER#{owner}"
 
@@ -75,6 +80,8 @@ def done_pk(team: str, status: str) -> str:
 # Configuration the admin routes change (socialcare/aws/config_store.py).
 SLA_CONFIG_PK = "CONFIG#sla"  # the policy set and the calendars: one Query reads them all
 DEPARTMENTS_PK = "CONFIG#departments"
+ROUTING_CONFIG_PK = "CONFIG#routing"  # the routing rules: ingest reads them with one GetItem
+ROUTING_RULES_SK = "RULES"
 CONFIG_AUDIT_PK = "CONFIG#audit"
 POLICIES_SK = "POLICIES"
 CALENDAR_PREFIX = "CALENDAR#"

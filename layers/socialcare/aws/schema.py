@@ -21,6 +21,7 @@ unmatched / unknown event log      UNMATCHED#<platform>#<yyyy-mm-dd>   <ts ms>#<
 SLA policy set                     CONFIG#sla                  POLICIES
 business calendar                  CONFIG#sla                  CALENDAR#<name>
 department (contacts, manager)     CONFIG#departments          DEPARTMENT#<id>
+routing rules                      CONFIG#routing              RULES
 configuration audit record         CONFIG#audit                AUDIT#<ts ms, 13 digits>#<ulid>
 =================================  ==========================  ==========================================
 
@@ -34,11 +35,13 @@ The configuration items (``socialcare.aws.config_store``, written by the admin r
 stack's seeding) hold their document as JSON text (``document``, validated before it is stored) with
 ``version`` (1, 2, ...: each write is conditioned on the version it replaces), ``updated_at_ms`` and
 ``updated_by``; each write puts its audit record (``subject`` sla/policies, calendar/<name> or
-department/<id>, ``details.version``) in the same transaction. The policy set and the calendars share
+department/<id>, routing/rules, ``details.version``) in the same transaction. The policy set and the calendars share
 a partition so that one Query reads what a case's due times are computed from.
 
 Indexes (all sparse, projected ALL):
-- GSI1 (queue): GSI1PK = QUEUE#<team>, GSI1SK = <response due ms>#<case_id>; only active cases.
+- GSI1 (queue): GSI1PK = QUEUE#<team>, GSI1SK = <response due ms>#<case_id>; only active cases. An active
+  case marked spam or troll is in its team's review queue instead: GSI1PK = REVIEW#<team>,
+  GSI1SK = <created ms>#<case_id> (oldest first; a marked case has no due time).
 - GSI2 (customer): GSI2PK = CUST#<account>#<user id>, GSI2SK = <created ms>#<case_id>; every case.
 - GSI3 (assignee): GSI3PK = OWNER#<agent id>, GSI3SK = <response due ms>#<case_id>; active owned cases.
 - GSI4 (done): GSI4PK = DONE#<team>#<resolved|closed>, GSI4SK = <resolved/closed ms>#<case_id>; only

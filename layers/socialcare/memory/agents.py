@@ -74,8 +74,16 @@ class MemoryAgentStore:
 
     # ---- lists -----------------------------------------------------------------------------
     def team_queue(self, team: str, flt: CaseFilter, *, limit: int, start: Position | None) -> Page[Case]:
-        found = [k for k in self._all_cases() if k.team == team and k.status.is_active and _matches(k, flt)]
+        found = [
+            k
+            for k in self._all_cases()
+            if k.team == team and k.status.is_active and k.mark is None and _matches(k, flt)
+        ]
         return _page(f"queue|{team}", sorted(found, key=_due_key), _due_key, limit, start)
+
+    def team_review(self, team: str, *, limit: int, start: Position | None) -> Page[Case]:
+        found = [k for k in self._all_cases() if k.team == team and k.status.is_active and k.mark is not None]
+        return _page(f"review|{team}", sorted(found, key=_created_key), _created_key, limit, start)
 
     def team_finished(
         self, team: str, status: CaseStatus, flt: CaseFilter, *, limit: int, start: Position | None
@@ -167,6 +175,10 @@ def _matches(case: Case, flt: CaseFilter) -> bool:
 def _due_key(case: Case) -> str:
     due = case.response_due_at_ms if case.response_due_at_ms is not None else NOT_DUE
     return f"{due:013d}#{case.case_id}"
+
+
+def _created_key(case: Case) -> str:
+    return f"{case.created_at_ms:013d}#{case.case_id}"
 
 
 def _finished_key(case: Case) -> str:

@@ -159,6 +159,22 @@ class MemoryCaseStore:
             stored.entry = replace(stored.entry, reactions=reactions)
             return True
 
+    def record_hidden(self, ref: MessageRef, *, at_ms: int) -> bool:
+        with self.table.lock:
+            stored = self.table.entries.get((ref.case_id, ref.entry_id))
+            if stored is None or stored.entry.hidden_at_ms is not None:
+                return False
+            stored.entry = replace(stored.entry, hidden_at_ms=at_ms, hide_error=None)
+            return True
+
+    def record_hide_failed(self, ref: MessageRef, *, error: str) -> bool:
+        with self.table.lock:
+            stored = self.table.entries.get((ref.case_id, ref.entry_id))
+            if stored is None or stored.entry.hidden_at_ms is not None:
+                return False
+            stored.entry = replace(stored.entry, hide_error=error)
+            return True
+
     def record_unmatched(self, event: PlatformEvent, *, reason: str, raw_key: str | None, day: str) -> None:
         row: dict[str, object] = {
             "reason": reason,

@@ -1,4 +1,4 @@
-"""The audit trail: who did what to a case (or a brand profile, or the SLA configuration), when, in
+"""The audit trail: who did what to a case (or a brand profile, or the configuration), when, in
 their own words."""
 
 from __future__ import annotations
@@ -20,6 +20,12 @@ class AuditAction(StrEnum):
     SLA_POLICIES_UPDATED = "sla_policies_updated"
     CALENDAR_UPDATED = "calendar_updated"
     DEPARTMENT_UPDATED = "department_updated"
+    ROUTING_RULES_UPDATED = "routing_rules_updated"
+    # triage by hand (agents/triage_actions.py)
+    ROUTED = "routed"
+    MARKED = "marked"
+    RESTORED = "restored"
+    COMMENT_HIDE_REQUESTED = "comment_hide_requested"
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,5 +38,7 @@ class AuditRecord:
     case_id: str | None = None  # the case acted on, or
     account_id: str | None = None  # the brand account whose profile changed
     case_version: int | None = None  # the case's version after the action
-    subject: str | None = None  # or the configuration changed: sla/policies, calendar/<name>, department/<id>
+    subject: str | None = (
+        None  # or the configuration changed: sla/policies, calendar/<name>, department/<id>, routing/rules
+    )
     details: Mapping[str, str] = field(default_factory=dict)

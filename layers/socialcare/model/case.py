@@ -55,21 +55,30 @@ class Priority(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class CaseRouting:
-    """Which routing rule put the case where it is, and why: condition and phrase ids, never text."""
+    """Which routing rule put the case where it is, and why: condition and phrase ids, never the
+    customer's text. A person's re-route is the rule ``manual``: who, when, and their reason."""
 
-    rule: str  # the rule's name, "default" (none applied) or "sensitive"
+    rule: str  # the rule's name, "default" (none applied), "sensitive" or "manual"
     reasons: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     rules_version: int = 0  # 0: the brand has no routing rules configured
-    overridden_rule: str | None = None  # sensitive: the rule that would have applied otherwise
+    overridden_rule: str | None = None  # sensitive, manual: the rule that had applied before
+    routed_by: str | None = None  # manual: the agent who re-routed the case
+    routed_at_ms: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class CaseMark:
-    """A spam or troll mark ingest's rules put on the case, with every reason that applied."""
+    """A spam or troll mark ingest's rules (or an agent, ``by``) put on the case, with every reason
+    that applied. A marked case waits in its team's review queue with no response clock and no
+    automated message; ``automated_before`` is what ``Case.automated_messages_allowed`` was before,
+    what restoring the case puts back."""
 
     kind: str  # "spam" or "troll"
     reasons: tuple[str, ...] = ()
+    by: str | None = None  # the agent who marked it by hand; None: ingest's rules
+    at_ms: int | None = None
+    automated_before: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +147,10 @@ class Case:
     automated_messages_allowed: bool = True
     language: str | None = None
     mark: CaseMark | None = None
+    # A person restored the case from the review queue: ingest's rules never mark it again (an agent
+    # still can, by hand).
+    restored_at_ms: int | None = None
+    restored_by: str | None = None
     version: int = 1
 
     def with_status(self, target: CaseStatus, now_ms: int) -> Case:
@@ -179,3 +192,7 @@ class ThreadEntry:
     # An inbound message's language (ISO 639-1; None: unknown) and sentiment, as ingest classified it.
     language: str | None = None
     sentiment: EntrySentiment | None = None
+    # A public comment an agent hid on the platform (Meta's hide comment API, through the outbound
+    # function): when the platform confirmed it, or why it refused.
+    hidden_at_ms: int | None = None
+    hide_error: str | None = None

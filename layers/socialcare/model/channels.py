@@ -25,6 +25,10 @@ TEXT_LIMITS: Mapping[Channel, int] = {
 }
 MAX_TEXT = max(TEXT_LIMITS.values())
 
+# Whose comments the brand may hide on the platform (Meta's hide comment API): its Page's and its
+# Instagram account's. X and the private channels have nothing like it.
+HIDEABLE_COMMENT_CHANNELS = frozenset({Channel.FACEBOOK_COMMENT, Channel.INSTAGRAM_COMMENT})
+
 # Media a reply may carry by URL; X needs media uploaded first and Instagram comments take none.
 ATTACHMENT_KINDS: Mapping[Channel, frozenset[str]] = {
     Channel.MESSENGER: frozenset({"image", "video", "audio", "file"}),

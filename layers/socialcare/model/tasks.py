@@ -34,6 +34,9 @@ class TaskKind(StrEnum):
     # department machine (``.waitForTaskToken``): ask the department; args: ``escalation_id``,
     # ``task_token``, ``round`` ("0" first ask, then one per reminder)
     DEPARTMENT_REQUEST = "department_request"
+    # agent API (an agent's explicit action, never automatic): hide a customer's Facebook or Instagram
+    # comment on the platform; args: ``entry_id`` (the comment's thread entry)
+    HIDE_COMMENT = "hide_comment"
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,8 @@ public reply, Facebook comment         ``POST {graph}/{comment id}/comments`` ``
 public reply, Instagram comment        ``POST {graph}/{comment id}/replies`` ``{"message"}``
 WhatsApp                               ``POST {graph}/{phone number id}/messages`` text with
                                        ``context.message_id``, media by ``link``, or a template
+hide a Facebook / Instagram comment    ``POST {graph}/{comment id}`` ``{"is_hidden": true}`` / ``{"hide": true}``
+                                       (an agent's explicit action: the ``hide_comment`` task)
 =====================================  ==================================================================
 
 The token is the account's page token (``meta.page_tokens[account id]``), sent as a Bearer
@@ -28,7 +30,7 @@ from typing import Any
 from socialcare.errors import ReplyRefused
 from socialcare.model.events import Channel
 from socialcare.model.outbound import OutboundRequest, ReplyMode
-from socialcare.outbound.http import HttpResponse, json_request
+from socialcare.outbound.http import HttpRequest, HttpResponse, json_request
 from socialcare.outbound.replies import (
     Accepted,
     CallOutcome,
@@ -178,6 +180,28 @@ class MetaReplyClient:
             if "message_id" in doc:  # Send API
                 return Accepted(id_text(doc.get("message_id")), id_text(doc.get("recipient_id")))
             return Accepted(id_text(doc.get("id")))  # a comment
+        return self.failure(response)
+
+    # --- moderation: Meta's hide comment API ------------------------------------------------
+    def hide_comment(self, channel: Channel, comment_id: str, token: str) -> HttpRequest:
+        """``POST {graph}/{comment id}``: ``{"is_hidden": true}`` for a Facebook comment, ``{"hide": true}``
+        for an Instagram one (each API's own name); answered ``{"success": true}``. Hiding is idempotent."""
+        if channel not in (Channel.FACEBOOK_COMMENT, Channel.INSTAGRAM_COMMENT):
+            raise ReplyRefused(f"only Facebook and Instagram comments can be hidden, not {channel}")
+        field = "is_hidden" if channel is Channel.FACEBOOK_COMMENT else "hide"
+        return json_request("POST", f"{self._graph}/{path_segment(comment_id)}", {field: True}, headers=bearer(token))
+
+    def interpret_hide(self, response: HttpResponse) -> CallOutcome:
+        if 200 <= response.status < 300:
+            if as_object(response.json()).get("success") is False:
+                return Rejected("Meta did not hide the comment (it answered success: false)")
+            return Accepted(None)
+        return self.failure(response)
+
+    @staticmethod
+    def failure(response: HttpResponse) -> Retryable | Rejected:
+        """A Graph API error answer: throttled or temporary (worth another try), else refused for good."""
+        doc = as_object(response.json())
         error = as_object(doc.get("error"))
         code = _int(error.get("code"))
         subcode = _int(error.get("error_subcode"))

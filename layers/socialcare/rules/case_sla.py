@@ -184,6 +184,8 @@ def with_sla(case: Case, sla: SlaInForce, now_ms: int) -> Case:
     escalation schedule computed now (``rules.escalation`` keeps or moves the clock's generation)."""
     if not case.status.is_active:
         return with_escalation(case, None)
+    if case.mark is not None:  # set aside for review (``rules/review.py``): no target counts against it
+        return with_escalation(replace(case, response_due_at_ms=None), None)
     due = sla.due_times(case_facts(case), now_ms)
     response_due = due.response_due_at_ms
     if case.awaiting_reply_since_ms is None:

@@ -270,6 +270,17 @@ class RoutingRules:
         return None
 
 
+def deployed_rules(document: Mapping[str, object] | None, setting: str) -> RoutingRules | None:
+    """The rules a function's deployment setting gives (None or empty: none), checked when the function
+    is built: a refused document stops it with ``RuntimeError`` naming the setting and the field."""
+    if not document:
+        return None
+    try:
+        return RoutingRules.from_config(document)
+    except InvalidRoutingRules as exc:
+        raise RuntimeError(f"{setting} is invalid at {exc.field}: {exc.reason}") from exc
+
+
 def _merged_tags(first: Sequence[str], second: Sequence[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys((*first, *second)))
 
