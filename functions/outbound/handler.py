@@ -119,7 +119,14 @@ TaskHandlers = Mapping["TaskKind", Callable[["CaseTask"], str]]
 
 
 def _build_tasks(clients: AwsClients, clock: Clock) -> TaskHandlers:
-    return {}
+    from socialcare.aws.agent_store import AgentStore
+    from socialcare.model.tasks import TaskKind
+    from socialcare.timers.auto_resolve import AutoResolver
+
+    config = OutboundConfig.from_env()
+    return {
+        TaskKind.AUTO_RESOLVE: AutoResolver(AgentStore(config.table_name, client=clients("dynamodb")), clock=clock).run,
+    }
 
 
 _tasks: Wiring[TaskHandlers] = Wiring(_build_tasks)

@@ -23,7 +23,7 @@ from socialcare.ids import new_ulid
 from socialcare.model.audit import AuditAction, AuditRecord
 from socialcare.model.case import Case, ThreadEntry
 from socialcare.model.profile import BrandProfile
-from socialcare.ports import AgentChange, AgentReplyQueue, AgentRepository, IdempotencyMarker
+from socialcare.ports import AgentChange, AgentReplyQueue, AgentRepository, IdempotencyMarker, SlaConfigSource
 from socialcare.rules.sla import ResponseTargets
 
 logger = logging.getLogger(__name__)
@@ -43,6 +43,9 @@ class AgentDeps:
     idempotency_ttl_ms: int = c.IDEMPOTENCY_TTL_HOURS * 3_600_000
     # What a status change that restarts the wait (a reopen) schedules the case clock by.
     targets: ResponseTargets = field(default_factory=ResponseTargets)
+    # Where the SLA policies are read when an action sets a case to pending_customer (its follow-up);
+    # None: the defaults of ``targets``.
+    sla_config: SlaConfigSource | None = None
 
 
 class CaseActions:

@@ -18,14 +18,15 @@ from socialcare.agents import access
 from socialcare.agents.base import CaseActions, bump
 from socialcare.agents.bookkeeping import decided_again_after_bookkeeping
 from socialcare.agents.commands import StatusCommand
+from socialcare.agents.follow_up import with_agent_follow_up
 from socialcare.agents.identity import Caller
 from socialcare.agents.results import ActionResult
 from socialcare.errors import ReasonRequired, StateConflict, UnansweredCustomerMessage
-from socialcare.ids import new_ulid
 from socialcare.model.audit import AuditAction
 from socialcare.model.case import Case, CaseStatus, EntryKind, ThreadEntry, check_transition
 from socialcare.model.events import DeliveryState
 from socialcare.rules.escalation import with_response_escalation
+from socialcare.rules.status_changes import status_change_details, status_change_entry
 
 _NEEDS_ANSWER = frozenset({CaseStatus.PENDING_CUSTOMER, CaseStatus.RESOLVED, CaseStatus.CLOSED})
 
@@ -62,10 +63,9 @@ class Lifecycle(CaseActions):
         # Resolved or closed: no schedule (a running clock ends when it wakes); reopened with an
         # answer still awaited: the clock runs again.
         after = with_response_escalation(after, self._deps.targets, now)
+        after = with_agent_follow_up(self._deps, case, after, now)
         entry = status_entry(case, target, caller, now, command.reason)
-        details = {"from": case.status.value, "to": target.value}
-        if command.reason:
-            details["reason"] = command.reason
+        details = status_change_details(case, target, command.reason)
         self._commit(caller, case, after, AuditAction.STATUS_CHANGED, now, details=details, entries=(entry,))
         return ActionResult(case=after, now_ms=now, entry=entry)
 
@@ -97,13 +97,7 @@ def with_status(case: Case, target: CaseStatus, now: int) -> Case:
 
 
 def status_entry(case: Case, target: CaseStatus, caller: Caller, now: int, reason: str | None) -> ThreadEntry:
-    """The thread's line recording a status change (and its reason)."""
-    return ThreadEntry(
-        case_id=case.case_id,
-        entry_id=f"{now:013d}#status-{new_ulid(now)}",
-        kind=EntryKind.STATUS_CHANGE,
-        timestamp_ms=now,
-        author=caller.agent_id,
-        text=reason,
-        extra={"from": case.status.value, "to": target.value, "agent_name": caller.display_name},
+    """The thread's line recording a status change (and its reason), by ``caller``."""
+    return status_change_entry(
+        case, target, author=caller.agent_id, author_name=caller.display_name, now_ms=now, reason=reason
     )

@@ -11,6 +11,7 @@ from socialcare.agents import access
 from socialcare.agents.base import bump, placeholder_values
 from socialcare.agents.bookkeeping import decided_again_after_bookkeeping
 from socialcare.agents.commands import MoveToPrivateCommand, ReplyCommand
+from socialcare.agents.follow_up import with_agent_follow_up
 from socialcare.agents.idempotency import Decision, Keyed, KeyedActions
 from socialcare.agents.identity import Caller
 from socialcare.agents.lifecycle import status_entry, with_status
@@ -94,6 +95,7 @@ class Sending(KeyedActions):
             extra: tuple[ThreadEntry, ...] = ()
             if case.status is not CaseStatus.PENDING_CUSTOMER:
                 after = with_status(after, CaseStatus.PENDING_CUSTOMER, now)
+                after = with_agent_follow_up(self._deps, case, after, now)
                 extra = (status_entry(case, CaseStatus.PENDING_CUSTOMER, caller, now, "moved to private"),)
             return reply_decision(caller, case, bump(after, now), plan, now, AuditAction.MOVED_TO_PRIVATE, extra)
 

@@ -21,7 +21,7 @@ from socialcare.agents.profile_admin import ProfileAdmin
 from socialcare.agents.reads import Reads
 from socialcare.agents.sending import Sending
 from socialcare.clock import Clock
-from socialcare.ports import AgentReplyQueue, AgentRepository
+from socialcare.ports import AgentReplyQueue, AgentRepository, SlaConfigSource
 from socialcare.rules.sla import ResponseTargets
 
 
@@ -38,9 +38,17 @@ class AgentService(Reads, Ownership, Lifecycle, Sending, Notes, ProfileAdmin):
         default_brand_name: str = "our team",
         idempotency_ttl_ms: int = c.IDEMPOTENCY_TTL_HOURS * 3_600_000,
         targets: ResponseTargets | None = None,
+        sla_config: SlaConfigSource | None = None,
     ) -> None:
         super().__init__(
             AgentDeps(
-                store, outbound, clock, cursors, default_brand_name, idempotency_ttl_ms, targets or ResponseTargets()
+                store,
+                outbound,
+                clock,
+                cursors,
+                default_brand_name,
+                idempotency_ttl_ms,
+                targets or ResponseTargets(),
+                sla_config,
             )
         )
