@@ -26,7 +26,7 @@ from socialcare.rules.sla import ClockDue, DueTimes
 from socialcare.timers.service import CaseClockTimers, ClockStart
 
 from tests.case_support import care_case
-from tests.state_machine_support import REGION, TABLE, Runs, asl_path, engine_on, receive_all
+from tests.state_machine_support import REGION, TABLE, Runs, asl_path, create_machine, engine_on, receive_all
 
 __all__ = ["REGION", "TABLE"]
 
@@ -127,7 +127,7 @@ def clock_world() -> Iterator[ClockWorld]:
             EventBusName=BUS,
             Targets=[{"Id": "queue", "Arn": attributes["Attributes"]["QueueArn"]}],
         )
-        machine_arn = aws.machine("case-clock", "case_clock", {"TableName": TABLE, "EventBusName": BUS})
+        machine_arn = create_machine(aws.sfn, "case-clock", "case_clock", {"TableName": TABLE, "EventBusName": BUS})
         world = ClockWorld(aws.dynamodb, aws.sfn, aws.sqs, machine_arn, queue_url)
         try:
             yield world

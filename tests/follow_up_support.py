@@ -22,7 +22,7 @@ from socialcare.rules.follow_up import with_follow_up
 from socialcare.timers.follow_up import FollowUpStart, FollowUpTimers
 
 from tests.case_clock_support import new_case
-from tests.state_machine_support import TABLE, MotoClients, Runs, asl_path, engine_on, receive_all
+from tests.state_machine_support import TABLE, Runs, asl_path, create_machine, engine_on, receive_all
 
 FOLLOW_UP_ASL = asl_path("follow_up")
 
@@ -81,18 +81,18 @@ class FollowUpWorld(Runs):
         return receive_all(self.sqs, self.outbound_url)
 
 
-def follow_up_machine(aws: MotoClients) -> FollowUpWorld:
-    """The outbound queue and the follow-up machine, in a moto whose engine is on."""
-    outbound_url = aws.sqs.create_queue(QueueName="outbound")["QueueUrl"]
-    machine_arn = aws.machine("follow-up", "follow_up", {"TableName": TABLE, "OutboundQueueUrl": outbound_url})
-    return FollowUpWorld(aws.dynamodb, aws.sfn, aws.sqs, machine_arn, outbound_url)
+def follow_up_machine(dynamodb: Any, sfn: Any, sqs: Any) -> FollowUpWorld:
+    """The outbound queue and the follow-up machine, in a moto whose engine is on (the table made)."""
+    outbound_url = sqs.create_queue(QueueName="outbound")["QueueUrl"]
+    machine_arn = create_machine(sfn, "follow-up", "follow_up", {"TableName": TABLE, "OutboundQueueUrl": outbound_url})
+    return FollowUpWorld(dynamodb, sfn, sqs, machine_arn, outbound_url)
 
 
 @contextmanager
 def follow_up_world() -> Iterator[FollowUpWorld]:
     """moto with its Step Functions engine on; create boto3 clients only inside (credentials set by the caller)."""
     with engine_on() as aws:
-        world = follow_up_machine(aws)
+        world = follow_up_machine(aws.dynamodb, aws.sfn, aws.sqs)
         try:
             yield world
         finally:

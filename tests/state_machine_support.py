@@ -35,21 +35,22 @@ def definition(stem: str, substitutions: Mapping[str, str]) -> str:
     return text
 
 
+def create_machine(sfn: Any, name: str, stem: str, substitutions: Mapping[str, str]) -> str:
+    """A state machine from the ASL file ``stem``; its ARN."""
+    created = sfn.create_state_machine(name=name, definition=definition(stem, substitutions), roleArn=ROLE_ARN)
+    return str(created["stateMachineArn"])
+
+
 @dataclass
-class MotoClients:
+class EngineClients:
     dynamodb: Any
     sfn: Any
     sqs: Any
     events: Any
 
-    def machine(self, name: str, stem: str, substitutions: Mapping[str, str]) -> str:
-        """A state machine from the ASL file ``stem``; its ARN."""
-        created = self.sfn.create_state_machine(name=name, definition=definition(stem, substitutions), roleArn=ROLE_ARN)
-        return str(created["stateMachineArn"])
-
 
 @contextmanager
-def engine_on() -> Iterator[MotoClients]:
+def engine_on() -> Iterator[EngineClients]:
     """moto with its Step Functions engine on and the case table; boto3 clients made inside (the
     caller sets fake credentials)."""
     import boto3
@@ -57,7 +58,7 @@ def engine_on() -> Iterator[MotoClients]:
     from socialcare.aws import schema
 
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
-        clients = MotoClients(
+        clients = EngineClients(
             *(boto3.client(s, region_name=REGION) for s in ("dynamodb", "stepfunctions", "sqs", "events"))
         )
         clients.dynamodb.create_table(**schema.create_table_kwargs(TABLE))

@@ -199,7 +199,7 @@ def test_the_machine_hands_the_task_to_the_handler_which_resolves_the_case(
     import boto3
 
     with engine_on() as aws:
-        world: FollowUpWorld = follow_up_machine(aws)
+        world: FollowUpWorld = follow_up_machine(aws.dynamodb, aws.sfn, aws.sqs)
         secrets = boto3.client("secretsmanager", region_name="us-east-1")
         # The function reads the queue the machine sends its tasks to.
         rig = resolving(aws.dynamodb, aws.sqs, secrets, TABLE, monkeypatch, queue_url=world.outbound_url)
