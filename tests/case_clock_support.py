@@ -78,10 +78,6 @@ def new_case(case_id: str, now_ms: int, *, owner: str | None = "agent-7") -> Cas
 
 @dataclass
 class ClockWorld(Runs):
-    dynamodb: Any
-    sfn: Any
-    sqs: Any
-    machine_arn: str
     queue_url: str
 
     def name_of(self, case_id: str, number: int) -> str:

@@ -3,7 +3,7 @@ the case table, the outbound queue the machine hands its tasks to, and the machi
 ``infra/state_machines/follow_up.asl.json`` with the same substitutions the CDK app gives.
 
 Cases are written as the agent API writes them — ``rules.follow_up.with_follow_up`` on the status
-change, the item, then ``FollowUpTimers.case_changed`` (what the clock function does on the stream) —
+change, the item, then ``start_follow_up`` (what the clock function does on the stream) —
 with schedules of a second or two (Wait really sleeps).
 """
 
@@ -19,7 +19,7 @@ from socialcare.aws.items import case_item
 from socialcare.model.case import Case, CaseStatus
 from socialcare.model.follow_up import FollowUpSchedule, follow_up_name
 from socialcare.rules.follow_up import with_follow_up
-from socialcare.timers.follow_up import FollowUpStart, FollowUpTimers
+from socialcare.timers.follow_up import FollowUpStart, start_follow_up
 
 from tests.case_clock_support import new_case
 from tests.state_machine_support import TABLE, Runs, asl_path, create_machine, engine_on, receive_all
@@ -44,18 +44,14 @@ def schedule_in(now_ms: int, *, nudge_s: float | None, resolve_s: float | None) 
 
 @dataclass
 class FollowUpWorld(Runs):
-    dynamodb: Any
-    sfn: Any
-    sqs: Any
-    machine_arn: str
     outbound_url: str
 
     def name_of(self, case_id: str, number: int) -> str:
         return follow_up_name(case_id, number)
 
-    @property
-    def timers(self) -> FollowUpTimers:
-        return FollowUpTimers(StepFunctionsFollowUps(self.machine_arn, client=self.sfn))
+    def on_stream(self, before: Case, after: Case) -> FollowUpStart | None:
+        """What the clock function does with the write's stream record: start the follow-up it needs."""
+        return start_follow_up(StepFunctionsFollowUps(self.machine_arn, client=self.sfn), before, after)
 
     def write(
         self, before: Case, after: Case, schedule: FollowUpSchedule | None = None
@@ -63,7 +59,7 @@ class FollowUpWorld(Runs):
         """One case write as the agent API makes it: the follow-up, the item, then the stream's start."""
         written = replace(with_follow_up(before, after, schedule), version=before.version + 1)
         self.put(written)
-        return written, self.timers.case_changed(before, written)
+        return written, self.on_stream(before, written)
 
     def pend(self, case: Case, schedule: FollowUpSchedule) -> Case:
         """The agent sets ``case`` (stored) to wait for the customer: a cycle with ``schedule`` starts."""

@@ -11,7 +11,7 @@ running is stopped when the world closes (``Runs.stop_running``).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,10 +65,13 @@ def engine_on() -> Iterator[EngineClients]:
         yield clients
 
 
+@dataclass
 class Runs:
-    """The executions of one machine (``sfn``, ``machine_arn``), named ``name_of(case_id, number)``."""
+    """A machine in moto (and the clients around it): its executions, named ``name_of(case_id, number)``."""
 
+    dynamodb: Any
     sfn: Any
+    sqs: Any
     machine_arn: str
 
     def name_of(self, case_id: str, number: int) -> str:
@@ -133,3 +136,17 @@ def receive_all(sqs: Any, queue_url: str) -> list[dict[str, Any]]:
         for message in messages:
             received.append(json.loads(message["Body"]))
             sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def collect(receive: Callable[[], list[dict[str, Any]]], count: int, *, timeout_s: float = 6.0) -> list[dict[str, Any]]:
+    """What ``receive`` gives until there are ``count`` of them, or ``timeout_s`` has passed."""
+    received: list[dict[str, Any]] = []
+    deadline = time.monotonic() + timeout_s
+    while len(received) < count and time.monotonic() < deadline:
+        received += receive()
+        time.sleep(0.05)
+    return received

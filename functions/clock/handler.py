@@ -4,7 +4,7 @@ Every committed case write (ingest, the agent API, the outbound sender) reaches 
 stream record with the item before and after (``NEW_AND_OLD_IMAGES``); the event source mapping
 passes only case items (``SK = "CASE"``) that were inserted or modified. For each, the core decides
 whether the write needs a new clock (``CaseClockTimers.case_changed``) or, having set the case to
-wait for the customer, a follow-up (``FollowUpTimers.case_changed``), and starts it (``StartExecution``
+wait for the customer, a follow-up (``timers.follow_up.start_follow_up``), and starts it (``StartExecution``
 of the case-clock state machine, ``CASE_CLOCK_ARN``, or of the follow-up's, ``FOLLOW_UP_ARN``; a stage
 without the follow-up machine leaves that unset and starts none). Starting is idempotent — the
 executions are named ``case-<case id>-<generation>`` and ``follow-up-<case id>-<cycle>`` — so a record
@@ -31,7 +31,7 @@ from socialcare.environment import required
 
 if TYPE_CHECKING:
     from socialcare.model.case import Case
-    from socialcare.timers.follow_up import FollowUpTimers
+    from socialcare.ports import FollowUps
     from socialcare.timers.service import CaseClockTimers
 
 logger = Logger(service="clock")
@@ -56,19 +56,18 @@ class ClockConfig:
 @dataclass(frozen=True)
 class Timers:
     clocks: CaseClockTimers
-    follow_ups: FollowUpTimers | None
+    follow_ups: FollowUps | None
 
 
 def _build(clients: AwsClients, clock: Clock) -> Timers:
     from socialcare.aws.case_clocks import StepFunctionsCaseClocks, StepFunctionsFollowUps
-    from socialcare.timers.follow_up import FollowUpTimers
     from socialcare.timers.service import CaseClockTimers
 
     config = ClockConfig.from_env()
     sfn = clients("stepfunctions")
     follow_ups = None
     if config.follow_up_arn is not None:
-        follow_ups = FollowUpTimers(StepFunctionsFollowUps(config.follow_up_arn, client=sfn))
+        follow_ups = StepFunctionsFollowUps(config.follow_up_arn, client=sfn)
     return Timers(CaseClockTimers(StepFunctionsCaseClocks(config.state_machine_arn, client=sfn)), follow_ups)
 
 
@@ -88,6 +87,8 @@ def _case(image: Mapping[str, Any] | None) -> Case | None:
 
 
 def case_record(record: DynamoDBRecord) -> None:
+    from socialcare.timers.follow_up import start_follow_up
+
     # The images in DynamoDB's attribute-value form, what aws/items.py reads (Powertools' properties
     # would deserialise them to plain values).
     change = record.raw_event.get("dynamodb") or {}
@@ -104,7 +105,7 @@ def case_record(record: DynamoDBRecord) -> None:
             "case clock started",
             extra={"case_id": started.case_id, "generation": started.generation, "tier": started.input["tier"]},
         )
-    follow_up = timers.follow_ups.case_changed(before, after) if timers.follow_ups is not None else None
+    follow_up = start_follow_up(timers.follow_ups, before, after) if timers.follow_ups is not None else None
     if follow_up is not None:
         logger.info(
             "follow-up started",

@@ -206,7 +206,7 @@ def test_the_machine_hands_the_task_to_the_handler_which_resolves_the_case(
         try:
             case = rig.customer_writes("m1")
             pending = rig.agent_waits_for_the_customer(case, resolve_s=0.3)
-            assert world.timers.case_changed(case, pending) is not None  # the clock function, on the stream
+            assert world.on_stream(case, pending) is not None  # the clock function, on the stream
             assert world.finish(case.case_id, 1)["status"] == "SUCCEEDED"
             assert rig.run_batch() == 0
             resolved = rig.store.get_case(case.case_id)

@@ -26,7 +26,7 @@ from socialcare.rules.calendar import BusinessCalendar
 from socialcare.rules.follow_up import not_pending_since, plan_follow_up, with_follow_up
 from socialcare.rules.policies import FollowUpPolicy, PolicySet
 from socialcare.rules.sla import ALWAYS_OPEN, ResponseTargets
-from socialcare.timers.follow_up import FollowUpTimers, follow_up_start
+from socialcare.timers.follow_up import follow_up_start, start_follow_up
 
 from tests.follow_up_support import answered_case, schedule_in
 from tests.sla_config_support import BERLIN, POLICIES
@@ -242,7 +242,7 @@ def test_a_status_change_that_keeps_or_ends_the_wait_plans_nothing_new() -> None
 
 def written(before: Case, schedule: FollowUpSchedule | None, follow_ups: MemoryFollowUps) -> Case:
     after = with_follow_up(before, before.with_status(CaseStatus.PENDING_CUSTOMER, T0), schedule)
-    FollowUpTimers(follow_ups).case_changed(before, after)
+    start_follow_up(follow_ups, before, after)
     return after
 
 
@@ -280,7 +280,7 @@ def test_no_execution_without_a_schedule_or_outside_pending_customer() -> None:
     follow_ups = MemoryFollowUps()
     written(answered_case("C1", T0), None, follow_ups)
     case = answered_case("C2", T0)
-    FollowUpTimers(follow_ups).case_changed(case, case.with_status(CaseStatus.RESOLVED, T0))
+    start_follow_up(follow_ups, case, case.with_status(CaseStatus.RESOLVED, T0))
     assert follow_ups.started == {}
 
 

@@ -19,7 +19,6 @@ from socialcare.agents.cursor import CursorCodec
 from socialcare.agents.identity import Caller
 from socialcare.clock import Clock
 from socialcare.errors import CaseNotFound, CaseVersionConflict, MovedOnByBookkeeping, StateConflict
-from socialcare.ids import new_ulid
 from socialcare.model.audit import AuditAction, AuditRecord
 from socialcare.model.case import Case, ThreadEntry
 from socialcare.model.profile import BrandProfile
@@ -90,16 +89,8 @@ class CaseActions:
         marker: IdempotencyMarker | None = None,
     ) -> None:
         """Store the action whole; on a lost race, the error carries the case as it now is."""
-        audit = AuditRecord(
-            record_id=new_ulid(now),
-            at_ms=now,
-            actor=caller.agent_id,
-            actor_role=caller.role.value,
-            action=action,
-            case_id=before.case_id,
-            case_version=after.version,
-            details=dict(details),
-        )
+        by = (caller.agent_id, caller.role.value)
+        audit = AuditRecord.of_case(after.version, before.case_id, action, by=by, at_ms=now, details=details)
         try:
             self._store.commit(AgentChange(before, after, audit, entries, marker), now_ms=now)
         except StateConflict as exc:

@@ -17,7 +17,6 @@ from dataclasses import replace
 
 from socialcare.clock import Clock
 from socialcare.errors import CaseNotFound, CaseVersionConflict
-from socialcare.ids import new_ulid
 from socialcare.model.audit import AuditAction, AuditRecord
 from socialcare.model.case import Case, CaseStatus
 from socialcare.model.tasks import CaseTask
@@ -69,14 +68,9 @@ class AutoResolver:
         entry = status_change_entry(
             case, target, author=AUTOMATION_ID, author_name=AUTOMATION_NAME, now_ms=now, reason=REASON
         )
-        audit = AuditRecord(
-            record_id=new_ulid(now),
-            at_ms=now,
-            actor=AUTOMATION_ID,
-            actor_role=AUTOMATION_ROLE,
-            action=AuditAction.STATUS_CHANGED,
-            case_id=case.case_id,
-            case_version=after.version,
-            details=status_change_details(case, target, REASON),
+        details = status_change_details(case, target, REASON)
+        by = (AUTOMATION_ID, AUTOMATION_ROLE)
+        audit = AuditRecord.of_case(
+            after.version, case.case_id, AuditAction.STATUS_CHANGED, by=by, at_ms=now, details=details
         )
         self._cases.commit(AgentChange(case, after, audit, (entry,)), now_ms=now)

@@ -1,6 +1,6 @@
 """Whether a case write must start a follow-up, and with which input.
 
-Call ``FollowUpTimers.case_changed(before, after)`` after every committed case write, with the case as
+Call ``start_follow_up(follow_ups, before, after)`` after every committed case write, with the case as
 it was read (``None`` for a new case) and as written. The cycle and schedule on ``after`` come from
 ``rules.follow_up.with_follow_up``, applied before the write. A follow-up starts only when the write
 began a new pending cycle with a schedule; its execution, ``follow-up-<case id>-<cycle>``, then
@@ -14,21 +14,17 @@ from dataclasses import dataclass
 
 from socialcare.model.case import Case, CaseStatus
 from socialcare.model.escalation import instant_text
-from socialcare.model.follow_up import FollowUpPlan, follow_up_name
+from socialcare.model.follow_up import FollowUpPlan
 from socialcare.ports import FollowUps
 
 
 @dataclass(frozen=True, slots=True)
 class FollowUpStart:
-    """A follow-up to start: the execution's name and input (what the state machine reads first)."""
+    """A follow-up to start (``follow-up-<case_id>-<cycle>``) and its input, what the machine reads first."""
 
     case_id: str
     cycle: int
     input: dict[str, str]
-
-    @property
-    def name(self) -> str:
-        return follow_up_name(self.case_id, self.cycle)
 
 
 def follow_up_start(before: Case | None, after: Case) -> FollowUpStart | None:
@@ -53,15 +49,10 @@ def follow_up_start(before: Case | None, after: Case) -> FollowUpStart | None:
     return FollowUpStart(case_id=after.case_id, cycle=after.follow_up_cycle, input=execution_input)
 
 
-class FollowUpTimers:
-    """Starts follow-ups through the ``FollowUps`` port."""
-
-    def __init__(self, follow_ups: FollowUps) -> None:
-        self._follow_ups = follow_ups
-
-    def case_changed(self, before: Case | None, after: Case) -> FollowUpStart | None:
-        """Start the follow-up the write needs, if any; returns what was started (for logs and tests)."""
-        start = follow_up_start(before, after)
-        if start is not None:
-            self._follow_ups.start(start.case_id, start.cycle, start.input)
-        return start
+def start_follow_up(follow_ups: FollowUps, before: Case | None, after: Case) -> FollowUpStart | None:
+    """Start, through ``follow_ups``, the follow-up the write needs; what was started (``None``: nothing)."""
+    start = follow_up_start(before, after)
+    if start is None:
+        return None
+    follow_ups.start(start.case_id, start.cycle, start.input)
+    return start
