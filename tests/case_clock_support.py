@@ -1,6 +1,7 @@
-"""The case clock's ASL file, run in moto's Step Functions engine: a table, the project's bus with a
-rule that routes every ``socialcare`` event to an SQS queue the tests read, and the machine created
-from ``infra/state_machines/case_clock.asl.json`` with the same substitutions the CDK app gives.
+"""The case clock's ASL file, run in moto's Step Functions engine (``tests/state_machine_support.py``):
+a table, the project's bus with a rule that routes every ``socialcare`` event to an SQS queue the
+tests read, and the machine created from ``infra/state_machines/case_clock.asl.json`` with the same
+substitutions the CDK app gives.
 
 Wait states really sleep in moto, so scenarios use targets of a second or two; every execution still
 running is stopped when the world closes.
@@ -9,11 +10,9 @@ running is stopped when the world closes.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
 from socialcare.aws.case_clocks import StepFunctionsCaseClocks
@@ -27,19 +26,12 @@ from socialcare.rules.sla import ClockDue, DueTimes
 from socialcare.timers.service import CaseClockTimers, ClockStart
 
 from tests.case_support import care_case
+from tests.state_machine_support import REGION, TABLE, Runs, asl_path, create_machine, engine_on, receive_all
 
-REPO = Path(__file__).resolve().parents[1]
-CASE_CLOCK_ASL = REPO / "infra" / "state_machines" / "case_clock.asl.json"
-TABLE = "socialcare-clock"
+__all__ = ["REGION", "TABLE"]
+
+CASE_CLOCK_ASL = asl_path("case_clock")
 BUS = "socialcare-bus"
-REGION = "us-east-1"
-ROLE_ARN = "arn:aws:iam::123456789012:role/case-clock"
-
-
-def definition(table: str = TABLE, bus: str = BUS) -> str:
-    """The ASL file with its placeholders replaced, as CloudFormation's DefinitionSubstitutions do."""
-    text = CASE_CLOCK_ASL.read_text(encoding="utf-8")
-    return text.replace("${TableName}", table).replace("${EventBusName}", bus)
 
 
 def whole_second_ms(at_ms: int) -> int:
@@ -85,12 +77,11 @@ def new_case(case_id: str, now_ms: int, *, owner: str | None = "agent-7") -> Cas
 
 
 @dataclass
-class ClockWorld:
-    dynamodb: Any
-    sfn: Any
-    sqs: Any
-    machine_arn: str
+class ClockWorld(Runs):
     queue_url: str
+
+    def name_of(self, case_id: str, number: int) -> str:
+        return clock_name(case_id, number)
 
     @property
     def timers(self) -> CaseClockTimers:
@@ -114,85 +105,26 @@ class ClockWorld:
         key = item_key(f"CASE#{case_id}", "CASE")
         return dict(self.dynamodb.get_item(TableName=TABLE, Key=key, ConsistentRead=True)["Item"])
 
-    def executions(self) -> list[dict[str, Any]]:
-        return list(self.sfn.list_executions(stateMachineArn=self.machine_arn)["executions"])
-
-    def execution_arn(self, case_id: str, generation: int) -> str:
-        name = clock_name(case_id, generation)
-        return next(e["executionArn"] for e in self.executions() if e["name"] == name)
-
-    def finish(self, case_id: str, generation: int, *, timeout_s: float = 8.0) -> dict[str, Any]:
-        """Wait for the clock to end; its description (``status``: SUCCEEDED, FAILED...)."""
-        arn = self.execution_arn(case_id, generation)
-        deadline = time.monotonic() + timeout_s
-        while True:
-            described = self.sfn.describe_execution(executionArn=arn)
-            if described["status"] != "RUNNING" or time.monotonic() > deadline:
-                return dict(described)
-            time.sleep(0.05)
-
-    def history(self, case_id: str, generation: int) -> list[dict[str, Any]]:
-        arn = self.execution_arn(case_id, generation)
-        return list(self.sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"])
-
-    def transitions(self, case_id: str, generation: int) -> int:
-        """State transitions, as Step Functions bills them: one per state entered."""
-        return sum(1 for event in self.history(case_id, generation) if event["type"].endswith("StateEntered"))
-
-    def states_entered(self, case_id: str, generation: int) -> list[str]:
-        return [
-            e["stateEnteredEventDetails"]["name"]
-            for e in self.history(case_id, generation)
-            if e["type"].endswith("StateEntered")
-        ]
-
     def events(self) -> list[dict[str, Any]]:
         """Every event delivered to the queue so far, in arrival order (``detail-type`` and ``detail``)."""
-        received: list[dict[str, Any]] = []
-        while True:
-            messages = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10).get("Messages", [])
-            if not messages:
-                return received
-            for message in messages:
-                received.append(json.loads(message["Body"]))
-                self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
-
-    def stop_running(self) -> None:
-        for execution in self.executions():
-            if execution["status"] == "RUNNING":
-                self._stop(execution["executionArn"])
-
-    def _stop(self, arn: str) -> None:
-        # moto 5.2.5 cannot stop an execution whose worker has not set itself up yet (just started).
-        for _ in range(40):
-            try:
-                self.sfn.stop_execution(executionArn=arn)
-                return
-            except AttributeError:
-                time.sleep(0.05)
+        return receive_all(self.sqs, self.queue_url)
 
 
 @contextmanager
 def clock_world() -> Iterator[ClockWorld]:
     """moto with its Step Functions engine on; create boto3 clients only inside (credentials set by the caller)."""
-    import boto3
-    from moto import mock_aws
-    from socialcare.aws import schema
-
-    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
-        dynamodb, sfn, sqs, events = (
-            boto3.client(s, region_name=REGION) for s in ("dynamodb", "stepfunctions", "sqs", "events")
+    with engine_on() as aws:
+        aws.events.create_event_bus(Name=BUS)
+        queue_url = aws.sqs.create_queue(QueueName="escalations")["QueueUrl"]
+        attributes = aws.sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])
+        aws.events.put_rule(Name="escalations", EventBusName=BUS, EventPattern=json.dumps({"source": [EVENT_SOURCE]}))
+        aws.events.put_targets(
+            Rule="escalations",
+            EventBusName=BUS,
+            Targets=[{"Id": "queue", "Arn": attributes["Attributes"]["QueueArn"]}],
         )
-        dynamodb.create_table(**schema.create_table_kwargs(TABLE))
-        events.create_event_bus(Name=BUS)
-        queue_url = sqs.create_queue(QueueName="escalations")["QueueUrl"]
-        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        events.put_rule(Name="escalations", EventBusName=BUS, EventPattern=json.dumps({"source": [EVENT_SOURCE]}))
-        events.put_targets(Rule="escalations", EventBusName=BUS, Targets=[{"Id": "queue", "Arn": queue_arn}])
-        machine_arn = sfn.create_state_machine(name="case-clock", definition=definition(), roleArn=ROLE_ARN)[
-            "stateMachineArn"
-        ]
-        world = ClockWorld(dynamodb, sfn, sqs, machine_arn, queue_url)
+        machine_arn = create_machine(aws.sfn, "case-clock", "case_clock", {"TableName": TABLE, "EventBusName": BUS})
+        world = ClockWorld(aws.dynamodb, aws.sfn, aws.sqs, machine_arn, queue_url)
         try:
             yield world
         finally:

@@ -50,6 +50,7 @@ def case_view(case: Case, now_ms: int) -> dict[str, Any]:
         "follow_up_of": case.follow_up_of,
         "superseded_by": case.superseded_by,
         "case_clock": case_clock_view(case),
+        "follow_up": follow_up_view(case),
         "routing": routing_view(case),
         "sensitive": sorted(case.sensitive),
         "automated_messages_allowed": case.automated_messages_allowed,
@@ -96,6 +97,17 @@ def case_clock_view(case: Case) -> dict[str, Any]:
         "warn_at": iso(schedule.warn_at_ms) if schedule else None,
         "breach_at": iso(schedule.breach_at_ms) if schedule else None,
         "second_tier_at": iso(schedule.second_tier_at_ms) if schedule else None,
+    }
+
+
+def follow_up_view(case: Case) -> dict[str, Any]:
+    """The follow-up of the case's current pending cycle (nudge and auto-resolve), while it waits for the customer."""
+    schedule = case.follow_up
+    return {
+        "cycle": case.follow_up_cycle,
+        "pending_since": iso(schedule.pending_since_ms) if schedule else None,
+        "nudge_at": iso(schedule.nudge_at_ms) if schedule else None,
+        "auto_resolve_at": iso(schedule.resolve_at_ms) if schedule else None,
     }
 
 

@@ -119,17 +119,20 @@ TaskHandlers = Mapping["TaskKind", Callable[["CaseTask"], str]]
 
 
 def _build_tasks(clients: AwsClients, clock: Clock) -> TaskHandlers:
+    from socialcare.aws.agent_store import AgentStore
     from socialcare.aws.case_store import CaseStore
     from socialcare.aws.secrets import SecretCredentials
     from socialcare.model.tasks import TaskKind
     from socialcare.outbound.http import UrllibTransport
     from socialcare.outbound.meta_client import MetaReplyClient
     from socialcare.outbound.moderation import CommentHider
+    from socialcare.timers.auto_resolve import AutoResolver
 
     config = OutboundConfig.from_env()
     cases = CaseStore(config.table_name, client=clients("dynamodb"))
     credentials = SecretCredentials(config.secret_id, client=clients("secretsmanager"), clock=clock)
     return {
+        TaskKind.AUTO_RESOLVE: AutoResolver(AgentStore(config.table_name, client=clients("dynamodb")), clock=clock).run,
         TaskKind.HIDE_COMMENT: CommentHider(
             cases,
             client=MetaReplyClient(config.meta_graph_url),

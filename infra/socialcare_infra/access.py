@@ -52,6 +52,7 @@ class Access:
     secrets: tuple[str, ...] = ()  # secrets it reads (GetSecretValue)
     reads_stream: bool = False  # its event source mapping reads the table's stream (granted by CDK's binding)
     starts_case_clocks: bool = False  # StartExecution of the case-clock state machine (and no other)
+    starts_follow_ups: bool = False  # StartExecution of the follow-up state machine, when deployed (and no other)
     puts_events: bool = False  # PutEvents on the project's event bus (and no other)
 
 
@@ -80,9 +81,10 @@ ACCESS: dict[str, Access] = {
         changes_visibility=True,
         secrets=(PLATFORM_SECRET,),
     ),
-    # The clock function: nothing but the case clock's StartExecution; the stream it is fed from is
-    # read by its event source mapping (and a record given up goes to its on-failure queue).
-    c.CLOCK_FUNCTION: Access(reads_stream=True, starts_case_clocks=True),
+    # The clock function: nothing but StartExecution of the case clock and the follow-up; the stream
+    # it is fed from is read by its event source mapping (and a record given up goes to its
+    # on-failure queue).
+    c.CLOCK_FUNCTION: Access(reads_stream=True, starts_case_clocks=True, starts_follow_ups=True),
     # The agent API: cases, threads and audit trails by key; team queues, an agent's own cases and
     # resolved/closed lists through their GSIs (never the customer index: that is ingest's);
     # optimistic transactions of Puts, profile updates and idempotency markers; replies handed to

@@ -24,7 +24,13 @@ from socialcare_infra.components.queues import Queues
 from socialcare_infra.components.secrets import ApiSecret, PlatformSecret
 from socialcare_infra.components.storage import CaseTable, RawBucket, removal_policy
 from socialcare_infra.components.webhook_api import WebhookApi
-from socialcare_infra.components.workflows import CASE_CLOCK, StateMachines, grant_case_clock
+from socialcare_infra.components.workflows import (
+    CASE_CLOCK,
+    FOLLOW_UP,
+    StateMachines,
+    grant_case_clock,
+    grant_follow_up,
+)
 from socialcare_infra.config import StageConfig
 from socialcare_infra.names import ResourceNames
 
@@ -69,14 +75,17 @@ class SocialCareStack(Stack):
         api_secret = ApiSecret(self, "ApiSecret", names=names, removal_policy=data_removal)
         resources = CoreResources(table=table, raw=raw, queues=queues, platform_secret=secret, api_secret=api_secret)
         layer = CoreLayer(self, "CoreLayer", layer_dir=sources.layer_dir).layer
-        # The machines before the functions: the clock function starts the case clock.
+        # The machines before the functions: the clock function starts the case clock and the follow-up.
         self.events = EventBus(self, "Events", names=names)
         self.notifications = Notifications(
             self, "Notifications", config=config, names=names, bus=self.events.bus, removal_policy=data_removal
         )
         self.state_machines = self._state_machines(sources, resources=resources)
         resources = replace(
-            resources, case_clock=self.state_machines.machines.get(CASE_CLOCK), event_bus=self.events.bus
+            resources,
+            case_clock=self.state_machines.machines.get(CASE_CLOCK),
+            follow_up=self.state_machines.machines.get(FOLLOW_UP),
+            event_bus=self.events.bus,
         )
 
         self.functions = Functions(
@@ -131,6 +140,12 @@ class SocialCareStack(Stack):
         )
         if CASE_CLOCK in machines.machines:
             grant_case_clock(machines.machines[CASE_CLOCK], table=resources.table.table, bus=self.events.bus)
+        if FOLLOW_UP in machines.machines:
+            grant_follow_up(
+                machines.machines[FOLLOW_UP],
+                table=resources.table.table,
+                outbound_queue=resources.queues.outbound.queue,
+            )
         return machines
 
     def _monitoring(self, resources: CoreResources) -> Monitoring:

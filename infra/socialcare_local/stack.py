@@ -39,6 +39,7 @@ from socialcare_local.emulator import agent_api, functions, logs
 from socialcare_local.emulator.api_gateway import AgentApiGateway
 from socialcare_local.emulator.aws import AwsServices, LocalResources, aws_client_environment
 from socialcare_local.emulator.case_clock import CaseClockResources, NotificationPoller, provision_case_clock
+from socialcare_local.emulator.follow_up import provision_follow_up
 from socialcare_local.emulator.functions import Handler
 from socialcare_local.emulator.http_gateway import WebhookGateway
 from socialcare_local.emulator.logs import get_logger
@@ -103,6 +104,7 @@ class LocalStack:
         self.outbound_poller: QueuePoller | None = None
         self.reply_api: ReplyApi | None = None
         self.case_clock: CaseClockResources | None = None
+        self.follow_up_arn: str | None = None
         self.clock_poller: StreamPoller | None = None
         self.notification_poller: NotificationPoller | None = None
         self._resources: LocalResources | None = None
@@ -128,6 +130,12 @@ class LocalStack:
                 stage=STAGE, platform_secret=self.config.secret_document, api_secret=self.config.api.secret_document
             )
             self.case_clock = provision_case_clock(self.aws, stage=STAGE, table_name=self._resources.table_name)
+            self.follow_up_arn = provision_follow_up(
+                self.aws,
+                stage=STAGE,
+                table_name=self._resources.table_name,
+                outbound_queue_url=self._resources.outbound_queue_url,
+            )
             # Read from the stream's end before anything writes a case.
             stream = TableStream.of_table(
                 self.aws.client("dynamodb"), self.aws.client("dynamodbstreams"), self._resources.table_name
@@ -239,6 +247,7 @@ class LocalStack:
             functions.unload(module)
         self._modules.clear()
         self.case_clock = None
+        self.follow_up_arn = None
         self.aws.stop()
         self._restore_environment()
         self._output.restore()
@@ -327,6 +336,7 @@ class LocalStack:
             c.ENV_DEFAULT_TEAM: c.DEFAULT_TEAM,
             c.ENV_REOPEN_WINDOW_HOURS: str(c.DEFAULT_REOPEN_WINDOW_HOURS),
             c.ENV_CASE_CLOCK_ARN: self.case_clock.state_machine_arn if self.case_clock else "",
+            **({c.ENV_FOLLOW_UP_ARN: self.follow_up_arn} if self.follow_up_arn else {}),
             **({c.ENV_RESPONSE_TARGETS: json.dumps(self.config.sla.to_config())} if self.config.sla else {}),
             **({c.ENV_EVENT_BUS_NAME: self.case_clock.event_bus_name} if self.case_clock else {}),
             c.ENV_BRAND_ACCOUNTS: brand_accounts_setting(
@@ -390,16 +400,18 @@ class LocalStack:
         )
 
     def _stop_clocks(self) -> None:
-        """Stop the clocks still waiting, so moto's engine threads end with the stack."""
-        if self.case_clock is None:
+        """Stop the clocks and follow-ups still waiting, so moto's engine threads end with the stack."""
+        machines = [arn for arn in (self.case_clock and self.case_clock.state_machine_arn, self.follow_up_arn) if arn]
+        if not machines:
             return
         sfn = self.aws.client("stepfunctions")
-        try:
-            running = sfn.list_executions(stateMachineArn=self.case_clock.state_machine_arn, statusFilter="RUNNING")
-            for execution in running.get("executions", []):
-                sfn.stop_execution(executionArn=execution["executionArn"])
-        except (BotoCoreError, ClientError, AttributeError):  # best effort: the stack is going away
-            log.warning("could not stop the running case clocks", exc_info=True)
+        for machine_arn in machines:
+            try:
+                running = sfn.list_executions(stateMachineArn=machine_arn, statusFilter="RUNNING")
+                for execution in running.get("executions", []):
+                    sfn.stop_execution(executionArn=execution["executionArn"])
+            except (BotoCoreError, ClientError, AttributeError):  # best effort: the stack is going away
+                log.warning("could not stop the running executions", exc_info=True, extra={"machine": machine_arn})
 
     def _start_agent_api(self) -> None:
         module = agent_api.load_app_module()

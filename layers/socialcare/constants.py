@@ -145,11 +145,14 @@ ENV_BRAND_ACCOUNTS = "BRAND_ACCOUNTS"
 INGEST_TARGET_ATTEMPTS = 3
 INGEST_TARGET_RETRY_DELAY_S = 10
 
-# The case clock (infra/state_machines/case_clock.asl.json) and what starts it.
+# The case clock (infra/state_machines/case_clock.asl.json), the follow-up (follow_up.asl.json) and
+# what starts them.
 CLOCK_FUNCTION = "clock"  # functions/clock: the table's stream -> StartExecution
 ENV_CASE_CLOCK_ARN = "CASE_CLOCK_ARN"  # the case-clock state machine (clock function)
-# Optional JSON {"minutes": {channel: n}, "seconds": {channel: n}}: response targets other than the
-# defaults (rules/sla.py), read by ingest and the agent API. Only the local stack sets it ([sla]).
+ENV_FOLLOW_UP_ARN = "FOLLOW_UP_ARN"  # the follow-up state machine (clock function)
+# Optional JSON {"minutes": {channel: n}, "seconds": {channel: n}, "follow_up_seconds": {...}}: response
+# targets (and follow-up times) other than the defaults (rules/sla.py), read by ingest and the agent
+# API. Only the local stack sets it ([sla]).
 ENV_RESPONSE_TARGETS = "RESPONSE_TARGETS"
 # The clock function's event source mapping filter (the local stack's stream poller applies it too):
 # case items inserted or modified; a removed case needs no clock.

@@ -340,11 +340,23 @@ class NoOpenTime(SocialCareError):
     code = "no_open_time"
 
 
-# --- the case clock -----------------------------------------------------------------------
-class CaseClockNotStarted(SocialCareError):
-    """The case's clock could not be started (Step Functions refused or failed); the caller retries."""
+# --- the case clock and the follow-up -------------------------------------------------------
+class TimerNotStarted(SocialCareError):
+    """A timer's Step Functions execution could not be started (refused or failed); the caller retries."""
+
+    code = "timer_not_started"
+
+
+class CaseClockNotStarted(TimerNotStarted):
+    """The case's clock could not be started."""
 
     code = "case_clock_not_started"
+
+
+class FollowUpNotStarted(TimerNotStarted):
+    """A pending cycle's follow-up could not be started."""
+
+    code = "follow_up_not_started"
 
 
 # --- SLA configuration and departments (the admin routes) ----------------------------------------

@@ -326,7 +326,7 @@ class AgentReplyQueue(Protocol):
     def send_json(self, body: str, *, case_id: str, channel: str) -> None: ...
 
 
-# ---- the case clock (SLA escalation timers; see socialcare/timers) --------------------------
+# ---- the case clock and the follow-up (SLA timers; see socialcare/timers) ------------------------
 
 
 class CaseClocks(Protocol):
@@ -336,6 +336,25 @@ class CaseClocks(Protocol):
         """Start the clock ``case-<case_id>-<generation>`` with ``input``. A clock of that name that
         exists already (running or ended) is left as it is: a duplicate start is success, never a
         second clock. Raises ``CaseClockNotStarted`` when the clock could not be started."""
+        ...
+
+
+class FollowUps(Protocol):
+    """Where follow-ups run: one Step Functions execution per case and pending cycle."""
+
+    def start(self, case_id: str, cycle: int, input: Mapping[str, str]) -> None:
+        """Start the follow-up ``follow-up-<case_id>-<cycle>`` with ``input``; one of that name that
+        exists already (running or ended) is left as it is. Raises ``FollowUpNotStarted`` when it could
+        not be started."""
+        ...
+
+
+class CaseStatusWriter(AgentCommit, Protocol):
+    """What an automation that changes a case's status needs (the follow-up's auto-resolve): the case,
+    and the commit the agents' actions use (case, thread entry and audit record, whole or not at all)."""
+
+    def get_case(self, case_id: str) -> Case:
+        """The case; ``CaseNotFound`` when there is none."""
         ...
 
 
@@ -368,7 +387,9 @@ class ConfigRepository(ConfigReader, Protocol):
         """Every stored configuration of the kind, by name."""
         ...
 
-    def sla_config(self) -> SlaConfigDocuments: ...
+    def sla_config(self) -> SlaConfigDocuments:
+        """The stored policy set and calendars, read together (one keyed Query)."""
+        ...
 
     def save_config(self, config: StoredConfig, audit: AuditRecord) -> None:
         """Store ``config`` as its version and its audit record, together or not at all: only over

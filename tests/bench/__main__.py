@@ -1,4 +1,4 @@
-"""`make bench`: figures for the webhook, ingest, case clock and cold-start targets. Prints, never asserts.
+"""`make bench`: figures for the webhook, ingest, case clock, follow-up and cold-start targets. Prints, never asserts.
 
 Targets: ≤ 2 DynamoDB requests per new message; ingest path ≤ 3× its bare writes;
 webhook function import ≤ 300 ms; ≤ 6 case-clock state transitions for a typical case. Backend: moto in process (with the local stack's
@@ -39,7 +39,7 @@ def main() -> int:
         queue_arn = "arn:aws:sqs:us-east-1:123456789012:bench-ingest"
         with console.status(f"ingest: threading {ingest.MESSAGES:,} messages…"), captured_stdout(emitted):
             threaded = ingest.run(resources, queue_arn)
-    with console.status("case clock: running the ASL file in moto's Step Functions engine…"):
+    with console.status("case clock and follow-up: running the ASL files in moto's Step Functions engine…"):
         clocks = case_clock.run()
     with console.status("cold imports…"):
         imports = importtime.run()
@@ -75,14 +75,15 @@ def main() -> int:
         "≤ 3×",
     )
     for clock in clocks:
+        per = "pending cycle" if clock.machine == "follow-up" else "case"
         table.add_row(
-            f"case clock: state transitions per case, {clock.lifecycle} "
-            f"(clock's DynamoDB requests {clock.dynamodb_requests}, events {clock.events_put})",
+            f"{clock.machine}: state transitions per {per}, {clock.lifecycle} "
+            f"(the machine's requests: {clock.requests_text})",
             f"{clock.transitions}",
             "≤ 6" if clock.lifecycle.startswith("message") else "",
         )
         table.add_row(
-            f"case clock: Step Functions cost per 1,000 cases, {clock.lifecycle} "
+            f"{clock.machine}: Step Functions cost per 1,000 {per}s, {clock.lifecycle} "
             f"(${case_clock.PRICE_PER_1000_TRANSITIONS} per 1,000 transitions)",
             f"${clock.cost_per_1000_cases:.3f}",
             "",

@@ -14,7 +14,15 @@ from typing import Any, Protocol
 
 import pytest
 from socialcare.model.case import ThreadEntry
-from socialcare.ports import CaseClocks, CaseRepository, DeliveryQueue, OutboundQueue, OutboundRepository, RawStore
+from socialcare.ports import (
+    CaseClocks,
+    CaseRepository,
+    DeliveryQueue,
+    FollowUps,
+    OutboundQueue,
+    OutboundRepository,
+    RawStore,
+)
 
 from tests.conftest import AwsResources
 
@@ -27,6 +35,7 @@ class Backend(Protocol):
     deliveries: DeliveryQueue
     replies: OutboundQueue
     clocks: CaseClocks
+    follow_ups: FollowUps
 
     def thread(self, case_id: str) -> list[ThreadEntry]: ...
     def put_entry(self, entry: ThreadEntry) -> None: ...
@@ -34,6 +43,7 @@ class Backend(Protocol):
     def received_deliveries(self) -> list[tuple[str, dict[str, str]]]: ...
     def receive_replies(self) -> list[tuple[str, dict[str, str], str]]: ...
     def clock_inputs(self) -> dict[str, dict[str, str]]: ...
+    def follow_up_inputs(self) -> dict[str, dict[str, str]]: ...
 
 
 @dataclass
@@ -43,7 +53,7 @@ class DynamoBackend:
     name: str = "aws"
 
     def __post_init__(self) -> None:
-        from socialcare.aws.case_clocks import StepFunctionsCaseClocks
+        from socialcare.aws.case_clocks import StepFunctionsCaseClocks, StepFunctionsFollowUps
         from socialcare.aws.case_store import CaseStore
         from socialcare.aws.delivery_queue import DeliveryQueue as SqsDeliveryQueue
         from socialcare.aws.outbound_queue import OutboundQueue as SqsOutboundQueue
@@ -56,14 +66,22 @@ class DynamoBackend:
         self.raw = RawDeliveryStore(aws.bucket, client=aws.s3)
         self.deliveries = SqsDeliveryQueue(aws.queue_url, client=aws.sqs)
         self.replies = SqsOutboundQueue(self.outbound_queue_url, client=aws.sqs)
-        self._sfn, machine_arn = _case_clock_machine()
-        self.clocks = StepFunctionsCaseClocks(machine_arn, client=self._sfn)
+        self._sfn, self._clock_arn = _recorded_machine("case-clock")
+        self.clocks = StepFunctionsCaseClocks(self._clock_arn, client=self._sfn)
+        _, self._follow_up_arn = _recorded_machine("follow-up")
+        self.follow_ups = StepFunctionsFollowUps(self._follow_up_arn, client=self._sfn)
 
     def clock_inputs(self) -> dict[str, dict[str, str]]:
+        return self._inputs(self._clock_arn)
+
+    def follow_up_inputs(self) -> dict[str, dict[str, str]]:
+        return self._inputs(self._follow_up_arn)
+
+    def _inputs(self, machine_arn: str) -> dict[str, dict[str, str]]:
         """Each execution's name and input (moto only records them here: the engine is off)."""
         return {
             e["name"]: json.loads(self._sfn.describe_execution(executionArn=e["executionArn"])["input"])
-            for e in self._sfn.list_executions(stateMachineArn=self.clocks._state_machine_arn)["executions"]
+            for e in self._sfn.list_executions(stateMachineArn=machine_arn)["executions"]
         }
 
     def thread(self, case_id: str) -> list[ThreadEntry]:
@@ -96,15 +114,15 @@ class DynamoBackend:
         return [(m["Body"], _attributes(m), m["ReceiptHandle"]) for m in self._receive(self.outbound_queue_url)]
 
 
-def _case_clock_machine() -> tuple[Any, str]:
+def _recorded_machine(name: str) -> tuple[Any, str]:
     """A state machine to start executions of (its definition does not matter to the adapter)."""
     import boto3
 
     sfn = boto3.client("stepfunctions", region_name="us-east-1")
     definition = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}})
-    arn = sfn.create_state_machine(
-        name="case-clock", definition=definition, roleArn="arn:aws:iam::123456789012:role/case-clock"
-    )["stateMachineArn"]
+    arn = sfn.create_state_machine(name=name, definition=definition, roleArn=f"arn:aws:iam::123456789012:role/{name}")[
+        "stateMachineArn"
+    ]
     return sfn, arn
 
 
@@ -117,7 +135,7 @@ class MemoryBackend:
     name: str = "memory"
 
     def __post_init__(self) -> None:
-        from socialcare.memory.case_clocks import MemoryCaseClocks
+        from socialcare.memory.case_clocks import MemoryCaseClocks, MemoryFollowUps
         from socialcare.memory.case_store import MemoryCaseStore
         from socialcare.memory.outbound_store import MemoryOutboundStore
         from socialcare.memory.queues import MemoryDeliveryQueue, MemoryOutboundQueue
@@ -131,9 +149,13 @@ class MemoryBackend:
         self.deliveries = self._deliveries = MemoryDeliveryQueue()
         self.replies = self._replies = MemoryOutboundQueue()
         self.clocks = self._clocks = MemoryCaseClocks()
+        self.follow_ups = self._follow_ups = MemoryFollowUps()
 
     def clock_inputs(self) -> dict[str, dict[str, str]]:
         return dict(self._clocks.started)
+
+    def follow_up_inputs(self) -> dict[str, dict[str, str]]:
+        return dict(self._follow_ups.started)
 
     def thread(self, case_id: str) -> list[ThreadEntry]:
         return self._cases.thread(case_id)

@@ -1,15 +1,23 @@
-"""The ``CaseClocks`` contract, run against Step Functions (moto, executions recorded, not run) and the twin."""
+"""The ``CaseClocks`` and ``FollowUps`` contracts, run against Step Functions (moto, executions recorded,
+not run) and the twins."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
-from socialcare.errors import CaseClockNotStarted
+from socialcare.errors import CaseClockNotStarted, FollowUpNotStarted
 
 from tests.conftest import AwsResources
 
 WARN = {"case_id": "C1", "generation": "1", "tier": "warn", "at": "2026-01-01T09:45:00Z"}
+NUDGE = {
+    "case_id": "C1",
+    "cycle": "1",
+    "pending_since": "2026-01-01T09:00:00.000Z",
+    "plan": "nudge",
+    "at": "2026-01-02T09:00:00Z",
+}
 
 
 def test_a_clock_is_named_for_its_case_and_generation_and_started_with_its_input(backend: Any) -> None:
@@ -38,3 +46,21 @@ def test_a_clock_that_cannot_start_is_a_domain_error(aws: AwsResources) -> None:
     clocks = StepFunctionsCaseClocks(missing, client=boto3.client("stepfunctions", region_name="us-east-1"))
     with pytest.raises(CaseClockNotStarted, match="case-C1-1"):
         clocks.start("C1", 1, WARN)
+
+
+def test_a_follow_up_is_named_for_its_case_and_cycle_and_started_once(backend: Any) -> None:
+    backend.follow_ups.start("C1", 1, NUDGE)
+    backend.follow_ups.start("C1", 1, {**NUDGE, "at": "2026-01-03T09:00:00Z"})  # same name: the first is kept
+    backend.follow_ups.start("C1", 2, {**NUDGE, "cycle": "2"})
+    assert backend.follow_up_inputs() == {"follow-up-C1-1": NUDGE, "follow-up-C1-2": {**NUDGE, "cycle": "2"}}
+    assert backend.clock_inputs() == {}, "a follow-up is no case clock"
+
+
+def test_a_follow_up_that_cannot_start_is_a_domain_error(aws: AwsResources) -> None:
+    import boto3
+    from socialcare.aws.case_clocks import StepFunctionsFollowUps
+
+    missing = "arn:aws:states:us-east-1:123456789012:stateMachine:nowhere"
+    follow_ups = StepFunctionsFollowUps(missing, client=boto3.client("stepfunctions", region_name="us-east-1"))
+    with pytest.raises(FollowUpNotStarted, match="follow-up-C1-1"):
+        follow_ups.start("C1", 1, NUDGE)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 LAMBDA = "AWS::Lambda::Function"
@@ -100,3 +102,57 @@ def alarm_topic_id(template: dict[str, Any], stage: str) -> str:
         if v["Type"] == "AWS::SNS::Topic" and v["Properties"]["TopicName"] == f"socialcare-alarms-{stage}"
     ]
     return str(found)
+
+
+STATE_MACHINE = "AWS::StepFunctions::StateMachine"
+# Optimised integrations (arn:aws:states:::<service>:<api>) and the IAM action each one needs.
+INTEGRATION_ACTIONS = {
+    "dynamodb:getItem": "dynamodb:GetItem",
+    "dynamodb:updateItem": "dynamodb:UpdateItem",
+    "events:putEvents": "events:PutEvents",
+    "sqs:sendMessage": "sqs:SendMessage",
+}
+LOGGING_AND_TRACING = ("logs:", "xray:")
+
+
+def state_machine(synth: Any, stem: str) -> tuple[str, dict[str, Any]]:
+    """The deployed machine of ``infra/state_machines/<stem>.asl.json``: its logical id and properties."""
+    [(logical_id, machine)] = [
+        (k, v)
+        for k, v in synth.properties(STATE_MACHINE).items()
+        if v["StateMachineName"] == f"socialcare-{stem}-{synth.stage}"
+    ]
+    return logical_id, machine
+
+
+def asl_actions(asl: Path) -> set[str]:
+    """The IAM actions the Task states of an ASL file call."""
+    states = json.loads(asl.read_text())["States"]
+    resources = {s["Resource"].removeprefix("arn:aws:states:::") for s in states.values() if s["Type"] == "Task"}
+    assert resources <= set(INTEGRATION_ACTIONS), f"an integration this test does not know: {resources}"
+    return {INTEGRATION_ACTIONS[r] for r in resources}
+
+
+def machine_grants(synth: Any, machine: dict[str, Any]) -> dict[str, list[Any]]:
+    """What a machine's role allows besides logging and tracing: action -> the resources it is allowed on."""
+    role_id = ref_id(machine["RoleArn"])
+    assert role_id is not None
+    granted: dict[str, list[Any]] = {}
+    for statement in role_statements(synth.template, role_id):
+        assert statement.effect == "Allow"
+        for action in statement.actions:
+            if not action.startswith(LOGGING_AND_TRACING):
+                granted.setdefault(action, []).extend(statement.resources)
+    return granted
+
+
+def failed_execution_alarm(synth: Any, machine_id: str) -> dict[str, Any]:
+    """The alarm on the machine's failed executions."""
+    [alarm] = [
+        a
+        for a in synth.properties("AWS::CloudWatch::Alarm").values()
+        if a.get("Namespace") == "AWS/States"
+        and a["MetricName"] == "ExecutionsFailed"
+        and ref_id(a["Dimensions"][0]["Value"]) == machine_id
+    ]
+    return alarm

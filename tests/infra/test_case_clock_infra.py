@@ -11,34 +11,20 @@ from socialcare.model.escalation import DETAIL_TYPES, EVENT_SOURCE
 
 from tests.case_clock_support import CASE_CLOCK_ASL
 from tests.infra.conftest import Synthesised
-from tests.infra.helpers import alarm_topic_id, ref_id, role_statements
+from tests.infra.helpers import (
+    alarm_topic_id,
+    asl_actions,
+    failed_execution_alarm,
+    machine_grants,
+    ref_id,
+    state_machine,
+)
 
 pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("infra")]
 
-MACHINE = "AWS::StepFunctions::StateMachine"
-# Optimised integrations (arn:aws:states:::<service>:<api>) and the IAM action each one needs.
-INTEGRATION_ACTIONS = {
-    "dynamodb:getItem": "dynamodb:GetItem",
-    "dynamodb:updateItem": "dynamodb:UpdateItem",
-    "events:putEvents": "events:PutEvents",
-}
-LOGGING_AND_TRACING = {"logs:", "xray:"}
-
 
 def case_clock(synth: Synthesised) -> tuple[str, dict[str, Any]]:
-    [(logical_id, machine)] = [
-        (k, v)
-        for k, v in synth.properties(MACHINE).items()
-        if v["StateMachineName"].startswith("socialcare-case_clock-")
-    ]
-    return logical_id, machine
-
-
-def asl_actions() -> set[str]:
-    states = json.loads(CASE_CLOCK_ASL.read_text())["States"]
-    resources = {s["Resource"].removeprefix("arn:aws:states:::") for s in states.values() if s["Type"] == "Task"}
-    assert resources <= set(INTEGRATION_ACTIONS), f"an integration this test does not know: {resources}"
-    return {INTEGRATION_ACTIONS[r] for r in resources}
+    return state_machine(synth, "case_clock")
 
 
 def test_the_case_clock_is_a_standard_machine_with_the_table_and_the_bus_substituted(synth: Synthesised) -> None:
@@ -57,17 +43,12 @@ def test_the_case_clock_is_a_standard_machine_with_the_table_and_the_bus_substit
 
 def test_the_case_clock_role_allows_exactly_what_its_states_call(synth: Synthesised) -> None:
     _, machine = case_clock(synth)
-    role_id = ref_id(machine["RoleArn"])
-    assert role_id is not None
     [table_id] = synth.resources("AWS::DynamoDB::Table")
     [bus_id] = synth.resources("AWS::Events::EventBus")
-    granted: dict[str, list[Any]] = {}
-    for statement in role_statements(synth.template, role_id):
-        assert statement.effect == "Allow"
-        for action in statement.actions:
-            if not any(action.startswith(prefix) for prefix in LOGGING_AND_TRACING):
-                granted.setdefault(action, []).extend(statement.resources)
-    assert set(granted) == asl_actions() == {"dynamodb:GetItem", "dynamodb:UpdateItem", "events:PutEvents"}
+    granted = machine_grants(synth, machine)
+    assert (
+        set(granted) == asl_actions(CASE_CLOCK_ASL) == {"dynamodb:GetItem", "dynamodb:UpdateItem", "events:PutEvents"}
+    )
     for action in ("dynamodb:GetItem", "dynamodb:UpdateItem"):
         assert [ref_id(r) for r in granted[action]] == [table_id], "the table itself: no index, no other table"
     assert [ref_id(r) for r in granted["events:PutEvents"]] == [bus_id], "the project's bus only"
@@ -76,14 +57,7 @@ def test_the_case_clock_role_allows_exactly_what_its_states_call(synth: Synthesi
 def test_failed_case_clock_executions_raise_an_alarm_on_the_alarm_topic(synth: Synthesised) -> None:
     machine_id, _ = case_clock(synth)
     topic = alarm_topic_id(synth.template, synth.stage)
-    [alarm] = [
-        a
-        for a in synth.properties("AWS::CloudWatch::Alarm").values()
-        if a.get("Namespace") == "AWS/States" and a["MetricName"] == "ExecutionsFailed"
-    ]
-    [dimension] = alarm["Dimensions"]
-    assert dimension["Name"] == "StateMachineArn"
-    assert ref_id(dimension["Value"]) == machine_id
+    alarm = failed_execution_alarm(synth, machine_id)
     assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (0, "GreaterThanThreshold")
     assert [ref_id(x) for x in alarm["AlarmActions"]] == [topic]
 

@@ -36,8 +36,10 @@ from socialcare.model.events import (
     PlatformEvent,
 )
 from socialcare.model.outbound import OutboundRequest, ReplyMode
+from socialcare.model.tasks import CaseTask, TaskKind
 from socialcare.outbound.http import HttpRequest, HttpResponse
 from socialcare.rules.escalation import with_escalation
+from socialcare.rules.follow_up import with_follow_up
 from socialcare_infra import access
 from socialcare_local.emulator.functions import LambdaContext, load_function, reset_function
 from socialcare_local.emulator.http_gateway import build_http_api_event
@@ -47,6 +49,7 @@ from socialcare_local.sandbox.signing import meta_request
 from tests.agent_api_support import BILLING_ACCOUNT, CURSOR_KEY, ApiClient, World, _template_of, app_module, spec_routes
 from tests.case_clock_support import clock_world, due_in, new_case
 from tests.conftest import TEST_CREDENTIALS, AwsResources
+from tests.follow_up_support import follow_up_machine, schedule_in
 from tests.infra.conftest import Synthesised
 from tests.infra.helpers import SAM_FUNCTION, function_id, ref_id
 from tests.infra.recording import CallRecorder, MotoLabels, function_grants, granted, record_aws_calls
@@ -430,6 +433,20 @@ def test_outbound_role_grants_exactly_the_calls_the_sender_makes(prod: Synthesis
     assert [e.entry_id for e in outbound_entries] == [echoed.entry_id]
     assert o.store.find_message("meta", PAGE, "m_out5") == MessageRef(echoed_case.case_id, echoed.entry_id)
 
+    # The follow-up's auto_resolve task: the case still waiting for the customer is resolved.
+    o.ingest(messenger("psid-silent", "m_in6", now))
+    silent = o.case_of("psid-silent")
+    answered = replace(silent, awaiting_reply_since_ms=None, response_due_at_ms=None, escalation=None)
+    pending = replace(answered.with_status(CaseStatus.PENDING_CUSTOMER, now), version=silent.version + 1)
+    pending = with_follow_up(silent, pending, schedule_in(now, nudge_s=None, resolve_s=60))
+    assert pending.follow_up is not None
+    with o.recorder.paused():
+        o.store.save_case(silent, pending)
+    task = CaseTask(TaskKind.AUTO_RESOLVE, silent.case_id, {"pending_since": pending.follow_up.pending_since})
+    o.sqs.send_message(QueueUrl=o.deployed.outbound_url, MessageBody=task.to_json())
+    assert o.run_batch() == Batch(1, [])
+    assert o.store.get_case(silent.case_id).status is CaseStatus.RESOLVED
+
     used = o.deployed.labels.used(o.calls)
     assert used == function_grants(prod, function_logical_id(prod, c.OUTBOUND_FUNCTION))
     assert ("sqs:ChangeMessageVisibility", f"queue:{access.OUTBOUND}") in used
@@ -555,18 +572,27 @@ def test_clock_role_grants_exactly_the_calls_the_clock_function_makes(
     prod: Synthesised, aws_env: None, recorder: CallRecorder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The clock function on records of a new case (a clock starts), a retried record (a duplicate
-    start: ExecutionAlreadyExists is success) and an answer (nothing starts)."""
+    start: ExecutionAlreadyExists is success), an answer (nothing starts) and the agent setting the
+    case to wait for the customer (a follow-up starts)."""
     with clock_world() as world:
+        follow_ups = follow_up_machine(world.dynamodb, world.sfn, world.sqs)
         monkeypatch.setenv(c.ENV_CASE_CLOCK_ARN, world.machine_arn)
+        monkeypatch.setenv(c.ENV_FOLLOW_UP_ARN, follow_ups.machine_arn)
         handler = load_function(c.CLOCK_FUNCTION)
         handler.wire(clients={"stepfunctions": world.sfn})
         try:
             start = T0
             case = with_escalation(new_case("C-PRIV", start), due_in(start, warn_s=60, breach_s=120, second_s=None))
             answered = replace(case, awaiting_reply_since_ms=None, escalation=None, version=case.version + 1)
+            pending = with_follow_up(
+                answered,
+                replace(answered.with_status(CaseStatus.PENDING_CUSTOMER, start), version=answered.version + 1),
+                schedule_in(start, nudge_s=3600, resolve_s=7200),
+            )
             records = [
                 stream_record("1", "INSERT", None, case),
                 stream_record("2", "MODIFY", case, answered),
+                stream_record("3", "MODIFY", answered, pending),
             ]
             recorder.take()
             with recorder.recording():
@@ -575,9 +601,14 @@ def test_clock_role_grants_exactly_the_calls_the_clock_function_makes(
             calls = recorder.take()
         finally:
             reset_function(handler)
-        assert [action for action, _ in calls] == ["states:StartExecution", "states:StartExecution"]
+            follow_ups.stop_running()
+        assert [action for action, _ in calls] == ["states:StartExecution"] * 3
         labels = MotoLabels(
-            table="-", bucket="-", queues={}, secrets={}, state_machines={world.machine_arn: "case_clock"}
+            table="-",
+            bucket="-",
+            queues={},
+            secrets={},
+            state_machines={world.machine_arn: "case_clock", follow_ups.machine_arn: "follow_up"},
         )
         assert labels.used(calls) == function_grants(prod, function_logical_id(prod, c.CLOCK_FUNCTION))
 

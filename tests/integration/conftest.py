@@ -1,4 +1,5 @@
-"""Fixtures the integration tests share: the deployed functions over moto, and the case table's store."""
+"""Fixtures the integration tests share: the deployed functions over moto, the case table's store, and
+the follow-up machine."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from socialcare.aws.case_store import CaseStore
 
 from tests.agent_api_support import MotoClients, moto_session
 from tests.conftest import AwsResources
+from tests.follow_up_support import FollowUpWorld, follow_up_world
 from tests.integration.lambda_harness import Lambdas
 
 
@@ -29,3 +31,10 @@ def moto() -> Iterator[MotoClients]:
 @pytest.fixture
 def store(aws: AwsResources) -> CaseStore:
     return CaseStore(aws.table_name, client=aws.dynamodb)
+
+
+@pytest.fixture
+def follow_ups(aws_env: None) -> Iterator[FollowUpWorld]:
+    """The follow-up's ASL file in moto's Step Functions engine, its executions stopped at the end."""
+    with follow_up_world() as opened:
+        yield opened

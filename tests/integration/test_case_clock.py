@@ -8,10 +8,8 @@ escalations are read from an SQS queue that an EventBridge rule on the bus feeds
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from dataclasses import replace
-from typing import Any
 
 import pytest
 from socialcare.aws.items import case_item
@@ -22,6 +20,7 @@ from socialcare.rules.policies import SlaClock
 from socialcare.timers.service import clock_start
 
 from tests.case_clock_support import ClockWorld, clock_world, due_in, new_case
+from tests.state_machine_support import collect, now_ms
 
 pytestmark = pytest.mark.integration
 
@@ -32,19 +31,6 @@ DETAIL_KEYS = {"case_id", "tier", "owner", "team", "due_at", "tier_at", "generat
 def world(aws_env: None) -> Iterator[ClockWorld]:
     with clock_world() as opened:
         yield opened
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
-
-
-def wait_for_events(world: ClockWorld, count: int, *, timeout_s: float = 5.0) -> list[dict[str, Any]]:
-    received: list[dict[str, Any]] = []
-    deadline = time.monotonic() + timeout_s
-    while len(received) < count and time.monotonic() < deadline:
-        received += world.events()
-        time.sleep(0.05)
-    return received
 
 
 def test_a_case_left_unanswered_warns_then_breaches_then_reaches_the_second_tier(world: ClockWorld) -> None:
@@ -113,7 +99,7 @@ def test_the_clock_follows_a_due_time_that_moved_later(world: ClockWorld) -> Non
     assert moved.clock_generation == 1
     assert moved.escalation is not None
 
-    [warning] = wait_for_events(world, 1)
+    [warning] = collect(world.events, 1, timeout_s=5.0)
     assert warning["detail"]["tier_at"] == instant_text(moved.escalation.warn_at_ms)
     assert now_ms() >= moved.escalation.warn_at_ms - 1000  # the instant, in whole seconds
     assert world.states_entered("C-MOVED", 1)[:6] == [

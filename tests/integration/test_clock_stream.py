@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import ModuleType
 from typing import Any
 
@@ -19,12 +19,15 @@ from socialcare import constants as c
 from socialcare.aws.case_store import CaseStore
 from socialcare.clock import system_clock
 from socialcare.ingest.service import Ingestor, IngestSettings
+from socialcare.model.case import CaseStatus
 from socialcare.model.events import Channel, EventKind
+from socialcare.rules.follow_up import with_follow_up
 from socialcare.rules.sla import ResponseTargets
 from socialcare_local.emulator.functions import LambdaContext, load_function, reset_function
 from socialcare_local.emulator.streams import TableStream, matches
 
 from tests.case_clock_support import REGION, TABLE, ClockWorld, clock_world
+from tests.follow_up_support import FollowUpWorld, follow_up_machine, schedule_in
 from tests.unit.test_cases import message
 
 pytestmark = pytest.mark.integration
@@ -38,6 +41,7 @@ class StreamWorld:
     stream: TableStream
     ingestor: Ingestor
     handler: ModuleType
+    follow_ups: FollowUpWorld
 
     def feed(self, records: list[dict[str, Any]] | None = None) -> dict[str, Any]:
         """Hand the new case records (or ``records``) to the clock function as one batch."""
@@ -50,6 +54,9 @@ class StreamWorld:
     def clocks_started(self) -> list[str]:
         return sorted(e["name"] for e in self.clocks.executions())
 
+    def follow_ups_started(self) -> list[str]:
+        return sorted(e["name"] for e in self.follow_ups.executions())
+
 
 @pytest.fixture
 def world(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[StreamWorld]:
@@ -61,15 +68,20 @@ def world(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[StreamWorl
         streams = boto3.client(
             "dynamodbstreams", region_name=REGION, endpoint_url=f"https://streams.dynamodb.{REGION}.amazonaws.com"
         )
+        follow_ups = follow_up_machine(clocks.dynamodb, clocks.sfn, clocks.sqs)
         monkeypatch.setenv(c.ENV_CASE_CLOCK_ARN, clocks.machine_arn)
+        monkeypatch.setenv(c.ENV_FOLLOW_UP_ARN, follow_ups.machine_arn)
         handler = load_function(c.CLOCK_FUNCTION)
         handler.wire(clients={"stepfunctions": clocks.sfn})
         ingestor = Ingestor(
             CaseStore(TABLE, client=clocks.dynamodb), clock=system_clock, settings=IngestSettings(targets=TARGETS)
         )
         try:
-            yield StreamWorld(clocks, TableStream.of_table(clocks.dynamodb, streams, TABLE), ingestor, handler)
+            yield StreamWorld(
+                clocks, TableStream.of_table(clocks.dynamodb, streams, TABLE), ingestor, handler, follow_ups
+            )
         finally:
+            follow_ups.stop_running()
             reset_function(handler)
 
 
@@ -124,3 +136,25 @@ def test_the_next_message_after_a_reply_starts_the_next_response_clock(world: St
     world.feed()
     names = world.clocks_started()
     assert [n.rsplit("-", 1)[1] for n in names] == ["1", "2"]
+
+
+def test_an_agent_setting_the_case_to_wait_for_the_customer_starts_one_follow_up(world: StreamWorld) -> None:
+    start = now_ms()
+    world.ingestor.ingest_event(message(start, Channel.X_DM, "m1"))
+    world.feed()
+    cases = CaseStore(TABLE, client=world.clocks.dynamodb)
+    case = cases.current_case("brand", ["joe"]).case
+    assert case is not None
+    answered = replace(case, awaiting_reply_since_ms=None, response_due_at_ms=None, escalation=None)
+    pending = replace(answered.with_status(CaseStatus.PENDING_CUSTOMER, start + 1_000), version=case.version + 1)
+    pending = with_follow_up(case, pending, schedule_in(start + 1_000, nudge_s=30, resolve_s=60))
+    cases.save_case(case, pending)  # as the agent API writes it
+    records = world.case_records()
+    assert world.feed(records) == {"batchItemFailures": []}
+    assert world.follow_ups_started() == [f"follow-up-{case.case_id}-1"]
+    assert len(world.clocks_started()) == 1, "waiting for the customer starts no case clock"
+
+    world.feed(records)  # delivered again
+    world.ingestor.ingest_event(message(start + 2_000, Channel.X_DM, "m2"))  # the customer answers: open again
+    assert world.feed() == {"batchItemFailures": []}
+    assert world.follow_ups_started() == [f"follow-up-{case.case_id}-1"]

@@ -103,7 +103,7 @@ TRIGGERS: dict[str, FunctionSpec] = {
         ),
         memory_mb=256,
         timeout_s=c.CLOCK_TIMEOUT_S,
-        description="Case writes (the table's stream) to the case clocks they need started",
+        description="Case writes (the table's stream) to the case clocks and follow-ups they need started",
     ),
 }
 
@@ -145,7 +145,11 @@ def environment(name: str, resources: CoreResources, config: StageConfig) -> dic
     }
     if name == c.CLOCK_FUNCTION:
         assert resources.case_clock is not None
-        return {c.ENV_CASE_CLOCK_ARN: resources.case_clock.state_machine_arn}
+        follow_up = resources.follow_up
+        return {
+            c.ENV_CASE_CLOCK_ARN: resources.case_clock.state_machine_arn,
+            **({c.ENV_FOLLOW_UP_ARN: follow_up.state_machine_arn} if follow_up is not None else {}),
+        }
     return envs[name]
 
 

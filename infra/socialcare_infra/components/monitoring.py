@@ -38,6 +38,13 @@ class MonitoredApis:
     agent_api_stage: str = "api"  # Chalice's default API Gateway stage
 
 
+# What a failed execution of each state machine leaves undone (the alarm's description says it).
+FAILED_EXECUTION_MEANS = {
+    "case_clock": "a case clock that fails stops escalating its case",
+    "follow_up": "a follow-up that fails neither nudges the customer nor resolves the case",
+}
+
+
 class Monitoring(Construct):
     def __init__(
         self,
@@ -105,7 +112,7 @@ class Monitoring(Construct):
             self._alarm(
                 f"{stem.replace('_', '-')}-failed",
                 machine.metric_failed(period=FIVE_MINUTES, statistic="Sum"),
-                f"{stem} executions failed (a case clock that fails stops escalating its case)",
+                f"{stem} executions failed ({FAILED_EXECUTION_MEANS.get(stem, 'a timer of a case stopped')})",
             )
 
         # label -> (function name, on-failure queue) of the functions fed by the table's stream.

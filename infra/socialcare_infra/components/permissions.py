@@ -29,6 +29,7 @@ class CoreResources:
     platform_secret: PlatformSecret
     api_secret: ApiSecret
     case_clock: sfn.IStateMachine | None = None  # the case-clock state machine, when deployed
+    follow_up: sfn.IStateMachine | None = None  # the follow-up state machine, when deployed
     event_bus: events.IEventBus | None = None  # the project's event bus
 
     def secret_arn(self, key: str) -> str:
@@ -88,6 +89,10 @@ def _clock_statements(grants: access.Access, resources: CoreResources) -> list[i
             iam.PolicyStatement(
                 actions=list(access.START_EXECUTION), resources=[resources.case_clock.state_machine_arn]
             )
+        )
+    if grants.starts_follow_ups and resources.follow_up is not None:
+        statements.append(
+            iam.PolicyStatement(actions=list(access.START_EXECUTION), resources=[resources.follow_up.state_machine_arn])
         )
     if grants.puts_events:
         assert resources.event_bus is not None, "the event bus is made before the functions that put events on it"

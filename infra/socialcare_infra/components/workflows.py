@@ -18,6 +18,7 @@ from pathlib import Path
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
@@ -27,6 +28,7 @@ from socialcare_infra.config import StageConfig
 
 ASL_SUFFIX = ".asl.json"
 CASE_CLOCK = "case_clock"  # infra/state_machines/case_clock.asl.json
+FOLLOW_UP = "follow_up"  # infra/state_machines/follow_up.asl.json
 PLACEHOLDER = re.compile(r"\$\{([A-Za-z][A-Za-z0-9_]*)\}")
 
 
@@ -104,3 +106,10 @@ def grant_case_clock(machine: sfn.StateMachine, *, table: dynamodb.ITable, bus: 
         iam.PolicyStatement(actions=["dynamodb:GetItem", "dynamodb:UpdateItem"], resources=[table.table_arn])
     )
     machine.add_to_role_policy(iam.PolicyStatement(actions=["events:PutEvents"], resources=[bus.event_bus_arn]))
+
+
+def grant_follow_up(machine: sfn.StateMachine, *, table: dynamodb.ITable, outbound_queue: sqs.IQueue) -> None:
+    """What the follow-up's states call, and nothing more: it reads case items (GetItem on the table
+    itself, no index) and sends its tasks to the outbound queue."""
+    machine.add_to_role_policy(iam.PolicyStatement(actions=["dynamodb:GetItem"], resources=[table.table_arn]))
+    machine.add_to_role_policy(iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[outbound_queue.queue_arn]))

@@ -34,7 +34,7 @@ def with_demo_targets(config: LocalConfig) -> LocalConfig:
     """``config`` with the demo's X DM target of seconds; every other target as configured."""
     targets = config.sla or ResponseTargets()
     seconds = {**targets.seconds, Channel.X_DM: DM_TARGET_S}
-    return replace(config, sla=ResponseTargets(minutes=targets.minutes, seconds=seconds))
+    return replace(config, sla=replace(targets, seconds=seconds))
 
 
 # --- the wait -----------------------------------------------------------------------------------------

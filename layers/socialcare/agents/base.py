@@ -19,7 +19,6 @@ from socialcare.agents.cursor import CursorCodec
 from socialcare.agents.identity import Caller
 from socialcare.clock import Clock
 from socialcare.errors import CaseNotFound, CaseVersionConflict, MovedOnByBookkeeping, StateConflict
-from socialcare.ids import new_ulid
 from socialcare.model.audit import AuditAction, AuditRecord
 from socialcare.model.case import Case, ThreadEntry
 from socialcare.model.profile import BrandProfile
@@ -59,9 +58,12 @@ class CaseActions:
         return source() if source is not None else SlaInForce(self._deps.targets)
 
     def _moved(self, before: Case, after: Case, now: int) -> Case:
-        """``after`` (``before`` in a new status, or answered) with its SLA facts and due times."""
+        """``after`` (``before`` in a new status, re-routed, or answered) with its SLA facts, due times
+        and follow-up (planned when it enters ``pending_customer``)."""
+        from socialcare.agents.follow_up import with_agent_follow_up
+
         sla = self._sla()
-        return with_sla(status_changed(before, after, sla, now), sla, now)
+        return with_agent_follow_up(sla, before, with_sla(status_changed(before, after, sla, now), sla, now), now)
 
     def _case(self, case_id: str) -> Case:
         if not CASE_ID_PATTERN.match(case_id):
@@ -99,16 +101,8 @@ class CaseActions:
         marker: IdempotencyMarker | None = None,
     ) -> None:
         """Store the action whole; on a lost race, the error carries the case as it now is."""
-        audit = AuditRecord(
-            record_id=new_ulid(now),
-            at_ms=now,
-            actor=caller.agent_id,
-            actor_role=caller.role.value,
-            action=action,
-            case_id=before.case_id,
-            case_version=after.version,
-            details=dict(details),
-        )
+        by = (caller.agent_id, caller.role.value)
+        audit = AuditRecord.of_case(after.version, before.case_id, action, by=by, at_ms=now, details=details)
         try:
             self._store.commit(AgentChange(before, after, audit, entries, marker), now_ms=now)
         except StateConflict as exc:

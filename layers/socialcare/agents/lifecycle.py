@@ -21,11 +21,11 @@ from socialcare.agents.commands import StatusCommand
 from socialcare.agents.identity import Caller
 from socialcare.agents.results import ActionResult
 from socialcare.errors import ReasonRequired, StateConflict, UnansweredCustomerMessage
-from socialcare.ids import new_ulid
 from socialcare.model.audit import AuditAction
 from socialcare.model.case import Case, CaseStatus, EntryKind, ThreadEntry, check_transition
 from socialcare.model.events import DeliveryState
 from socialcare.rules.case_sla import answered
+from socialcare.rules.status_changes import status_change_details, status_change_entry
 
 _NEEDS_ANSWER = frozenset({CaseStatus.PENDING_CUSTOMER, CaseStatus.RESOLVED, CaseStatus.CLOSED})
 
@@ -63,9 +63,7 @@ class Lifecycle(CaseActions):
         # answer still awaited: the clock runs again; a pausing status stops the clocks it pauses.
         after = self._moved(case, after, now)
         entry = status_entry(case, target, caller, now, command.reason)
-        details = {"from": case.status.value, "to": target.value}
-        if command.reason:
-            details["reason"] = command.reason
+        details = status_change_details(case, target, command.reason)
         self._commit(caller, case, after, AuditAction.STATUS_CHANGED, now, details=details, entries=(entry,))
         return ActionResult(case=after, now_ms=now, entry=entry)
 
@@ -97,13 +95,7 @@ def with_status(case: Case, target: CaseStatus, now: int) -> Case:
 
 
 def status_entry(case: Case, target: CaseStatus, caller: Caller, now: int, reason: str | None) -> ThreadEntry:
-    """The thread's line recording a status change (and its reason)."""
-    return ThreadEntry(
-        case_id=case.case_id,
-        entry_id=f"{now:013d}#status-{new_ulid(now)}",
-        kind=EntryKind.STATUS_CHANGE,
-        timestamp_ms=now,
-        author=caller.agent_id,
-        text=reason,
-        extra={"from": case.status.value, "to": target.value, "agent_name": caller.display_name},
+    """The thread's line recording a status change (and its reason), by ``caller``."""
+    return status_change_entry(
+        case, target, author=caller.agent_id, author_name=caller.display_name, now_ms=now, reason=reason
     )

@@ -58,11 +58,7 @@ class SlaActions:
 
     def _sla_config(self, documents: SlaConfigDocuments | None = None) -> SlaConfig:
         """The stored policy set on the stored calendars, or the per-channel targets on a 24/7 calendar."""
-        found = documents or self._config.sla_config()
-        if found.policies is None:
-            return SlaConfig(self._default_policies(), {ALWAYS_OPEN.name: ALWAYS_OPEN}, stored=False)
-        calendars = {cal.name: BusinessCalendar.from_config(cal.document) for cal in found.calendars}
-        return SlaConfig(PolicySet.from_config(found.policies.document), calendars, stored=True)
+        return sla_config_of(documents or self._config.sla_config(), self._deps.response_targets)
 
     def _stored(self, kind: ConfigKind, name: str) -> StoredConfig | None:
         return self._config.get_config(kind, name)
@@ -105,3 +101,13 @@ def body_version(document: Mapping[str, Any], if_match: int | None, error: type[
     if if_match is not None and if_match != version:
         raise error("version", f"is {version} but If-Match says {if_match}")
     return version
+
+
+def sla_config_of(found: SlaConfigDocuments | None, response_targets: ResponseTargets) -> SlaConfig:
+    """The stored policy set on the stored calendars; while none is stored (or ``found`` is ``None``:
+    nothing to read it from), the per-channel targets on a 24/7 calendar."""
+    if found is None or found.policies is None:
+        defaults = policy_set_from_response_targets(response_targets)
+        return SlaConfig(defaults, {ALWAYS_OPEN.name: ALWAYS_OPEN}, stored=False)
+    calendars = {cal.name: BusinessCalendar.from_config(cal.document) for cal in found.calendars}
+    return SlaConfig(PolicySet.from_config(found.policies.document), calendars, stored=True)

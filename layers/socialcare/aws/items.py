@@ -23,6 +23,7 @@ from socialcare.model.case import (
 )
 from socialcare.model.escalation import EscalationSchedule, EscalationTier, instant_text
 from socialcare.model.events import Channel, Customer, DeliveryState, Platform
+from socialcare.model.follow_up import FollowUpSchedule
 
 Item = dict[str, Any]
 
@@ -107,6 +108,7 @@ def case_attributes(case: Case) -> Item:
         item["paused_ms"] = {"M": {name: n(ms) for name, ms in sorted(case.paused_ms.items())}}
     _put(item, "superseded_by", case.superseded_by)
     item.update(escalation_attributes(case))
+    item.update(follow_up_attributes(case))
     item.update(triage_attributes(case))
     return item
 
@@ -222,6 +224,38 @@ def item_to_escalation(item: Mapping[str, Any]) -> EscalationSchedule | None:
     )
 
 
+# The follow-up's attributes (``model/follow_up.py``). The follow-up machine reads ``status`` and
+# ``follow_up_pending_since`` (text, to the millisecond: compared, never waited on); the instants it
+# waits for travel in its input and are kept here (``Z`` text and ``*_ms`` twins) for the reader.
+FOLLOW_UP_INSTANTS = ("follow_up_nudge_at", "follow_up_resolve_at")
+
+
+def follow_up_attributes(case: Case) -> Item:
+    item: Item = {}
+    if case.follow_up_cycle:
+        item["follow_up_cycle"] = n(case.follow_up_cycle)
+    schedule = case.follow_up
+    if schedule is None or case.status is not CaseStatus.PENDING_CUSTOMER:
+        return item
+    item["follow_up_pending_since"] = s(schedule.pending_since)
+    item["follow_up_pending_since_ms"] = n(schedule.pending_since_ms)
+    for name, at_ms in zip(FOLLOW_UP_INSTANTS, (schedule.nudge_at_ms, schedule.resolve_at_ms), strict=True):
+        if at_ms is not None:
+            item[name] = s(instant_text(at_ms))
+            item[f"{name}_ms"] = n(at_ms)
+    return item
+
+
+def item_to_follow_up(item: Mapping[str, Any]) -> FollowUpSchedule | None:
+    if "follow_up_pending_since_ms" not in item:
+        return None
+    return FollowUpSchedule(
+        pending_since_ms=int(item["follow_up_pending_since_ms"]["N"]),
+        nudge_at_ms=_int(item, "follow_up_nudge_at_ms"),
+        resolve_at_ms=_int(item, "follow_up_resolve_at_ms"),
+    )
+
+
 def case_item(case: Case) -> Item:
     item = case_attributes(case)
     item[c.PARTITION_KEY] = s(keys.case_pk(case.case_id))
@@ -295,6 +329,8 @@ def item_to_case(item: Mapping[str, Any]) -> Case:
         paused_ms={name: int(v["N"]) for name, v in item.get("paused_ms", {"M": {}})["M"].items()},
         clock_generation=_int(item, "sla_generation") or 0,
         escalation=item_to_escalation(item),
+        follow_up_cycle=_int(item, "follow_up_cycle") or 0,
+        follow_up=item_to_follow_up(item),
         routing=item_to_routing(item),
         sensitive=frozenset(_strings(item, "sensitive")),
         automated_messages_allowed=bool(item.get("automated_messages_allowed", {"BOOL": True})["BOOL"]),

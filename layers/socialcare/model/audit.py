@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from socialcare.ids import new_ulid
+
 
 class AuditAction(StrEnum):
     CLAIMED = "claimed"
@@ -42,3 +44,20 @@ class AuditRecord:
         None  # or the configuration changed: sla/policies, calendar/<name>, department/<id>, routing/rules
     )
     details: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of_case(
+        cls,
+        after_version: int,
+        case_id: str,
+        action: AuditAction,
+        *,
+        by: tuple[str, str],
+        at_ms: int,
+        details: Mapping[str, str],
+    ) -> AuditRecord:
+        """What ``by`` (actor, role) did to a case at ``at_ms``, leaving it at ``after_version``."""
+        actor, role = by
+        return cls(
+            new_ulid(at_ms), at_ms, actor, role, action, case_id, case_version=after_version, details=dict(details)
+        )

@@ -9,6 +9,7 @@ from enum import StrEnum
 from socialcare.errors import InvalidTransition
 from socialcare.model.escalation import EscalationSchedule
 from socialcare.model.events import Channel, Customer, DeliveryState, Platform
+from socialcare.model.follow_up import FollowUpSchedule
 
 
 class CaseStatus(StrEnum):
@@ -139,6 +140,10 @@ class Case:
     # The case clock (model/escalation.py): its generation (0: never started) and what it waits for.
     clock_generation: int = 0
     escalation: EscalationSchedule | None = None
+    # The follow-up (model/follow_up.py): pending cycles started (0: never pending_customer) and the
+    # current cycle's nudge and auto-resolve; None unless the case is pending_customer.
+    follow_up_cycle: int = 0
+    follow_up: FollowUpSchedule | None = None
     # Triage at ingest (rules/routing_rules.py, sensitive.py, spam.py): the rule that routed the case,
     # the sensitive categories found in its messages, whether automated messages may go to it, the
     # language of its first message that had one, and a spam/troll mark.
@@ -161,6 +166,8 @@ class Case:
             updated_at_ms=now_ms,
             resolved_at_ms=now_ms if target is CaseStatus.RESOLVED else self.resolved_at_ms,
             closed_at_ms=now_ms if target is CaseStatus.CLOSED else self.closed_at_ms,
+            # A pending cycle ends when the case stops waiting for the customer.
+            follow_up=self.follow_up if target is CaseStatus.PENDING_CUSTOMER else None,
         )
 
 

@@ -123,6 +123,7 @@ def apply_inbound(case: Case, event: PlatformEvent, *, now_ms: int, sla: SlaInFo
         message_count=case.message_count + 1,
         updated_at_ms=now_ms,
         version=case.version + 1,
+        follow_up=None,  # the customer answered: the pending cycle, if any, is over (the case is open)
     )
     after = status_changed(case, after, sla, now_ms)
     if not answered_after:

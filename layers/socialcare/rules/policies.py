@@ -21,7 +21,11 @@ Configuration::
           "warn_before": 0.25,                       # warn when this share of the target is left
           "second_tier_after": 0.5,                  # second tier this share of the target after breach;
                                                      #   null: no second tier
-          "pauses": {"resolution": ["pending_customer"]}   # statuses that stop a clock (see below)
+          "pauses": {"resolution": ["pending_customer"]},  # statuses that stop a clock (see below)
+          "follow_up_minutes": {                     # a case waiting for the customer (pending_customer):
+            "nudge": 480,                            #   remind them after this (null: never)
+            "auto_resolve": 2400                     #   resolve it after this (null: never); > nudge
+          }
         },
         {"name": "whatsapp-urgent", "calendar": "always",
          "match": {"channel": "whatsapp", "priority": "urgent"}, "targets_minutes": {"first_response": 15}}
@@ -44,6 +48,14 @@ clock, the active statuses during which that clock stops counting (``pending_cus
 ``periodic_update`` runs only in ``pending_internal`` and takes none). Omitted, ``resolution`` pauses
 while ``pending_customer`` (the customer's silence is not the brand's delay) and nothing else pauses.
 Resolved and closed cases run no clocks at all.
+
+Follow-up: when an agent sets a case to ``pending_customer`` (the brand answered and waits for the
+customer), the customer is nudged in their channel after ``nudge`` and the case is resolved after
+``auto_resolve``, both counted from the moment it became pending, in business minutes on the policy's
+calendar like every target here — so a nudge lands while the team is there to read the answer, and on
+a 24/7 calendar they are plain minutes. Omitted: 480 and 2400 (one and five 8-hour business days); a
+step set to null is off, and ``auto_resolve`` must come after ``nudge``. A customer message ends the
+cycle (the case is open again).
 """
 
 from __future__ import annotations
@@ -65,10 +77,15 @@ MAX_TARGET_MINUTES = 366 * 24 * 60
 MAX_POLICIES = 500
 DEFAULT_WARN_BEFORE = 0.25
 DEFAULT_SECOND_TIER_AFTER = 0.5
+DEFAULT_NUDGE_AFTER_MINUTES = 480
+DEFAULT_AUTO_RESOLVE_AFTER_MINUTES = 2400
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _MATCH_RANK = ("channel", "priority", "team", "account")  # lowest first: the bit each adds to a tie-break
-_POLICY_KEYS = frozenset({"name", "calendar", "match", "targets_minutes", "warn_before", "second_tier_after", "pauses"})
+_POLICY_KEYS = frozenset(
+    {"name", "calendar", "match", "targets_minutes", "warn_before", "second_tier_after", "pauses", "follow_up_minutes"}
+)
+_FOLLOW_UP_KEYS = ("nudge", "auto_resolve")
 
 
 class SlaClock(StrEnum):
@@ -118,6 +135,31 @@ class PolicyMatch:
 
 
 @dataclass(frozen=True, slots=True)
+class FollowUpPolicy:
+    """How long a case waits for the customer before the nudge and before it is resolved, in business
+    milliseconds from the moment it became ``pending_customer``; ``None``: that step is off."""
+
+    nudge_after_ms: int | None = DEFAULT_NUDGE_AFTER_MINUTES * MINUTE_MS
+    auto_resolve_after_ms: int | None = DEFAULT_AUTO_RESOLVE_AFTER_MINUTES * MINUTE_MS
+
+    def __post_init__(self) -> None:
+        for key, after in zip(_FOLLOW_UP_KEYS, (self.nudge_after_ms, self.auto_resolve_after_ms), strict=True):
+            if after is not None and (isinstance(after, bool) or not isinstance(after, int) or after <= 0):
+                raise InvalidPolicy(f"follow_up.{key}", "must be a positive duration, or null for never")
+        nudge, resolve = self.nudge_after_ms, self.auto_resolve_after_ms
+        if nudge is not None and resolve is not None and resolve <= nudge:
+            raise InvalidPolicy("follow_up.auto_resolve", "must come after the nudge")
+
+    @property
+    def is_off(self) -> bool:
+        return self.nudge_after_ms is None and self.auto_resolve_after_ms is None
+
+    def to_config(self) -> dict[str, int | None]:
+        afters = (self.nudge_after_ms, self.auto_resolve_after_ms)
+        return {key: None if ms is None else ms // MINUTE_MS for key, ms in zip(_FOLLOW_UP_KEYS, afters, strict=True)}
+
+
+@dataclass(frozen=True, slots=True)
 class SlaPolicy:
     name: str
     calendar: str
@@ -126,6 +168,7 @@ class SlaPolicy:
     pauses: Mapping[SlaClock, frozenset[CaseStatus]] = field(default_factory=lambda: dict(DEFAULT_PAUSES))
     warn_before: float = DEFAULT_WARN_BEFORE
     second_tier_after: float | None = DEFAULT_SECOND_TIER_AFTER
+    follow_up: FollowUpPolicy = FollowUpPolicy()
 
     def pauses_clock(self, clock: SlaClock, status: CaseStatus) -> bool:
         return status in self.pauses.get(clock, frozenset())
@@ -139,6 +182,7 @@ class SlaPolicy:
             "warn_before": self.warn_before,
             "second_tier_after": self.second_tier_after,
             "pauses": {str(clock): sorted(str(s) for s in statuses) for clock, statuses in self.pauses.items()},
+            "follow_up_minutes": self.follow_up.to_config(),
         }
 
 
@@ -248,6 +292,7 @@ def _parse_policy(raw: object, where: str) -> SlaPolicy:
         pauses=_parse_pauses(raw.get("pauses"), f"{where}.pauses"),
         warn_before=_share(raw.get("warn_before", DEFAULT_WARN_BEFORE), f"{where}.warn_before"),
         second_tier_after=_optional_share(raw.get("second_tier_after", DEFAULT_SECOND_TIER_AFTER), where),
+        follow_up=_parse_follow_up(raw.get("follow_up_minutes"), f"{where}.follow_up_minutes"),
     )
 
 
@@ -281,6 +326,28 @@ def _parse_targets(raw: object, where: str) -> dict[SlaClock, int]:
         if clock is not None:
             targets[clock] = minutes * MINUTE_MS
     return targets
+
+
+def _parse_follow_up(raw: object, where: str) -> FollowUpPolicy:
+    if raw is None:
+        return FollowUpPolicy()
+    if not isinstance(raw, Mapping):
+        raise InvalidPolicy(where, "must be an object of nudge and/or auto_resolve minutes")
+    unknown = set(raw) - set(_FOLLOW_UP_KEYS)
+    if unknown:
+        raise InvalidPolicy(f"{where}.{sorted(unknown)[0]}", "unknown field; allowed: nudge, auto_resolve")
+    defaults = FollowUpPolicy().to_config()
+    afters: list[int | None] = []
+    for key in _FOLLOW_UP_KEYS:
+        minutes = raw.get(key, defaults[key])
+        if minutes is not None and (
+            isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= MAX_TARGET_MINUTES
+        ):
+            raise InvalidPolicy(f"{where}.{key}", f"must be 1 to {MAX_TARGET_MINUTES} minutes, or null for never")
+        afters.append(None if minutes is None else minutes * MINUTE_MS)
+    if afters[0] is not None and afters[1] is not None and afters[1] <= afters[0]:
+        raise InvalidPolicy(f"{where}.auto_resolve", "must be more minutes than the nudge")
+    return FollowUpPolicy(nudge_after_ms=afters[0], auto_resolve_after_ms=afters[1])
 
 
 def _parse_pauses(raw: object, where: str) -> dict[SlaClock, frozenset[CaseStatus]]:

@@ -17,7 +17,7 @@ from socialcare.model.case import CaseStatus, Priority
 from socialcare.model.escalation import EscalationTier
 from socialcare.model.events import Channel
 from socialcare.rules.calendar import BusinessCalendar
-from socialcare.rules.policies import PolicyMatch, PolicySet, SlaClock, SlaPolicy
+from socialcare.rules.policies import FollowUpPolicy, PolicyMatch, PolicySet, SlaClock, SlaPolicy
 
 _MINUTE_MS = 60_000
 
@@ -38,10 +38,12 @@ NOT_DUE_MS = 9_999_999_999_999  # sorts after every real due time in the queue i
 @dataclass(frozen=True, slots=True)
 class ResponseTargets:
     """``minutes`` per channel (240 for a channel not named); ``seconds`` overrides a channel's target
-    in seconds — only the local stack's ``[sla]`` table sets it, so a demo or a test breaches quickly."""
+    in seconds, and ``follow_up`` every policy's follow-up times (from ``follow_up_seconds``) — only the
+    local stack's ``[sla]`` table sets those, so a demo or a test breaches, nudges and resolves quickly."""
 
     minutes: Mapping[Channel, int] = field(default_factory=lambda: dict(DEFAULT_RESPONSE_TARGET_MINUTES))
     seconds: Mapping[Channel, int] = field(default_factory=dict)
+    follow_up: FollowUpPolicy | None = None
 
     def target_ms(self, channel: Channel) -> int:
         if channel in self.seconds:
@@ -53,19 +55,42 @@ class ResponseTargets:
 
     @classmethod
     def from_config(cls, config: Mapping[str, object]) -> ResponseTargets:
-        """``{"minutes": {channel: n}, "seconds": {channel: n}}``, both optional: minutes replace a
-        default channel by channel, seconds override either."""
-        if not isinstance(config, Mapping) or set(config) - {"minutes", "seconds"}:
-            raise InvalidPolicy("response targets", "must be an object with minutes and/or seconds")
+        """``{"minutes": {channel: n}, "seconds": {channel: n}, "follow_up_seconds": {"nudge": n,
+        "auto_resolve": n}}``, all optional: minutes replace a default channel by channel, seconds
+        override either; follow-up seconds replace every policy's follow-up (a step left out is off)."""
+        if not isinstance(config, Mapping) or set(config) - {"minutes", "seconds", "follow_up_seconds"}:
+            raise InvalidPolicy("response targets", "must be an object with minutes, seconds and/or follow_up_seconds")
         minutes = dict(DEFAULT_RESPONSE_TARGET_MINUTES)
         minutes.update(_per_channel(config.get("minutes"), "minutes"))
-        return cls(minutes=minutes, seconds=_per_channel(config.get("seconds"), "seconds"))
+        return cls(
+            minutes=minutes,
+            seconds=_per_channel(config.get("seconds"), "seconds"),
+            follow_up=_follow_up_seconds(config.get("follow_up_seconds")),
+        )
 
     def to_config(self) -> dict[str, dict[str, int]]:
         config = {"minutes": {str(ch): n for ch, n in self.minutes.items()}}
         if self.seconds:
             config["seconds"] = {str(ch): n for ch, n in self.seconds.items()}
+        if self.follow_up is not None:
+            afters = {"nudge": self.follow_up.nudge_after_ms, "auto_resolve": self.follow_up.auto_resolve_after_ms}
+            config["follow_up_seconds"] = {key: ms // 1000 for key, ms in afters.items() if ms is not None}
         return config
+
+
+def _follow_up_seconds(raw: object) -> FollowUpPolicy | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping) or not raw or set(raw) - {"nudge", "auto_resolve"}:
+        raise InvalidPolicy("follow_up_seconds", "must be an object of nudge and/or auto_resolve seconds")
+    for key, value in raw.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise InvalidPolicy(f"follow_up_seconds.{key}", "must be a whole number above zero")
+    nudge, resolve = raw.get("nudge"), raw.get("auto_resolve")
+    return FollowUpPolicy(
+        nudge_after_ms=None if nudge is None else nudge * 1000,
+        auto_resolve_after_ms=None if resolve is None else resolve * 1000,
+    )
 
 
 def _per_channel(raw: object, where: str) -> dict[Channel, int]:
