@@ -17,6 +17,7 @@ from socialcare.aws.case_store import CaseStore
 from socialcare.model.case import Case, Priority
 from socialcare.model.escalation import EVENT_SOURCE
 from socialcare.model.notices import SENSITIVE_CASE
+from socialcare_local.sandbox import payloads as p
 
 from tests.conftest import AwsResources
 from tests.integration.lambda_harness import Lambdas
@@ -26,6 +27,7 @@ pytestmark = pytest.mark.integration
 
 PAGE = "104729835600142"
 IG_PRESS = "17841405822304914"  # the brand's Instagram account, its press desk in these rules
+X_BRAND = "2244994945"  # the brand's X account (tests/integration/lambda_harness.py)
 BUS = "socialcare-events-test"
 BLOCKED_USER = "6254148874629999"
 RULES = {
@@ -207,6 +209,50 @@ def test_a_blocked_customer_is_marked_troll(lambdas: Lambdas, store: CaseStore) 
     assert case.mark is not None
     assert (case.mark.kind, case.mark.reasons) == ("troll", ("blocked",))
     assert (case.team, case.priority) == (c.DEFAULT_TEAM, Priority.NORMAL)  # set aside later, never dropped
+
+
+def test_the_same_post_three_times_marks_spam_and_a_retried_delivery_counts_once(
+    lambdas: Lambdas, store: CaseStore
+) -> None:
+    user, text, ts = "6254148874620008", "Win a free phone today, just click my profile", 1_749_418_000_000
+    first = dm(text, sender=user, mid="m8a", ts=ts)
+    deliver(lambdas, first, first)  # the platform sends the first post twice: one post
+    deliver(lambdas, dm(text.upper() + "!!", sender=user, mid="m8b", ts=ts + 60_000))
+    assert only_case(store, PAGE, user).mark is None
+    deliver(lambdas, dm(f"{text} 🎉", sender=user, mid="m8c", ts=ts + 120_000))
+    case = only_case(store, PAGE, user)
+    assert case.mark is not None
+    assert (case.mark.kind, case.mark.reasons) == ("spam", ("repeated_post x3",))
+    assert len(case.recent_posts) == 3
+    assert all(len(post.fingerprint) == 12 and "phone" not in post.fingerprint for post in case.recent_posts)
+    assert case.message_count == 3
+
+
+def test_link_messages_flooding_within_an_hour_mark_spam(lambdas: Lambdas, store: CaseStore) -> None:
+    user, ts = "6254148874620009", 1_749_418_000_000
+    for i in range(4):
+        deliver(
+            lambdas,
+            dm(f"offer number {i} is at deals.example.com/{i} now", sender=user, mid=f"m9{i}", ts=ts + i * 60_000),
+        )
+    case = only_case(store, PAGE, user)
+    assert case.mark is not None
+    assert (case.mark.kind, case.mark.reasons) == ("spam", ("link_flood 4 messages in an hour",))
+
+
+def test_a_brand_new_x_account_posting_a_link_is_marked_spam(lambdas: Lambdas, store: CaseStore) -> None:
+    ts = 1_749_418_000_000
+    newcomer = p.x_user("1486322999", "fresh_acct", created_at_ms=ts - 86_400_000)
+    veteran = p.x_user("1486322998", "old_hand", created_at_ms=ts - 900 * 86_400_000)
+    brand = p.x_user(X_BRAND, "AcmeSupport")
+    for user, tweet_id in ((newcomer, "1932100000000000901"), (veteran, "1932100000000000902")):
+        tweet = p.x_tweet(tweet_id, user, "@AcmeSupport see deals.example.com", ts, mentions=[brand])
+        lambdas.accept("x", p.x_delivery(X_BRAND, tweet_create_events=[tweet]))
+    lambdas.drain()
+    case = only_case(store, X_BRAND, "1486322999")
+    assert case.mark is not None
+    assert (case.mark.kind, case.mark.reasons) == ("spam", ("links from a new account x1", "new_account 1d"))
+    assert only_case(store, X_BRAND, "1486322998").mark is None
 
 
 def test_no_log_line_holds_a_messages_text(

@@ -18,6 +18,7 @@ from socialcare.model.case import (
     CaseStatus,
     EntryKind,
     EntrySentiment,
+    PostTrace,
     Priority,
     ThreadEntry,
 )
@@ -131,6 +132,8 @@ def triage_attributes(case: Case) -> Item:
     _put(item, "language", case.language)
     if case.mark is not None:
         item["mark"] = {"M": {"kind": s(case.mark.kind), "reasons": _str_list(case.mark.reasons)}}
+    if case.recent_posts:
+        item["recent_posts"] = _str_list([f"{p.fingerprint}|{p.at_ms}|{p.links}" for p in case.recent_posts])
     return item
 
 
@@ -145,6 +148,15 @@ def item_to_routing(item: Mapping[str, Any]) -> CaseRouting | None:
         rules_version=int(m["rules_version"]["N"]),
         overridden_rule=_str(m, "overridden_rule"),
     )
+
+
+def item_to_recent_posts(item: Mapping[str, Any]) -> tuple[PostTrace, ...]:
+    """``<fingerprint>|<posted at ms>|<links>`` each: ~30 bytes a post, at most ``spam.MAX_TRACES``."""
+    traces = []
+    for text in _strings(item, "recent_posts"):
+        fingerprint, at_ms, links = text.split("|")
+        traces.append(PostTrace(fingerprint, int(at_ms), int(links)))
+    return tuple(traces)
 
 
 def item_to_mark(item: Mapping[str, Any]) -> CaseMark | None:
@@ -268,6 +280,7 @@ def item_to_case(item: Mapping[str, Any]) -> Case:
         automated_messages_allowed=bool(item.get("automated_messages_allowed", {"BOOL": True})["BOOL"]),
         language=_str(item, "language"),
         mark=item_to_mark(item),
+        recent_posts=item_to_recent_posts(item),
         version=int(item["version"]["N"]),
     )
 

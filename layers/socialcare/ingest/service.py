@@ -234,9 +234,10 @@ class Ingestor:
         assert event.message_id is not None
         settings = self._settings
         reading = self._triage.read(event)
-        mark = self._triage.mark(event, reading)
         for _ in range(settings.max_threading_attempts):
             current = self._read_current(event)
+            recent = current.case.recent_posts if current.case is not None else ()
+            mark = self._triage.mark(event, reading, recent)
             decision = decide_threading(current.case, event.timestamp_ms, settings.reopen_window_ms)
             now = self._clock()
             superseded = None
@@ -250,6 +251,7 @@ class Ingestor:
                 assert decision.case is not None
                 case = apply_inbound(decision.case, event, now_ms=now, targets=settings.targets)
                 case = self._triage.joined(case, reading, mark)
+            case = self._triage.remember(case, event, recent)
             entry = message_entry(event, case.case_id, EntryKind.INBOUND, author=event.customer.user_id, now_ms=now)
             try:
                 self._store.commit_message(MessageCommit(event, classified(entry, reading), current, case, superseded))

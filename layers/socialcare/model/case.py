@@ -73,6 +73,16 @@ class CaseMark:
 
 
 @dataclass(frozen=True, slots=True)
+class PostTrace:
+    """One of the customer's recent posts as the spam rules remember it: never its text, only a
+    fingerprint of it (``rules/spam.py``), when it was posted and how many links it carried."""
+
+    fingerprint: str
+    at_ms: int
+    links: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class EntrySentiment:
     """A message's sentiment as the classifier scored it (``rules/classify.py``)."""
 
@@ -131,6 +141,9 @@ class Case:
     automated_messages_allowed: bool = True
     language: str | None = None
     mark: CaseMark | None = None
+    # The customer's recent posts (fingerprints, never text) that the spam rules count repeats and
+    # link floods in; carried to a follow-up case, so the history is the customer's, not the case's.
+    recent_posts: tuple[PostTrace, ...] = ()
     version: int = 1
 
     def with_status(self, target: CaseStatus, now_ms: int) -> Case:
