@@ -102,7 +102,8 @@ def mark(facts: PostFacts) -> SpamMark | None:
     if facts.blocked:
         reasons.append(("blocked", MarkKind.TROLL))
     this = trace(facts.text, facts.timestamp_ms)
-    repeats = _counted(facts, this, REPEAT_WINDOW_MS, lambda post: post.fingerprint == this.fingerprint)
+    fingerprint = this.fingerprint if this is not None else None
+    repeats = _counted(facts, this, REPEAT_WINDOW_MS, lambda post: post.fingerprint == fingerprint)
     if repeats >= REPEAT_LIMIT:
         reasons.append((f"repeated_post x{repeats}", MarkKind.SPAM))
     links = this.links if this is not None else 0
