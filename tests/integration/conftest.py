@@ -9,7 +9,7 @@ from socialcare.aws.case_store import CaseStore
 
 from tests.agent_api_support import MotoClients, moto_session
 from tests.conftest import AwsResources
-from tests.integration.lambda_harness import Lambdas
+from tests.integration.lambda_harness import Lambdas, bus_to_queue
 
 
 @pytest.fixture
@@ -29,3 +29,9 @@ def moto() -> Iterator[MotoClients]:
 @pytest.fixture
 def store(aws: AwsResources) -> CaseStore:
     return CaseStore(aws.table_name, client=aws.dynamodb)
+
+
+@pytest.fixture
+def notices_queue(aws: AwsResources) -> str:
+    """The project's bus (``EVENT_BUS``), its ``socialcare`` events delivered to this queue."""
+    return bus_to_queue(aws)

@@ -20,7 +20,7 @@ from socialcare.model.notices import SENSITIVE_CASE
 from socialcare_local.sandbox import payloads as p
 
 from tests.conftest import AwsResources
-from tests.integration.lambda_harness import Lambdas
+from tests.integration.lambda_harness import EVENT_BUS, Lambdas, bus_events
 from tests.platform_fixtures import page_message_entry
 
 pytestmark = pytest.mark.integration
@@ -28,7 +28,6 @@ pytestmark = pytest.mark.integration
 PAGE = "104729835600142"
 IG_PRESS = "17841405822304914"  # the brand's Instagram account, its press desk in these rules
 X_BRAND = "2244994945"  # the brand's X account (tests/integration/lambda_harness.py)
-BUS = "socialcare-events-test"
 BLOCKED_USER = "6254148874629999"
 RULES = {
     "version": 2,
@@ -56,20 +55,9 @@ def dm(text: str, *, sender: str, mid: str, ts: int = 1_749_418_000_000, account
 
 
 @pytest.fixture
-def notices_queue(aws: AwsResources) -> str:
-    events = boto3.client("events", region_name="us-east-1")
-    events.create_event_bus(Name=BUS)
-    url = aws.sqs.create_queue(QueueName="lead-notices")["QueueUrl"]
-    arn = aws.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    events.put_rule(Name="leads", EventBusName=BUS, EventPattern=json.dumps({"source": [EVENT_SOURCE]}))
-    events.put_targets(Rule="leads", EventBusName=BUS, Targets=[{"Id": "queue", "Arn": arn}])
-    return str(url)
-
-
-@pytest.fixture
 def lambdas(aws: AwsResources, monkeypatch: pytest.MonkeyPatch, notices_queue: str) -> Iterator[Lambdas]:
     monkeypatch.setenv(c.ENV_ROUTING_RULES, json.dumps(RULES))
-    monkeypatch.setenv(c.ENV_EVENT_BUS_NAME, BUS)
+    monkeypatch.setenv(c.ENV_EVENT_BUS_NAME, EVENT_BUS)
     harness = Lambdas(aws, monkeypatch)
     harness.ingest.wire(
         clients={
@@ -100,8 +88,7 @@ def only_case(store: CaseStore, account: str, user: str) -> Case:
 
 
 def notices(aws: AwsResources, url: str) -> list[dict[str, Any]]:
-    messages = aws.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages") or []
-    return [json.loads(m["Body"]) for m in messages]
+    return bus_events(aws, url)
 
 
 def test_a_press_accounts_message_goes_to_pr_by_its_rule(lambdas: Lambdas, store: CaseStore) -> None:
