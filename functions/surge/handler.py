@@ -91,7 +91,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     for notice in report.raised:
         logger.info(
             "surge raised",
-            extra={"scope": notice.scope, "name": notice.name, "count": notice.count, "baseline": notice.baseline},
+            extra={"surge": f"{notice.scope}:{notice.name}", "count": notice.count, "baseline": notice.baseline},
         )
     logger.info(
         "surges checked",

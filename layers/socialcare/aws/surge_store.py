@@ -3,7 +3,8 @@
 Ingest writes with one ``UpdateItem`` per bucket a tally touches: ``ADD`` of every count and
 ``if_not_exists`` of every example, so concurrent writers never lose a count and the first example
 written stays. The check reads one Query per shard (a sort-key range of buckets) and merges the
-shards; the keys it raised are claimed with a conditional Put (``SURGED#<bucket>`` / ``<key>``).
+shards; the keys it raised are claimed with a conditional Put (``SURGED#<bucket>`` / ``<key>``), and a
+claim whose event the bus refused is marked released (an UpdateItem) so the next check takes it again.
 Every item expires (TTL) ``KEEP_S`` after its bucket.
 """
 
@@ -24,6 +25,7 @@ KEEP_S = 2 * 24 * 3600  # long enough for a day's baseline; the counters are not
 MESSAGES = "messages"
 COUNT_PREFIX = "c:"
 EXAMPLE_PREFIX = "x:"
+RELEASED = "released"
 # Keys per UpdateItem: a tally with more (many topics at once) takes more writes, each expression small.
 MAX_KEYS_PER_WRITE = 40
 
@@ -57,6 +59,7 @@ class SurgeStore:
         return SurgeReading(buckets, items_read)
 
     def claim(self, bucket_ms: int, key: SurgeKey) -> bool:
+        """A conditional Put: taken unless an earlier claim stands (one released counts as none)."""
         try:
             self._client().put_item(
                 TableName=self._table,
@@ -65,8 +68,9 @@ class SurgeStore:
                     "entity": s("surge_raised"),
                     c.TTL_ATTRIBUTE: n(bucket_ms // 1000 + KEEP_S),
                 },
-                ConditionExpression="attribute_not_exists(#pk)",
-                ExpressionAttributeNames={"#pk": c.PARTITION_KEY},
+                ConditionExpression="attribute_not_exists(#pk) OR #released = :yes",
+                ExpressionAttributeNames={"#pk": c.PARTITION_KEY, "#released": RELEASED},
+                ExpressionAttributeValues={":yes": {"BOOL": True}},
             )
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
@@ -75,7 +79,14 @@ class SurgeStore:
         return True
 
     def release(self, bucket_ms: int, key: SurgeKey) -> None:
-        self._client().delete_item(TableName=self._table, Key=item_key(keys.surge_raised_pk(bucket_ms), str(key)))
+        """Marked released rather than deleted: no role but the outbound sender's deletes items."""
+        self._client().update_item(
+            TableName=self._table,
+            Key=item_key(keys.surge_raised_pk(bucket_ms), str(key)),
+            UpdateExpression="SET #released = :yes",
+            ExpressionAttributeNames={"#released": RELEASED},
+            ExpressionAttributeValues={":yes": {"BOOL": True}},
+        )
 
     def _query(self, shard: int, first_bucket_ms: int, last_bucket_ms: int) -> Iterator[dict[str, Any]]:
         params: dict[str, Any] = {
