@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -14,21 +13,12 @@ from dataclasses import replace
 import pytest
 from socialcare.rules.surges import SurgeSettings
 from socialcare_local.config import load_config
-from socialcare_local.emulator import logs
 from socialcare_local.sandbox import payloads as p
 from socialcare_local.stack import LocalStack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
 CHECK_EVERY_S = 0.5
-
-
-@pytest.fixture(scope="module")
-def log_lines() -> Iterator[io.StringIO]:
-    stream = io.StringIO()
-    handler = logs.configure(stream)
-    yield stream
-    logging.getLogger(logs.ROOT_LOGGER).removeHandler(handler)
 
 
 @pytest.fixture(scope="module")

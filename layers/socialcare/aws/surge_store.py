@@ -18,6 +18,7 @@ from botocore.exceptions import ClientError
 from socialcare import constants as c
 from socialcare.aws import keys
 from socialcare.aws.items import item_key, n, s
+from socialcare.aws.paging import every_item
 from socialcare.aws.wiring import lazy_client
 from socialcare.model.surges import BucketCounts, BucketTally, SurgeKey, SurgeReading
 
@@ -89,22 +90,19 @@ class SurgeStore:
         )
 
     def _query(self, shard: int, first_bucket_ms: int, last_bucket_ms: int) -> Iterator[dict[str, Any]]:
-        params: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "#pk = :pk AND #sk BETWEEN :first AND :last",
-            "ExpressionAttributeNames": {"#pk": c.PARTITION_KEY, "#sk": c.SORT_KEY},
-            "ExpressionAttributeValues": {
-                ":pk": s(keys.surge_pk(shard)),
-                ":first": s(keys.bucket_sk(first_bucket_ms)),
-                ":last": s(keys.bucket_sk(last_bucket_ms)),
+        return every_item(
+            self._client(),
+            {
+                "TableName": self._table,
+                "KeyConditionExpression": "#pk = :pk AND #sk BETWEEN :first AND :last",
+                "ExpressionAttributeNames": {"#pk": c.PARTITION_KEY, "#sk": c.SORT_KEY},
+                "ExpressionAttributeValues": {
+                    ":pk": s(keys.surge_pk(shard)),
+                    ":first": s(keys.bucket_sk(first_bucket_ms)),
+                    ":last": s(keys.bucket_sk(last_bucket_ms)),
+                },
             },
-        }
-        while True:
-            response = self._client().query(**params)
-            yield from response.get("Items", [])
-            if "LastEvaluatedKey" not in response:
-                return
-            params["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        )
 
 
 def _add_expression(tally: BucketTally, chunk: Sequence[SurgeKey], *, messages: int) -> dict[str, Any]:
