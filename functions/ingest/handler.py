@@ -5,7 +5,8 @@ fails is retried by SQS and, after the queue's maxReceiveCount, lands in the DLQ
 envelope (and so its raw payload) intact. A delivery with an event that overtook its message
 (an edit, status, deletion or reaction) is not a failure: it is put back for a delay and
 reported as a batch item failure, logged at INFO, until the core stops waiting and keeps the
-event raw. Only the brand's own accounts (``BRAND_ACCOUNTS``) become cases.
+event raw. Only the brand's own accounts (``BRAND_ACCOUNTS``) become cases. The messages an invocation
+stores are counted for surge detection with one write per bucket when the batch is done (``SURGE_SETTINGS``).
 """
 
 from __future__ import annotations
