@@ -5,7 +5,8 @@ fails is retried by SQS and, after the queue's maxReceiveCount, lands in the DLQ
 envelope (and so its raw payload) intact. A delivery with an event that overtook its message
 (an edit, status, deletion or reaction) is not a failure: it is put back for a delay and
 reported as a batch item failure, logged at INFO, until the core stops waiting and keeps the
-event raw. Only the brand's own accounts (``BRAND_ACCOUNTS``) become cases.
+event raw. Only the brand's own accounts (``BRAND_ACCOUNTS``) become cases. The messages an invocation
+stores are counted for surge detection with one write per bucket when the batch is done (``SURGE_SETTINGS``).
 """
 
 from __future__ import annotations
@@ -31,10 +32,12 @@ from socialcare.clock import Clock
 from socialcare.environment import json_object, required, required_settings
 from socialcare.errors import TargetNotYetKnown
 from socialcare.model.accounts import BrandAccounts, InvalidBrandAccounts
+from socialcare.model.surges import SurgeTally
 
 if TYPE_CHECKING:
     from socialcare.ingest.pipeline import DeliveryIngest, IngestedDelivery
     from socialcare.rules.routing_rules import RoutingRules
+    from socialcare.rules.surges import SurgeSettings
 
 logger = Logger(service="ingest")
 tracer = Tracer(service="ingest")
@@ -56,6 +59,8 @@ class IngestConfig:
     # names the field at fault (rules/routing_rules.py stays out of the handler's import too).
     routing_rules: dict[str, object] | None = None
     event_bus_name: str | None = None  # where a sensitive case's notice goes (None: nowhere)
+    # SURGE_SETTINGS as read (keyword topics of surge counting); validated when the function is built.
+    surge_settings: dict[str, object] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> IngestConfig:
@@ -76,6 +81,7 @@ class IngestConfig:
             response_targets=json_object(env, c.ENV_RESPONSE_TARGETS),
             routing_rules=json_object(env, c.ENV_ROUTING_RULES) or None,
             event_bus_name=env.get(c.ENV_EVENT_BUS_NAME) or None,
+            surge_settings=json_object(env, c.ENV_SURGE_SETTINGS),
         )
 
 
@@ -107,11 +113,22 @@ def _routing_rules(config: IngestConfig) -> RoutingRules | None:
     return deployed_rules(config.routing_rules, c.ENV_ROUTING_RULES)
 
 
+def _surge_settings(config: IngestConfig) -> SurgeSettings:
+    from socialcare.errors import InvalidSurgeSettings
+    from socialcare.rules.surges import SurgeSettings
+
+    try:
+        return SurgeSettings.from_config(config.surge_settings)
+    except InvalidSurgeSettings as exc:
+        raise RuntimeError(f"{c.ENV_SURGE_SETTINGS} is invalid at {exc.field}: {exc.reason}") from exc
+
+
 def _build(clients: AwsClients, clock: Clock) -> IngestRuntime:
     from socialcare.aws.case_store import CaseStore
     from socialcare.aws.config_store import CachedSla, ConfigStore
     from socialcare.aws.lead_events import EventBusNotifier
     from socialcare.aws.raw_store import RawDeliveryStore
+    from socialcare.aws.surge_store import SurgeStore
     from socialcare.ingest.pipeline import DeliveryIngest
     from socialcare.ingest.routing_source import StoredRoutingRules
     from socialcare.ingest.service import Ingestor, IngestSettings
@@ -126,6 +143,7 @@ def _build(clients: AwsClients, clock: Clock) -> IngestRuntime:
         brand_accounts=config.brand_accounts,
         targets=ResponseTargets.from_config(config.response_targets),
         routing_rules=_routing_rules(config),
+        surges=_surge_settings(config),
     )
     bus = config.event_bus_name
     configs = ConfigStore(config.table_name, client=clients("dynamodb"))
@@ -139,6 +157,7 @@ def _build(clients: AwsClients, clock: Clock) -> IngestRuntime:
         triage=Triage(source=rules),
         notifier=EventBusNotifier(bus, client=clients("events")) if bus else None,
         sla=sla,
+        counter=SurgeStore(config.table_name, client=clients("dynamodb")),
     )
     pipeline = DeliveryIngest(ingestor, RawDeliveryStore(config.raw_bucket, client=clients("s3")))
     return IngestRuntime(pipeline, clients("sqs"), config.queue_url)
@@ -177,11 +196,14 @@ class InvocationMetrics:
 
 
 _metrics: ContextVar[InvocationMetrics] = ContextVar("ingest_metrics")
+# The invocation's surge counts: its records' stored messages, written once when the batch is done
+# (one keyed ADD per bucket, not one per message; rules/surges.py).
+_tally: ContextVar[SurgeTally] = ContextVar("ingest_surge_tally")
 
 
 @tracer.capture_method
 def _ingest(body: str, attempt: int) -> IngestedDelivery:
-    return _wiring.get().pipeline.ingest_delivery(body, attempt=attempt)
+    return _wiring.get().pipeline.ingest_delivery(body, attempt=attempt, tally=_tally.get(None))
 
 
 def ingest_record(record: SQSRecord) -> None:
@@ -216,6 +238,8 @@ def handler(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
     # invocations concurrently (the local stack does). So are the metrics.
     metrics = InvocationMetrics()
     token = _metrics.set(metrics)
+    tally = SurgeTally()
+    tally_token = _tally.set(tally)
     try:
         processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
         response = process_partial_response(
@@ -225,6 +249,9 @@ def handler(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
         return response
     finally:
         _metrics.reset(token)
+        _tally.reset(tally_token)
+        if tally:  # what the records stored, whether or not others failed
+            _wiring.get().pipeline.count_surges(tally)
         metrics.publish()
 
 

@@ -63,9 +63,10 @@ ACCESS: dict[str, Access] = {
     # transactions of conditional Puts, conditional UpdateItem for edits/deletes/statuses; the raw
     # delivery from S3 when it was too big to travel inline. A delivery that waits for a message (an
     # edit that overtook it) is hidden for its delay with ChangeMessageVisibility. A sensitive case
-    # is put on the project's bus for the leads ("Sensitive case").
+    # is put on the project's bus for the leads ("Sensitive case"). Surge counters: UpdateItem (ADD).
+    # The SLA in force: one Query of the configuration's partition a minute (``CachedSla``).
     c.INGEST_FUNCTION: Access(
-        table=(GET_ITEM, BATCH_GET_ITEM, PUT_ITEM, UPDATE_ITEM),
+        table=(GET_ITEM, BATCH_GET_ITEM, QUERY, PUT_ITEM, UPDATE_ITEM),
         raw_objects=("s3:GetObject",),
         consumes=INBOUND,
         changes_visibility=True,
@@ -81,6 +82,10 @@ ACCESS: dict[str, Access] = {
         changes_visibility=True,
         secrets=(PLATFORM_SECRET,),
     ),
+    # The surge check: the counters by key (one Query per shard), a conditional Put of each surge it
+    # raises (and an UpdateItem marking one the bus refused released, so the next run raises it), and
+    # "Surge detected" on the project's bus. Its metrics are EMF log lines: no cloudwatch:PutMetricData.
+    c.SURGE_FUNCTION: Access(table=(QUERY, PUT_ITEM, UPDATE_ITEM), puts_events=True),
     # The clock function: nothing but StartExecution of the case clock and the follow-up; the stream
     # it is fed from is read by its event source mapping (and a record given up goes to its
     # on-failure queue).

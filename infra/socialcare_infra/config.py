@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from socialcare.errors import InvalidRoutingRules
+from socialcare.errors import InvalidRoutingRules, InvalidSurgeSettings
 from socialcare.model.accounts import BrandAccounts, InvalidBrandAccounts
 from socialcare.rules.routing_rules import RoutingRules
+from socialcare.rules.surges import SurgeSettings
 
 from socialcare_infra import paths
 
@@ -91,6 +92,9 @@ class StageConfig:
     # Optional: the brand's routing rules (ROUTING_RULES of the ingest function; shape in
     # socialcare/rules/routing_rules.py), checked here so a bad rule fails the synth, naming the field.
     routing_rules: Mapping[str, Any] = field(default_factory=dict)
+    # Optional: the surge settings (SURGE_SETTINGS of the ingest and surge functions; shape in
+    # socialcare/rules/surges.py), checked here too. Absent: the defaults, no keyword topics.
+    surges: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         problems = []
@@ -126,6 +130,11 @@ class StageConfig:
                 RoutingRules.from_config(self.routing_rules)
             except InvalidRoutingRules as exc:
                 problems.append(f"routing_rules.{exc.field}: {exc.reason}")
+        if self.surges:
+            try:
+                SurgeSettings.from_config(self.surges)
+            except InvalidSurgeSettings as exc:
+                problems.append(f"surges.{exc.field}: {exc.reason}")
         if problems:
             raise StageConfigError(f"stage {self.name!r}: " + "; ".join(problems))
 

@@ -59,6 +59,10 @@ class ResourceNames:
     def function(self, name: str) -> str:
         return f"socialcare-{name}-{self.stage}"
 
+    def missed_runs(self, name: str) -> str:
+        """A scheduled function's dead-letter queue: the runs its schedule could not make."""
+        return f"socialcare-{name}-missed-runs-{self.stage}"
+
     @property
     def agent_api(self) -> str:
         return f"{c.AGENT_API_APP_NAME}-{self.stage}"

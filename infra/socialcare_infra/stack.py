@@ -169,6 +169,8 @@ class SocialCareStack(Stack):
             state_machines=self.state_machines.machines,
             stream_consumers=self._stream_consumers(),
             notification_failures=self.notifications.dlq,
+            missed_runs={name: run.dead_letter_queue for name, run in self.functions.schedules.items()},
+            surges=c.SURGE_FUNCTION in self.functions.functions,
         )
 
     def _stream_consumers(self) -> dict[str, tuple[str, IQueue]]:

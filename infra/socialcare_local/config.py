@@ -113,6 +113,15 @@
     name = "press-account"
     when = { accounts = ["<press account id>"] }
     then = { team = "pr", priority = "high", tags = ["press"], automated_messages_allowed = false }
+    # Optional: surge detection (SURGE_SETTINGS of ingest and the surge check; shape in
+    # rules/surges.py). Absent: the defaults (accounts and routing tags counted, no keyword topics).
+    # The stack runs the check itself every check_every_seconds (moto never fires the 5-minute schedule).
+    [surges]
+    keywords = { outage = ["outage", "down", "not working"] }
+    min_count = 20
+    factor = 3
+    baseline_buckets = 12
+    check_every_seconds = 30
 
 A file replaces the defaults as a whole: a platform whose tables are absent is simply not configured.
 The built-in defaults have no SLA tables.
@@ -137,6 +146,7 @@ from socialcare.rules.calendar import BusinessCalendar
 from socialcare.rules.policies import PolicySet
 from socialcare.rules.routing_rules import RoutingRules
 from socialcare.rules.sla import ResponseTargets
+from socialcare.rules.surges import SurgeSettings
 
 T = TypeVar("T")
 
@@ -151,6 +161,7 @@ DEFAULT_API_PORT = 8081
 DEMO_TOKEN_SECRET = "local-agent-token-secret-3f9a1c77e2b0"  # noqa: S105 - local demo value, as in the example file
 DEMO_CURSOR_SECRET = "local-cursor-secret-8d41b6e0c5f2"  # noqa: S105 - local demo value, as in the example file
 DEFAULT_REGION = "us-east-1"
+DEFAULT_SURGE_CHECK_S = 30.0
 
 _TELEGRAM_SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
@@ -216,6 +227,8 @@ class LocalConfig:
     sla_documents: tuple[tuple[ConfigKind, str, Mapping[str, object]], ...] = ()
     sla: ResponseTargets | None = None  # the [sla] response targets; None: the defaults
     routing: RoutingRules | None = None  # the [routing] rules; None: none configured
+    surges: SurgeSettings | None = None  # the [surges] settings; None: the defaults
+    surge_check_every_s: float = DEFAULT_SURGE_CHECK_S  # how often the stack runs the surge check
 
     def brand_profile(self, account_id: str) -> BrandProfile:
         """The profile an account starts with: ``[brand]`` over the defaults, named ``brand_name``."""
@@ -299,6 +312,7 @@ def config_from_dict(doc: Mapping[str, Any], *, source: Path | None = None) -> L
         "departments",
         "sla",
         "routing",
+        "surges",
     )
     unknown = set(doc) - set(known)
     if unknown:
@@ -324,6 +338,7 @@ def config_from_dict(doc: Mapping[str, Any], *, source: Path | None = None) -> L
         sla_documents=sla_documents(doc),
         sla=_sla(doc.get("sla")),
         routing=_routing(doc.get("routing")),
+        **_surges(doc.get("surges")),
     )
     try:
         config.brand_profile("check")
@@ -415,6 +430,22 @@ def _routing(doc: Any) -> RoutingRules | None:
         return RoutingRules.from_config(_json_like(doc))
     except domain_errors.InvalidConfig as exc:
         raise ConfigError(f"[routing]: {exc.message}") from exc
+
+
+def _surges(doc: Any) -> dict[str, Any]:
+    """The [surges] settings and the local check's period (``check_every_seconds``, the stack's own)."""
+    if doc is None:
+        return {}
+    if not isinstance(doc, Mapping):
+        raise ConfigError("[surges] must be a table")
+    settings = dict(_json_like(doc))
+    every = settings.pop("check_every_seconds", DEFAULT_SURGE_CHECK_S)
+    if isinstance(every, bool) or not isinstance(every, int | float) or not 0 < every <= 3600:
+        raise ConfigError("[surges] check_every_seconds: must be a number of seconds from above 0 to 3600")
+    try:
+        return {"surges": SurgeSettings.from_config(settings), "surge_check_every_s": float(every)}
+    except domain_errors.InvalidConfig as exc:
+        raise ConfigError(f"[surges]: {exc.message}") from exc
 
 
 def _api(doc: Mapping[str, Any]) -> ApiSettings:

@@ -13,7 +13,8 @@ functions' default boto3 clients reach moto; the resource names; the reply APIs'
 webhook endpoints on ``host``:``port``; the queue pollers (inbound → ingest, outbound → outbound);
 the agent API (the Chalice app behind a local API Gateway with its Cognito authorizer) on
 ``host``:``api_port``, with every brand account's profile, the SLA configuration (calendars,
-policies, departments) and the routing rules seeded from the config file.
+policies, departments) and the routing rules seeded from the config file; and the surge check, run by
+a thread every ``[surges] check_every_seconds`` (the 5-minute schedule AWS runs it on never fires in moto).
 ``stop()`` undoes all of it, restoring ``os.environ``.
 
 moto keeps its state in module globals, so one process runs one stack at a time.
@@ -44,6 +45,7 @@ from socialcare_local.emulator.functions import Handler
 from socialcare_local.emulator.http_gateway import WebhookGateway
 from socialcare_local.emulator.logs import get_logger
 from socialcare_local.emulator.pollers import PollerSettings, QueuePoller, wait_until
+from socialcare_local.emulator.schedules import ScheduledRuns
 from socialcare_local.emulator.streams import StreamPoller, StreamSettings, TableStream
 from socialcare_local.sandbox.reply_api import ReplyApi
 
@@ -107,6 +109,7 @@ class LocalStack:
         self.follow_up_arn: str | None = None
         self.clock_poller: StreamPoller | None = None
         self.notification_poller: NotificationPoller | None = None
+        self.surge_check: ScheduledRuns | None = None
         self._resources: LocalResources | None = None
         self._saved_environ: dict[str, str | None] = {}
         self._modules: list[ModuleType] = []  # every function environment's module
@@ -180,6 +183,7 @@ class LocalStack:
             )
             self.outbound_poller.start()
             self._start_case_clock(stream)
+            self._start_surge_check()
             self._start_agent_api()
         except BaseException:
             self.stop()
@@ -219,6 +223,9 @@ class LocalStack:
 
     def stop(self) -> None:
         global _running
+        if self.surge_check is not None:
+            self.surge_check.stop()
+            self.surge_check = None
         if self.clock_poller is not None:
             self.clock_poller.stop()
             self.clock_poller = None
@@ -338,6 +345,7 @@ class LocalStack:
             c.ENV_CASE_CLOCK_ARN: self.case_clock.state_machine_arn if self.case_clock else "",
             **({c.ENV_FOLLOW_UP_ARN: self.follow_up_arn} if self.follow_up_arn else {}),
             **({c.ENV_RESPONSE_TARGETS: json.dumps(self.config.sla.to_config())} if self.config.sla else {}),
+            **({c.ENV_SURGE_SETTINGS: json.dumps(self.config.surges.to_config())} if self.config.surges else {}),
             **({c.ENV_EVENT_BUS_NAME: self.case_clock.event_bus_name} if self.case_clock else {}),
             c.ENV_BRAND_ACCOUNTS: brand_accounts_setting(
                 meta=(a.facebook_page_id, a.instagram_account_id, a.whatsapp_phone_number_id),
@@ -393,6 +401,16 @@ class LocalStack:
         self.clock_poller.start()
         self.notification_poller = NotificationPoller(self.aws.client("sqs"), self.case_clock.notifications_queue_url)
         self.notification_poller.start()
+
+    def _start_surge_check(self) -> None:
+        """The surge function on its schedule: a thread invoking it every ``check_every_seconds``."""
+        self.surge_check = ScheduledRuns(
+            self._environments(c.SURGE_FUNCTION, size=1),
+            function_name=self.function_name(c.SURGE_FUNCTION),
+            every_s=self.config.surge_check_every_s,
+            region=self.region,
+        )
+        self.surge_check.start()
 
     def _clock_failure(self, document: dict[str, Any]) -> None:
         self.aws.client("sqs").send_message(

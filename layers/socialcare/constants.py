@@ -166,3 +166,15 @@ ENV_EVENT_BUS_NAME = "EVENT_BUS_NAME"
 CLOCK_BATCH_SIZE = 25
 CLOCK_TIMEOUT_S = 30
 CLOCK_MAX_RETRY_ATTEMPTS = 5
+# Surge detection (rules/surges.py): ingest counts messages per brand account and topic; the surge
+# function (functions/surge) checks the counts on a schedule and puts "Surge detected" on the bus.
+SURGE_FUNCTION = "surge"
+SURGE_TIMEOUT_S = 60
+SURGE_CHECK_EVERY_MINUTES = 5
+# Optional JSON: the surge settings (rules/surges.py: keywords, min_count, factor, baseline_buckets),
+# read by ingest (keyword topics) and the surge function (the rule); validated at cold start.
+ENV_SURGE_SETTINGS = "SURGE_SETTINGS"
+# The surge function's metrics (Powertools EMF, dimension service=surge): surges raised per check
+# (the alarm's metric) and the counter items each check read.
+SURGE_METRIC = "SurgesDetected"
+SURGE_ITEMS_READ_METRIC = "SurgeCounterItemsRead"

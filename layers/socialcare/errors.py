@@ -384,6 +384,12 @@ class InvalidRoutingRules(InvalidConfig):
     code = "invalid_routing_rules"
 
 
+class InvalidSurgeSettings(InvalidConfig):
+    """The surge settings are refused; ``field`` names where (``keywords.outage[1]``)."""
+
+    code = "invalid_surge_settings"
+
+
 class InvalidPhraseList(InvalidConfig):
     """A sensitive-phrase list is malformed; ``field`` names the file and line (``fr.txt:42``)."""
 

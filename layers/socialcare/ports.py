@@ -18,10 +18,11 @@ from socialcare.model.case import Case, CaseStatus, Priority, ThreadEntry
 from socialcare.model.config import ConfigKind, StoredConfig
 from socialcare.model.envelope import DeliveryEnvelope
 from socialcare.model.events import Channel, DeliveryState, PlatformEvent
-from socialcare.model.notices import SensitiveCaseNotice
+from socialcare.model.notices import SensitiveCaseNotice, SurgeNotice
 from socialcare.model.profile import BrandProfile
 from socialcare.model.sending import OutboundEntry, PartRecord, SendFailure
 from socialcare.model.stored import CurrentCase, MessageRef
+from socialcare.model.surges import BucketTally, SurgeKey, SurgeReading
 from socialcare.platforms.credentials import PlatformCredentials
 
 Clock: TypeAlias = clock.Clock
@@ -148,6 +149,37 @@ class LeadNotifier(Protocol):
     """Tells the leads at once of a sensitive case (the project's event bus; a list in tests)."""
 
     def sensitive_case(self, notice: SensitiveCaseNotice) -> None: ...
+
+
+class SurgeCounter(Protocol):
+    """Where ingest counts messages per bucket, brand account and topic (``model/surges.py``)."""
+
+    def add(self, tally: BucketTally, *, shard: int) -> None:
+        """Add the tally's counts to its bucket's counter on ``shard`` with one keyed ADD (keeping
+        the first example case id per key); concurrent writers' counts all add up."""
+        ...
+
+
+class SurgeWindows(Protocol):
+    """What the scheduled surge check reads and records (``socialcare.surges``)."""
+
+    def read(self, first_bucket_ms: int, last_bucket_ms: int, *, shards: int) -> SurgeReading:
+        """The buckets from ``first`` to ``last`` (inclusive), every shard's counter merged."""
+        ...
+
+    def claim(self, bucket_ms: int, key: SurgeKey) -> bool:
+        """Record that the surge of ``key`` in this bucket is being raised; False when it was already."""
+        ...
+
+    def release(self, bucket_ms: int, key: SurgeKey) -> None:
+        """Forget a claim whose notice could not be sent, so the next check raises it again."""
+        ...
+
+
+class SurgeAlerts(Protocol):
+    """Tells the leads of a surge (the project's event bus; a list in tests)."""
+
+    def surge_detected(self, notice: SurgeNotice) -> None: ...
 
 
 class RawStore(Protocol):

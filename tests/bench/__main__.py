@@ -1,8 +1,9 @@
-"""`make bench`: figures for the webhook, ingest, case clock, follow-up and cold-start targets. Prints, never asserts.
+"""`make bench`: figures for the webhook, ingest, surge, case clock, follow-up and cold-start targets. Prints, never asserts.
 
 Targets: ≤ 2 DynamoDB requests per new message; ingest path ≤ 3× its bare writes;
-webhook function import ≤ 300 ms; ≤ 6 case-clock state transitions for a typical case. Backend: moto in process (with the local stack's
-DynamoDB transaction fix, ``socialcare_local.emulator.moto_dynamodb``), on this machine.
+webhook function import ≤ 300 ms; ≤ 6 case-clock state transitions for a typical case; the busiest
+surge counter key ≤ 500 write units a second at 5,000 messages a second. Backend: moto in process
+(with the local stack's DynamoDB transaction fix, ``socialcare_local.emulator.moto_dynamodb``), on this machine.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import os
 import platform
 import sys
 import time
+from typing import Any
 
 from tests.bench.setup import ROOT, MetricLines, captured_stdout, create_resources, environment
 
@@ -23,7 +25,7 @@ def main() -> int:
     from rich.table import Table
     from socialcare_local.emulator import moto_dynamodb
 
-    from tests.bench import case_clock, importtime, ingest, webhook
+    from tests.bench import case_clock, importtime, ingest, surge, webhook
 
     console = Console(file=sys.stdout)  # bound now: the functions' stdout is captured below
     if not console.is_terminal:
@@ -39,6 +41,12 @@ def main() -> int:
         queue_arn = "arn:aws:sqs:us-east-1:123456789012:bench-ingest"
         with console.status(f"ingest: threading {ingest.MESSAGES:,} messages…"), captured_stdout(emitted):
             threaded = ingest.run(resources, queue_arn)
+        surge_resources = create_resources("surge")
+        with (
+            console.status(f"surge: {surge.MESSAGES:,} messages at {surge.RATE:,} a second…"),
+            captured_stdout(emitted),
+        ):
+            surged = surge.run(surge_resources, "arn:aws:sqs:us-east-1:123456789012:bench-surge")
     with console.status("case clock and follow-up: running the ASL files in moto's Step Functions engine…"):
         clocks = case_clock.run()
     with console.status("cold imports…"):
@@ -74,6 +82,7 @@ def main() -> int:
         f"{threaded.ratio:.2f}× ({threaded.seconds:.2f} s / {threaded.bare_seconds:.2f} s)",
         "≤ 3×",
     )
+    _surge_rows(table, surged)
     for clock in clocks:
         per = "pending cycle" if clock.machine == "follow-up" else "case"
         table.add_row(
@@ -100,6 +109,33 @@ def main() -> int:
     for line in emitted.other:
         console.print(line, markup=False, highlight=False)
     return 0
+
+
+def _surge_rows(table: Any, surged: Any) -> None:
+    from tests.bench import surge
+
+    counter, units = surged.busiest_counter
+    table.add_row(
+        f"surge: busiest counter key, write units/s, {surge.RATE:,} msg/s to one team and topic, one message a "
+        f"delivery, {surge.PER_BATCH} deliveries an invocation ({counter}; {surged.counter_keys} shards)",
+        f"{units:,.0f}",
+        "≤ 500",
+    )
+    table.add_row(
+        "surge: the same, had every message been an invocation of its own",
+        f"{surged.busiest_counter_unbatched:,.0f}",
+        "≤ 500",
+    )
+    key, key_units = surged.busiest_key
+    table.add_row(
+        f"surge: busiest key of all its writes, table and indexes ({key}), write units/s", f"{key_units:,.0f}", ""
+    )
+    table.add_row(
+        f"surge check: Queries / counter items read (at most {surged.check_bound_items}) / read units, "
+        f"raised: {'; '.join(surged.raised)}",
+        f"{surged.check_queries} / {surged.check_items_read} / {surged.check_read_units:g}",
+        "",
+    )
 
 
 if __name__ == "__main__":

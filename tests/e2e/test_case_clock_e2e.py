@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -19,7 +18,6 @@ import requests
 from socialcare.model.events import Channel
 from socialcare.rules.sla import ResponseTargets
 from socialcare_local.config import load_config
-from socialcare_local.emulator import logs
 from socialcare_local.sandbox import payloads as p
 from socialcare_local.stack import LocalStack
 
@@ -27,14 +25,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
 TARGET_S = 6  # Telegram: warn after 4.5 s, breach after 6 s, second tier after 9 s
 ANSWERED_TARGET_S = 8  # Messenger: time enough to answer first on a busy machine (warn after 6 s)
-
-
-@pytest.fixture(scope="module")
-def log_lines() -> Iterator[io.StringIO]:
-    stream = io.StringIO()
-    handler = logs.configure(stream)
-    yield stream
-    logging.getLogger(logs.ROOT_LOGGER).removeHandler(handler)
 
 
 @pytest.fixture(scope="module")

@@ -88,3 +88,12 @@ def test_routing_rules_are_optional_and_checked_naming_the_field() -> None:
     wrong = {"version": 1, "rules": [{"name": "press", "when": {}, "then": {"priority": "asap"}}]}
     with pytest.raises(StageConfigError, match=r"routing_rules\.rules\[0\]\.then\.priority"):
         load_stage("dev", overrides=context_overrides({"routing_rules": json.dumps(wrong)}.get))
+
+
+def test_surge_settings_are_optional_and_checked_naming_the_field() -> None:
+    assert load_stage("dev").surges == {}
+    surges = {"keywords": {"outage": ["outage", "down"]}, "min_count": 30}
+    assert load_stage("dev", overrides=context_overrides({"surges": json.dumps(surges)}.get)).surges == surges
+    wrong = {"keywords": {"outage": ["outage"]}, "factor": 0}
+    with pytest.raises(StageConfigError, match=r"surges\.factor: must be a number from 1 to 1000"):
+        load_stage("dev", overrides=context_overrides({"surges": json.dumps(wrong)}.get))

@@ -25,6 +25,7 @@ from socialcare.aws import schema
 from socialcare.aws.case_store import CaseStore, MessageRef
 from socialcare.aws.items import case_item, item_key
 from socialcare.aws.outbound_store import OutboundStore, SendState
+from socialcare.aws.surge_store import SurgeStore
 from socialcare.clock import ManualClock, system_clock
 from socialcare.ingest.service import Ingestor, IngestSettings
 from socialcare.model.case import Case, CaseStatus, EntryKind
@@ -36,10 +37,12 @@ from socialcare.model.events import (
     PlatformEvent,
 )
 from socialcare.model.outbound import OutboundRequest, ReplyMode
+from socialcare.model.surges import BucketTally, SurgeKey, SurgeScope
 from socialcare.model.tasks import CaseTask, TaskKind
 from socialcare.outbound.http import HttpRequest, HttpResponse
 from socialcare.rules.escalation import with_escalation
 from socialcare.rules.follow_up import with_follow_up
+from socialcare.rules.surges import bucket_of
 from socialcare_infra import access
 from socialcare_local.emulator.functions import LambdaContext, load_function, reset_function
 from socialcare_local.emulator.http_gateway import build_http_api_event
@@ -623,3 +626,49 @@ def stream_record(sequence: str, name: str, before: Case | None, after: Case) ->
     if before is not None:
         change["OldImage"] = case_item(before)
     return {"eventID": sequence, "eventName": name, "eventSource": "aws:dynamodb", "dynamodb": change}
+
+
+# ---- surge check -----------------------------------------------------------------------------------------
+
+
+def test_surge_role_grants_exactly_the_calls_the_surge_check_makes(
+    prod: Synthesised, deployed: Deployed, recorder: CallRecorder
+) -> None:
+    """The surge check on its schedule: a run that raises a surge (the counters' Queries, the claim, the
+    event), a run that finds it raised already (a refused claim), and a run whose event the bus
+    refuses (the claim released, the run failed for the scheduler to retry)."""
+    aws = deployed.aws
+    clock = ManualClock(T0)
+    counters = SurgeStore(aws.table_name, client=aws.dynamodb)
+
+    def spike(topic: str) -> None:
+        tally = BucketTally(bucket_of(clock()))
+        for i in range(30):
+            tally.add((SurgeKey(SurgeScope.TOPIC, topic),), f"case-{topic}-{i}")
+        counters.add(tally, shard=5)
+
+    surge = load_function(c.SURGE_FUNCTION)
+    surge.wire(clock=clock)  # its own clients, as in AWS
+    events = boto3.client("events")
+    calls: list[tuple[str, dict[str, Any]]] = []
+    try:
+        spike("outage")
+        for _ in range(2):
+            with recorder.recording():
+                surge.handler({}, LambdaContext("socialcare-surge-prod"))
+            calls += recorder.take()
+        clock.advance(minutes=10)
+        spike("refund")
+        events.delete_event_bus(Name=BUS)  # the bus refuses: the claim is released
+        with recorder.recording(), pytest.raises(Exception, match="refund"):
+            surge.handler({}, LambdaContext("socialcare-surge-prod"))
+        calls += recorder.take()
+    finally:
+        reset_function(surge)
+    assert {action for action, _ in calls} == {
+        "dynamodb:Query",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "events:PutEvents",
+    }
+    assert deployed.labels.used(calls) == function_grants(prod, function_logical_id(prod, c.SURGE_FUNCTION))

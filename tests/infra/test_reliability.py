@@ -35,6 +35,7 @@ def test_every_queue_has_a_dlq_with_redrive_and_the_schema_settings(synth: Synth
     dlqs = {ref_id(p["RedrivePolicy"]["deadLetterTargetArn"]) for p in queues.values() if "RedrivePolicy" in p}
     dlqs |= on_failure_queues(synth)  # a stream mapping's on-failure destination is its dead-letter queue
     dlqs |= rule_target_dead_letter_queues(synth)  # so is an EventBridge rule target's dead-letter config
+    dlqs |= schedule_dead_letter_queues(synth)  # so is a schedule target's DeadLetterConfig
     for logical_id, props in queues.items():
         if logical_id in dlqs:
             assert "RedrivePolicy" not in props, "a DLQ is the end of the line"
@@ -77,6 +78,13 @@ def test_queue_consumers_report_partial_batch_failures_with_the_shared_batching(
         by_function[function_id(synth.template, c.INGEST_FUNCTION)]["BatchSize"],
         by_function[function_id(synth.template, c.OUTBOUND_FUNCTION)]["BatchSize"],
     ) == (c.INGEST_BATCH_SIZE, c.OUTBOUND_BATCH_SIZE)
+
+
+def schedule_dead_letter_queues(synth: Synthesised) -> set[str | None]:
+    """The queues EventBridge Scheduler puts the runs it could not make in (one per schedule)."""
+    return {
+        ref_id(p["Target"]["DeadLetterConfig"]["Arn"]) for p in synth.properties("AWS::Scheduler::Schedule").values()
+    }
 
 
 def on_failure_queues(synth: Synthesised) -> set[str | None]:
@@ -162,7 +170,12 @@ def test_prod_keeps_its_data_and_dev_can_be_torn_down(prod: Synthesised, dev: Sy
 
 def test_names_are_the_local_stacks_names_for_the_same_stage(synth: Synthesised) -> None:
     local = resource_names(synth.stage)
-    assert set(queue_ids(synth)) == {
+    # A schedule's missed-runs queue exists only in AWS: the local stack runs its schedules itself.
+    missed_runs = {
+        name for name, logical_id in queue_ids(synth).items() if logical_id in schedule_dead_letter_queues(synth)
+    }
+    assert missed_runs == {f"socialcare-{c.SURGE_FUNCTION}-missed-runs-{synth.stage}"}
+    assert set(queue_ids(synth)) - missed_runs == {
         local["queue"],
         local["dlq"],
         local["outbound_queue"],
@@ -242,6 +255,8 @@ HANDLER_ENVIRONMENT = {
     ),
     # The platforms' API URLs and the retry settings have defaults: the real platforms, the shared constants.
     c.OUTBOUND_FUNCTION: ("OutboundConfig", {c.ENV_TABLE_NAME, c.ENV_OUTBOUND_QUEUE_URL, c.ENV_PLATFORM_SECRET_ARN}),
+    # SURGE_SETTINGS is optional (a stage without a `surges` table takes the defaults).
+    c.SURGE_FUNCTION: ("SurgeConfig", {c.ENV_TABLE_NAME, c.ENV_EVENT_BUS_NAME}),
 }
 
 
@@ -337,7 +352,9 @@ def test_every_dlq_has_an_alarm_on_any_message(synth: Synthesised) -> None:
     dlqs = {ref_id(p["RedrivePolicy"]["deadLetterTargetArn"]) for p in queues.values() if "RedrivePolicy" in p}
     dlqs |= on_failure_queues(synth)  # a stream mapping's on-failure destination is its dead-letter queue
     dlqs |= rule_target_dead_letter_queues(synth)  # so is an EventBridge rule target's dead-letter config
-    assert len(dlqs) == 4  # inbound, outbound, the clock function's on-failure queue, the notification rules' DLQ
+    dlqs |= schedule_dead_letter_queues(synth)  # so is a schedule target's DeadLetterConfig
+    assert len(dlqs) == 5  # inbound, outbound, the clock function's on-failure queue, the notification rules' DLQ,
+    # the surge check's missed runs
     for dlq in dlqs:
         assert any(
             a["MetricName"] == "ApproximateNumberOfMessagesVisible"

@@ -67,7 +67,7 @@ def ids_of(synth: Synthesised) -> dict[str, str]:
         "inbound": queues[f"{c.INBOUND_QUEUE_LOGICAL_NAME}-{stage}"],
         "outbound": queues[f"{c.OUTBOUND_QUEUE_LOGICAL_NAME}-{stage}"],
     }
-    for name in (c.WEBHOOK_FUNCTION, c.INGEST_FUNCTION, c.OUTBOUND_FUNCTION):
+    for name in (c.WEBHOOK_FUNCTION, c.INGEST_FUNCTION, c.OUTBOUND_FUNCTION, c.SURGE_FUNCTION):
         fn = t["Resources"][function_id(t, name)]["Properties"]
         result[f"{name}.role"] = ref_id(fn["Role"]) or ""
         result[f"{name}.logs"] = ref_id(fn["LoggingConfig"]["LogGroup"]) or ""
@@ -127,6 +127,19 @@ def test_ingest_may_read_write_items_read_raw_and_consume_inbound(synth: Synthes
         "sqs:ChangeMessageVisibility": {f"<{i['inbound']}.Arn>"},  # a delivery waiting for a message
         "events:PutEvents": {f"<{bus}.Arn>"},  # a sensitive case, for the leads: the project's bus only
         **observability(i["ingest.logs"]),
+    }
+
+
+def test_the_surge_check_may_query_the_counters_record_what_it_raised_and_put_events(synth: Synthesised) -> None:
+    i = ids_of(synth)
+    table = f"<{i['table']}.Arn>"
+    [bus] = synth.resources("AWS::Events::EventBus")
+    assert grants(synth, i["surge.role"]) == {
+        "dynamodb:Query": {table},  # the table's keys only: no index
+        "dynamodb:PutItem": {table},
+        "dynamodb:UpdateItem": {table},
+        "events:PutEvents": {f"<{bus}.Arn>"},
+        **observability(i["surge.logs"]),
     }
 
 

@@ -11,7 +11,7 @@ from socialcare.aws.case_store import CaseStore
 from tests.agent_api_support import MotoClients, moto_session
 from tests.conftest import AwsResources
 from tests.follow_up_support import FollowUpWorld, follow_up_world
-from tests.integration.lambda_harness import Lambdas
+from tests.integration.lambda_harness import Lambdas, bus_to_queue
 
 
 @pytest.fixture
@@ -38,3 +38,9 @@ def follow_ups(aws_env: None) -> Iterator[FollowUpWorld]:
     """The follow-up's ASL file in moto's Step Functions engine, its executions stopped at the end."""
     with follow_up_world() as opened:
         yield opened
+
+
+@pytest.fixture
+def notices_queue(aws: AwsResources) -> str:
+    """The project's bus (``EVENT_BUS``), its ``socialcare`` events delivered to this queue."""
+    return bus_to_queue(aws)

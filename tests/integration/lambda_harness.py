@@ -35,6 +35,35 @@ BRAND_ACCOUNTS = brand_accounts_setting(
 )
 
 
+# The project's event bus as the tests create it, and what its rule for the leads delivers.
+EVENT_BUS = "socialcare-events-test"
+
+
+def bus_to_queue(aws: AwsResources) -> str:
+    """The bus, with a rule sending every ``socialcare`` event to a queue (the URL returned), as the
+    local stack's notifications rule does."""
+    import boto3
+    from socialcare.model.escalation import EVENT_SOURCE
+
+    events = boto3.client("events", region_name="us-east-1")
+    events.create_event_bus(Name=EVENT_BUS)
+    url = aws.sqs.create_queue(QueueName="lead-notices")["QueueUrl"]
+    arn = aws.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(Name="leads", EventBusName=EVENT_BUS, EventPattern=json.dumps({"source": [EVENT_SOURCE]}))
+    events.put_targets(Rule="leads", EventBusName=EVENT_BUS, Targets=[{"Id": "queue", "Arn": arn}])
+    return str(url)
+
+
+def bus_events(aws: AwsResources, url: str) -> list[dict[str, Any]]:
+    """The events the bus's rule delivered since the last call (each read once)."""
+    found: list[dict[str, Any]] = []
+    while messages := aws.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages"):
+        found += [json.loads(m["Body"]) for m in messages]
+        for m in messages:
+            aws.sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+    return found
+
+
 @dataclass(frozen=True)
 class HttpResponse:
     status: int

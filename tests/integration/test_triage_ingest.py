@@ -22,16 +22,17 @@ from socialcare.model.case import Case, Priority
 from socialcare.model.config import ROUTING_RULES_NAME, ConfigKind, StoredConfig
 from socialcare.model.escalation import EVENT_SOURCE
 from socialcare.model.notices import SENSITIVE_CASE
+from socialcare_local.sandbox import payloads as p
 
 from tests.conftest import AwsResources
-from tests.integration.lambda_harness import Lambdas
+from tests.integration.lambda_harness import EVENT_BUS, Lambdas, bus_events
 from tests.platform_fixtures import page_message_entry
 
 pytestmark = pytest.mark.integration
 
 PAGE = "104729835600142"
 IG_PRESS = "17841405822304914"  # the brand's Instagram account, its press desk in these rules
-BUS = "socialcare-events-test"
+X_BRAND = "2244994945"  # the brand's X account (tests/integration/lambda_harness.py)
 BLOCKED_USER = "6254148874629999"
 RULES = {
     "version": 2,
@@ -58,17 +59,6 @@ def dm(text: str, *, sender: str, mid: str, ts: int = 1_749_418_000_000, account
     }
 
 
-@pytest.fixture
-def notices_queue(aws: AwsResources) -> str:
-    events = boto3.client("events", region_name="us-east-1")
-    events.create_event_bus(Name=BUS)
-    url = aws.sqs.create_queue(QueueName="lead-notices")["QueueUrl"]
-    arn = aws.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    events.put_rule(Name="leads", EventBusName=BUS, EventPattern=json.dumps({"source": [EVENT_SOURCE]}))
-    events.put_targets(Rule="leads", EventBusName=BUS, Targets=[{"Id": "queue", "Arn": arn}])
-    return str(url)
-
-
 def ingest_clients(aws: AwsResources) -> dict[str, Any]:
     events = boto3.client("events", region_name="us-east-1")
     return {"dynamodb": aws.dynamodb, "s3": aws.s3, "sqs": aws.sqs, "events": events}
@@ -77,7 +67,7 @@ def ingest_clients(aws: AwsResources) -> dict[str, Any]:
 @pytest.fixture
 def lambdas(aws: AwsResources, monkeypatch: pytest.MonkeyPatch, notices_queue: str) -> Iterator[Lambdas]:
     monkeypatch.setenv(c.ENV_ROUTING_RULES, json.dumps(RULES))
-    monkeypatch.setenv(c.ENV_EVENT_BUS_NAME, BUS)
+    monkeypatch.setenv(c.ENV_EVENT_BUS_NAME, EVENT_BUS)
     harness = Lambdas(aws, monkeypatch)
     harness.ingest.wire(clients=ingest_clients(aws))
     yield harness
@@ -101,8 +91,7 @@ def only_case(store: CaseStore, account: str, user: str) -> Case:
 
 
 def notices(aws: AwsResources, url: str) -> list[dict[str, Any]]:
-    messages = aws.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages") or []
-    return [json.loads(m["Body"]) for m in messages]
+    return bus_events(aws, url)
 
 
 def test_a_press_accounts_message_goes_to_pr_by_its_rule(lambdas: Lambdas, store: CaseStore) -> None:
@@ -277,6 +266,50 @@ def test_without_stored_rules_the_deployed_ones_route(lambdas: Lambdas, store: C
     case = only_case(store, PAGE, VIPS[0])
     assert case.routing is not None
     assert (case.routing.rule, case.routing.rules_version) == ("default", RULES["version"])
+
+
+def test_the_same_post_three_times_marks_spam_and_a_retried_delivery_counts_once(
+    lambdas: Lambdas, store: CaseStore
+) -> None:
+    user, text, ts = "6254148874620008", "Win a free phone today, just click my profile", 1_749_418_000_000
+    first = dm(text, sender=user, mid="m8a", ts=ts)
+    deliver(lambdas, first, first)  # the platform sends the first post twice: one post
+    deliver(lambdas, dm(text.upper() + "!!", sender=user, mid="m8b", ts=ts + 60_000))
+    assert only_case(store, PAGE, user).mark is None
+    deliver(lambdas, dm(f"{text} 🎉", sender=user, mid="m8c", ts=ts + 120_000))
+    case = only_case(store, PAGE, user)
+    assert case.mark is not None
+    assert (case.mark.kind, case.mark.reasons) == ("spam", ("repeated_post x3",))
+    assert len(case.recent_posts) == 3
+    assert all(len(post.fingerprint) == 12 and "phone" not in post.fingerprint for post in case.recent_posts)
+    assert case.message_count == 3
+
+
+def test_link_messages_flooding_within_an_hour_mark_spam(lambdas: Lambdas, store: CaseStore) -> None:
+    user, ts = "6254148874620009", 1_749_418_000_000
+    for i in range(4):
+        deliver(
+            lambdas,
+            dm(f"offer number {i} is at deals.example.com/{i} now", sender=user, mid=f"m9{i}", ts=ts + i * 60_000),
+        )
+    case = only_case(store, PAGE, user)
+    assert case.mark is not None
+    assert (case.mark.kind, case.mark.reasons) == ("spam", ("link_flood 4 messages in an hour",))
+
+
+def test_a_brand_new_x_account_posting_a_link_is_marked_spam(lambdas: Lambdas, store: CaseStore) -> None:
+    ts = 1_749_418_000_000
+    newcomer = p.x_user("1486322999", "fresh_acct", created_at_ms=ts - 86_400_000)
+    veteran = p.x_user("1486322998", "old_hand", created_at_ms=ts - 900 * 86_400_000)
+    brand = p.x_user(X_BRAND, "AcmeSupport")
+    for user, tweet_id in ((newcomer, "1932100000000000901"), (veteran, "1932100000000000902")):
+        tweet = p.x_tweet(tweet_id, user, "@AcmeSupport see deals.example.com", ts, mentions=[brand])
+        lambdas.accept("x", p.x_delivery(X_BRAND, tweet_create_events=[tweet]))
+    lambdas.drain()
+    case = only_case(store, X_BRAND, "1486322999")
+    assert case.mark is not None
+    assert (case.mark.kind, case.mark.reasons) == ("spam", ("links from a new account x1", "new_account 1d"))
+    assert only_case(store, X_BRAND, "1486322998").mark is None
 
 
 def test_no_log_line_holds_a_messages_text(

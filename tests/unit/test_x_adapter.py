@@ -8,6 +8,7 @@ import pytest
 from socialcare.errors import MalformedPayload
 from socialcare.model.events import (
     Attachment,
+    AuthorProfile,
     Channel,
     Customer,
     DeliveryState,
@@ -171,6 +172,26 @@ def test_created_at_with_a_non_utc_offset() -> None:
     assert parse_created_at("Sun Jun 08 16:31:40 -0530 2025") == T
 
 
+def test_the_authors_profile_signals_travel_with_the_post() -> None:
+    """Account age, followers and verification, where X gives them: triage's new-account and routing signals."""
+    doc = load("x", "tweet_mention")
+    doc["tweet_create_events"][0]["user"]["created_at"] = "Sat Jun 07 22:01:40 +0000 2025"  # a day before T
+    [event] = parse_doc(doc)
+    assert event.author == AuthorProfile(created_at_ms=T - 86_400_000, followers=42, verified=False)
+    assert event.author.age_days(event.timestamp_ms) == 1
+    [without] = parse("tweet_mention")  # no created_at in the fixture: the age is not known
+    assert without.author == AuthorProfile(followers=42, verified=False)
+    assert without.author.age_days(T) is None
+
+
+def test_profile_signals_of_the_wrong_shape_are_left_out() -> None:
+    doc = load("x", "tweet_mention")
+    doc["tweet_create_events"][0]["user"].update(created_at="yesterday", followers_count="many", verified="yes")
+    [event] = parse_doc(doc)
+    assert event.kind is EventKind.PUBLIC_POST
+    assert event.author is None
+
+
 # --- direct messages --------------------------------------------------------------------------
 def test_direct_message_with_the_senders_profile() -> None:
     assert parse("dm") == [
@@ -184,6 +205,15 @@ def test_direct_message_with_the_senders_profile() -> None:
             raw_kind="direct_message_events",
         )
     ]
+
+
+def test_a_direct_messages_sender_profile_gives_the_accounts_age_in_ms() -> None:
+    doc = load("x", "dm")
+    doc["users"]["1486322731"].update(created_timestamp=str(T - 3 * 86_400_000), followers_count=7, verified=True)
+    [event] = parse_doc(doc)
+    assert event.author == AuthorProfile(created_at_ms=T - 3 * 86_400_000, followers=7, verified=True)
+    [echo] = parse("dm_echo")
+    assert echo.author is None  # the brand's own message says nothing of the customer
 
 
 def test_direct_message_sent_by_the_brand_is_an_echo() -> None:

@@ -33,6 +33,7 @@ from socialcare_infra.components.permissions import (
     lambda_role,
 )
 from socialcare_infra.components.queues import dead_letter_queue
+from socialcare_infra.components.schedules import ScheduledInvocation
 from socialcare_infra.config import StageConfig
 from socialcare_infra.names import ResourceNames
 from socialcare_infra.runtime import RUNTIME_NAME
@@ -63,8 +64,16 @@ class StreamTrigger:
 
 
 @dataclass(frozen=True)
+class ScheduleTrigger:
+    """An EventBridge Scheduler schedule invoking the function every ``every_minutes`` (retried, then
+    its dead-letter queue: ``components/schedules.py``)."""
+
+    every_minutes: int
+
+
+@dataclass(frozen=True)
 class FunctionSpec:
-    trigger: HttpTrigger | QueueTrigger | StreamTrigger
+    trigger: HttpTrigger | QueueTrigger | StreamTrigger | ScheduleTrigger
     memory_mb: int
     timeout_s: int
     description: str
@@ -105,6 +114,12 @@ TRIGGERS: dict[str, FunctionSpec] = {
         timeout_s=c.CLOCK_TIMEOUT_S,
         description="Case writes (the table's stream) to the case clocks and follow-ups they need started",
     ),
+    c.SURGE_FUNCTION: FunctionSpec(
+        trigger=ScheduleTrigger(every_minutes=c.SURGE_CHECK_EVERY_MINUTES),
+        memory_mb=256,
+        timeout_s=c.SURGE_TIMEOUT_S,
+        description="Surge check: message counts per topic and brand account against their baseline",
+    ),
 }
 
 
@@ -143,6 +158,8 @@ def environment(name: str, resources: CoreResources, config: StageConfig) -> dic
             c.ENV_PLATFORM_SECRET_ARN: secret,
         },
     }
+    surges = {c.ENV_SURGE_SETTINGS: json.dumps(config.surges, sort_keys=True)} if config.surges else {}
+    envs[c.INGEST_FUNCTION].update(surges)
     if name == c.CLOCK_FUNCTION:
         assert resources.case_clock is not None
         follow_up = resources.follow_up
@@ -150,6 +167,9 @@ def environment(name: str, resources: CoreResources, config: StageConfig) -> dic
             c.ENV_CASE_CLOCK_ARN: resources.case_clock.state_machine_arn,
             **({c.ENV_FOLLOW_UP_ARN: follow_up.state_machine_arn} if follow_up is not None else {}),
         }
+    if name == c.SURGE_FUNCTION:
+        assert resources.event_bus is not None, "the surge check puts its events on the project's bus"
+        return {c.ENV_TABLE_NAME: table, c.ENV_EVENT_BUS_NAME: resources.event_bus.event_bus_name, **surges}
     return envs[name]
 
 
@@ -183,6 +203,7 @@ class Functions(Construct):
         self.functions: dict[str, lambda_.Function] = {}
         self.log_groups: dict[str, logs.LogGroup] = {}
         self.stream_failures: sqs.Queue | None = None
+        self.schedules: dict[str, ScheduledInvocation] = {}
         for name in deployable:
             spec = TRIGGERS[name]
             construct_id = name.title()
@@ -229,6 +250,15 @@ class Functions(Construct):
                 )
             if isinstance(spec.trigger, StreamTrigger):
                 self._stream_source(construct_id, function, spec.trigger, resources, names)
+            if isinstance(spec.trigger, ScheduleTrigger):
+                self.schedules[name] = ScheduledInvocation(
+                    self,
+                    f"{construct_id}Schedule",
+                    function=function,
+                    every=Duration.minutes(spec.trigger.every_minutes),
+                    description=spec.description,
+                    queue_name=names.missed_runs(name),
+                )
             self.functions[name] = function
             self.log_groups[name] = log_group
 

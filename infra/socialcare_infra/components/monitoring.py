@@ -1,9 +1,10 @@
 """Alarms (routed to one SNS topic) and the operations dashboard.
 
 An alarm for every way a message can get stuck or lost: a message in any DLQ, any function error or
-throttle, a webhook or agent API 5xx (a platform retries, an agent sees an error), and a queue whose
-oldest message waits too long (ingest or sending has stalled). Missing data is "not breaching": a
-quiet system is a healthy one.
+throttle, a webhook or agent API 5xx (a platform retries, an agent sees an error), a queue whose
+oldest message waits too long (ingest or sending has stalled), a scheduled run that could not be
+made; and one for the business: a surge of messages on a topic or brand account (the surge check's
+``SurgesDetected``). Missing data is "not breaching": a quiet system is a healthy one.
 """
 
 from __future__ import annotations
@@ -60,8 +61,12 @@ class Monitoring(Construct):
         state_machines: Mapping[str, sfn.IStateMachine] | None = None,
         stream_consumers: Mapping[str, tuple[str, sqs.IQueue]] | None = None,
         notification_failures: sqs.IQueue | None = None,
+        missed_runs: Mapping[str, sqs.IQueue] | None = None,
+        surges: bool = False,
     ) -> None:
-        """``functions`` maps a label (``webhook``, ``agent-api``...) to the deployed function name."""
+        """``functions`` maps a label (``webhook``, ``agent-api``...) to the deployed function name;
+        ``missed_runs`` a scheduled function's label to its schedule's dead-letter queue; ``surges``:
+        the surge check is deployed (its metric gets an alarm)."""
         super().__init__(scope, id)
         self.topic = sns.Topic(
             self, "AlarmTopic", topic_name=names.alarm_topic, display_name=f"socialcare {config.name} alarms",
@@ -140,9 +145,24 @@ class Monitoring(Construct):
                 "notifications (SLA escalations, sensitive cases) EventBridge could not deliver to the topic "
                 "or the chat webhook after its retries: nobody was told; read them and tell the team",
             )
+        for label, queue in (missed_runs or {}).items():
+            self._alarm(
+                f"{label}-missed-runs",
+                queue.metric_approximate_number_of_messages_visible(period=ONE_MINUTE, statistic="Maximum"),
+                f"the {label} function's schedule could not invoke it (after its retries): runs were missed",
+            )
+        if surges:
+            self._alarm(
+                "surge",
+                surge_metric(),
+                "a surge: more messages on a topic or brand account than its recent baseline explains; the "
+                "'Surge detected' events on the project's bus name it, with its count and example cases",
+            )
 
         self.dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=names.dashboard)
         self._widgets(functions=functions, queues=queues, apis=apis, table=table)
+        if surges:
+            self.dashboard.add_widgets(_graph("Surges detected", [surge_metric()]))
 
     def _alarm(
         self, name: str, metric: cloudwatch.IMetric, description: str, *, threshold: float = 0, periods: int = 1
@@ -267,6 +287,17 @@ def _table_and_agent_api_widgets(table: dynamodb.ITable, apis: MonitoredApis) ->
             ),
         ]
     return widgets
+
+
+def surge_metric() -> cloudwatch.Metric:
+    """The surge check's EMF metric: surges it raised, summed over five minutes (one check)."""
+    return cloudwatch.Metric(
+        namespace=c.METRICS_NAMESPACE,
+        metric_name=c.SURGE_METRIC,
+        dimensions_map={"service": c.SURGE_FUNCTION},
+        period=FIVE_MINUTES,
+        statistic="Sum",
+    )
 
 
 def _construct_id(name: str) -> str:

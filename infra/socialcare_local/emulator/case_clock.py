@@ -8,7 +8,8 @@ the state machine from ``infra/state_machines/case_clock.asl.json`` with the sam
 sending every ``socialcare`` event on the bus to a notifications queue.
 
 ``NotificationPoller`` reads that queue and logs each notification as one JSON line (logger
-``socialcare_local.notifications``): the tier, whom it is for, the case, owner and team — never text.
+``socialcare_local.notifications``): the tier, whom it is for, the case, owner and team — never text;
+for a ``Surge detected`` event, the topic or account, the count, the baseline and the example cases.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 from socialcare.model.escalation import EVENT_SOURCE
-from socialcare.model.notices import SENSITIVE_CASE
+from socialcare.model.notices import SENSITIVE_CASE, SURGE_DETECTED
 from socialcare_infra.paths import STATE_MACHINES_DIR
 
 from socialcare_local.emulator.aws import MOTO_ACCOUNT_ID, AwsServices
@@ -79,6 +80,8 @@ def provision_case_clock(aws: AwsServices, *, stage: str, table_name: str) -> Ca
 def notification_line(event: dict[str, Any]) -> dict[str, str]:
     """What the log says of one escalation event: ids, tier and people, never message text."""
     detail = event.get("detail") or {}
+    if event.get("detail-type") == SURGE_DETECTED:
+        return surge_line(detail)
     tier = str(detail.get("tier", ""))
     detail_type = str(event.get("detail-type", ""))
     return {
@@ -90,6 +93,19 @@ def notification_line(event: dict[str, Any]) -> dict[str, str]:
         "team": str(detail.get("team", "")),
         "due_at": str(detail.get("due_at", "")),
         "tier_at": str(detail.get("tier_at", "")),
+    }
+
+
+def surge_line(detail: dict[str, Any]) -> dict[str, str]:
+    """What the log says of a surge: what surged, how much over what baseline, in which window, examples."""
+    return {
+        "detail_type": SURGE_DETECTED,
+        "scope": str(detail.get("scope", "")),
+        "surged": str(detail.get("topic") or detail.get("account_id") or ""),
+        "count": str(detail.get("count", "")),
+        "baseline": str(detail.get("baseline", "")),
+        "window_start": str(detail.get("window_start", "")),
+        "case_ids": ",".join(str(i) for i in detail.get("case_ids") or ()),
     }
 
 

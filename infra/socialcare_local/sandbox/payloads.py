@@ -382,17 +382,29 @@ def whatsapp_status(
 
 
 # --- X Account Activity API -----------------------------------------------------------------
-def x_user(user_id: str, screen_name: str, name: str | None = None) -> Payload:
-    return {
+def x_user(
+    user_id: str,
+    screen_name: str,
+    name: str | None = None,
+    *,
+    created_at_ms: int | None = None,
+    followers: int = 42,
+    verified: bool = False,
+) -> Payload:
+    """A v1.1 user object; ``created_at_ms`` gives it the account's creation time (``created_at``)."""
+    user: Payload = {
         "id": int(user_id),
         "id_str": user_id,
         "name": name or screen_name,
         "screen_name": screen_name,
         "protected": False,
-        "verified": False,
-        "followers_count": 42,
+        "verified": verified,
+        "followers_count": followers,
         "profile_image_url_https": f"https://pbs.twimg.com/profile_images/{user_id}/normal.jpg",
     }
+    if created_at_ms is not None:
+        user["created_at"] = _x_created_at(created_at_ms)
+    return user
 
 
 def x_tweet(
@@ -536,16 +548,31 @@ def x_follow(source: Payload, target: Payload, timestamp_ms: int, *, unfollow: b
 def x_delivery(for_user_id: str, *, users: Iterable[Payload] = (), **arrays: Any) -> Payload:
     """``{"for_user_id": ..., "<kind>_events": [...], "users": {id: profile}}``.
 
-    ``users`` are ``x_user`` objects, turned into the id-keyed map DM deliveries carry.
+    ``users`` are ``x_user`` objects, turned into the id-keyed map DM deliveries carry (the creation
+    time as ``created_timestamp`` in ms, as DM deliveries write it).
     """
     delivery: Payload = {"for_user_id": for_user_id, **arrays}
-    profiles = {
-        u["id_str"]: {"id": u["id_str"], "name": u["name"], "screen_name": u["screen_name"], "protected": False}
-        for u in users
-    }
+    profiles = {u["id_str"]: _x_dm_profile(u) for u in users}
     if profiles:
         delivery["users"] = profiles
     return delivery
+
+
+def _x_dm_profile(user: Payload) -> Payload:
+    profile: Payload = {
+        "id": user["id_str"],
+        "name": user["name"],
+        "screen_name": user["screen_name"],
+        "protected": False,
+        "verified": user["verified"],
+        "followers_count": user["followers_count"],
+    }
+    if "created_at" in user:
+        _weekday, month, day, clock, _offset, year = user["created_at"].split()
+        hour, minute, second = (int(part) for part in clock.split(":"))
+        created = datetime(int(year), _MONTHS.index(month) + 1, int(day), hour, minute, second, tzinfo=UTC)
+        profile["created_timestamp"] = str(int(created.timestamp()) * 1000)
+    return profile
 
 
 # --- Telegram Bot API -----------------------------------------------------------------------

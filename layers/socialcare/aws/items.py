@@ -18,6 +18,7 @@ from socialcare.model.case import (
     CaseStatus,
     EntryKind,
     EntrySentiment,
+    PostTrace,
     Priority,
     ThreadEntry,
 )
@@ -149,6 +150,8 @@ def triage_attributes(case: Case) -> Item:
         item["mark"] = {"M": mark}
     _put(item, "restored_at_ms", case.restored_at_ms)
     _put(item, "restored_by", case.restored_by)
+    if case.recent_posts:
+        item["recent_posts"] = _str_list([f"{p.fingerprint}|{p.at_ms}|{p.links}" for p in case.recent_posts])
     return item
 
 
@@ -165,6 +168,15 @@ def item_to_routing(item: Mapping[str, Any]) -> CaseRouting | None:
         routed_by=_str(m, "routed_by"),
         routed_at_ms=_int(m, "routed_at_ms"),
     )
+
+
+def item_to_recent_posts(item: Mapping[str, Any]) -> tuple[PostTrace, ...]:
+    """``<fingerprint>|<posted at ms>|<links>`` each: ~30 bytes a post, at most ``spam.MAX_TRACES``."""
+    traces = []
+    for text in _strings(item, "recent_posts"):
+        fingerprint, at_ms, links = text.split("|")
+        traces.append(PostTrace(fingerprint, int(at_ms), int(links)))
+    return tuple(traces)
 
 
 def item_to_mark(item: Mapping[str, Any]) -> CaseMark | None:
@@ -338,6 +350,7 @@ def item_to_case(item: Mapping[str, Any]) -> Case:
         mark=item_to_mark(item),
         restored_at_ms=_int(item, "restored_at_ms"),
         restored_by=_str(item, "restored_by"),
+        recent_posts=item_to_recent_posts(item),
         version=int(item["version"]["N"]),
     )
 

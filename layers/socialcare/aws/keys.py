@@ -86,3 +86,16 @@ CONFIG_AUDIT_PK = "CONFIG#audit"
 POLICIES_SK = "POLICIES"
 CALENDAR_PREFIX = "CALENDAR#"
 DEPARTMENT_PREFIX = "DEPARTMENT#"
+
+
+# Surge counters (socialcare/aws/surge_store.py): one partition key per shard, one item per bucket.
+def surge_pk(shard: int) -> str:
+    return f"SURGE#{shard:02d}"
+
+
+def bucket_sk(bucket_ms: int) -> str:
+    return f"{bucket_ms:013d}"
+
+
+def surge_raised_pk(bucket_ms: int) -> str:
+    return f"SURGED#{bucket_ms:013d}"

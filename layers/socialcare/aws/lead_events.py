@@ -1,8 +1,9 @@
-"""The ``LeadNotifier`` on EventBridge: a sensitive case becomes an event on the project's bus.
+"""The ``LeadNotifier`` and ``SurgeAlerts`` on EventBridge: events on the project's bus for the leads.
 
-Source ``socialcare`` (as the case clock's events), detail-type ``Sensitive case``; the detail holds
-the case id, categories, team and priority — never a message's text. Rules on the bus route it to
-the leads (the local stack puts it on its notifications queue).
+Source ``socialcare`` (as the case clock's events); detail-type ``Sensitive case`` (the case id,
+categories, team and priority) or ``Surge detected`` (the topic or account, the count, the baseline,
+example case ids) — never a message's text. Rules on the bus route them to the leads (the local
+stack puts them on its notifications queue).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 from socialcare.aws.wiring import lazy_client
 from socialcare.errors import NotificationFailed
 from socialcare.model.escalation import EVENT_SOURCE
-from socialcare.model.notices import SENSITIVE_CASE, SensitiveCaseNotice
+from socialcare.model.notices import SENSITIVE_CASE, SURGE_DETECTED, SensitiveCaseNotice, SurgeNotice
 
 
 class EventBusNotifier:
@@ -22,12 +23,18 @@ class EventBusNotifier:
         self._client = lazy_client("events", client)
 
     def sensitive_case(self, notice: SensitiveCaseNotice) -> None:
+        self._put(SENSITIVE_CASE, notice.detail())
+
+    def surge_detected(self, notice: SurgeNotice) -> None:
+        self._put(SURGE_DETECTED, notice.detail())
+
+    def _put(self, detail_type: str, detail: dict[str, object]) -> None:
         entry = {
             "EventBusName": self._bus,
             "Source": EVENT_SOURCE,
-            "DetailType": SENSITIVE_CASE,
+            "DetailType": detail_type,
             "Resources": [],
-            "Detail": json.dumps(notice.detail(), separators=(",", ":")),
+            "Detail": json.dumps(detail, separators=(",", ":")),
         }
         response = self._client().put_events(Entries=[entry])
         if response.get("FailedEntryCount"):

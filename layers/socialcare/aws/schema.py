@@ -23,6 +23,8 @@ business calendar                  CONFIG#sla                  CALENDAR#<name>
 department (contacts, manager)     CONFIG#departments          DEPARTMENT#<id>
 routing rules                      CONFIG#routing              RULES
 configuration audit record         CONFIG#audit                AUDIT#<ts ms, 13 digits>#<ulid>
+surge counter (one shard)          SURGE#<shard, 00-15>        <bucket start ms, 13 digits>  (expires)
+surge raised (once per key)        SURGED#<bucket start ms>    <account|topic>:<name>        (expires)
 =================================  ==========================  ==========================================
 
 The brand account profile holds what the agent API needs to answer for the brand: its name, how
@@ -37,6 +39,10 @@ stack's seeding) hold their document as JSON text (``document``, validated befor
 ``updated_by``; each write puts its audit record (``subject`` sla/policies, calendar/<name> or
 department/<id>, routing/rules, ``details.version``) in the same transaction. The policy set and the calendars share
 a partition so that one Query reads what a case's due times are computed from.
+
+A surge counter holds ``messages`` and, per key it counted, ``c:<key>`` (a count, only ever ADDed)
+and ``x:<key>`` (the first case id written to it, an example); ``socialcare.rules.surges`` says why
+16 shards and five-minute buckets.
 
 Indexes (all sparse, projected ALL):
 - GSI1 (queue): GSI1PK = QUEUE#<team>, GSI1SK = <response due ms>#<case_id>; only active cases. An active

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from socialcare.ingest.service import DeliveryReport, Ingestor
 from socialcare.model.envelope import DeliveryEnvelope
+from socialcare.model.surges import SurgeTally
 from socialcare.platforms.base import Verification
 from socialcare.platforms.registry import get_adapter
 from socialcare.ports import RawStore
@@ -31,11 +32,18 @@ class DeliveryIngest:
         self._ingestor = ingestor
         self._raw = raw_store
 
-    def ingest_delivery(self, envelope_json: str, *, attempt: int = 1) -> IngestedDelivery:
+    def ingest_delivery(
+        self, envelope_json: str, *, attempt: int = 1, tally: SurgeTally | None = None
+    ) -> IngestedDelivery:
+        """``tally``: where the stored messages are counted (the caller writes it); None: written per delivery."""
         envelope = DeliveryEnvelope.from_json(envelope_json)
         body = envelope.body.encode("utf-8") if envelope.body is not None else self._raw.get(envelope.raw_key)
         verification = Verification(account_id=envelope.account_id, received_at_ms=envelope.received_at_ms)
         parsed = get_adapter(envelope.platform).parse(body, verification)
-        report = self._ingestor.ingest(parsed, raw_key=envelope.raw_key, attempt=attempt)
+        report = self._ingestor.ingest(parsed, raw_key=envelope.raw_key, attempt=attempt, tally=tally)
         retry_in_s = self._ingestor.retry_delay_s(attempt) if report.waiting else None
         return IngestedDelivery(envelope, report, retry_in_s)
+
+    def count_surges(self, tally: SurgeTally) -> None:
+        """Write what ``ingest_delivery`` counted into ``tally`` (once, after the batch)."""
+        self._ingestor.count_surges(tally)

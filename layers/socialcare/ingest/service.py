@@ -9,6 +9,11 @@ Page's entry in a shared batch, a dashboard test ping) is kept raw and never bec
 a case; nor does the brand ever become its own customer. An event about a message not stored yet
 (an edit, deletion, status or reaction that overtook it) makes the delivery wait: it is retried
 a bounded number of times, then kept raw as ``target_never_arrived``.
+
+Every customer message stored is counted for surge detection (``rules/surges.py``): its brand
+account and topics, in a ``SurgeTally`` written with one keyed ADD per bucket after the delivery
+(or, given a tally, by the caller: the ingest function writes one per invocation). Counts are a
+signal: a write that fails is logged and the delivery stands.
 """
 
 from __future__ import annotations
@@ -37,7 +42,8 @@ from socialcare.model.accounts import BrandAccounts
 from socialcare.model.case import Case, CaseMark, EntryKind
 from socialcare.model.events import DeliveryState, EventKind, ParsedDelivery, PlatformEvent
 from socialcare.model.stored import CurrentCase
-from socialcare.ports import CaseRepository, LeadNotifier, MessageCommit
+from socialcare.model.surges import SurgeTally
+from socialcare.ports import CaseRepository, LeadNotifier, MessageCommit, SurgeCounter
 from socialcare.rules.case_sla import SlaInForce, with_sla
 from socialcare.rules.cases import (
     Threading,
@@ -50,6 +56,7 @@ from socialcare.rules.cases import (
 from socialcare.rules.routing import route_new_case
 from socialcare.rules.routing_rules import RoutingRules
 from socialcare.rules.sla import ResponseTargets
+from socialcare.rules.surges import SurgeSettings, bucket_of, shard_of
 
 logger = logging.getLogger(__name__)
 
@@ -91,6 +98,8 @@ class IngestSettings:
     # The brand's routing rules (rules/routing_rules.py); None: none configured, every new case takes
     # rules/routing.py's route (sensitive messages still go to the trained team).
     routing_rules: RoutingRules | None = None
+    # What a stored message counts for in surge detection (its keyword topics; rules/surges.py).
+    surges: SurgeSettings = field(default_factory=SurgeSettings)
 
 
 @dataclass(slots=True)
@@ -116,6 +125,7 @@ class Ingestor:
         triage: Triage | None = None,
         notifier: LeadNotifier | None = None,
         sla: Callable[[], SlaInForce] | None = None,
+        counter: SurgeCounter | None = None,
     ) -> None:
         self._store = store
         self._clock = clock
@@ -126,19 +136,30 @@ class Ingestor:
         self._sla = sla or (lambda: fallback)
         self._triage = triage or Triage(self._settings.routing_rules)
         self._notifier = notifier
+        self._counter = counter
 
-    def ingest(self, parsed: ParsedDelivery, *, raw_key: str | None = None, attempt: int = 1) -> DeliveryReport:
+    def ingest(
+        self,
+        parsed: ParsedDelivery,
+        *,
+        raw_key: str | None = None,
+        attempt: int = 1,
+        tally: SurgeTally | None = None,
+    ) -> DeliveryReport:
         """Ingest every event of one delivery, oldest first.
 
         Events are independent: one whose target is not yet known does not hold up the rest; it
         is counted as WAITING, and the caller retries the delivery (what was stored dedupes). One
         that DynamoDB can never store (an item over 400 KB) is kept in the unmatched log, pointing
-        at the raw delivery, instead of making the whole delivery a poison message.
+        at the raw delivery, instead of making the whole delivery a poison message. The messages
+        stored are counted into ``tally`` (written by the caller), else written at the end.
         """
+        own_tally = tally is None
+        counted = SurgeTally() if tally is None else tally
         report = DeliveryReport()
         for event in map(self._timed, parsed.sorted_events()):
             try:
-                outcome = self.ingest_event(event, raw_key=raw_key, attempt=attempt)
+                outcome = self.ingest_event(event, raw_key=raw_key, attempt=attempt, tally=counted)
             except UnstorableEvent as exc:
                 logger.error(
                     "event cannot be stored; kept as unmatched",
@@ -151,19 +172,37 @@ class Ingestor:
                 "event ingested",
                 extra={"platform": event.platform, "kind": event.kind, "event_id": event.event_id, "outcome": outcome},
             )
+        if own_tally:
+            self.count_surges(counted)
         return report
+
+    def count_surges(self, tally: SurgeTally) -> None:
+        """Write the tally's counts: one keyed ADD per bucket, on the shard its first message picks."""
+        if self._counter is None or not tally:
+            return
+        shard = shard_of(tally.shard_hint)
+        for bucket in tally.buckets.values():
+            try:
+                self._counter.add(bucket, shard=shard)
+            except Exception:  # a signal, not the message: the delivery stands, the count is short
+                logger.warning(
+                    "surge counts not written", extra={"bucket_ms": bucket.bucket_ms, "messages": bucket.messages}
+                )
 
     def retry_delay_s(self, attempt: int) -> int:
         """How long a delivery that waits for a message waits before its next attempt."""
         return self._settings.target_retry_delay_s * max(1, attempt)
 
-    def ingest_event(self, event: PlatformEvent, *, raw_key: str | None = None, attempt: int = 1) -> str:
+    def ingest_event(
+        self, event: PlatformEvent, *, raw_key: str | None = None, attempt: int = 1, tally: SurgeTally | None = None
+    ) -> str:
+        """One event; a customer message stored is counted into ``tally`` (else written at once)."""
         if not self._is_brands(event):
             return self._set_aside(event, raw_key)
         if event.is_customer_message:
             if self._is_brand_party(event):
                 return self._keep_raw(event, "brand_own_message", raw_key)
-            return self._thread_customer_message(event)
+            return self._thread_customer_message(event, tally)
         if event.kind is EventKind.ECHO:
             return self._record_echo(event, raw_key)
         if event.kind is EventKind.EDIT:
@@ -235,15 +274,16 @@ class Ingestor:
         return _day(event.timestamp_ms or self._clock())
 
     # ---- customer messages ---------------------------------------------------------------
-    def _thread_customer_message(self, event: PlatformEvent) -> str:
+    def _thread_customer_message(self, event: PlatformEvent, tally: SurgeTally | None) -> str:
         assert event.customer is not None
         assert event.message_id is not None
         settings = self._settings
         reading = self._triage.read(event)
-        mark = self._triage.mark(event, reading)
         sla = self._sla()
         for _ in range(settings.max_threading_attempts):
             current = self._read_current(event)
+            recent = current.case.recent_posts if current.case is not None else ()
+            mark = self._triage.mark(event, reading, recent)
             decision = decide_threading(current.case, event.timestamp_ms, settings.reopen_window_ms)
             now = self._clock()
             superseded = None
@@ -258,6 +298,7 @@ class Ingestor:
                 case = apply_inbound(decision.case, event, now_ms=now, sla=sla)
                 # Triage may raise the priority: the due times follow the policy for the case as routed.
                 case = with_sla(self._triage.joined(case, reading, mark), sla, now)
+            case = self._triage.remember(case, event, recent)
             entry = message_entry(event, case.case_id, EntryKind.INBOUND, author=event.customer.user_id, now_ms=now)
             try:
                 self._store.commit_message(MessageCommit(event, classified(entry, reading), current, case, superseded))
@@ -266,6 +307,7 @@ class Ingestor:
             except ConcurrentThreadingConflict:
                 continue
             self._triaged(event, reading, before=current.case, after=case)
+            self._count(event, case, now, tally)
             return Outcome.STORED
         raise ConcurrentThreadingConflict(
             f"could not thread {event.event_id} after {settings.max_threading_attempts} tries"
@@ -317,6 +359,16 @@ class Ingestor:
             self._notifier.sensitive_case(notice)
         except Exception:  # the case is in the trained team's queue at urgent already: the delivery stands
             logger.exception("lead not notified of a sensitive case", extra={"case_id": after.case_id})
+
+    def _count(self, event: PlatformEvent, case: Case, now: int, tally: SurgeTally | None) -> None:
+        if self._counter is None:
+            return
+        tags = case.routing.tags if case.routing else ()
+        keys = self._settings.surges.keys(event.account_id, tags, event.text or "")
+        counted = SurgeTally() if tally is None else tally
+        counted.add(bucket_of(now), keys, case.case_id, hint=event.event_id)
+        if tally is None:
+            self.count_surges(counted)
 
     def _read_current(self, event: PlatformEvent) -> CurrentCase:
         assert event.customer is not None

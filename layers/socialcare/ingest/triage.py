@@ -12,20 +12,21 @@ process, so importing the ingest path costs no more than before.
   at urgent priority, automated messages are forbidden on it for good, and its routing names the
   phrase ids and the rule it overrode.
 - A **spam/troll mark** (``rules/spam.py``) is computed for every message that is not sensitive, from
-  what ingest knows: the brand's ``blocked`` list, links, profanity. Repeated identical posts need the
-  customer's recent posts, a read ingest does not make yet: that signal is left out for now. A marked
-  case is set aside (``rules/review.py``: the review queue, no response clock, no automated message).
-  A case keeps the first mark it got; one a person restored is never marked again by these rules; a
-  sensitive message clears the mark (a sensitive case is never set aside).
+  what ingest knows: the brand's ``blocked`` list, links, profanity, the account's age where the
+  platform tells, and the customer's recent posts (repeats, link floods), which ride on the case
+  ingest reads and writes anyway (``remember``): no request of their own. A marked case is set aside
+  (``rules/review.py``: the review queue, no response clock, no automated message). A case keeps the
+  first mark it got; one a person restored is never marked again by these rules; a sensitive message
+  clears the mark (a sensitive case is never set aside).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
-from socialcare.model.case import Case, CaseMark, CaseRouting, EntrySentiment, Priority, ThreadEntry
-from socialcare.model.events import PlatformEvent
+from socialcare.model.case import Case, CaseMark, CaseRouting, EntrySentiment, PostTrace, Priority, ThreadEntry
+from socialcare.model.events import AuthorProfile, PlatformEvent
 from socialcare.model.notices import SensitiveCaseNotice
 from socialcare.rules import spam
 from socialcare.rules.classify import Classifier, local_classifier
@@ -87,17 +88,35 @@ class Triage:
         return MessageReading(code, sentiment, sensitive, rules)
 
     def route(self, event: PlatformEvent, reading: MessageReading, base: Route) -> RouteDecision:
+        author = event.author or AuthorProfile()
         facts = TriageFacts.from_event(
-            event, language=reading.language, sentiment=reading.sentiment.score if reading.sentiment else None
+            event,
+            language=reading.language,
+            sentiment=reading.sentiment.score if reading.sentiment else None,
+            verified=author.verified,
+            followers=author.followers,
         )
         return reading.rules.decide(facts, base=base, sensitive=reading.sensitive)
 
-    def mark(self, event: PlatformEvent, reading: MessageReading) -> CaseMark | None:
+    def mark(self, event: PlatformEvent, reading: MessageReading, recent: Sequence[PostTrace] = ()) -> CaseMark | None:
+        """``recent``: the customer's recent posts, as the case ingest read holds them."""
         if reading.sensitive.is_sensitive:
             return None
         blocked = BLOCKED_LIST in reading.rules.lists_of(customer_keys(event))
-        found = spam.mark(spam.PostFacts(text=event.text or "", timestamp_ms=event.timestamp_ms, blocked=blocked))
+        facts = spam.PostFacts(
+            text=event.text or "",
+            timestamp_ms=event.timestamp_ms,
+            recent_posts=recent,
+            blocked=blocked,
+            account_age_days=event.author.age_days(event.timestamp_ms) if event.author else None,
+        )
+        found = spam.mark(facts)
         return None if found is None else CaseMark(str(found.kind), found.reasons)
+
+    @staticmethod
+    def remember(case: Case, event: PlatformEvent, recent: Sequence[PostTrace]) -> Case:
+        """The case with this message among the customer's recent posts (a follow-up case inherits them)."""
+        return replace(case, recent_posts=spam.remembered(recent, event.text or "", event.timestamp_ms))
 
     def opened(self, case: Case, decision: RouteDecision, reading: MessageReading, mark: CaseMark | None) -> Case:
         """A new case as routed (set aside when marked); ``case`` was made with the decision's team and priority."""

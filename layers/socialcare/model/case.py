@@ -83,6 +83,16 @@ class CaseMark:
 
 
 @dataclass(frozen=True, slots=True)
+class PostTrace:
+    """One of the customer's recent posts as the spam rules remember it: never its text, only a
+    fingerprint of it (``rules/spam.py``), when it was posted and how many links it carried."""
+
+    fingerprint: str
+    at_ms: int
+    links: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class EntrySentiment:
     """A message's sentiment as the classifier scored it (``rules/classify.py``)."""
 
@@ -156,6 +166,9 @@ class Case:
     # still can, by hand).
     restored_at_ms: int | None = None
     restored_by: str | None = None
+    # The customer's recent posts (fingerprints, never text) that the spam rules count repeats and
+    # link floods in; carried to a follow-up case, so the history is the customer's, not the case's.
+    recent_posts: tuple[PostTrace, ...] = ()
     version: int = 1
 
     def with_status(self, target: CaseStatus, now_ms: int) -> Case:

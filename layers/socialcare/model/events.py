@@ -109,6 +109,22 @@ class Customer:
 
 
 @dataclass(frozen=True, slots=True)
+class AuthorProfile:
+    """What the platform says of the customer's account, where it says anything (X does; Meta's and
+    Telegram's webhooks do not). None: not given."""
+
+    created_at_ms: int | None = None
+    followers: int | None = None
+    verified: bool | None = None
+
+    def age_days(self, at_ms: int) -> int | None:
+        """Whole days the account had existed at ``at_ms``."""
+        if self.created_at_ms is None:
+            return None
+        return max(0, (at_ms - self.created_at_ms) // 86_400_000)
+
+
+@dataclass(frozen=True, slots=True)
 class Attachment:
     kind: str  # image, audio, video, file, sticker, location, ...
     url: str | None = None
@@ -169,6 +185,9 @@ class PlatformEvent:
     # UNKNOWN: why it was set aside: a short code (test_ping, service_message, not_modelled...)
     # or the shape problem found.
     reason: str | None = None
+    # The customer's account as the platform describes it in the payload (account age, followers,
+    # verified); a signal for triage, not part of the event's identity.
+    author: AuthorProfile | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if not self.account_id:

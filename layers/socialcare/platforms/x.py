@@ -34,6 +34,7 @@ from typing import Any
 from socialcare.errors import EventShapeError, HandshakeRejected, MalformedPayload
 from socialcare.model.events import (
     Attachment,
+    AuthorProfile,
     Channel,
     Customer,
     DeliveryState,
@@ -200,6 +201,7 @@ def _tweet(tweet: JsonObject, account_id: str) -> PlatformEvent:
         kind = EventKind.PUBLIC_POST
         customer = Customer(user_id=author_id, name=loose_str(user, "name"), handle=loose_str(user, "screen_name"))
     timestamp, estimated = _tweet_time(tweet)
+    author = _author(user, user.get("created_at")) if kind is EventKind.PUBLIC_POST else None
     return PlatformEvent(
         kind=kind,
         platform=Platform.X,
@@ -216,6 +218,7 @@ def _tweet(tweet: JsonObject, account_id: str) -> PlatformEvent:
         conversation_ref=reply_to_status or tweet_id,
         public_kind=public_kind,
         raw_kind="tweet_create_events",
+        author=author,
     )
 
 
@@ -335,7 +338,32 @@ def _direct_message(item: JsonObject, account_id: str, users: JsonObject) -> Pla
         text=opt_str(data, "text"),
         attachments=_dm_media(data),
         raw_kind="direct_message_events",
+        author=None if echo or profile is None else _author(profile, profile.get("created_timestamp")),
     )
+
+
+def _author(user: JsonObject, created: Any) -> AuthorProfile | None:
+    """The profile signals of a v1.1 user object (posts: ``created_at`` in X's format) or of a DM's
+    ``users`` entry (``created_timestamp`` in ms). Signals only: a value of the wrong shape is left out."""
+    created_ms: int | None = None
+    if isinstance(created, str) and not created.isdigit():
+        try:
+            created_ms = parse_created_at(created)
+        except EventShapeError:
+            created_ms = None
+    elif created is not None:
+        ms, estimated = event_time(created)
+        created_ms = None if estimated else ms
+    followers = user.get("followers_count")
+    verified = user.get("verified")
+    profile = AuthorProfile(
+        created_at_ms=created_ms,
+        followers=followers
+        if isinstance(followers, int) and not isinstance(followers, bool) and followers >= 0
+        else None,
+        verified=verified if isinstance(verified, bool) else None,
+    )
+    return None if profile == AuthorProfile() else profile
 
 
 def _dm_media(data: JsonObject) -> tuple[Attachment, ...]:
