@@ -1,7 +1,8 @@
 """The agent API (Chalice): queues, cases, claims, replies, notes, status changes, audit, profiles,
-a case's SLA, and the SLA configuration and departments.
+a case's SLA, the SLA configuration and departments, and department escalations and their answers.
 
-Every route is behind the Cognito user pool authorizer; each is one call into the core's
+Every route is behind the Cognito user pool authorizer but the two of a department's answer link
+(``/answers/{token}``), whose signed token is the credential; each is one call into the core's
 ``AgentService`` (``socialcare.agents``). The routes, their parameters, bodies and errors are
 documented in ``openapi.yaml`` beside this file, which the tests hold the app to.
 
@@ -17,7 +18,16 @@ import os
 from chalice.app import Chalice, CognitoUserPoolAuthorizer
 from chalicelib import wiring
 from chalicelib.api_request import ApiRequest
-from chalicelib.commands import parse_assign, parse_empty, parse_move_to_private, parse_note, parse_reply, parse_status
+from chalicelib.commands import (
+    parse_answer,
+    parse_assign,
+    parse_empty,
+    parse_escalate,
+    parse_move_to_private,
+    parse_note,
+    parse_reply,
+    parse_status,
+)
 from chalicelib.http import Routes, install_middleware
 from chalicelib.queries import parse_page_query, parse_queue_query
 from chalicelib.wiring import service, sla_service
@@ -161,3 +171,28 @@ def put_department(request: ApiRequest, department_id: str) -> object:
     return sla_service().put_department(
         request.caller, department_id, request.body(), expected_version=request.expected_version
     )
+
+
+@route("/cases/{case_id}/escalations", "POST")
+def escalate(request: ApiRequest, case_id: str) -> object:
+    return service().escalate(request.caller, case_id, parse_escalate(request.body()), **request.write_conditions)
+
+
+@route("/cases/{case_id}/escalations", "GET")
+def list_escalations(request: ApiRequest, case_id: str) -> object:
+    return service().list_escalations(request.caller, case_id)
+
+
+@route("/escalations/{escalation_id}/answer", "POST")
+def answer_escalation(request: ApiRequest, escalation_id: str) -> object:
+    return service().answer_escalation(request.caller, escalation_id, parse_answer(request.body(), named=False))
+
+
+@route("/answers/{token}", "GET", public=True)
+def view_answer_link(request: ApiRequest, token: str) -> object:
+    return service().answer_link(token)
+
+
+@route("/answers/{token}", "POST", public=True)
+def answer_by_link(request: ApiRequest, token: str) -> object:
+    return service().answer_by_link(token, parse_answer(request.body(), named=True))

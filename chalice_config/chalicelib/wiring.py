@@ -14,11 +14,12 @@ from typing import Any
 
 from socialcare import constants as c
 from socialcare.agents.cursor import CursorCodec
+from socialcare.agents.department_deps import DepartmentDeps, EscalationSettings
 from socialcare.agents.service import AgentService
 from socialcare.agents.sla_service import SlaService
 from socialcare.aws.wiring import AwsClients, Wiring
 from socialcare.clock import Clock
-from socialcare.environment import json_object, required_settings
+from socialcare.environment import json_object, positive_number, required_settings
 from socialcare.rules.sla import ResponseTargets
 
 DEFAULT_BRAND_NAME = "our team"  # used until an admin stores the account's profile
@@ -30,6 +31,9 @@ class ApiConfig:
     outbound_queue_url: str
     api_secret_arn: str
     targets: ResponseTargets = field(default_factory=ResponseTargets)
+    # The department escalation machine (None: not deployed, the escalation routes answer 503).
+    department_escalation_arn: str | None = None
+    department_update_s: int | None = None  # the local stack's short rounds (demos, tests)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ApiConfig:
@@ -42,6 +46,12 @@ class ApiConfig:
                 api_secret_arn=c.ENV_API_SECRET_ARN,
             ),
             targets=ResponseTargets.from_config(json_object(env, c.ENV_RESPONSE_TARGETS)),
+            department_escalation_arn=env.get(c.ENV_DEPARTMENT_ESCALATION_ARN) or None,
+            department_update_s=(
+                int(positive_number(env, c.ENV_DEPARTMENT_UPDATE_SECONDS, 1))
+                if env.get(c.ENV_DEPARTMENT_UPDATE_SECONDS)
+                else None
+            ),
         )
 
 
@@ -51,13 +61,32 @@ def build_service(config: ApiConfig, clients: AwsClients, clock: Clock) -> Agent
     from socialcare.aws.api_secret import load_cursor_key
     from socialcare.aws.outbound_queue import OutboundQueue
 
+    key = load_cursor_key(config.api_secret_arn, client=clients("secretsmanager"))
     return AgentService(
         AgentStore(config.table_name, client=clients("dynamodb")),
         OutboundQueue(config.outbound_queue_url, client=clients("sqs")),
         clock=clock,
-        cursors=CursorCodec(load_cursor_key(config.api_secret_arn, client=clients("secretsmanager"))),
+        cursors=CursorCodec(key),
         default_brand_name=DEFAULT_BRAND_NAME,
         targets=config.targets,
+        departments=build_departments(config, clients, key),
+    )
+
+
+def build_departments(config: ApiConfig, clients: AwsClients, api_key: bytes) -> DepartmentDeps | None:
+    """Department escalation on the configured machine; the answer links signed with a key derived
+    from the API's secret."""
+    if config.department_escalation_arn is None:
+        return None
+    from socialcare.aws.config_store import ConfigStore
+    from socialcare.aws.department_workflows import StepFunctionsDepartmentWorkflows
+    from socialcare.rules.answer_links import AnswerLinks, link_key
+
+    return DepartmentDeps(
+        ConfigStore(config.table_name, client=clients("dynamodb")),
+        StepFunctionsDepartmentWorkflows(config.department_escalation_arn, client=clients("stepfunctions")),
+        AnswerLinks(link_key(api_key)),
+        EscalationSettings(update_after_s=config.department_update_s),
     )
 
 

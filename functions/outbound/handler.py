@@ -119,7 +119,50 @@ TaskHandlers = Mapping["TaskKind", Callable[["CaseTask"], str]]
 
 
 def _build_tasks(clients: AwsClients, clock: Clock) -> TaskHandlers:
-    return {}
+    from socialcare.model.tasks import TaskKind
+
+    return {
+        TaskKind.DEPARTMENT_REQUEST: _department_requests(clients, clock),
+    }
+
+
+def _department_requests(clients: AwsClients, clock: Clock) -> Callable[[CaseTask], str]:
+    """The department escalation machine's requests (``socialcare.departments``), built on first use:
+    they need the bus, the API's secret (the answer links' key) and the API's address for the links."""
+    built: list[Callable[[CaseTask], str]] = []
+
+    def run(task: CaseTask) -> str:
+        if not built:
+            from socialcare.aws.api_secret import load_cursor_key
+            from socialcare.aws.config_store import ConfigStore
+            from socialcare.aws.department_events import EventBusDepartmentNotifier
+            from socialcare.aws.department_workflows import StepFunctionsCallbacks
+            from socialcare.aws.escalation_store import EscalationStore
+            from socialcare.departments.requests import DepartmentRequests, LinkSettings
+            from socialcare.rules.answer_links import AnswerLinks, link_key
+
+            env = required_settings(
+                os.environ,
+                table=c.ENV_TABLE_NAME,
+                bus=c.ENV_EVENT_BUS_NAME,
+                secret=c.ENV_API_SECRET_ARN,
+                base_url=c.ENV_ANSWER_LINK_BASE_URL,
+            )
+            dynamodb = clients("dynamodb")
+            key = load_cursor_key(env["secret"], client=clients("secretsmanager"))
+            requests = DepartmentRequests(
+                EscalationStore(env["table"], client=dynamodb),
+                ConfigStore(env["table"], client=dynamodb),
+                StepFunctionsCallbacks(client=clients("stepfunctions")),
+                EventBusDepartmentNotifier(env["bus"], client=clients("events")),
+                AnswerLinks(link_key(key)),
+                LinkSettings(env["base_url"]),
+                clock=clock,
+            )
+            built.append(requests.run)
+        return built[0](task)
+
+    return run
 
 
 _tasks: Wiring[TaskHandlers] = Wiring(_build_tasks)

@@ -163,3 +163,11 @@ ENV_EVENT_BUS_NAME = "EVENT_BUS_NAME"
 CLOCK_BATCH_SIZE = 25
 CLOCK_TIMEOUT_S = 30
 CLOCK_MAX_RETRY_ATTEMPTS = 5
+
+# Department escalation (infra/state_machines/department_escalation.asl.json): the machine the agent
+# API starts, and the agent API's address the outbound function's answer links point at.
+DEPARTMENT_ESCALATION = "department_escalation"  # its ASL file's stem
+ENV_DEPARTMENT_ESCALATION_ARN = "DEPARTMENT_ESCALATION_ARN"
+ENV_ANSWER_LINK_BASE_URL = "ANSWER_LINK_BASE_URL"
+# Optional (the local stack's demos and tests): seconds each round waits instead of the periodic-update target.
+ENV_DEPARTMENT_UPDATE_SECONDS = "DEPARTMENT_UPDATE_SECONDS"

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from socialcare import constants as c
 from socialcare.agents.bookkeeping import only_bookkeeping_changed
 from socialcare.agents.cursor import CursorCodec
+from socialcare.agents.department_deps import DepartmentDeps
 from socialcare.agents.identity import Caller
 from socialcare.clock import Clock
 from socialcare.errors import CaseNotFound, CaseVersionConflict, MovedOnByBookkeeping, StateConflict
@@ -23,7 +24,7 @@ from socialcare.ids import new_ulid
 from socialcare.model.audit import AuditAction, AuditRecord
 from socialcare.model.case import Case, ThreadEntry
 from socialcare.model.profile import BrandProfile
-from socialcare.ports import AgentChange, AgentReplyQueue, AgentRepository, IdempotencyMarker
+from socialcare.ports import AgentChange, AgentReplyQueue, AgentRepository, EscalationWrite, IdempotencyMarker
 from socialcare.rules.sla import ResponseTargets
 
 logger = logging.getLogger(__name__)
@@ -43,6 +44,8 @@ class AgentDeps:
     idempotency_ttl_ms: int = c.IDEMPOTENCY_TTL_HOURS * 3_600_000
     # What a status change that restarts the wait (a reopen) schedules the case clock by.
     targets: ResponseTargets = field(default_factory=ResponseTargets)
+    # Department escalation (None: not deployed here, the escalation routes answer 503).
+    departments: DepartmentDeps | None = None
 
 
 class CaseActions:
@@ -85,6 +88,7 @@ class CaseActions:
         details: Mapping[str, str],
         entries: Sequence[ThreadEntry] = (),
         marker: IdempotencyMarker | None = None,
+        escalation: EscalationWrite | None = None,
     ) -> None:
         """Store the action whole; on a lost race, the error carries the case as it now is."""
         audit = AuditRecord(
@@ -98,7 +102,7 @@ class CaseActions:
             details=dict(details),
         )
         try:
-            self._store.commit(AgentChange(before, after, audit, entries, marker), now_ms=now)
+            self._store.commit(AgentChange(before, after, audit, entries, marker, escalation), now_ms=now)
         except StateConflict as exc:
             current = self._store.get_case(before.case_id)
             if (

@@ -46,11 +46,18 @@ class SlaActions:
 
     def _sla_config(self, documents: SlaConfigDocuments | None = None) -> SlaConfig:
         """The stored policy set on the stored calendars, or the per-channel targets on a 24/7 calendar."""
-        found = documents or self._config.sla_config()
-        if found.policies is None:
-            return SlaConfig(self._default_policies(), {ALWAYS_OPEN.name: ALWAYS_OPEN}, stored=False)
-        calendars = {cal.name: BusinessCalendar.from_config(cal.document) for cal in found.calendars}
-        return SlaConfig(PolicySet.from_config(found.policies.document), calendars, stored=True)
+        return sla_config_of(documents or self._config.sla_config(), self._deps.response_targets)
 
     def _stored(self, kind: ConfigKind, name: str) -> StoredConfig | None:
         return self._config.get_config(kind, name)
+
+
+def sla_config_of(found: SlaConfigDocuments, response_targets: ResponseTargets) -> SlaConfig:
+    """The policy set in force: the stored one on the stored calendars, else the per-channel response
+    targets on a 24/7 calendar."""
+    if found.policies is None:
+        return SlaConfig(
+            policy_set_from_response_targets(response_targets), {ALWAYS_OPEN.name: ALWAYS_OPEN}, stored=False
+        )
+    calendars = {cal.name: BusinessCalendar.from_config(cal.document) for cal in found.calendars}
+    return SlaConfig(PolicySet.from_config(found.policies.document), calendars, stored=True)

@@ -62,7 +62,7 @@ def case_clock_facts(case: Case) -> CaseClockFacts:
     """
     return CaseClockFacts(
         account_id=case.account_id,
-        channel=_awaited_channel(case),
+        channel=awaited_channel(case),
         priority=case.priority,
         team=case.team,
         status=case.status,
@@ -74,7 +74,7 @@ def case_clock_facts(case: Case) -> CaseClockFacts:
     )
 
 
-def _awaited_channel(case: Case) -> Channel:
+def awaited_channel(case: Case) -> Channel:
     """The channel the customer last wrote on (where the awaited answer goes), else the case's first."""
     if case.last_inbound_by_channel:
         return max(case.last_inbound_by_channel.items(), key=lambda item: item[1])[0]

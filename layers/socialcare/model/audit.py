@@ -20,6 +20,9 @@ class AuditAction(StrEnum):
     SLA_POLICIES_UPDATED = "sla_policies_updated"
     CALENDAR_UPDATED = "calendar_updated"
     DEPARTMENT_UPDATED = "department_updated"
+    ESCALATED = "escalated"  # handed to a department
+    ESCALATION_ANSWERED = "escalation_answered"
+    ESCALATION_CANCELLED = "escalation_cancelled"  # the case was resolved or closed first
 
 
 @dataclass(frozen=True, slots=True)
