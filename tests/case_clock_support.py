@@ -25,6 +25,7 @@ from socialcare.rules.escalation import with_escalation
 from socialcare.rules.policies import SlaClock
 from socialcare.rules.sla import ClockDue, DueTimes
 from socialcare.timers.service import CaseClockTimers, ClockStart
+from socialcare_local.emulator.case_clock import substituted
 
 from tests.case_support import care_case
 
@@ -38,8 +39,7 @@ ROLE_ARN = "arn:aws:iam::123456789012:role/case-clock"
 
 def definition(table: str = TABLE, bus: str = BUS) -> str:
     """The ASL file with its placeholders replaced, as CloudFormation's DefinitionSubstitutions do."""
-    text = CASE_CLOCK_ASL.read_text(encoding="utf-8")
-    return text.replace("${TableName}", table).replace("${EventBusName}", bus)
+    return substituted(CASE_CLOCK_ASL, {"TableName": table, "EventBusName": bus})
 
 
 def whole_second_ms(at_ms: int) -> int:
@@ -85,45 +85,25 @@ def new_case(case_id: str, now_ms: int, *, owner: str | None = "agent-7") -> Cas
 
 
 @dataclass
-class ClockWorld:
-    dynamodb: Any
+class MachineRuns:
+    """The executions of one state machine in moto's engine: waiting for one to end, its history and
+    the state transitions it was billed, the events its rules delivered to a queue; stopping those
+    still running (every world does in teardown)."""
+
     sfn: Any
     sqs: Any
     machine_arn: str
-    queue_url: str
-
-    @property
-    def timers(self) -> CaseClockTimers:
-        return CaseClockTimers(StepFunctionsCaseClocks(self.machine_arn, client=self.sfn))
-
-    def write(self, before: Case | None, after: Case, due: DueTimes | None) -> tuple[Case, ClockStart | None]:
-        """One case write as the services will make it: schedule, put the item, then start the clock."""
-        written = with_escalation(after, due)
-        if before is not None:
-            written = replace(written, version=before.version + 1)
-        self.dynamodb.put_item(TableName=TABLE, Item=case_item(written))
-        return written, self.timers.case_changed(before, written)
-
-    def put(self, case: Case) -> None:
-        self.dynamodb.put_item(TableName=TABLE, Item=case_item(case))
-
-    def start(self, start: ClockStart) -> None:
-        StepFunctionsCaseClocks(self.machine_arn, client=self.sfn).start(start.case_id, start.generation, start.input)
-
-    def item(self, case_id: str) -> dict[str, Any]:
-        key = item_key(f"CASE#{case_id}", "CASE")
-        return dict(self.dynamodb.get_item(TableName=TABLE, Key=key, ConsistentRead=True)["Item"])
+    queue_url: str  # where a rule on the bus delivers the machine's events
 
     def executions(self) -> list[dict[str, Any]]:
         return list(self.sfn.list_executions(stateMachineArn=self.machine_arn)["executions"])
 
-    def execution_arn(self, case_id: str, generation: int) -> str:
-        name = clock_name(case_id, generation)
+    def arn_of(self, name: str) -> str:
         return next(e["executionArn"] for e in self.executions() if e["name"] == name)
 
-    def finish(self, case_id: str, generation: int, *, timeout_s: float = 8.0) -> dict[str, Any]:
-        """Wait for the clock to end; its description (``status``: SUCCEEDED, FAILED...)."""
-        arn = self.execution_arn(case_id, generation)
+    def finish_named(self, name: str, *, timeout_s: float = 8.0) -> dict[str, Any]:
+        """Wait for the execution to end; its description (``status``: SUCCEEDED, FAILED...)."""
+        arn = self.arn_of(name)
         deadline = time.monotonic() + timeout_s
         while True:
             described = self.sfn.describe_execution(executionArn=arn)
@@ -131,18 +111,13 @@ class ClockWorld:
                 return dict(described)
             time.sleep(0.05)
 
-    def history(self, case_id: str, generation: int) -> list[dict[str, Any]]:
-        arn = self.execution_arn(case_id, generation)
-        return list(self.sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"])
+    def history_named(self, name: str) -> list[dict[str, Any]]:
+        return list(self.sfn.get_execution_history(executionArn=self.arn_of(name), maxResults=1000)["events"])
 
-    def transitions(self, case_id: str, generation: int) -> int:
-        """State transitions, as Step Functions bills them: one per state entered."""
-        return sum(1 for event in self.history(case_id, generation) if event["type"].endswith("StateEntered"))
-
-    def states_entered(self, case_id: str, generation: int) -> list[str]:
+    def states_entered_named(self, name: str) -> list[str]:
         return [
             e["stateEnteredEventDetails"]["name"]
-            for e in self.history(case_id, generation)
+            for e in self.history_named(name)
             if e["type"].endswith("StateEntered")
         ]
 
@@ -172,6 +147,62 @@ class ClockWorld:
                 time.sleep(0.05)
 
 
+def transitions_in(history: list[dict[str, Any]]) -> int:
+    """State transitions, as Step Functions bills them: one per state entered."""
+    return sum(1 for event in history if event["type"].endswith("StateEntered"))
+
+
+@dataclass
+class ClockWorld(MachineRuns):
+    dynamodb: Any = None
+
+    @property
+    def timers(self) -> CaseClockTimers:
+        return CaseClockTimers(StepFunctionsCaseClocks(self.machine_arn, client=self.sfn))
+
+    def write(self, before: Case | None, after: Case, due: DueTimes | None) -> tuple[Case, ClockStart | None]:
+        """One case write as the services will make it: schedule, put the item, then start the clock."""
+        written = with_escalation(after, due)
+        if before is not None:
+            written = replace(written, version=before.version + 1)
+        self.dynamodb.put_item(TableName=TABLE, Item=case_item(written))
+        return written, self.timers.case_changed(before, written)
+
+    def put(self, case: Case) -> None:
+        self.dynamodb.put_item(TableName=TABLE, Item=case_item(case))
+
+    def start(self, start: ClockStart) -> None:
+        StepFunctionsCaseClocks(self.machine_arn, client=self.sfn).start(start.case_id, start.generation, start.input)
+
+    def item(self, case_id: str) -> dict[str, Any]:
+        key = item_key(f"CASE#{case_id}", "CASE")
+        return dict(self.dynamodb.get_item(TableName=TABLE, Key=key, ConsistentRead=True)["Item"])
+
+    def execution_arn(self, case_id: str, generation: int) -> str:
+        return self.arn_of(clock_name(case_id, generation))
+
+    def finish(self, case_id: str, generation: int, *, timeout_s: float = 8.0) -> dict[str, Any]:
+        return self.finish_named(clock_name(case_id, generation), timeout_s=timeout_s)
+
+    def history(self, case_id: str, generation: int) -> list[dict[str, Any]]:
+        return self.history_named(clock_name(case_id, generation))
+
+    def transitions(self, case_id: str, generation: int) -> int:
+        return transitions_in(self.history(case_id, generation))
+
+    def states_entered(self, case_id: str, generation: int) -> list[str]:
+        return self.states_entered_named(clock_name(case_id, generation))
+
+
+def events_queue(sqs: Any, events: Any, bus: str, name: str) -> str:
+    """A queue that a rule on ``bus`` fills with every ``socialcare`` event (what the tests read)."""
+    queue_url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(Name=name, EventBusName=bus, EventPattern=json.dumps({"source": [EVENT_SOURCE]}))
+    events.put_targets(Rule=name, EventBusName=bus, Targets=[{"Id": "queue", "Arn": queue_arn}])
+    return queue_url
+
+
 @contextmanager
 def clock_world() -> Iterator[ClockWorld]:
     """moto with its Step Functions engine on; create boto3 clients only inside (credentials set by the caller)."""
@@ -185,14 +216,11 @@ def clock_world() -> Iterator[ClockWorld]:
         )
         dynamodb.create_table(**schema.create_table_kwargs(TABLE))
         events.create_event_bus(Name=BUS)
-        queue_url = sqs.create_queue(QueueName="escalations")["QueueUrl"]
-        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        events.put_rule(Name="escalations", EventBusName=BUS, EventPattern=json.dumps({"source": [EVENT_SOURCE]}))
-        events.put_targets(Rule="escalations", EventBusName=BUS, Targets=[{"Id": "queue", "Arn": queue_arn}])
+        queue_url = events_queue(sqs, events, BUS, "escalations")
         machine_arn = sfn.create_state_machine(name="case-clock", definition=definition(), roleArn=ROLE_ARN)[
             "stateMachineArn"
         ]
-        world = ClockWorld(dynamodb, sfn, sqs, machine_arn, queue_url)
+        world = ClockWorld(sfn=sfn, sqs=sqs, machine_arn=machine_arn, queue_url=queue_url, dynamodb=dynamodb)
         try:
             yield world
         finally:

@@ -16,7 +16,9 @@ from __future__ import annotations
 import json
 import threading
 import urllib.request
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -41,10 +43,16 @@ class CaseClockResources:
     notifications_queue_url: str
 
 
+def substituted(path: Path, substitutions: Mapping[str, str]) -> str:
+    """An ASL file with its ``${Name}`` placeholders replaced, as CloudFormation's DefinitionSubstitutions do."""
+    text = path.read_text(encoding="utf-8")
+    for name, value in substitutions.items():
+        text = text.replace("${" + name + "}", value)
+    return text
+
+
 def definition(table_name: str, event_bus_name: str) -> str:
-    """The ASL file with its placeholders replaced, as CloudFormation's DefinitionSubstitutions do."""
-    text = CASE_CLOCK_ASL.read_text(encoding="utf-8")
-    return text.replace("${TableName}", table_name).replace("${EventBusName}", event_bus_name)
+    return substituted(CASE_CLOCK_ASL, {"TableName": table_name, "EventBusName": event_bus_name})
 
 
 def enable_state_machine_execution(endpoint_url: str) -> None:

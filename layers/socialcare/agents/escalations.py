@@ -81,10 +81,10 @@ class Escalations(KeyedActions):
         expected_version: int | None = None,
         idempotency_key: str | None = None,
     ) -> EscalationResult:
-        deps = self._departments()
-        department = self._department(deps, command.department)
 
-        def decide(case: Case, now: int) -> Decision:
+        def decide(case: Case, now: int) -> Decision:  # once the caller may work the case
+            deps = self._departments()
+            department = self._department(deps, command.department)
             return self._escalation(deps, caller, case, department, command.question, now)
 
         request = Keyed("escalation", command, idempotency_key)
@@ -92,7 +92,7 @@ class Escalations(KeyedActions):
         assert result.entry is not None
         escalation = self._store.escalation(case_id, result.entry.extra["escalation_id"])
         assert escalation is not None
-        deps.workflows.start(escalation.execution_name, escalation.execution_input())
+        self._departments().workflows.start(escalation.execution_name, escalation.execution_input())
         logger.info(
             "case escalated to a department",
             extra={

@@ -32,7 +32,7 @@ class EscalationStore(AgentTable):
     def escalation(self, case_id: str, escalation_id: str) -> DepartmentEscalation | None:
         key = item_key(keys.case_pk(case_id), keys.escalation_sk(escalation_id))
         item = self._client().get_item(TableName=self._table, Key=key, ConsistentRead=True).get("Item")
-        return None if item is None else item_to_escalation(item)
+        return None if item is None else item_to_department_escalation(item)
 
     def escalations(self, case_id: str) -> list[DepartmentEscalation]:
         params: dict[str, Any] = {
@@ -44,7 +44,7 @@ class EscalationStore(AgentTable):
         found: list[DepartmentEscalation] = []
         while True:
             resp = self._client().query(**params)
-            found += [item_to_escalation(item) for item in resp.get("Items", [])]
+            found += [item_to_department_escalation(item) for item in resp.get("Items", [])]
             if "LastEvaluatedKey" not in resp:
                 return found
             params["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
@@ -77,7 +77,7 @@ def escalation_write(table: str, write: EscalationWrite) -> dict[str, Any]:
     once) — an update, so a round's token the outbound function stored meanwhile stays."""
     e = write.escalation
     if write.new:
-        return conditional_put(table, escalation_item(e), "attribute_not_exists(#pk)")
+        return conditional_put(table, department_escalation_item(e), "attribute_not_exists(#pk)")
     values: dict[str, Any] = {":status": s(e.status.value), ":open": s(EscalationStatus.OPEN.value)}
     sets = ["#status = :status"]
     if e.answer is not None:
@@ -104,7 +104,7 @@ def _answer_attribute(a: DepartmentAnswer) -> dict[str, Any]:
     }
 
 
-def escalation_item(escalation: DepartmentEscalation) -> Item:
+def department_escalation_item(escalation: DepartmentEscalation) -> Item:
     e = escalation
     item: Item = {
         **item_key(keys.case_pk(e.case_id), keys.escalation_sk(e.escalation_id)),
@@ -132,7 +132,7 @@ def escalation_item(escalation: DepartmentEscalation) -> Item:
     return item
 
 
-def item_to_escalation(item: Mapping[str, Any]) -> DepartmentEscalation:
+def item_to_department_escalation(item: Mapping[str, Any]) -> DepartmentEscalation:
     answer = None
     if "answer" in item:
         a = item["answer"]["M"]
