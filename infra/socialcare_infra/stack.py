@@ -23,7 +23,13 @@ from socialcare_infra.components.queues import Queues
 from socialcare_infra.components.secrets import ApiSecret, PlatformSecret
 from socialcare_infra.components.storage import CaseTable, RawBucket, removal_policy
 from socialcare_infra.components.webhook_api import WebhookApi
-from socialcare_infra.components.workflows import CASE_CLOCK, StateMachines, grant_case_clock
+from socialcare_infra.components.workflows import (
+    CASE_CLOCK,
+    DEPARTMENT_ESCALATION,
+    StateMachines,
+    grant_case_clock,
+    grant_department_escalation,
+)
 from socialcare_infra.config import StageConfig
 from socialcare_infra.names import ResourceNames
 
@@ -71,8 +77,12 @@ class SocialCareStack(Stack):
         # The machines before the functions: the clock function starts the case clock.
         self.events = EventBus(self, "Events", names=names)
         self.state_machines = self._state_machines(sources, resources=resources)
+        machines = self.state_machines.machines
         resources = replace(
-            resources, case_clock=self.state_machines.machines.get(CASE_CLOCK), event_bus=self.events.bus
+            resources,
+            case_clock=machines.get(CASE_CLOCK),
+            event_bus=self.events.bus,
+            department_escalation=machines.get(DEPARTMENT_ESCALATION),
         )
 
         self.functions = Functions(
@@ -92,6 +102,7 @@ class SocialCareStack(Stack):
         )
         self.directory = AgentDirectory(self, "Agents", config=config, names=names, removal_policy=data_removal)
         self.agent_api = self._agent_api(sources, layer=layer, resources=resources)
+        self._answer_links_point_at_the_api()
         self.monitoring = self._monitoring(resources)
         self._outputs(table=table, raw=raw, queues=queues, secret=secret, api_secret=api_secret)
 
@@ -110,6 +121,12 @@ class SocialCareStack(Stack):
             resources=resources,
         )
 
+    def _answer_links_point_at_the_api(self) -> None:
+        """The outbound function signs department answer links to the agent API's public route."""
+        outbound = self.functions.functions.get(c.OUTBOUND_FUNCTION)
+        if outbound is not None and self.agent_api is not None:
+            outbound.add_environment(c.ENV_ANSWER_LINK_BASE_URL, self.agent_api.url)
+
     def _state_machines(self, sources: Sources, *, resources: CoreResources) -> StateMachines:
         # Every definition in infra/state_machines/ is deployed with these substitutions; each
         # machine's grants are given here, where the machine meets what it calls.
@@ -127,6 +144,10 @@ class SocialCareStack(Stack):
         )
         if CASE_CLOCK in machines.machines:
             grant_case_clock(machines.machines[CASE_CLOCK], table=resources.table.table, bus=self.events.bus)
+        if DEPARTMENT_ESCALATION in machines.machines:
+            grant_department_escalation(
+                machines.machines[DEPARTMENT_ESCALATION], queue=resources.queues.outbound.queue, bus=self.events.bus
+            )
         return machines
 
     def _monitoring(self, resources: CoreResources) -> Monitoring:

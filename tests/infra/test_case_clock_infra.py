@@ -79,7 +79,9 @@ def test_failed_case_clock_executions_raise_an_alarm_on_the_alarm_topic(synth: S
     [alarm] = [
         a
         for a in synth.properties("AWS::CloudWatch::Alarm").values()
-        if a.get("Namespace") == "AWS/States" and a["MetricName"] == "ExecutionsFailed"
+        if a.get("Namespace") == "AWS/States"
+        and a["MetricName"] == "ExecutionsFailed"
+        and ref_id(a["Dimensions"][0]["Value"]) == machine_id
     ]
     [dimension] = alarm["Dimensions"]
     assert dimension["Name"] == "StateMachineArn"

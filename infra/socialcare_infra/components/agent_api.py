@@ -7,8 +7,8 @@ is then set on the included resources, so the deployed API does not depend on wh
 - every function gets the one runtime and architecture (Chalice would use the local Python, x86_64),
   the core layer (``socialcare`` and its dependencies; ``requirements.txt`` stays empty), a role
   owned by this app with exactly the API's grants, its own log group, active tracing, and the
-  environment ``chalicelib.wiring.ApiConfig.from_env`` reads: this stack's table, outbound queue and
-  the API's own secret (the cursor key);
+  environment ``chalicelib.wiring.ApiConfig.from_env`` reads: this stack's table, outbound queue,
+  the API's own secret (the cursor key) and the department escalation machine;
 - every Cognito authorizer in the app's swagger is pointed at this stack's user pool, whatever ARN
   the app was written with;
 - the REST API gets this stage's name, access logs, X-Ray tracing and throttling.
@@ -107,6 +107,8 @@ class AgentApi(Construct):
             c.ENV_OUTBOUND_QUEUE_URL: resources.queues.outbound.queue.queue_url,
             c.ENV_API_SECRET_ARN: resources.api_secret.secret.secret_arn,
         }
+        if resources.department_escalation is not None:
+            self.environment[c.ENV_DEPARTMENT_ESCALATION_ARN] = resources.department_escalation.state_machine_arn
         self.access_logs = stage_log_group(self, "AccessLogs", config=config)
 
         with _packaging_directory() as scratch, _region_for_packaging(Stack.of(self).region):

@@ -30,6 +30,7 @@ class CoreResources:
     api_secret: ApiSecret
     case_clock: sfn.IStateMachine | None = None  # the case-clock state machine, when deployed
     event_bus: events.IEventBus | None = None  # the project's event bus
+    department_escalation: sfn.IStateMachine | None = None  # the department escalation machine, when deployed
 
     def secret_arn(self, key: str) -> str:
         secrets = {access.PLATFORM_SECRET: self.platform_secret.secret, access.API_SECRET: self.api_secret.secret}
@@ -87,6 +88,13 @@ def _clock_statements(grants: access.Access, resources: CoreResources) -> list[i
         statements.append(
             iam.PolicyStatement(
                 actions=list(access.START_EXECUTION), resources=[resources.case_clock.state_machine_arn]
+            )
+        )
+    if grants.department_escalation and resources.department_escalation is not None:
+        statements.append(
+            iam.PolicyStatement(
+                actions=list(grants.department_escalation),
+                resources=[resources.department_escalation.state_machine_arn],
             )
         )
     if grants.puts_events:

@@ -18,6 +18,7 @@ from pathlib import Path
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
@@ -27,6 +28,7 @@ from socialcare_infra.config import StageConfig
 
 ASL_SUFFIX = ".asl.json"
 CASE_CLOCK = "case_clock"  # infra/state_machines/case_clock.asl.json
+DEPARTMENT_ESCALATION = "department_escalation"  # infra/state_machines/department_escalation.asl.json
 PLACEHOLDER = re.compile(r"\$\{([A-Za-z][A-Za-z0-9_]*)\}")
 
 
@@ -103,4 +105,12 @@ def grant_case_clock(machine: sfn.StateMachine, *, table: dynamodb.ITable, bus: 
     machine.add_to_role_policy(
         iam.PolicyStatement(actions=["dynamodb:GetItem", "dynamodb:UpdateItem"], resources=[table.table_arn])
     )
+    machine.add_to_role_policy(iam.PolicyStatement(actions=["events:PutEvents"], resources=[bus.event_bus_arn]))
+
+
+def grant_department_escalation(machine: sfn.StateMachine, *, queue: sqs.IQueue, bus: events.IEventBus) -> None:
+    """What the department escalation's states call, and nothing more: it sends its requests to the
+    outbound queue (``sqs:sendMessage.waitForTaskToken``) and puts reminders, the manager's escalation
+    and the answer's announcement on the project's bus. It never reads the table."""
+    machine.add_to_role_policy(iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[queue.queue_arn]))
     machine.add_to_role_policy(iam.PolicyStatement(actions=["events:PutEvents"], resources=[bus.event_bus_arn]))
