@@ -25,7 +25,7 @@ from socialcare.rules.escalation import with_escalation
 from socialcare.rules.policies import SlaClock
 from socialcare.rules.sla import ClockDue, DueTimes
 from socialcare.timers.service import CaseClockTimers, ClockStart
-from socialcare_local.emulator.case_clock import substituted
+from socialcare_local.emulator.aws import substituted
 
 from tests.case_support import care_case
 

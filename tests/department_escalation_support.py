@@ -31,7 +31,7 @@ from socialcare.model.department_escalation import DepartmentEscalation
 from socialcare.model.events import Channel, Customer
 from socialcare.model.tasks import CaseTask
 from socialcare_infra.paths import STATE_MACHINES_DIR
-from socialcare_local.emulator.case_clock import substituted
+from socialcare_local.emulator.aws import substituted
 from socialcare_local.emulator.functions import load_function, reset_function
 from socialcare_local.emulator.pollers import PollerSettings, QueuePoller
 

@@ -13,7 +13,8 @@ functions' default boto3 clients reach moto; the resource names; the reply APIs'
 webhook endpoints on ``host``:``port``; the queue pollers (inbound → ingest, outbound → outbound);
 the agent API (the Chalice app behind a local API Gateway with its Cognito authorizer) on
 ``host``:``api_port``, with every brand account's profile and the SLA configuration (calendars,
-policies, departments) seeded from the config file.
+policies, departments) seeded from the config file; the department escalation machine, its answer
+links pointing at the agent API.
 ``stop()`` undoes all of it, restoring ``os.environ``.
 
 moto keeps its state in module globals, so one process runs one stack at a time.
@@ -39,6 +40,11 @@ from socialcare_local.emulator import agent_api, functions, logs
 from socialcare_local.emulator.api_gateway import AgentApiGateway
 from socialcare_local.emulator.aws import AwsServices, LocalResources, aws_client_environment
 from socialcare_local.emulator.case_clock import CaseClockResources, NotificationPoller, provision_case_clock
+from socialcare_local.emulator.department_escalation import (
+    DepartmentEscalationResources,
+    start_department_escalation,
+    stop_executions,
+)
 from socialcare_local.emulator.functions import Handler
 from socialcare_local.emulator.http_gateway import WebhookGateway
 from socialcare_local.emulator.logs import get_logger
@@ -103,6 +109,7 @@ class LocalStack:
         self.outbound_poller: QueuePoller | None = None
         self.reply_api: ReplyApi | None = None
         self.case_clock: CaseClockResources | None = None
+        self.department_escalation: DepartmentEscalationResources | None = None
         self.clock_poller: StreamPoller | None = None
         self.notification_poller: NotificationPoller | None = None
         self._resources: LocalResources | None = None
@@ -173,6 +180,14 @@ class LocalStack:
             self.outbound_poller.start()
             self._start_case_clock(stream)
             self._start_agent_api()
+            self.department_escalation = start_department_escalation(
+                self.aws,
+                stage=STAGE,
+                outbound_queue_url=self._resources.outbound_queue_url,
+                event_bus_name=self.case_clock.event_bus_name,
+                api_base_url=self.api_base_url,
+                set_environment=self._set_environment,
+            )
         except BaseException:
             self.stop()
             raise
@@ -391,7 +406,10 @@ class LocalStack:
         )
 
     def _stop_clocks(self) -> None:
-        """Stop the clocks still waiting, so moto's engine threads end with the stack."""
+        """Stop the clocks and department escalations still waiting, so moto's engine threads end with the stack."""
+        if self.department_escalation is not None:
+            stop_executions(self.aws.client("stepfunctions"), self.department_escalation.state_machine_arn)
+            self.department_escalation = None
         if self.case_clock is None:
             return
         sfn = self.aws.client("stepfunctions")

@@ -43,8 +43,8 @@ def parse_notifications(log_text: str) -> list[Notification]:
             doc = json.loads(line)
         except ValueError:
             continue  # a line cut short while being written
-        if doc.get("logger") != NOTIFICATIONS_LOGGER or doc.get("message") != "notification":
-            continue
+        if doc.get("logger") != NOTIFICATIONS_LOGGER or doc.get("message") != "notification" or "tier" not in doc:
+            continue  # not a case clock's (a department escalation's lines carry no tier)
         found.append(
             Notification(
                 tier=str(doc.get("tier", "")),

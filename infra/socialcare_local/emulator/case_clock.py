@@ -16,16 +16,16 @@ from __future__ import annotations
 import json
 import threading
 import urllib.request
-from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
+from socialcare.model.department_escalation import DEPARTMENT_EVENTS
 from socialcare.model.escalation import EVENT_SOURCE
 from socialcare_infra.paths import STATE_MACHINES_DIR
 
-from socialcare_local.emulator.aws import MOTO_ACCOUNT_ID, AwsServices
+from socialcare_local.emulator.aws import MOTO_ACCOUNT_ID, AwsServices, substituted
+from socialcare_local.emulator.department_escalation import department_line
 from socialcare_local.emulator.logs import get_logger
 
 log = get_logger("case_clock")
@@ -41,14 +41,6 @@ class CaseClockResources:
     state_machine_arn: str
     event_bus_name: str
     notifications_queue_url: str
-
-
-def substituted(path: Path, substitutions: Mapping[str, str]) -> str:
-    """An ASL file with its ``${Name}`` placeholders replaced, as CloudFormation's DefinitionSubstitutions do."""
-    text = path.read_text(encoding="utf-8")
-    for name, value in substitutions.items():
-        text = text.replace("${" + name + "}", value)
-    return text
 
 
 def definition(table_name: str, event_bus_name: str) -> str:
@@ -82,7 +74,10 @@ def provision_case_clock(aws: AwsServices, *, stage: str, table_name: str) -> Ca
 
 
 def notification_line(event: dict[str, Any]) -> dict[str, str]:
-    """What the log says of one escalation event: ids, tier and people, never message text."""
+    """What the log says of one escalation event: ids, tier and people, never message text (a
+    department escalation's events: ``department_escalation.department_line``)."""
+    if event.get("detail-type") in DEPARTMENT_EVENTS:
+        return department_line(event)
     detail = event.get("detail") or {}
     tier = str(detail.get("tier", ""))
     return {
