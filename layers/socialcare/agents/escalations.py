@@ -81,16 +81,21 @@ class Escalations(KeyedActions):
         expected_version: int | None = None,
         idempotency_key: str | None = None,
     ) -> EscalationResult:
+        made: list[DepartmentEscalation] = []
 
         def decide(case: Case, now: int) -> Decision:  # once the caller may work the case
             deps = self._departments()
             department = self._department(deps, command.department)
-            return self._escalation(deps, caller, case, department, command.question, now)
+            decision = self._escalation(deps, caller, case, department, command.question, now)
+            assert decision.escalation is not None
+            made.append(decision.escalation.escalation)
+            return decision
 
         request = Keyed("escalation", command, idempotency_key)
         result = self._once(caller, case_id, request, access.require_work, expected_version, decide)
         assert result.entry is not None
-        escalation = self._store.escalation(case_id, result.entry.extra["escalation_id"])
+        escalation = made[-1] if made and not result.replayed else None
+        escalation = escalation or self._store.escalation(case_id, result.entry.extra["escalation_id"])
         assert escalation is not None
         self._departments().workflows.start(escalation.execution_name, escalation.execution_input())
         logger.info(
