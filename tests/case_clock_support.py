@@ -132,6 +132,15 @@ class MachineRuns:
                 received.append(json.loads(message["Body"]))
                 self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
 
+    def events_until(self, count: int, *, timeout_s: float = 5.0) -> list[dict[str, Any]]:
+        """The events delivered until ``count`` have come (or ``timeout_s`` passed)."""
+        received: list[dict[str, Any]] = []
+        deadline = time.monotonic() + timeout_s
+        while len(received) < count and time.monotonic() < deadline:
+            received += self.events()
+            time.sleep(0.05)
+        return received
+
     def stop_running(self) -> None:
         for execution in self.executions():
             if execution["status"] == "RUNNING":

@@ -99,14 +99,6 @@ class EscalationWorld(MachineRuns):
         self.tasks += ran
         return ran
 
-    def events_until(self, count: int, *, timeout_s: float = 5.0) -> list[dict[str, Any]]:
-        received: list[dict[str, Any]] = []
-        deadline = time.monotonic() + timeout_s
-        while len(received) < count and time.monotonic() < deadline:
-            received += self.events()
-            time.sleep(0.05)
-        return received
-
 
 def _seed_billing(dynamodb: Any) -> None:
     now = now_ms()

@@ -42,7 +42,8 @@ def main() -> int:
             threaded = ingest.run(resources, queue_arn)
     with console.status("case clock: running the ASL file in moto's Step Functions engine…"):
         clocks = case_clock.run()
-    with console.status("department escalation: running the ASL file in moto's Step Functions engine…"):
+    status = console.status("department escalation: running the ASL file in moto's Step Functions engine…")
+    with status, captured_stdout(emitted):
         escalations = department_escalation.run()
     with console.status("cold imports…"):
         imports = importtime.run()

@@ -90,3 +90,14 @@ def join_text(value: Any) -> str:
     if isinstance(value, dict) and "Ref" in value:
         return "<" + value["Ref"] + ">"
     return repr(value)
+
+
+def machine_role_grants(template: dict[str, Any], role_id: str) -> dict[str, list[Any]]:
+    """A state machine role's grants, action -> resources, without its logging and tracing."""
+    granted: dict[str, list[Any]] = {}
+    for statement in role_statements(template, role_id):
+        assert statement.effect == "Allow"
+        for action in statement.actions:
+            if not action.startswith(("logs:", "xray:")):
+                granted.setdefault(action, []).extend(statement.resources)
+    return granted

@@ -11,7 +11,7 @@ from socialcare.model.escalation import DETAIL_TYPES, EVENT_SOURCE
 
 from tests.case_clock_support import CASE_CLOCK_ASL
 from tests.infra.conftest import Synthesised
-from tests.infra.helpers import ref_id, role_statements
+from tests.infra.helpers import machine_role_grants, ref_id
 
 pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("infra")]
 
@@ -22,7 +22,6 @@ INTEGRATION_ACTIONS = {
     "dynamodb:updateItem": "dynamodb:UpdateItem",
     "events:putEvents": "events:PutEvents",
 }
-LOGGING_AND_TRACING = {"logs:", "xray:"}
 
 
 def case_clock(synth: Synthesised) -> tuple[str, dict[str, Any]]:
@@ -61,12 +60,7 @@ def test_the_case_clock_role_allows_exactly_what_its_states_call(synth: Synthesi
     assert role_id is not None
     [table_id] = synth.resources("AWS::DynamoDB::Table")
     [bus_id] = synth.resources("AWS::Events::EventBus")
-    granted: dict[str, list[Any]] = {}
-    for statement in role_statements(synth.template, role_id):
-        assert statement.effect == "Allow"
-        for action in statement.actions:
-            if not any(action.startswith(prefix) for prefix in LOGGING_AND_TRACING):
-                granted.setdefault(action, []).extend(statement.resources)
+    granted = machine_role_grants(synth.template, role_id)
     assert set(granted) == asl_actions() == {"dynamodb:GetItem", "dynamodb:UpdateItem", "events:PutEvents"}
     for action in ("dynamodb:GetItem", "dynamodb:UpdateItem"):
         assert [ref_id(r) for r in granted[action]] == [table_id], "the table itself: no index, no other table"

@@ -15,7 +15,7 @@ from socialcare.model.tasks import TaskKind
 
 from tests.department_escalation_support import DEPARTMENT_ASL
 from tests.infra.conftest import Synthesised
-from tests.infra.helpers import SAM_FUNCTION, function_id, ref_id, role_statements
+from tests.infra.helpers import SAM_FUNCTION, function_id, machine_role_grants, ref_id
 
 pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("infra")]
 
@@ -25,7 +25,6 @@ INTEGRATION_ACTIONS = {
     "sqs:sendMessage.waitForTaskToken": "sqs:SendMessage",
     "events:putEvents": "events:PutEvents",
 }
-LOGGING_AND_TRACING = {"logs:", "xray:"}
 
 
 def states() -> dict[str, Any]:
@@ -57,12 +56,7 @@ def test_its_role_allows_exactly_what_its_states_call(synth: Synthesised) -> Non
     _, props = machine(synth)
     role_id = ref_id(props["RoleArn"])
     assert role_id is not None
-    granted: dict[str, list[Any]] = {}
-    for statement in role_statements(synth.template, role_id):
-        assert statement.effect == "Allow"
-        for action in statement.actions:
-            if not any(action.startswith(prefix) for prefix in LOGGING_AND_TRACING):
-                granted.setdefault(action, []).extend(statement.resources)
+    granted = machine_role_grants(synth.template, role_id)
     resources = {s["Resource"].removeprefix("arn:aws:states:::") for s in states().values() if s["Type"] == "Task"}
     assert resources <= set(INTEGRATION_ACTIONS), f"an integration this test does not know: {resources}"
     assert set(granted) == {INTEGRATION_ACTIONS[r] for r in resources} == {"sqs:SendMessage", "events:PutEvents"}

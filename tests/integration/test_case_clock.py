@@ -11,7 +11,6 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import replace
-from typing import Any
 
 import pytest
 from socialcare.aws.items import case_item
@@ -36,15 +35,6 @@ def world(aws_env: None) -> Iterator[ClockWorld]:
 
 def now_ms() -> int:
     return int(time.time() * 1000)
-
-
-def wait_for_events(world: ClockWorld, count: int, *, timeout_s: float = 5.0) -> list[dict[str, Any]]:
-    received: list[dict[str, Any]] = []
-    deadline = time.monotonic() + timeout_s
-    while len(received) < count and time.monotonic() < deadline:
-        received += world.events()
-        time.sleep(0.05)
-    return received
 
 
 def test_a_case_left_unanswered_warns_then_breaches_then_reaches_the_second_tier(world: ClockWorld) -> None:
@@ -113,7 +103,7 @@ def test_the_clock_follows_a_due_time_that_moved_later(world: ClockWorld) -> Non
     assert moved.clock_generation == 1
     assert moved.escalation is not None
 
-    [warning] = wait_for_events(world, 1)
+    [warning] = world.events_until(1)
     assert warning["detail"]["tier_at"] == instant_text(moved.escalation.warn_at_ms)
     assert now_ms() >= moved.escalation.warn_at_ms - 1000  # the instant, in whole seconds
     assert world.states_entered("C-MOVED", 1)[:6] == [

@@ -25,7 +25,7 @@ from socialcare.model.escalation import EVENT_SOURCE
 from socialcare_infra.paths import STATE_MACHINES_DIR
 
 from socialcare_local.emulator.aws import MOTO_ACCOUNT_ID, AwsServices, substituted
-from socialcare_local.emulator.department_escalation import department_line
+from socialcare_local.emulator.department_escalation import department_line, detail_strings
 from socialcare_local.emulator.logs import get_logger
 
 log = get_logger("case_clock")
@@ -84,11 +84,7 @@ def notification_line(event: dict[str, Any]) -> dict[str, str]:
         "detail_type": str(event.get("detail-type", "")),
         "tier": tier,
         "for": RECIPIENTS.get(tier, "unknown"),
-        "case_id": str(detail.get("case_id", "")),
-        "owner": str(detail.get("owner", "")),
-        "team": str(detail.get("team", "")),
-        "due_at": str(detail.get("due_at", "")),
-        "tier_at": str(detail.get("tier_at", "")),
+        **detail_strings(detail, "case_id", "owner", "team", "due_at", "tier_at"),
     }
 
 

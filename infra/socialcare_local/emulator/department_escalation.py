@@ -84,24 +84,23 @@ def department_line(event: dict[str, Any]) -> dict[str, str]:
     line = {
         "detail_type": kind,
         "for": RECIPIENTS.get(kind, "unknown"),
-        "case_id": str(detail.get("case_id", "")),
-        "escalation_id": str(detail.get("escalation_id", "")),
-        "department": str(detail.get("department", "")),
-        "round": str(detail.get("round", "")),
+        **detail_strings(detail, "case_id", "escalation_id", "department", "round"),
     }
     if kind == DEPARTMENT_REQUEST:
         contacts = detail.get("contacts") or []
         line["contacts"] = ", ".join(_contact(c) for c in contacts if isinstance(c, Mapping))
-        for key in ("question", "link", "link_expires_at"):
-            line[key] = str(detail.get(key, ""))
+        line.update(detail_strings(detail, "question", "link", "link_expires_at"))
     elif kind == MANAGER_ESCALATION:
         manager = detail.get("manager")
         line["manager"] = _contact(manager) if isinstance(manager, Mapping) else ""
     else:
-        line["agent"] = str(detail.get("agent", ""))
-        if kind == DEPARTMENT_ANSWERED:
-            line["answered_by"], line["via"] = str(detail.get("answered_by", "")), str(detail.get("via", ""))
+        line.update(detail_strings(detail, "agent", *(("answered_by", "via") if kind == DEPARTMENT_ANSWERED else ())))
     return line
+
+
+def detail_strings(detail: Mapping[str, Any], *names: str) -> dict[str, str]:
+    """The event detail's fields by name, as text ("" when absent): what a log line carries."""
+    return {name: str(detail.get(name, "")) for name in names}
 
 
 def _contact(contact: Mapping[str, Any]) -> str:
