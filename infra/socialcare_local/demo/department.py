@@ -100,9 +100,10 @@ def billing_notified_with_a_link(ctx: DemoContext) -> tuple[bool, str]:
         and "billing@acme.example" in request.get("contacts", "")
         and link.startswith(f"{ctx.stack.api_base_url}/answers/")
     )
+    where = link.split("/answers/")[0] + "/answers/<token>"  # a credential: the terminal never shows its token
     return (
         held,
-        f"Department request for {request.get('contacts')}: link {link[:60]}…, expires {request.get('link_expires_at')}",
+        f"Department request for {request.get('contacts')}: link {where}, expires {request.get('link_expires_at')}",
     )
 
 
