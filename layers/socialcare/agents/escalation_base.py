@@ -74,6 +74,8 @@ def answered_case(case: Case, answer: DepartmentAnswer, targets: ResponseTargets
     ``channel``: where the customer last wrote, whose response target the update is due by."""
     now = answer.at_ms
     after = case.with_status(CaseStatus.OPEN, now) if case.status in _BACK_TO_OPEN else case
+    if not after.status.is_active:  # resolved or closed by something else first: the answer is only kept
+        return bump(after, now)
     due = targets.due_at(channel, now)
     after = replace(
         after,
