@@ -1,8 +1,9 @@
 """The agent API (Chalice): queues, cases, claims, replies, notes, status changes, audit, profiles,
-triage by hand (re-route, mark, restore, hide a comment, the review queue), a case's SLA, and the
-configuration (SLA, departments, routing rules).
+a case's SLA, triage by hand (re-route, mark, restore, hide a comment, the review queue), the
+configuration (SLA, departments, routing rules), and department escalations and their answers.
 
-Every route is behind the Cognito user pool authorizer; each is one call into the core's
+Every route is behind the Cognito user pool authorizer but the two of a department's answer link
+(``/answers/{token}``), whose signed token is the credential; each is one call into the core's
 ``AgentService`` (``socialcare.agents``). The routes, their parameters, bodies and errors are
 documented in ``openapi.yaml`` beside this file, which the tests hold the app to.
 
@@ -19,9 +20,11 @@ from chalice.app import Chalice, CognitoUserPoolAuthorizer
 from chalicelib import wiring
 from chalicelib.api_request import ApiRequest
 from chalicelib.commands import (
+    parse_answer,
     parse_assign,
     parse_empty,
     parse_entry_id,
+    parse_escalate,
     parse_mark,
     parse_move_to_private,
     parse_note,
@@ -214,3 +217,28 @@ def get_routing_rules(request: ApiRequest) -> object:
 @route("/admin/routing/rules", "PUT")
 def put_routing_rules(request: ApiRequest) -> object:
     return sla_service().put_routing_rules(request.caller, request.body(), expected_version=request.expected_version)
+
+
+@route("/cases/{case_id}/escalations", "POST")
+def escalate(request: ApiRequest, case_id: str) -> object:
+    return service().escalate(request.caller, case_id, parse_escalate(request.body()), **request.write_conditions)
+
+
+@route("/cases/{case_id}/escalations", "GET")
+def list_escalations(request: ApiRequest, case_id: str) -> object:
+    return service().list_escalations(request.caller, case_id)
+
+
+@route("/escalations/{escalation_id}/answer", "POST")
+def answer_escalation(request: ApiRequest, escalation_id: str) -> object:
+    return service().answer_escalation(request.caller, escalation_id, parse_answer(request.body(), named=False))
+
+
+@route("/answers/{token}", "GET", public=True)
+def view_answer_link(request: ApiRequest, token: str) -> object:
+    return service().answer_link(token)
+
+
+@route("/answers/{token}", "POST", public=True)
+def answer_by_link(request: ApiRequest, token: str) -> object:
+    return service().answer_by_link(token, parse_answer(request.body(), named=True))

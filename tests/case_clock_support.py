@@ -10,6 +10,7 @@ running is stopped when the world closes.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -77,6 +78,83 @@ def new_case(case_id: str, now_ms: int, *, owner: str | None = "agent-7") -> Cas
 
 
 @dataclass
+class MachineRuns:
+    """The executions of one state machine in moto's engine: waiting for one to end, its history and
+    the state transitions it was billed, the events its rules delivered to a queue; stopping those
+    still running (every world does in teardown)."""
+
+    sfn: Any
+    sqs: Any
+    machine_arn: str
+    queue_url: str  # where a rule on the bus delivers the machine's events
+
+    def executions(self) -> list[dict[str, Any]]:
+        return list(self.sfn.list_executions(stateMachineArn=self.machine_arn)["executions"])
+
+    def arn_of(self, name: str) -> str:
+        return next(e["executionArn"] for e in self.executions() if e["name"] == name)
+
+    def finish_named(self, name: str, *, timeout_s: float = 8.0) -> dict[str, Any]:
+        """Wait for the execution to end; its description (``status``: SUCCEEDED, FAILED...)."""
+        arn = self.arn_of(name)
+        deadline = time.monotonic() + timeout_s
+        while True:
+            described = self.sfn.describe_execution(executionArn=arn)
+            if described["status"] != "RUNNING" or time.monotonic() > deadline:
+                return dict(described)
+            time.sleep(0.05)
+
+    def history_named(self, name: str) -> list[dict[str, Any]]:
+        return list(self.sfn.get_execution_history(executionArn=self.arn_of(name), maxResults=1000)["events"])
+
+    def states_entered_named(self, name: str) -> list[str]:
+        return [
+            e["stateEnteredEventDetails"]["name"]
+            for e in self.history_named(name)
+            if e["type"].endswith("StateEntered")
+        ]
+
+    def events(self) -> list[dict[str, Any]]:
+        """Every event delivered to the queue so far, in arrival order (``detail-type`` and ``detail``)."""
+        received: list[dict[str, Any]] = []
+        while True:
+            messages = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10).get("Messages", [])
+            if not messages:
+                return received
+            for message in messages:
+                received.append(json.loads(message["Body"]))
+                self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+    def events_until(self, count: int, *, timeout_s: float = 5.0) -> list[dict[str, Any]]:
+        """The events delivered until ``count`` have come (or ``timeout_s`` passed)."""
+        received: list[dict[str, Any]] = []
+        deadline = time.monotonic() + timeout_s
+        while len(received) < count and time.monotonic() < deadline:
+            received += self.events()
+            time.sleep(0.05)
+        return received
+
+    def stop_running(self) -> None:
+        for execution in self.executions():
+            if execution["status"] == "RUNNING":
+                self._stop(execution["executionArn"])
+
+    def _stop(self, arn: str) -> None:
+        # moto 5.2.5 cannot stop an execution whose worker has not set itself up yet (just started).
+        for _ in range(40):
+            try:
+                self.sfn.stop_execution(executionArn=arn)
+                return
+            except AttributeError:
+                time.sleep(0.05)
+
+
+def transitions_in(history: list[dict[str, Any]]) -> int:
+    """State transitions, as Step Functions bills them: one per state entered."""
+    return sum(1 for event in history if event["type"].endswith("StateEntered"))
+
+
+@dataclass
 class ClockWorld(Runs):
     queue_url: str
 
@@ -108,6 +186,15 @@ class ClockWorld(Runs):
     def events(self) -> list[dict[str, Any]]:
         """Every event delivered to the queue so far, in arrival order (``detail-type`` and ``detail``)."""
         return receive_all(self.sqs, self.queue_url)
+
+
+def events_queue(sqs: Any, events: Any, bus: str, name: str) -> str:
+    """A queue that a rule on ``bus`` fills with every ``socialcare`` event (what the tests read)."""
+    queue_url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(Name=name, EventBusName=bus, EventPattern=json.dumps({"source": [EVENT_SOURCE]}))
+    events.put_targets(Rule=name, EventBusName=bus, Targets=[{"Id": "queue", "Arn": queue_arn}])
+    return queue_url
 
 
 @contextmanager

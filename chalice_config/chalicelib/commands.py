@@ -13,14 +13,19 @@ from urllib.parse import unquote
 
 from socialcare.agents.commands import (
     ENTRY_ID_PATTERN,
+    MAX_ANSWER,
+    MAX_ANSWERER_NAME,
     MAX_NOTE,
+    MAX_QUESTION,
     MAX_REASON,
     MAX_TAGS,
     MAX_TEMPLATE_COMPONENTS,
     MAX_URL,
     TEMPLATE_LANGUAGE_PATTERN,
     TEMPLATE_NAME_PATTERN,
+    AnswerCommand,
     AssignCommand,
+    EscalateCommand,
     MarkCommand,
     MarkKind,
     MoveToPrivateCommand,
@@ -31,6 +36,7 @@ from socialcare.agents.commands import (
     StatusCommand,
 )
 from socialcare.agents.identity import AGENT_ID_PATTERN, TEAM_PATTERN
+from socialcare.agents.sla_admin import NAME_PATTERN
 from socialcare.errors import InvalidRequest
 from socialcare.model.case import CaseStatus, Priority
 from socialcare.model.channels import ALL_ATTACHMENT_KINDS, MAX_ATTACHMENTS, MAX_TEXT
@@ -158,6 +164,24 @@ def parse_note(doc: Mapping[str, Any]) -> NoteCommand:
     text = _text(doc, "text", max_len=MAX_NOTE, required=True)
     assert text is not None
     return NoteCommand(text=text)
+
+
+def parse_escalate(doc: Mapping[str, Any]) -> EscalateCommand:
+    fields(doc, ("department", "question"), "an escalation")
+    department = _pattern(doc, "department", NAME_PATTERN, required=True)
+    question = _text(doc, "question", max_len=MAX_QUESTION, required=True)
+    assert department is not None
+    assert question is not None
+    return EscalateCommand(department=department, question=question)
+
+
+def parse_answer(doc: Mapping[str, Any], *, named: bool) -> AnswerCommand:
+    """A department's answer; ``named``: who answers may say their name (an answer link names nobody)."""
+    allowed = ("text", "name") if named else ("text",)
+    fields(doc, allowed, "an answer")
+    text = _text(doc, "text", max_len=MAX_ANSWER, required=True)
+    assert text is not None
+    return AnswerCommand(text=text, name=_text(doc, "name", max_len=MAX_ANSWERER_NAME) if named else None)
 
 
 def parse_status(doc: Mapping[str, Any]) -> StatusCommand:

@@ -16,11 +16,11 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from chalice.app import Authorizer, Chalice, Response
 from socialcare import errors
-from socialcare.agents.results import ActionResult
+from socialcare.agents.results import ActionResult, EscalationResult
 from socialcare.clock import Clock
 from socialcare.model.case import Case
 
-from chalicelib import sla_views, views
+from chalicelib import escalation_views, sla_views, views
 from chalicelib.api_request import ApiRequest
 
 logger = Logger(service="agent-api")
@@ -45,6 +45,12 @@ ERROR_STATUS: dict[type[errors.SocialCareError], int] = {
     errors.NoOpenTime: 422,
     errors.CaseIsSensitive: 422,
     errors.ReplyNotQueued: 503,
+    errors.DepartmentNotFound: 404,
+    errors.EscalationNotFound: 404,
+    errors.EscalationClosed: 410,
+    errors.AnswerLinkInvalid: 403,
+    errors.AnswerLinkExpired: 410,
+    errors.EscalationNotStarted: 503,
 }
 
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -82,6 +88,8 @@ def render(result: object) -> Response:
             status = 202
         if result.replayed:
             headers[REPLAYED_HEADER] = "true"
+    elif escalation_views.handles(result):
+        return _escalation_response(result, headers)
     elif sla_views.handles(result):
         version = sla_views.version_of(result)
         if version is not None:
@@ -92,11 +100,24 @@ def render(result: object) -> Response:
     return Response(body=json.dumps(views.document(result), ensure_ascii=False), status_code=status, headers=headers)
 
 
+def _escalation_response(result: object, headers: dict[str, str | list[str]]) -> Response:
+    """An escalation made is 202 (the department is asked next), with the case's ETag."""
+    status = 200
+    if isinstance(result, EscalationResult):
+        status = 202
+        headers["ETag"] = f'"{result.case.version}"'
+        if result.replayed:
+            headers[REPLAYED_HEADER] = "true"
+    body = json.dumps(escalation_views.document(result), ensure_ascii=False)
+    return Response(body=body, status_code=status, headers=headers)
+
+
 View = Callable[..., object]
 
 
 class Routes:
-    """``app.route`` with the Cognito authorizer on every route and domain errors mapped in one place.
+    """``app.route`` with the Cognito authorizer on every route (but the department answer links) and
+    domain errors mapped in one place.
 
     A view receives its path parameters and ``request`` (an ``ApiRequest``) and returns a service
     result; rendering it, and turning a ``SocialCareError`` into its response, happens here.
@@ -107,7 +128,9 @@ class Routes:
         self._authorizer = authorizer
         self._clock = clock
 
-    def __call__(self, path: str, method: str) -> Callable[[View], View]:
+    def __call__(self, path: str, method: str, *, public: bool = False) -> Callable[[View], View]:
+        """``public``: no authorizer — only the department answer links, whose token is their credential."""
+
         def register(view: View) -> View:
             @functools.wraps(view)
             def handle(**params: str) -> Response:
@@ -117,7 +140,7 @@ class Routes:
                 except errors.SocialCareError as exc:
                     return error_response(exc, self._clock())
 
-            self._app.route(path, methods=[method], authorizer=self._authorizer)(handle)
+            self._app.route(path, methods=[method], authorizer=None if public else self._authorizer)(handle)
             return view
 
         return register

@@ -14,11 +14,12 @@ from typing import Any
 
 from socialcare import constants as c
 from socialcare.agents.cursor import CursorCodec
+from socialcare.agents.department_deps import DepartmentDeps, EscalationSettings
 from socialcare.agents.service import AgentService
 from socialcare.agents.sla_service import SlaService
 from socialcare.aws.wiring import AwsClients, Wiring
 from socialcare.clock import Clock
-from socialcare.environment import json_object, required_settings
+from socialcare.environment import json_object, positive_number, required_settings
 from socialcare.rules.routing_rules import RoutingRules, deployed_rules
 from socialcare.rules.sla import ResponseTargets
 
@@ -33,6 +34,9 @@ class ApiConfig:
     targets: ResponseTargets = field(default_factory=ResponseTargets)
     # The routing rules the functions were deployed with (ROUTING_RULES): shown while none are stored.
     deployed_routing: RoutingRules | None = None
+    # The department escalation machine (None: not deployed, the escalation routes answer 503).
+    department_escalation_arn: str | None = None
+    department_update_s: int | None = None  # the local stack's short rounds (demos, tests)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ApiConfig:
@@ -46,6 +50,12 @@ class ApiConfig:
             ),
             targets=ResponseTargets.from_config(json_object(env, c.ENV_RESPONSE_TARGETS)),
             deployed_routing=deployed_rules(json_object(env, c.ENV_ROUTING_RULES), c.ENV_ROUTING_RULES),
+            department_escalation_arn=env.get(c.ENV_DEPARTMENT_ESCALATION_ARN) or None,
+            department_update_s=(
+                int(positive_number(env, c.ENV_DEPARTMENT_UPDATE_SECONDS, 1))
+                if env.get(c.ENV_DEPARTMENT_UPDATE_SECONDS)
+                else None
+            ),
         )
 
 
@@ -57,14 +67,33 @@ def build_service(config: ApiConfig, clients: AwsClients, clock: Clock) -> Agent
     from socialcare.aws.outbound_queue import OutboundQueue
 
     sla = CachedSla(ConfigStore(config.table_name, client=clients("dynamodb")), config.targets, clock=clock)
+    key = load_cursor_key(config.api_secret_arn, client=clients("secretsmanager"))
     return AgentService(
         AgentStore(config.table_name, client=clients("dynamodb")),
         OutboundQueue(config.outbound_queue_url, client=clients("sqs")),
         clock=clock,
-        cursors=CursorCodec(load_cursor_key(config.api_secret_arn, client=clients("secretsmanager"))),
+        cursors=CursorCodec(key),
         default_brand_name=DEFAULT_BRAND_NAME,
         targets=config.targets,
         sla=sla,
+        departments=build_departments(config, clients, key),
+    )
+
+
+def build_departments(config: ApiConfig, clients: AwsClients, api_key: bytes) -> DepartmentDeps | None:
+    """Department escalation on the configured machine; the answer links signed with a key derived
+    from the API's secret."""
+    if config.department_escalation_arn is None:
+        return None
+    from socialcare.aws.config_store import ConfigStore
+    from socialcare.aws.department_workflows import StepFunctionsDepartmentWorkflows
+    from socialcare.rules.answer_links import AnswerLinks, link_key
+
+    return DepartmentDeps(
+        ConfigStore(config.table_name, client=clients("dynamodb")),
+        StepFunctionsDepartmentWorkflows(config.department_escalation_arn, client=clients("stepfunctions")),
+        AnswerLinks(link_key(api_key)),
+        EscalationSettings(update_after_s=config.department_update_s),
     )
 
 

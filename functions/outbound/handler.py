@@ -53,6 +53,11 @@ class OutboundConfig:
     retry_max_s: float = c.OUTBOUND_RETRY_MAX_S
     http_timeout_s: float = c.OUTBOUND_HTTP_TIMEOUT_S
     claim_lease_s: float = c.OUTBOUND_CLAIM_LEASE_S
+    # Department requests (the department escalation machine's tasks): the bus the department is told
+    # on, the API's secret (the answer links' key) and the agent API's address the links point at.
+    event_bus_name: str | None = None
+    api_secret_arn: str | None = None
+    answer_link_base_url: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> OutboundConfig:
@@ -72,6 +77,9 @@ class OutboundConfig:
             retry_max_s=positive_number(env, c.ENV_OUTBOUND_RETRY_MAX_S, c.OUTBOUND_RETRY_MAX_S),
             http_timeout_s=positive_number(env, c.ENV_OUTBOUND_HTTP_TIMEOUT_S, c.OUTBOUND_HTTP_TIMEOUT_S),
             claim_lease_s=positive_number(env, c.ENV_OUTBOUND_CLAIM_LEASE_S, c.OUTBOUND_CLAIM_LEASE_S),
+            event_bus_name=env.get(c.ENV_EVENT_BUS_NAME) or None,
+            api_secret_arn=env.get(c.ENV_API_SECRET_ARN) or None,
+            answer_link_base_url=env.get(c.ENV_ANSWER_LINK_BASE_URL) or None,
         )
 
 
@@ -141,7 +149,48 @@ def _build_tasks(clients: AwsClients, clock: Clock) -> TaskHandlers:
             clock=clock,
             http_timeout_s=config.http_timeout_s,
         ).run,
+        TaskKind.DEPARTMENT_REQUEST: _department_requests(clients, clock),
     }
+
+
+def _department_requests(clients: AwsClients, clock: Clock) -> Callable[[CaseTask], str]:
+    """The department escalation machine's requests (``socialcare.departments``), built on first use."""
+    built: list[Callable[[CaseTask], str]] = []
+
+    def run(task: CaseTask) -> str:
+        if not built:
+            built.append(_build_department_requests(OutboundConfig.from_env(), clients, clock))
+        return built[0](task)
+
+    return run
+
+
+def _build_department_requests(config: OutboundConfig, clients: AwsClients, clock: Clock) -> Callable[[CaseTask], str]:
+    from socialcare.aws.api_secret import load_cursor_key
+    from socialcare.aws.config_store import ConfigStore
+    from socialcare.aws.department_events import EventBusDepartmentNotifier
+    from socialcare.aws.department_workflows import StepFunctionsCallbacks
+    from socialcare.aws.escalation_store import EscalationStore
+    from socialcare.departments.requests import DepartmentRequests, LinkSettings
+    from socialcare.rules.answer_links import AnswerLinks, link_key
+
+    bus, secret, base_url = config.event_bus_name, config.api_secret_arn, config.answer_link_base_url
+    if not (bus and secret and base_url):
+        needed = {c.ENV_EVENT_BUS_NAME: bus, c.ENV_API_SECRET_ARN: secret, c.ENV_ANSWER_LINK_BASE_URL: base_url}
+        missing = next(name for name, value in needed.items() if not value)
+        raise RuntimeError(f"environment variable {missing} is not set: department requests cannot run")
+    dynamodb = clients("dynamodb")
+    key = load_cursor_key(secret, client=clients("secretsmanager"))
+    requests = DepartmentRequests(
+        EscalationStore(config.table_name, client=dynamodb),
+        ConfigStore(config.table_name, client=dynamodb),
+        StepFunctionsCallbacks(client=clients("stepfunctions")),
+        EventBusDepartmentNotifier(bus, client=clients("events")),
+        AnswerLinks(link_key(key)),
+        LinkSettings(base_url),
+        clock=clock,
+    )
+    return requests.run
 
 
 _tasks: Wiring[TaskHandlers] = Wiring(_build_tasks)

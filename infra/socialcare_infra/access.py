@@ -39,6 +39,8 @@ STREAM_READ = ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetSh
 STREAM_LIST = ("dynamodb:ListStreams",)
 START_EXECUTION = ("states:StartExecution",)
 PUT_EVENTS = ("events:PutEvents",)
+# Completing (or ending) a department escalation's wait: task tokens of that machine's executions.
+TASK_RESPONSE = ("states:SendTaskSuccess", "states:SendTaskFailure")
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,9 @@ class Access:
     starts_case_clocks: bool = False  # StartExecution of the case-clock state machine (and no other)
     starts_follow_ups: bool = False  # StartExecution of the follow-up state machine, when deployed (and no other)
     puts_events: bool = False  # PutEvents on the project's event bus (and no other)
+    # Step Functions actions on the department escalation machine (and no other): StartExecution,
+    # SendTaskSuccess / SendTaskFailure of its waiting rounds.
+    department_escalation: tuple[str, ...] = ()
 
 
 ACCESS: dict[str, Access] = {
@@ -76,11 +81,16 @@ ACCESS: dict[str, Access] = {
     # message index and current-case copies by key; claims and records with conditional UpdateItem
     # and transactions of Puts, one of which deletes the echo entry it adopts. A reply to retry is
     # hidden for its delay with ChangeMessageVisibility on the message it received (never re-sent).
+    # The department escalation machine's requests (tasks on the same queue): the escalation and its
+    # department by key, the round's token stored with a conditional UpdateItem; the answer link signed
+    # with the API's key; the department notified on the bus; a wait that needs no asking ended.
     c.OUTBOUND_FUNCTION: Access(
         table=(GET_ITEM, PUT_ITEM, UPDATE_ITEM, DELETE_ITEM),
         consumes=OUTBOUND,
         changes_visibility=True,
-        secrets=(PLATFORM_SECRET,),
+        secrets=(PLATFORM_SECRET, API_SECRET),
+        puts_events=True,
+        department_escalation=TASK_RESPONSE,
     ),
     # The surge check: the counters by key (one Query per shard), a conditional Put of each surge it
     # raises (and an UpdateItem marking one the bus refused released, so the next run raises it), and
@@ -93,11 +103,13 @@ ACCESS: dict[str, Access] = {
     # The agent API: cases, threads and audit trails by key; team queues, an agent's own cases and
     # resolved/closed lists through their GSIs (never the customer index: that is ingest's);
     # optimistic transactions of Puts, profile updates and idempotency markers; replies handed to
-    # the outbound queue; its own cursor key.
+    # the outbound queue; its own cursor key. A department escalation's machine started, and its
+    # wait completed by the answer (or ended when the case is resolved first).
     c.AGENT_API_APP_NAME: Access(
         table=(GET_ITEM, QUERY, PUT_ITEM, UPDATE_ITEM),
         indexes=(c.QUEUE_INDEX, c.ASSIGNEE_INDEX, c.DONE_INDEX),
         sends_to=(OUTBOUND,),
         secrets=(API_SECRET,),
+        department_escalation=(*START_EXECUTION, *TASK_RESPONSE),
     ),
 }

@@ -26,9 +26,11 @@ from socialcare_infra.components.storage import CaseTable, RawBucket, removal_po
 from socialcare_infra.components.webhook_api import WebhookApi
 from socialcare_infra.components.workflows import (
     CASE_CLOCK,
+    DEPARTMENT_ESCALATION,
     FOLLOW_UP,
     StateMachines,
     grant_case_clock,
+    grant_department_escalation,
     grant_follow_up,
 )
 from socialcare_infra.config import StageConfig
@@ -81,11 +83,13 @@ class SocialCareStack(Stack):
             self, "Notifications", config=config, names=names, bus=self.events.bus, removal_policy=data_removal
         )
         self.state_machines = self._state_machines(sources, resources=resources)
+        machines = self.state_machines.machines
         resources = replace(
             resources,
-            case_clock=self.state_machines.machines.get(CASE_CLOCK),
-            follow_up=self.state_machines.machines.get(FOLLOW_UP),
+            case_clock=machines.get(CASE_CLOCK),
+            follow_up=machines.get(FOLLOW_UP),
             event_bus=self.events.bus,
+            department_escalation=machines.get(DEPARTMENT_ESCALATION),
         )
 
         self.functions = Functions(
@@ -105,6 +109,7 @@ class SocialCareStack(Stack):
         )
         self.directory = AgentDirectory(self, "Agents", config=config, names=names, removal_policy=data_removal)
         self.agent_api = self._agent_api(sources, layer=layer, resources=resources)
+        self._answer_links_point_at_the_api()
         self.monitoring = self._monitoring(resources)
         self._outputs(table=table, raw=raw, queues=queues, secret=secret, api_secret=api_secret)
 
@@ -122,6 +127,12 @@ class SocialCareStack(Stack):
             user_pool=self.directory.user_pool,
             resources=resources,
         )
+
+    def _answer_links_point_at_the_api(self) -> None:
+        """The outbound function signs department answer links to the agent API's public route."""
+        outbound = self.functions.functions.get(c.OUTBOUND_FUNCTION)
+        if outbound is not None and self.agent_api is not None:
+            outbound.add_environment(c.ENV_ANSWER_LINK_BASE_URL, self.agent_api.url)
 
     def _state_machines(self, sources: Sources, *, resources: CoreResources) -> StateMachines:
         # Every definition in infra/state_machines/ is deployed with these substitutions; each
@@ -145,6 +156,10 @@ class SocialCareStack(Stack):
                 machines.machines[FOLLOW_UP],
                 table=resources.table.table,
                 outbound_queue=resources.queues.outbound.queue,
+            )
+        if DEPARTMENT_ESCALATION in machines.machines:
+            grant_department_escalation(
+                machines.machines[DEPARTMENT_ESCALATION], queue=resources.queues.outbound.queue, bus=self.events.bus
             )
         return machines
 

@@ -13,8 +13,9 @@ functions' default boto3 clients reach moto; the resource names; the reply APIs'
 webhook endpoints on ``host``:``port``; the queue pollers (inbound → ingest, outbound → outbound);
 the agent API (the Chalice app behind a local API Gateway with its Cognito authorizer) on
 ``host``:``api_port``, with every brand account's profile, the SLA configuration (calendars,
-policies, departments) and the routing rules seeded from the config file; and the surge check, run by
-a thread every ``[surges] check_every_seconds`` (the 5-minute schedule AWS runs it on never fires in moto).
+policies, departments) and the routing rules seeded from the config file; the surge check, run by
+a thread every ``[surges] check_every_seconds`` (the 5-minute schedule AWS runs it on never fires in
+moto); the department escalation machine, its answer links pointing at the agent API.
 ``stop()`` undoes all of it, restoring ``os.environ``.
 
 moto keeps its state in module globals, so one process runs one stack at a time.
@@ -40,6 +41,11 @@ from socialcare_local.emulator import agent_api, functions, logs
 from socialcare_local.emulator.api_gateway import AgentApiGateway
 from socialcare_local.emulator.aws import AwsServices, LocalResources, aws_client_environment
 from socialcare_local.emulator.case_clock import CaseClockResources, NotificationPoller, provision_case_clock
+from socialcare_local.emulator.department_escalation import (
+    DepartmentEscalationResources,
+    start_department_escalation,
+    stop_executions,
+)
 from socialcare_local.emulator.follow_up import provision_follow_up
 from socialcare_local.emulator.functions import Handler
 from socialcare_local.emulator.http_gateway import WebhookGateway
@@ -107,6 +113,7 @@ class LocalStack:
         self.reply_api: ReplyApi | None = None
         self.case_clock: CaseClockResources | None = None
         self.follow_up_arn: str | None = None
+        self.department_escalation: DepartmentEscalationResources | None = None
         self.clock_poller: StreamPoller | None = None
         self.notification_poller: NotificationPoller | None = None
         self.surge_check: ScheduledRuns | None = None
@@ -185,6 +192,14 @@ class LocalStack:
             self._start_case_clock(stream)
             self._start_surge_check()
             self._start_agent_api()
+            self.department_escalation = start_department_escalation(
+                self.aws,
+                stage=STAGE,
+                outbound_queue_url=self._resources.outbound_queue_url,
+                event_bus_name=self.case_clock.event_bus_name,
+                api_base_url=self.api_base_url,
+                set_environment=self._set_environment,
+            )
         except BaseException:
             self.stop()
             raise
@@ -418,7 +433,11 @@ class LocalStack:
         )
 
     def _stop_clocks(self) -> None:
-        """Stop the clocks and follow-ups still waiting, so moto's engine threads end with the stack."""
+        """Stop the clocks, follow-ups and department escalations still waiting, so moto's engine threads
+        end with the stack."""
+        if self.department_escalation is not None:
+            stop_executions(self.aws.client("stepfunctions"), self.department_escalation.state_machine_arn)
+            self.department_escalation = None
         machines = [arn for arn in (self.case_clock and self.case_clock.state_machine_arn, self.follow_up_arn) if arn]
         if not machines:
             return

@@ -178,3 +178,11 @@ ENV_SURGE_SETTINGS = "SURGE_SETTINGS"
 # (the alarm's metric) and the counter items each check read.
 SURGE_METRIC = "SurgesDetected"
 SURGE_ITEMS_READ_METRIC = "SurgeCounterItemsRead"
+
+# Department escalation (infra/state_machines/department_escalation.asl.json): the machine the agent
+# API starts, and the agent API's address the outbound function's answer links point at.
+DEPARTMENT_ESCALATION = "department_escalation"  # its ASL file's stem
+ENV_DEPARTMENT_ESCALATION_ARN = "DEPARTMENT_ESCALATION_ARN"
+ENV_ANSWER_LINK_BASE_URL = "ANSWER_LINK_BASE_URL"
+# Optional (the local stack's demos and tests): seconds each round waits instead of the periodic-update target.
+ENV_DEPARTMENT_UPDATE_SECONDS = "DEPARTMENT_UPDATE_SECONDS"

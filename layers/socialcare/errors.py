@@ -400,3 +400,48 @@ class NotificationFailed(SocialCareError):
     """The event bus refused a lead's notification (the failed entry's code and message)."""
 
     code = "notification_failed"
+
+
+# --- department escalation (agents/escalations.py, departments/) ---------------------------------
+class DepartmentNotFound(SocialCareError):
+    """An escalation names a department that is not configured."""
+
+    code = "department_not_found"
+
+
+class EscalationNotFound(SocialCareError):
+    code = "escalation_not_found"
+
+
+class EscalationOpen(StateConflict):
+    """The case already waits for a department: one escalation at a time."""
+
+    code = "escalation_open"
+
+
+class EscalationClosed(SocialCareError):
+    """The escalation was answered already (a link is good once) or cancelled with its case."""
+
+    code = "escalation_closed"
+
+
+class NotDepartmentMember(Forbidden):
+    """Only the department's own people (their team is the department's id) and admins answer for it."""
+
+    code = "not_department_member"
+
+
+class AnswerLinkInvalid(SocialCareError):
+    """A department answer link that this system did not sign (altered, truncated, another key)."""
+
+    code = "answer_link_invalid"
+
+
+class AnswerLinkExpired(SocialCareError):
+    code = "answer_link_expired"
+
+
+class EscalationNotStarted(SocialCareError):
+    """The escalation is stored but its state machine could not be started; retry with the same key."""
+
+    code = "escalation_not_started"

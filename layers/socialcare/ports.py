@@ -16,6 +16,7 @@ from socialcare import clock
 from socialcare.model.audit import AuditRecord
 from socialcare.model.case import Case, CaseStatus, Priority, ThreadEntry
 from socialcare.model.config import ConfigKind, StoredConfig
+from socialcare.model.department_escalation import DepartmentEscalation
 from socialcare.model.envelope import DeliveryEnvelope
 from socialcare.model.events import Channel, DeliveryState, PlatformEvent
 from socialcare.model.notices import SensitiveCaseNotice, SurgeNotice
@@ -259,16 +260,26 @@ class IdempotencyMarker:
 
 
 @dataclass(frozen=True, slots=True)
+class EscalationWrite:
+    """A department escalation written with an agent action: a new one (``new``: only if none of its id
+    exists) or one that must still be open (answered, cancelled: only once)."""
+
+    escalation: DepartmentEscalation
+    new: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class AgentChange:
     """One agent action as it is stored, whole or not at all: ``after`` in place of ``before`` (conditioned
     on its version), the thread entries it adds, its audit record and, for a request that carries an
-    idempotency key, the key's marker."""
+    idempotency key, the key's marker; for a department escalation, the escalation it creates or closes."""
 
     before: Case
     after: Case
     audit: AuditRecord
     entries: Sequence[ThreadEntry] = ()
     marker: IdempotencyMarker | None = None
+    escalation: EscalationWrite | None = None
 
 
 class AgentCaseReads(Protocol):
@@ -342,12 +353,30 @@ class BrandProfiles(Protocol):
 class AgentCommit(Protocol):
     def commit(self, change: AgentChange, *, now_ms: int) -> None:
         """Store the change whole or not at all. ``MarkerExists`` when an unexpired marker of its key is
-        stored at ``now_ms``; else ``CaseVersionConflict`` when the case moved on since ``change.before``."""
+        stored at ``now_ms``; else ``EscalationClosed`` when its escalation is no longer open (or, new,
+        exists); else ``CaseVersionConflict`` when the case moved on since ``change.before``."""
+        ...
+
+
+class EscalationReads(Protocol):
+    """A case's department escalations, stored under the case (``CASE#<id>`` / ``ESC#<escalation id>``)."""
+
+    def escalation(self, case_id: str, escalation_id: str) -> DepartmentEscalation | None: ...
+
+    def escalations(self, case_id: str) -> list[DepartmentEscalation]:
+        """The case's escalations, oldest first (one keyed Query)."""
         ...
 
 
 class AgentRepository(
-    AgentCaseReads, AgentQueues, AuditTrail, IdempotencyMarkers, BrandProfiles, AgentCommit, Protocol
+    AgentCaseReads,
+    AgentQueues,
+    AuditTrail,
+    IdempotencyMarkers,
+    BrandProfiles,
+    AgentCommit,
+    EscalationReads,
+    Protocol,
 ):
     """Everything the agent services need of storage."""
 
@@ -430,4 +459,62 @@ class ConfigRepository(ConfigReader, Protocol):
 
     def config_audit(self, *, limit: int) -> list[AuditRecord]:
         """The latest audit records of configuration changes, newest first."""
+        ...
+
+
+# ---- department escalation (agents/escalations.py; departments/requests.py) ----------------------------
+
+
+class EscalationTokens(EscalationReads, Protocol):
+    """What the outbound function's department requests need of the escalations."""
+
+    def store_task_token(self, case_id: str, escalation_id: str, *, token: str, round: int, at_ms: int) -> bool:
+        """Keep ``token`` as the escalation's callback token, if it is still open and no later round's
+        token is stored (a redelivered request of the same round stores the same token again); whether
+        it was stored."""
+        ...
+
+
+class DepartmentCallbacks(Protocol):
+    """Completing a waiting department escalation (the state machine's ``.waitForTaskToken``)."""
+
+    def succeed(self, task_token: str, output: Mapping[str, str]) -> bool:
+        """Complete the wait with the answer; False when the token is no longer waited on (its round
+        timed out meanwhile, or the execution ended)."""
+        ...
+
+    def fail(self, task_token: str, *, error: str, cause: str) -> bool:
+        """End the wait with ``error`` (which the machine catches); False as for ``succeed``."""
+        ...
+
+
+class DepartmentWorkflows(DepartmentCallbacks, Protocol):
+    """The department escalation state machine, as the agent API uses it."""
+
+    def start(self, name: str, input: Mapping[str, object]) -> None:
+        """Start the execution ``name``; one of that name that exists already is left as it is (a
+        duplicate start is success). ``EscalationNotStarted`` when it could not be started."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class DepartmentRequestNotice:
+    """What the department is told (an event on the project's bus): who, the question and the link —
+    never the customer's messages."""
+
+    escalation_id: str
+    case_id: str
+    department_id: str
+    department_name: str
+    contacts: tuple[Mapping[str, str], ...]
+    question: str
+    asked_by_name: str
+    round: int
+    link: str
+    link_expires_at_ms: int
+
+
+class DepartmentNotifier(Protocol):
+    def department_request(self, notice: DepartmentRequestNotice) -> None:
+        """Put the request on the bus; ``NotificationFailed`` when it refuses it."""
         ...

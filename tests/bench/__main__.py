@@ -1,4 +1,5 @@
-"""`make bench`: figures for the webhook, ingest, surge, case clock, follow-up and cold-start targets. Prints, never asserts.
+"""`make bench`: figures for the webhook, ingest, surge, case clock, follow-up, department escalation and
+cold-start targets. Prints, never asserts.
 
 Targets: ≤ 2 DynamoDB requests per new message; ingest path ≤ 3× its bare writes;
 webhook function import ≤ 300 ms; ≤ 6 case-clock state transitions for a typical case; the busiest
@@ -25,7 +26,7 @@ def main() -> int:
     from rich.table import Table
     from socialcare_local.emulator import moto_dynamodb
 
-    from tests.bench import case_clock, importtime, ingest, surge, webhook
+    from tests.bench import case_clock, department_escalation, importtime, ingest, surge, webhook
 
     console = Console(file=sys.stdout)  # bound now: the functions' stdout is captured below
     if not console.is_terminal:
@@ -49,6 +50,9 @@ def main() -> int:
             surged = surge.run(surge_resources, "arn:aws:sqs:us-east-1:123456789012:bench-surge")
     with console.status("case clock and follow-up: running the ASL files in moto's Step Functions engine…"):
         clocks = case_clock.run()
+    status = console.status("department escalation: running the ASL file in moto's Step Functions engine…")
+    with status, captured_stdout(emitted):
+        escalations = department_escalation.run()
     with console.status("cold imports…"):
         imports = importtime.run()
 
@@ -95,6 +99,27 @@ def main() -> int:
             f"{clock.machine}: Step Functions cost per 1,000 {per}s, {clock.lifecycle} "
             f"(${case_clock.PRICE_PER_1000_TRANSITIONS} per 1,000 transitions)",
             f"${clock.cost_per_1000_cases:.3f}",
+            "",
+        )
+    for figures in escalations:
+        steps = "; ".join(
+            f"{step} {sum(ops.values())}: " + ", ".join(f"{count} {op}" for op, count in sorted(ops.items()))
+            for step, ops in figures.requests.items()
+        )
+        table.add_row(
+            f"department escalation, {figures.lifecycle}: state transitions (its machine's queue sends "
+            f"{figures.queue_sends}, events {figures.events_put})",
+            f"{figures.transitions}",
+            "",
+        )
+        table.add_row(
+            f"department escalation, {figures.lifecycle}: DynamoDB requests ({steps})",
+            f"{figures.dynamodb_requests}",
+            "",
+        )
+        table.add_row(
+            f"department escalation, {figures.lifecycle}: Step Functions cost per 1,000 escalations",
+            f"${figures.cost_per_1000_cases:.3f}",
             "",
         )
     for fn, ms in imports.items():

@@ -8,12 +8,13 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
-from socialcare.errors import CaseNotFound, CaseVersionConflict, InvalidCursor, MarkerExists
+from socialcare.errors import CaseNotFound, CaseVersionConflict, EscalationClosed, InvalidCursor, MarkerExists
 from socialcare.model.audit import AuditAction, AuditRecord
 from socialcare.model.case import Case, CaseMark, CaseStatus, EntryKind, Priority, ThreadEntry
+from socialcare.model.department_escalation import AnswerVia, DepartmentAnswer, DepartmentEscalation, EscalationStatus
 from socialcare.model.events import Channel, Customer, DeliveryState
 from socialcare.model.profile import BrandProfile, CannedResponse, SignatureStyle
-from socialcare.ports import AgentChange, AgentRepository, CaseFilter, IdempotencyMarker, Page
+from socialcare.ports import AgentChange, AgentRepository, CaseFilter, EscalationWrite, IdempotencyMarker, Page
 
 from tests.case_support import care_case
 
@@ -365,3 +366,63 @@ def test_a_profile_reads_back_as_saved(h: Harness) -> None:
     changed = replace(profile, brand_name="Acme Care", canned_responses=())
     h.store.save_profile(changed, replace(record, record_id="01JGZ8Q5K2M3N4P5Q6R7S8T9V1", at_ms=T0 + 1))
     assert h.store.profile("tg-1") == changed
+
+
+# ---- department escalations ---------------------------------------------------------------------------
+def escalation(k: Case, n: int = 1, **fields: Any) -> DepartmentEscalation:
+    found = DepartmentEscalation(
+        escalation_id=f"{k.case_id}-01JGZ8Q5K2M3N4P5Q6R7S8E{n:03d}",
+        case_id=k.case_id,
+        department_id="billing",
+        department_name="Billing",
+        question="Charged twice?",
+        asked_by="alice",
+        asked_by_name="Alice Smith",
+        asked_at_ms=T0,
+        agent="alice",
+        team="care",
+        update_after_s=86_400,
+        manager_after_rounds=2,
+        manager={"name": "Mia", "email": "mia@acme.example"},
+    )
+    return replace(found, **fields)
+
+
+def escalated(h: Harness, k: Case, e: DepartmentEscalation) -> Case:
+    after = next_version(k, status=CaseStatus.PENDING_INTERNAL)
+    h.store.commit(AgentChange(k, after, audit(k, after.version), escalation=EscalationWrite(e, new=True)), now_ms=T0)
+    return after
+
+
+def test_an_escalation_is_stored_with_its_action_and_reads_back(h: Harness) -> None:
+    k = h.put_case(case(1))
+    e = escalation(k)
+    escalated(h, k, e)
+    assert h.store.escalation(k.case_id, e.escalation_id) == e
+    assert h.store.escalations(k.case_id) == [e]
+    assert h.store.escalations(case(2).case_id) == []
+    with pytest.raises(EscalationClosed):  # the same id twice
+        h.store.commit(AgentChange(k, next_version(k), audit(k, 9), escalation=EscalationWrite(e, new=True)), now_ms=T0)
+
+
+def test_an_escalation_is_answered_once_and_keeps_the_token_stored_meanwhile(h: Harness) -> None:
+    k = h.put_case(case(1))
+    e = escalation(k)
+    k = escalated(h, k, e)
+    tokens: Any = h.store
+    assert tokens.store_task_token(k.case_id, e.escalation_id, token="t0", round=0, at_ms=T0)
+    assert tokens.store_task_token(k.case_id, e.escalation_id, token="t1", round=1, at_ms=T0)
+    assert not tokens.store_task_token(k.case_id, e.escalation_id, token="t0", round=0, at_ms=T0), "an older round"
+    answer = DepartmentAnswer("Refunded", "felix", "Felix", AnswerVia.API, T0 + MINUTE)
+    answered = replace(e, status=EscalationStatus.ANSWERED, answer=answer)  # read before the round-1 token
+    after = next_version(k, status=CaseStatus.OPEN)
+    h.store.commit(AgentChange(k, after, audit(k, after.version), escalation=EscalationWrite(answered)), now_ms=T0)
+    stored = h.store.escalation(k.case_id, e.escalation_id)
+    assert stored == replace(answered, task_token="t1", token_round=1)
+    assert not tokens.store_task_token(k.case_id, e.escalation_id, token="t2", round=2, at_ms=T0), "closed"
+    again = next_version(after)
+    with pytest.raises(EscalationClosed):
+        h.store.commit(
+            AgentChange(after, again, audit(k, again.version), escalation=EscalationWrite(answered)), now_ms=T0
+        )
+    assert h.store.get_case(k.case_id) == after, "nothing of the refused action is stored"

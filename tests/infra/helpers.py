@@ -156,3 +156,14 @@ def failed_execution_alarm(synth: Any, machine_id: str) -> dict[str, Any]:
         and ref_id(a["Dimensions"][0]["Value"]) == machine_id
     ]
     return alarm
+
+
+def machine_role_grants(template: dict[str, Any], role_id: str) -> dict[str, list[Any]]:
+    """A state machine role's grants, action -> resources, without its logging and tracing."""
+    granted: dict[str, list[Any]] = {}
+    for statement in role_statements(template, role_id):
+        assert statement.effect == "Allow"
+        for action in statement.actions:
+            if not action.startswith(("logs:", "xray:")):
+                granted.setdefault(action, []).extend(statement.resources)
+    return granted

@@ -107,6 +107,9 @@ class MotoLabels:
     secrets: Mapping[str, str]  # secret ARN -> access key (platform, api)
     state_machines: Mapping[str, str] = field(default_factory=dict)  # state machine ARN -> file stem
     event_bus: str | None = None  # the project's event bus (its name)
+    # The machine whose task tokens SendTaskSuccess/SendTaskFailure answer (the call names a token, not
+    # a machine; IAM checks it against the machine that issued the token).
+    task_tokens_of: str | None = None
 
     def used(self, calls: list[tuple[str, dict[str, Any]]]) -> set[Grant]:
         return {(action, label) for action, params in calls for label in self._labels(action, params)}
@@ -127,6 +130,8 @@ class MotoLabels:
         if service == "sqs":
             url = params["QueueUrl"]
             return {f"queue:{self.queues[url]}" if url in self.queues else f"unknown:queue:{url}"}
+        if service == "states" and "taskToken" in params:
+            return {f"state-machine:{self.task_tokens_of}" if self.task_tokens_of else "unknown:task-token"}
         if service == "states":
             arn = params["stateMachineArn"]
             machine = self.state_machines.get(arn)

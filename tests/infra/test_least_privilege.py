@@ -28,7 +28,9 @@ from socialcare.aws.outbound_store import OutboundStore, SendState
 from socialcare.aws.surge_store import SurgeStore
 from socialcare.clock import ManualClock, system_clock
 from socialcare.ingest.service import Ingestor, IngestSettings
+from socialcare.model.audit import AuditAction, AuditRecord
 from socialcare.model.case import Case, CaseStatus, EntryKind
+from socialcare.model.config import ConfigKind, StoredConfig
 from socialcare.model.events import (
     Channel,
     DeliveryState,
@@ -40,6 +42,7 @@ from socialcare.model.outbound import OutboundRequest, ReplyMode
 from socialcare.model.surges import BucketTally, SurgeKey, SurgeScope
 from socialcare.model.tasks import CaseTask, TaskKind
 from socialcare.outbound.http import HttpRequest, HttpResponse
+from socialcare.rules.answer_links import AnswerLinks, link_key
 from socialcare.rules.escalation import with_escalation
 from socialcare.rules.follow_up import with_follow_up
 from socialcare.rules.surges import bucket_of
@@ -78,11 +81,13 @@ PLATFORM_DOCUMENT = {**TEST_CREDENTIALS, "meta": {**TEST_CREDENTIALS["meta"], "p
 
 @dataclass
 class Deployed:
-    """The moto resources standing in for one stage's table, bucket, queues and secrets."""
+    """The moto resources standing in for one stage's table, bucket, queues, secrets and the department
+    escalation machine (created, not run: moto's engine is off)."""
 
     aws: AwsResources
     outbound_url: str
     api_secret_arn: str
+    department_machine_arn: str
 
     @property
     def labels(self) -> MotoLabels:
@@ -92,6 +97,8 @@ class Deployed:
             queues={self.aws.queue_url: access.INBOUND, self.outbound_url: access.OUTBOUND},
             secrets={self.aws.secret_id: access.PLATFORM_SECRET, self.api_secret_arn: access.API_SECRET},
             event_bus=BUS,
+            state_machines={self.department_machine_arn: c.DEPARTMENT_ESCALATION},
+            task_tokens_of=c.DEPARTMENT_ESCALATION,
         )
 
     def outbound_arn(self) -> str:
@@ -125,11 +132,18 @@ def deployed(aws: AwsResources, monkeypatch: pytest.MonkeyPatch) -> Deployed:
         c.ENV_API_SECRET_ARN: api_secret_arn,
         c.ENV_BRAND_ACCOUNTS: json.dumps({"meta": [PAGE, PHONE]}),
         c.ENV_EVENT_BUS_NAME: BUS,
+        c.ENV_ANSWER_LINK_BASE_URL: "https://api.example.test/prod/",
     }
     boto3.client("events").create_event_bus(Name=BUS)
+    machine_arn = boto3.client("stepfunctions").create_state_machine(
+        name="socialcare-department_escalation-test",
+        definition='{"StartAt": "S", "States": {"S": {"Type": "Succeed"}}}',
+        roleArn="arn:aws:iam::123456789012:role/department-escalation",
+    )["stateMachineArn"]
+    env[c.ENV_DEPARTMENT_ESCALATION_ARN] = machine_arn
     for key, value in env.items():
         monkeypatch.setenv(key, value)
-    return Deployed(aws, outbound_url, api_secret_arn)
+    return Deployed(aws, outbound_url, api_secret_arn, machine_arn)
 
 
 @pytest.fixture
@@ -449,11 +463,51 @@ def test_outbound_role_grants_exactly_the_calls_the_sender_makes(prod: Synthesis
     o.sqs.send_message(QueueUrl=o.deployed.outbound_url, MessageBody=task.to_json())
     assert o.run_batch() == Batch(1, [])
     assert o.store.get_case(silent.case_id).status is CaseStatus.RESOLVED
+    # The department escalation machine's requests on the same queue: one asks (the token stored, the
+    # department told on the bus, the link signed with the API's key), one for an escalation answered
+    # already completes the wait, one for an escalation cancelled with its case ends it.
+    for task in department_requests(o):
+        o.sqs.send_message(QueueUrl=o.deployed.outbound_url, MessageBody=task)
+    assert o.run_batch() == Batch(3, [])
 
     used = o.deployed.labels.used(o.calls)
     assert used == function_grants(prod, function_logical_id(prod, c.OUTBOUND_FUNCTION))
     assert ("sqs:ChangeMessageVisibility", f"queue:{access.OUTBOUND}") in used
     assert ("dynamodb:DeleteItem", "table") in used
+
+
+def department_requests(o: Outbound) -> list[str]:
+    """Three escalations of one case (open, answered, cancelled) and the billing department, stored as
+    the agent API stores them; the machine's request for each (what it puts on the queue)."""
+    from socialcare.aws.config_store import ConfigStore
+    from socialcare.aws.escalation_store import department_escalation_item
+    from socialcare.model.department_escalation import (
+        AnswerVia,
+        DepartmentAnswer,
+        DepartmentEscalation,
+        EscalationStatus,
+    )
+    from socialcare.model.tasks import CaseTask, TaskKind
+
+    aws, case_id = o.deployed.aws, "01JGZ8Q5K2M3N4P5Q6R7S8TDEP"
+    answer = DepartmentAnswer("Refunded", "felix", "Felix", AnswerVia.API, T0)
+    tasks = []
+    with o.recorder.paused():
+        ConfigStore(aws.table_name, client=aws.dynamodb).save_config(
+            StoredConfig(ConfigKind.DEPARTMENT, "billing", 1, {**BILLING, "id": "billing"}, T0, "root"),
+            AuditRecord("01JGZ8Q5K2M3N4P5Q6R7S8TAUD", T0, "root", "admin", AuditAction.DEPARTMENT_UPDATED, subject="department/billing"),
+        )  # fmt: skip
+        for n, (status, answered) in enumerate(
+            ((EscalationStatus.OPEN, None), (EscalationStatus.ANSWERED, answer), (EscalationStatus.CANCELLED, None))
+        ):
+            escalation = DepartmentEscalation(
+                f"{case_id}-01JGZ8Q5K2M3N4P5Q6R7S8E00{n}", case_id, "billing", "Billing", "Charged twice?", "alice",
+                "Alice", T0, "alice", "care", 86_400, 2, status=status, answer=answered,
+            )  # fmt: skip
+            aws.dynamodb.put_item(TableName=aws.table_name, Item=department_escalation_item(escalation))
+            args = {"escalation_id": escalation.escalation_id, "task_token": f"token-{n}", "round": "0"}
+            tasks.append(CaseTask(TaskKind.DEPARTMENT_REQUEST, case_id, args).to_json())
+    return tasks
 
 
 # ---- the agent API -------------------------------------------------------------------------------------
@@ -534,6 +588,12 @@ def test_agent_api_role_grants_exactly_the_calls_its_routes_make(
     api("POST", f"{case}/replies", 202, body={"text": "On it"}, headers=key)
     api("POST", f"{case}/replies", 202, body={"text": "On it"}, headers=key)  # a retry: answered, not sent twice
     api("POST", f"{case}/notes", 200, body={"text": "Courier says delivered"})
+    # Handed to billing: the machine starts; the round's token stored (as the outbound function does),
+    # so resolving the case below ends the wait (SendTaskFailure).
+    asked = api("POST", f"{case}/escalations", 202, body={"department": "billing", "question": "Charged twice?"})
+    with recorder.paused():
+        store_round_token(deployed, asked["escalation"])
+    assert len(api("GET", f"{case}/escalations", 200)["escalations"]) == 1
     api("POST", f"{case}/assign", 200, body={"agent_id": "bob"}, **lead)
     api("POST", f"{case}/release", 200, **lead)
     api("POST", f"{case}/status", 200, body={"status": "resolved", "reason": "answered"})
@@ -556,6 +616,17 @@ def test_agent_api_role_grants_exactly_the_calls_its_routes_make(
     posted = writes(Channel.FACEBOOK_COMMENT, "fb-1")
     [entry] = api("GET", f"/cases/{posted.case_id}", 200)["thread"]
     api("POST", f"/cases/{posted.case_id}/entries/{entry['entry_id'].replace('#', '%23')}/hide", 202, body={})
+    # The department answers: its member through the API (SendTaskSuccess with the round's token); the
+    # link shows the question, then refuses a second answer.
+    asked = api("POST", f"/cases/{second.case_id}/escalations", 202, body={"department": "billing", "question": "?"})
+    escalation_id = asked["escalation"]["escalation_id"]
+    with recorder.paused():
+        store_round_token(deployed, asked["escalation"])
+    link = AnswerLinks(link_key(CURSOR_KEY.encode())).issue(escalation_id, 0, system_clock() + 3_600_000)
+    assert api("GET", f"/answers/{link}", 200, agent=None)["question"] == "?"
+    felix = {"agent": "felix", "teams": ("billing",)}
+    assert api("POST", f"/escalations/{escalation_id}/answer", 200, body={"text": "Refunded"}, **felix)["escalation"]
+    api("POST", f"/answers/{link}", 410, body={"text": "Again"}, agent=None)
 
     with recorder.paused():
         queued = world.outbound_messages()
@@ -566,6 +637,16 @@ def test_agent_api_role_grants_exactly_the_calls_its_routes_make(
     role = ref_id(api_function["Role"])
     assert role
     assert deployed.labels.used(agent_api.calls) == granted(prod, role)
+
+
+def store_round_token(deployed: Deployed, escalation: dict[str, Any]) -> None:
+    from socialcare.aws.escalation_store import EscalationStore
+
+    aws = deployed.aws
+    stored = EscalationStore(aws.table_name, client=aws.dynamodb).store_task_token(
+        escalation["case_id"], escalation["escalation_id"], token="round-0-token", round=0, at_ms=system_clock()
+    )
+    assert stored
 
 
 # ---- clock ---------------------------------------------------------------------------------------------

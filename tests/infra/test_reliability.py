@@ -254,7 +254,18 @@ HANDLER_ENVIRONMENT = {
         },
     ),
     # The platforms' API URLs and the retry settings have defaults: the real platforms, the shared constants.
-    c.OUTBOUND_FUNCTION: ("OutboundConfig", {c.ENV_TABLE_NAME, c.ENV_OUTBOUND_QUEUE_URL, c.ENV_PLATFORM_SECRET_ARN}),
+    # The department requests' bus, key and link address are read (optional) too.
+    c.OUTBOUND_FUNCTION: (
+        "OutboundConfig",
+        {
+            c.ENV_TABLE_NAME,
+            c.ENV_OUTBOUND_QUEUE_URL,
+            c.ENV_PLATFORM_SECRET_ARN,
+            c.ENV_EVENT_BUS_NAME,
+            c.ENV_API_SECRET_ARN,
+            c.ENV_ANSWER_LINK_BASE_URL,
+        },
+    ),
     # SURGE_SETTINGS is optional (a stage without a `surges` table takes the defaults).
     c.SURGE_FUNCTION: ("SurgeConfig", {c.ENV_TABLE_NAME, c.ENV_EVENT_BUS_NAME}),
 }
@@ -276,6 +287,12 @@ def test_each_function_gets_exactly_the_configuration_its_handler_reads(
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     config = getattr(module, config_class).from_env()  # would raise, naming the variable, if one were missing
+    if function == c.OUTBOUND_FUNCTION:
+        assert (config.event_bus_name, config.api_secret_arn, config.answer_link_base_url) == (
+            env[c.ENV_EVENT_BUS_NAME],
+            env[c.ENV_API_SECRET_ARN],
+            env[c.ENV_ANSWER_LINK_BASE_URL],
+        )
     if function == c.INGEST_FUNCTION:
         stage = load_stage(synth.stage)
         assert (config.default_team, config.reopen_window_hours) == (stage.default_team, stage.reopen_window_hours)
@@ -319,11 +336,12 @@ def test_every_agent_api_function_gets_exactly_the_configuration_the_app_reads(s
         **chalice_config["stages"][synth.stage].get("environment_variables", {}),
     }
     required = {c.ENV_TABLE_NAME, c.ENV_OUTBOUND_QUEUE_URL, c.ENV_API_SECRET_ARN}
+    optional = {c.ENV_DEPARTMENT_ESCALATION_ARN}  # deployed: the department escalation machine
     api_functions = synth.properties(SAM_FUNCTION)
     assert api_functions
     for logical_id, props in api_functions.items():
         env = _resolved_environment(props)
-        assert set(env) == required | set(stage_variables), logical_id
+        assert set(env) == required | optional | set(stage_variables), logical_id
         assert {k: env[k] for k in stage_variables} == stage_variables
         config = ApiConfig.from_env(env)  # would raise, naming the variable, if one were missing
         assert (config.table_name, config.outbound_queue_url, config.api_secret_arn) == (
@@ -331,6 +349,7 @@ def test_every_agent_api_function_gets_exactly_the_configuration_the_app_reads(s
             env[c.ENV_OUTBOUND_QUEUE_URL],
             env[c.ENV_API_SECRET_ARN],
         )
+        assert config.department_escalation_arn == env[c.ENV_DEPARTMENT_ESCALATION_ARN]
         for key in required:
             with pytest.raises(RuntimeError, match=f"{key} is not set"):
                 ApiConfig.from_env({k: v for k, v in env.items() if k != key})

@@ -143,11 +143,22 @@ def test_the_surge_check_may_query_the_counters_record_what_it_raised_and_put_ev
     }
 
 
+def department_machine(synth: Synthesised) -> str:
+    [machine] = [
+        k
+        for k, p in synth.properties("AWS::StepFunctions::StateMachine").items()
+        if p["StateMachineName"].startswith("socialcare-department_escalation-")
+    ]
+    return f"<{machine}>"
+
+
 def test_outbound_may_use_the_table_consume_and_delay_replies_and_read_the_platform_secret(
     synth: Synthesised,
 ) -> None:
     i = ids_of(synth)
     table, queue = f"<{i['table']}.Arn>", f"<{i['outbound']}.Arn>"
+    [bus] = synth.resources("AWS::Events::EventBus")
+    machine = department_machine(synth)
     assert grants(synth, i["outbound.role"]) == {
         "dynamodb:GetItem": {table},
         "dynamodb:PutItem": {table},
@@ -157,7 +168,11 @@ def test_outbound_may_use_the_table_consume_and_delay_replies_and_read_the_platf
         "sqs:DeleteMessage": {queue},
         "sqs:GetQueueAttributes": {queue},
         "sqs:ChangeMessageVisibility": {queue},  # a reply to retry stays hidden for its delay
-        "secretsmanager:GetSecretValue": {f"<{i['platform_secret']}>"},
+        # the platform tokens; the API's key, which signs a department's answer link
+        "secretsmanager:GetSecretValue": {f"<{i['platform_secret']}>", f"<{i['api_secret']}>"},
+        "events:PutEvents": {f"<{bus}.Arn>"},  # a department's request: the project's bus only
+        "states:SendTaskSuccess": {machine},  # a department escalation answered before its round asked
+        "states:SendTaskFailure": {machine},  # one whose case was resolved first
         **observability(i["outbound.logs"]),
     }
 
@@ -182,6 +197,10 @@ def test_agent_api_may_use_the_table_and_its_lists_send_replies_and_read_its_own
         "dynamodb:UpdateItem": {table},
         "sqs:SendMessage": {f"<{i['outbound']}.Arn>"},
         "secretsmanager:GetSecretValue": {f"<{i['api_secret']}>"},
+        # a department escalation started, its wait completed by the answer or ended with its case
+        "states:StartExecution": {department_machine(synth)},
+        "states:SendTaskSuccess": {department_machine(synth)},
+        "states:SendTaskFailure": {department_machine(synth)},
         "logs:CreateLogStream": {f"<{g}.Arn>" for g in log_groups},
         "logs:PutLogEvents": {f"<{g}.Arn>" for g in log_groups},
         "xray:PutTraceSegments": {"*"},
@@ -275,7 +294,12 @@ def test_webhook_routes_are_the_only_unauthenticated_routes(synth: Synthesised) 
         assert props["Principal"] == "apigateway.amazonaws.com", props
 
 
-def test_every_agent_api_method_requires_the_stacks_cognito_user_pool(synth: Synthesised) -> None:
+# A department's answer link: its signed, expiring token is the credential (the department may have no
+# agent account); every other agent API method needs the user pool.
+ANSWER_LINK_PATHS = {"/answers/{token}"}
+
+
+def test_every_agent_api_method_but_the_answer_link_requires_the_stacks_cognito_user_pool(synth: Synthesised) -> None:
     [pool] = synth.resources("AWS::Cognito::UserPool")
     apis = synth.properties(SAM_API)
     assert apis
@@ -294,7 +318,11 @@ def test_every_agent_api_method_requires_the_stacks_cognito_user_pool(synth: Syn
             if verb == "options":  # CORS preflight carries no credentials by design
                 continue
             security = {name for requirement in op.get("security", []) for name in requirement}
+            if path in ANSWER_LINK_PATHS:
+                assert not security, f"{verb.upper()} {path}: the link's own token is the credential"
+                continue
             assert security & cognito, f"{verb.upper()} {path} is not behind the Cognito authorizer"
+        assert {path for path, _, _ in methods} >= ANSWER_LINK_PATHS
 
 
 def test_agents_cannot_sign_themselves_up_or_change_their_own_teams(synth: Synthesised) -> None:
@@ -449,10 +477,12 @@ def test_the_api_secret_is_generated_in_the_shape_the_agent_api_loads(synth: Syn
     with pytest.raises(errors.InvalidCursor):
         other.decode("queue:care", cursor)
 
-    # Every agent API function gets its ARN (a reference, never the value) and only its role reads it.
+    # Every agent API function gets its ARN (a reference, never the value); only its role reads it, and
+    # the outbound function's, which signs the department answer links with a key derived from it.
     for props in synth.properties(SAM_FUNCTION).values():
         assert ref_id(props["Environment"]["Variables"][c.ENV_API_SECRET_ARN]) == logical_id
     [api_role] = {ref_id(p["Role"]) for p in synth.properties(SAM_FUNCTION).values()}
+    outbound_role = ids_of(synth)["outbound.role"]
     readers = {
         owner
         for owner, statement in all_policy_statements(synth.template)
@@ -460,7 +490,8 @@ def test_the_api_secret_is_generated_in_the_shape_the_agent_api_loads(synth: Syn
     }
     policies = synth.properties("AWS::IAM::Policy")
     assert readers
-    assert all(api_role in [ref_id(r) for r in policies[owner]["Roles"]] for owner in readers)
+    reader_roles = {ref_id(r) for owner in readers for r in policies[owner]["Roles"]}
+    assert reader_roles == {api_role, outbound_role}
 
 
 def test_no_function_environment_holds_a_secret_value(synth: Synthesised) -> None:

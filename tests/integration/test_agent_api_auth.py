@@ -8,8 +8,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import boto3
 import pytest
 import requests
+from socialcare import constants as c
 from socialcare.aws import schema
 from socialcare.model.events import Channel
 from socialcare_local.emulator.api_gateway import AgentApiGateway
@@ -48,10 +50,17 @@ def matrix() -> Iterator[Matrix]:
         from chalicelib import wiring
         from socialcare_local.emulator.agent_api import route_table
 
+        sfn = boto3.client("stepfunctions", region_name="us-east-1")
+        machine = sfn.create_state_machine(
+            name="department-escalation",
+            definition='{"StartAt": "S", "States": {"S": {"Type": "Succeed"}}}',
+            roleArn="arn:aws:iam::123456789012:role/d",
+        )
         with pytest.MonkeyPatch.context() as environment:
             for name, value in api_environment(world).items():
                 environment.setenv(name, value)
-            wiring.wire(clients=world_clients(world), clock=world.clock)
+            environment.setenv(c.ENV_DEPARTMENT_ESCALATION_ARN, machine["stateMachineArn"])
+            wiring.wire(clients=world_clients(world, stepfunctions=sfn), clock=world.clock)
             gateway = AgentApiGateway(module.app, route_table(module.app), token_secret=SECRET)
             gateway.start()
             try:
@@ -86,6 +95,9 @@ CALLERS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "admin": ("root", (), "admin"),
 }
 
+# The department answer link's routes take no token (the link's own signed token is the credential).
+PUBLIC_ROUTES = {r for r in spec_routes() if r[1].startswith("/answers/")}
+AUTHORIZED_ROUTES = [r for r in spec_routes() if r not in PUBLIC_ROUTES]
 CASE_ROUTES = {r for r in spec_routes() if r[1].startswith("/cases/")}
 QUEUE_ROUTES = {("GET", "/queues/{team}/cases"), ("GET", "/queues/{team}/review")}
 PROFILE_ROUTES = {r for r in spec_routes() if r[1].startswith("/accounts/")}
@@ -98,6 +110,7 @@ OWNER_ONLY = {
     ("POST", "/cases/{case_id}/mark"),
     ("POST", "/cases/{case_id}/restore"),
     ("POST", "/cases/{case_id}/entries/{entry_id}/hide"),
+    ("POST", "/cases/{case_id}/escalations"),
 }
 ASSIGN = {("POST", "/cases/{case_id}/assign")}
 CONFIG_READS = {r for r in spec_routes() if r[1].startswith("/admin/") and r[0] == "GET"}  # leads and admins
@@ -126,6 +139,9 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/cases/{case_id}/restore"): {},
     ("POST", "/cases/{case_id}/entries/{entry_id}/hide"): {},
     ("PUT", "/admin/routing/rules"): {"rules": [{"name": "all", "when": {}, "then": {"team": "care"}}]},
+    ("POST", "/cases/{case_id}/escalations"): {"department": "billing", "question": "Charged twice?"},
+    ("POST", "/escalations/{escalation_id}/answer"): {"text": "Refunded"},
+    ("POST", "/answers/{token}"): {"text": "Refunded"},
     ("PUT", "/accounts/{account_id}/profile"): {"signature_style": "initials"},
     ("PUT", "/admin/sla/calendars/{name}"): {"time_zone": "UTC", "always_open": True},
     ("PUT", "/admin/sla/policies"): {
@@ -162,6 +178,7 @@ def call(
     method, template = route
     path = template.replace("{case_id}", case_id).replace("{team}", "care").replace("{account_id}", "x-1")
     path = path.replace("{name}", "always").replace("{department_id}", "billing").replace("{entry_id}", "0%23m1")
+    path = path.replace("{token}", "forged.link").replace("{escalation_id}", f"{case_id}-01KAAAAAAAAAAAAAAAAAAAAAAA")
     headers = {"content-type": "application/json"}
     if authorization is not None:
         headers["Authorization"] = authorization
@@ -171,7 +188,7 @@ def call(
     )
 
 
-@pytest.mark.parametrize("route", spec_routes(), ids=lambda r: f"{r[0]} {r[1]}")
+@pytest.mark.parametrize("route", AUTHORIZED_ROUTES, ids=lambda r: f"{r[0]} {r[1]}")
 @pytest.mark.parametrize("invalid", list(INVALID))
 def test_without_a_valid_token_every_route_is_401(matrix: Matrix, route: tuple[str, str], invalid: str) -> None:
     response = call(matrix, route, INVALID[invalid](), real_case=False)
@@ -180,7 +197,7 @@ def test_without_a_valid_token_every_route_is_401(matrix: Matrix, route: tuple[s
     check_response_against_spec(route[0], route[1], 401, response.content)
 
 
-@pytest.mark.parametrize("route", spec_routes(), ids=lambda r: f"{r[0]} {r[1]}")
+@pytest.mark.parametrize("route", AUTHORIZED_ROUTES, ids=lambda r: f"{r[0]} {r[1]}")
 @pytest.mark.parametrize("who", list(CALLERS))
 def test_each_caller_reaches_exactly_the_routes_their_role_and_teams_allow(
     matrix: Matrix, empty_table: None, route: tuple[str, str], who: str
@@ -194,6 +211,17 @@ def test_each_caller_reaches_exactly_the_routes_their_role_and_teams_allow(
     else:
         assert response.status_code not in (401, 403), response.text
         assert response.status_code < 500, response.text
+
+
+@pytest.mark.parametrize("route", sorted(PUBLIC_ROUTES), ids=lambda r: f"{r[0]} {r[1]}")
+@pytest.mark.parametrize("invalid", list(INVALID))
+def test_the_answer_link_needs_no_token_and_refuses_a_link_it_did_not_sign(
+    matrix: Matrix, route: tuple[str, str], invalid: str
+) -> None:
+    """Past the gateway whatever the Authorization header holds: the link's token decides (here, a forged one)."""
+    response = call(matrix, route, INVALID[invalid](), real_case=False)
+    check_response_against_spec(route[0], route[1], response.status_code, response.content)
+    assert (response.status_code, response.json()["code"]) == (403, "answer_link_invalid")
 
 
 def test_the_bearer_prefix_is_accepted(matrix: Matrix) -> None:

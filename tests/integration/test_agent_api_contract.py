@@ -18,6 +18,10 @@ from tests.agent_api_support import REPO, app_module, spec, spec_routes
 pytestmark = pytest.mark.integration
 
 
+# The department answer link's routes: without the authorizer, the signed token is the credential.
+PUBLIC_ROUTES = {("GET", "/answers/{token}"), ("POST", "/answers/{token}")}
+
+
 def app_routes() -> set[tuple[str, str]]:
     return {(method, path) for path, methods in app_module().app.routes.items() for method in methods}
 
@@ -31,13 +35,21 @@ def test_the_spec_and_the_app_have_the_same_routes_and_methods() -> None:
     assert set(spec_routes()) == app_routes()
 
 
-def test_every_route_is_behind_the_cognito_authorizer() -> None:
+def test_every_route_but_the_answer_links_is_behind_the_cognito_authorizer() -> None:
     app = app_module().app
+    public = set()
     for path, methods in app.routes.items():
         for method, entry in methods.items():
-            assert entry.authorizer is not None, f"{method} {path} has no authorizer"
-            assert entry.authorizer.name == c.AGENT_API_AUTHORIZER_NAME
+            if entry.authorizer is None:
+                public.add((method, path))
+            else:
+                assert entry.authorizer.name == c.AGENT_API_AUTHORIZER_NAME
+    assert public == PUBLIC_ROUTES
     assert spec()["security"] == [{c.AGENT_API_AUTHORIZER_NAME: []}]
+    documented_public = {
+        (m.upper(), p) for p, ops in spec()["paths"].items() for m, op in ops.items() if op.get("security") == []
+    }
+    assert documented_public == PUBLIC_ROUTES
 
 
 def test_every_error_status_the_api_maps_is_documented() -> None:
@@ -50,7 +62,8 @@ def test_every_error_status_the_api_maps_is_documented() -> None:
 def test_every_route_documents_401_and_403() -> None:
     for path, ops in spec()["paths"].items():
         for method, op in ops.items():
-            assert {"401", "403"} <= set(op["responses"]), f"{method.upper()} {path}"
+            expected = {"403"} if (method.upper(), path) in PUBLIC_ROUTES else {"401", "403"}
+            assert expected <= set(op["responses"]), f"{method.upper()} {path}"
 
 
 @pytest.mark.infra
@@ -77,9 +90,12 @@ def test_chalice_package_builds_the_api_offline(tmp_path: Path) -> None:
         assert c.AGENT_API_AUTHORIZER_NAME in body["securityDefinitions"]
         packaged = {(m.upper(), p) for p, ops in body["paths"].items() for m in ops if m != "options"}
         assert packaged == app_routes()
-        for ops in body["paths"].values():
-            for op in ops.values():
-                assert op["security"] == [{c.AGENT_API_AUTHORIZER_NAME: []}]
+        for path, ops in body["paths"].items():
+            for method, op in ops.items():
+                if (method.upper(), path) not in PUBLIC_ROUTES and method != "options":
+                    assert op["security"] == [{c.AGENT_API_AUTHORIZER_NAME: []}]
+                elif method != "options":
+                    assert "security" not in op, f"{method} {path} is public"
     assert template["Resources"]["APIHandler"]["Properties"]["MemorySize"] == 1024  # the prod stage's
 
 

@@ -241,6 +241,7 @@ ROOM_MAY_IMPORT: dict[str, frozenset[str]] = {
     "memory": FOUNDATION | {"model", "rules", "platforms", "ports"},
     "timers": FOUNDATION | {"model", "rules", "ports"},
     "surges": FOUNDATION | {"model", "rules", "ports"},
+    "departments": FOUNDATION | {"model", "rules", "ports"},
 }
 
 

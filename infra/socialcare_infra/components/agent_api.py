@@ -7,8 +7,8 @@ is then set on the included resources, so the deployed API does not depend on wh
 - every function gets the one runtime and architecture (Chalice would use the local Python, x86_64),
   the core layer (``socialcare`` and its dependencies; ``requirements.txt`` stays empty), a role
   owned by this app with exactly the API's grants, its own log group, active tracing, and the
-  environment ``chalicelib.wiring.ApiConfig.from_env`` reads: this stack's table, outbound queue and
-  the API's own secret (the cursor key);
+  environment ``chalicelib.wiring.ApiConfig.from_env`` reads: this stack's table, outbound queue,
+  the API's own secret (the cursor key) and the department escalation machine;
 - every Cognito authorizer in the app's swagger is pointed at this stack's user pool, whatever ARN
   the app was written with;
 - the REST API gets this stage's name, access logs, X-Ray tracing and throttling.
@@ -109,6 +109,8 @@ class AgentApi(Construct):
             # The deployed routing rules: GET /admin/routing/rules shows them while none are stored.
             **({c.ENV_ROUTING_RULES: json.dumps(config.routing_rules, sort_keys=True)} if config.routing_rules else {}),
         }
+        if resources.department_escalation is not None:
+            self.environment[c.ENV_DEPARTMENT_ESCALATION_ARN] = resources.department_escalation.state_machine_arn
         self.access_logs = stage_log_group(self, "AccessLogs", config=config)
 
         with _packaging_directory() as scratch, _region_for_packaging(Stack.of(self).region):

@@ -156,6 +156,10 @@ def environment(name: str, resources: CoreResources, config: StageConfig) -> dic
             c.ENV_TABLE_NAME: table,
             c.ENV_OUTBOUND_QUEUE_URL: resources.queues.outbound.queue.queue_url,
             c.ENV_PLATFORM_SECRET_ARN: secret,
+            # Department requests: the answer link's key (the API's secret) and where the department is
+            # told; the link's base URL (the agent API's address) is added once the API exists (stack).
+            c.ENV_API_SECRET_ARN: resources.api_secret.secret.secret_arn,
+            **({c.ENV_EVENT_BUS_NAME: resources.event_bus.event_bus_name} if resources.event_bus else {}),
         },
     }
     surges = {c.ENV_SURGE_SETTINGS: json.dumps(config.surges, sort_keys=True)} if config.surges else {}

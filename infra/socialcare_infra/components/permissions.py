@@ -31,6 +31,7 @@ class CoreResources:
     case_clock: sfn.IStateMachine | None = None  # the case-clock state machine, when deployed
     follow_up: sfn.IStateMachine | None = None  # the follow-up state machine, when deployed
     event_bus: events.IEventBus | None = None  # the project's event bus
+    department_escalation: sfn.IStateMachine | None = None  # the department escalation machine, when deployed
 
     def secret_arn(self, key: str) -> str:
         secrets = {access.PLATFORM_SECRET: self.platform_secret.secret, access.API_SECRET: self.api_secret.secret}
@@ -93,6 +94,13 @@ def _clock_statements(grants: access.Access, resources: CoreResources) -> list[i
     if grants.starts_follow_ups and resources.follow_up is not None:
         statements.append(
             iam.PolicyStatement(actions=list(access.START_EXECUTION), resources=[resources.follow_up.state_machine_arn])
+        )
+    if grants.department_escalation and resources.department_escalation is not None:
+        statements.append(
+            iam.PolicyStatement(
+                actions=list(grants.department_escalation),
+                resources=[resources.department_escalation.state_machine_arn],
+            )
         )
     if grants.puts_events:
         assert resources.event_bus is not None, "the event bus is made before the functions that put events on it"

@@ -29,6 +29,7 @@ from socialcare_infra.config import StageConfig
 ASL_SUFFIX = ".asl.json"
 CASE_CLOCK = "case_clock"  # infra/state_machines/case_clock.asl.json
 FOLLOW_UP = "follow_up"  # infra/state_machines/follow_up.asl.json
+DEPARTMENT_ESCALATION = "department_escalation"  # infra/state_machines/department_escalation.asl.json
 PLACEHOLDER = re.compile(r"\$\{([A-Za-z][A-Za-z0-9_]*)\}")
 
 
@@ -113,3 +114,11 @@ def grant_follow_up(machine: sfn.StateMachine, *, table: dynamodb.ITable, outbou
     itself, no index) and sends its tasks to the outbound queue."""
     machine.add_to_role_policy(iam.PolicyStatement(actions=["dynamodb:GetItem"], resources=[table.table_arn]))
     machine.add_to_role_policy(iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[outbound_queue.queue_arn]))
+
+
+def grant_department_escalation(machine: sfn.StateMachine, *, queue: sqs.IQueue, bus: events.IEventBus) -> None:
+    """What the department escalation's states call, and nothing more: it sends its requests to the
+    outbound queue (``sqs:sendMessage.waitForTaskToken``) and puts reminders, the manager's escalation
+    and the answer's announcement on the project's bus. It never reads the table."""
+    machine.add_to_role_policy(iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[queue.queue_arn]))
+    machine.add_to_role_policy(iam.PolicyStatement(actions=["events:PutEvents"], resources=[bus.event_bus_arn]))

@@ -50,7 +50,7 @@ def parse_notifications(log_text: str) -> list[Notification]:
         except ValueError:
             continue  # a line cut short while being written
         if doc.get("logger") != NOTIFICATIONS_LOGGER or doc.get("message") != "notification" or not doc.get("tier"):
-            continue  # not a case clock's (a sensitive case, a surge)
+            continue  # not a case clock's (a sensitive case, a surge, a department escalation)
         found.append(
             Notification(
                 tier=str(doc.get("tier", "")),

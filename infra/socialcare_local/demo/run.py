@@ -22,6 +22,7 @@ from rich.markup import escape
 
 from socialcare_local.config import LocalConfig
 from socialcare_local.demo.context import SCENARIO_LEAD_MINUTES, CheckResult, DemoContext, Step
+from socialcare_local.demo.department import with_demo_department
 from socialcare_local.demo.escalation import with_demo_targets
 from socialcare_local.demo.scenario import SCENARIO
 from socialcare_local.demo.summary import print_summary
@@ -50,10 +51,11 @@ def run_demo(
 
     The stack runs ``config`` with the demo's own short X DM response target (``escalation``), so
     the case clock warns and breaches within seconds; every other target is the configured one; and
-    with the demo's customer lists and journalists rule added to its routing rules (``triage``).
+    with the demo's customer lists and journalists rule added to its routing rules (``triage``), and
+    with a billing department when it configures none (``department``).
     """
     steps = list(SCENARIO if scenario is None else scenario)
-    config = with_demo_routing(with_demo_targets(config))
+    config = with_demo_department(with_demo_routing(with_demo_targets(config)))
     if console is None:
         console = Console(file=sys.stdout)  # bound now, before stdout goes to the log file
         if not console.is_terminal:

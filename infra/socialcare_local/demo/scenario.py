@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 
 from socialcare_local.demo import care_team as team
-from socialcare_local.demo import escalation, triage
+from socialcare_local.demo import department, escalation, triage
 from socialcare_local.demo.context import Check, Customer, DemoContext, Step
 from socialcare_local.demo.people import (
     ANA,
@@ -258,6 +258,19 @@ SCENARIO: list[Step] = [
         "Lead Carmen assigns Sheena's double charge to Bob; Bob notes and replies",
         team.lead_assigns_sheena_to_bob,
         (Check("internal note kept in the thread, never sent", team.note_never_sent),),
+    ),
+    Step(
+        "Bob hands Sheena's double charge to billing: the machine asks billing with a signed link",
+        department.bob_escalates_sheena_to_billing,
+        (Check("billing notified with an answer link (the stack's log)", department.billing_notified_with_a_link),),
+    ),
+    Step(
+        "Billing answers through the link, without an agent account",
+        department.billing_answers_through_the_link,
+        (
+            Check("the link shows the question and takes one answer (410 after)", department.link_answered_once),
+            Check("the answer is on the case's thread, the case open for Bob", department.answer_on_the_thread),
+        ),
     ),
     Step(
         "Alice and Bob claim Omar's case at the same moment",

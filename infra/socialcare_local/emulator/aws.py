@@ -15,6 +15,7 @@ import urllib.request
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -30,6 +31,15 @@ log = get_logger("aws")
 FAKE_ACCESS_KEY_ID = "testing"
 FAKE_SECRET_ACCESS_KEY = "testing"  # noqa: S105 - not a secret: moto accepts any key
 MOTO_ACCOUNT_ID = "123456789012"
+
+
+def substituted(path: Path, substitutions: Mapping[str, str]) -> str:
+    """An ASL file with its ``${Name}`` placeholders replaced, as CloudFormation's DefinitionSubstitutions do."""
+    text = path.read_text(encoding="utf-8")
+    for name, value in substitutions.items():
+        text = text.replace("${" + name + "}", value)
+    return text
+
 
 _CLIENT_CONFIG = Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=5, read_timeout=30)
 

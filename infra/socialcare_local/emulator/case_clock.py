@@ -21,11 +21,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
+from socialcare.model.department_escalation import DEPARTMENT_EVENTS
 from socialcare.model.escalation import EVENT_SOURCE
 from socialcare.model.notices import SENSITIVE_CASE, SURGE_DETECTED
 from socialcare_infra.paths import STATE_MACHINES_DIR
 
-from socialcare_local.emulator.aws import MOTO_ACCOUNT_ID, AwsServices
+from socialcare_local.emulator.aws import MOTO_ACCOUNT_ID, AwsServices, substituted
+from socialcare_local.emulator.department_escalation import department_line, detail_strings
 from socialcare_local.emulator.logs import get_logger
 
 log = get_logger("case_clock")
@@ -46,9 +48,7 @@ class CaseClockResources:
 
 
 def definition(table_name: str, event_bus_name: str) -> str:
-    """The ASL file with its placeholders replaced, as CloudFormation's DefinitionSubstitutions do."""
-    text = CASE_CLOCK_ASL.read_text(encoding="utf-8")
-    return text.replace("${TableName}", table_name).replace("${EventBusName}", event_bus_name)
+    return substituted(CASE_CLOCK_ASL, {"TableName": table_name, "EventBusName": event_bus_name})
 
 
 def enable_state_machine_execution(endpoint_url: str) -> None:
@@ -78,7 +78,10 @@ def provision_case_clock(aws: AwsServices, *, stage: str, table_name: str) -> Ca
 
 
 def notification_line(event: dict[str, Any]) -> dict[str, str]:
-    """What the log says of one escalation event: ids, tier and people, never message text."""
+    """What the log says of one escalation event: ids, tier and people, never message text (a
+    department escalation's events: ``department_escalation.department_line``)."""
+    if event.get("detail-type") in DEPARTMENT_EVENTS:
+        return department_line(event)
     detail = event.get("detail") or {}
     if event.get("detail-type") == SURGE_DETECTED:
         return surge_line(detail)
@@ -88,11 +91,7 @@ def notification_line(event: dict[str, Any]) -> dict[str, str]:
         "detail_type": detail_type,
         "tier": tier,
         "for": RECIPIENTS.get(tier) or NOTICE_RECIPIENTS.get(detail_type, "unknown"),
-        "case_id": str(detail.get("case_id", "")),
-        "owner": str(detail.get("owner", "")),
-        "team": str(detail.get("team", "")),
-        "due_at": str(detail.get("due_at", "")),
-        "tier_at": str(detail.get("tier_at", "")),
+        **detail_strings(detail, "case_id", "owner", "team", "due_at", "tier_at"),
     }
 
 

@@ -16,13 +16,14 @@ from dataclasses import dataclass, field, replace
 from socialcare import constants as c
 from socialcare.agents.bookkeeping import only_bookkeeping_changed
 from socialcare.agents.cursor import CursorCodec
+from socialcare.agents.department_deps import DepartmentDeps
 from socialcare.agents.identity import Caller
 from socialcare.clock import Clock
 from socialcare.errors import CaseNotFound, CaseVersionConflict, MovedOnByBookkeeping, StateConflict
 from socialcare.model.audit import AuditAction, AuditRecord
 from socialcare.model.case import Case, ThreadEntry
 from socialcare.model.profile import BrandProfile
-from socialcare.ports import AgentChange, AgentReplyQueue, AgentRepository, IdempotencyMarker
+from socialcare.ports import AgentChange, AgentReplyQueue, AgentRepository, EscalationWrite, IdempotencyMarker
 from socialcare.rules.case_sla import SlaInForce, status_changed, with_sla
 from socialcare.rules.sla import ResponseTargets
 
@@ -45,6 +46,8 @@ class AgentDeps:
     targets: ResponseTargets = field(default_factory=ResponseTargets)
     # The SLA in force (the stored policy set, read through a short cache); None: ``targets``.
     sla: Callable[[], SlaInForce] | None = None
+    # Department escalation (None: not deployed here, the escalation routes answer 503).
+    departments: DepartmentDeps | None = None
 
 
 class CaseActions:
@@ -99,12 +102,13 @@ class CaseActions:
         details: Mapping[str, str],
         entries: Sequence[ThreadEntry] = (),
         marker: IdempotencyMarker | None = None,
+        escalation: EscalationWrite | None = None,
     ) -> None:
         """Store the action whole; on a lost race, the error carries the case as it now is."""
         by = (caller.agent_id, caller.role.value)
         audit = AuditRecord.of_case(after.version, before.case_id, action, by=by, at_ms=now, details=details)
         try:
-            self._store.commit(AgentChange(before, after, audit, entries, marker), now_ms=now)
+            self._store.commit(AgentChange(before, after, audit, entries, marker, escalation), now_ms=now)
         except StateConflict as exc:
             current = self._store.get_case(before.case_id)
             if (

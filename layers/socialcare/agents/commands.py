@@ -18,6 +18,9 @@ from socialcare.model.outbound import ReplyMode
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
 MAX_NOTE = 5_000
+MAX_QUESTION = 2_000  # an agent's question to a department
+MAX_ANSWER = 5_000  # a department's answer
+MAX_ANSWERER_NAME = 120
 MAX_REASON = 500
 MAX_URL = 2_048
 MAX_TEMPLATE_COMPONENTS = 10
@@ -51,6 +54,18 @@ class MoveToPrivateCommand:
 @dataclass(frozen=True, slots=True)
 class NoteCommand:
     text: str
+
+
+@dataclass(frozen=True, slots=True)
+class EscalateCommand:
+    department: str  # a department's id
+    question: str
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerCommand:
+    text: str
+    name: str | None = None  # who answers through a link (the link itself names no person)
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,7 @@ from socialcare.errors import CaseNotFound, IdempotencyKeyReused, MarkerExists
 from socialcare.model.audit import AuditAction
 from socialcare.model.case import Case, EntryKind, ThreadEntry
 from socialcare.model.events import DeliveryState
-from socialcare.ports import IdempotencyMarker
+from socialcare.ports import EscalationWrite, IdempotencyMarker
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +56,7 @@ class Decision:
     details: Mapping[str, str]
     entries: tuple[ThreadEntry, ...]
     request_json: str | None = None  # a reply's outbound request, queued once stored
+    escalation: EscalationWrite | None = None  # a department escalation it creates
 
 
 Decide = Callable[[Case, int], Decision]
@@ -92,6 +93,7 @@ class KeyedActions(CaseActions):
                 details=decision.details,
                 entries=decision.entries,
                 marker=marker,
+                escalation=decision.escalation,
             )
         except MarkerExists:
             assert request.key is not None

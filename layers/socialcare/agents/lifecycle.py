@@ -7,7 +7,9 @@ Rules on top of ``model.case.ALLOWED_TRANSITIONS`` (what a care team expects):
   by phone, duplicate...); the reason is kept in the thread and the audit trail, and the wait ends;
 - a closed case takes no replies or claims (the customer's next message opens a follow-up case);
   a resolved case can still be answered ("did that help?") and reopened;
-- setting the status a case already has changes nothing (a retried request is harmless).
+- setting the status a case already has changes nothing (a retried request is harmless);
+- resolving or closing a case that waits for a department cancels that escalation (in the same
+  transaction, with a line in the thread) and ends the department machine's wait.
 """
 
 from __future__ import annotations
@@ -18,16 +20,20 @@ from socialcare.agents import access
 from socialcare.agents.base import CaseActions, bump
 from socialcare.agents.bookkeeping import decided_again_after_bookkeeping
 from socialcare.agents.commands import StatusCommand
+from socialcare.agents.escalation_base import cancellation, end_wait
 from socialcare.agents.identity import Caller
 from socialcare.agents.results import ActionResult
 from socialcare.errors import ReasonRequired, StateConflict, UnansweredCustomerMessage
 from socialcare.model.audit import AuditAction
 from socialcare.model.case import Case, CaseStatus, EntryKind, ThreadEntry, check_transition
 from socialcare.model.events import DeliveryState
+from socialcare.ports import EscalationWrite
 from socialcare.rules.case_sla import answered
 from socialcare.rules.status_changes import status_change_details, status_change_entry
 
 _NEEDS_ANSWER = frozenset({CaseStatus.PENDING_CUSTOMER, CaseStatus.RESOLVED, CaseStatus.CLOSED})
+_ENDS_ESCALATION = frozenset({CaseStatus.RESOLVED, CaseStatus.CLOSED})
+Cancellation = tuple[EscalationWrite, ThreadEntry]
 
 
 class Lifecycle(CaseActions):
@@ -64,8 +70,28 @@ class Lifecycle(CaseActions):
         after = self._moved(case, after, now)
         entry = status_entry(case, target, caller, now, command.reason)
         details = status_change_details(case, target, command.reason)
-        self._commit(caller, case, after, AuditAction.STATUS_CHANGED, now, details=details, entries=(entry,))
+        cancelled = self._cancelled_escalation(case, target, caller, now)
+        if cancelled is not None:
+            details["escalation_cancelled"] = cancelled[0].escalation.escalation_id
+        self._commit(
+            caller,
+            case,
+            after,
+            AuditAction.STATUS_CHANGED,
+            now,
+            details=details,
+            entries=(entry, *([cancelled[1]] if cancelled else [])),
+            escalation=cancelled[0] if cancelled else None,
+        )
+        if cancelled is not None:
+            end_wait(self._deps.departments, cancelled[0].escalation)
         return ActionResult(case=after, now_ms=now, entry=entry)
+
+    def _cancelled_escalation(self, case: Case, target: CaseStatus, caller: Caller, now: int) -> Cancellation | None:
+        """The department escalation a resolution or closure cancels (none while escalation is not deployed)."""
+        if target not in _ENDS_ESCALATION or self._deps.departments is None:
+            return None
+        return cancellation(self._store, case, agent_id=caller.agent_id, now_ms=now)
 
     def _unanswered_since(self, case: Case) -> int | None:
         """When the customer started waiting, unless a reply (queued or sent, not failed) followed."""

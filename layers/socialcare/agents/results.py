@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from socialcare.model.audit import AuditRecord
 from socialcare.model.case import Case, ThreadEntry
+from socialcare.model.department_escalation import DepartmentEscalation
 from socialcare.model.profile import BrandProfile
 
 
@@ -56,3 +57,36 @@ class CannedList:
 @dataclass(frozen=True, slots=True)
 class ProfileResult:
     profile: BrandProfile
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationResult:
+    """A case handed to a department (or the first result again, for a retried request)."""
+
+    case: Case
+    escalation: DepartmentEscalation
+    entry: ThreadEntry
+    now_ms: int
+    replayed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationList:
+    case_id: str
+    escalations: list[DepartmentEscalation]
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationAnswered:
+    """A department's answer, recorded: the escalation only (the one answering may not see the case)."""
+
+    escalation: DepartmentEscalation
+    callback_completed: bool  # False: the machine's wait is completed by its next round's request
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerLinkView:
+    """What an answer link shows: the question and who asks it, never the customer's messages."""
+
+    escalation: DepartmentEscalation
+    expires_at_ms: int

@@ -6,7 +6,8 @@ made meanwhile by a person is answered as a conflict, one made only by the syste
 decided again (``bookkeeping``). The units: ``reads`` (queues, own cases, a case, its audit trail,
 canned responses), ``ownership`` (claim, assign, release), ``lifecycle`` (status), ``sending``
 (replies, move to private), ``notes``, ``profile_admin``, ``triage_actions`` (re-route, mark,
-restore, hide a comment); entry-creating actions are made once per Idempotency-Key (``idempotency``).
+restore, hide a comment), ``escalations`` (department escalation and answers); entry-creating actions
+are made once per Idempotency-Key (``idempotency``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from collections.abc import Callable
 from socialcare import constants as c
 from socialcare.agents.base import AgentDeps
 from socialcare.agents.cursor import CursorCodec
+from socialcare.agents.department_deps import DepartmentDeps
+from socialcare.agents.escalations import Escalations
 from socialcare.agents.lifecycle import Lifecycle
 from socialcare.agents.notes import Notes
 from socialcare.agents.ownership import Ownership
@@ -29,7 +32,7 @@ from socialcare.rules.case_sla import SlaInForce
 from socialcare.rules.sla import ResponseTargets
 
 
-class AgentService(Reads, Ownership, Lifecycle, Sending, Notes, ProfileAdmin, Triaging):
+class AgentService(Reads, Ownership, Lifecycle, Sending, Notes, ProfileAdmin, Triaging, Escalations):
     """Every action of the agent API: the units' methods on one set of dependencies."""
 
     def __init__(
@@ -43,6 +46,7 @@ class AgentService(Reads, Ownership, Lifecycle, Sending, Notes, ProfileAdmin, Tr
         idempotency_ttl_ms: int = c.IDEMPOTENCY_TTL_HOURS * 3_600_000,
         targets: ResponseTargets | None = None,
         sla: Callable[[], SlaInForce] | None = None,
+        departments: DepartmentDeps | None = None,
     ) -> None:
         super().__init__(
             AgentDeps(
@@ -54,5 +58,6 @@ class AgentService(Reads, Ownership, Lifecycle, Sending, Notes, ProfileAdmin, Tr
                 idempotency_ttl_ms,
                 targets or ResponseTargets(),
                 sla,
+                departments,
             )
         )

@@ -61,6 +61,11 @@ def created_sort_key(created_ms: int, case_id: str) -> str:
 
 AUDIT_PREFIX = "AUDIT#"
 IDEMPOTENCY_PREFIX = "IDEMP#"
+ESCALATION_PREFIX = "ESC#"  # a department escalation, under its case
+
+
+def escalation_sk(escalation_id: str) -> str:
+    return f"{ESCALATION_PREFIX}{escalation_id}"
 
 
 def audit_sk(order: int, record_id: str) -> str:

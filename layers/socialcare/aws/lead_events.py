@@ -36,7 +36,12 @@ class EventBusNotifier:
             "Resources": [],
             "Detail": json.dumps(detail, separators=(",", ":")),
         }
-        response = self._client().put_events(Entries=[entry])
-        if response.get("FailedEntryCount"):
-            failed = response["Entries"][0]
-            raise NotificationFailed(f"{failed.get('ErrorCode')}: {failed.get('ErrorMessage')}")
+        put_event(self._client(), entry)
+
+
+def put_event(client: Any, entry: dict[str, Any]) -> None:
+    """Put one event; ``NotificationFailed`` with the bus's reason when it refuses the entry."""
+    response = client.put_events(Entries=[entry])
+    if response.get("FailedEntryCount"):
+        failed = response["Entries"][0]
+        raise NotificationFailed(f"{failed.get('ErrorCode')}: {failed.get('ErrorMessage')}")

@@ -17,6 +17,7 @@ brand account profile              ACCOUNT#<account id>        PROFILE
 brand account profile audit        ACCOUNT#<account id>        AUDIT#<ts ms, 13 digits>#<ulid>
 case audit record (who did what)   CASE#<case_id>              AUDIT#<case version, 13 digits>#<ulid>
 agent request idempotency marker   CASE#<case_id>              IDEMP#<agent id>#<idempotency key>  (expires)
+department escalation              CASE#<case_id>              ESC#<escalation id>   (<case id>-<ULID>)
 unmatched / unknown event log      UNMATCHED#<platform>#<yyyy-mm-dd>   <ts ms>#<event id>
 SLA policy set                     CONFIG#sla                  POLICIES
 business calendar                  CONFIG#sla                  CALENDAR#<name>

@@ -14,12 +14,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import TypeVar
 
-from socialcare.errors import CaseNotFound, CaseVersionConflict, InvalidCursor, MarkerExists
+from socialcare.errors import CaseNotFound, CaseVersionConflict, EscalationClosed, InvalidCursor, MarkerExists
 from socialcare.model.audit import AuditRecord
 from socialcare.model.case import Case, CaseStatus, ThreadEntry
+from socialcare.model.department_escalation import DepartmentEscalation, EscalationStatus
 from socialcare.model.events import DeliveryState
 from socialcare.model.profile import BrandProfile
-from socialcare.ports import AgentChange, CaseFilter, IdempotencyMarker, Page, Position
+from socialcare.ports import AgentChange, CaseFilter, EscalationWrite, IdempotencyMarker, Page, Position
 
 T = TypeVar("T")
 NOT_DUE = 9_999_999_999_999  # an undue case sorts after every due one, as in the queue index
@@ -33,6 +34,7 @@ class MemoryAgentStore:
         self._audit: dict[str, list[AuditRecord]] = {}  # by "case:<id>" or "account:<id>"
         self._markers: dict[tuple[str, str, str], IdempotencyMarker] = {}
         self._profiles: dict[str, BrandProfile] = {}
+        self._escalations: dict[tuple[str, str], DepartmentEscalation] = {}  # (case id, escalation id)
 
     # ---- what ingest stores ----------------------------------------------------------------
     def put_case(self, case: Case, entries: Iterable[ThreadEntry] = ()) -> None:
@@ -136,6 +138,38 @@ class MemoryAgentStore:
             self._profiles[profile.account_id] = profile
             self._audit.setdefault(f"account:{audit.account_id}", []).append(audit)
 
+    # ---- department escalations -------------------------------------------------------------
+    def escalation(self, case_id: str, escalation_id: str) -> DepartmentEscalation | None:
+        with self._lock:
+            return self._escalations.get((case_id, escalation_id))
+
+    def escalations(self, case_id: str) -> list[DepartmentEscalation]:
+        with self._lock:
+            found = [e for (cid, _), e in self._escalations.items() if cid == case_id]
+        return sorted(found, key=lambda e: e.escalation_id)
+
+    def store_task_token(self, case_id: str, escalation_id: str, *, token: str, round: int, at_ms: int) -> bool:
+        with self._lock:
+            found = self._escalations.get((case_id, escalation_id))
+            if found is None or not found.is_open or (found.token_round is not None and found.token_round > round):
+                return False
+            self._escalations[(case_id, escalation_id)] = replace(found, task_token=token, token_round=round)
+            return True
+
+    def _check_escalation(self, write: EscalationWrite) -> None:
+        e = write.escalation
+        stored = self._escalations.get((e.case_id, e.escalation_id))
+        closed = stored is not None if write.new else stored is None or stored.status is not EscalationStatus.OPEN
+        if closed:
+            raise EscalationClosed("the escalation was answered or closed meanwhile")
+
+    def _write_escalation(self, write: EscalationWrite) -> None:
+        e = write.escalation
+        stored = self._escalations.get((e.case_id, e.escalation_id))
+        if stored is not None:  # as the DynamoDB update: status and answer, the stored token stays
+            e = replace(stored, status=e.status, answer=e.answer, closed_at_ms=e.closed_at_ms)
+        self._escalations[(e.case_id, e.escalation_id)] = e
+
     # ---- one action, whole -----------------------------------------------------------------
     def commit(self, change: AgentChange, *, now_ms: int) -> None:
         before, after, marker = change.before, change.after, change.marker
@@ -144,6 +178,8 @@ class MemoryAgentStore:
                 stored = self._markers.get((marker.case_id, marker.agent_id, marker.key))
                 if stored is not None and stored.expires_at_s > now_ms // 1000:
                     raise MarkerExists("the idempotency key was used by a request that finished first")
+            if change.escalation is not None:
+                self._check_escalation(change.escalation)
             current = self._cases.get(before.case_id)
             if current is None or current.version != before.version:
                 raise CaseVersionConflict(
@@ -158,6 +194,8 @@ class MemoryAgentStore:
             self._audit.setdefault(f"case:{change.audit.case_id}", []).append(change.audit)
             if marker is not None:
                 self._markers[(marker.case_id, marker.agent_id, marker.key)] = marker
+            if change.escalation is not None:
+                self._write_escalation(change.escalation)
 
 
 def _matches(case: Case, flt: CaseFilter) -> bool:

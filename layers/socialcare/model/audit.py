@@ -28,6 +28,9 @@ class AuditAction(StrEnum):
     MARKED = "marked"
     RESTORED = "restored"
     COMMENT_HIDE_REQUESTED = "comment_hide_requested"
+    ESCALATED = "escalated"  # handed to a department
+    ESCALATION_ANSWERED = "escalation_answered"
+    ESCALATION_CANCELLED = "escalation_cancelled"  # the case was resolved or closed first
 
 
 @dataclass(frozen=True, slots=True)

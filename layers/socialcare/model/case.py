@@ -110,6 +110,9 @@ class EntryKind(StrEnum):
     NOTE = "note"  # internal, never sent
     STATUS_CHANGE = "status_change"
     SYSTEM = "system"  # the platform told of a change (a customer's new number or id); never a message
+    # a department escalation: the agent's question, the department's answer, or its cancellation
+    # (``extra``: escalation_id, department, event asked/answered/cancelled); internal, never sent
+    DEPARTMENT = "department"
 
 
 @dataclass(frozen=True, slots=True)

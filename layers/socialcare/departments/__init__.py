@@ -1,0 +1,1 @@
+"""Department escalation on the outbound function's side: asking the department (``requests``)."""
