@@ -118,6 +118,7 @@ def test_ingest_may_read_write_items_read_raw_and_consume_inbound(synth: Synthes
     assert grants(synth, i["ingest.role"]) == {
         "dynamodb:GetItem": {table},
         "dynamodb:BatchGetItem": {table},
+        "dynamodb:Query": {table},  # the SLA in force: the configuration's partition, once a minute
         "dynamodb:PutItem": {table},
         "dynamodb:UpdateItem": {table},
         "s3:GetObject": {f"<{i['bucket']}.Arn>/raw/*"},
