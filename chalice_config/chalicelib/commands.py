@@ -14,10 +14,7 @@ from socialcare.agents.commands import (
     ENTRY_ID_PATTERN,
     MAX_NOTE,
     MAX_REASON,
-    MAX_TEMPLATE_COMPONENTS,
     MAX_URL,
-    TEMPLATE_LANGUAGE_PATTERN,
-    TEMPLATE_NAME_PATTERN,
     AssignCommand,
     MoveToPrivateCommand,
     NoteCommand,
@@ -29,7 +26,12 @@ from socialcare.errors import InvalidRequest
 from socialcare.model.case import CaseStatus
 from socialcare.model.channels import ALL_ATTACHMENT_KINDS, MAX_ATTACHMENTS, MAX_TEXT
 from socialcare.model.events import Channel
-from socialcare.model.outbound import ReplyMode
+from socialcare.model.outbound import (
+    MAX_TEMPLATE_COMPONENTS,
+    TEMPLATE_LANGUAGE_PATTERN,
+    TEMPLATE_NAME_PATTERN,
+    ReplyMode,
+)
 from socialcare.model.profile import CANNED_ID_PATTERN
 
 REPLY_FIELDS = ("text", "canned_response_id", "mode", "channel", "reply_to", "attachments", "template")

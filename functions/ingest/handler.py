@@ -5,7 +5,8 @@ fails is retried by SQS and, after the queue's maxReceiveCount, lands in the DLQ
 envelope (and so its raw payload) intact. A delivery with an event that overtook its message
 (an edit, status, deletion or reaction) is not a failure: it is put back for a delay and
 reported as a batch item failure, logged at INFO, until the core stops waiting and keeps the
-event raw. Only the brand's own accounts (``BRAND_ACCOUNTS``) become cases.
+event raw. Only the brand's own accounts (``BRAND_ACCOUNTS``) become cases. A message that opens a
+case puts an ``acknowledge`` task on the outbound queue (``OUTBOUND_QUEUE_URL``, when set).
 """
 
 from __future__ import annotations
@@ -56,6 +57,8 @@ class IngestConfig:
     # names the field at fault (rules/routing_rules.py stays out of the handler's import too).
     routing_rules: dict[str, object] | None = None
     event_bus_name: str | None = None  # where a sensitive case's notice goes (None: nowhere)
+    # Where a new case's acknowledgement task goes (the outbound queue; None: none is asked for).
+    outbound_queue_url: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> IngestConfig:
@@ -76,6 +79,7 @@ class IngestConfig:
             response_targets=json_object(env, c.ENV_RESPONSE_TARGETS),
             routing_rules=json_object(env, c.ENV_ROUTING_RULES) or None,
             event_bus_name=env.get(c.ENV_EVENT_BUS_NAME) or None,
+            outbound_queue_url=env.get(c.ENV_OUTBOUND_QUEUE_URL) or None,
         )
 
 
@@ -116,6 +120,7 @@ def _routing_rules(config: IngestConfig) -> RoutingRules | None:
 def _build(clients: AwsClients, clock: Clock) -> IngestRuntime:
     from socialcare.aws.case_store import CaseStore
     from socialcare.aws.lead_events import EventBusNotifier
+    from socialcare.aws.outbound_queue import OutboundQueue
     from socialcare.aws.raw_store import RawDeliveryStore
     from socialcare.ingest.pipeline import DeliveryIngest
     from socialcare.ingest.service import Ingestor, IngestSettings
@@ -136,6 +141,7 @@ def _build(clients: AwsClients, clock: Clock) -> IngestRuntime:
         clock=clock,
         settings=settings,
         notifier=EventBusNotifier(bus, client=clients("events")) if bus else None,
+        tasks=OutboundQueue(config.outbound_queue_url, client=clients("sqs")) if config.outbound_queue_url else None,
     )
     pipeline = DeliveryIngest(ingestor, RawDeliveryStore(config.raw_bucket, client=clients("s3")))
     return IngestRuntime(pipeline, clients("sqs"), config.queue_url)

@@ -22,7 +22,7 @@ from socialcare.errors import CaseNotFound, CaseVersionConflict, MovedOnByBookke
 from socialcare.ids import new_ulid
 from socialcare.model.audit import AuditAction, AuditRecord
 from socialcare.model.case import Case, ThreadEntry
-from socialcare.model.profile import BrandProfile
+from socialcare.model.profile import BrandProfile, case_values
 from socialcare.ports import AgentChange, AgentReplyQueue, AgentRepository, IdempotencyMarker
 from socialcare.rules.sla import ResponseTargets
 
@@ -119,12 +119,8 @@ def bump(case: Case, now: int) -> Case:
 
 def placeholder_values(case: Case, caller: Caller, profile: BrandProfile) -> dict[str, str | None]:
     """The values a canned response's placeholders take for this case and caller."""
-    handle = f"@{case.customer.handle.lstrip('@')}" if case.customer.handle else None
     return {
-        "customer_name": case.customer.name or handle,
-        "customer_handle": handle,
+        **case_values(case, profile.brand_name),
         "agent_name": caller.display_name,
         "agent_first_name": caller.first_name,
-        "brand_name": profile.brand_name,
-        "case_id": case.case_id,
     }

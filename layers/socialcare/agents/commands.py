@@ -19,10 +19,7 @@ MAX_PAGE_SIZE = 100
 MAX_NOTE = 5_000
 MAX_REASON = 500
 MAX_URL = 2_048
-MAX_TEMPLATE_COMPONENTS = 10
 ENTRY_ID_PATTERN = re.compile(r"^[0-9]{13}#[^\s]{1,200}$")
-TEMPLATE_NAME_PATTERN = re.compile(r"^[a-z0-9_]{1,512}$")
-TEMPLATE_LANGUAGE_PATTERN = re.compile(r"^[a-z]{2,3}(_[A-Z]{2})?$")
 
 UNASSIGNED = "none"  # the assignee filter value for unowned cases
 ME = "me"  # the assignee filter value for the caller's own cases

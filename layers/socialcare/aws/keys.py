@@ -79,3 +79,17 @@ CONFIG_AUDIT_PK = "CONFIG#audit"
 POLICIES_SK = "POLICIES"
 CALENDAR_PREFIX = "CALENDAR#"
 DEPARTMENT_PREFIX = "DEPARTMENT#"
+CRISES_PK = "CONFIG#crises"  # every declared crisis: one Query lists them
+CRISIS_PREFIX = "CRISIS#"
+
+
+def crisis_pk(crisis_id: str) -> str:
+    """The partition of a crisis's held messages."""
+    return f"CRISIS#{crisis_id}"
+
+
+HELD_PREFIX = "HELD#"
+
+
+def held_sk(case_id: str, entry_id: str) -> str:
+    return f"{HELD_PREFIX}{case_id}#{entry_id}"

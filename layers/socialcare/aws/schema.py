@@ -22,6 +22,8 @@ SLA policy set                     CONFIG#sla                  POLICIES
 business calendar                  CONFIG#sla                  CALENDAR#<name>
 department (contacts, manager)     CONFIG#departments          DEPARTMENT#<id>
 configuration audit record         CONFIG#audit                AUDIT#<ts ms, 13 digits>#<ulid>
+declared crisis                    CONFIG#crises               CRISIS#<crisis id>
+message a crisis holds             CRISIS#<crisis id>          HELD#<case_id>#<entry id>
 =================================  ==========================  ==========================================
 
 The brand account profile holds what the agent API needs to answer for the brand: its name, how
@@ -29,6 +31,11 @@ replies are signed (``signature_style``), whether Meta granted the HUMAN_AGENT t
 (``human_agent_tag``), the "move to private" invitation and the canned responses
 (``socialcare.model.profile``). Outbound replies are thread entries like any other
 (``MSG#<ts>#out-<ulid>``), notes ``MSG#<ts>#note-<ulid>``, status changes ``MSG#<ts>#status-<ulid>``.
+
+Automated messages (acknowledgements, nudges) are outbound entries with a deterministic id
+(``MSG#<ts>#auto-<purpose>``, ``model/automation.py``), written only if absent; one a crisis holds
+has ``delivery_state`` ``held`` and an item of its own under the crisis
+(``socialcare.aws.automated_store``) that says whether a person released or discarded it.
 
 The configuration items (``socialcare.aws.config_store``, written by the admin routes and the local
 stack's seeding) hold their document as JSON text (``document``, validated before it is stored) with

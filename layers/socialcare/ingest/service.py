@@ -37,7 +37,8 @@ from socialcare.model.accounts import BrandAccounts
 from socialcare.model.case import Case, CaseMark, EntryKind
 from socialcare.model.events import DeliveryState, EventKind, ParsedDelivery, PlatformEvent
 from socialcare.model.stored import CurrentCase
-from socialcare.ports import CaseRepository, LeadNotifier, MessageCommit
+from socialcare.model.tasks import CaseTask, TaskKind
+from socialcare.ports import CaseRepository, LeadNotifier, MessageCommit, TaskQueue
 from socialcare.rules.cases import (
     Threading,
     apply_inbound,
@@ -114,8 +115,10 @@ class Ingestor:
         settings: IngestSettings | None = None,
         triage: Triage | None = None,
         notifier: LeadNotifier | None = None,
+        tasks: TaskQueue | None = None,
     ) -> None:
         self._store = store
+        self._tasks = tasks
         self._clock = clock
         self._settings = settings or IngestSettings()
         self._triage = triage or Triage(self._settings.routing_rules)
@@ -258,6 +261,8 @@ class Ingestor:
             except ConcurrentThreadingConflict:
                 continue
             self._triaged(event, reading, before=current.case, after=case)
+            if decision.action is Threading.NEW:
+                self._ask_acknowledgement(case, event)
             return Outcome.STORED
         raise ConcurrentThreadingConflict(
             f"could not thread {event.event_id} after {settings.max_threading_attempts} tries"
@@ -308,6 +313,18 @@ class Ingestor:
             self._notifier.sensitive_case(notice)
         except Exception:  # the case is in the trained team's queue at urgent already: the delivery stands
             logger.exception("lead not notified of a sensitive case", extra={"case_id": after.case_id})
+
+    def _ask_acknowledgement(self, case: Case, event: PlatformEvent) -> None:
+        """A message opened the case: the outbound function decides whether (and what) to acknowledge
+        (``socialcare.automated``). Best effort: the message is stored, and a retried delivery is a
+        duplicate that asks nothing again, so a failure is logged rather than raised."""
+        if self._tasks is None:
+            return
+        task = CaseTask(TaskKind.ACKNOWLEDGE, case.case_id)
+        try:
+            self._tasks.send_json(task.to_json(), case_id=case.case_id, channel=event.channel.value)
+        except Exception:
+            logger.exception("acknowledgement not asked for", extra={"case_id": case.case_id})
 
     def _read_current(self, event: PlatformEvent) -> CurrentCase:
         assert event.customer is not None

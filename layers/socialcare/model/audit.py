@@ -20,6 +20,10 @@ class AuditAction(StrEnum):
     SLA_POLICIES_UPDATED = "sla_policies_updated"
     CALENDAR_UPDATED = "calendar_updated"
     DEPARTMENT_UPDATED = "department_updated"
+    CRISIS_DECLARED = "crisis_declared"
+    CRISIS_ENDED = "crisis_ended"
+    HELD_MESSAGE_RELEASED = "held_message_released"
+    HELD_MESSAGE_DISCARDED = "held_message_discarded"
 
 
 @dataclass(frozen=True, slots=True)

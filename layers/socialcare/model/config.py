@@ -1,6 +1,7 @@
 """Configuration an admin changes through the agent API, as it is stored: a JSON document, versioned.
 
-The SLA policy set, each business calendar and each department is one ``StoredConfig``. Storage keeps
+The SLA policy set, each business calendar, each department and each declared crisis is one
+``StoredConfig``. Storage keeps
 the document as given (validated before by the rule that reads it: ``PolicySet.from_config``,
 ``BusinessCalendar.from_config``, ``Department.from_config``) and never interprets it; every write
 makes the next version, and a write decided on an older version is refused (optimistic concurrency,
@@ -18,9 +19,11 @@ class ConfigKind(StrEnum):
     SLA_POLICIES = "sla_policies"  # one per brand: its name is always ``POLICY_SET_NAME``
     CALENDAR = "calendar"
     DEPARTMENT = "department"
+    CRISIS = "crisis"  # a declared crisis (``model/crisis.py``): its name is the crisis id
 
     def subject(self, name: str) -> str:
-        """How audit records name the configuration: ``sla/policies``, ``calendar/<name>``, ``department/<id>``."""
+        """How audit records name the configuration: ``sla/policies``, ``calendar/<name>``,
+        ``department/<id>``, ``crisis/<id>``."""
         return "sla/policies" if self is ConfigKind.SLA_POLICIES else f"{self.value}/{name}"
 
 
