@@ -1,5 +1,5 @@
 """The agent API (Chalice): queues, cases, claims, replies, notes, status changes, audit, profiles,
-a case's SLA, and the SLA configuration and departments.
+a case's SLA, the SLA configuration and departments, and crisis mode.
 
 Every route is behind the Cognito user pool authorizer; each is one call into the core's
 ``AgentService`` (``socialcare.agents``). The routes, their parameters, bodies and errors are
@@ -17,7 +17,15 @@ import os
 from chalice.app import Chalice, CognitoUserPoolAuthorizer
 from chalicelib import wiring
 from chalicelib.api_request import ApiRequest
-from chalicelib.commands import parse_assign, parse_empty, parse_move_to_private, parse_note, parse_reply, parse_status
+from chalicelib.commands import (
+    parse_assign,
+    parse_empty,
+    parse_held_message,
+    parse_move_to_private,
+    parse_note,
+    parse_reply,
+    parse_status,
+)
 from chalicelib.http import Routes, install_middleware
 from chalicelib.queries import parse_page_query, parse_queue_query
 from chalicelib.wiring import service, sla_service
@@ -161,3 +169,39 @@ def put_department(request: ApiRequest, department_id: str) -> object:
     return sla_service().put_department(
         request.caller, department_id, request.body(), expected_version=request.expected_version
     )
+
+
+@route("/admin/crises", "GET")
+def list_crises(request: ApiRequest) -> object:
+    return service().list_crises(request.caller)
+
+
+@route("/admin/crises", "POST")
+def declare_crisis(request: ApiRequest) -> object:
+    return service().declare_crisis(request.caller, request.body())
+
+
+@route("/admin/crises/{crisis_id}", "GET")
+def get_crisis(request: ApiRequest, crisis_id: str) -> object:
+    return service().get_crisis(request.caller, crisis_id)
+
+
+@route("/admin/crises/{crisis_id}/end", "POST")
+def end_crisis(request: ApiRequest, crisis_id: str) -> object:
+    parse_empty(request.body(allow_empty=True), "ending a crisis")
+    return service().end_crisis(request.caller, crisis_id, expected_version=request.expected_version)
+
+
+@route("/admin/crises/{crisis_id}/held", "GET")
+def held_messages(request: ApiRequest, crisis_id: str) -> object:
+    return service().held_messages(request.caller, crisis_id, parse_page_query(request.query))
+
+
+@route("/admin/crises/{crisis_id}/held/release", "POST")
+def release_held(request: ApiRequest, crisis_id: str) -> object:
+    return service().release_held(request.caller, crisis_id, *parse_held_message(request.body()))
+
+
+@route("/admin/crises/{crisis_id}/held/discard", "POST")
+def discard_held(request: ApiRequest, crisis_id: str) -> object:
+    return service().discard_held(request.caller, crisis_id, *parse_held_message(request.body()))

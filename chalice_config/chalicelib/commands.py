@@ -175,3 +175,13 @@ def parse_assign(doc: Mapping[str, Any]) -> AssignCommand:
 def parse_empty(doc: Mapping[str, Any], what: str) -> None:
     """Routes without a body accept an empty object and nothing else."""
     fields(doc, (), what)
+
+
+def parse_held_message(doc: Mapping[str, Any]) -> tuple[str, str]:
+    """Which held message a release or discard is about: ``(case_id, entry_id)``."""
+    fields(doc, ("case_id", "entry_id"), "a decision on a held message")
+    case_id = _text(doc, "case_id", max_len=64, required=True)
+    entry_id = _pattern(doc, "entry_id", ENTRY_ID_PATTERN, required=True)
+    assert case_id is not None
+    assert entry_id is not None
+    return case_id, entry_id

@@ -49,15 +49,20 @@ def build_service(config: ApiConfig, clients: AwsClients, clock: Clock) -> Agent
     """The service over the configured table and queue, on these clients and this clock."""
     from socialcare.aws.agent_store import AgentStore
     from socialcare.aws.api_secret import load_cursor_key
+    from socialcare.aws.automated_store import AutomatedStore
+    from socialcare.aws.config_store import ConfigStore
     from socialcare.aws.outbound_queue import OutboundQueue
 
+    dynamodb = clients("dynamodb")
     return AgentService(
-        AgentStore(config.table_name, client=clients("dynamodb")),
+        AgentStore(config.table_name, client=dynamodb),
         OutboundQueue(config.outbound_queue_url, client=clients("sqs")),
         clock=clock,
         cursors=CursorCodec(load_cursor_key(config.api_secret_arn, client=clients("secretsmanager"))),
         default_brand_name=DEFAULT_BRAND_NAME,
         targets=config.targets,
+        config=ConfigStore(config.table_name, client=dynamodb),
+        held=AutomatedStore(config.table_name, client=dynamodb),
     )
 
 

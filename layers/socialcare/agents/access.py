@@ -9,6 +9,8 @@
 - Admins do everything, and alone manage the brand profiles (signatures, canned responses).
 - The SLA configuration (policies, business calendars) and the departments: admins change it,
   leads and admins read it; a case's SLA view is for whoever may read the case.
+- Crisis mode (declaring, listing and ending crises; releasing or discarding the automated messages
+  they hold): admins only. Everyone sees the active crises on the cases they may read.
 """
 
 from __future__ import annotations
@@ -65,3 +67,8 @@ def require_config_read(caller: Caller) -> None:
 def require_config_write(caller: Caller) -> None:
     if not caller.is_admin:
         raise ForbiddenRole("only admins change the SLA configuration and the departments")
+
+
+def require_crisis_admin(caller: Caller) -> None:
+    if not caller.is_admin:
+        raise ForbiddenRole("only admins declare and end crises and release or discard the messages they hold")

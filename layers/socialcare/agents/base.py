@@ -2,8 +2,8 @@
 decide, and commit the effect in one transaction conditioned on the version read.
 
 ``AgentDeps`` is what the actions run on (the store and queue ports, the clock, the cursor codec,
-settings); ``CaseActions`` is the base of each unit of the agent service (reads, ownership,
-lifecycle, replies, notes, profiles).
+settings, the crises); ``CaseActions`` is the base of each unit of the agent service (reads,
+ownership, lifecycle, replies, notes, profiles, crises).
 """
 
 from __future__ import annotations
@@ -22,8 +22,18 @@ from socialcare.errors import CaseNotFound, CaseVersionConflict, MovedOnByBookke
 from socialcare.ids import new_ulid
 from socialcare.model.audit import AuditAction, AuditRecord
 from socialcare.model.case import Case, ThreadEntry
+from socialcare.model.config import ConfigKind
+from socialcare.model.crisis import Crisis
 from socialcare.model.profile import BrandProfile, case_values
-from socialcare.ports import AgentChange, AgentReplyQueue, AgentRepository, IdempotencyMarker
+from socialcare.ports import (
+    AgentChange,
+    AgentReplyQueue,
+    AgentRepository,
+    ConfigRepository,
+    HeldMessages,
+    IdempotencyMarker,
+)
+from socialcare.rules.crisis import crisis_from_config
 from socialcare.rules.sla import ResponseTargets
 
 logger = logging.getLogger(__name__)
@@ -43,6 +53,10 @@ class AgentDeps:
     idempotency_ttl_ms: int = c.IDEMPOTENCY_TTL_HOURS * 3_600_000
     # What a status change that restarts the wait (a reopen) schedules the case clock by.
     targets: ResponseTargets = field(default_factory=ResponseTargets)
+    # Crisis mode (``crisis_admin``): the crises among the configuration, and the messages they hold.
+    # None: no crisis is known (the case views carry none; the crisis routes are unavailable).
+    config: ConfigRepository | None = None
+    held: HeldMessages | None = None
 
 
 class CaseActions:
@@ -70,6 +84,14 @@ class CaseActions:
                 "review the change and try again",
                 current=case,
             )
+
+    def _crises(self, now_ms: int) -> tuple[Crisis, ...]:
+        """Every declared crisis active at ``now_ms`` (none when crises are not wired in)."""
+        config = self._deps.config
+        if config is None:
+            return ()
+        crises = (crisis_from_config(c.document, version=c.version) for c in config.list_configs(ConfigKind.CRISIS))
+        return tuple(crisis for crisis in crises if crisis.active_at(now_ms))
 
     def _profile(self, account_id: str) -> BrandProfile:
         return self._store.profile(account_id) or BrandProfile.default(account_id, self._deps.default_brand_name)

@@ -5,14 +5,16 @@ stores its effect in one transaction conditioned on the case version it read (``
 made meanwhile by a person is answered as a conflict, one made only by the system's bookkeeping is
 decided again (``bookkeeping``). The units: ``reads`` (queues, own cases, a case, its audit trail,
 canned responses), ``ownership`` (claim, assign, release), ``lifecycle`` (status), ``sending``
-(replies, move to private), ``notes``, ``profile_admin``; entry-creating actions are made once per
-Idempotency-Key (``idempotency``).
+(replies, move to private), ``notes``, ``profile_admin``, ``crisis_admin`` (crisis mode: crises and
+the automated messages they hold); entry-creating actions are made once per Idempotency-Key
+(``idempotency``).
 """
 
 from __future__ import annotations
 
 from socialcare import constants as c
 from socialcare.agents.base import AgentDeps
+from socialcare.agents.crisis_admin import CrisisAdmin
 from socialcare.agents.cursor import CursorCodec
 from socialcare.agents.lifecycle import Lifecycle
 from socialcare.agents.notes import Notes
@@ -21,11 +23,11 @@ from socialcare.agents.profile_admin import ProfileAdmin
 from socialcare.agents.reads import Reads
 from socialcare.agents.sending import Sending
 from socialcare.clock import Clock
-from socialcare.ports import AgentReplyQueue, AgentRepository
+from socialcare.ports import AgentReplyQueue, AgentRepository, ConfigRepository, HeldMessages
 from socialcare.rules.sla import ResponseTargets
 
 
-class AgentService(Reads, Ownership, Lifecycle, Sending, Notes, ProfileAdmin):
+class AgentService(Reads, Ownership, Lifecycle, Sending, Notes, ProfileAdmin, CrisisAdmin):
     """Every action of the agent API: the units' methods on one set of dependencies."""
 
     def __init__(
@@ -38,9 +40,19 @@ class AgentService(Reads, Ownership, Lifecycle, Sending, Notes, ProfileAdmin):
         default_brand_name: str = "our team",
         idempotency_ttl_ms: int = c.IDEMPOTENCY_TTL_HOURS * 3_600_000,
         targets: ResponseTargets | None = None,
+        config: ConfigRepository | None = None,
+        held: HeldMessages | None = None,
     ) -> None:
         super().__init__(
             AgentDeps(
-                store, outbound, clock, cursors, default_brand_name, idempotency_ttl_ms, targets or ResponseTargets()
+                store,
+                outbound,
+                clock,
+                cursors,
+                default_brand_name,
+                idempotency_ttl_ms,
+                targets or ResponseTargets(),
+                config,
+                held,
             )
         )

@@ -74,6 +74,11 @@ def automated_entry_id(purpose: Purpose, anchor_ms: int) -> str:
     return f"{anchor_ms:013d}#auto-{purpose.value}"
 
 
+def automated_anchor(entry_id: str) -> int:
+    """The instant an automated entry's id was made from (a nudge's ``pending_since``)."""
+    return int(entry_id[:13])
+
+
 def automated_entry(request: OutboundRequest, purpose: Purpose, *, now_ms: int, held: bool) -> ThreadEntry:
     """The PENDING (or, in a crisis, HELD) outbound entry of an automated message, authored by the automation."""
     extra = {"automated": purpose.value, "mode": request.mode.value, "recipient_id": request.recipient_id}
