@@ -62,20 +62,27 @@ ACCESS: dict[str, Access] = {
     # transactions of conditional Puts, conditional UpdateItem for edits/deletes/statuses; the raw
     # delivery from S3 when it was too big to travel inline. A delivery that waits for a message (an
     # edit that overtook it) is hidden for its delay with ChangeMessageVisibility. A sensitive case
-    # is put on the project's bus for the leads ("Sensitive case").
+    # is put on the project's bus for the leads ("Sensitive case"). A message that opens a case puts
+    # its acknowledge task on the outbound queue.
     c.INGEST_FUNCTION: Access(
         table=(GET_ITEM, BATCH_GET_ITEM, PUT_ITEM, UPDATE_ITEM),
         raw_objects=("s3:GetObject",),
         consumes=INBOUND,
         changes_visibility=True,
+        sends_to=(OUTBOUND,),
         puts_events=True,
     ),
     # The outbound sender: reads the reply, its case and (for a private reply or an early echo) the
     # message index and current-case copies by key; claims and records with conditional UpdateItem
     # and transactions of Puts, one of which deletes the echo entry it adopts. A reply to retry is
     # hidden for its delay with ChangeMessageVisibility on the message it received (never re-sent).
+    # Its tasks (acknowledge, nudge) also read the brand profile by key and Query the case's thread,
+    # the SLA configuration's and the crises' partitions, and count the case's place in its team's
+    # queue (a bounded COUNT Query on the queue index); an automated message is a conditional Put (with
+    # its held item, in a crisis, in one transaction).
     c.OUTBOUND_FUNCTION: Access(
-        table=(GET_ITEM, PUT_ITEM, UPDATE_ITEM, DELETE_ITEM),
+        table=(GET_ITEM, QUERY, PUT_ITEM, UPDATE_ITEM, DELETE_ITEM),
+        indexes=(c.QUEUE_INDEX,),
         consumes=OUTBOUND,
         changes_visibility=True,
         secrets=(PLATFORM_SECRET,),
@@ -85,8 +92,9 @@ ACCESS: dict[str, Access] = {
     c.CLOCK_FUNCTION: Access(reads_stream=True, starts_case_clocks=True),
     # The agent API: cases, threads and audit trails by key; team queues, an agent's own cases and
     # resolved/closed lists through their GSIs (never the customer index: that is ingest's);
-    # optimistic transactions of Puts, profile updates and idempotency markers; replies handed to
-    # the outbound queue; its own cursor key.
+    # optimistic transactions of Puts, profile updates and idempotency markers; replies (and held
+    # automated messages a person released) handed to the outbound queue; the crises and their held
+    # messages by key; its own cursor key.
     c.AGENT_API_APP_NAME: Access(
         table=(GET_ITEM, QUERY, PUT_ITEM, UPDATE_ITEM),
         indexes=(c.QUEUE_INDEX, c.ASSIGNEE_INDEX, c.DONE_INDEX),
