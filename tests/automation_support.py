@@ -17,10 +17,12 @@ from socialcare.memory.config_store import MemoryConfigStore
 from socialcare.memory.outbound_store import MemoryOutboundStore
 from socialcare.memory.table import MemoryTable
 from socialcare.model.audit import AuditAction, AuditRecord
+from socialcare.model.automation import Purpose, automated_entry, automated_entry_id
 from socialcare.model.case import Case, EntryKind, ThreadEntry
 from socialcare.model.config import POLICY_SET_NAME, ConfigKind, StoredConfig
-from socialcare.model.crisis import Crisis
+from socialcare.model.crisis import Crisis, HeldMessage
 from socialcare.model.events import Channel, Customer, EventKind, ParsedDelivery
+from socialcare.model.outbound import OutboundRequest, ReplyMode
 from socialcare.model.profile import BrandProfile, profile_from_document
 from socialcare.model.tasks import CaseTask, TaskKind
 from socialcare.outbound.clients import ReplyApiUrls, reply_clients
@@ -115,9 +117,7 @@ class AutomationWorld:
         return self.cases.get_case(case_id)
 
     def automated_entries(self, case_id: str) -> list[ThreadEntry]:
-        return [
-            e for e in self.cases.thread(case_id) if e.kind is EntryKind.OUTBOUND and "automated" in e.extra
-        ]
+        return [e for e in self.cases.thread(case_id) if e.kind is EntryKind.OUTBOUND and "automated" in e.extra]
 
     # --- the brand's settings --------------------------------------------------------------------
     def profile(self, channel: Channel, **document: Any) -> BrandProfile:
@@ -153,3 +153,22 @@ class AutomationWorld:
 
     def nudge(self, case: Case, pending_since: int | str) -> str:
         return self.service.nudge(CaseTask(TaskKind.NUDGE, case.case_id, {"pending_since": str(pending_since)}))
+
+
+def held_acknowledgement(case: Case, crisis_id: str, *, now_ms: int) -> tuple[ThreadEntry, HeldMessage]:
+    """An acknowledgement of ``case`` as the outbound function stores it when ``crisis_id`` holds it."""
+    channel = next(iter(sorted(case.channels)))
+    request = OutboundRequest(
+        case_id=case.case_id,
+        entry_id=automated_entry_id(Purpose.ACKNOWLEDGEMENT, case.created_at_ms),
+        channel=channel,
+        account_id=case.account_id,
+        recipient_id=case.customer.user_id,
+        mode=ReplyMode.PRIVATE,
+        text="Thanks for your message! You can expect our reply today by 13:00 UTC.",
+    )
+    entry = automated_entry(request, Purpose.ACKNOWLEDGEMENT, now_ms=now_ms, held=True)
+    held = HeldMessage(
+        crisis_id, case.case_id, entry.entry_id, "acknowledgement", channel, case.account_id, request.text, now_ms
+    )
+    return entry, held

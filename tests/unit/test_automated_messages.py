@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from socialcare.errors import MalformedTask
+from socialcare.ingest.service import Ingestor
 from socialcare.model.automation import automated_request
 from socialcare.model.case import Case, CaseMark, CaseStatus
 from socialcare.model.crisis import HeldState
@@ -151,7 +152,9 @@ def test_after_hours_the_acknowledgement_says_when_the_team_is_back(world: Autom
 
 def test_the_queue_position_is_counted_where_the_brand_shows_it(world: AutomationWorld) -> None:
     world.acknowledgement_on(
-        Channel.MESSENGER, queue_position=True, text="Thanks, {customer_name}! Your place in our queue: {queue_position}."
+        Channel.MESSENGER,
+        queue_position=True,
+        text="Thanks, {customer_name}! Your place in our queue: {queue_position}.",
     )
     for number in range(3):
         world.writes(Channel.MESSENGER, f"earlier-{number}")
@@ -269,3 +272,31 @@ def test_a_nudge_task_needs_an_instant(world: AutomationWorld) -> None:
     case, _ = pending(world, Channel.MESSENGER, "psid-ana")
     with pytest.raises(MalformedTask, match="not an instant"):
         world.nudge(case, "yesterday")
+
+
+# --- ingest asks for the acknowledgement ----------------------------------------------------------------
+class Tasks:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str, str]] = []
+
+    def send_json(self, body: str, *, case_id: str, channel: str) -> None:
+        self.sent.append((body, case_id, channel))
+
+
+def test_ingest_asks_for_one_acknowledgement_per_new_case(world: AutomationWorld) -> None:
+    tasks = Tasks()
+    world.ingestor = Ingestor(world.cases, clock=world.clock, tasks=tasks)
+    first = world.writes(Channel.MESSENGER, "psid-ana")
+    world.writes(Channel.MESSENGER, "psid-ana", "Any news?")
+    world.writes(Channel.MESSENGER, "psid-ana", "Any news?")  # not even a duplicate asks again
+    assert tasks.sent == [(CaseTask(TaskKind.ACKNOWLEDGE, first.case_id).to_json(), first.case_id, "messenger")]
+
+
+def test_a_queue_that_cannot_take_the_task_does_not_fail_the_message(world: AutomationWorld) -> None:
+    class Down:
+        def send_json(self, body: str, *, case_id: str, channel: str) -> None:
+            raise ConnectionError("the queue is unreachable")
+
+    world.ingestor = Ingestor(world.cases, clock=world.clock, tasks=Down())
+    case = world.writes(Channel.MESSENGER, "psid-ana")
+    assert [e.kind.value for e in world.cases.thread(case.case_id)] == ["inbound"]
