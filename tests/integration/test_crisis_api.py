@@ -5,7 +5,6 @@ answer checked against chalice_config/openapi.yaml."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,17 +13,7 @@ from socialcare.aws.config_store import ConfigStore
 from socialcare.model.case import Case
 from socialcare.model.events import Channel
 
-from tests.agent_api_support import (
-    HOUR,
-    MINUTE,
-    ApiClient,
-    MotoClients,
-    World,
-    app_module,
-    configured_wiring,
-    fresh_world,
-    world_clients,
-)
+from tests.agent_api_support import ADMIN, AGENT, HOUR, LEAD, MINUTE, ApiClient, World
 from tests.automation_support import held_acknowledgement
 
 pytestmark = [
@@ -32,24 +21,7 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:CognitoUserPoolAuthorizer is not a supported in local mode"),
 ]
 
-ADMIN: dict[str, Any] = {"agent": "root", "role": "admin"}
-LEAD: dict[str, Any] = {"agent": "lena", "role": "lead"}
-AGENT: dict[str, Any] = {"agent": "alice", "role": "agent"}
 STORM = {"name": "Storm in the north", "scope": {"accounts": ["page-1"]}}
-
-
-@pytest.fixture
-def world(moto: MotoClients) -> Iterator[World]:
-    with fresh_world(moto) as opened:
-        yield opened
-
-
-@pytest.fixture
-def api(world: World, monkeypatch: pytest.MonkeyPatch) -> Iterator[ApiClient]:
-    wiring = configured_wiring(world, monkeypatch)
-    wiring.wire(clients=world_clients(world), clock=world.clock)
-    yield ApiClient(app_module().app)
-    wiring.wire()
 
 
 def declare(api: ApiClient, body: dict[str, Any] | None = None) -> dict[str, Any]:

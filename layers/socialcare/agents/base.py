@@ -12,6 +12,7 @@ import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from socialcare import constants as c
 from socialcare.agents.bookkeeping import only_bookkeeping_changed
@@ -109,15 +110,8 @@ class CaseActions:
         marker: IdempotencyMarker | None = None,
     ) -> None:
         """Store the action whole; on a lost race, the error carries the case as it now is."""
-        audit = AuditRecord(
-            record_id=new_ulid(now),
-            at_ms=now,
-            actor=caller.agent_id,
-            actor_role=caller.role.value,
-            action=action,
-            case_id=before.case_id,
-            case_version=after.version,
-            details=dict(details),
+        audit = audit_record(
+            caller, action, now, case_id=before.case_id, case_version=after.version, details=dict(details)
         )
         try:
             self._store.commit(AgentChange(before, after, audit, entries, marker), now_ms=now)
@@ -132,6 +126,14 @@ class CaseActions:
             exc.current = current
             logger.info("agent action lost a race", extra={"case_id": before.case_id, "action": action.value})
             raise
+
+
+def audit_record(caller: Caller, action: AuditAction, now: int, **about: Any) -> AuditRecord:
+    """The caller's action now, for the audit trail; ``about``: what it was done to (``case_id`` and
+    ``case_version``, ``account_id`` or ``subject``) and its ``details``."""
+    return AuditRecord(
+        record_id=new_ulid(now), at_ms=now, actor=caller.agent_id, actor_role=caller.role.value, action=action, **about
+    )
 
 
 def bump(case: Case, now: int) -> Case:

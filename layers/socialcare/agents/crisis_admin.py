@@ -18,7 +18,7 @@ from dataclasses import replace
 from typing import Any
 
 from socialcare.agents import access
-from socialcare.agents.base import CASE_ID_PATTERN, CaseActions
+from socialcare.agents.base import CASE_ID_PATTERN, CaseActions, audit_record
 from socialcare.agents.commands import PageQuery
 from socialcare.agents.delivery import queue_reply
 from socialcare.agents.identity import Caller
@@ -32,7 +32,7 @@ from socialcare.errors import (
     ReplyNotPossible,
 )
 from socialcare.ids import new_ulid
-from socialcare.model.audit import AuditAction, AuditRecord
+from socialcare.model.audit import AuditAction
 from socialcare.model.automation import Purpose, automated_anchor, automated_purpose, automated_request
 from socialcare.model.case import Case, ThreadEntry
 from socialcare.model.config import ConfigKind, StoredConfig
@@ -136,12 +136,10 @@ class CrisisAdmin(CaseActions):
     def _decide(self, caller: Caller, held: HeldMessage, state: HeldState, action: AuditAction) -> HeldMessage:
         now = self._clock()
         decided = replace(held, state=state, decided_by=caller.agent_id, decided_at_ms=now)
-        audit = AuditRecord(
-            record_id=new_ulid(now),
-            at_ms=now,
-            actor=caller.agent_id,
-            actor_role=caller.role.value,
-            action=action,
+        audit = audit_record(
+            caller,
+            action,
+            now,
             subject=ConfigKind.CRISIS.subject(held.crisis_id),
             details={"case_id": held.case_id, "entry_id": held.entry_id, "purpose": held.purpose},
         )
@@ -170,12 +168,10 @@ class CrisisAdmin(CaseActions):
         config = StoredConfig(
             ConfigKind.CRISIS, crisis.crisis_id, crisis.version, crisis_config(crisis), now, caller.agent_id
         )
-        audit = AuditRecord(
-            record_id=new_ulid(now),
-            at_ms=now,
-            actor=caller.agent_id,
-            actor_role=caller.role.value,
-            action=action,
+        audit = audit_record(
+            caller,
+            action,
+            now,
             subject=ConfigKind.CRISIS.subject(crisis.crisis_id),
             details={"version": str(crisis.version), "previous_version": str(crisis.version - 1)},
         )
