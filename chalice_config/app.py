@@ -1,6 +1,7 @@
 """The agent API (Chalice): queues, cases, claims, replies, notes, status changes, audit, profiles,
 a case's SLA, triage by hand (re-route, mark, restore, hide a comment, the review queue), the
-configuration (SLA, departments, routing rules), and department escalations and their answers.
+configuration (SLA, departments, routing rules), department escalations and their answers, and crisis
+mode.
 
 Every route is behind the Cognito user pool authorizer but the two of a department's answer link
 (``/answers/{token}``), whose signed token is the credential; each is one call into the core's
@@ -25,6 +26,7 @@ from chalicelib.commands import (
     parse_empty,
     parse_entry_id,
     parse_escalate,
+    parse_held_message,
     parse_mark,
     parse_move_to_private,
     parse_note,
@@ -242,3 +244,39 @@ def view_answer_link(request: ApiRequest, token: str) -> object:
 @route("/answers/{token}", "POST", public=True)
 def answer_by_link(request: ApiRequest, token: str) -> object:
     return service().answer_by_link(token, parse_answer(request.body(), named=True))
+
+
+@route("/admin/crises", "GET")
+def list_crises(request: ApiRequest) -> object:
+    return service().list_crises(request.caller)
+
+
+@route("/admin/crises", "POST")
+def declare_crisis(request: ApiRequest) -> object:
+    return service().declare_crisis(request.caller, request.body())
+
+
+@route("/admin/crises/{crisis_id}", "GET")
+def get_crisis(request: ApiRequest, crisis_id: str) -> object:
+    return service().get_crisis(request.caller, crisis_id)
+
+
+@route("/admin/crises/{crisis_id}/end", "POST")
+def end_crisis(request: ApiRequest, crisis_id: str) -> object:
+    parse_empty(request.body(allow_empty=True), "ending a crisis")
+    return service().end_crisis(request.caller, crisis_id, expected_version=request.expected_version)
+
+
+@route("/admin/crises/{crisis_id}/held", "GET")
+def held_messages(request: ApiRequest, crisis_id: str) -> object:
+    return service().held_messages(request.caller, crisis_id, parse_page_query(request.query))
+
+
+@route("/admin/crises/{crisis_id}/held/release", "POST")
+def release_held(request: ApiRequest, crisis_id: str) -> object:
+    return service().release_held(request.caller, crisis_id, *parse_held_message(request.body()))
+
+
+@route("/admin/crises/{crisis_id}/held/discard", "POST")
+def discard_held(request: ApiRequest, crisis_id: str) -> object:
+    return service().discard_held(request.caller, crisis_id, *parse_held_message(request.body()))

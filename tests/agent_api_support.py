@@ -55,6 +55,12 @@ ALICE_ME = {
 }
 
 
+# Callers by role, as ``ApiClient.call`` takes them (``**ADMIN``).
+ADMIN: dict[str, Any] = {"agent": "root", "role": "admin"}
+LEAD: dict[str, Any] = {"agent": "lena", "role": "lead"}
+AGENT: dict[str, Any] = {"agent": "alice", "role": "agent"}
+
+
 # ---- tokens ------------------------------------------------------------------------------------
 def claims_for(
     agent: str, *, teams: tuple[str, ...] = ("care",), role: str = "agent", name: str | None = None

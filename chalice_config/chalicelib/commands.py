@@ -19,10 +19,7 @@ from socialcare.agents.commands import (
     MAX_QUESTION,
     MAX_REASON,
     MAX_TAGS,
-    MAX_TEMPLATE_COMPONENTS,
     MAX_URL,
-    TEMPLATE_LANGUAGE_PATTERN,
-    TEMPLATE_NAME_PATTERN,
     AnswerCommand,
     AssignCommand,
     EscalateCommand,
@@ -41,7 +38,12 @@ from socialcare.errors import InvalidRequest
 from socialcare.model.case import CaseStatus, Priority
 from socialcare.model.channels import ALL_ATTACHMENT_KINDS, MAX_ATTACHMENTS, MAX_TEXT
 from socialcare.model.events import Channel
-from socialcare.model.outbound import ReplyMode
+from socialcare.model.outbound import (
+    MAX_TEMPLATE_COMPONENTS,
+    TEMPLATE_LANGUAGE_PATTERN,
+    TEMPLATE_NAME_PATTERN,
+    ReplyMode,
+)
 from socialcare.model.profile import CANNED_ID_PATTERN
 
 REPLY_FIELDS = ("text", "canned_response_id", "mode", "channel", "reply_to", "attachments", "template")
@@ -251,3 +253,13 @@ def parse_entry_id(raw: str) -> str:
 def parse_empty(doc: Mapping[str, Any], what: str) -> None:
     """Routes without a body accept an empty object and nothing else."""
     fields(doc, (), what)
+
+
+def parse_held_message(doc: Mapping[str, Any]) -> tuple[str, str]:
+    """Which held message a release or discard is about: ``(case_id, entry_id)``."""
+    fields(doc, ("case_id", "entry_id"), "a decision on a held message")
+    case_id = _text(doc, "case_id", max_len=64, required=True)
+    entry_id = _pattern(doc, "entry_id", ENTRY_ID_PATTERN, required=True)
+    assert case_id is not None
+    assert entry_id is not None
+    return case_id, entry_id

@@ -20,7 +20,7 @@ from socialcare.agents.results import ActionResult, EscalationResult
 from socialcare.clock import Clock
 from socialcare.model.case import Case
 
-from chalicelib import escalation_views, sla_views, views
+from chalicelib import crisis_views, escalation_views, sla_views, views
 from chalicelib.api_request import ApiRequest
 
 logger = Logger(service="agent-api")
@@ -90,6 +90,12 @@ def render(result: object) -> Response:
             headers[REPLAYED_HEADER] = "true"
     elif escalation_views.handles(result):
         return _escalation_response(result, headers)
+    elif crisis_views.handles(result):
+        version = crisis_views.version_of(result)
+        if version is not None:
+            headers["ETag"] = f'"{version}"'
+        body = json.dumps(crisis_views.document(result), ensure_ascii=False)
+        return Response(body=body, status_code=crisis_views.status_of(result), headers=headers)
     elif sla_views.handles(result):
         version = sla_views.version_of(result)
         if version is not None:

@@ -6,13 +6,16 @@ Times are ISO 8601 UTC strings with milliseconds ("2026-01-01T09:30:00.000Z"), o
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from socialcare.agents.identity import Caller
 from socialcare.agents.results import ActionResult, AuditList, CannedList, CaseDetail, CaseList, ProfileResult
 from socialcare.model.audit import AuditRecord
 from socialcare.model.case import Case, ThreadEntry
+from socialcare.model.crisis import Crisis
 from socialcare.model.profile import profile_document
+from socialcare.rules.crisis import crises_for
 from socialcare.rules.sla import NOT_DUE_MS
 
 
@@ -22,9 +25,10 @@ def iso(ms: int | None) -> str | None:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms // 1000)) + f".{ms % 1000:03d}Z"
 
 
-def case_view(case: Case, now_ms: int) -> dict[str, Any]:
+def case_view(case: Case, now_ms: int, crises: Sequence[Crisis] | None = None) -> dict[str, Any]:
+    """The case; with ``crises`` (the active ones), also those whose scope covers it (``crises``)."""
     due = case.response_due_at_ms if case.response_due_at_ms != NOT_DUE_MS else None
-    return {
+    view = {
         "case_id": case.case_id,
         "version": case.version,
         "status": case.status.value,
@@ -59,6 +63,14 @@ def case_view(case: Case, now_ms: int) -> dict[str, Any]:
         "restored_at": iso(case.restored_at_ms),
         "restored_by": case.restored_by,
     }
+    if crises is not None:
+        view["crises"] = [crisis_badge(crisis) for crisis in crises_for(case, crises, now_ms)]
+    return view
+
+
+def crisis_badge(crisis: Crisis) -> dict[str, Any]:
+    """What a case in scope shows of an active crisis: its automated messages are held for review."""
+    return {"crisis_id": crisis.crisis_id, "name": crisis.name, "ends_at": iso(crisis.ends_at_ms)}
 
 
 def mark_view(case: Case) -> dict[str, Any] | None:
@@ -173,9 +185,13 @@ def caller_view(caller: Caller) -> dict[str, Any]:
 def document(result: object) -> dict[str, Any]:
     """The JSON document of any agent-service result."""
     if isinstance(result, CaseList):
-        return {"cases": [case_view(k, result.now_ms) for k in result.cases], "next_cursor": result.next_cursor}
+        cases = [case_view(k, result.now_ms, result.crises) for k in result.cases]
+        return {"cases": cases, "next_cursor": result.next_cursor}
     if isinstance(result, CaseDetail):
-        return {"case": case_view(result.case, result.now_ms), "thread": [entry_view(e) for e in result.thread]}
+        return {
+            "case": case_view(result.case, result.now_ms, result.crises),
+            "thread": [entry_view(e) for e in result.thread],
+        }
     if isinstance(result, ActionResult):
         doc: dict[str, Any] = {"case": case_view(result.case, result.now_ms), "changed": result.changed}
         if result.entry is not None:

@@ -63,13 +63,15 @@ def build_service(config: ApiConfig, clients: AwsClients, clock: Clock) -> Agent
     """The service over the configured table and queue, on these clients and this clock."""
     from socialcare.aws.agent_store import AgentStore
     from socialcare.aws.api_secret import load_cursor_key
+    from socialcare.aws.automated_store import AutomatedStore
     from socialcare.aws.config_store import CachedSla, ConfigStore
     from socialcare.aws.outbound_queue import OutboundQueue
 
-    sla = CachedSla(ConfigStore(config.table_name, client=clients("dynamodb")), config.targets, clock=clock)
+    dynamodb = clients("dynamodb")
+    sla = CachedSla(ConfigStore(config.table_name, client=dynamodb), config.targets, clock=clock)
     key = load_cursor_key(config.api_secret_arn, client=clients("secretsmanager"))
     return AgentService(
-        AgentStore(config.table_name, client=clients("dynamodb")),
+        AgentStore(config.table_name, client=dynamodb),
         OutboundQueue(config.outbound_queue_url, client=clients("sqs")),
         clock=clock,
         cursors=CursorCodec(key),
@@ -77,6 +79,8 @@ def build_service(config: ApiConfig, clients: AwsClients, clock: Clock) -> Agent
         targets=config.targets,
         sla=sla,
         departments=build_departments(config, clients, key),
+        config=ConfigStore(config.table_name, client=dynamodb),
+        held=AutomatedStore(config.table_name, client=dynamodb),
     )
 
 

@@ -7,6 +7,8 @@ envelope (and so its raw payload) intact. A delivery with an event that overtook
 reported as a batch item failure, logged at INFO, until the core stops waiting and keeps the
 event raw. Only the brand's own accounts (``BRAND_ACCOUNTS``) become cases. The messages an invocation
 stores are counted for surge detection with one write per bucket when the batch is done (``SURGE_SETTINGS``).
+A message that opens a case puts an ``acknowledge`` task on the outbound queue (``OUTBOUND_QUEUE_URL``,
+when set).
 """
 
 from __future__ import annotations
@@ -61,6 +63,8 @@ class IngestConfig:
     event_bus_name: str | None = None  # where a sensitive case's notice goes (None: nowhere)
     # SURGE_SETTINGS as read (keyword topics of surge counting); validated when the function is built.
     surge_settings: dict[str, object] = field(default_factory=dict)
+    # Where a new case's acknowledgement task goes (the outbound queue; None: none is asked for).
+    outbound_queue_url: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> IngestConfig:
@@ -82,6 +86,7 @@ class IngestConfig:
             routing_rules=json_object(env, c.ENV_ROUTING_RULES) or None,
             event_bus_name=env.get(c.ENV_EVENT_BUS_NAME) or None,
             surge_settings=json_object(env, c.ENV_SURGE_SETTINGS),
+            outbound_queue_url=env.get(c.ENV_OUTBOUND_QUEUE_URL) or None,
         )
 
 
@@ -127,6 +132,7 @@ def _build(clients: AwsClients, clock: Clock) -> IngestRuntime:
     from socialcare.aws.case_store import CaseStore
     from socialcare.aws.config_store import CachedSla, ConfigStore
     from socialcare.aws.lead_events import EventBusNotifier
+    from socialcare.aws.outbound_queue import OutboundQueue
     from socialcare.aws.raw_store import RawDeliveryStore
     from socialcare.aws.surge_store import SurgeStore
     from socialcare.ingest.pipeline import DeliveryIngest
@@ -158,6 +164,7 @@ def _build(clients: AwsClients, clock: Clock) -> IngestRuntime:
         notifier=EventBusNotifier(bus, client=clients("events")) if bus else None,
         sla=sla,
         counter=SurgeStore(config.table_name, client=clients("dynamodb")),
+        tasks=OutboundQueue(config.outbound_queue_url, client=clients("sqs")) if config.outbound_queue_url else None,
     )
     pipeline = DeliveryIngest(ingestor, RawDeliveryStore(config.raw_bucket, client=clients("s3")))
     return IngestRuntime(pipeline, clients("sqs"), config.queue_url)

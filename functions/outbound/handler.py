@@ -32,6 +32,7 @@ from socialcare.environment import positive_number, required_settings
 if TYPE_CHECKING:
     from socialcare.model.tasks import CaseTask, TaskKind
     from socialcare.outbound.queued import QueuedReplies
+    from socialcare.outbound.sender import DeliveryReport, OutboundSender
 
 logger = Logger(service="outbound")
 tracer = Tracer(service="outbound")
@@ -83,20 +84,16 @@ class OutboundConfig:
         )
 
 
-def _build(clients: AwsClients, clock: Clock) -> QueuedReplies:
+def _sender(config: OutboundConfig, clients: AwsClients, clock: Clock) -> OutboundSender:
     from socialcare.aws.case_store import CaseStore
-    from socialcare.aws.outbound_queue import OutboundQueue
     from socialcare.aws.outbound_store import OutboundStore
     from socialcare.aws.secrets import SecretCredentials
     from socialcare.outbound.backoff import Backoff
     from socialcare.outbound.clients import ReplyApiUrls, reply_clients
     from socialcare.outbound.http import UrllibTransport
-    from socialcare.outbound.queued import QueuedReplies
     from socialcare.outbound.sender import OutboundSender, SenderSettings
 
-    config = OutboundConfig.from_env()
-    backoff = Backoff(base_s=config.retry_base_s, max_s=config.retry_max_s)
-    sender = OutboundSender(
+    return OutboundSender(
         cases=CaseStore(config.table_name, client=clients("dynamodb")),
         outbound=OutboundStore(config.table_name, client=clients("dynamodb")),
         clients=reply_clients(ReplyApiUrls(config.meta_graph_url, config.x_api_url, config.telegram_api_url)),
@@ -107,13 +104,21 @@ def _build(clients: AwsClients, clock: Clock) -> QueuedReplies:
             max_receives=config.max_receives,
             claim_lease_ms=int(config.claim_lease_s * 1000),
             http_timeout_s=config.http_timeout_s,
-            backoff=backoff,
+            backoff=Backoff(base_s=config.retry_base_s, max_s=config.retry_max_s),
         ),
     )
+
+
+def _build(clients: AwsClients, clock: Clock) -> QueuedReplies:
+    from socialcare.aws.outbound_queue import OutboundQueue
+    from socialcare.outbound.backoff import Backoff
+    from socialcare.outbound.queued import QueuedReplies
+
+    config = OutboundConfig.from_env()
     return QueuedReplies(
-        sender,
+        _sender(config, clients, clock),
         OutboundQueue(config.queue_url, client=clients("sqs")),
-        backoff=backoff,
+        backoff=Backoff(base_s=config.retry_base_s, max_s=config.retry_max_s),
         max_receives=config.max_receives,
         http_timeout_s=config.http_timeout_s,
     )
@@ -127,8 +132,12 @@ TaskHandlers = Mapping["TaskKind", Callable[["CaseTask"], str]]
 
 
 def _build_tasks(clients: AwsClients, clock: Clock) -> TaskHandlers:
+    from socialcare.automated.service import AutomatedDeps, AutomatedMessages
     from socialcare.aws.agent_store import AgentStore
+    from socialcare.aws.automated_store import AutomatedStore
     from socialcare.aws.case_store import CaseStore
+    from socialcare.aws.config_store import ConfigStore
+    from socialcare.aws.profile_store import ProfileStore
     from socialcare.aws.secrets import SecretCredentials
     from socialcare.model.tasks import TaskKind
     from socialcare.outbound.http import UrllibTransport
@@ -138,6 +147,18 @@ def _build_tasks(clients: AwsClients, clock: Clock) -> TaskHandlers:
 
     config = OutboundConfig.from_env()
     cases = CaseStore(config.table_name, client=clients("dynamodb"))
+    dynamodb = clients("dynamodb")
+    sender = _sender(config, clients, clock)
+    automated = AutomatedMessages(
+        AutomatedDeps(
+            cases=CaseStore(config.table_name, client=dynamodb),
+            store=AutomatedStore(config.table_name, client=dynamodb),
+            profiles=ProfileStore(config.table_name, client=dynamodb),
+            config=ConfigStore(config.table_name, client=dynamodb),
+            deliver=lambda request: _delivered(sender.deliver(request)),
+            clock=clock,
+        )
+    )
     credentials = SecretCredentials(config.secret_id, client=clients("secretsmanager"), clock=clock)
     return {
         TaskKind.AUTO_RESOLVE: AutoResolver(AgentStore(config.table_name, client=clients("dynamodb")), clock=clock).run,
@@ -150,6 +171,8 @@ def _build_tasks(clients: AwsClients, clock: Clock) -> TaskHandlers:
             http_timeout_s=config.http_timeout_s,
         ).run,
         TaskKind.DEPARTMENT_REQUEST: _department_requests(clients, clock),
+        TaskKind.ACKNOWLEDGE: automated.acknowledge,
+        TaskKind.NUDGE: automated.nudge,
     }
 
 
@@ -193,6 +216,11 @@ def _build_department_requests(config: OutboundConfig, clients: AwsClients, cloc
     return requests.run
 
 
+def _delivered(report: DeliveryReport) -> str:
+    """The sender's report as the task's word: its outcome, and the reason of a failure."""
+    return f"{report.outcome.value}: {report.reason}" if report.reason else report.outcome.value
+
+
 _tasks: Wiring[TaskHandlers] = Wiring(_build_tasks)
 
 
@@ -214,7 +242,10 @@ def run_task(task: CaseTask, record: SQSRecord) -> None:
         raise MalformedTask(f"no service runs {task.kind} tasks here")
     outcome = run(task)
     _metrics.get().add_metric(name=f"Tasks_{task.kind.value}", unit=MetricUnit.Count, value=1)
-    logger.info("task done", extra={"task": task.kind.value, "outcome": outcome, "message_id": record.message_id})
+    logger.info(
+        "task done",
+        extra={"task": task.kind.value, "case_id": task.case_id, "outcome": outcome, "message_id": record.message_id},
+    )
 
 
 def send_record(record: SQSRecord, lambda_context: Any = None) -> None:

@@ -69,12 +69,14 @@ ACCESS: dict[str, Access] = {
     # delivery from S3 when it was too big to travel inline. A delivery that waits for a message (an
     # edit that overtook it) is hidden for its delay with ChangeMessageVisibility. A sensitive case
     # is put on the project's bus for the leads ("Sensitive case"). Surge counters: UpdateItem (ADD).
-    # The SLA in force: one Query of the configuration's partition a minute (``CachedSla``).
+    # The SLA in force: one Query of the configuration's partition a minute (``CachedSla``). A message
+    # that opens a case puts its acknowledge task on the outbound queue.
     c.INGEST_FUNCTION: Access(
         table=(GET_ITEM, BATCH_GET_ITEM, QUERY, PUT_ITEM, UPDATE_ITEM),
         raw_objects=("s3:GetObject",),
         consumes=INBOUND,
         changes_visibility=True,
+        sends_to=(OUTBOUND,),
         puts_events=True,
     ),
     # The outbound sender: reads the reply, its case and (for a private reply or an early echo) the
@@ -84,8 +86,13 @@ ACCESS: dict[str, Access] = {
     # The department escalation machine's requests (tasks on the same queue): the escalation and its
     # department by key, the round's token stored with a conditional UpdateItem; the answer link signed
     # with the API's key; the department notified on the bus; a wait that needs no asking ended.
+    # Its tasks (acknowledge, nudge) also read the brand profile by key and Query the case's thread,
+    # the SLA configuration's and the crises' partitions, and count the case's place in its team's
+    # queue (a bounded COUNT Query on the queue index); an automated message is a conditional Put (with
+    # its held item, in a crisis, in one transaction).
     c.OUTBOUND_FUNCTION: Access(
-        table=(GET_ITEM, PUT_ITEM, UPDATE_ITEM, DELETE_ITEM),
+        table=(GET_ITEM, QUERY, PUT_ITEM, UPDATE_ITEM, DELETE_ITEM),
+        indexes=(c.QUEUE_INDEX,),
         consumes=OUTBOUND,
         changes_visibility=True,
         secrets=(PLATFORM_SECRET, API_SECRET),
@@ -105,6 +112,9 @@ ACCESS: dict[str, Access] = {
     # optimistic transactions of Puts, profile updates and idempotency markers; replies handed to
     # the outbound queue; its own cursor key. A department escalation's machine started, and its
     # wait completed by the answer (or ended when the case is resolved first).
+    # optimistic transactions of Puts, profile updates and idempotency markers; replies (and held
+    # automated messages a person released) handed to the outbound queue; the crises and their held
+    # messages by key; its own cursor key.
     c.AGENT_API_APP_NAME: Access(
         table=(GET_ITEM, QUERY, PUT_ITEM, UPDATE_ITEM),
         indexes=(c.QUEUE_INDEX, c.ASSIGNEE_INDEX, c.DONE_INDEX),

@@ -75,6 +75,9 @@
     id = "late-order"              # {agent_name} {agent_first_name} {brand_name} {case_id}
     title = "Late order"
     text = "Hi {customer_name}, ..."
+    [brand.acknowledgement]        # the automatic acknowledgement of a new case (socialcare/model/automation.py)
+    enabled = false                # off by default; text = "..." ({expected_reply} {availability} ...)
+    [brand.nudge]                  # the follow-up nudge: text = "...", whatsapp_template = { name, language }
 
     # Optional: the SLA configuration the stack starts with (admins change it through the agent API
     # at /admin/sla/...). Without these tables, due times follow the per-channel response targets.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import datetime
 
 Clock = Callable[[], int]
 """A function returning the current time in epoch milliseconds."""
@@ -24,3 +25,17 @@ class ManualClock:
 
     def advance(self, *, ms: int = 0, seconds: float = 0, minutes: float = 0, hours: float = 0) -> None:
         self.now_ms += ms + int(seconds * 1000 + minutes * 60_000 + hours * 3_600_000)
+
+
+def parse_instant(text: object) -> int | None:
+    """Epoch milliseconds of an ISO 8601 date and time that names its zone (``2026-03-01T06:00:00Z``,
+    ``…+01:00``) or of a string of digits (milliseconds already); None for anything else."""
+    if not isinstance(text, str):
+        return None
+    if text.isdigit():
+        return int(text)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return round(moment.timestamp() * 1000) if moment.tzinfo is not None else None

@@ -396,6 +396,25 @@ class InvalidPhraseList(InvalidConfig):
     code = "invalid_phrase_list"
 
 
+# --- automated messages and crisis mode ----------------------------------------------------------
+class InvalidCrisis(InvalidConfig):
+    """A crisis declaration is refused; ``field`` names where (``scope.languages[0]``)."""
+
+    code = "invalid_crisis"
+
+
+class CrisisEnded(StateConflict):
+    """The crisis has ended already (by hand, or its window is over)."""
+
+    code = "crisis_ended"
+
+
+class HeldMessageDecided(StateConflict):
+    """A person released or discarded the held message already."""
+
+    code = "held_message_decided"
+
+
 class NotificationFailed(SocialCareError):
     """The event bus refused a lead's notification (the failed entry's code and message)."""
 

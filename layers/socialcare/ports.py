@@ -16,10 +16,12 @@ from socialcare import clock
 from socialcare.model.audit import AuditRecord
 from socialcare.model.case import Case, CaseStatus, Priority, ThreadEntry
 from socialcare.model.config import ConfigKind, StoredConfig
+from socialcare.model.crisis import HeldMessage
 from socialcare.model.department_escalation import DepartmentEscalation
 from socialcare.model.envelope import DeliveryEnvelope
 from socialcare.model.events import Channel, DeliveryState, PlatformEvent
 from socialcare.model.notices import SensitiveCaseNotice, SurgeNotice
+from socialcare.model.outbound import OutboundRequest
 from socialcare.model.profile import BrandProfile
 from socialcare.model.sending import OutboundEntry, PartRecord, SendFailure
 from socialcare.model.stored import CurrentCase, MessageRef
@@ -207,6 +209,12 @@ class OutboundQueue(Protocol):
     def retry_later(self, receipt_handle: str, delay_s: int) -> None:
         """Keep a received message hidden for ``delay_s``; it is delivered again then."""
         ...
+
+
+class TaskQueue(Protocol):
+    """The outbound queue as ingest hands it tasks (``model/tasks.py``: an acknowledgement to send)."""
+
+    def send_json(self, body: str, *, case_id: str, channel: str) -> None: ...
 
 
 class Credentials(Protocol):
@@ -517,4 +525,56 @@ class DepartmentRequestNotice:
 class DepartmentNotifier(Protocol):
     def department_request(self, notice: DepartmentRequestNotice) -> None:
         """Put the request on the bus; ``NotificationFailed`` when it refuses it."""
+
+
+# ---- automated messages and crisis mode (see socialcare/automated and agents/crisis_admin.py) -----
+# The DynamoDB adapter of ``AutomatedStore`` and ``HeldMessages`` is
+# ``socialcare.aws.automated_store.AutomatedStore``, its twin ``socialcare.memory.automated``;
+# ``tests/contract/test_automated_store.py`` holds both to the same behaviour.
+
+
+class ProfileReader(Protocol):
+    def profile(self, account_id: str) -> BrandProfile | None:
+        """The account's stored profile (None: it has none; the defaults apply)."""
+        ...
+
+
+class AutomatedStore(Protocol):
+    """What the automated messages need of the table besides the case: the message they answer,
+    their own entry, written once, and the case's place in its team's queue."""
+
+    def latest_inbound(self, case_id: str, channel: Channel) -> ThreadEntry | None:
+        """The customer's latest message of the case on ``channel`` (its sender and conversation)."""
+        ...
+
+    def add_automated(self, entry: ThreadEntry, held: HeldMessage | None) -> bool:
+        """Store the entry (and, when a crisis holds it, its held-message item) unless an entry of its
+        id is stored already: False then, and nothing written."""
+        ...
+
+    def cases_ahead(self, team: str, due_ms: int | None, case_id: str, *, limit: int) -> int:
+        """How many active cases of the team's queue come before this one (due earlier), counted up
+        to ``limit`` at most."""
+        ...
+
+
+class DeliverNow(Protocol):
+    """Sends one stored outbound entry now (the outbound sender) and says what became of it."""
+
+    def __call__(self, request: OutboundRequest) -> str: ...
+
+
+class HeldMessages(Protocol):
+    """The automated messages a crisis holds, as people review them."""
+
+    def held_messages(self, crisis_id: str, *, limit: int, start: Position | None) -> Page[HeldMessage]:
+        """The crisis's held messages (whatever became of them), by case and entry."""
+        ...
+
+    def held_message(self, crisis_id: str, case_id: str, entry_id: str) -> HeldMessage | None: ...
+
+    def decide_held(self, decided: HeldMessage, audit: AuditRecord) -> None:
+        """Record a person's decision (``decided.state`` released or discarded) on the held item and on
+        the thread entry (back to PENDING, or DISCARDED), with its audit record, all or nothing;
+        ``HeldMessageDecided`` when someone decided first."""
         ...

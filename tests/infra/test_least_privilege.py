@@ -22,11 +22,15 @@ import boto3
 import pytest
 from socialcare import constants as c
 from socialcare.aws import schema
+from socialcare.aws.automated_store import AutomatedStore
 from socialcare.aws.case_store import CaseStore, MessageRef
+from socialcare.aws.config_store import ConfigStore
 from socialcare.aws.items import case_item, item_key
 from socialcare.aws.outbound_store import OutboundStore, SendState
+from socialcare.aws.profile_store import ProfileStore
 from socialcare.aws.surge_store import SurgeStore
 from socialcare.clock import ManualClock, system_clock
+from socialcare.ids import new_ulid
 from socialcare.ingest.service import Ingestor, IngestSettings
 from socialcare.model.audit import AuditAction, AuditRecord
 from socialcare.model.case import Case, CaseStatus, EntryKind
@@ -39,10 +43,12 @@ from socialcare.model.events import (
     PlatformEvent,
 )
 from socialcare.model.outbound import OutboundRequest, ReplyMode
+from socialcare.model.profile import BrandProfile, profile_from_document
 from socialcare.model.surges import BucketTally, SurgeKey, SurgeScope
 from socialcare.model.tasks import CaseTask, TaskKind
 from socialcare.outbound.http import HttpRequest, HttpResponse
 from socialcare.rules.answer_links import AnswerLinks, link_key
+from socialcare.rules.crisis import crisis_config, declare
 from socialcare.rules.escalation import with_escalation
 from socialcare.rules.follow_up import with_follow_up
 from socialcare.rules.surges import bucket_of
@@ -53,6 +59,7 @@ from socialcare_local.sandbox import payloads as p
 from socialcare_local.sandbox.signing import meta_request
 
 from tests.agent_api_support import BILLING_ACCOUNT, CURSOR_KEY, ApiClient, World, _template_of, app_module, spec_routes
+from tests.automation_support import held_acknowledgement
 from tests.case_clock_support import clock_world, due_in, new_case
 from tests.conftest import TEST_CREDENTIALS, AwsResources
 from tests.follow_up_support import follow_up_machine, schedule_in
@@ -469,11 +476,61 @@ def test_outbound_role_grants_exactly_the_calls_the_sender_makes(prod: Synthesis
     for task in department_requests(o):
         o.sqs.send_message(QueueUrl=o.deployed.outbound_url, MessageBody=task)
     assert o.run_batch() == Batch(3, [])
+    automated_tasks(o, now)
 
     used = o.deployed.labels.used(o.calls)
     assert used == function_grants(prod, function_logical_id(prod, c.OUTBOUND_FUNCTION))
     assert ("sqs:ChangeMessageVisibility", f"queue:{access.OUTBOUND}") in used
     assert ("dynamodb:DeleteItem", "table") in used
+    assert ("dynamodb:Query", f"table/index/{c.QUEUE_INDEX}") in used
+
+
+def automated_tasks(o: Outbound, now: int) -> None:
+    """The tasks: an acknowledgement (queue position, SLA calendar) sent, one held in a crisis (its
+    item in the same transaction), and a nudge."""
+    aws = o.deployed.aws
+    with o.recorder.paused():
+        profile = profile_from_document(
+            PAGE,
+            {
+                "acknowledgement": {
+                    "enabled": True,
+                    "queue_position": True,
+                    "text": "#{queue_position}, {expected_reply}",
+                }
+            },
+            base=BrandProfile.default(PAGE, "Acme"),
+        )
+        ProfileStore(aws.table_name, client=aws.dynamodb).save_profile(profile, profile_audit(now))
+    o.ingest(messenger("psid-ack", "m_in6", now))
+    acknowledged = o.case_of("psid-ack")
+    calls_before = len(o.transport.requests)
+    task(o, CaseTask(TaskKind.ACKNOWLEDGE, acknowledged.case_id))
+    o.transport.script(meta_sent("m_ack6", "psid-ack"))
+    assert o.run_batch() == Batch(1, [])
+
+    with o.recorder.paused():
+        crisis = declare({"name": "Storm"}, crisis_id="01JGZ8Q5K2M3N4P5Q6R7S8T9V0", by="root", now_ms=now)
+        stored = StoredConfig(ConfigKind.CRISIS, crisis.crisis_id, 1, crisis_config(crisis), now, "root")
+        ConfigStore(aws.table_name, client=aws.dynamodb).save_config(stored, profile_audit(now, crisis.crisis_id))
+    o.ingest(messenger("psid-held", "m_in7", now))
+    task(o, CaseTask(TaskKind.ACKNOWLEDGE, o.case_of("psid-held").case_id))
+    assert o.run_batch() == Batch(1, [])
+
+    task(o, CaseTask(TaskKind.NUDGE, acknowledged.case_id, {"pending_since": str(now)}))
+    assert o.run_batch() == Batch(1, [])  # skipped: the case is open, not waiting for the customer
+    assert [r.json()["recipient"]["id"] for r in o.transport.requests[calls_before:]] == ["psid-ack"]
+
+
+def task(o: Outbound, case_task: CaseTask) -> None:
+    o.sqs.send_message(QueueUrl=o.deployed.outbound_url, MessageBody=case_task.to_json())
+
+
+def profile_audit(now: int, subject: str | None = None) -> AuditRecord:
+    action = AuditAction.CRISIS_DECLARED if subject else AuditAction.PROFILE_UPDATED
+    return AuditRecord(
+        new_ulid(now), now, "root", "admin", action, account_id=None if subject else PAGE, subject=subject
+    )
 
 
 def department_requests(o: Outbound) -> list[str]:
@@ -628,9 +685,25 @@ def test_agent_api_role_grants_exactly_the_calls_its_routes_make(
     assert api("POST", f"/escalations/{escalation_id}/answer", 200, body={"text": "Refunded"}, **felix)["escalation"]
     api("POST", f"/answers/{link}", 410, body={"text": "Again"}, agent=None)
 
+    crisis = api("POST", "/admin/crises", 201, body={"name": "Storm", "scope": {"accounts": ["page-1"]}}, **admin)
+    path = f"/admin/crises/{crisis['crisis_id']}"
+    assert api("GET", "/admin/crises", 200, **admin)["crises"]
+    api("GET", path, 200, **admin)
+    held = [writes(Channel.MESSENGER, "psid-3"), writes(Channel.MESSENGER, "psid-4")]
+    refs = []
+    with recorder.paused():
+        for case_held in held:
+            entry, item = held_acknowledgement(case_held, crisis["crisis_id"], now_ms=clock.now_ms)
+            AutomatedStore(aws.table_name, client=aws.dynamodb).add_automated(entry, item)
+            refs.append({"case_id": case_held.case_id, "entry_id": entry.entry_id})
+    assert len(api("GET", f"{path}/held", 200, **admin)["messages"]) == 2
+    api("POST", f"{path}/end", 200, body={}, **admin)
+    api("POST", f"{path}/held/release", 200, body=refs[0], **admin)
+    api("POST", f"{path}/held/discard", 200, body=refs[1], **admin)
+
     with recorder.paused():
         queued = world.outbound_messages()
-    assert [m["case_id"] for m in queued] == [first.case_id, comment.case_id, posted.case_id]
+    assert [m["case_id"] for m in queued] == [first.case_id, comment.case_id, posted.case_id, held[0].case_id]
     assert agent_api.routes == set(spec_routes()), "every route of the API is exercised"
 
     [api_function] = prod.properties(SAM_FUNCTION).values()

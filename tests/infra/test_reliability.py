@@ -251,6 +251,7 @@ HANDLER_ENVIRONMENT = {
             c.ENV_REOPEN_WINDOW_HOURS,
             c.ENV_ACCOUNT_TEAMS,
             c.ENV_EVENT_BUS_NAME,
+            c.ENV_OUTBOUND_QUEUE_URL,  # optional to the handler: where a new case's acknowledge task goes
         },
     ),
     # The platforms' API URLs and the retry settings have defaults: the real platforms, the shared constants.
@@ -298,6 +299,7 @@ def test_each_function_gets_exactly_the_configuration_its_handler_reads(
         assert (config.default_team, config.reopen_window_hours) == (stage.default_team, stage.reopen_window_hours)
         assert config.account_teams == dict(stage.account_teams)
         assert config.brand_accounts.to_document() == {k: sorted(v) for k, v in sorted(stage.brand_accounts.items())}
+        assert config.outbound_queue_url == env[c.ENV_OUTBOUND_QUEUE_URL]
 
 
 def secret_ids(synth: Synthesised) -> dict[str, str]:
@@ -310,8 +312,10 @@ def test_outbound_and_agent_api_get_the_table_the_outbound_queue_and_their_secre
     secrets = secret_ids(synth)
     outbound_queue = ids[f"{c.OUTBOUND_QUEUE_LOGICAL_NAME}-{synth.stage}"]
     outbound = synth.template["Resources"][function_id(synth.template, c.OUTBOUND_FUNCTION)]["Properties"]
+    ingest = synth.template["Resources"][function_id(synth.template, c.INGEST_FUNCTION)]["Properties"]
     api_functions = list(synth.properties(SAM_FUNCTION).values())
     assert api_functions
+    assert ref_id(ingest["Environment"]["Variables"][c.ENV_OUTBOUND_QUEUE_URL]) == outbound_queue
     for props in [outbound, *api_functions]:
         variables = props["Environment"]["Variables"]
         assert ref_id(variables[c.ENV_TABLE_NAME]) == table

@@ -126,6 +126,7 @@ def test_ingest_may_read_write_items_read_raw_and_consume_inbound(synth: Synthes
         "sqs:DeleteMessage": {f"<{i['inbound']}.Arn>"},
         "sqs:GetQueueAttributes": {f"<{i['inbound']}.Arn>"},
         "sqs:ChangeMessageVisibility": {f"<{i['inbound']}.Arn>"},  # a delivery waiting for a message
+        "sqs:SendMessage": {f"<{i['outbound']}.Arn>"},  # a new case's acknowledge task, and nothing else
         "events:PutEvents": {f"<{bus}.Arn>"},  # a sensitive case, for the leads: the project's bus only
         **observability(i["ingest.logs"]),
     }
@@ -162,6 +163,8 @@ def test_outbound_may_use_the_table_consume_and_delay_replies_and_read_the_platf
     machine = department_machine(synth)
     assert grants(synth, i["outbound.role"]) == {
         "dynamodb:GetItem": {table},
+        # automated messages: the thread, the SLA configuration and the crises by key; the place in the queue
+        "dynamodb:Query": {table, f"{table}/index/{c.QUEUE_INDEX}"},
         "dynamodb:PutItem": {table},
         "dynamodb:UpdateItem": {table},
         "dynamodb:DeleteItem": {table},  # the echo entry a reply adopts, inside its transaction

@@ -113,8 +113,11 @@ OWNER_ONLY = {
     ("POST", "/cases/{case_id}/escalations"),
 }
 ASSIGN = {("POST", "/cases/{case_id}/assign")}
-CONFIG_READS = {r for r in spec_routes() if r[1].startswith("/admin/") and r[0] == "GET"}  # leads and admins
-CONFIG_WRITES = {r for r in spec_routes() if r[1].startswith("/admin/") and r[0] == "PUT"}  # admins
+CRISIS_ROUTES = {r for r in spec_routes() if r[1].startswith("/admin/crises")}  # admins only
+CONFIG_READS = {
+    r for r in spec_routes() if r[1].startswith("/admin/") and r[0] == "GET"
+} - CRISIS_ROUTES  # leads, admins
+CONFIG_WRITES = {r for r in spec_routes() if r[1].startswith("/admin/") and r[0] == "PUT"} | CRISIS_ROUTES  # admins
 
 # The routes each caller is refused (403); every other route lets them through (whatever it then says).
 FORBIDDEN: dict[str, set[tuple[str, str]]] = {
@@ -146,6 +149,16 @@ BODIES: dict[tuple[str, str], Any] = {
     ("PUT", "/admin/sla/calendars/{name}"): {"time_zone": "UTC", "always_open": True},
     ("PUT", "/admin/sla/policies"): {
         "policies": [{"name": "default", "calendar": "always", "match": {}, "targets_minutes": {"first_response": 60}}]
+    },
+    ("POST", "/admin/crises"): {"name": "Matrix storm"},
+    ("POST", "/admin/crises/{crisis_id}/end"): {},
+    ("POST", "/admin/crises/{crisis_id}/held/release"): {
+        "case_id": "x",
+        "entry_id": "1767258000000#auto-acknowledgement",
+    },
+    ("POST", "/admin/crises/{crisis_id}/held/discard"): {
+        "case_id": "x",
+        "entry_id": "1767258000000#auto-acknowledgement",
     },
     ("PUT", "/admin/departments/{department_id}"): {
         "name": "Billing",
@@ -179,6 +192,7 @@ def call(
     path = template.replace("{case_id}", case_id).replace("{team}", "care").replace("{account_id}", "x-1")
     path = path.replace("{name}", "always").replace("{department_id}", "billing").replace("{entry_id}", "0%23m1")
     path = path.replace("{token}", "forged.link").replace("{escalation_id}", f"{case_id}-01KAAAAAAAAAAAAAAAAAAAAAAA")
+    path = path.replace("{crisis_id}", "01JGZ8Q5K2M3N4P5Q6R7S8T9V1")  # none: an admin gets 404, others 403
     headers = {"content-type": "application/json"}
     if authorization is not None:
         headers["Authorization"] = authorization

@@ -4,7 +4,6 @@ against chalice_config/openapi.yaml."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -13,42 +12,14 @@ from socialcare.aws.config_store import ConfigStore
 from socialcare.model.escalation import EscalationSchedule, EscalationTier
 from socialcare.model.events import Channel
 
-from tests.agent_api_support import (
-    HOUR,
-    MINUTE,
-    T0,
-    ApiClient,
-    MotoClients,
-    World,
-    app_module,
-    configured_wiring,
-    fresh_world,
-    world_clients,
-)
+from tests.agent_api_support import ADMIN, AGENT, HOUR, LEAD, MINUTE, T0, ApiClient, World
 from tests.sla_config_support import ALWAYS, BERLIN, BILLING, POLICIES
 
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.filterwarnings("ignore:CognitoUserPoolAuthorizer is not a supported in local mode"),
 ]
-
-ADMIN: dict[str, Any] = {"agent": "root", "role": "admin"}
-LEAD: dict[str, Any] = {"agent": "lena", "role": "lead"}
-AGENT: dict[str, Any] = {"agent": "alice", "role": "agent"}
-
-
-@pytest.fixture
-def world(moto: MotoClients) -> Iterator[World]:
-    with fresh_world(moto) as opened:
-        yield opened
-
-
-@pytest.fixture
-def api(world: World, monkeypatch: pytest.MonkeyPatch) -> Iterator[ApiClient]:
-    wiring = configured_wiring(world, monkeypatch)
-    wiring.wire(clients=world_clients(world), clock=world.clock)
-    yield ApiClient(app_module().app)
-    wiring.wire()
+# ``world`` and ``api`` (the app wired to it) are tests/integration/conftest.py's.
 
 
 def if_match(version: int) -> dict[str, str]:

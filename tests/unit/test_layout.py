@@ -242,6 +242,7 @@ ROOM_MAY_IMPORT: dict[str, frozenset[str]] = {
     "timers": FOUNDATION | {"model", "rules", "ports"},
     "surges": FOUNDATION | {"model", "rules", "ports"},
     "departments": FOUNDATION | {"model", "rules", "ports"},
+    "automated": FOUNDATION | {"model", "rules", "ports"},
 }
 
 

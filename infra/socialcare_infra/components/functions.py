@@ -102,7 +102,7 @@ TRIGGERS: dict[str, FunctionSpec] = {
         ),
         memory_mb=256,
         timeout_s=c.OUTBOUND_TIMEOUT_S,
-        description="Agents' replies to the platforms' reply APIs",
+        description="Agents' replies and automated messages to the platforms' reply APIs",
     ),
     c.CLOCK_FUNCTION: FunctionSpec(
         trigger=StreamTrigger(
@@ -145,6 +145,8 @@ def environment(name: str, resources: CoreResources, config: StageConfig) -> dic
             c.ENV_RAW_BUCKET: bucket,
             # Its own queue: a delivery waiting for a message is put back for a delay there.
             c.ENV_INBOUND_QUEUE_URL: resources.queues.inbound.queue.queue_url,
+            # A new case's acknowledge task goes to the outbound function (socialcare.automated).
+            c.ENV_OUTBOUND_QUEUE_URL: resources.queues.outbound.queue.queue_url,
             c.ENV_BRAND_ACCOUNTS: json.dumps(BrandAccounts.from_document(config.brand_accounts).to_document()),
             c.ENV_DEFAULT_TEAM: config.default_team,
             c.ENV_REOPEN_WINDOW_HOURS: str(config.reopen_window_hours),

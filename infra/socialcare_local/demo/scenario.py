@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import time
 
+from socialcare_local.demo import automation, department, escalation, triage
 from socialcare_local.demo import care_team as team
-from socialcare_local.demo import department, escalation, triage
 from socialcare_local.demo.context import Check, Customer, DemoContext, Step
 from socialcare_local.demo.people import (
     ANA,
@@ -321,5 +321,29 @@ SCENARIO: list[Step] = [
                 triage.troll_restored_by_one_action,
             ),
         ),
+    ),
+    # --- automated messages and crisis mode (socialcare/automated, the crisis routes) ------------------
+    Step(
+        "Admin Dana turns on the automatic acknowledgement for the Page", automation.admin_turns_on_the_acknowledgement
+    ),
+    Step(
+        "A new customer DMs the Page",
+        automation.new_dm_is_acknowledged,
+        (
+            Check(
+                "acknowledged once with the expected reply time; still awaiting an answer",
+                automation.acknowledged_once_naming_the_reply_time,
+            ),
+        ),
+    ),
+    Step(
+        f"Dana declares a crisis ({automation.CRISIS}) for the Page; two customers DM",
+        automation.crisis_holds_acknowledgements,
+        (Check("during the crisis both acknowledgements are held, none sent", automation.held_not_sent),),
+    ),
+    Step(
+        "Dana ends the crisis, releases one held acknowledgement and discards the other",
+        automation.admin_releases_one_and_discards_one,
+        (Check("the released one is sent, the discarded one never", automation.released_sent_discarded_not),),
     ),
 ]

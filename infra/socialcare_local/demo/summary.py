@@ -100,8 +100,13 @@ def customer_label(case: CaseView) -> str:
 
 
 def replies_sent(case: CaseView) -> int:
-    """The case's replies the platform accepted (the brand's own echoes of native replies included)."""
-    return sum(1 for e in case.entries("outbound") if e.get("delivery_state") in SENT_STATES)
+    """The case's replies the platform accepted (the brand's own echoes of native replies included;
+    automated messages, which answer nobody, left out)."""
+    return sum(
+        1
+        for e in case.entries("outbound")
+        if e.get("delivery_state") in SENT_STATES and "automated" not in (e.get("extra") or {})
+    )
 
 
 def first_response_ms(case: CaseView) -> int | None:

@@ -13,6 +13,8 @@
   agent, only a case they own (they claimed it, so they know it). Marking a case spam or troll,
   restoring it from the review queue, and hiding a customer's comment on the platform are work on the
   case (``require_work``).
+- Crisis mode (declaring, listing and ending crises; releasing or discarding the automated messages
+  they hold): admins only. Everyone sees the active crises on the cases they may read.
 """
 
 from __future__ import annotations
@@ -76,3 +78,8 @@ def require_config_read(caller: Caller) -> None:
 def require_config_write(caller: Caller) -> None:
     if not caller.is_admin:
         raise ForbiddenRole("only admins change the configuration (SLA, departments, routing rules)")
+
+
+def require_crisis_admin(caller: Caller) -> None:
+    if not caller.is_admin:
+        raise ForbiddenRole("only admins declare and end crises and release or discard the messages they hold")

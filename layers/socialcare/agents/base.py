@@ -2,8 +2,8 @@
 decide, and commit the effect in one transaction conditioned on the version read.
 
 ``AgentDeps`` is what the actions run on (the store and queue ports, the clock, the cursor codec,
-settings); ``CaseActions`` is the base of each unit of the agent service (reads, ownership,
-lifecycle, replies, notes, profiles).
+settings, the crises); ``CaseActions`` is the base of each unit of the agent service (reads,
+ownership, lifecycle, replies, notes, profiles, crises).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from socialcare import constants as c
 from socialcare.agents.bookkeeping import only_bookkeeping_changed
@@ -20,11 +21,23 @@ from socialcare.agents.department_deps import DepartmentDeps
 from socialcare.agents.identity import Caller
 from socialcare.clock import Clock
 from socialcare.errors import CaseNotFound, CaseVersionConflict, MovedOnByBookkeeping, StateConflict
+from socialcare.ids import new_ulid
 from socialcare.model.audit import AuditAction, AuditRecord
 from socialcare.model.case import Case, ThreadEntry
-from socialcare.model.profile import BrandProfile
-from socialcare.ports import AgentChange, AgentReplyQueue, AgentRepository, EscalationWrite, IdempotencyMarker
+from socialcare.model.config import ConfigKind
+from socialcare.model.crisis import Crisis
+from socialcare.model.profile import BrandProfile, case_values
+from socialcare.ports import (
+    AgentChange,
+    AgentReplyQueue,
+    AgentRepository,
+    ConfigRepository,
+    EscalationWrite,
+    HeldMessages,
+    IdempotencyMarker,
+)
 from socialcare.rules.case_sla import SlaInForce, status_changed, with_sla
+from socialcare.rules.crisis import crisis_from_config
 from socialcare.rules.sla import ResponseTargets
 
 logger = logging.getLogger(__name__)
@@ -48,6 +61,10 @@ class AgentDeps:
     sla: Callable[[], SlaInForce] | None = None
     # Department escalation (None: not deployed here, the escalation routes answer 503).
     departments: DepartmentDeps | None = None
+    # Crisis mode (``crisis_admin``): the crises among the configuration, and the messages they hold.
+    # None: no crisis is known (the case views carry none; the crisis routes are unavailable).
+    config: ConfigRepository | None = None
+    held: HeldMessages | None = None
 
 
 class CaseActions:
@@ -88,6 +105,14 @@ class CaseActions:
                 current=case,
             )
 
+    def _crises(self, now_ms: int) -> tuple[Crisis, ...]:
+        """Every declared crisis active at ``now_ms`` (none when crises are not wired in)."""
+        config = self._deps.config
+        if config is None:
+            return ()
+        crises = (crisis_from_config(c.document, version=c.version) for c in config.list_configs(ConfigKind.CRISIS))
+        return tuple(crisis for crisis in crises if crisis.active_at(now_ms))
+
     def _profile(self, account_id: str) -> BrandProfile:
         return self._store.profile(account_id) or BrandProfile.default(account_id, self._deps.default_brand_name)
 
@@ -122,6 +147,14 @@ class CaseActions:
             raise
 
 
+def audit_record(caller: Caller, action: AuditAction, now: int, **about: Any) -> AuditRecord:
+    """The caller's action now, for the audit trail; ``about``: what it was done to (``case_id`` and
+    ``case_version``, ``account_id`` or ``subject``) and its ``details``."""
+    return AuditRecord(
+        record_id=new_ulid(now), at_ms=now, actor=caller.agent_id, actor_role=caller.role.value, action=action, **about
+    )
+
+
 def bump(case: Case, now: int) -> Case:
     """The case as an action leaves it: a new version, updated now."""
     return replace(case, updated_at_ms=now, version=case.version + 1)
@@ -129,12 +162,8 @@ def bump(case: Case, now: int) -> Case:
 
 def placeholder_values(case: Case, caller: Caller, profile: BrandProfile) -> dict[str, str | None]:
     """The values a canned response's placeholders take for this case and caller."""
-    handle = f"@{case.customer.handle.lstrip('@')}" if case.customer.handle else None
     return {
-        "customer_name": case.customer.name or handle,
-        "customer_handle": handle,
+        **case_values(case, profile.brand_name),
         "agent_name": caller.display_name,
         "agent_first_name": caller.first_name,
-        "brand_name": profile.brand_name,
-        "case_id": case.case_id,
     }

@@ -23,11 +23,8 @@ MAX_ANSWER = 5_000  # a department's answer
 MAX_ANSWERER_NAME = 120
 MAX_REASON = 500
 MAX_URL = 2_048
-MAX_TEMPLATE_COMPONENTS = 10
 MAX_TAGS = 20
 ENTRY_ID_PATTERN = re.compile(r"^[0-9]{13}#[^\s]{1,200}$")
-TEMPLATE_NAME_PATTERN = re.compile(r"^[a-z0-9_]{1,512}$")
-TEMPLATE_LANGUAGE_PATTERN = re.compile(r"^[a-z]{2,3}(_[A-Z]{2})?$")
 
 UNASSIGNED = "none"  # the assignee filter value for unowned cases
 ME = "me"  # the assignee filter value for the caller's own cases

@@ -57,12 +57,14 @@ class Reads(CaseActions):
 
     def _case_list(self, page: Page[Case], scope: str) -> CaseList:
         cursor = self._deps.cursors.encode(scope, page.next_position) if page.next_position else None
-        return CaseList(cases=page.items, next_cursor=cursor, now_ms=self._clock())
+        now = self._clock()
+        return CaseList(cases=page.items, next_cursor=cursor, now_ms=now, crises=self._crises(now))
 
     def get_case(self, caller: Caller, case_id: str) -> CaseDetail:
         case = self._case(case_id)
         access.require_view(caller, case)
-        return CaseDetail(case=case, thread=self._store.thread(case_id), now_ms=self._clock())
+        now = self._clock()
+        return CaseDetail(case=case, thread=self._store.thread(case_id), now_ms=now, crises=self._crises(now))
 
     def audit_trail(self, caller: Caller, case_id: str, query: PageQuery) -> AuditList:
         case = self._case(case_id)

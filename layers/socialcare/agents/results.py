@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from socialcare.model.audit import AuditRecord
 from socialcare.model.case import Case, ThreadEntry
+from socialcare.model.crisis import Crisis, HeldMessage
 from socialcare.model.department_escalation import DepartmentEscalation
 from socialcare.model.profile import BrandProfile
 
@@ -15,6 +16,7 @@ class CaseList:
     cases: list[Case]
     next_cursor: str | None
     now_ms: int
+    crises: tuple[Crisis, ...] = ()  # active now: each case shows those whose scope covers it
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +24,7 @@ class CaseDetail:
     case: Case
     thread: list[ThreadEntry]
     now_ms: int
+    crises: tuple[Crisis, ...] = ()  # active now: the case shows those whose scope covers it
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,3 +93,32 @@ class AnswerLinkView:
 
     escalation: DepartmentEscalation
     expires_at_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class CrisisResult:
+    crisis: Crisis
+    now_ms: int
+    created: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CrisisList:
+    crises: list[Crisis]
+    now_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class HeldList:
+    crisis: Crisis
+    messages: list[HeldMessage]
+    next_cursor: str | None
+    now_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class HeldResult:
+    """A person's decision on a held message; ``queued``: a released one is on its way."""
+
+    held: HeldMessage
+    queued: bool = False

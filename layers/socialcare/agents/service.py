@@ -6,8 +6,9 @@ made meanwhile by a person is answered as a conflict, one made only by the syste
 decided again (``bookkeeping``). The units: ``reads`` (queues, own cases, a case, its audit trail,
 canned responses), ``ownership`` (claim, assign, release), ``lifecycle`` (status), ``sending``
 (replies, move to private), ``notes``, ``profile_admin``, ``triage_actions`` (re-route, mark,
-restore, hide a comment), ``escalations`` (department escalation and answers); entry-creating actions
-are made once per Idempotency-Key (``idempotency``).
+restore, hide a comment), ``escalations`` (department escalation and answers), ``crisis_admin``
+(crisis mode: crises and the automated messages they hold); entry-creating actions are made once per
+Idempotency-Key (``idempotency``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Callable
 
 from socialcare import constants as c
 from socialcare.agents.base import AgentDeps
+from socialcare.agents.crisis_admin import CrisisAdmin
 from socialcare.agents.cursor import CursorCodec
 from socialcare.agents.department_deps import DepartmentDeps
 from socialcare.agents.escalations import Escalations
@@ -27,12 +29,12 @@ from socialcare.agents.reads import Reads
 from socialcare.agents.sending import Sending
 from socialcare.agents.triage_actions import Triaging
 from socialcare.clock import Clock
-from socialcare.ports import AgentReplyQueue, AgentRepository
+from socialcare.ports import AgentReplyQueue, AgentRepository, ConfigRepository, HeldMessages
 from socialcare.rules.case_sla import SlaInForce
 from socialcare.rules.sla import ResponseTargets
 
 
-class AgentService(Reads, Ownership, Lifecycle, Sending, Notes, ProfileAdmin, Triaging, Escalations):
+class AgentService(Reads, Ownership, Lifecycle, Sending, Notes, ProfileAdmin, Triaging, Escalations, CrisisAdmin):
     """Every action of the agent API: the units' methods on one set of dependencies."""
 
     def __init__(
@@ -47,6 +49,8 @@ class AgentService(Reads, Ownership, Lifecycle, Sending, Notes, ProfileAdmin, Tr
         targets: ResponseTargets | None = None,
         sla: Callable[[], SlaInForce] | None = None,
         departments: DepartmentDeps | None = None,
+        config: ConfigRepository | None = None,
+        held: HeldMessages | None = None,
     ) -> None:
         super().__init__(
             AgentDeps(
@@ -59,5 +63,7 @@ class AgentService(Reads, Ownership, Lifecycle, Sending, Notes, ProfileAdmin, Tr
                 targets or ResponseTargets(),
                 sla,
                 departments,
+                config,
+                held,
             )
         )

@@ -3,6 +3,7 @@
 Items (see ``schema.py``): the policy set ``CONFIG#sla`` / ``POLICIES``, each calendar
 ``CONFIG#sla`` / ``CALENDAR#<name>``, each department ``CONFIG#departments`` / ``DEPARTMENT#<id>``,
 the routing rules ``CONFIG#routing`` / ``RULES``;
+each declared crisis ``CONFIG#crises`` / ``CRISIS#<id>``;
 each holds its document as JSON text with ``version``, ``updated_at_ms`` and ``updated_by``. Keeping
 the policy set and the calendars in one partition lets a case's SLA be read with one Query. A write
 is one transaction: the item, conditioned on the version it replaces, and its audit record under
@@ -42,6 +43,8 @@ def config_key(kind: ConfigKind, name: str) -> tuple[str, str]:
         return keys.SLA_CONFIG_PK, keys.CALENDAR_PREFIX + name
     if kind is ConfigKind.ROUTING_RULES:
         return keys.ROUTING_CONFIG_PK, keys.ROUTING_RULES_SK
+    if kind is ConfigKind.CRISIS:
+        return keys.CRISES_PK, keys.CRISIS_PREFIX + name
     return keys.DEPARTMENTS_PK, keys.DEPARTMENT_PREFIX + name
 
 

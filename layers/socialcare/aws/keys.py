@@ -104,3 +104,19 @@ def bucket_sk(bucket_ms: int) -> str:
 
 def surge_raised_pk(bucket_ms: int) -> str:
     return f"SURGED#{bucket_ms:013d}"
+
+
+CRISES_PK = "CONFIG#crises"  # every declared crisis: one Query lists them
+CRISIS_PREFIX = "CRISIS#"
+
+
+def crisis_pk(crisis_id: str) -> str:
+    """The partition of a crisis's held messages."""
+    return f"CRISIS#{crisis_id}"
+
+
+HELD_PREFIX = "HELD#"
+
+
+def held_sk(case_id: str, entry_id: str) -> str:
+    return f"{HELD_PREFIX}{case_id}#{entry_id}"

@@ -1,7 +1,12 @@
-"""Brand profiles on DynamoDB: ``ACCOUNT#<account id>`` / ``PROFILE``, each change audited with it."""
+"""Brand profiles on DynamoDB: ``ACCOUNT#<account id>`` / ``PROFILE``, each change audited with it.
+
+The automated-message settings (acknowledgement, nudge) are kept as one JSON document (``automation``),
+read back through the profile's own validation; a profile stored before them has the defaults.
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,7 +16,13 @@ from socialcare.aws.audit_store import audit_item
 from socialcare.aws.items import item_key, n, s
 from socialcare.aws.paging import conditional_put
 from socialcare.model.audit import AuditRecord
-from socialcare.model.profile import BrandProfile, CannedResponse, SignatureStyle
+from socialcare.model.profile import (
+    BrandProfile,
+    CannedResponse,
+    SignatureStyle,
+    automation_document,
+    profile_from_document,
+)
 
 
 class ProfileStore(AgentTable):
@@ -58,6 +69,7 @@ def profile_attributes(profile: BrandProfile) -> dict[str, Any]:
                 for r in profile.canned_responses
             ]
         },
+        "automation": s(json.dumps(automation_document(profile), ensure_ascii=False, sort_keys=True)),
     }
     if profile.updated_at_ms is not None:
         attrs["updated_at_ms"] = n(profile.updated_at_ms)
@@ -67,7 +79,7 @@ def profile_attributes(profile: BrandProfile) -> dict[str, Any]:
 
 
 def item_to_profile(account_id: str, item: Mapping[str, Any]) -> BrandProfile:
-    return BrandProfile(
+    profile = BrandProfile(
         account_id=account_id,
         brand_name=str(item["brand_name"]["S"]),
         signature_style=SignatureStyle(item.get("signature_style", {"S": "first_name"})["S"]),
@@ -80,3 +92,6 @@ def item_to_profile(account_id: str, item: Mapping[str, Any]) -> BrandProfile:
         updated_at_ms=int(item["updated_at_ms"]["N"]) if "updated_at_ms" in item else None,
         updated_by=str(item["updated_by"]["S"]) if "updated_by" in item else None,
     )
+    if "automation" not in item:
+        return profile
+    return profile_from_document(account_id, json.loads(item["automation"]["S"]), base=profile)

@@ -26,6 +26,8 @@ routing rules                      CONFIG#routing              RULES
 configuration audit record         CONFIG#audit                AUDIT#<ts ms, 13 digits>#<ulid>
 surge counter (one shard)          SURGE#<shard, 00-15>        <bucket start ms, 13 digits>  (expires)
 surge raised (once per key)        SURGED#<bucket start ms>    <account|topic>:<name>        (expires)
+declared crisis                    CONFIG#crises               CRISIS#<crisis id>
+message a crisis holds             CRISIS#<crisis id>          HELD#<case_id>#<entry id>
 =================================  ==========================  ==========================================
 
 The brand account profile holds what the agent API needs to answer for the brand: its name, how
@@ -33,6 +35,11 @@ replies are signed (``signature_style``), whether Meta granted the HUMAN_AGENT t
 (``human_agent_tag``), the "move to private" invitation and the canned responses
 (``socialcare.model.profile``). Outbound replies are thread entries like any other
 (``MSG#<ts>#out-<ulid>``), notes ``MSG#<ts>#note-<ulid>``, status changes ``MSG#<ts>#status-<ulid>``.
+
+Automated messages (acknowledgements, nudges) are outbound entries with a deterministic id
+(``MSG#<ts>#auto-<purpose>``, ``model/automation.py``), written only if absent; one a crisis holds
+has ``delivery_state`` ``held`` and an item of its own under the crisis
+(``socialcare.aws.automated_store``) that says whether a person released or discarded it.
 
 The configuration items (``socialcare.aws.config_store``, written by the admin routes and the local
 stack's seeding) hold their document as JSON text (``document``, validated before it is stored) with

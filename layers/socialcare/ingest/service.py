@@ -43,7 +43,8 @@ from socialcare.model.case import Case, CaseMark, EntryKind
 from socialcare.model.events import DeliveryState, EventKind, ParsedDelivery, PlatformEvent
 from socialcare.model.stored import CurrentCase
 from socialcare.model.surges import SurgeTally
-from socialcare.ports import CaseRepository, LeadNotifier, MessageCommit, SurgeCounter
+from socialcare.model.tasks import CaseTask, TaskKind
+from socialcare.ports import CaseRepository, LeadNotifier, MessageCommit, SurgeCounter, TaskQueue
 from socialcare.rules.case_sla import SlaInForce, with_sla
 from socialcare.rules.cases import (
     Threading,
@@ -126,8 +127,10 @@ class Ingestor:
         notifier: LeadNotifier | None = None,
         sla: Callable[[], SlaInForce] | None = None,
         counter: SurgeCounter | None = None,
+        tasks: TaskQueue | None = None,
     ) -> None:
         self._store = store
+        self._tasks = tasks
         self._clock = clock
         self._settings = settings or IngestSettings()
         # The SLA in force: the stored policy set (read through a short cache by the caller), else the
@@ -308,6 +311,8 @@ class Ingestor:
                 continue
             self._triaged(event, reading, before=current.case, after=case)
             self._count(event, case, now, tally)
+            if decision.action is Threading.NEW:
+                self._ask_acknowledgement(case, event)
             return Outcome.STORED
         raise ConcurrentThreadingConflict(
             f"could not thread {event.event_id} after {settings.max_threading_attempts} tries"
@@ -369,6 +374,18 @@ class Ingestor:
         counted.add(bucket_of(now), keys, case.case_id, hint=event.event_id)
         if tally is None:
             self.count_surges(counted)
+
+    def _ask_acknowledgement(self, case: Case, event: PlatformEvent) -> None:
+        """A message opened the case: the outbound function decides whether (and what) to acknowledge
+        (``socialcare.automated``). Best effort: the message is stored, and a retried delivery is a
+        duplicate that asks nothing again, so a failure is logged rather than raised."""
+        if self._tasks is None:
+            return
+        task = CaseTask(TaskKind.ACKNOWLEDGE, case.case_id)
+        try:
+            self._tasks.send_json(task.to_json(), case_id=case.case_id, channel=event.channel.value)
+        except Exception:
+            logger.exception("acknowledgement not asked for", extra={"case_id": case.case_id})
 
     def _read_current(self, event: PlatformEvent) -> CurrentCase:
         assert event.customer is not None

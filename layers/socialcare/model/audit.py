@@ -31,6 +31,10 @@ class AuditAction(StrEnum):
     ESCALATED = "escalated"  # handed to a department
     ESCALATION_ANSWERED = "escalation_answered"
     ESCALATION_CANCELLED = "escalation_cancelled"  # the case was resolved or closed first
+    CRISIS_DECLARED = "crisis_declared"
+    CRISIS_ENDED = "crisis_ended"
+    HELD_MESSAGE_RELEASED = "held_message_released"
+    HELD_MESSAGE_DISCARDED = "held_message_discarded"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,7 @@
 """Configuration an admin changes through the agent API, as it is stored: a JSON document, versioned.
 
-The SLA policy set, each business calendar, each department and the routing rules are one ``StoredConfig`` each. Storage keeps
+The SLA policy set, each business calendar, each department, the routing rules and each declared
+crisis are one ``StoredConfig`` each. Storage keeps
 the document as given (validated before by the rule that reads it: ``PolicySet.from_config``,
 ``BusinessCalendar.from_config``, ``Department.from_config``, ``RoutingRules.from_config``) and never interprets it; every write
 makes the next version, and a write decided on an older version is refused (optimistic concurrency,
@@ -21,10 +22,11 @@ class ConfigKind(StrEnum):
     CALENDAR = "calendar"
     DEPARTMENT = "department"
     ROUTING_RULES = "routing_rules"  # one per brand: its name is always ``ROUTING_RULES_NAME``
+    CRISIS = "crisis"  # a declared crisis (``model/crisis.py``): its name is the crisis id
 
     def subject(self, name: str) -> str:
         """How audit records name the configuration: ``sla/policies``, ``calendar/<name>``,
-        ``department/<id>``, ``routing/rules``."""
+        ``department/<id>``, ``routing/rules``, ``crisis/<id>``."""
         if self is ConfigKind.SLA_POLICIES:
             return "sla/policies"
         if self is ConfigKind.ROUTING_RULES:

@@ -75,6 +75,10 @@ class DeliveryState(StrEnum):
     READ = "read"
     PLAYED = "played"
     FAILED = "failed"
+    # An automated message a crisis holds for a person's review (never sent while held), and one a
+    # person discarded (never sent at all). A released message goes back to PENDING.
+    HELD = "held"
+    DISCARDED = "discarded"
 
     @property
     def rank(self) -> int:
@@ -90,6 +94,8 @@ _STATE_RANK = {
     DeliveryState.READ: 3,
     DeliveryState.PLAYED: 4,
     DeliveryState.FAILED: 5,
+    DeliveryState.HELD: 0,
+    DeliveryState.DISCARDED: 5,
 }
 
 

@@ -7,6 +7,7 @@ queued; the sender finds it by (case_id, entry_id) and records the outcome there
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -15,6 +16,10 @@ from socialcare.errors import MalformedOutboundRequest
 from socialcare.model.events import Channel
 
 REQUEST_VERSION = 1
+# A WhatsApp template as an agent sends it, or a brand configures it for its nudges.
+MAX_TEMPLATE_COMPONENTS = 10
+TEMPLATE_NAME_PATTERN = re.compile(r"^[a-z0-9_]{1,512}$")
+TEMPLATE_LANGUAGE_PATTERN = re.compile(r"^[a-z]{2,3}(_[A-Z]{2})?$")
 
 
 class ReplyMode(StrEnum):

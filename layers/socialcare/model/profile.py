@@ -1,4 +1,5 @@
-"""A brand account's profile: how its replies are signed, its canned responses, its Meta permissions.
+"""A brand account's profile: how its replies are signed, its canned responses, its Meta permissions,
+and its automated messages (the acknowledgement and the nudge, ``model/automation.py``).
 
 Stored as ``ACCOUNT#<account id>`` / ``PROFILE`` (see ``aws/schema.py``); an account without one
 uses ``BrandProfile.default``. Canned responses and the "move to private" invitation are templates
@@ -12,12 +13,21 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from socialcare.errors import CannedResponseNotFound, InvalidRequest, PlaceholderUnavailable, UnknownPlaceholder
+from socialcare.model.automation import (
+    ACKNOWLEDGEMENT_PLACEHOLDERS,
+    MAX_AUTOMATED_TEXT,
+    NUDGE_PLACEHOLDERS,
+    AcknowledgementSettings,
+    NudgeSettings,
+)
+from socialcare.model.case import Case
 from socialcare.model.channels import MAX_TEXT
+from socialcare.model.outbound import MAX_TEMPLATE_COMPONENTS, TEMPLATE_LANGUAGE_PATTERN, TEMPLATE_NAME_PATTERN
 
 PLACEHOLDERS: tuple[str, ...] = (
     "customer_name",
@@ -60,6 +70,8 @@ class BrandProfile:
     human_agent_tag: bool = False  # Meta granted the app the HUMAN_AGENT tag (replies up to 7 days)
     move_to_private_text: str = DEFAULT_MOVE_TO_PRIVATE_TEXT
     canned_responses: tuple[CannedResponse, ...] = ()
+    acknowledgement: AcknowledgementSettings = field(default_factory=AcknowledgementSettings)
+    nudge: NudgeSettings = field(default_factory=NudgeSettings)
     updated_at_ms: int | None = None
     updated_by: str | None = None
 
@@ -85,26 +97,37 @@ def sign(text: str, *, style: SignatureStyle, display_name: str, first_name: str
     return text
 
 
-def placeholders_of(template: str) -> tuple[str, ...]:
-    """The placeholders ``template`` uses; UnknownPlaceholder for anything else (or bad braces)."""
+def placeholders_of(template: str, known: tuple[str, ...] = PLACEHOLDERS) -> tuple[str, ...]:
+    """The placeholders ``template`` uses; UnknownPlaceholder for anything not ``known`` (or bad braces)."""
     try:
         parsed = list(string.Formatter().parse(template))
     except ValueError as exc:
         raise UnknownPlaceholder(f"the template has unbalanced braces ({exc}); write {{{{ or }}}} for a brace") from exc
     used: list[str] = []
-    for _, field, spec, conversion in parsed:
-        if field is None:
+    for _, name, spec, conversion in parsed:
+        if name is None:
             continue
-        if field not in PLACEHOLDERS or spec or conversion:
-            shown = "{" + field + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
-            raise UnknownPlaceholder(f"unknown placeholder {shown}; known: {', '.join(PLACEHOLDERS)}")
-        used.append(field)
+        if name not in known or spec or conversion:
+            shown = "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+            raise UnknownPlaceholder(f"unknown placeholder {shown}; known: {', '.join(known)}")
+        used.append(name)
     return tuple(dict.fromkeys(used))
 
 
-def render(template: str, values: Mapping[str, str | None]) -> str:
+def case_values(case: Case, brand_name: str) -> dict[str, str | None]:
+    """The values the placeholders about the case and the brand take (a name, else the handle)."""
+    handle = f"@{case.customer.handle.lstrip('@')}" if case.customer.handle else None
+    return {
+        "customer_name": case.customer.name or handle,
+        "customer_handle": handle,
+        "brand_name": brand_name,
+        "case_id": case.case_id,
+    }
+
+
+def render(template: str, values: Mapping[str, str | None], known: tuple[str, ...] = PLACEHOLDERS) -> str:
     """Fill the placeholders; PlaceholderUnavailable names a value this case does not have."""
-    needed = placeholders_of(template)
+    needed = placeholders_of(template, known)
     missing = [name for name in needed if not values.get(name)]
     if missing:
         raise PlaceholderUnavailable(
@@ -115,8 +138,19 @@ def render(template: str, values: Mapping[str, str | None]) -> str:
 
 # --- the profile as a JSON document (the admin route, the local config file, the table) -----------
 _PROFILE_FIELDS = frozenset(
-    {"brand_name", "signature_style", "human_agent_tag", "move_to_private_text", "canned_responses"}
+    {
+        "brand_name",
+        "signature_style",
+        "human_agent_tag",
+        "move_to_private_text",
+        "canned_responses",
+        "acknowledgement",
+        "nudge",
+    }
 )
+_ACKNOWLEDGEMENT_FIELDS = frozenset({"enabled", "text", "queue_position"})
+_NUDGE_FIELDS = frozenset({"text", "whatsapp_template"})
+_TEMPLATE_FIELDS = frozenset({"name", "language", "components"})
 _CANNED_FIELDS = frozenset({"id", "title", "text"})
 
 
@@ -143,6 +177,10 @@ def profile_from_document(account_id: str, doc: Any, *, base: BrandProfile) -> B
     canned = base.canned_responses
     if "canned_responses" in doc:
         canned = _canned_from_document(doc["canned_responses"])
+    acknowledgement = base.acknowledgement
+    if "acknowledgement" in doc:
+        acknowledgement = _acknowledgement_from_document(doc["acknowledgement"], acknowledgement)
+    nudge = _nudge_from_document(doc["nudge"], base.nudge) if "nudge" in doc else base.nudge
     return BrandProfile(
         account_id=account_id,
         brand_name=brand_name.strip(),
@@ -150,6 +188,8 @@ def profile_from_document(account_id: str, doc: Any, *, base: BrandProfile) -> B
         human_agent_tag=human_agent,
         move_to_private_text=invitation,
         canned_responses=canned,
+        acknowledgement=acknowledgement,
+        nudge=nudge,
         updated_at_ms=base.updated_at_ms,
         updated_by=base.updated_by,
     )
@@ -189,6 +229,88 @@ def _canned_from_document(value: Any) -> tuple[CannedResponse, ...]:
     return tuple(responses)
 
 
+def _object(value: Any, where: str, allowed: frozenset[str]) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise InvalidRequest(f"{where} must be an object with {', '.join(sorted(allowed))}")
+    unknown = set(value) - allowed
+    if unknown:
+        raise InvalidRequest(f"{where}: unknown field(s) {sorted(unknown)}; known: {sorted(allowed)}")
+    return value
+
+
+def _flag(doc: Mapping[str, Any], name: str, where: str, default: bool) -> bool:
+    value = doc.get(name, default)
+    if not isinstance(value, bool):
+        raise InvalidRequest(f"{where}.{name} must be true or false")
+    return value
+
+
+def _automated_text(doc: Mapping[str, Any], where: str, default: str, known: tuple[str, ...]) -> str:
+    text = doc.get("text", default)
+    if not isinstance(text, str) or not text.strip() or len(text) > MAX_AUTOMATED_TEXT:
+        raise InvalidRequest(f"{where}.text must be a non-empty string of at most {MAX_AUTOMATED_TEXT} characters")
+    try:
+        placeholders_of(text, known)
+    except UnknownPlaceholder as exc:
+        raise UnknownPlaceholder(f"{where}.text: {exc.message}") from exc
+    return text
+
+
+def _acknowledgement_from_document(value: Any, base: AcknowledgementSettings) -> AcknowledgementSettings:
+    doc = _object(value, "acknowledgement", _ACKNOWLEDGEMENT_FIELDS)
+    queue_position = _flag(doc, "queue_position", "acknowledgement", base.queue_position)
+    text = _automated_text(doc, "acknowledgement", base.text, ACKNOWLEDGEMENT_PLACEHOLDERS)
+    if "queue_position" in placeholders_of(text, ACKNOWLEDGEMENT_PLACEHOLDERS) and not queue_position:
+        raise UnknownPlaceholder(
+            "acknowledgement.text uses {queue_position}; set acknowledgement.queue_position to true to show it"
+        )
+    return AcknowledgementSettings(
+        enabled=_flag(doc, "enabled", "acknowledgement", base.enabled), text=text, queue_position=queue_position
+    )
+
+
+def _nudge_from_document(value: Any, base: NudgeSettings) -> NudgeSettings:
+    doc = _object(value, "nudge", _NUDGE_FIELDS)
+    template = base.whatsapp_template
+    if "whatsapp_template" in doc:
+        template = _whatsapp_template(doc["whatsapp_template"])
+    return NudgeSettings(text=_automated_text(doc, "nudge", base.text, NUDGE_PLACEHOLDERS), whatsapp_template=template)
+
+
+def _whatsapp_template(value: Any) -> dict[str, Any] | None:
+    """An approved template as WhatsApp's Cloud API takes it; null removes it."""
+    if value is None:
+        return None
+    doc = _object(value, "nudge.whatsapp_template", _TEMPLATE_FIELDS)
+    name, language = doc.get("name"), doc.get("language")
+    if not isinstance(name, str) or not TEMPLATE_NAME_PATTERN.match(name):
+        raise InvalidRequest(f"nudge.whatsapp_template.name must match {TEMPLATE_NAME_PATTERN.pattern}")
+    if not isinstance(language, str) or not TEMPLATE_LANGUAGE_PATTERN.match(language):
+        raise InvalidRequest(f"nudge.whatsapp_template.language must match {TEMPLATE_LANGUAGE_PATTERN.pattern}")
+    components = doc.get("components", [])
+    if (
+        not isinstance(components, list)
+        or len(components) > MAX_TEMPLATE_COMPONENTS
+        or not all(isinstance(c, Mapping) for c in components)
+    ):
+        raise InvalidRequest(
+            f"nudge.whatsapp_template.components must be a list of at most {MAX_TEMPLATE_COMPONENTS} objects"
+        )
+    return {"name": name, "language": language, "components": [dict(c) for c in components]}
+
+
+def automation_document(profile: BrandProfile) -> dict[str, Any]:
+    """The profile's automated-message settings as the JSON document ``profile_from_document`` reads."""
+    ack, nudge = profile.acknowledgement, profile.nudge
+    return {
+        "acknowledgement": {"enabled": ack.enabled, "text": ack.text, "queue_position": ack.queue_position},
+        "nudge": {
+            "text": nudge.text,
+            "whatsapp_template": dict(nudge.whatsapp_template) if nudge.whatsapp_template is not None else None,
+        },
+    }
+
+
 def profile_document(profile: BrandProfile) -> dict[str, Any]:
     """The profile as the JSON document ``profile_from_document`` reads (and its account id)."""
     return {
@@ -198,4 +320,5 @@ def profile_document(profile: BrandProfile) -> dict[str, Any]:
         "human_agent_tag": profile.human_agent_tag,
         "move_to_private_text": profile.move_to_private_text,
         "canned_responses": [{"id": r.response_id, "title": r.title, "text": r.text} for r in profile.canned_responses],
+        **automation_document(profile),
     }

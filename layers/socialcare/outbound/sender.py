@@ -13,7 +13,9 @@ For each ``OutboundRequest``:
    platform, part after part. Each accepted part is recorded at once with its platform-message
    index item (so the echo is a duplicate, WhatsApp statuses find the entry); the first one also
    stops the case's response clock (``apply_outbound``) and links the customer's Messenger id
-   after a private reply to a comment.
+   after a private reply to a comment — unless the entry is an automated message (an
+   acknowledgement or a nudge), which never counts as the brand's answer and changes no case.
+   A message a crisis holds (``held``) or a person discarded is never sent from here.
 4. Throttling and server errors give the claim back and raise ``RetryLater`` with the delay
    (the platform's own, or exponential backoff); on the queue's last receive the reply is marked
    FAILED ("moved to the dead-letter queue") and the message goes to the DLQ. Refusals are FAILED
@@ -42,6 +44,7 @@ from socialcare.errors import (
     RequestNotSent,
     RetryLater,
 )
+from socialcare.model.automation import automated_purpose
 from socialcare.model.case import Case, EntryKind
 from socialcare.model.events import Channel, DeliveryState
 from socialcare.model.outbound import OutboundRequest, ReplyMode
@@ -72,6 +75,7 @@ class Outcome(StrEnum):
     ALREADY_DONE = "already_done"  # a duplicate queue message: sent or failed before
     MISSING = "missing"  # no such entry (erased, or never stored)
     NOT_A_REPLY = "not_a_reply"
+    HELD = "held"  # an automated message a crisis holds, or one a person discarded: never sent from here
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +128,10 @@ class OutboundSender:
             return DeliveryReport(Outcome.NOT_A_REPLY)
         if seen.send_state in (SendState.SENT, SendState.FAILED):
             return DeliveryReport(Outcome.ALREADY_DONE, seen.platform_message_ids, seen.entry.delivery_error)
+        if seen.entry.delivery_state in (DeliveryState.HELD, DeliveryState.DISCARDED):
+            # A crisis holds it (or a person discarded it): only a person's release makes it PENDING.
+            logger.info("held automated message not sent", extra=_ids(request))
+            return DeliveryReport(Outcome.HELD)
         last_try = receive_count >= self._settings.max_receives
         if seen.send_state is SendState.SENDING:
             return self._claimed_before(request, seen, last_try)
@@ -341,7 +349,11 @@ class OutboundSender:
         with_link: bool,
     ) -> tuple[tuple[Case, Case] | None, CustomerLink | None]:
         """How the case changes with this part: the first part answers the customer; an adopted
-        echo already did (for a later part, its extra count is taken back)."""
+        echo already did (for a later part, its extra count is taken back). An automated message
+        (an acknowledgement, a nudge) answers nobody: the case stays as it is, still awaiting the
+        brand's reply, its first response unset and its SLA clock running."""
+        if automated_purpose(seen.entry) is not None:
+            return None, None
         first = seen.parts_sent == 0
         if not first and adopt is None:
             return None, None

@@ -249,17 +249,23 @@ class BusinessCalendar:
         back_ms = self.next_open(at_ms)
         if back_ms == at_ms:
             return "now"
-        back, asked = self._local(back_ms), self._local(at_ms)
-        days_ahead = (back.date() - asked.date()).days
-        clock = f"{back:%H:%M} {_zone_label(back)}"
+        return self.describe_instant(back_ms, seen_from_ms=at_ms)
+
+    def describe_instant(self, at_ms: int, *, seen_from_ms: int, before_clock: str = "") -> str:
+        """``at_ms`` as someone at ``seen_from_ms`` reads it, in the calendar's zone and the same English
+        as ``describe_reopening`` ("today 13:00 CET", "Monday 09:00 CET"); ``before_clock`` goes before
+        the time ("by " gives "today by 13:00 CET")."""
+        moment, asked = self._local(at_ms), self._local(seen_from_ms)
+        days_ahead = (moment.date() - asked.date()).days
+        clock = f"{before_clock}{moment:%H:%M} {_zone_label(moment)}"
         if days_ahead == 0:
             return f"today {clock}"
         if days_ahead == 1:
             return f"tomorrow {clock}"
-        weekday = _DAY_NAMES[back.weekday()]
-        if days_ahead < 7:
+        weekday = _DAY_NAMES[moment.weekday()]
+        if 1 < days_ahead < 7:
             return f"{weekday} {clock}"
-        return f"{weekday} {back.day} {_MONTH_NAMES[back.month - 1]} {clock}"
+        return f"{weekday} {moment.day} {_MONTH_NAMES[moment.month - 1]} {clock}"
 
     def is_holiday(self, day: date) -> bool:
         if self.holidays is None:
