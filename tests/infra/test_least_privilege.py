@@ -502,7 +502,7 @@ def automated_tasks(o: Outbound, now: int) -> None:
             base=BrandProfile.default(PAGE, "Acme"),
         )
         ProfileStore(aws.table_name, client=aws.dynamodb).save_profile(profile, profile_audit(now))
-    o.ingest(messenger("psid-ack", "m_in6", now))
+    o.ingest(messenger("psid-ack", "m_in7", now))
     acknowledged = o.case_of("psid-ack")
     calls_before = len(o.transport.requests)
     task(o, CaseTask(TaskKind.ACKNOWLEDGE, acknowledged.case_id))
@@ -513,7 +513,7 @@ def automated_tasks(o: Outbound, now: int) -> None:
         crisis = declare({"name": "Storm"}, crisis_id="01JGZ8Q5K2M3N4P5Q6R7S8T9V0", by="root", now_ms=now)
         stored = StoredConfig(ConfigKind.CRISIS, crisis.crisis_id, 1, crisis_config(crisis), now, "root")
         ConfigStore(aws.table_name, client=aws.dynamodb).save_config(stored, profile_audit(now, crisis.crisis_id))
-    o.ingest(messenger("psid-held", "m_in7", now))
+    o.ingest(messenger("psid-held", "m_in8", now))
     task(o, CaseTask(TaskKind.ACKNOWLEDGE, o.case_of("psid-held").case_id))
     assert o.run_batch() == Batch(1, [])
 
