@@ -163,3 +163,8 @@ ENV_EVENT_BUS_NAME = "EVENT_BUS_NAME"
 CLOCK_BATCH_SIZE = 25
 CLOCK_TIMEOUT_S = 30
 CLOCK_MAX_RETRY_ATTEMPTS = 5
+
+# The open-work publisher (functions/metrics), run on a schedule: the teams' queues to CloudWatch.
+METRICS_FUNCTION = "metrics"
+METRICS_SCHEDULE_MINUTES = 1
+METRICS_TIMEOUT_S = 60

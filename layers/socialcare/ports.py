@@ -18,6 +18,7 @@ from socialcare.model.case import Case, CaseStatus, Priority, ThreadEntry
 from socialcare.model.config import ConfigKind, StoredConfig
 from socialcare.model.envelope import DeliveryEnvelope
 from socialcare.model.events import Channel, DeliveryState, PlatformEvent
+from socialcare.model.metrics import MetricPoint
 from socialcare.model.notices import SensitiveCaseNotice
 from socialcare.model.profile import BrandProfile
 from socialcare.model.sending import OutboundEntry, PartRecord, SendFailure
@@ -350,4 +351,30 @@ class ConfigRepository(Protocol):
 
     def config_audit(self, *, limit: int) -> list[AuditRecord]:
         """The latest audit records of configuration changes, newest first."""
+        ...
+
+
+# ---- metrics (the scheduled open-work publisher; see socialcare/metrics) ---------------------------
+# The DynamoDB and CloudWatch adapters are ``socialcare.aws.open_work.OpenWorkQueries`` and
+# ``socialcare.aws.metric_sink.CloudWatchMetrics``, their twins in ``socialcare.memory.metrics``.
+
+
+@dataclass(frozen=True, slots=True)
+class OpenCases:
+    """A team's active cases and how many items the store read to find them."""
+
+    cases: tuple[Case, ...]
+    items_read: int
+
+
+class OpenWork(Protocol):
+    def open_cases(self, team: str) -> OpenCases:
+        """Every active case of ``team``: keyed reads of an index of open work only, so the cost follows
+        the open cases, never the resolved and closed history."""
+        ...
+
+
+class MetricSink(Protocol):
+    def put(self, points: Sequence[MetricPoint], *, at_ms: int) -> int:
+        """Publish the points, all stamped ``at_ms``; the number of requests it took."""
         ...
