@@ -171,7 +171,7 @@ def _count(before: Case | None, after: Case, runtime: ClockRuntime) -> None:
     from socialcare.metrics.events import case_metrics
 
     try:
-        points = case_metrics(before, after, runtime.sla())
+        points = case_metrics(before, after, runtime.sla)
     except Exception as exc:  # the clock has started: a metric must never make the record fail
         logger.error("event metrics not derived", extra={"case_id": after.case_id, "error": type(exc).__name__})
         _metrics.get().failed()

@@ -23,7 +23,6 @@ import pytest
 from socialcare import constants as c
 from socialcare.aws import schema
 from socialcare.aws.case_store import CaseStore, MessageRef
-from socialcare.aws.items import case_item, item_key
 from socialcare.aws.outbound_store import OutboundStore, SendState
 from socialcare.clock import ManualClock, system_clock
 from socialcare.ingest.service import Ingestor, IngestSettings
@@ -45,7 +44,7 @@ from socialcare_local.sandbox import payloads as p
 from socialcare_local.sandbox.signing import meta_request
 
 from tests.agent_api_support import BILLING_ACCOUNT, CURSOR_KEY, ApiClient, World, _template_of, app_module, spec_routes
-from tests.case_clock_support import clock_world, due_in, new_case
+from tests.case_clock_support import clock_world, due_in, new_case, stream_record
 from tests.conftest import TEST_CREDENTIALS, AwsResources
 from tests.infra.conftest import Synthesised
 from tests.infra.helpers import SAM_FUNCTION, function_id, ref_id
@@ -568,15 +567,3 @@ def test_clock_role_grants_exactly_the_calls_the_clock_function_makes(
             table="-", bucket="-", queues={}, secrets={}, state_machines={world.machine_arn: "case_clock"}
         )
         assert labels.used(calls) == function_grants(prod, function_logical_id(prod, c.CLOCK_FUNCTION))
-
-
-def stream_record(sequence: str, name: str, before: Case | None, after: Case) -> dict[str, Any]:
-    change: dict[str, Any] = {
-        "Keys": item_key(f"CASE#{after.case_id}", "CASE"),
-        "NewImage": case_item(after),
-        "SequenceNumber": sequence,
-        "StreamViewType": "NEW_AND_OLD_IMAGES",
-    }
-    if before is not None:
-        change["OldImage"] = case_item(before)
-    return {"eventID": sequence, "eventName": name, "eventSource": "aws:dynamodb", "dynamodb": change}

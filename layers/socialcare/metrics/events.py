@@ -27,6 +27,8 @@ twice counts twice: the figures are as exact as the stream's at-least-once deliv
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from socialcare.model import metrics as m
 from socialcare.model.case import Case, CaseStatus
 from socialcare.model.events import Channel
@@ -38,7 +40,11 @@ _SECOND_MS = 1000
 _FINISHED = (CaseStatus.RESOLVED, CaseStatus.CLOSED)
 
 
-def case_metrics(before: Case | None, after: Case, sla: SlaInForce) -> list[MetricPoint]:
+Sla = Callable[[], SlaInForce]
+"""The SLA in force, asked for only when a figure needs a calendar or a target (``CachedSla``)."""
+
+
+def case_metrics(before: Case | None, after: Case, sla: Sla) -> list[MetricPoint]:
     """Every metric point the write from ``before`` (``None``: a new case) to ``after`` made."""
     points = inbound_messages(before, after)
     if before is None:
@@ -64,7 +70,11 @@ def _seconds(ms: int) -> float:
 
 def inbound_messages(before: Case | None, after: Case) -> list[MetricPoint]:
     if before is None:
-        return [_point(m.INBOUND_MESSAGES, after.message_count, after, awaited_channel(after))] if after.message_count else []
+        return (
+            [_point(m.INBOUND_MESSAGES, after.message_count, after, awaited_channel(after))]
+            if after.message_count
+            else []
+        )
     added = after.message_count - before.message_count
     if added <= 0 or after.last_outbound_at_ms != before.last_outbound_at_ms:
         return []  # nothing added, or the brand's reply (or its echo) was
@@ -92,7 +102,7 @@ def answered_at(before: Case, after: Case) -> int | None:
     return replied
 
 
-def answer_metrics(before: Case, after: Case, sla: SlaInForce) -> list[MetricPoint]:
+def answer_metrics(before: Case, after: Case, sla: Sla) -> list[MetricPoint]:
     at = answered_at(before, after)
     if at is None:
         return []
@@ -100,7 +110,7 @@ def answer_metrics(before: Case, after: Case, sla: SlaInForce) -> list[MetricPoi
     first = before.first_response_at_ms is None
     clock = SlaClock.FIRST_RESPONSE if first else SlaClock.NEXT_RESPONSE
     waited = at - before.awaiting_reply_since_ms
-    business = _business_time(before, clock, sla, at)
+    business = _business_time(before, clock, sla(), at)
     wall_name, business_name = (
         (m.FIRST_RESPONSE_TIME, m.FIRST_RESPONSE_BUSINESS_TIME)
         if first
@@ -130,12 +140,12 @@ def _business_time(before: Case, clock: SlaClock, sla: SlaInForce, at: int) -> i
     return calendar.business_time_between(before.awaiting_reply_since_ms, at) - paused
 
 
-def resolution_metrics(before: Case, after: Case, sla: SlaInForce) -> list[MetricPoint]:
+def resolution_metrics(before: Case, after: Case, sla: Sla) -> list[MetricPoint]:
     if not before.status.is_active or after.status not in _FINISHED:
         return []
     finished = after.resolved_at_ms if after.status is CaseStatus.RESOLVED else after.closed_at_ms
     at = finished if finished is not None else after.updated_at_ms
-    policy, calendar = sla.policy(case_facts(before))
+    policy, calendar = sla().policy(case_facts(before))
     # ``after`` carries the pause its last status made (every writer applies ``status_changed``).
     business = calendar.business_time_between(after.created_at_ms, at) - after.paused_ms.get(SlaClock.RESOLUTION, 0)
     channel = awaited_channel(before)
