@@ -161,7 +161,7 @@ def test_a_team_with_more_open_cases_than_a_page_is_read_to_the_end(publisher: P
     big = "x" * 8000  # ~8 KB per item: one of DynamoDB's 1 MB pages holds about 125
     put(
         publisher.aws,
-        *(replace(case(f"o{i}", waiting_min=1), customer=Customer(f"u{i}", name=big)) for i in range(500)),
+        *(replace(case(f"o{i}", waiting_min=1), customer=Customer(f"u{i}", name=big)) for i in range(150)),
     )
     summary = publisher.run()
     assert summary["open_cases"] == summary["items_read"] == 150
