@@ -39,6 +39,7 @@ STREAM_READ = ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetSh
 STREAM_LIST = ("dynamodb:ListStreams",)
 START_EXECUTION = ("states:StartExecution",)
 PUT_EVENTS = ("events:PutEvents",)
+PUT_METRIC_DATA = ("cloudwatch:PutMetricData",)
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class Access:
     reads_stream: bool = False  # its event source mapping reads the table's stream (granted by CDK's binding)
     starts_case_clocks: bool = False  # StartExecution of the case-clock state machine (and no other)
     puts_events: bool = False  # PutEvents on the project's event bus (and no other)
+    puts_metrics: bool = False  # PutMetricData in the project's metrics namespace (and no other)
 
 
 ACCESS: dict[str, Access] = {
@@ -62,9 +64,10 @@ ACCESS: dict[str, Access] = {
     # transactions of conditional Puts, conditional UpdateItem for edits/deletes/statuses; the raw
     # delivery from S3 when it was too big to travel inline. A delivery that waits for a message (an
     # edit that overtook it) is hidden for its delay with ChangeMessageVisibility. A sensitive case
-    # is put on the project's bus for the leads ("Sensitive case").
+    # is put on the project's bus for the leads ("Sensitive case"). The SLA in force (policies and
+    # calendars) is one Query of its partition a minute (CachedSla).
     c.INGEST_FUNCTION: Access(
-        table=(GET_ITEM, BATCH_GET_ITEM, PUT_ITEM, UPDATE_ITEM),
+        table=(GET_ITEM, BATCH_GET_ITEM, QUERY, PUT_ITEM, UPDATE_ITEM),
         raw_objects=("s3:GetObject",),
         consumes=INBOUND,
         changes_visibility=True,
@@ -80,9 +83,14 @@ ACCESS: dict[str, Access] = {
         changes_visibility=True,
         secrets=(PLATFORM_SECRET,),
     ),
-    # The clock function: nothing but the case clock's StartExecution; the stream it is fed from is
-    # read by its event source mapping (and a record given up goes to its on-failure queue).
-    c.CLOCK_FUNCTION: Access(reads_stream=True, starts_case_clocks=True),
+    # The clock function: the case clock's StartExecution, and the SLA configuration (one Query of its
+    # partition a minute) for the event metrics' business time; the stream it is fed from is read by its
+    # event source mapping (and a record given up goes to its on-failure queue). Its metrics leave as
+    # log lines (EMF), which need no grant.
+    c.CLOCK_FUNCTION: Access(table=(QUERY,), reads_stream=True, starts_case_clocks=True),
+    # The metrics publisher: each team's open work through the queue index, never the table itself;
+    # the gauges with PutMetricData.
+    c.METRICS_FUNCTION: Access(indexes=(c.QUEUE_INDEX,), puts_metrics=True),
     # The agent API: cases, threads and audit trails by key; team queues, an agent's own cases and
     # resolved/closed lists through their GSIs (never the customer index: that is ingest's);
     # optimistic transactions of Puts, profile updates and idempotency markers; replies handed to

@@ -91,6 +91,10 @@ class StageConfig:
     # Optional: the brand's routing rules (ROUTING_RULES of the ingest function; shape in
     # socialcare/rules/routing_rules.py), checked here so a bad rule fails the synth, naming the field.
     routing_rules: Mapping[str, Any] = field(default_factory=dict)
+    # The care floor's alarms: a customer waiting longer than this for an answer (the publisher's oldest
+    # unanswered age), and more webhook requests refused with 4xx than this in five minutes.
+    oldest_unanswered_alarm_minutes: int = 60
+    webhook_4xx_alarm_count: int = 50
 
     def __post_init__(self) -> None:
         problems = []
@@ -105,7 +109,14 @@ class StageConfig:
         for name in ("ingest_max_concurrency", "outbound_max_concurrency"):
             if not 2 <= getattr(self, name) <= 1000:
                 problems.append(f"{name} must be between 2 and 1000 (the SQS event source's range)")
-        for name in ("api_throttle_rate", "api_throttle_burst", "queue_age_alarm_seconds", "reopen_window_hours"):
+        for name in (
+            "api_throttle_rate",
+            "api_throttle_burst",
+            "queue_age_alarm_seconds",
+            "reopen_window_hours",
+            "oldest_unanswered_alarm_minutes",
+            "webhook_4xx_alarm_count",
+        ):
             if getattr(self, name) <= 0:
                 problems.append(f"{name} must be positive")
         if self.webhook_reserved_concurrency < 0:

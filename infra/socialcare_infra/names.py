@@ -56,6 +56,10 @@ class ResourceNames:
         """The clock function's on-failure queue: stream records it gave up on."""
         return f"socialcare-clock-failures-{self.stage}"
 
+    def missed_runs(self, function: str) -> str:
+        """A scheduled function's dead-letter queue: the runs its schedule could not deliver."""
+        return f"socialcare-{function}-missed-{self.stage}"
+
     def function(self, name: str) -> str:
         return f"socialcare-{name}-{self.stage}"
 
@@ -94,4 +98,9 @@ class ResourceNames:
 
     @property
     def dashboard(self) -> str:
+        """The operations dashboard (functions, queues, APIs, table)."""
         return f"socialcare-{self.stage}"
+
+    def metrics_dashboard(self, key: str) -> str:
+        """A dashboard of ``socialcare_infra.dashboards`` (``care-floor``, ``accountability``)."""
+        return f"socialcare-{key}-{self.stage}"

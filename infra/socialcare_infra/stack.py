@@ -154,6 +154,7 @@ class SocialCareStack(Stack):
             state_machines=self.state_machines.machines,
             stream_consumers=self._stream_consumers(),
             notification_failures=self.notifications.dlq,
+            missed_runs=self.functions.missed_runs,
         )
 
     def _stream_consumers(self) -> dict[str, tuple[str, IQueue]]:

@@ -23,6 +23,7 @@ import pytest
 from socialcare import constants as c
 from socialcare.aws import schema
 from socialcare.aws.case_store import CaseStore, MessageRef
+from socialcare.aws.items import case_item
 from socialcare.aws.outbound_store import OutboundStore, SendState
 from socialcare.clock import ManualClock, system_clock
 from socialcare.ingest.service import Ingestor, IngestSettings
@@ -36,6 +37,7 @@ from socialcare.model.events import (
 )
 from socialcare.model.outbound import OutboundRequest, ReplyMode
 from socialcare.outbound.http import HttpRequest, HttpResponse
+from socialcare.rules.cases import apply_outbound
 from socialcare.rules.escalation import with_escalation
 from socialcare_infra import access
 from socialcare_local.emulator.functions import LambdaContext, load_function, reset_function
@@ -44,7 +46,7 @@ from socialcare_local.sandbox import payloads as p
 from socialcare_local.sandbox.signing import meta_request
 
 from tests.agent_api_support import BILLING_ACCOUNT, CURSOR_KEY, ApiClient, World, _template_of, app_module, spec_routes
-from tests.case_clock_support import clock_world, due_in, new_case, stream_record
+from tests.case_clock_support import TABLE, clock_world, due_in, new_case, stream_record
 from tests.conftest import TEST_CREDENTIALS, AwsResources
 from tests.infra.conftest import Synthesised
 from tests.infra.helpers import SAM_FUNCTION, function_id, ref_id
@@ -542,15 +544,17 @@ def test_clock_role_grants_exactly_the_calls_the_clock_function_makes(
     prod: Synthesised, aws_env: None, recorder: CallRecorder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The clock function on records of a new case (a clock starts), a retried record (a duplicate
-    start: ExecutionAlreadyExists is success) and an answer (nothing starts)."""
+    start: ExecutionAlreadyExists is success) and an answer (nothing starts; its event metrics read the
+    SLA configuration, once: it is cached)."""
     with clock_world() as world:
         monkeypatch.setenv(c.ENV_CASE_CLOCK_ARN, world.machine_arn)
+        monkeypatch.setenv(c.ENV_TABLE_NAME, TABLE)
         handler = load_function(c.CLOCK_FUNCTION)
-        handler.wire(clients={"stepfunctions": world.sfn})
+        handler.wire(clients={"stepfunctions": world.sfn, "dynamodb": world.dynamodb})
         try:
             start = T0
             case = with_escalation(new_case("C-PRIV", start), due_in(start, warn_s=60, breach_s=120, second_s=None))
-            answered = replace(case, awaiting_reply_since_ms=None, escalation=None, version=case.version + 1)
+            answered = apply_outbound(case, timestamp_ms=start + 30_000, now_ms=start + 30_000)
             records = [
                 stream_record("1", "INSERT", None, case),
                 stream_record("2", "MODIFY", case, answered),
@@ -558,12 +562,37 @@ def test_clock_role_grants_exactly_the_calls_the_clock_function_makes(
             recorder.take()
             with recorder.recording():
                 handler.handler({"Records": records}, LambdaContext("socialcare-clock-prod"))
-                handler.handler({"Records": records[:1]}, LambdaContext("socialcare-clock-prod"))
+                handler.handler({"Records": records[::-1]}, LambdaContext("socialcare-clock-prod"))
             calls = recorder.take()
         finally:
             reset_function(handler)
-        assert [action for action, _ in calls] == ["states:StartExecution", "states:StartExecution"]
+        assert [action for action, _ in calls] == ["states:StartExecution", "dynamodb:Query", "states:StartExecution"]
         labels = MotoLabels(
-            table="-", bucket="-", queues={}, secrets={}, state_machines={world.machine_arn: "case_clock"}
+            table=TABLE, bucket="-", queues={}, secrets={}, state_machines={world.machine_arn: "case_clock"}
         )
         assert labels.used(calls) == function_grants(prod, function_logical_id(prod, c.CLOCK_FUNCTION))
+
+
+# ---- metrics ---------------------------------------------------------------------------------------------
+
+
+def test_metrics_role_grants_exactly_the_calls_the_publisher_makes(
+    prod: Synthesised, deployed: Deployed, recorder: CallRecorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The metrics function on a table with open and closed cases, as its schedule invokes it."""
+    aws = deployed.aws
+    for case in (new_case("C-OPEN", T0), replace(new_case("C-DONE", T0), status=CaseStatus.CLOSED, closed_at_ms=T0)):
+        aws.dynamodb.put_item(TableName=aws.table_name, Item=case_item(case))
+    monkeypatch.setenv(c.ENV_DEFAULT_TEAM, "care")
+    monkeypatch.setenv(c.ENV_ACCOUNT_TEAMS, json.dumps({BILLING_ACCOUNT: "billing"}))
+    handler = load_function(c.METRICS_FUNCTION)
+    reset_function(handler)
+    try:
+        with recorder.recording():
+            summary = handler.handler({"source": "aws.scheduler"}, LambdaContext("socialcare-metrics-prod"))
+        calls = recorder.take()
+    finally:
+        reset_function(handler)
+    assert summary["open_cases"] == 1
+    assert sorted({action for action, _ in calls}) == ["cloudwatch:PutMetricData", "dynamodb:Query"]
+    assert deployed.labels.used(calls) == function_grants(prod, function_logical_id(prod, c.METRICS_FUNCTION))

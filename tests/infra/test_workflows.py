@@ -1,9 +1,5 @@
-"""The state-machine and schedule constructs, ready for the SLA timers and the metrics publisher.
-
-No product workflow exists yet, so these run against a test fixture ASL file and an imported
-function in a small stack of their own, with the same security rule pack as the app. The schedule
-construct itself lives beside the tests (``scheduled_invocation.py``) until the product uses it.
-"""
+"""The state-machine and schedule constructs on their own: a test fixture ASL file and an imported
+function in a small stack, with the same security rule pack as the app."""
 
 from __future__ import annotations
 
@@ -16,10 +12,9 @@ import pytest
 from aws_cdk import aws_lambda as lambda_
 from cfnlint.api import ManualArgs, lint_file
 from socialcare_infra.checks import attach_security_checks
+from socialcare_infra.components.schedules import ScheduledInvocation
 from socialcare_infra.components.workflows import StateMachineDefinitionError, StateMachines
 from socialcare_infra.config import load_stage
-
-from tests.infra.scheduled_invocation import ScheduledInvocation
 
 pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("infra")]
 
@@ -48,6 +43,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], 
         ),
         every=cdk.Duration.minutes(5),
         description="publish metrics",
+        dead_letter_queue_name="socialcare-metrics-missed-dev",
     )
     app.synth()  # raises if the rule pack finds anything unacknowledged
     path = outdir / "Workflows.template.json"

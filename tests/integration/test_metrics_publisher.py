@@ -134,7 +134,7 @@ def test_every_watched_team_gets_its_gauges_in_cloudwatch(publisher: Publisher) 
     assert publisher.value("Backlog", channel="x_dm") == 4
     assert publisher.value("Backlog", team="care", channel="x_dm") == 3
     assert publisher.value("InBreach", team="billing", channel="x_dm") == 0
-    [put_call] = publisher.calls("monitoring:PutMetricData")
+    [put_call] = publisher.calls("cloudwatch:PutMetricData")
     assert put_call["Namespace"] == c.METRICS_NAMESPACE
     stamps = {datum["Timestamp"] for datum in put_call["MetricData"]}
     assert stamps == {dt.datetime.fromtimestamp(NOW / 1000, dt.UTC)}, "one instant for the whole snapshot"
@@ -190,4 +190,4 @@ def test_a_misconfigured_function_names_the_variable_and_publishes_nothing(
     publisher.handler.wire(clients={"dynamodb": publisher.aws.dynamodb, "cloudwatch": publisher.cloudwatch})
     with pytest.raises(RuntimeError, match=error):
         publisher.run()
-    assert publisher.calls("monitoring:PutMetricData") == []
+    assert publisher.calls("cloudwatch:PutMetricData") == []

@@ -33,6 +33,7 @@ from socialcare_infra.components.permissions import (
     lambda_role,
 )
 from socialcare_infra.components.queues import dead_letter_queue
+from socialcare_infra.components.schedules import ScheduledInvocation
 from socialcare_infra.config import StageConfig
 from socialcare_infra.names import ResourceNames
 from socialcare_infra.runtime import RUNTIME_NAME
@@ -63,8 +64,15 @@ class StreamTrigger:
 
 
 @dataclass(frozen=True)
+class ScheduleTrigger:
+    """An EventBridge Scheduler schedule, with retries and a dead-letter queue of missed runs."""
+
+    every_minutes: int
+
+
+@dataclass(frozen=True)
 class FunctionSpec:
-    trigger: HttpTrigger | QueueTrigger | StreamTrigger
+    trigger: HttpTrigger | QueueTrigger | StreamTrigger | ScheduleTrigger
     memory_mb: int
     timeout_s: int
     description: str
@@ -103,7 +111,13 @@ TRIGGERS: dict[str, FunctionSpec] = {
         ),
         memory_mb=256,
         timeout_s=c.CLOCK_TIMEOUT_S,
-        description="Case writes (the table's stream) to the case clocks they need started",
+        description="Case writes (the table's stream) to the case clocks they need started, and the event metrics",
+    ),
+    c.METRICS_FUNCTION: FunctionSpec(
+        trigger=ScheduleTrigger(every_minutes=c.METRICS_SCHEDULE_MINUTES),
+        memory_mb=256,
+        timeout_s=c.METRICS_TIMEOUT_S,
+        description="The teams' open work (the queue index) to CloudWatch, every minute",
     ),
 }
 
@@ -142,10 +156,17 @@ def environment(name: str, resources: CoreResources, config: StageConfig) -> dic
             c.ENV_OUTBOUND_QUEUE_URL: resources.queues.outbound.queue.queue_url,
             c.ENV_PLATFORM_SECRET_ARN: secret,
         },
+        # The teams it watches: those ingest routes cases to.
+        c.METRICS_FUNCTION: {
+            c.ENV_TABLE_NAME: table,
+            c.ENV_DEFAULT_TEAM: config.default_team,
+            c.ENV_ACCOUNT_TEAMS: json.dumps(dict(config.account_teams), sort_keys=True),
+            **({c.ENV_ROUTING_RULES: json.dumps(config.routing_rules, sort_keys=True)} if config.routing_rules else {}),
+        },
     }
     if name == c.CLOCK_FUNCTION:
         assert resources.case_clock is not None
-        return {c.ENV_CASE_CLOCK_ARN: resources.case_clock.state_machine_arn}
+        return {c.ENV_CASE_CLOCK_ARN: resources.case_clock.state_machine_arn, c.ENV_TABLE_NAME: table}
     return envs[name]
 
 
@@ -179,12 +200,13 @@ class Functions(Construct):
         self.functions: dict[str, lambda_.Function] = {}
         self.log_groups: dict[str, logs.LogGroup] = {}
         self.stream_failures: sqs.Queue | None = None
+        self.missed_runs: dict[str, sqs.IQueue] = {}  # a scheduled function -> its schedule's dead-letter queue
         for name in deployable:
             spec = TRIGGERS[name]
             construct_id = name.title()
             role = lambda_role(self, f"{construct_id}Role", description=f"socialcare {name} function ({config.name})")
             log_group = stage_log_group(self, f"{construct_id}Logs", config=config)
-            grant_logging_and_tracing(role, log_group)
+            grant_logging_and_tracing(role, log_group, puts_metrics=access.ACCESS[name].puts_metrics)
             grant_access(role, access.ACCESS[name], resources)
             reserved = config.webhook_reserved_concurrency if name == c.WEBHOOK_FUNCTION else 0
             function = lambda_.Function(
@@ -225,6 +247,16 @@ class Functions(Construct):
                 )
             if isinstance(spec.trigger, StreamTrigger):
                 self._stream_source(construct_id, function, spec.trigger, resources, names)
+            if isinstance(spec.trigger, ScheduleTrigger):
+                schedule = ScheduledInvocation(
+                    self,
+                    f"{construct_id}Schedule",
+                    function=function,
+                    every=Duration.minutes(spec.trigger.every_minutes),
+                    description=f"socialcare {name} ({config.name}): {spec.description}",
+                    dead_letter_queue_name=names.missed_runs(name),
+                )
+                self.missed_runs[name] = schedule.dead_letter_queue
             self.functions[name] = function
             self.log_groups[name] = log_group
 

@@ -1,9 +1,14 @@
-"""Alarms (routed to one SNS topic) and the operations dashboard.
+"""Alarms (routed to one SNS topic), the operations dashboard and the care floor's dashboards.
 
-An alarm for every way a message can get stuck or lost: a message in any DLQ, any function error or
-throttle, a webhook or agent API 5xx (a platform retries, an agent sees an error), and a queue whose
-oldest message waits too long (ingest or sending has stalled). Missing data is "not breaching": a
-quiet system is a healthy one.
+An alarm for every way a message can get stuck or lost: a message in any DLQ (a scheduled run that
+never happened included), any function error or throttle, a webhook or agent API 5xx (a platform
+retries, an agent sees an error), a burst of webhook 4xx (forged or misconfigured deliveries), a queue
+whose oldest message waits too long (ingest or sending has stalled), a failed execution of any state
+machine, replies the platforms refused; and for the care floor: breaches rising, and a customer
+waiting longer than the stage's limit. Missing data is "not breaching": a quiet system is a healthy one.
+
+The care floor and accountability dashboards are built from ``socialcare_infra.dashboards`` (the data
+``socialcare dashboard`` renders locally), one CloudWatch dashboard each.
 """
 
 from __future__ import annotations
@@ -22,7 +27,9 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 from socialcare import constants as c
+from socialcare.model import metrics as m
 
+from socialcare_infra import dashboards
 from socialcare_infra.components.queues import QueueWithDlq
 from socialcare_infra.config import StageConfig
 from socialcare_infra.names import ResourceNames
@@ -53,8 +60,10 @@ class Monitoring(Construct):
         state_machines: Mapping[str, sfn.IStateMachine] | None = None,
         stream_consumers: Mapping[str, tuple[str, sqs.IQueue]] | None = None,
         notification_failures: sqs.IQueue | None = None,
+        missed_runs: Mapping[str, sqs.IQueue] | None = None,
     ) -> None:
-        """``functions`` maps a label (``webhook``, ``agent-api``...) to the deployed function name."""
+        """``functions`` maps a label (``webhook``, ``agent-api``...) to the deployed function name;
+        ``missed_runs`` a scheduled function to its schedule's dead-letter queue."""
         super().__init__(scope, id)
         self.topic = sns.Topic(
             self, "AlarmTopic", topic_name=names.alarm_topic, display_name=f"socialcare {config.name} alarms",
@@ -105,7 +114,8 @@ class Monitoring(Construct):
             self._alarm(
                 f"{stem.replace('_', '-')}-failed",
                 machine.metric_failed(period=FIVE_MINUTES, statistic="Sum"),
-                f"{stem} executions failed (a case clock that fails stops escalating its case)",
+                f"{stem} executions failed: a timer that fails stops waiting for its case "
+                "(a case clock stops escalating; read the execution's history)",
             )
 
         # label -> (function name, on-failure queue) of the functions fed by the table's stream.
@@ -134,8 +144,60 @@ class Monitoring(Construct):
                 "or the chat webhook after its retries: nobody was told; read them and tell the team",
             )
 
+        for function, queue in (missed_runs or {}).items():
+            self._alarm(
+                f"{function}-missed-runs",
+                queue.metric_approximate_number_of_messages_visible(period=ONE_MINUTE, statistic="Maximum"),
+                f"scheduled runs of the {function} function that could not be delivered after their retries "
+                "(its figures stopped: check the function's errors)",
+            )
+        self._care_floor_alarms(config, apis)
+
         self.dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=names.dashboard)
         self._widgets(functions=functions, queues=queues, apis=apis, table=table)
+        self.metrics_dashboards = {
+            board.key: metrics_dashboard(self, board, names.metrics_dashboard(board.key))
+            for board in dashboards.DASHBOARDS
+        }
+
+    def _care_floor_alarms(self, config: StageConfig, apis: MonitoredApis) -> None:
+        self._alarm(
+            "breaches-rising",
+            cloudwatch.MathExpression(
+                expression="DIFF(breaches)",
+                using_metrics={"breaches": _published(m.IN_BREACH, "Maximum", FIVE_MINUTES)},
+                label="change in cases in breach",
+                period=FIVE_MINUTES,
+            ),
+            "more cases in breach than five minutes before, three times running: the care floor is falling behind",
+            periods=3,
+        )
+        self._alarm(
+            "oldest-unanswered",
+            _published(m.OLDEST_UNANSWERED_AGE, "Maximum", ONE_MINUTE),
+            f"a customer has waited over {config.oldest_unanswered_alarm_minutes} minutes for an answer",
+            threshold=config.oldest_unanswered_alarm_minutes * 60,
+            periods=3,
+        )
+        self._alarm(
+            "outbound-failures",
+            cloudwatch.Metric(
+                namespace=c.METRICS_NAMESPACE,
+                metric_name=m.OUTBOUND_FAILURES,
+                dimensions_map={"service": m.OUTBOUND_SERVICE},
+                period=FIVE_MINUTES,
+                statistic="Sum",
+            ),
+            "replies the platforms refused or that failed for good (the agent sees them failed on the case)",
+        )
+        if apis.webhook is not None:
+            self._alarm(
+                "webhook-4xx",
+                apis.webhook.metric_client_error(period=FIVE_MINUTES, statistic="Sum"),
+                f"over {config.webhook_4xx_alarm_count} webhook requests refused with 4xx in five minutes: "
+                "forged or misconfigured deliveries (a rotated secret not yet in the platform secret?)",
+                threshold=config.webhook_4xx_alarm_count,
+            )
 
     def _alarm(
         self, name: str, metric: cloudwatch.IMetric, description: str, *, threshold: float = 0, periods: int = 1
@@ -260,6 +322,68 @@ def _table_and_agent_api_widgets(table: dynamodb.ITable, apis: MonitoredApis) ->
             ),
         ]
     return widgets
+
+
+def metrics_dashboard(scope: Construct, board: dashboards.Dashboard, name: str) -> cloudwatch.Dashboard:
+    """One of ``socialcare_infra.dashboards``, as a CloudWatch dashboard: three graphs to a row."""
+    construct_id = "".join(part.title() for part in board.key.split("-")) + "Dashboard"
+    dashboard = cloudwatch.Dashboard(scope, construct_id, dashboard_name=name)
+    dashboard.add_widgets(cloudwatch.TextWidget(markdown=f"# {board.title}", width=24, height=1))
+    graphs = [
+        cloudwatch.GraphWidget(
+            title=widget.title,
+            left=[_widget_metric(series, widget.period_s) for series in widget.series],
+            left_y_axis=cloudwatch.YAxisProps(label=widget.unit, show_units=False, min=0),
+            width=8,
+            height=6,
+        )
+        for widget in board.widgets
+    ]
+    for start in range(0, len(graphs), 3):
+        dashboard.add_widgets(*graphs[start : start + 3])
+    return dashboard
+
+
+def _widget_metric(series: dashboards.Series | dashboards.Attainment, period_s: int) -> cloudwatch.IMetric:
+    period = Duration.seconds(period_s)
+    if isinstance(series, dashboards.Attainment):
+        met, missed = f"met_{series.kind}", f"missed_{series.kind}"
+        return cloudwatch.MathExpression(
+            expression=f"100 * FILL({met}, 0) / (FILL({met}, 0) + FILL({missed}, 0))",
+            using_metrics={met: _series_metric(series.met, period), missed: _series_metric(series.missed, period)},
+            label=series.label,
+            period=period,
+        )
+    if series.by is None:
+        return _series_metric(series, period)
+    names = ",".join(series.dimension_names)
+    service = f' service="{series.service}"' if series.service else ""
+    return cloudwatch.MathExpression(
+        expression=(
+            f"SEARCH('{{{c.METRICS_NAMESPACE},{names}}} MetricName=\"{series.metric}\"{service}', "
+            f"'{series.stat}', {period_s})"
+        ),
+        using_metrics={},
+        # One line per team (channel): a fixed label would name them all alike.
+        label=" ".join(part for part in (series.label, f"${{PROP('Dim.{series.by}')}}") if part),
+        period=period,
+    )
+
+
+def _series_metric(series: dashboards.Series, period: Duration) -> cloudwatch.Metric:
+    return cloudwatch.Metric(
+        namespace=c.METRICS_NAMESPACE,
+        metric_name=series.metric,
+        dimensions_map={"service": series.service} if series.service else None,
+        period=period,
+        statistic=series.stat,
+        label=series.label or None,
+    )
+
+
+def _published(metric: str, statistic: str, period: Duration) -> cloudwatch.Metric:
+    """A total of the open-work publisher (no dimension: every team and channel)."""
+    return cloudwatch.Metric(namespace=c.METRICS_NAMESPACE, metric_name=metric, period=period, statistic=statistic)
 
 
 def _construct_id(name: str) -> str:

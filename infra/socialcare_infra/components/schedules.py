@@ -1,22 +1,20 @@
-"""Invoking a function on a schedule with EventBridge Scheduler: the construct the metrics publisher
-will need, kept with its tests until the product builds one.
+"""Invoking a function on a schedule with EventBridge Scheduler (the metrics publisher, every minute).
 
-Nothing in the app schedules a function yet, so the construct lives here rather than in
-``socialcare_infra/components``; the metrics issue moves it there when it wires the publisher with
-``ScheduledInvocation(..., function=fn, every=Duration.minutes(n))``. Scheduler retries a failed
-invocation and then puts the event in the construct's dead-letter queue, so a missed run is
-visible (alarm on ``dead_letter_queue``) rather than silent.
+Scheduler retries a failed invocation and then puts the event in the construct's dead-letter queue,
+so a missed run is visible (the monitoring alarms on that queue) rather than silent. A run that could
+not start within one period is dropped: the next one publishes afresh.
 """
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy, Stack, Token
+from aws_cdk import Duration, Stack, Token
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_scheduler_targets as targets
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
+
 from socialcare_infra.checks import acknowledge
+from socialcare_infra.components.queues import dead_letter_queue
 
 
 class ScheduledInvocation(Construct):
@@ -28,22 +26,18 @@ class ScheduledInvocation(Construct):
         function: lambda_.IFunction,
         every: Duration,
         description: str,
+        dead_letter_queue_name: str,
         retry_attempts: int = 2,
     ) -> None:
         super().__init__(scope, id)
-        self.dead_letter_queue = sqs.Queue(
+        self.dead_letter_queue = dead_letter_queue(
             self,
             "MissedRuns",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=Duration.days(14),
-            removal_policy=RemovalPolicy.DESTROY,
-        )
-        acknowledge(
-            self.dead_letter_queue,
-            "AwsSolutions-SQS3",
-            "This queue is itself the dead-letter queue of the schedule's target (EventBridge Scheduler's "
-            "DeadLetterConfig), which the rule cannot see; a DLQ of a DLQ would only move the problem.",
+            queue_name=dead_letter_queue_name,
+            acknowledged_as=(
+                "This queue is itself the dead-letter queue of the schedule's target (EventBridge Scheduler's "
+                "DeadLetterConfig), which the rule cannot see; a DLQ of a DLQ would only move the problem."
+            ),
         )
         self.schedule = scheduler.Schedule(
             self,
