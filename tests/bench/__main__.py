@@ -1,8 +1,10 @@
-"""`make bench`: figures for the webhook, ingest, case clock and cold-start targets. Prints, never asserts.
+"""`make bench`: figures for the webhook, ingest, case clock, metrics publisher and cold-start targets.
+Prints, never asserts.
 
 Targets: ≤ 2 DynamoDB requests per new message; ingest path ≤ 3× its bare writes;
-webhook function import ≤ 300 ms; ≤ 6 case-clock state transitions for a typical case. Backend: moto in process (with the local stack's
-DynamoDB transaction fix, ``socialcare_local.emulator.moto_dynamodb``), on this machine.
+webhook function import ≤ 300 ms; ≤ 6 case-clock state transitions for a typical case; the metrics
+publisher's items read the same with and without closed history. Backend: moto in process (with the
+local stack's DynamoDB transaction fix, ``socialcare_local.emulator.moto_dynamodb``), on this machine.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import os
 import platform
 import sys
 import time
+from typing import Any
 
 from tests.bench.setup import ROOT, MetricLines, captured_stdout, create_resources, environment
 
@@ -23,7 +26,7 @@ def main() -> int:
     from rich.table import Table
     from socialcare_local.emulator import moto_dynamodb
 
-    from tests.bench import case_clock, importtime, ingest, webhook
+    from tests.bench import case_clock, importtime, ingest, publisher, webhook
 
     console = Console(file=sys.stdout)  # bound now: the functions' stdout is captured below
     if not console.is_terminal:
@@ -41,6 +44,13 @@ def main() -> int:
             threaded = ingest.run(resources, queue_arn)
     with console.status("case clock: running the ASL file in moto's Step Functions engine…"):
         clocks = case_clock.run()
+    with (
+        console.status(
+            f"metrics publisher: {publisher.OPEN:,} open cases, then {publisher.CLOSED:,} closed beside them…"
+        ),
+        captured_stdout(emitted),
+    ):
+        published = publisher.run()
     with console.status("cold imports…"):
         imports = importtime.run()
 
@@ -87,6 +97,7 @@ def main() -> int:
             f"${clock.cost_per_1000_cases:.3f}",
             "",
         )
+    _publisher_rows(table, published)
     for fn, ms in imports.items():
         table.add_row(
             f"cold import: functions/{fn}/handler.py, ms (median of 5)", f"{ms:.0f}", "≤ 300" if fn == "webhook" else ""
@@ -99,6 +110,35 @@ def main() -> int:
     for line in emitted.other:
         console.print(line, markup=False, highlight=False)
     return 0
+
+
+def _publisher_rows(table: Any, figures: list[Any]) -> None:
+    from tests.bench.publisher import RUNS
+
+    empty, history = figures
+    sizes = f"{empty.open:,} open, with 0 / {history.closed:,} closed"
+    table.add_row(
+        f"metrics publisher: items read per run ({sizes})",
+        f"{empty.items_read:,} / {history.items_read:,} ({history.items_read / empty.items_read:.2f}×)",
+        "1.00×",
+    )
+    table.add_row(
+        f"metrics publisher: DynamoDB requests per run (Query on the queue index, one per team), read units "
+        f"(0.5 per 4 KB, eventually consistent) ({sizes})",
+        f"{empty.queries} / {history.queries}; {empty.read_units:.1f}",
+        "",
+    )
+    table.add_row(
+        f"metrics publisher: run time on moto, s, median of {RUNS} ({sizes})",
+        f"{empty.median_s:.2f} / {history.median_s:.2f} ({history.median_s / empty.median_s:.2f}×)",
+        "",
+    )
+    table.add_row(
+        f"metrics publisher: points published / PutMetricData requests per run (writing the closed history: "
+        f"{history.seed_s:.0f} s in BatchWriteItem)",
+        f"{empty.points} / {empty.put_requests}",
+        "",
+    )
 
 
 if __name__ == "__main__":
