@@ -144,20 +144,28 @@ def _utc(stamp: dt.datetime) -> dt.datetime:
 
 
 # --- rendering --------------------------------------------------------------------------------------------
-def render(board: Dashboard, panels: Sequence[Panel], folder: Path, *, generated_at: dt.datetime) -> Rendered:
+def render(
+    board: Dashboard,
+    panels: Sequence[Panel],
+    folder: Path,
+    *,
+    window: tuple[dt.datetime, dt.datetime],
+    generated_at: dt.datetime,
+) -> Rendered:
+    """Write ``<key>.png`` and ``<key>.html`` into ``folder``; the graphs span ``window`` (UTC)."""
     folder.mkdir(parents=True, exist_ok=True)
     png = folder / f"{board.key}.png"
     page = folder / f"{board.key}.html"
-    _draw(board, panels, png)
+    _draw(board, panels, png, window)
     page.write_text(html_page(board, panels, png.name, generated_at=generated_at), encoding="utf-8")
     return Rendered(folder, png, page)
 
 
-def _draw(board: Dashboard, panels: Sequence[Panel], path: Path) -> None:
+def _draw(board: Dashboard, panels: Sequence[Panel], path: Path, window: tuple[dt.datetime, dt.datetime]) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
-    from matplotlib.dates import DateFormatter
+    from matplotlib.dates import AutoDateLocator, DateFormatter
     from matplotlib.figure import Figure
 
     rows = max(1, math.ceil(len(panels) / COLUMNS))
@@ -166,6 +174,8 @@ def _draw(board: Dashboard, panels: Sequence[Panel], path: Path) -> None:
     for ax, panel in zip(axes, panels, strict=False):
         ax.set_title(panel.widget.title, fontsize=11)
         ax.set_ylabel(panel.widget.unit)
+        ax.set_xlim(*window)
+        ax.xaxis.set_major_locator(AutoDateLocator(tz=dt.UTC, minticks=4, maxticks=8))  # type: ignore[no-untyped-call]
         ax.xaxis.set_major_formatter(DateFormatter("%H:%M", tz=dt.UTC))  # type: ignore[no-untyped-call]
         for line in panel.lines:
             if line.points:
@@ -232,6 +242,9 @@ def draw_dashboard(
     now: dt.datetime | None = None,
 ) -> Rendered:
     """Read the last ``minutes`` of ``board`` from the local CloudWatch and render it into ``folder``."""
-    end = (now or dt.datetime.now(dt.UTC)) + dt.timedelta(minutes=1)
-    panels = read_dashboard(cloudwatch, board, start=end - dt.timedelta(minutes=minutes + 1), end=end)
-    return render(board, panels, folder, generated_at=now or dt.datetime.now(dt.UTC))
+    now = now or dt.datetime.now(dt.UTC)
+    start = now - dt.timedelta(minutes=minutes)
+    # A period's datapoint is stamped with its start: read from the period that holds ``start``.
+    panels = read_dashboard(cloudwatch, board, start=start - dt.timedelta(minutes=1), end=now + dt.timedelta(minutes=1))
+    window = (start - dt.timedelta(minutes=1), now + dt.timedelta(minutes=1))
+    return render(board, panels, folder, window=window, generated_at=now)

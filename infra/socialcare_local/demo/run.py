@@ -34,6 +34,7 @@ from socialcare_local.sandbox.channels import BrandChannels
 from socialcare_local.stack import LocalStack
 
 DEFAULT_LOG_FILE = Path("local-data") / "demo.log"
+DASHBOARD_MINUTES = 5  # the demo's whole run, and a little before it
 _CORE_LOGGER = "socialcare"
 
 
@@ -125,7 +126,7 @@ def _write_dashboard(stack: LocalStack, folder: Path, console: Console) -> bool:
     try:
         with console.status("drawing the care-floor dashboard…"):
             stack.publish_metrics()
-            drawn = draw_dashboard(stack.client("cloudwatch"), folder)
+            drawn = draw_dashboard(stack.client("cloudwatch"), folder, minutes=DASHBOARD_MINUTES)
     except Exception as exc:
         logging.getLogger("socialcare_local.demo").exception("dashboard not drawn")
         console.print(f"[red]✗[/] care-floor dashboard not drawn: [red]{escape(str(exc))}[/]")
