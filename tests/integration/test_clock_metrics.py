@@ -14,11 +14,6 @@ from typing import Any
 import boto3
 import pytest
 from socialcare import constants as c
-from socialcare.agents.identity import Caller, Role
-from socialcare.agents.sla_service import SlaService
-from socialcare.aws.agent_store import AgentStore
-from socialcare.aws.config_store import ConfigStore
-from socialcare.clock import ManualClock
 from socialcare.model.case import Case
 from socialcare.model.events import Channel
 from socialcare.rules.case_sla import SlaInForce
@@ -29,12 +24,11 @@ from socialcare_local.emulator.functions import LambdaContext, load_function, re
 from tests.case_clock_support import ROLE_ARN, definition, stream_record
 from tests.conftest import AwsResources
 from tests.integration.lambda_harness import UnavailableDynamoDB
-from tests.sla_config_support import ALWAYS, BERLIN, POLICIES
+from tests.sla_config_support import ALWAYS, BERLIN, POLICIES, store_office_policies
 from tests.unit.test_cases import message
 
 pytestmark = pytest.mark.integration
 
-ADMIN = Caller("root", Role.ADMIN, frozenset(), "Root")
 FRIDAY_1630 = int(datetime(2026, 3, 27, 15, 30, tzinfo=UTC).timestamp() * 1000)  # Berlin, before the clocks change
 MONDAY_0920 = int(datetime(2026, 3, 30, 7, 20, tzinfo=UTC).timestamp() * 1000)  # Berlin, summer time
 ROLLUPS = [["team", "channel", "service"], ["team", "service"], ["channel", "service"], ["service"]]
@@ -60,14 +54,7 @@ def clock(aws: AwsResources, monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]
     machine = sfn.create_state_machine(name="case-clock", definition=definition(aws.table_name), roleArn=ROLE_ARN)
     monkeypatch.setenv(c.ENV_CASE_CLOCK_ARN, machine["stateMachineArn"])
     monkeypatch.setenv(c.ENV_TABLE_NAME, aws.table_name)
-    admin = SlaService(
-        ConfigStore(aws.table_name, client=aws.dynamodb),
-        AgentStore(aws.table_name, client=aws.dynamodb),
-        clock=ManualClock(FRIDAY_1630),
-    )
-    admin.put_calendar(ADMIN, "berlin-office", BERLIN, expected_version=None)
-    admin.put_calendar(ADMIN, "always", ALWAYS, expected_version=None)
-    admin.put_policies(ADMIN, POLICIES, expected_version=None)
+    store_office_policies(aws.table_name, aws.dynamodb, at_ms=FRIDAY_1630)
     handler = load_function(c.CLOCK_FUNCTION)
     handler.wire(clients={"stepfunctions": sfn, "dynamodb": aws.dynamodb})
     try:

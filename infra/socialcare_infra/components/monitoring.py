@@ -84,9 +84,9 @@ class Monitoring(Construct):
             self._alarm(f"{label}-errors", _lambda_metric("Errors", function_name), f"{label} function errors")
             self._alarm(f"{label}-throttles", _lambda_metric("Throttles", function_name), f"{label} throttled")
         for label, pair in queues.items():
-            self._alarm(
+            self._not_empty(
                 f"{label}-dlq",
-                pair.dlq.metric_approximate_number_of_messages_visible(period=ONE_MINUTE, statistic="Maximum"),
+                pair.dlq,
                 f"messages in the {label} dead-letter queue: they failed {pair.max_receive_count} times "
                 "and wait for an operator (redrive them once the cause is fixed)",
             )
@@ -120,9 +120,9 @@ class Monitoring(Construct):
 
         # label -> (function name, on-failure queue) of the functions fed by the table's stream.
         for label, (function_name, failures) in (stream_consumers or {}).items():
-            self._alarm(
+            self._not_empty(
                 f"{label}-stream-failures",
-                failures.metric_approximate_number_of_messages_visible(period=ONE_MINUTE, statistic="Maximum"),
+                failures,
                 f"stream records the {label} function gave up on after its retries (a case whose clock may not "
                 "have started: read the record's sequence numbers, then write the case again)",
             )
@@ -135,19 +135,17 @@ class Monitoring(Construct):
             )
 
         if notification_failures is not None:
-            self._alarm(
+            self._not_empty(
                 "notifications-dlq",
-                notification_failures.metric_approximate_number_of_messages_visible(
-                    period=ONE_MINUTE, statistic="Maximum"
-                ),
+                notification_failures,
                 "notifications (SLA escalations, sensitive cases) EventBridge could not deliver to the topic "
                 "or the chat webhook after its retries: nobody was told; read them and tell the team",
             )
 
         for function, queue in (missed_runs or {}).items():
-            self._alarm(
+            self._not_empty(
                 f"{function}-missed-runs",
-                queue.metric_approximate_number_of_messages_visible(period=ONE_MINUTE, statistic="Maximum"),
+                queue,
                 f"scheduled runs of the {function} function that could not be delivered after their retries "
                 "(its figures stopped: check the function's errors)",
             )
@@ -198,6 +196,14 @@ class Monitoring(Construct):
                 "forged or misconfigured deliveries (a rotated secret not yet in the platform secret?)",
                 threshold=config.webhook_4xx_alarm_count,
             )
+
+    def _not_empty(self, name: str, queue: sqs.IQueue, description: str) -> None:
+        """An alarm as soon as a queue of what failed (a dead-letter queue) holds anything."""
+        self._alarm(
+            name,
+            queue.metric_approximate_number_of_messages_visible(period=ONE_MINUTE, statistic="Maximum"),
+            description,
+        )
 
     def _alarm(
         self, name: str, metric: cloudwatch.IMetric, description: str, *, threshold: float = 0, periods: int = 1
