@@ -13,7 +13,7 @@ The same records are where the care floor's event metrics come from (``socialcar
 each write's before and after give the messages in, response and resolution times (wall and business
 time on the SLA in force, read from the table at most once a minute), targets met or missed,
 escalations, reopenings and hand-offs. They leave as one EMF line per team and channel per invocation
-(service ``clock``), each metric rolled up by team, by channel and in total. A write whose metrics
+(service ``clock``), each metric counted by team, by channel and in total. A write whose metrics
 cannot be derived is logged and counted as ``EventMetricsFailed``, never retried: starting the case's
 clock is what the record is for.
 """
@@ -99,8 +99,8 @@ def wire(*, clients: Mapping[str, Any] | None = None, clock: Clock | None = None
 
 
 class EventMetrics:
-    """One invocation's event metrics: an EMF document per team and channel (Powertools sets one set of
-    dimension values per document), each declaring the rollups by team, by channel and in total."""
+    """One invocation's event metrics: an EMF document per team and channel (a document holds one value
+    of each dimension), each declaring the rollups by team, by channel and in total."""
 
     def __init__(self) -> None:
         self._documents: dict[tuple[tuple[str, str], ...], EphemeralMetrics] = {}
@@ -127,14 +127,11 @@ class EventMetrics:
 
 
 def _document(dimensions: dict[str, str]) -> EphemeralMetrics:
+    """A document whose metrics count by team, by channel and in total (its dimension sets); the pair
+    itself is no dimension set: no dashboard reads it, and each pair would be a billed series."""
     document = EphemeralMetrics(namespace=c.METRICS_NAMESPACE, service=SERVICE)
     for name, value in dimensions.items():
-        document.add_dimension(name=name, value=value)
-    if len(dimensions) > 1:  # each dimension alone: the rollups by team and by channel
-        for name, value in dimensions.items():
-            document.add_dimensions(**{name: value, "service": SERVICE})
-    if dimensions:  # and the total
-        document.add_dimensions(service=SERVICE)
+        document.add_dimensions(**{name: value, "service": SERVICE})
     return document
 
 

@@ -31,7 +31,7 @@ pytestmark = pytest.mark.integration
 
 FRIDAY_1630 = int(datetime(2026, 3, 27, 15, 30, tzinfo=UTC).timestamp() * 1000)  # Berlin, before the clocks change
 MONDAY_0920 = int(datetime(2026, 3, 30, 7, 20, tzinfo=UTC).timestamp() * 1000)  # Berlin, summer time
-ROLLUPS = [["team", "channel", "service"], ["team", "service"], ["channel", "service"], ["service"]]
+ROLLUPS = [["service"], ["team", "service"], ["channel", "service"]]  # in total, by team, by channel
 
 
 @dataclass
