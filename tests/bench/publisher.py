@@ -22,7 +22,7 @@ from tests.bench.ddb_cost import DynamoDBCalls, item_size
 from tests.bench.setup import LambdaContext, load_function
 
 OPEN = 1_000
-CLOSED = 20_000  # 100,000 took ~4 minutes to write on moto (2 ms an item); see the README
+CLOSED = 100_000
 RUNS = 3
 T0 = 1_767_225_600_000
 TEAMS = {"care": 700, "billing": 300}  # open cases per team; trained-care (sensitive cases) has none
