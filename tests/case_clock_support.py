@@ -216,3 +216,16 @@ def clock_world() -> Iterator[ClockWorld]:
             yield world
         finally:
             world.stop_running()
+
+
+def stream_record(sequence: str, name: str, before: Case | None, after: Case) -> dict[str, Any]:
+    """A case write as the table's stream hands it to the clock function (``NEW_AND_OLD_IMAGES``)."""
+    change: dict[str, Any] = {
+        "Keys": item_key(f"CASE#{after.case_id}", "CASE"),
+        "NewImage": case_item(after),
+        "SequenceNumber": sequence,
+        "StreamViewType": "NEW_AND_OLD_IMAGES",
+    }
+    if before is not None:
+        change["OldImage"] = case_item(before)
+    return {"eventID": sequence, "eventName": name, "eventSource": "aws:dynamodb", "dynamodb": change}

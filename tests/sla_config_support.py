@@ -35,3 +35,21 @@ BILLING: dict[str, Any] = {
     ],
     "manager": {"name": "Mia Manager", "phone": "+493012345678"},
 }
+
+
+def store_office_policies(table_name: str, dynamodb: Any, *, at_ms: int) -> None:
+    """The Berlin office and 24/7 calendars and the policy set on them, stored as an admin stores them
+    through the agent API (the SLA service on DynamoDB)."""
+    from socialcare.agents.identity import Caller, Role
+    from socialcare.agents.sla_service import SlaService
+    from socialcare.aws.agent_store import AgentStore
+    from socialcare.aws.config_store import ConfigStore
+    from socialcare.clock import ManualClock
+
+    admin = Caller("root", Role.ADMIN, frozenset(), "Root")
+    service = SlaService(
+        ConfigStore(table_name, client=dynamodb), AgentStore(table_name, client=dynamodb), clock=ManualClock(at_ms)
+    )
+    service.put_calendar(admin, "berlin-office", BERLIN, expected_version=None)
+    service.put_calendar(admin, "always", ALWAYS, expected_version=None)
+    service.put_policies(admin, POLICIES, expected_version=None)

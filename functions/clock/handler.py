@@ -11,26 +11,42 @@ executions are named ``case-<case id>-<generation>`` and ``follow-up-<case id>-<
 delivered twice, or retried after a partial failure, never makes a second one. A record that fails is
 reported as a batch item failure; Lambda retries from it and, after its retries, sends it to the
 on-failure queue.
+
+The same records are where the care floor's event metrics come from (``socialcare.metrics.events``):
+each write's before and after give the messages in, response and resolution times (wall and business
+time on the SLA in force, read from the table at most once a minute), targets met or missed,
+escalations, reopenings and hand-offs. They leave as one EMF line per team and channel per invocation
+(service ``clock``), each metric counted by team, by channel and in total. A write whose metrics
+cannot be derived is logged and counted as ``EventMetricsFailed``, never retried: starting the case's
+clock is what the record is for.
 """
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass
+import sys
+from collections.abc import Mapping, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
+from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from socialcare import constants as c
 from socialcare.aws.wiring import AwsClients, Wiring
 from socialcare.clock import Clock
-from socialcare.environment import required
+from socialcare.environment import json_object, required_settings
+from socialcare.model.metrics import EVENT_METRICS_SERVICE
 
 if TYPE_CHECKING:
+    from socialcare.aws.config_store import CachedSla
     from socialcare.model.case import Case
+    from socialcare.model.metrics import MetricPoint
     from socialcare.ports import FollowUps
     from socialcare.timers.service import CaseClockTimers
 
@@ -38,29 +54,38 @@ logger = Logger(service="clock")
 tracer = Tracer(service="clock")
 
 CASE_SORT_KEY = "CASE"  # aws/keys.CASE_SK: the case item (the event source mapping filters on it too)
+SERVICE = EVENT_METRICS_SERVICE  # the dashboards find the event metrics by it
 
 
 @dataclass(frozen=True)
 class ClockConfig:
     state_machine_arn: str
+    table_name: str  # where the SLA configuration is read (business time of the event metrics)
     follow_up_arn: str | None = None  # None: no follow-up machine on this stage
+    # RESPONSE_TARGETS as read: the targets in force while no policy set is stored (as ingest's).
+    response_targets: dict[str, object] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ClockConfig:
         env = os.environ if env is None else env
         return cls(
-            state_machine_arn=required(env, c.ENV_CASE_CLOCK_ARN), follow_up_arn=env.get(c.ENV_FOLLOW_UP_ARN) or None
+            **required_settings(env, state_machine_arn=c.ENV_CASE_CLOCK_ARN, table_name=c.ENV_TABLE_NAME),
+            follow_up_arn=env.get(c.ENV_FOLLOW_UP_ARN) or None,
+            response_targets=json_object(env, c.ENV_RESPONSE_TARGETS),
         )
 
 
 @dataclass(frozen=True)
-class Timers:
-    clocks: CaseClockTimers
+class ClockRuntime:
+    timers: CaseClockTimers
+    sla: CachedSla
     follow_ups: FollowUps | None
 
 
-def _build(clients: AwsClients, clock: Clock) -> Timers:
+def _build(clients: AwsClients, clock: Clock) -> ClockRuntime:
     from socialcare.aws.case_clocks import StepFunctionsCaseClocks, StepFunctionsFollowUps
+    from socialcare.aws.config_store import CachedSla, ConfigStore
+    from socialcare.rules.sla import ResponseTargets
     from socialcare.timers.service import CaseClockTimers
 
     config = ClockConfig.from_env()
@@ -68,16 +93,61 @@ def _build(clients: AwsClients, clock: Clock) -> Timers:
     follow_ups = None
     if config.follow_up_arn is not None:
         follow_ups = StepFunctionsFollowUps(config.follow_up_arn, client=sfn)
-    return Timers(CaseClockTimers(StepFunctionsCaseClocks(config.state_machine_arn, client=sfn)), follow_ups)
+    targets = ResponseTargets.from_config(config.response_targets)
+    return ClockRuntime(
+        CaseClockTimers(StepFunctionsCaseClocks(config.state_machine_arn, client=sfn)),
+        CachedSla(ConfigStore(config.table_name, client=clients("dynamodb")), targets, clock=clock),
+        follow_ups,
+    )
 
 
-_wiring: Wiring[Timers] = Wiring(_build)
+_wiring: Wiring[ClockRuntime] = Wiring(_build)
 
 
 def wire(*, clients: Mapping[str, Any] | None = None, clock: Clock | None = None) -> None:
-    """Run on these boto3 clients (by service name: "stepfunctions") and this clock; ``wire()``
-    restores the defaults."""
+    """Run on these boto3 clients (by service name: "stepfunctions", "dynamodb") and this clock;
+    ``wire()`` restores the defaults."""
     _wiring.wire(clients=clients, clock=clock)
+
+
+class EventMetrics:
+    """One invocation's event metrics: an EMF document per team and channel (a document holds one value
+    of each dimension), each declaring the rollups by team, by channel and in total."""
+
+    def __init__(self) -> None:
+        self._documents: dict[tuple[tuple[str, str], ...], EphemeralMetrics] = {}
+
+    def add(self, points: Sequence[MetricPoint]) -> None:
+        for point in points:
+            document = self._documents.get(point.dimensions)
+            if document is None:
+                document = self._documents[point.dimensions] = _document(dict(point.dimensions))
+            document.add_metric(name=point.name, unit=point.unit.value, value=point.value)
+
+    def failed(self) -> None:
+        document = self._documents.get(())
+        if document is None:
+            document = self._documents[()] = _document({})
+        document.add_metric(name="EventMetricsFailed", unit=MetricUnit.Count, value=1)
+
+    def publish(self) -> None:
+        """Each document as one line, in one write (see the webhook function)."""
+        for document in self._documents.values():
+            if document.metric_set and not is_metrics_disabled():
+                sys.stdout.write(json.dumps(document.serialize_metric_set(), separators=(",", ":")) + "\n")
+            document.clear_metrics()
+
+
+def _document(dimensions: dict[str, str]) -> EphemeralMetrics:
+    """A document whose metrics count by team, by channel and in total (its dimension sets); the pair
+    itself is no dimension set: no dashboard reads it, and each pair would be a billed series."""
+    document = EphemeralMetrics(namespace=c.METRICS_NAMESPACE, service=SERVICE)
+    for name, value in dimensions.items():
+        document.add_dimensions(**{name: value, "service": SERVICE})
+    return document
+
+
+_metrics: ContextVar[EventMetrics] = ContextVar("clock_metrics")
 
 
 def _case(image: Mapping[str, Any] | None) -> Case | None:
@@ -98,23 +168,42 @@ def case_record(record: DynamoDBRecord) -> None:
     if after is None:  # removed: nothing to watch
         return
     before = _case(change.get("OldImage"))
-    timers = _wiring.get()
-    started = timers.clocks.case_changed(before, after)
+    runtime = _wiring.get()
+    started = runtime.timers.case_changed(before, after)
     if started is not None:
         logger.info(
             "case clock started",
             extra={"case_id": started.case_id, "generation": started.generation, "tier": started.input["tier"]},
         )
-    follow_up = start_follow_up(timers.follow_ups, before, after) if timers.follow_ups is not None else None
+    follow_up = start_follow_up(runtime.follow_ups, before, after) if runtime.follow_ups is not None else None
     if follow_up is not None:
         logger.info(
             "follow-up started",
             extra={"case_id": follow_up.case_id, "cycle": follow_up.cycle, "plan": follow_up.input["plan"]},
         )
+    _count(before, after, runtime)
+
+
+def _count(before: Case | None, after: Case, runtime: ClockRuntime) -> None:
+    from socialcare.metrics.events import case_metrics
+
+    try:
+        points = case_metrics(before, after, runtime.sla)
+    except Exception as exc:  # the clock has started: a metric must never make the record fail
+        logger.error("event metrics not derived", extra={"case_id": after.case_id, "error": type(exc).__name__})
+        _metrics.get().failed()
+        return
+    _metrics.get().add(points)
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
-    processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
-    return process_partial_response(event=event, record_handler=case_record, processor=processor, context=context)
+    metrics = EventMetrics()
+    token = _metrics.set(metrics)
+    try:
+        processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+        return process_partial_response(event=event, record_handler=case_record, processor=processor, context=context)
+    finally:
+        _metrics.reset(token)
+        metrics.publish()

@@ -41,6 +41,7 @@ START_EXECUTION = ("states:StartExecution",)
 PUT_EVENTS = ("events:PutEvents",)
 # Completing (or ending) a department escalation's wait: task tokens of that machine's executions.
 TASK_RESPONSE = ("states:SendTaskSuccess", "states:SendTaskFailure")
+PUT_METRIC_DATA = ("cloudwatch:PutMetricData",)
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class Access:
     # Step Functions actions on the department escalation machine (and no other): StartExecution,
     # SendTaskSuccess / SendTaskFailure of its waiting rounds.
     department_escalation: tuple[str, ...] = ()
+    puts_metrics: bool = False  # PutMetricData in the project's metrics namespace (and no other)
 
 
 ACCESS: dict[str, Access] = {
@@ -103,10 +105,14 @@ ACCESS: dict[str, Access] = {
     # raises (and an UpdateItem marking one the bus refused released, so the next run raises it), and
     # "Surge detected" on the project's bus. Its metrics are EMF log lines: no cloudwatch:PutMetricData.
     c.SURGE_FUNCTION: Access(table=(QUERY, PUT_ITEM, UPDATE_ITEM), puts_events=True),
-    # The clock function: nothing but StartExecution of the case clock and the follow-up; the stream
-    # it is fed from is read by its event source mapping (and a record given up goes to its
-    # on-failure queue).
-    c.CLOCK_FUNCTION: Access(reads_stream=True, starts_case_clocks=True, starts_follow_ups=True),
+    # The clock function: StartExecution of the case clock and the follow-up, and the SLA configuration
+    # (one Query of its partition a minute) for the event metrics' business time; the stream it is fed
+    # from is read by its event source mapping (and a record given up goes to its on-failure queue).
+    # Its metrics leave as log lines (EMF), which need no grant.
+    c.CLOCK_FUNCTION: Access(table=(QUERY,), reads_stream=True, starts_case_clocks=True, starts_follow_ups=True),
+    # The metrics publisher: each team's open work through the queue index, never the table itself;
+    # the gauges with PutMetricData.
+    c.METRICS_FUNCTION: Access(indexes=(c.QUEUE_INDEX,), puts_metrics=True),
     # The agent API: cases, threads and audit trails by key; team queues, an agent's own cases and
     # resolved/closed lists through their GSIs (never the customer index: that is ingest's);
     # optimistic transactions of Puts, profile updates and idempotency markers; replies handed to

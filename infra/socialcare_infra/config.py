@@ -95,6 +95,10 @@ class StageConfig:
     # Optional: the surge settings (SURGE_SETTINGS of the ingest and surge functions; shape in
     # socialcare/rules/surges.py), checked here too. Absent: the defaults, no keyword topics.
     surges: Mapping[str, Any] = field(default_factory=dict)
+    # The care floor's alarms: a customer waiting longer than this for an answer (the publisher's oldest
+    # unanswered age), and more webhook requests refused with 4xx than this in five minutes.
+    oldest_unanswered_alarm_minutes: int = 60
+    webhook_4xx_alarm_count: int = 50
 
     def __post_init__(self) -> None:
         problems = []
@@ -109,7 +113,14 @@ class StageConfig:
         for name in ("ingest_max_concurrency", "outbound_max_concurrency"):
             if not 2 <= getattr(self, name) <= 1000:
                 problems.append(f"{name} must be between 2 and 1000 (the SQS event source's range)")
-        for name in ("api_throttle_rate", "api_throttle_burst", "queue_age_alarm_seconds", "reopen_window_hours"):
+        for name in (
+            "api_throttle_rate",
+            "api_throttle_burst",
+            "queue_age_alarm_seconds",
+            "reopen_window_hours",
+            "oldest_unanswered_alarm_minutes",
+            "webhook_4xx_alarm_count",
+        ):
             if getattr(self, name) <= 0:
                 problems.append(f"{name} must be positive")
         if self.webhook_reserved_concurrency < 0:

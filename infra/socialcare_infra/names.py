@@ -98,4 +98,9 @@ class ResourceNames:
 
     @property
     def dashboard(self) -> str:
+        """The operations dashboard (functions, queues, APIs, table)."""
         return f"socialcare-{self.stage}"
+
+    def metrics_dashboard(self, key: str) -> str:
+        """A dashboard of ``socialcare_infra.dashboards`` (``care-floor``, ``accountability``)."""
+        return f"socialcare-{key}-{self.stage}"

@@ -14,6 +14,9 @@ socialcare token --agent alice --team care [--team billing] [--role agent|lead|a
                  [--name "Alice Smith"] [--ttl 8h] [--config FILE]
     Print a token for the local agent API (the claims of a Cognito ID token, signed with the
     config file's [api] token_secret).
+socialcare dashboard [--config FILE] [--host H] [--aws-port 4566] [--out DIR] [--minutes 60]
+    Draw the care-floor dashboard (the widgets the CDK app deploys) from a running stack's CloudWatch:
+    a PNG and an HTML page of the latest values, in a folder it prints (default local-data/dashboard).
 """
 
 from __future__ import annotations
@@ -48,6 +51,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     if args.command == "token":
         return print_token(config, args)
+    if args.command == "dashboard":
+        return draw_local_dashboard(config, args)
     if args.command == "customer":
         from socialcare_local.played_customer import play_customer
 
@@ -90,6 +95,7 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     _customer_parser(commands)
+    _dashboard_parser(commands)
 
     token = commands.add_parser(
         "token",
@@ -137,6 +143,55 @@ def _customer_parser(commands: Any) -> None:
     )
     customer.add_argument("--no-wait", action="store_true", help="do not wait for the message to be stored")
     customer.add_argument("--quiet", action="store_true", help="print only the case id (for scripts)")
+
+
+DEFAULT_DASHBOARD_FOLDER = Path("local-data") / "dashboard"
+
+
+def _dashboard_parser(commands: Any) -> None:
+    dashboard = commands.add_parser(
+        "dashboard",
+        help="draw the care-floor dashboard from a running local stack",
+        description="Read the care-floor dashboard's widgets (the ones the CDK app deploys) from a running local "
+        "stack's CloudWatch and write them as a PNG image and an HTML page with a table of the latest values.",
+    )
+    _config_option(dashboard)
+    dashboard.add_argument("--host", default=None, help="where the stack runs (default: [stack] host, 127.0.0.1)")
+    dashboard.add_argument(
+        "--aws-port", type=int, default=None, help="its AWS services (default: [stack] aws_port, 4566)"
+    )
+    dashboard.add_argument(
+        "--out",
+        type=Path,
+        default=DEFAULT_DASHBOARD_FOLDER,
+        help=f"the folder to write (default {DEFAULT_DASHBOARD_FOLDER})",
+    )
+    dashboard.add_argument("--minutes", type=int, default=60, help="how far back the graphs go (default 60)")
+
+
+def draw_local_dashboard(config: LocalConfig, args: argparse.Namespace) -> int:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from socialcare_local.dashboard import draw_dashboard
+    from socialcare_local.emulator.aws import local_client
+
+    if args.minutes < 1:
+        print("socialcare dashboard: --minutes must be 1 or more", file=sys.stderr)
+        return 2
+    endpoint = f"http://{args.host or config.stack.host}:{args.aws_port or config.stack.aws_port}"
+    try:
+        drawn = draw_dashboard(
+            local_client("cloudwatch", endpoint, config.stack.region), args.out, minutes=args.minutes
+        )
+    except (BotoCoreError, ClientError) as exc:
+        print(
+            f"socialcare dashboard: cannot read the stack's CloudWatch at {endpoint} ({type(exc).__name__}); "
+            "start it with socialcare local, or give its --aws-port",
+            file=sys.stderr,
+        )
+        return 2
+    print(f"dashboard written to {drawn.folder}/\n  image: {drawn.png}\n  page:  {drawn.html}")
+    return 0
 
 
 def _config_option(parser: argparse.ArgumentParser) -> None:

@@ -15,7 +15,9 @@ the agent API (the Chalice app behind a local API Gateway with its Cognito autho
 ``host``:``api_port``, with every brand account's profile, the SLA configuration (calendars,
 policies, departments) and the routing rules seeded from the config file; the surge check, run by
 a thread every ``[surges] check_every_seconds`` (the 5-minute schedule AWS runs it on never fires in
-moto); the department escalation machine, its answer links pointing at the agent API.
+moto); the department escalation machine, its answer links pointing at the agent API; the functions'
+metric lines (EMF) captured into the local CloudWatch, and the metrics function run on its schedule
+(every ``metrics_every_s``).
 ``stop()`` undoes all of it, restoring ``os.environ``.
 
 moto keeps its state in module globals, so one process runs one stack at a time.
@@ -46,18 +48,20 @@ from socialcare_local.emulator.department_escalation import (
     start_department_escalation,
     stop_executions,
 )
+from socialcare_local.emulator.emf import EmfCapture
 from socialcare_local.emulator.follow_up import provision_follow_up
-from socialcare_local.emulator.functions import Handler
+from socialcare_local.emulator.functions import Handler, LambdaContext
 from socialcare_local.emulator.http_gateway import WebhookGateway
 from socialcare_local.emulator.logs import get_logger
 from socialcare_local.emulator.pollers import PollerSettings, QueuePoller, wait_until
-from socialcare_local.emulator.schedules import ScheduledRuns
+from socialcare_local.emulator.schedules import ScheduledRuns, ScheduleRunner
 from socialcare_local.emulator.streams import StreamPoller, StreamSettings, TableStream
 from socialcare_local.sandbox.reply_api import ReplyApi
 
 log = get_logger("stack")
 
 STAGE = "local"
+METRICS_SCHEDULE = "metrics"  # the metrics function's schedule (functions/metrics)
 _UNSET_FOR_FUNCTIONS = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN")
 
 _running_lock = threading.Lock()
@@ -84,9 +88,11 @@ class LocalStack:
         outbound_handler: Handler | None = None,
         reply_port: int | None = 0,
         api_port: int | None = 0,
+        metrics_every_s: float = c.METRICS_SCHEDULE_MINUTES * 60,
     ) -> None:
         """``port``/``aws_port``/``reply_port``/``api_port``: 0 picks free ports; None takes the config
-        file's ``[stack]`` values.
+        file's ``[stack]`` values. ``metrics_every_s``: how often the metrics function runs (its
+        schedule in AWS: every minute).
 
         ``webhook_handler``/``ingest_handler``/``outbound_handler`` replace the real functions
         (tests of the stack itself).
@@ -121,7 +127,10 @@ class LocalStack:
         self._saved_environ: dict[str, str | None] = {}
         self._modules: list[ModuleType] = []  # every function environment's module
         self._modules_lock = threading.Lock()
-        self._output = logs.WholeLineOutput()
+        self.metrics_capture = EmfCapture()
+        self._output = logs.WholeLineOutput(stdout_observer=self.metrics_capture.offer)
+        self._metrics_every_s = metrics_every_s
+        self.schedules: ScheduleRunner | None = None
         self._started = False
 
     # --- lifecycle ----------------------------------------------------------------------------
@@ -136,6 +145,7 @@ class LocalStack:
             self._output.install()  # before the functions load: their loggers keep the stream they find
             self._saved_environ["MOTO_PORT"] = os.environ.get("MOTO_PORT")  # AwsServices.start sets it
             self.aws.start()
+            self.metrics_capture.start(self.aws.client("cloudwatch"))
             self._resources = self.aws.provision(
                 stage=STAGE, platform_secret=self.config.secret_document, api_secret=self.config.api.secret_document
             )
@@ -200,6 +210,7 @@ class LocalStack:
                 api_base_url=self.api_base_url,
                 set_environment=self._set_environment,
             )
+            self._start_schedules()
         except BaseException:
             self.stop()
             raise
@@ -241,6 +252,9 @@ class LocalStack:
         if self.surge_check is not None:
             self.surge_check.stop()
             self.surge_check = None
+        if self.schedules is not None:
+            self.schedules.stop()
+            self.schedules = None
         if self.clock_poller is not None:
             self.clock_poller.stop()
             self.clock_poller = None
@@ -270,6 +284,7 @@ class LocalStack:
         self._modules.clear()
         self.case_clock = None
         self.follow_up_arn = None
+        self.metrics_capture.stop()
         self.aws.stop()
         self._restore_environment()
         self._output.restore()
@@ -377,11 +392,23 @@ class LocalStack:
 
     # --- waiting --------------------------------------------------------------------------------
     def is_idle(self) -> bool:
-        """No queue holds a message, no function runs, and the sandbox has no echo still to send."""
-        pollers = (self.inbound_poller, self.outbound_poller, self.clock_poller)
+        """No queue holds a message, no function runs, the sandbox has no echo still to send and every
+        metric line written is in the local CloudWatch."""
+        pollers = (self.inbound_poller, self.outbound_poller, self.clock_poller, self.schedules)
         if not all(poller is None or poller.is_idle() for poller in pollers):
             return False
+        if not self.metrics_capture.is_idle():
+            return False
         return self.reply_api is None or self.reply_api.is_idle()
+
+    def publish_metrics(self) -> dict[str, int]:
+        """Run the metrics function now (as its schedule would), then wait until every metric line the
+        functions have written is in the local CloudWatch; the function's summary."""
+        if self.schedules is None:
+            raise RuntimeError("the local stack is not running")
+        summary = self.schedules.run_now(METRICS_SCHEDULE)
+        self.metrics_capture.flush()
+        return dict(summary) if isinstance(summary, dict) else {}
 
     def wait_until_idle(self, timeout_s: float = 30.0, settle_s: float = 0.1) -> None:
         """Return once every queue is empty and no function is running; TimeoutError otherwise.
@@ -449,6 +476,19 @@ class LocalStack:
                     sfn.stop_execution(executionArn=execution["executionArn"])
             except (BotoCoreError, ClientError, AttributeError):  # best effort: the stack is going away
                 log.warning("could not stop the running executions", exc_info=True, extra={"machine": machine_arn})
+
+    def _start_schedules(self) -> None:
+        """What EventBridge Scheduler invokes in AWS (moto never fires a schedule)."""
+        publisher = self._environments(c.METRICS_FUNCTION, size=1)
+        name = self.function_name(c.METRICS_FUNCTION)
+
+        def publish() -> Any:
+            context = LambdaContext(function_name=name, timeout_s=c.METRICS_TIMEOUT_S, region=self.region)
+            return publisher.invoke({}, context)
+
+        self.schedules = ScheduleRunner()
+        self.schedules.add(METRICS_SCHEDULE, self._metrics_every_s, publish)
+        self.schedules.start()
 
     def _start_agent_api(self) -> None:
         module = agent_api.load_app_module()
@@ -523,7 +563,12 @@ class LocalStack:
         handler = getattr(module, "handler", None)
         if not callable(handler):
             raise functions.FunctionNotFound(f"functions/{function}/handler.py has no handler(event, context)")
-        return handler  # type: ignore[no-any-return]
+
+        def invoke(event: dict[str, Any], context: Any) -> Any:
+            self._output.observe_stdout()  # the metric lines it prints reach the local CloudWatch
+            return handler(event, context)
+
+        return invoke
 
     def _set_environment(self, values: Mapping[str, str]) -> None:
         for key, value in values.items():

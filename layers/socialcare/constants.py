@@ -186,3 +186,8 @@ ENV_DEPARTMENT_ESCALATION_ARN = "DEPARTMENT_ESCALATION_ARN"
 ENV_ANSWER_LINK_BASE_URL = "ANSWER_LINK_BASE_URL"
 # Optional (the local stack's demos and tests): seconds each round waits instead of the periodic-update target.
 ENV_DEPARTMENT_UPDATE_SECONDS = "DEPARTMENT_UPDATE_SECONDS"
+
+# The open-work publisher (functions/metrics), run on a schedule: the teams' queues to CloudWatch.
+METRICS_FUNCTION = "metrics"
+METRICS_SCHEDULE_MINUTES = 1
+METRICS_TIMEOUT_S = 60

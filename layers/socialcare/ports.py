@@ -20,6 +20,7 @@ from socialcare.model.crisis import HeldMessage
 from socialcare.model.department_escalation import DepartmentEscalation
 from socialcare.model.envelope import DeliveryEnvelope
 from socialcare.model.events import Channel, DeliveryState, PlatformEvent
+from socialcare.model.metrics import MetricPoint
 from socialcare.model.notices import SensitiveCaseNotice, SurgeNotice
 from socialcare.model.outbound import OutboundRequest
 from socialcare.model.profile import BrandProfile
@@ -577,4 +578,29 @@ class HeldMessages(Protocol):
         """Record a person's decision (``decided.state`` released or discarded) on the held item and on
         the thread entry (back to PENDING, or DISCARDED), with its audit record, all or nothing;
         ``HeldMessageDecided`` when someone decided first."""
+
+
+# ---- metrics (the scheduled open-work publisher; see socialcare/metrics) ---------------------------
+# The DynamoDB and CloudWatch adapters are ``socialcare.aws.open_work.OpenWorkQueries`` and
+# ``socialcare.aws.metric_sink.CloudWatchMetrics``, their twins in ``socialcare.memory.metrics``.
+
+
+@dataclass(frozen=True, slots=True)
+class OpenCases:
+    """A team's active cases and how many items the store read to find them."""
+
+    cases: tuple[Case, ...]
+    items_read: int
+
+
+class OpenWork(Protocol):
+    def open_cases(self, team: str) -> OpenCases:
+        """Every active case of ``team``: keyed reads of an index of open work only, so the cost follows
+        the open cases, never the resolved and closed history."""
+        ...
+
+
+class MetricSink(Protocol):
+    def put(self, points: Sequence[MetricPoint], *, at_ms: int) -> int:
+        """Publish the points, all stamped ``at_ms``; the number of requests it took."""
         ...

@@ -1,10 +1,11 @@
-"""`make bench`: figures for the webhook, ingest, surge, case clock, follow-up, department escalation and
-cold-start targets. Prints, never asserts.
+"""`make bench`: figures for the webhook, ingest, surge, case clock, follow-up, department escalation,
+metrics publisher and cold-start targets. Prints, never asserts.
 
 Targets: ≤ 2 DynamoDB requests per new message; ingest path ≤ 3× its bare writes;
 webhook function import ≤ 300 ms; ≤ 6 case-clock state transitions for a typical case; the busiest
-surge counter key ≤ 500 write units a second at 5,000 messages a second. Backend: moto in process
-(with the local stack's DynamoDB transaction fix, ``socialcare_local.emulator.moto_dynamodb``), on this machine.
+surge counter key ≤ 500 write units a second at 5,000 messages a second; the metrics publisher's
+items read the same with and without closed history. Backend: moto in process (with the local
+stack's DynamoDB transaction fix, ``socialcare_local.emulator.moto_dynamodb``), on this machine.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ def main() -> int:
     from rich.table import Table
     from socialcare_local.emulator import moto_dynamodb
 
-    from tests.bench import case_clock, department_escalation, importtime, ingest, surge, webhook
+    from tests.bench import case_clock, department_escalation, importtime, ingest, publisher, surge, webhook
 
     console = Console(file=sys.stdout)  # bound now: the functions' stdout is captured below
     if not console.is_terminal:
@@ -53,6 +54,13 @@ def main() -> int:
     status = console.status("department escalation: running the ASL file in moto's Step Functions engine…")
     with status, captured_stdout(emitted):
         escalations = department_escalation.run()
+    with (
+        console.status(
+            f"metrics publisher: {publisher.OPEN:,} open cases, then {publisher.CLOSED:,} closed beside them…"
+        ),
+        captured_stdout(emitted),
+    ):
+        published = publisher.run()
     with console.status("cold imports…"):
         imports = importtime.run()
 
@@ -122,6 +130,7 @@ def main() -> int:
             f"${figures.cost_per_1000_cases:.3f}",
             "",
         )
+    _publisher_rows(table, published)
     for fn, ms in imports.items():
         table.add_row(
             f"cold import: functions/{fn}/handler.py, ms (median of 5)", f"{ms:.0f}", "≤ 300" if fn == "webhook" else ""
@@ -159,6 +168,35 @@ def _surge_rows(table: Any, surged: Any) -> None:
         f"surge check: Queries / counter items read (at most {surged.check_bound_items}) / read units, "
         f"raised: {'; '.join(surged.raised)}",
         f"{surged.check_queries} / {surged.check_items_read} / {surged.check_read_units:g}",
+        "",
+    )
+
+
+def _publisher_rows(table: Any, figures: list[Any]) -> None:
+    from tests.bench.publisher import RUNS
+
+    empty, history = figures
+    sizes = f"{empty.open:,} open, with 0 / {history.closed:,} closed"
+    table.add_row(
+        f"metrics publisher: items read per run ({sizes})",
+        f"{empty.items_read:,} / {history.items_read:,} ({history.items_read / empty.items_read:.2f}×)",
+        "1.00×",
+    )
+    table.add_row(
+        f"metrics publisher: DynamoDB requests per run (Query on the queue index, one per team), read units "
+        f"(0.5 per 4 KB, eventually consistent) ({sizes})",
+        f"{empty.queries} / {history.queries}; {empty.read_units:.1f}",
+        "",
+    )
+    table.add_row(
+        f"metrics publisher: run time on moto, s, median of {RUNS} ({sizes})",
+        f"{empty.median_s:.2f} / {history.median_s:.2f} ({history.median_s / empty.median_s:.2f}×)",
+        "",
+    )
+    table.add_row(
+        f"metrics publisher: points published / PutMetricData requests per run (writing the closed history: "
+        f"{history.seed_s:.0f} s in BatchWriteItem)",
+        f"{empty.points} / {empty.put_requests}",
         "",
     )
 

@@ -39,6 +39,11 @@ def test_the_demo_runs_every_step_and_summarises_the_cases_it_created(tmp_path: 
     for check in (c for step in scenario.SCENARIO for c in step.checks):
         assert f"✓ {check.name}" in text
     assert "✗" not in text
+    board = log_file.parent / "dashboard"
+    assert f"Care-floor dashboard (socialcare dashboard): {board / 'care-floor.png'}" in text, "the demo ends with it"
+    assert f"its page with the latest values: {board / 'care-floor.html'}" in text
+    assert (board / "care-floor.png").stat().st_size > 20_000
+    assert 'data-widget="Backlog by team" data-line="care"' in (board / "care-floor.html").read_text(encoding="utf-8")
     summary = text[text.index("Cases created") : text.index("Calls the platform sandbox received")]
     # 8 first-contact customers, Joe, Sheena, the 5 batch customers, Omar, Kofi, and triage's journalist,
     # bereaved customer and troll; nobody else.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,13 @@ class Statement:
     effect: str
     actions: tuple[str, ...]
     resources: tuple[Any, ...]
+    conditions: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, document: dict[str, Any]) -> Statement:
+        """A statement of a policy document as the template holds it."""
+        actions, resources = tuple(as_list(document["Action"])), tuple(as_list(document.get("Resource", [])))
+        return cls(document["Effect"], actions, resources, dict(document.get("Condition", {})))
 
 
 def role_statements(template: dict[str, Any], role_id: str) -> list[Statement]:
@@ -41,11 +48,7 @@ def role_statements(template: dict[str, Any], role_id: str) -> list[Statement]:
         roles = resource.get("Properties", {}).get("Roles", [])
         if resource["Type"] == "AWS::IAM::Policy" and role_id in [ref_id(r) for r in roles]:
             documents.append(resource["Properties"]["PolicyDocument"])
-    return [
-        Statement(s["Effect"], tuple(as_list(s["Action"])), tuple(as_list(s.get("Resource", []))))
-        for doc in documents
-        for s in doc["Statement"]
-    ]
+    return [Statement.of(s) for doc in documents for s in doc["Statement"]]
 
 
 def all_policy_statements(template: dict[str, Any]) -> list[tuple[str, Statement]]:
@@ -59,9 +62,7 @@ def all_policy_statements(template: dict[str, Any]) -> list[tuple[str, Statement
         if resource["Type"] == "AWS::IAM::Role":
             docs += [p["PolicyDocument"] for p in props.get("Policies", [])]
         for doc in docs:
-            for s in doc["Statement"]:
-                statement = Statement(s["Effect"], tuple(as_list(s["Action"])), tuple(as_list(s.get("Resource", []))))
-                found.append((logical_id, statement))
+            found += [(logical_id, Statement.of(s)) for s in doc["Statement"]]
     return found
 
 

@@ -11,6 +11,8 @@ label                       what it is
 ``bucket/raw/*``            objects under ``RAW_KEY_PREFIX`` of the raw bucket
 ``queue:<key>``             the inbound or outbound queue (``<Queue.Arn>``)
 ``secret:<key>``            the platform or API secret (``<Secret>``, whose Ref is its ARN)
+``metrics:<namespace>``     CloudWatch metrics of one namespace (``*`` under a ``cloudwatch:namespace``
+                            condition: PutMetricData has no resource type)
 ==========================  =====================================================================
 
 Anything else keeps a name that cannot match (``unknown:...``), so a call to a resource no role
@@ -46,6 +48,8 @@ OBSERVABILITY = {"logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegm
 # What Lambda's SQS event source mapping calls with the function's role, never the function itself.
 CONSUMED_BY_LAMBDA = set(access.SQS_CONSUME)
 RAW_OBJECTS = f"bucket/{c.RAW_KEY_PREFIX}*"
+# Where a client's signing name is not its IAM prefix.
+IAM_PREFIX = {"monitoring": "cloudwatch"}
 
 
 @dataclass
@@ -84,7 +88,8 @@ def record_aws_calls(monkeypatch: pytest.MonkeyPatch) -> CallRecorder:
 
     def observed(client: Any, operation: str, params: dict[str, Any]) -> Any:
         if record.active:
-            prefix = client.meta.service_model.signing_name
+            signing = client.meta.service_model.signing_name
+            prefix = IAM_PREFIX.get(signing, signing)
             if operation == "TransactWriteItems":
                 for item in params["TransactItems"]:
                     for kind, inner in item.items():
@@ -139,6 +144,8 @@ class MotoLabels:
         if service == "events":
             buses = {entry.get("EventBusName") for entry in params["Entries"]}
             return {"event-bus" if bus == self.event_bus else f"unknown:event-bus:{bus}" for bus in buses}
+        if service == "cloudwatch":
+            return {f"metrics:{params['Namespace']}"}
         if service == "secretsmanager":
             arn = params["SecretId"]
             return {f"secret:{self.secrets[arn]}" if arn in self.secrets else f"unknown:secret:{arn}"}
@@ -183,9 +190,11 @@ def granted(synth: Synthesised, role_id: str) -> set[Grant]:
         for action in statement.actions:
             if action in OBSERVABILITY:
                 continue
+            namespace = statement.conditions.get("StringEquals", {}).get("cloudwatch:namespace")
             for resource in statement.resources:
                 text = join_text(resource)
-                found.add((action, labels.get(text, f"unknown:{text}")))
+                label = f"metrics:{namespace}" if text == "*" and namespace else labels.get(text, f"unknown:{text}")
+                found.add((action, label))
     return found
 
 

@@ -25,7 +25,7 @@ from socialcare.aws import schema
 from socialcare.aws.automated_store import AutomatedStore
 from socialcare.aws.case_store import CaseStore, MessageRef
 from socialcare.aws.config_store import ConfigStore
-from socialcare.aws.items import case_item, item_key
+from socialcare.aws.items import case_item
 from socialcare.aws.outbound_store import OutboundStore, SendState
 from socialcare.aws.profile_store import ProfileStore
 from socialcare.aws.surge_store import SurgeStore
@@ -60,7 +60,7 @@ from socialcare_local.sandbox.signing import meta_request
 
 from tests.agent_api_support import BILLING_ACCOUNT, CURSOR_KEY, ApiClient, World, _template_of, app_module, spec_routes
 from tests.automation_support import held_acknowledgement
-from tests.case_clock_support import clock_world, due_in, new_case
+from tests.case_clock_support import TABLE, clock_world, due_in, new_case, stream_record
 from tests.conftest import TEST_CREDENTIALS, AwsResources
 from tests.follow_up_support import follow_up_machine, schedule_in
 from tests.infra.conftest import Synthesised
@@ -729,14 +729,16 @@ def test_clock_role_grants_exactly_the_calls_the_clock_function_makes(
     prod: Synthesised, aws_env: None, recorder: CallRecorder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The clock function on records of a new case (a clock starts), a retried record (a duplicate
-    start: ExecutionAlreadyExists is success), an answer (nothing starts) and the agent setting the
-    case to wait for the customer (a follow-up starts)."""
+    start: ExecutionAlreadyExists is success), an answer (nothing starts; its event metrics read the SLA
+    configuration, once: it is cached) and the agent setting the case to wait for the customer (a
+    follow-up starts)."""
     with clock_world() as world:
         follow_ups = follow_up_machine(world.dynamodb, world.sfn, world.sqs)
         monkeypatch.setenv(c.ENV_CASE_CLOCK_ARN, world.machine_arn)
         monkeypatch.setenv(c.ENV_FOLLOW_UP_ARN, follow_ups.machine_arn)
+        monkeypatch.setenv(c.ENV_TABLE_NAME, TABLE)
         handler = load_function(c.CLOCK_FUNCTION)
-        handler.wire(clients={"stepfunctions": world.sfn})
+        handler.wire(clients={"stepfunctions": world.sfn, "dynamodb": world.dynamodb})
         try:
             start = T0
             case = with_escalation(new_case("C-PRIV", start), due_in(start, warn_s=60, breach_s=120, second_s=None))
@@ -754,32 +756,22 @@ def test_clock_role_grants_exactly_the_calls_the_clock_function_makes(
             recorder.take()
             with recorder.recording():
                 handler.handler({"Records": records}, LambdaContext("socialcare-clock-prod"))
-                handler.handler({"Records": records[:1]}, LambdaContext("socialcare-clock-prod"))
+                handler.handler({"Records": records[::-1]}, LambdaContext("socialcare-clock-prod"))
             calls = recorder.take()
         finally:
             reset_function(handler)
             follow_ups.stop_running()
-        assert [action for action, _ in calls] == ["states:StartExecution"] * 3
+        actions = [action for action, _ in calls]
+        assert actions.count("dynamodb:Query") == 1  # the SLA configuration, cached after
+        assert [a for a in actions if a != "dynamodb:Query"] == ["states:StartExecution"] * 3
         labels = MotoLabels(
-            table="-",
+            table=TABLE,
             bucket="-",
             queues={},
             secrets={},
             state_machines={world.machine_arn: "case_clock", follow_ups.machine_arn: "follow_up"},
         )
         assert labels.used(calls) == function_grants(prod, function_logical_id(prod, c.CLOCK_FUNCTION))
-
-
-def stream_record(sequence: str, name: str, before: Case | None, after: Case) -> dict[str, Any]:
-    change: dict[str, Any] = {
-        "Keys": item_key(f"CASE#{after.case_id}", "CASE"),
-        "NewImage": case_item(after),
-        "SequenceNumber": sequence,
-        "StreamViewType": "NEW_AND_OLD_IMAGES",
-    }
-    if before is not None:
-        change["OldImage"] = case_item(before)
-    return {"eventID": sequence, "eventName": name, "eventSource": "aws:dynamodb", "dynamodb": change}
 
 
 # ---- surge check -----------------------------------------------------------------------------------------
@@ -826,3 +818,28 @@ def test_surge_role_grants_exactly_the_calls_the_surge_check_makes(
         "events:PutEvents",
     }
     assert deployed.labels.used(calls) == function_grants(prod, function_logical_id(prod, c.SURGE_FUNCTION))
+
+
+# ---- metrics ---------------------------------------------------------------------------------------------
+
+
+def test_metrics_role_grants_exactly_the_calls_the_publisher_makes(
+    prod: Synthesised, deployed: Deployed, recorder: CallRecorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The metrics function on a table with open and closed cases, as its schedule invokes it."""
+    aws = deployed.aws
+    for case in (new_case("C-OPEN", T0), replace(new_case("C-DONE", T0), status=CaseStatus.CLOSED, closed_at_ms=T0)):
+        aws.dynamodb.put_item(TableName=aws.table_name, Item=case_item(case))
+    monkeypatch.setenv(c.ENV_DEFAULT_TEAM, "care")
+    monkeypatch.setenv(c.ENV_ACCOUNT_TEAMS, json.dumps({BILLING_ACCOUNT: "billing"}))
+    handler = load_function(c.METRICS_FUNCTION)
+    reset_function(handler)
+    try:
+        with recorder.recording():
+            summary = handler.handler({"source": "aws.scheduler"}, LambdaContext("socialcare-metrics-prod"))
+        calls = recorder.take()
+    finally:
+        reset_function(handler)
+    assert summary["open_cases"] == 1
+    assert sorted({action for action, _ in calls}) == ["cloudwatch:PutMetricData", "dynamodb:Query"]
+    assert deployed.labels.used(calls) == function_grants(prod, function_logical_id(prod, c.METRICS_FUNCTION))

@@ -96,12 +96,19 @@ def on_failure_queues(synth: Synthesised) -> set[str | None]:
 
 
 def rule_target_dead_letter_queues(synth: Synthesised) -> set[str | None]:
-    return {
+    """The dead-letter queues of EventBridge rule targets and of EventBridge Scheduler schedules."""
+    rules = {
         ref_id(t["DeadLetterConfig"]["Arn"])
         for p in synth.properties("AWS::Events::Rule").values()
         for t in p.get("Targets", [])
         if "DeadLetterConfig" in t
     }
+    schedules = {
+        ref_id(p["Target"]["DeadLetterConfig"]["Arn"])
+        for p in synth.properties("AWS::Scheduler::Schedule").values()
+        if "DeadLetterConfig" in p["Target"]
+    }
+    return rules | schedules
 
 
 def test_the_clock_function_reads_case_items_of_the_stream_with_partial_failures_and_an_on_failure_queue(
@@ -181,8 +188,10 @@ def test_names_are_the_local_stacks_names_for_the_same_stage(synth: Synthesised)
         local["outbound_queue"],
         local["outbound_dlq"],
         local["clock_failures"],
-        # The local stack has no EventBridge rules (its notifications go to its log), so no such DLQ.
+        # The local stack has no EventBridge rules (its notifications go to its log), so no such DLQ,
+        # and runs the schedules itself, so no queue of missed runs.
         f"socialcare-notifications-dlq-{synth.stage}",
+        f"socialcare-metrics-missed-runs-{synth.stage}",
     }
     [table] = synth.properties("AWS::DynamoDB::Table").values()
     assert table["TableName"] == local["table"]
@@ -269,6 +278,10 @@ HANDLER_ENVIRONMENT = {
     ),
     # SURGE_SETTINGS is optional (a stage without a `surges` table takes the defaults).
     c.SURGE_FUNCTION: ("SurgeConfig", {c.ENV_TABLE_NAME, c.ENV_EVENT_BUS_NAME}),
+    # RESPONSE_TARGETS is the local stack's only (the targets in force while no policy set is stored).
+    c.CLOCK_FUNCTION: ("ClockConfig", {c.ENV_CASE_CLOCK_ARN, c.ENV_TABLE_NAME}),
+    # ROUTING_RULES only when the stage has rules (neither stage does).
+    c.METRICS_FUNCTION: ("MetricsConfig", {c.ENV_TABLE_NAME, c.ENV_DEFAULT_TEAM, c.ENV_ACCOUNT_TEAMS}),
 }
 
 
@@ -300,6 +313,9 @@ def test_each_function_gets_exactly_the_configuration_its_handler_reads(
         assert config.account_teams == dict(stage.account_teams)
         assert config.brand_accounts.to_document() == {k: sorted(v) for k, v in sorted(stage.brand_accounts.items())}
         assert config.outbound_queue_url == env[c.ENV_OUTBOUND_QUEUE_URL]
+    if function == c.METRICS_FUNCTION:
+        stage = load_stage(synth.stage)
+        assert (config.default_team, config.account_teams) == (stage.default_team, dict(stage.account_teams))
 
 
 def secret_ids(synth: Synthesised) -> dict[str, str]:
@@ -376,8 +392,9 @@ def test_every_dlq_has_an_alarm_on_any_message(synth: Synthesised) -> None:
     dlqs |= on_failure_queues(synth)  # a stream mapping's on-failure destination is its dead-letter queue
     dlqs |= rule_target_dead_letter_queues(synth)  # so is an EventBridge rule target's dead-letter config
     dlqs |= schedule_dead_letter_queues(synth)  # so is a schedule target's DeadLetterConfig
-    assert len(dlqs) == 5  # inbound, outbound, the clock function's on-failure queue, the notification rules' DLQ,
-    # the surge check's missed runs
+    # inbound, outbound, the clock function's on-failure queue, the notification rules' DLQ, the surge
+    # check's and the metrics publisher's missed runs
+    assert len(dlqs) == 6
     for dlq in dlqs:
         assert any(
             a["MetricName"] == "ApproximateNumberOfMessagesVisible"
@@ -432,9 +449,10 @@ def test_every_alarm_notifies_the_alarm_topic_both_ways(synth: Synthesised) -> N
         assert alarm["TreatMissingData"] == "notBreaching"
 
 
-def test_dashboard_exists_with_the_stage_name(synth: Synthesised) -> None:
-    [dashboard] = synth.properties("AWS::CloudWatch::Dashboard").values()
-    assert dashboard["DashboardName"] == f"socialcare-{synth.stage}"
+def test_dashboards_exist_with_the_stage_name(synth: Synthesised) -> None:
+    names = sorted(d["DashboardName"] for d in synth.properties("AWS::CloudWatch::Dashboard").values())
+    stage = synth.stage
+    assert names == [f"socialcare-accountability-{stage}", f"socialcare-care-floor-{stage}", f"socialcare-{stage}"]
 
 
 def test_state_machines_are_deployed_one_per_asl_file(synth: Synthesised) -> None:

@@ -213,6 +213,36 @@ def test_agent_api_may_use_the_table_and_its_lists_send_replies_and_read_its_own
     assert granted == expected
 
 
+def test_the_clock_may_start_case_clocks_and_read_the_sla_configuration_only(synth: Synthesised) -> None:
+    i = ids_of(synth)
+    [machine] = synth.resources("AWS::StepFunctions::StateMachine")
+    fn = synth.template["Resources"][function_id(synth.template, c.CLOCK_FUNCTION)]["Properties"]
+    granted = grants(synth, ref_id(fn["Role"]) or "")
+    stream_mapping = {
+        "dynamodb:DescribeStream",
+        "dynamodb:GetRecords",
+        "dynamodb:GetShardIterator",
+        "dynamodb:ListStreams",
+    }
+    on_failure = {"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"}
+    own = {action: found for action, found in granted.items() if action not in stream_mapping | on_failure}
+    assert own == {
+        "states:StartExecution": {f"<{machine}>"},
+        "dynamodb:Query": {f"<{i['table']}.Arn>"},  # the SLA configuration's partition, for business time
+        **observability(ref_id(fn["LoggingConfig"]["LogGroup"]) or ""),
+    }
+
+
+def test_the_metrics_publisher_may_only_query_the_queue_index_and_put_its_metrics(synth: Synthesised) -> None:
+    i = ids_of(synth)
+    fn = synth.template["Resources"][function_id(synth.template, c.METRICS_FUNCTION)]["Properties"]
+    assert grants(synth, ref_id(fn["Role"]) or "") == {
+        "dynamodb:Query": {f"<{i['table']}.Arn>/index/{c.QUEUE_INDEX}"},  # open work only, never the table
+        "cloudwatch:PutMetricData": {"*"},  # within the namespace: see the '*' test
+        **observability(ref_id(fn["LoggingConfig"]["LogGroup"]) or ""),
+    }
+
+
 def test_no_role_may_scan_and_only_the_outbound_sender_may_delete_items(synth: Synthesised) -> None:
     outbound_role = ids_of(synth)["outbound.role"]
     for owner, statement in all_policy_statements(synth.template):
@@ -264,8 +294,15 @@ def _stream_consumer_policy(template: dict[str, Any], owner: str) -> bool:
     return bool(roles) and roles <= consumer_roles
 
 
+# PutMetricData has no resource type either: allowed on '*' only within the project's namespace.
+METRICS_CONDITION = {"StringEquals": {"cloudwatch:namespace": c.METRICS_NAMESPACE}}
+
+
 def test_star_resources_only_for_actions_that_have_no_resource_level_permissions(synth: Synthesised) -> None:
     for owner, statement in all_policy_statements(synth.template):
+        if statement.actions == ("cloudwatch:PutMetricData",):
+            assert (statement.resources, statement.conditions) == (("*",), METRICS_CONDITION), owner
+            continue
         if set(statement.actions) <= STATE_MACHINE_STAR_ACTIONS and _state_machine_policy(synth.template, owner):
             assert statement.resources == ("*",)
             continue

@@ -107,10 +107,10 @@ def test_chalice_packages_the_configured_stage_without_any_compiled_code(synth: 
 
 
 def test_function_folders_without_a_trigger_are_reported_not_deployed(tmp_path: Path) -> None:
-    for name in (*TRIGGERS, "metrics", "notes"):
+    for name in (*TRIGGERS, "exports", "notes"):
         (tmp_path / name).mkdir()
         (tmp_path / name / "handler.py").write_text("def handler(event, context): ...\n")
     (tmp_path / "helpers").mkdir()  # no handler: not a function
     deployable, untriggered = discover_functions(tmp_path)
     assert deployable == sorted(TRIGGERS)
-    assert untriggered == ["metrics", "notes"]
+    assert untriggered == ["exports", "notes"]

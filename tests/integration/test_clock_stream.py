@@ -71,8 +71,9 @@ def world(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[StreamWorl
         follow_ups = follow_up_machine(clocks.dynamodb, clocks.sfn, clocks.sqs)
         monkeypatch.setenv(c.ENV_CASE_CLOCK_ARN, clocks.machine_arn)
         monkeypatch.setenv(c.ENV_FOLLOW_UP_ARN, follow_ups.machine_arn)
+        monkeypatch.setenv(c.ENV_TABLE_NAME, TABLE)
         handler = load_function(c.CLOCK_FUNCTION)
-        handler.wire(clients={"stepfunctions": clocks.sfn})
+        handler.wire(clients={"stepfunctions": clocks.sfn, "dynamodb": clocks.dynamodb})
         ingestor = Ingestor(
             CaseStore(TABLE, client=clocks.dynamodb), clock=system_clock, settings=IngestSettings(targets=TARGETS)
         )

@@ -8,22 +8,16 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from socialcare.agents.identity import Caller, Role
-from socialcare.agents.sla_service import SlaService
-from socialcare.aws.agent_store import AgentStore
 from socialcare.aws.case_store import CaseStore
-from socialcare.aws.config_store import ConfigStore
-from socialcare.clock import ManualClock
 
 from tests.conftest import AwsResources
 from tests.integration.lambda_harness import Lambdas
 from tests.platform_fixtures import page_message_entry
-from tests.sla_config_support import ALWAYS, BERLIN, POLICIES
+from tests.sla_config_support import store_office_policies
 
 pytestmark = pytest.mark.integration
 
 PAGE = "104729835600142"
-ADMIN = Caller("root", Role.ADMIN, frozenset(), "Root")
 # Friday 4 December 2026, 16:30 in Berlin: half an hour of the office's day is left.
 FRIDAY_AFTERNOON = int(datetime(2026, 12, 4, 15, 30, tzinfo=UTC).timestamp() * 1000)
 MONDAY_0930_BERLIN = int(datetime(2026, 12, 7, 8, 30, tzinfo=UTC).timestamp() * 1000)
@@ -51,14 +45,7 @@ def test_a_stored_policy_set_gives_due_times_in_business_time(lambdas: Lambdas, 
     [before] = store.cases_of_customer(PAGE, "7001")
     assert before.response_due_at_ms == FRIDAY_AFTERNOON + 4 * 3_600_000  # Messenger's 4 hours, around the clock
 
-    admin = SlaService(
-        ConfigStore(aws.table_name, client=aws.dynamodb),
-        AgentStore(aws.table_name, client=aws.dynamodb),
-        clock=ManualClock(FRIDAY_AFTERNOON),
-    )
-    admin.put_calendar(ADMIN, "berlin-office", BERLIN, expected_version=None)
-    admin.put_calendar(ADMIN, "always", ALWAYS, expected_version=None)
-    admin.put_policies(ADMIN, POLICIES, expected_version=None)
+    store_office_policies(aws.table_name, aws.dynamodb, at_ms=FRIDAY_AFTERNOON)
     lambdas.ingest.wire(clients={"dynamodb": aws.dynamodb, "s3": aws.s3, "sqs": aws.sqs})  # a new process
 
     customer_writes(lambdas, "7002")

@@ -243,6 +243,7 @@ ROOM_MAY_IMPORT: dict[str, frozenset[str]] = {
     "surges": FOUNDATION | {"model", "rules", "ports"},
     "departments": FOUNDATION | {"model", "rules", "ports"},
     "automated": FOUNDATION | {"model", "rules", "ports"},
+    "metrics": FOUNDATION | {"model", "rules", "ports"},
 }
 
 

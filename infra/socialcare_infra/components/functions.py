@@ -120,6 +120,12 @@ TRIGGERS: dict[str, FunctionSpec] = {
         timeout_s=c.SURGE_TIMEOUT_S,
         description="Surge check: message counts per topic and brand account against their baseline",
     ),
+    c.METRICS_FUNCTION: FunctionSpec(
+        trigger=ScheduleTrigger(every_minutes=c.METRICS_SCHEDULE_MINUTES),
+        memory_mb=256,
+        timeout_s=c.METRICS_TIMEOUT_S,
+        description="The teams' open work (the queue index) to CloudWatch, every minute",
+    ),
 }
 
 
@@ -163,6 +169,13 @@ def environment(name: str, resources: CoreResources, config: StageConfig) -> dic
             c.ENV_API_SECRET_ARN: resources.api_secret.secret.secret_arn,
             **({c.ENV_EVENT_BUS_NAME: resources.event_bus.event_bus_name} if resources.event_bus else {}),
         },
+        # The teams it watches: those ingest routes cases to.
+        c.METRICS_FUNCTION: {
+            c.ENV_TABLE_NAME: table,
+            c.ENV_DEFAULT_TEAM: config.default_team,
+            c.ENV_ACCOUNT_TEAMS: json.dumps(dict(config.account_teams), sort_keys=True),
+            **({c.ENV_ROUTING_RULES: json.dumps(config.routing_rules, sort_keys=True)} if config.routing_rules else {}),
+        },
     }
     surges = {c.ENV_SURGE_SETTINGS: json.dumps(config.surges, sort_keys=True)} if config.surges else {}
     envs[c.INGEST_FUNCTION].update(surges)
@@ -171,6 +184,7 @@ def environment(name: str, resources: CoreResources, config: StageConfig) -> dic
         follow_up = resources.follow_up
         return {
             c.ENV_CASE_CLOCK_ARN: resources.case_clock.state_machine_arn,
+            c.ENV_TABLE_NAME: table,
             **({c.ENV_FOLLOW_UP_ARN: follow_up.state_machine_arn} if follow_up is not None else {}),
         }
     if name == c.SURGE_FUNCTION:
@@ -210,12 +224,13 @@ class Functions(Construct):
         self.log_groups: dict[str, logs.LogGroup] = {}
         self.stream_failures: sqs.Queue | None = None
         self.schedules: dict[str, ScheduledInvocation] = {}
+        self.missed_runs: dict[str, sqs.IQueue] = {}  # a scheduled function -> its schedule's dead-letter queue
         for name in deployable:
             spec = TRIGGERS[name]
             construct_id = name.title()
             role = lambda_role(self, f"{construct_id}Role", description=f"socialcare {name} function ({config.name})")
             log_group = stage_log_group(self, f"{construct_id}Logs", config=config)
-            grant_logging_and_tracing(role, log_group)
+            grant_logging_and_tracing(role, log_group, puts_metrics=access.ACCESS[name].puts_metrics)
             grant_access(role, access.ACCESS[name], resources)
             reserved = config.webhook_reserved_concurrency if name == c.WEBHOOK_FUNCTION else 0
             function = lambda_.Function(
@@ -265,6 +280,7 @@ class Functions(Construct):
                     description=spec.description,
                     queue_name=names.missed_runs(name),
                 )
+                self.missed_runs[name] = self.schedules[name].dead_letter_queue
             self.functions[name] = function
             self.log_groups[name] = log_group
 

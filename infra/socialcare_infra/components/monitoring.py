@@ -1,10 +1,15 @@
-"""Alarms (routed to one SNS topic) and the operations dashboard.
+"""Alarms (routed to one SNS topic), the operations dashboard and the care floor's dashboards.
 
-An alarm for every way a message can get stuck or lost: a message in any DLQ, any function error or
-throttle, a webhook or agent API 5xx (a platform retries, an agent sees an error), a queue whose
-oldest message waits too long (ingest or sending has stalled), a scheduled run that could not be
-made; and one for the business: a surge of messages on a topic or brand account (the surge check's
-``SurgesDetected``). Missing data is "not breaching": a quiet system is a healthy one.
+An alarm for every way a message can get stuck or lost: a message in any DLQ (a scheduled run that
+never happened included), any function error or throttle, a webhook or agent API 5xx (a platform
+retries, an agent sees an error), a burst of webhook 4xx (forged or misconfigured deliveries), a queue
+whose oldest message waits too long (ingest or sending has stalled), a failed execution of any state
+machine, replies the platforms refused; for the care floor: breaches rising, and a customer waiting
+longer than the stage's limit; and for the business: a surge of messages on a topic or brand account
+(the surge check's ``SurgesDetected``). Missing data is "not breaching": a quiet system is a healthy one.
+
+The care floor and accountability dashboards are built from ``socialcare_infra.dashboards`` (the data
+``socialcare dashboard`` renders locally), one CloudWatch dashboard each.
 """
 
 from __future__ import annotations
@@ -23,7 +28,9 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 from socialcare import constants as c
+from socialcare.model import metrics as m
 
+from socialcare_infra import dashboards
 from socialcare_infra.components.queues import QueueWithDlq
 from socialcare_infra.config import StageConfig
 from socialcare_infra.names import ResourceNames
@@ -87,9 +94,9 @@ class Monitoring(Construct):
             self._alarm(f"{label}-errors", _lambda_metric("Errors", function_name), f"{label} function errors")
             self._alarm(f"{label}-throttles", _lambda_metric("Throttles", function_name), f"{label} throttled")
         for label, pair in queues.items():
-            self._alarm(
+            self._not_empty(
                 f"{label}-dlq",
-                pair.dlq.metric_approximate_number_of_messages_visible(period=ONE_MINUTE, statistic="Maximum"),
+                pair.dlq,
                 f"messages in the {label} dead-letter queue: they failed {pair.max_receive_count} times "
                 "and wait for an operator (redrive them once the cause is fixed)",
             )
@@ -122,9 +129,9 @@ class Monitoring(Construct):
 
         # label -> (function name, on-failure queue) of the functions fed by the table's stream.
         for label, (function_name, failures) in (stream_consumers or {}).items():
-            self._alarm(
+            self._not_empty(
                 f"{label}-stream-failures",
-                failures.metric_approximate_number_of_messages_visible(period=ONE_MINUTE, statistic="Maximum"),
+                failures,
                 f"stream records the {label} function gave up on after its retries (a case whose clock may not "
                 "have started: read the record's sequence numbers, then write the case again)",
             )
@@ -137,11 +144,9 @@ class Monitoring(Construct):
             )
 
         if notification_failures is not None:
-            self._alarm(
+            self._not_empty(
                 "notifications-dlq",
-                notification_failures.metric_approximate_number_of_messages_visible(
-                    period=ONE_MINUTE, statistic="Maximum"
-                ),
+                notification_failures,
                 "notifications (SLA escalations, sensitive cases) EventBridge could not deliver to the topic "
                 "or the chat webhook after its retries: nobody was told; read them and tell the team",
             )
@@ -159,10 +164,70 @@ class Monitoring(Construct):
                 "'Surge detected' events on the project's bus name it, with its count and example cases",
             )
 
+        for function, queue in (missed_runs or {}).items():
+            self._not_empty(
+                f"{function}-missed-runs",
+                queue,
+                f"scheduled runs of the {function} function that could not be delivered after their retries "
+                "(its figures stopped: check the function's errors)",
+            )
+        self._care_floor_alarms(config, apis)
+
         self.dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=names.dashboard)
         self._widgets(functions=functions, queues=queues, apis=apis, table=table)
         if surges:
             self.dashboard.add_widgets(_graph("Surges detected", [surge_metric()]))
+        self.metrics_dashboards = {
+            board.key: metrics_dashboard(self, board, names.metrics_dashboard(board.key))
+            for board in dashboards.DASHBOARDS
+        }
+
+    def _care_floor_alarms(self, config: StageConfig, apis: MonitoredApis) -> None:
+        self._alarm(
+            "breaches-rising",
+            cloudwatch.MathExpression(
+                expression="DIFF(breaches)",
+                using_metrics={"breaches": _published(m.IN_BREACH, "Maximum", FIVE_MINUTES)},
+                label="change in cases in breach",
+                period=FIVE_MINUTES,
+            ),
+            "more cases in breach than five minutes before, three times running: the care floor is falling behind",
+            periods=3,
+        )
+        self._alarm(
+            "oldest-unanswered",
+            _published(m.OLDEST_UNANSWERED_AGE, "Maximum", ONE_MINUTE),
+            f"a customer has waited over {config.oldest_unanswered_alarm_minutes} minutes for an answer",
+            threshold=config.oldest_unanswered_alarm_minutes * 60,
+            periods=3,
+        )
+        self._alarm(
+            "outbound-failures",
+            cloudwatch.Metric(
+                namespace=c.METRICS_NAMESPACE,
+                metric_name=m.OUTBOUND_FAILURES,
+                dimensions_map={"service": m.OUTBOUND_SERVICE},
+                period=FIVE_MINUTES,
+                statistic="Sum",
+            ),
+            "replies the platforms refused or that failed for good (the agent sees them failed on the case)",
+        )
+        if apis.webhook is not None:
+            self._alarm(
+                "webhook-4xx",
+                apis.webhook.metric_client_error(period=FIVE_MINUTES, statistic="Sum"),
+                f"over {config.webhook_4xx_alarm_count} webhook requests refused with 4xx in five minutes: "
+                "forged or misconfigured deliveries (a rotated secret not yet in the platform secret?)",
+                threshold=config.webhook_4xx_alarm_count,
+            )
+
+    def _not_empty(self, name: str, queue: sqs.IQueue, description: str) -> None:
+        """An alarm as soon as a queue of what failed (a dead-letter queue) holds anything."""
+        self._alarm(
+            name,
+            queue.metric_approximate_number_of_messages_visible(period=ONE_MINUTE, statistic="Maximum"),
+            description,
+        )
 
     def _alarm(
         self, name: str, metric: cloudwatch.IMetric, description: str, *, threshold: float = 0, periods: int = 1
@@ -298,6 +363,68 @@ def surge_metric() -> cloudwatch.Metric:
         period=FIVE_MINUTES,
         statistic="Sum",
     )
+
+
+def metrics_dashboard(scope: Construct, board: dashboards.Dashboard, name: str) -> cloudwatch.Dashboard:
+    """One of ``socialcare_infra.dashboards``, as a CloudWatch dashboard: three graphs to a row."""
+    construct_id = "".join(part.title() for part in board.key.split("-")) + "Dashboard"
+    dashboard = cloudwatch.Dashboard(scope, construct_id, dashboard_name=name)
+    dashboard.add_widgets(cloudwatch.TextWidget(markdown=f"# {board.title}", width=24, height=1))
+    graphs = [
+        cloudwatch.GraphWidget(
+            title=widget.title,
+            left=[_widget_metric(series, widget.period_s) for series in widget.series],
+            left_y_axis=cloudwatch.YAxisProps(label=widget.unit, show_units=False, min=0),
+            width=8,
+            height=6,
+        )
+        for widget in board.widgets
+    ]
+    for start in range(0, len(graphs), 3):
+        dashboard.add_widgets(*graphs[start : start + 3])
+    return dashboard
+
+
+def _widget_metric(series: dashboards.Series | dashboards.Attainment, period_s: int) -> cloudwatch.IMetric:
+    period = Duration.seconds(period_s)
+    if isinstance(series, dashboards.Attainment):
+        met, missed = f"met_{series.kind}", f"missed_{series.kind}"
+        return cloudwatch.MathExpression(
+            expression=f"100 * FILL({met}, 0) / (FILL({met}, 0) + FILL({missed}, 0))",
+            using_metrics={met: _series_metric(series.met, period), missed: _series_metric(series.missed, period)},
+            label=series.label,
+            period=period,
+        )
+    if series.by is None:
+        return _series_metric(series, period)
+    names = ",".join(series.dimension_names)
+    service = f' service="{series.service}"' if series.service else ""
+    return cloudwatch.MathExpression(
+        expression=(
+            f"SEARCH('{{{c.METRICS_NAMESPACE},{names}}} MetricName=\"{series.metric}\"{service}', "
+            f"'{series.stat}', {period_s})"
+        ),
+        using_metrics={},
+        # One line per team (channel): a fixed label would name them all alike.
+        label=" ".join(part for part in (series.label, f"${{PROP('Dim.{series.by}')}}") if part),
+        period=period,
+    )
+
+
+def _series_metric(series: dashboards.Series, period: Duration) -> cloudwatch.Metric:
+    return cloudwatch.Metric(
+        namespace=c.METRICS_NAMESPACE,
+        metric_name=series.metric,
+        dimensions_map={"service": series.service} if series.service else None,
+        period=period,
+        statistic=series.stat,
+        label=series.label or None,
+    )
+
+
+def _published(metric: str, statistic: str, period: Duration) -> cloudwatch.Metric:
+    """A total of the open-work publisher (no dimension: every team and channel)."""
+    return cloudwatch.Metric(namespace=c.METRICS_NAMESPACE, metric_name=metric, period=period, statistic=statistic)
 
 
 def _construct_id(name: str) -> str:

@@ -107,20 +107,38 @@ def _clock_statements(grants: access.Access, resources: CoreResources) -> list[i
         statements.append(
             iam.PolicyStatement(actions=list(access.PUT_EVENTS), resources=[resources.event_bus.event_bus_arn])
         )
+    if grants.puts_metrics:
+        # PutMetricData has no resource type: the namespace condition is its only bound.
+        statements.append(
+            iam.PolicyStatement(
+                actions=list(access.PUT_METRIC_DATA),
+                resources=["*"],
+                conditions={"StringEquals": {"cloudwatch:namespace": c.METRICS_NAMESPACE}},
+            )
+        )
     return statements
 
 
-def grant_logging_and_tracing(role: iam.Role, log_group: logs.ILogGroup) -> None:
-    """Write to its own log group only; X-Ray segments (X-Ray has no resource-level permissions)."""
+def grant_logging_and_tracing(role: iam.Role, log_group: logs.ILogGroup, *, puts_metrics: bool = False) -> None:
+    """Write to its own log group only; X-Ray segments (X-Ray has no resource-level permissions).
+
+    ``puts_metrics``: the role's grants (``grant_access``) also allow PutMetricData on '*', which the
+    one acknowledgement of '*' on the role then covers too."""
     role.add_to_principal_policy(
         iam.PolicyStatement(actions=list(access.LOG_WRITE), resources=[log_group.log_group_arn])
     )
     role.add_to_principal_policy(iam.PolicyStatement(actions=list(access.XRAY_WRITE), resources=["*"]))
+    also = (
+        f"; cloudwatch:PutMetricData has none either, and its statement allows only that action in the "
+        f"{c.METRICS_NAMESPACE!r} namespace (condition cloudwatch:namespace)"
+        if puts_metrics
+        else ""
+    )
     acknowledge(
         role,
         "AwsSolutions-IAM5[Resource::*]",
         "xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions; "
-        "this statement holds only those two write actions, for active tracing.",
+        f"that statement holds only those two write actions, for active tracing{also}.",
     )
 
 

@@ -1,8 +1,10 @@
-"""Invoking a function on a schedule with EventBridge Scheduler (the surge check runs every 5 minutes).
+"""Invoking a function on a schedule with EventBridge Scheduler (the surge check every 5 minutes, the
+metrics publisher every minute).
 
 ``ScheduledInvocation(..., function=fn, every=Duration.minutes(n), queue_name=...)``. Scheduler
 retries an invocation it could not make and then puts the event in the construct's dead-letter
 queue, so a missed run is visible (the monitoring alarms on ``dead_letter_queue``) rather than silent.
+A run that could not start within one period is dropped: the next one runs afresh.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Running ``socialcare demo``: a fresh local stack, the scenario's steps in order, the checks, the summary.
+"""Running ``socialcare demo``: a fresh local stack, the scenario's steps in order, the checks, the summary,
+and last the care-floor dashboard drawn from what the scenario did (``socialcare dashboard``'s renderer).
 
 The terminal shows progress and the summary (``summary``) only. The stack's logs and the
 functions' logs and metric lines (their stdout, as CloudWatch Logs would receive it) go to the log file.
@@ -35,6 +36,7 @@ from socialcare_local.sandbox.channels import BrandChannels
 from socialcare_local.stack import LocalStack
 
 DEFAULT_LOG_FILE = Path("local-data") / "demo.log"
+DASHBOARD_MINUTES = 5  # the demo's whole run, and a little before it
 _CORE_LOGGER = "socialcare"
 
 
@@ -87,6 +89,7 @@ def run_demo(
                 steps_ok = _run_steps(ctx, steps, console)
                 results = [check.run(ctx) for step in steps for check in step.checks]
                 print_summary(ctx, results, console)
+                steps_ok = _write_dashboard(stack, log_path.parent / "dashboard", console) and steps_ok
                 if keep_running:
                     _serve_until_stopped(stack, console)
             finally:
@@ -118,6 +121,23 @@ def _run_steps(ctx: DemoContext, steps: Sequence[Step], console: Console) -> boo
         elapsed = time.monotonic() - started
         console.print(f"[green]✓[/] {escape(step.title)} [dim]— {escape(outcome)} ({elapsed:.1f} s)[/]")
     return ok
+
+
+def _write_dashboard(stack: LocalStack, folder: Path, console: Console) -> bool:
+    """The metrics function's last run now, then the care floor drawn from the stack's CloudWatch."""
+    from socialcare_local.dashboard import draw_dashboard
+
+    try:
+        with console.status("drawing the care-floor dashboard…"):
+            stack.publish_metrics()
+            drawn = draw_dashboard(stack.client("cloudwatch"), folder, minutes=DASHBOARD_MINUTES)
+    except Exception as exc:
+        logging.getLogger("socialcare_local.demo").exception("dashboard not drawn")
+        console.print(f"[red]✗[/] care-floor dashboard not drawn: [red]{escape(str(exc))}[/]")
+        return False
+    console.print(f"[bold]Care-floor dashboard[/] (socialcare dashboard): {escape(str(drawn.png))}")
+    console.print(f"  and its page with the latest values: {escape(str(drawn.html))}")
+    return True
 
 
 def _serve_until_stopped(stack: LocalStack, console: Console) -> None:

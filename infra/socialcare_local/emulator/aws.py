@@ -134,14 +134,7 @@ class AwsServices:
 
     def client(self, service: str) -> Any:
         """A boto3 client for ``service`` bound to the in-process endpoint, with fake credentials."""
-        return boto3.session.Session().client(
-            service,
-            endpoint_url=self.endpoint_url,
-            region_name=self.region,
-            aws_access_key_id=FAKE_ACCESS_KEY_ID,
-            aws_secret_access_key=FAKE_SECRET_ACCESS_KEY,
-            config=_CLIENT_CONFIG,
-        )
+        return local_client(service, self.endpoint_url, self.region)
 
     def provision(
         self, *, stage: str, platform_secret: Mapping[str, Any], api_secret: Mapping[str, Any] | None = None
@@ -225,6 +218,18 @@ class AwsServices:
                 ]
             },
         )
+
+
+def local_client(service: str, endpoint_url: str, region: str) -> Any:
+    """A boto3 client for ``service`` of a local stack's AWS services at ``endpoint_url``, with fake credentials."""
+    return boto3.session.Session().client(
+        service,
+        endpoint_url=endpoint_url,
+        region_name=region,
+        aws_access_key_id=FAKE_ACCESS_KEY_ID,
+        aws_secret_access_key=FAKE_SECRET_ACCESS_KEY,
+        config=_CLIENT_CONFIG,
+    )
 
 
 @dataclass(frozen=True, slots=True)

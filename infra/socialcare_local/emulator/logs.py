@@ -18,6 +18,7 @@ import logging
 import sys
 import threading
 import time
+from collections.abc import Callable
 from typing import IO, Any
 
 ROOT_LOGGER = "socialcare_local"
@@ -48,11 +49,13 @@ _LINE_LOCK = threading.RLock()
 
 class WholeLines(io.TextIOBase):
     """``target``, written only in whole lines: each thread's text is held until its newline, then
-    the complete lines are written (and flushed) under one process-wide lock."""
+    the complete lines are written (and flushed) under one process-wide lock. ``observer`` is handed
+    the same complete lines after they are written (the local CloudWatch reads the metric lines)."""
 
-    def __init__(self, target: IO[str]) -> None:
+    def __init__(self, target: IO[str], observer: Callable[[str], None] | None = None) -> None:
         super().__init__()
         self.target = target
+        self._observer = observer
         self._pending = threading.local()
 
     def writable(self) -> bool:
@@ -65,6 +68,8 @@ class WholeLines(io.TextIOBase):
             with _LINE_LOCK:
                 self.target.write(held[:cut])
                 self.target.flush()
+            if self._observer is not None:
+                self._observer(held[:cut])
         self._pending.text = held[cut:]
         return len(text)
 
@@ -98,15 +103,29 @@ def whole_lines(stream: IO[str]) -> IO[str]:
 
 class WholeLineOutput:
     """``sys.stdout`` and ``sys.stderr`` in ``WholeLines`` while the stack runs: the functions print
-    their metric lines and log through them."""
+    their metric lines and log through them; ``stdout_observer`` sees every line written to stdout."""
 
-    def __init__(self) -> None:
+    def __init__(self, stdout_observer: Callable[[str], None] | None = None) -> None:
         self._installed: tuple[IO[str], IO[str]] | None = None
+        self._observer = stdout_observer
+        self._lock = threading.Lock()
+
+    def observe_stdout(self) -> None:
+        """Wrap ``sys.stdout`` again if something replaced the wrapper since ``install`` (pytest puts its
+        own capture back between a test's phases): the observer must see every function's lines. The
+        stack calls it as each invocation starts."""
+        with self._lock:
+            if self._installed is None or self._observer is None or sys.stdout is self._installed[0]:
+                return
+            stdout = WholeLines(sys.stdout, self._observer)
+            self._installed = (stdout, self._installed[1])  # type: ignore[assignment]
+            sys.stdout = stdout
 
     def install(self) -> None:
         if self._installed is not None:
             return
-        stdout, stderr = whole_lines(sys.stdout), whole_lines(sys.stderr)
+        stdout: IO[str] = WholeLines(sys.stdout, self._observer) if self._observer else whole_lines(sys.stdout)  # type: ignore[assignment]
+        stderr = whole_lines(sys.stderr)
         self._installed = (stdout, stderr)
         sys.stdout, sys.stderr = stdout, stderr
 
