@@ -33,7 +33,10 @@ def dashboard_body(synth: Synthesised, name: str) -> dict[str, Any]:
 
 
 def test_the_publisher_runs_every_minute_with_retries_and_an_alarmed_dead_letter_queue(synth: Synthesised) -> None:
-    [schedule] = synth.properties("AWS::Scheduler::Schedule").values()
+    metrics_fn = function_id(synth.template, c.METRICS_FUNCTION)
+    [schedule] = [
+        p for p in synth.properties("AWS::Scheduler::Schedule").values() if ref_id(p["Target"]["Arn"]) == metrics_fn
+    ]
     assert schedule["ScheduleExpression"] == "rate(1 minute)"
     target = schedule["Target"]
     assert ref_id(target["Arn"]) == function_id(synth.template, c.METRICS_FUNCTION)

@@ -181,7 +181,10 @@ def test_names_are_the_local_stacks_names_for_the_same_stage(synth: Synthesised)
     missed_runs = {
         name for name, logical_id in queue_ids(synth).items() if logical_id in schedule_dead_letter_queues(synth)
     }
-    assert missed_runs == {f"socialcare-{c.SURGE_FUNCTION}-missed-runs-{synth.stage}"}
+    assert missed_runs == {
+        f"socialcare-{c.SURGE_FUNCTION}-missed-runs-{synth.stage}",
+        f"socialcare-{c.METRICS_FUNCTION}-missed-runs-{synth.stage}",
+    }
     assert set(queue_ids(synth)) - missed_runs == {
         local["queue"],
         local["dlq"],
@@ -191,7 +194,6 @@ def test_names_are_the_local_stacks_names_for_the_same_stage(synth: Synthesised)
         # The local stack has no EventBridge rules (its notifications go to its log), so no such DLQ,
         # and runs the schedules itself, so no queue of missed runs.
         f"socialcare-notifications-dlq-{synth.stage}",
-        f"socialcare-metrics-missed-runs-{synth.stage}",
     }
     [table] = synth.properties("AWS::DynamoDB::Table").values()
     assert table["TableName"] == local["table"]
@@ -279,7 +281,7 @@ HANDLER_ENVIRONMENT = {
     # SURGE_SETTINGS is optional (a stage without a `surges` table takes the defaults).
     c.SURGE_FUNCTION: ("SurgeConfig", {c.ENV_TABLE_NAME, c.ENV_EVENT_BUS_NAME}),
     # RESPONSE_TARGETS is the local stack's only (the targets in force while no policy set is stored).
-    c.CLOCK_FUNCTION: ("ClockConfig", {c.ENV_CASE_CLOCK_ARN, c.ENV_TABLE_NAME}),
+    c.CLOCK_FUNCTION: ("ClockConfig", {c.ENV_CASE_CLOCK_ARN, c.ENV_TABLE_NAME, c.ENV_FOLLOW_UP_ARN}),
     # ROUTING_RULES only when the stage has rules (neither stage does).
     c.METRICS_FUNCTION: ("MetricsConfig", {c.ENV_TABLE_NAME, c.ENV_DEFAULT_TEAM, c.ENV_ACCOUNT_TEAMS}),
 }

@@ -26,6 +26,7 @@ from tests.infra.helpers import (
     join_text,
     ref_id,
     role_statements,
+    state_machine,
 )
 
 pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("infra")]
@@ -215,7 +216,8 @@ def test_agent_api_may_use_the_table_and_its_lists_send_replies_and_read_its_own
 
 def test_the_clock_may_start_case_clocks_and_read_the_sla_configuration_only(synth: Synthesised) -> None:
     i = ids_of(synth)
-    [machine] = synth.resources("AWS::StepFunctions::StateMachine")
+    machine, _ = state_machine(synth, "case_clock")
+    follow_up, _ = state_machine(synth, "follow_up")
     fn = synth.template["Resources"][function_id(synth.template, c.CLOCK_FUNCTION)]["Properties"]
     granted = grants(synth, ref_id(fn["Role"]) or "")
     stream_mapping = {
@@ -227,7 +229,7 @@ def test_the_clock_may_start_case_clocks_and_read_the_sla_configuration_only(syn
     on_failure = {"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"}
     own = {action: found for action, found in granted.items() if action not in stream_mapping | on_failure}
     assert own == {
-        "states:StartExecution": {f"<{machine}>"},
+        "states:StartExecution": {f"<{machine}>", f"<{follow_up}>"},
         "dynamodb:Query": {f"<{i['table']}.Arn>"},  # the SLA configuration's partition, for business time
         **observability(ref_id(fn["LoggingConfig"]["LogGroup"]) or ""),
     }

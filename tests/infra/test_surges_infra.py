@@ -35,7 +35,11 @@ def alarms(synth: Synthesised, **match: Any) -> list[dict[str, Any]]:
 
 def test_the_surge_check_runs_every_five_minutes_retried_with_its_missed_runs_kept(synth: Synthesised) -> None:
     surge_fn = function_id(synth.template, c.SURGE_FUNCTION)
-    [schedule] = synth.properties("AWS::Scheduler::Schedule").values()
+    [schedule] = [
+        p
+        for p in synth.properties("AWS::Scheduler::Schedule").values()
+        if p["Target"]["Arn"] == {"Fn::GetAtt": [surge_fn, "Arn"]}
+    ]
     assert schedule["ScheduleExpression"] == "rate(5 minutes)"
     assert schedule["State"] == "ENABLED"
     target = schedule["Target"]

@@ -150,12 +150,6 @@ class Monitoring(Construct):
                 "notifications (SLA escalations, sensitive cases) EventBridge could not deliver to the topic "
                 "or the chat webhook after its retries: nobody was told; read them and tell the team",
             )
-        for label, queue in (missed_runs or {}).items():
-            self._alarm(
-                f"{label}-missed-runs",
-                queue.metric_approximate_number_of_messages_visible(period=ONE_MINUTE, statistic="Maximum"),
-                f"the {label} function's schedule could not invoke it (after its retries): runs were missed",
-            )
         if surges:
             self._alarm(
                 "surge",
@@ -168,8 +162,8 @@ class Monitoring(Construct):
             self._not_empty(
                 f"{function}-missed-runs",
                 queue,
-                f"scheduled runs of the {function} function that could not be delivered after their retries "
-                "(its figures stopped: check the function's errors)",
+                f"the {function} function's schedule could not invoke it (after its retries): runs were missed "
+                "(check the function's errors)",
             )
         self._care_floor_alarms(config, apis)
 
