@@ -21,10 +21,11 @@ from socialcare.rules.cases import apply_outbound, new_case
 from socialcare.rules.sla import ResponseTargets
 from socialcare_local.emulator.functions import LambdaContext, load_function, reset_function
 
-from tests.case_clock_support import ROLE_ARN, definition, stream_record
+from tests.case_clock_support import BUS, stream_record
 from tests.conftest import AwsResources
 from tests.integration.lambda_harness import UnavailableDynamoDB
 from tests.sla_config_support import ALWAYS, BERLIN, POLICIES, store_office_policies
+from tests.state_machine_support import create_machine
 from tests.unit.test_cases import message
 
 pytestmark = pytest.mark.integration
@@ -51,8 +52,8 @@ class Clock:
 @pytest.fixture
 def clock(aws: AwsResources, monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
     sfn = boto3.client("stepfunctions", region_name="us-east-1")  # records executions; runs none
-    machine = sfn.create_state_machine(name="case-clock", definition=definition(aws.table_name), roleArn=ROLE_ARN)
-    monkeypatch.setenv(c.ENV_CASE_CLOCK_ARN, machine["stateMachineArn"])
+    machine_arn = create_machine(sfn, "case-clock", "case_clock", {"TableName": aws.table_name, "EventBusName": BUS})
+    monkeypatch.setenv(c.ENV_CASE_CLOCK_ARN, machine_arn)
     monkeypatch.setenv(c.ENV_TABLE_NAME, aws.table_name)
     store_office_policies(aws.table_name, aws.dynamodb, at_ms=FRIDAY_1630)
     handler = load_function(c.CLOCK_FUNCTION)
