@@ -16,6 +16,7 @@ from socialcare import clock
 from socialcare.model.audit import AuditRecord
 from socialcare.model.case import Case, CaseStatus, Priority, ThreadEntry
 from socialcare.model.config import ConfigKind, StoredConfig
+from socialcare.model.day_facts import DayFact
 from socialcare.model.envelope import DeliveryEnvelope
 from socialcare.model.events import Channel, DeliveryState, PlatformEvent
 from socialcare.model.notices import SensitiveCaseNotice
@@ -350,4 +351,42 @@ class ConfigRepository(Protocol):
 
     def config_audit(self, *, limit: int) -> list[AuditRecord]:
         """The latest audit records of configuration changes, newest first."""
+        ...
+
+
+# ---- reports (the accountability report, the marketing summary) ---------------------------------
+
+
+class DayFactStore(Protocol):
+    """The day facts of cases (``model.day_facts``), kept by UTC day, one item per case and day."""
+
+    def record_facts(self, day: str, case_id: str, facts: Sequence[DayFact]) -> None:
+        """Add ``facts`` (all of one case, on the UTC date ``day``); a fact recorded again replaces
+        itself (by its ``key``), so recording is idempotent."""
+        ...
+
+    def day_facts(self, day: str) -> list[DayFact]:
+        """Every fact recorded for the UTC date ``day`` (one keyed Query of that day's partition)."""
+        ...
+
+
+class ReportReads(DayFactStore, Protocol):
+    """What a report reads besides the facts: the teams' queues and customers' messages, by key."""
+
+    def team_backlog(self, team: str) -> list[Case]:
+        """Every active case of the team (its queue index)."""
+        ...
+
+    def inbound_messages(self, case_id: str, start_ms: int, end_ms: int) -> list[ThreadEntry]:
+        """The customer's messages of the case written in [start_ms, end_ms) (a key range of its thread)."""
+        ...
+
+
+class ReportArchive(Protocol):
+    """Stored reports (S3 in AWS), by key."""
+
+    def put(self, key: str, body: bytes, *, content_type: str) -> None: ...
+
+    def get(self, key: str) -> bytes | None:
+        """The stored object, or None when there is none."""
         ...

@@ -240,6 +240,7 @@ ROOM_MAY_IMPORT: dict[str, frozenset[str]] = {
     "aws": FOUNDATION | {"model", "rules", "platforms", "ports"},
     "memory": FOUNDATION | {"model", "rules", "platforms", "ports"},
     "timers": FOUNDATION | {"model", "rules", "ports"},
+    "reports": FOUNDATION | {"model", "rules", "ports"},
 }
 
 

@@ -79,3 +79,11 @@ CONFIG_AUDIT_PK = "CONFIG#audit"
 POLICIES_SK = "POLICIES"
 CALENDAR_PREFIX = "CALENDAR#"
 DEPARTMENT_PREFIX = "DEPARTMENT#"
+
+
+# The reports' day facts (socialcare/aws/report_store.py): one item per case and UTC day.
+def report_day_pk(day: str) -> str:
+    return f"REPORTDAY#{day}"
+
+
+REPORT_CASE_PREFIX = "CASE#"

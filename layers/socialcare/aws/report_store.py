@@ -1,0 +1,115 @@
+"""What the reports read and the stream consumer writes, on DynamoDB (``ports.ReportReads``).
+
+Day facts: one item per case and UTC day, ``REPORTDAY#<yyyy-mm-dd>`` / ``CASE#<case_id>``, each fact
+an attribute ``f#<fact key>`` holding its JSON document; a fact recorded again overwrites itself
+(UpdateItem ``SET``), so the stream's redeliveries change nothing. A day is read with one Query of
+its partition (paged), so reading a day costs about one item per case that had a fact that day. The
+items expire ``REPORT_FACTS_RETENTION_DAYS`` after their day (TTL): the stored reports in S3 are the
+record; the facts are what a report is recomputed from.
+
+The backlog is a team's queue index (active cases only); a case's customer messages of a period are
+one Query of a key range of its thread, projected to what the marketing summary uses (never the text).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from socialcare import constants as c
+from socialcare.aws import keys
+from socialcare.aws.items import item_to_case, item_to_entry, n, s
+from socialcare.aws.wiring import lazy_client
+from socialcare.model.case import Case, ThreadEntry
+from socialcare.model.day_facts import DayFact
+
+REPORT_FACTS_RETENTION_DAYS = 400
+FACT_PREFIX = "f#"
+# After every entry id of a millisecond (``MSG#<ts>#<id>``): ids are printable ASCII.
+_AFTER_IDS = "\uffff"
+_MESSAGE_FIELDS = ("PK", "SK", "kind", "timestamp_ms", "channel", "language", "sentiment")
+
+
+class ReportStore:
+    def __init__(self, table_name: str, *, client: Any = None) -> None:
+        self._table = table_name
+        self._client = lazy_client("dynamodb", client)
+
+    def record_facts(self, day: str, case_id: str, facts: Sequence[DayFact]) -> None:
+        if not facts:
+            return
+        names = {"#ttl": c.TTL_ATTRIBUTE}
+        values: dict[str, Any] = {":entity": s("day_facts"), ":case": s(case_id), ":ttl": n(_expires_at_s(day))}
+        sets = ["entity = :entity", "case_id = :case", "#ttl = :ttl"]
+        for i, fact in enumerate(facts):
+            names[f"#f{i}"] = FACT_PREFIX + fact.key
+            values[f":f{i}"] = s(json.dumps(fact.to_document(), separators=(",", ":"), sort_keys=True))
+            sets.append(f"#f{i} = :f{i}")
+        self._client().update_item(
+            TableName=self._table,
+            Key={c.PARTITION_KEY: s(keys.report_day_pk(day)), c.SORT_KEY: s(keys.REPORT_CASE_PREFIX + case_id)},
+            UpdateExpression="SET " + ", ".join(sets),
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+        )
+
+    def day_facts(self, day: str) -> list[DayFact]:
+        found: list[DayFact] = []
+        for item in self._query(
+            KeyConditionExpression="#pk = :pk",
+            ExpressionAttributeNames={"#pk": c.PARTITION_KEY},
+            ExpressionAttributeValues={":pk": s(keys.report_day_pk(day))},
+        ):
+            found += [
+                DayFact.from_document(json.loads(value["S"]))
+                for name, value in sorted(item.items())
+                if name.startswith(FACT_PREFIX)
+            ]
+        return found
+
+    def team_backlog(self, team: str) -> list[Case]:
+        return [
+            item_to_case(item)
+            for item in self._query(
+                IndexName=c.QUEUE_INDEX,
+                KeyConditionExpression="#pk = :pk",
+                ExpressionAttributeNames={"#pk": c.QUEUE_INDEX_PK},
+                ExpressionAttributeValues={":pk": s(keys.queue_pk(team))},
+            )
+        ]
+
+    def inbound_messages(self, case_id: str, start_ms: int, end_ms: int) -> list[ThreadEntry]:
+        if end_ms <= start_ms:
+            return []
+        names = {f"#a{i}": name for i, name in enumerate(_MESSAGE_FIELDS)}
+        items = self._query(
+            KeyConditionExpression="#a0 = :pk AND #a1 BETWEEN :from AND :to",
+            FilterExpression="#a2 = :inbound",
+            ProjectionExpression=", ".join(names),
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues={
+                ":pk": s(keys.case_pk(case_id)),
+                ":from": s(f"{keys.ENTRY_PREFIX}{start_ms:013d}"),
+                ":to": s(f"{keys.ENTRY_PREFIX}{end_ms - 1:013d}#{_AFTER_IDS}"),
+                ":inbound": s("inbound"),
+            },
+        )
+        return [item_to_entry(item) for item in items]
+
+    def _query(self, **params: Any) -> Iterator[Mapping[str, Any]]:
+        params["TableName"] = self._table
+        while True:
+            resp = self._client().query(**params)
+            yield from resp.get("Items", [])
+            if "LastEvaluatedKey" not in resp:
+                return
+            params["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+
+
+def _expires_at_s(day: str) -> int:
+    end = datetime.combine(date.fromisoformat(day), time(0, 0), tzinfo=UTC) + timedelta(
+        days=REPORT_FACTS_RETENTION_DAYS
+    )
+    return int(end.timestamp())
