@@ -1,5 +1,5 @@
 """The agent API (Chalice): queues, cases, claims, replies, notes, status changes, audit, profiles,
-a case's SLA, and the SLA configuration and departments.
+a case's SLA, the SLA configuration and departments, and the reports (leads and admins).
 
 Every route is behind the Cognito user pool authorizer; each is one call into the core's
 ``AgentService`` (``socialcare.agents``). The routes, their parameters, bodies and errors are
@@ -20,7 +20,8 @@ from chalicelib.api_request import ApiRequest
 from chalicelib.commands import parse_assign, parse_empty, parse_move_to_private, parse_note, parse_reply, parse_status
 from chalicelib.http import Routes, install_middleware
 from chalicelib.queries import parse_page_query, parse_queue_query
-from chalicelib.wiring import service, sla_service
+from chalicelib.reports import parse_report_query
+from chalicelib.wiring import report_service, service, sla_service
 from socialcare import constants as c
 
 PLACEHOLDER_USER_POOL_ARN = "arn:aws:cognito-idp:us-east-1:000000000000:userpool/us-east-1_placeholder"
@@ -161,3 +162,13 @@ def put_department(request: ApiRequest, department_id: str) -> object:
     return sla_service().put_department(
         request.caller, department_id, request.body(), expected_version=request.expected_version
     )
+
+
+@route("/reports/accountability", "GET")
+def accountability_report(request: ApiRequest) -> object:
+    return report_service().accountability(request.caller, **parse_report_query(request.query))
+
+
+@route("/reports/marketing", "GET")
+def marketing_summary(request: ApiRequest) -> object:
+    return report_service().marketing(request.caller, **parse_report_query(request.query))

@@ -19,6 +19,7 @@ from socialcare import errors
 from socialcare.agents.results import ActionResult
 from socialcare.clock import Clock
 from socialcare.model.case import Case
+from socialcare.reports.service import ReportResult
 
 from chalicelib import sla_views, views
 from chalicelib.api_request import ApiRequest
@@ -47,6 +48,7 @@ ERROR_STATUS: dict[type[errors.SocialCareError], int] = {
 }
 
 REPLAYED_HEADER = "Idempotent-Replayed"
+REPORT_SOURCE_HEADER = "Report-Source"  # stored: as the daily run stored it; computed: for this request
 
 
 def status_of(exc: errors.SocialCareError) -> int:
@@ -81,6 +83,9 @@ def render(result: object) -> Response:
             status = 202
         if result.replayed:
             headers[REPLAYED_HEADER] = "true"
+    elif isinstance(result, ReportResult):
+        headers[REPORT_SOURCE_HEADER] = "stored" if result.stored else "computed"
+        return Response(body=json.dumps(result.document, ensure_ascii=False), headers=headers)
     elif sla_views.handles(result):
         version = sla_views.version_of(result)
         if version is not None:

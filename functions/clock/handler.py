@@ -1,4 +1,5 @@
-"""Clock function: the table's stream, case items only, to the case clocks they need started.
+"""Clock function: the table's stream, case items only, to the case clocks they need started and the
+report's day facts.
 
 Every committed case write (ingest, the agent API, the outbound sender) reaches this function as a
 stream record with the item before and after (``NEW_AND_OLD_IMAGES``); the event source mapping
@@ -6,8 +7,10 @@ passes only case items (``SK = "CASE"``) that were inserted or modified. For eac
 whether the write needs a new clock (``CaseClockTimers.case_changed``) and starts it
 (``StartExecution`` of the case-clock state machine, ``CASE_CLOCK_ARN``). Starting is idempotent —
 the execution's name is ``case-<case id>-<generation>`` — so a record delivered twice, or retried
-after a partial failure, never makes a second clock. A record that fails is reported as a batch
-item failure; Lambda retries from it and, after its retries, sends it to the on-failure queue.
+after a partial failure, never makes a second clock. The same record's facts for the accountability
+report (``DayFactRecorder``: an answer, a resolution, a tier reached...) are recorded on the table
+(``TABLE_NAME``), idempotently too. A record that fails is reported as a batch item failure; Lambda
+retries from it and, after its retries, sends it to the on-failure queue.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from socialcare.environment import required
 
 if TYPE_CHECKING:
     from socialcare.model.case import Case
+    from socialcare.reports.recorder import DayFactRecorder
     from socialcare.timers.service import CaseClockTimers
 
 logger = Logger(service="clock")
@@ -54,13 +58,22 @@ def _build(clients: AwsClients, clock: Clock) -> CaseClockTimers:
     return CaseClockTimers(StepFunctionsCaseClocks(config.state_machine_arn, client=clients("stepfunctions")))
 
 
+def _build_recorder(clients: AwsClients, clock: Clock) -> DayFactRecorder:
+    from socialcare.aws.report_store import ReportStore
+    from socialcare.reports.recorder import DayFactRecorder
+
+    return DayFactRecorder(ReportStore(required(os.environ, c.ENV_TABLE_NAME), client=clients("dynamodb")))
+
+
 _wiring: Wiring[CaseClockTimers] = Wiring(_build)
+_recorder: Wiring[DayFactRecorder] = Wiring(_build_recorder)
 
 
 def wire(*, clients: Mapping[str, Any] | None = None, clock: Clock | None = None) -> None:
-    """Run on these boto3 clients (by service name: "stepfunctions") and this clock; ``wire()``
-    restores the defaults."""
+    """Run on these boto3 clients (by service name: "stepfunctions", "dynamodb") and this clock;
+    ``wire()`` restores the defaults."""
     _wiring.wire(clients=clients, clock=clock)
+    _recorder.wire(clients=clients, clock=clock)
 
 
 def _case(image: Mapping[str, Any] | None) -> Case | None:
@@ -80,6 +93,7 @@ def case_record(record: DynamoDBRecord) -> None:
         return
     before = _case(change.get("OldImage"))
     started = _wiring.get().case_changed(before, after)
+    _recorder.get().case_changed(before, after)
     if started is not None:
         logger.info(
             "case clock started",

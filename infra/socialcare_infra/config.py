@@ -15,7 +15,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from socialcare import constants as c
 from socialcare.errors import InvalidRoutingRules
 from socialcare.model.accounts import BrandAccounts, InvalidBrandAccounts
 from socialcare.rules.routing_rules import RoutingRules
@@ -91,6 +93,9 @@ class StageConfig:
     # Optional: the brand's routing rules (ROUTING_RULES of the ingest function; shape in
     # socialcare/rules/routing_rules.py), checked here so a bad rule fails the synth, naming the field.
     routing_rules: Mapping[str, Any] = field(default_factory=dict)
+    # The IANA zone whose midnights bound the accountability report's days; its daily schedule runs
+    # at 00:15 there (REPORT_TIME_ZONE of the report function and the agent API).
+    report_time_zone: str = c.DEFAULT_REPORT_TIME_ZONE
 
     def __post_init__(self) -> None:
         problems = []
@@ -126,6 +131,8 @@ class StageConfig:
                 RoutingRules.from_config(self.routing_rules)
             except InvalidRoutingRules as exc:
                 problems.append(f"routing_rules.{exc.field}: {exc.reason}")
+        if not _is_time_zone(self.report_time_zone):
+            problems.append(f"report_time_zone {self.report_time_zone!r} is not an IANA time zone (e.g. Europe/Berlin)")
         if problems:
             raise StageConfigError(f"stage {self.name!r}: " + "; ".join(problems))
 
@@ -145,6 +152,14 @@ class StageConfig:
     @property
     def retain_data(self) -> bool:
         return self.removal_policy == "retain"
+
+
+def _is_time_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 _FIELDS = {f.name: f for f in dataclasses.fields(StageConfig) if f.name != "name"}

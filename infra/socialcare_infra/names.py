@@ -43,6 +43,9 @@ class ResourceNames:
     def raw_bucket(self, account: str, region: str) -> str:
         return f"{c.RAW_BUCKET_LOGICAL_NAME}-{self.stage}-{account}-{region}"
 
+    def reports_bucket(self, account: str, region: str) -> str:
+        return f"{c.REPORTS_BUCKET_LOGICAL_NAME}-{self.stage}-{account}-{region}"
+
     @property
     def platform_secret(self) -> str:
         return f"{c.PLATFORM_SECRET_NAME}/{self.stage}"
@@ -55,6 +58,10 @@ class ResourceNames:
     def clock_failures(self) -> str:
         """The clock function's on-failure queue: stream records it gave up on."""
         return f"socialcare-clock-failures-{self.stage}"
+
+    def missed_runs(self, function: str) -> str:
+        """A scheduled function's dead-letter queue: the runs its schedule could not deliver."""
+        return f"socialcare-{function}-missed-{self.stage}"
 
     def function(self, name: str) -> str:
         return f"socialcare-{name}-{self.stage}"

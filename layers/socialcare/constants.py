@@ -163,3 +163,17 @@ ENV_EVENT_BUS_NAME = "EVENT_BUS_NAME"
 CLOCK_BATCH_SIZE = 25
 CLOCK_TIMEOUT_S = 30
 CLOCK_MAX_RETRY_ATTEMPTS = 5
+
+# The reports (socialcare/reports): the daily accountability report and marketing summary, made by
+# functions/report on a schedule (or invoked for dates), stored in the reports bucket under
+# REPORTS_KEY_PREFIX, served by the agent API to leads and admins.
+REPORT_FUNCTION = "report"
+REPORTS_BUCKET_LOGICAL_NAME = "socialcare-reports"
+REPORTS_KEY_PREFIX = "reports/"
+ENV_REPORTS_BUCKET = "REPORTS_BUCKET"
+# The IANA zone whose midnights bound a report's days (default UTC); the schedule runs in it too.
+ENV_REPORT_TIME_ZONE = "REPORT_TIME_ZONE"
+DEFAULT_REPORT_TIME_ZONE = "UTC"
+REPORT_TIMEOUT_S = 300
+# 00:15 every day in the report's time zone: yesterday's reports, once the day is over.
+REPORT_SCHEDULE = "cron(15 0 * * ? *)"

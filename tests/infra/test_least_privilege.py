@@ -45,6 +45,7 @@ from socialcare_local.sandbox import payloads as p
 from socialcare_local.sandbox.signing import meta_request
 
 from tests.agent_api_support import BILLING_ACCOUNT, CURSOR_KEY, ApiClient, World, _template_of, app_module, spec_routes
+from tests.case_clock_support import TABLE as CLOCK_TABLE
 from tests.case_clock_support import clock_world, due_in, new_case
 from tests.conftest import TEST_CREDENTIALS, AwsResources
 from tests.infra.conftest import Synthesised
@@ -542,12 +543,13 @@ def test_agent_api_role_grants_exactly_the_calls_its_routes_make(
 def test_clock_role_grants_exactly_the_calls_the_clock_function_makes(
     prod: Synthesised, aws_env: None, recorder: CallRecorder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The clock function on records of a new case (a clock starts), a retried record (a duplicate
-    start: ExecutionAlreadyExists is success) and an answer (nothing starts)."""
+    """The clock function on records of a new case (a clock starts, its day facts are recorded), a
+    retried record (a duplicate start: ExecutionAlreadyExists is success) and an answer (nothing starts)."""
     with clock_world() as world:
         monkeypatch.setenv(c.ENV_CASE_CLOCK_ARN, world.machine_arn)
+        monkeypatch.setenv(c.ENV_TABLE_NAME, CLOCK_TABLE)
         handler = load_function(c.CLOCK_FUNCTION)
-        handler.wire(clients={"stepfunctions": world.sfn})
+        handler.wire(clients={"stepfunctions": world.sfn, "dynamodb": world.dynamodb})
         try:
             start = T0
             case = with_escalation(new_case("C-PRIV", start), due_in(start, warn_s=60, breach_s=120, second_s=None))
@@ -563,9 +565,11 @@ def test_clock_role_grants_exactly_the_calls_the_clock_function_makes(
             calls = recorder.take()
         finally:
             reset_function(handler)
-        assert [action for action, _ in calls] == ["states:StartExecution", "states:StartExecution"]
+        # Each delivery of the new case's record starts its clock (the second finds it started) and
+        # records the report's day facts (the same item again).
+        assert [action for action, _ in calls] == ["states:StartExecution", "dynamodb:UpdateItem"] * 2
         labels = MotoLabels(
-            table="-", bucket="-", queues={}, secrets={}, state_machines={world.machine_arn: "case_clock"}
+            table=CLOCK_TABLE, bucket="-", queues={}, secrets={}, state_machines={world.machine_arn: "case_clock"}
         )
         assert labels.used(calls) == function_grants(prod, function_logical_id(prod, c.CLOCK_FUNCTION))
 

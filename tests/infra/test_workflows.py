@@ -1,9 +1,6 @@
-"""The state-machine and schedule constructs, ready for the SLA timers and the metrics publisher.
-
-No product workflow exists yet, so these run against a test fixture ASL file and an imported
-function in a small stack of their own, with the same security rule pack as the app. The schedule
-construct itself lives beside the tests (``scheduled_invocation.py``) until the product uses it.
-"""
+"""The state-machine and schedule constructs, against a test fixture ASL file and an imported function
+in a small stack of their own, with the same security rule pack as the app (the daily reports use
+the schedule construct with a cron; the metrics publisher will use it with a rate)."""
 
 from __future__ import annotations
 
@@ -16,10 +13,9 @@ import pytest
 from aws_cdk import aws_lambda as lambda_
 from cfnlint.api import ManualArgs, lint_file
 from socialcare_infra.checks import attach_security_checks
+from socialcare_infra.components.schedules import ScheduledInvocation
 from socialcare_infra.components.workflows import StateMachineDefinitionError, StateMachines
 from socialcare_infra.config import load_stage
-
-from tests.infra.scheduled_invocation import ScheduledInvocation
 
 pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("infra")]
 
@@ -48,6 +44,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], 
         ),
         every=cdk.Duration.minutes(5),
         description="publish metrics",
+        dead_letter_queue_name="socialcare-metrics-missed-dev",
     )
     app.synth()  # raises if the rule pack finds anything unacknowledged
     path = outdir / "Workflows.template.json"
@@ -86,6 +83,16 @@ def test_the_schedule_invokes_only_its_function_with_retries_and_a_dead_letter_q
     for statement in invoke:
         resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
         assert all(FUNCTION_ARN in json.dumps(r) for r in resources), resources
+
+
+def test_a_schedule_is_a_rate_or_a_cron_never_both() -> None:
+    stack = cdk.Stack(cdk.App(), "S")
+    function = lambda_.Function.from_function_attributes(stack, "F", function_arn=FUNCTION_ARN, same_environment=True)
+    for when in ({}, {"every": cdk.Duration.minutes(1), "cron": "cron(15 0 * * ? *)"}):
+        with pytest.raises(ValueError, match="either every"):
+            ScheduledInvocation(
+                stack, f"S{len(when)}", function=function, description="d", dead_letter_queue_name="q", **when
+            )
 
 
 def test_the_workflow_template_passes_cfn_lint(template: tuple[dict[str, Any], Path]) -> None:

@@ -62,8 +62,9 @@ def world(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[StreamWorl
             "dynamodbstreams", region_name=REGION, endpoint_url=f"https://streams.dynamodb.{REGION}.amazonaws.com"
         )
         monkeypatch.setenv(c.ENV_CASE_CLOCK_ARN, clocks.machine_arn)
+        monkeypatch.setenv(c.ENV_TABLE_NAME, TABLE)  # where the report's day facts go
         handler = load_function(c.CLOCK_FUNCTION)
-        handler.wire(clients={"stepfunctions": clocks.sfn})
+        handler.wire(clients={"stepfunctions": clocks.sfn, "dynamodb": clocks.dynamodb})
         ingestor = Ingestor(
             CaseStore(TABLE, client=clocks.dynamodb), clock=system_clock, settings=IngestSettings(targets=TARGETS)
         )

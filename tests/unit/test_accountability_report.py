@@ -98,8 +98,8 @@ def test_per_agent_team_and_channel() -> None:
     assert (doc["from"], doc["to"], doc["start"], doc["end"]) == (
         "2026-03-30",
         "2026-03-30",
-        "2026-03-29T22:00:00Z",
-        "2026-03-30T22:00:00Z",
+        "2026-03-29T22:00:00.000Z",
+        "2026-03-30T22:00:00.000Z",
     )
 
 
@@ -157,7 +157,7 @@ def test_backlog_at_the_days_end() -> None:
     )
     doc = report(backlog=Backlog(read_at, cases))
     backlog = doc["backlog"]
-    assert backlog["read_at"] == "2026-03-30T22:15:00Z"
+    assert backlog["read_at"] == "2026-03-30T22:15:00.000Z"
     assert backlog["total"] == {"open": 2, "awaiting_answer": 1, "overdue": 1, "oldest_waiting_s": 8 * 3600 + 900.0}
     assert by(backlog["teams"], "team", "billing")["open"] == 0
     assert by(backlog["agents"], "agent", "bob")["overdue"] == 1

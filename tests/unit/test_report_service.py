@@ -133,7 +133,7 @@ def test_a_day_is_stored_as_json_and_csv_partitioned_by_date() -> None:
     assert body.count(b"\n") == 1  # one line: what Athena's JSON SerDe reads
     doc = json.loads(body)
     assert doc["totals"]["first_response"]["count"] == 3
-    assert doc["backlog"]["read_at"] == "2026-03-30T22:15:00Z"  # read just after the day ended
+    assert doc["backlog"]["read_at"] == "2026-03-30T22:15:00.000Z"  # read just after the day ended
     rows = archive.objects[documents.rows_key(MONDAY)][0].decode().splitlines()
     assert rows[0].startswith("from,to,dimension,key,cases_handled,new_cases,resolved,closed,first_response_count,")
     assert rows[1].startswith("2026-03-30,2026-03-30,total,,4,3,3,1,3,4200.0,231300.0,1200.0,4500.0,")
@@ -191,7 +191,7 @@ def test_the_day_in_progress_shows_the_backlog_now() -> None:
     reports, _, _ = service(berlin(3, 30, 15), reads=reads)
     doc = reports.accountability(Lead(), day="2026-03-30").document
     assert doc["backlog"]["total"]["open"] == 1
-    assert doc["backlog"]["read_at"] == "2026-03-30T13:00:00Z"
+    assert doc["backlog"]["read_at"] == "2026-03-30T13:00:00.000Z"
 
 
 def test_what_a_day_reads_grows_with_its_cases_not_with_history() -> None:

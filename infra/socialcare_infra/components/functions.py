@@ -33,6 +33,7 @@ from socialcare_infra.components.permissions import (
     lambda_role,
 )
 from socialcare_infra.components.queues import dead_letter_queue
+from socialcare_infra.components.schedules import ScheduledInvocation
 from socialcare_infra.config import StageConfig
 from socialcare_infra.names import ResourceNames
 from socialcare_infra.runtime import RUNTIME_NAME
@@ -63,8 +64,16 @@ class StreamTrigger:
 
 
 @dataclass(frozen=True)
+class ScheduleTrigger:
+    """An EventBridge Scheduler schedule, with retries and a dead-letter queue of missed runs: a cron
+    expression in the stage's report time zone."""
+
+    cron: str
+
+
+@dataclass(frozen=True)
 class FunctionSpec:
-    trigger: HttpTrigger | QueueTrigger | StreamTrigger
+    trigger: HttpTrigger | QueueTrigger | StreamTrigger | ScheduleTrigger
     memory_mb: int
     timeout_s: int
     description: str
@@ -103,7 +112,13 @@ TRIGGERS: dict[str, FunctionSpec] = {
         ),
         memory_mb=256,
         timeout_s=c.CLOCK_TIMEOUT_S,
-        description="Case writes (the table's stream) to the case clocks they need started",
+        description="Case writes (the table's stream) to the case clocks they need started, and the report's day facts",
+    ),
+    c.REPORT_FUNCTION: FunctionSpec(
+        trigger=ScheduleTrigger(cron=c.REPORT_SCHEDULE),
+        memory_mb=512,
+        timeout_s=c.REPORT_TIMEOUT_S,
+        description="Yesterday's accountability report and marketing summary, stored in S3 (daily)",
     ),
 }
 
@@ -145,8 +160,24 @@ def environment(name: str, resources: CoreResources, config: StageConfig) -> dic
     }
     if name == c.CLOCK_FUNCTION:
         assert resources.case_clock is not None
-        return {c.ENV_CASE_CLOCK_ARN: resources.case_clock.state_machine_arn}
+        return {c.ENV_CASE_CLOCK_ARN: resources.case_clock.state_machine_arn, c.ENV_TABLE_NAME: table}
+    if name == c.REPORT_FUNCTION:
+        return report_environment(resources, config)
     return envs[name]
+
+
+def report_environment(resources: CoreResources, config: StageConfig) -> dict[str, str]:
+    """What ``socialcare.reports.config.ReportConfig`` reads (the report function's and the agent API's):
+    the table, the reports bucket, the report's time zone and the teams cases are routed to."""
+    assert resources.reports is not None, "the reports bucket is made before what reads or writes it"
+    return {
+        c.ENV_TABLE_NAME: resources.table.table.table_name,
+        c.ENV_REPORTS_BUCKET: resources.reports.bucket.bucket_name,
+        c.ENV_REPORT_TIME_ZONE: config.report_time_zone,
+        c.ENV_DEFAULT_TEAM: config.default_team,
+        c.ENV_ACCOUNT_TEAMS: json.dumps(dict(config.account_teams), sort_keys=True),
+        **({c.ENV_ROUTING_RULES: json.dumps(config.routing_rules, sort_keys=True)} if config.routing_rules else {}),
+    }
 
 
 class Functions(Construct):
@@ -179,6 +210,7 @@ class Functions(Construct):
         self.functions: dict[str, lambda_.Function] = {}
         self.log_groups: dict[str, logs.LogGroup] = {}
         self.stream_failures: sqs.Queue | None = None
+        self.missed_runs: dict[str, sqs.IQueue] = {}  # a scheduled function -> its schedule's dead-letter queue
         for name in deployable:
             spec = TRIGGERS[name]
             construct_id = name.title()
@@ -225,6 +257,17 @@ class Functions(Construct):
                 )
             if isinstance(spec.trigger, StreamTrigger):
                 self._stream_source(construct_id, function, spec.trigger, resources, names)
+            if isinstance(spec.trigger, ScheduleTrigger):
+                schedule = ScheduledInvocation(
+                    self,
+                    f"{construct_id}Schedule",
+                    function=function,
+                    cron=spec.trigger.cron,
+                    time_zone=config.report_time_zone,
+                    description=f"socialcare {name} ({config.name}): {spec.description}",
+                    dead_letter_queue_name=names.missed_runs(name),
+                )
+                self.missed_runs[name] = schedule.dead_letter_queue
             self.functions[name] = function
             self.log_groups[name] = log_group
 

@@ -53,6 +53,7 @@ class Monitoring(Construct):
         state_machines: Mapping[str, sfn.IStateMachine] | None = None,
         stream_consumers: Mapping[str, tuple[str, sqs.IQueue]] | None = None,
         notification_failures: sqs.IQueue | None = None,
+        missed_runs: Mapping[str, sqs.IQueue] | None = None,
     ) -> None:
         """``functions`` maps a label (``webhook``, ``agent-api``...) to the deployed function name."""
         super().__init__(scope, id)
@@ -132,6 +133,15 @@ class Monitoring(Construct):
                 ),
                 "notifications (SLA escalations, sensitive cases) EventBridge could not deliver to the topic "
                 "or the chat webhook after its retries: nobody was told; read them and tell the team",
+            )
+
+        # label -> dead-letter queue of a scheduled function's schedule (the daily reports).
+        for label, queue in (missed_runs or {}).items():
+            self._alarm(
+                f"{label}-missed-runs",
+                queue.metric_approximate_number_of_messages_visible(period=ONE_MINUTE, statistic="Maximum"),
+                f"the {label} function's schedule could not invoke it after its retries: invoke it by hand for "
+                "the dates missed (see the README, Accountability report)",
             )
 
         self.dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=names.dashboard)

@@ -98,3 +98,34 @@ class RawBucket(Construct):
             "S3 server access logs would be a second bucket of delivery metadata to secure and expire. "
             "Enable CloudTrail S3 data events on this bucket where an access audit is required.",
         )
+
+
+class ReportsBucket(Construct):
+    """The stored reports (``reports/...``, JSON and CSV partitioned by date for Athena): private,
+    encrypted, TLS-only, kept as long as the stage keeps its data (no expiry: they are the record)."""
+
+    def __init__(self, scope: Construct, id: str, *, config: StageConfig, names: ResourceNames) -> None:
+        super().__init__(scope, id)
+        self.bucket = s3.Bucket(
+            self,
+            "Bucket",
+            bucket_name=names.reports_bucket(Aws.ACCOUNT_ID, Aws.REGION),
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            enforce_ssl=True,
+            versioned=False,
+            removal_policy=removal_policy(config),
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="abort-uploads", enabled=True, abort_incomplete_multipart_upload_after=Duration.days(1)
+                )
+            ],
+        )
+        acknowledge(
+            self.bucket,
+            "AwsSolutions-S1",
+            "Only the report function writes here and only the agent API reads (IAM, TLS-only bucket policy); "
+            "S3 server access logs would be a second bucket to secure and expire. Enable CloudTrail S3 data "
+            "events on this bucket where an access audit is required.",
+        )

@@ -15,15 +15,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from socialcare import constants as c
 from socialcare.aws import keys
+from socialcare.aws.config_store import CachedSla, ConfigStore
 from socialcare.aws.items import item_to_case, item_to_entry, n, s
-from socialcare.aws.wiring import lazy_client
+from socialcare.aws.report_archive import ReportArchive
+from socialcare.aws.wiring import AwsClients, lazy_client
+from socialcare.clock import Clock
 from socialcare.model.case import Case, ThreadEntry
 from socialcare.model.day_facts import DayFact
+from socialcare.rules.sla import ResponseTargets
 
 REPORT_FACTS_RETENTION_DAYS = 400
 FACT_PREFIX = "f#"
@@ -113,3 +118,24 @@ def _expires_at_s(day: str) -> int:
         days=REPORT_FACTS_RETENTION_DAYS
     )
     return int(end.timestamp())
+
+
+@dataclass(frozen=True, slots=True)
+class ReportAdapters:
+    """What the reports service runs on in AWS: its reads, the stored reports and the SLA in force."""
+
+    reads: ReportStore
+    archive: ReportArchive
+    sla: CachedSla
+
+
+def report_adapters(
+    table_name: str, bucket: str, targets: ResponseTargets, *, clients: AwsClients, clock: Clock
+) -> ReportAdapters:
+    """The adapters of the report function and of the agent API's report routes, on their clients."""
+    dynamodb = clients("dynamodb")
+    return ReportAdapters(
+        ReportStore(table_name, client=dynamodb),
+        ReportArchive(bucket, client=clients("s3")),
+        CachedSla(ConfigStore(table_name, client=dynamodb), targets, clock=clock),
+    )

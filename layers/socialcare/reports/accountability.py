@@ -214,7 +214,9 @@ def build_accountability(
     total = Tally()
     for item in assessed:
         total.add(item)
-    agents = tallies(assessed, lambda fact: fact.owner)
+    # An agent's row is their work: a case's opening and its customer's messages are nobody's.
+    worked = [item for item in assessed if item.fact.kind not in (FactKind.CREATED, FactKind.INBOUND)]
+    agents = tallies(worked, lambda fact: fact.owner)
     return {
         "report": "accountability",
         **period(window, generated_at_ms),

@@ -25,7 +25,9 @@ from collections.abc import Iterator, Mapping
 from datetime import date
 from typing import Any
 
-REPORTS_PREFIX = "reports/"
+from socialcare import constants as c
+
+REPORTS_PREFIX = c.REPORTS_KEY_PREFIX
 ACCOUNTABILITY = "accountability"
 MARKETING = "marketing"
 

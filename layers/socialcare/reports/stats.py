@@ -33,5 +33,5 @@ def laplace(good: int, total: int) -> float:
 
 
 def iso(ms: int) -> str:
-    """``2026-03-29T07:15:00Z``: an instant in UTC, to the second."""
-    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """``2026-03-29T07:15:00.000Z``: an instant in UTC with milliseconds (the agent API's form)."""
+    return datetime.fromtimestamp(ms // 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S") + f".{ms % 1000:03d}Z"
