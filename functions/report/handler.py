@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -21,17 +22,28 @@ from socialcare.aws.wiring import AwsClients, Wiring
 from socialcare.clock import Clock
 
 if TYPE_CHECKING:
+    from socialcare.reports.config import ReportConfig
     from socialcare.reports.service import ReportService
 
 logger = Logger(service="report")
 
 
+@dataclass(frozen=True)
+class ReportFunctionConfig:
+    report: ReportConfig
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> ReportFunctionConfig:
+        from socialcare.reports.config import ReportConfig
+
+        return cls(ReportConfig.from_mapping(os.environ if env is None else env))
+
+
 def _build(clients: AwsClients, clock: Clock) -> ReportService:
     from socialcare.aws.report_store import report_adapters
-    from socialcare.reports.config import ReportConfig
     from socialcare.reports.service import ReportService
 
-    config = ReportConfig.from_mapping(os.environ)
+    config = ReportFunctionConfig.from_env().report
     aws = report_adapters(config.table_name, config.bucket, config.targets, clients=clients, clock=clock)
     return ReportService(aws.reads, aws.archive, sla=aws.sla, settings=config.settings, clock=clock)
 

@@ -100,3 +100,13 @@ def alarm_topic_id(template: dict[str, Any], stage: str) -> str:
         if v["Type"] == "AWS::SNS::Topic" and v["Properties"]["TopicName"] == f"socialcare-alarms-{stage}"
     ]
     return str(found)
+
+
+def bucket_id(template: dict[str, Any], logical_name: str) -> str:
+    """The logical id of the bucket whose name starts with ``logical_name`` (``socialcare-raw``...)."""
+    [found] = [
+        k
+        for k, v in template["Resources"].items()
+        if v["Type"] == "AWS::S3::Bucket" and join_text(v["Properties"]["BucketName"]).startswith(logical_name + "-")
+    ]
+    return str(found)

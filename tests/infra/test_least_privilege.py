@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from functools import partial
 from types import ModuleType
 from typing import Any
@@ -25,6 +26,7 @@ from socialcare.aws import schema
 from socialcare.aws.case_store import CaseStore, MessageRef
 from socialcare.aws.items import case_item, item_key
 from socialcare.aws.outbound_store import OutboundStore, SendState
+from socialcare.aws.report_store import ReportStore
 from socialcare.clock import ManualClock, system_clock
 from socialcare.ingest.service import Ingestor, IngestSettings
 from socialcare.model.case import Case, CaseStatus, EntryKind
@@ -37,6 +39,7 @@ from socialcare.model.events import (
 )
 from socialcare.model.outbound import OutboundRequest, ReplyMode
 from socialcare.outbound.http import HttpRequest, HttpResponse
+from socialcare.reports.recorder import DayFactRecorder
 from socialcare.rules.escalation import with_escalation
 from socialcare_infra import access
 from socialcare_local.emulator.functions import LambdaContext, load_function, reset_function
@@ -50,7 +53,14 @@ from tests.case_clock_support import clock_world, due_in, new_case
 from tests.conftest import TEST_CREDENTIALS, AwsResources
 from tests.infra.conftest import Synthesised
 from tests.infra.helpers import SAM_FUNCTION, function_id, ref_id
-from tests.infra.recording import CallRecorder, MotoLabels, function_grants, granted, record_aws_calls
+from tests.infra.recording import (
+    LIST_FOR_MISSING_REPORTS,
+    CallRecorder,
+    MotoLabels,
+    function_grants,
+    granted,
+    record_aws_calls,
+)
 from tests.outbound_support import (
     FakeTransport,
     fb_comment_event,
@@ -67,6 +77,7 @@ pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("infra")]
 PAGE, WABA, PHONE = "104729561127193", "102290129340398", "106540352242922"
 T0 = 1_767_225_600_000
 BUS = "socialcare-events-test"  # ingest tells the leads of a sensitive case there
+REPORTS = "socialcare-reports-test"
 # The platform secret as the operator puts it: the webhook's app secret and the outbound's page token.
 PLATFORM_DOCUMENT = {**TEST_CREDENTIALS, "meta": {**TEST_CREDENTIALS["meta"], "page_tokens": {PAGE: "page-token"}}}
 
@@ -87,6 +98,7 @@ class Deployed:
             queues={self.aws.queue_url: access.INBOUND, self.outbound_url: access.OUTBOUND},
             secrets={self.aws.secret_id: access.PLATFORM_SECRET, self.api_secret_arn: access.API_SECRET},
             event_bus=BUS,
+            reports_bucket=REPORTS,
         )
 
     def outbound_arn(self) -> str:
@@ -120,8 +132,10 @@ def deployed(aws: AwsResources, monkeypatch: pytest.MonkeyPatch) -> Deployed:
         c.ENV_API_SECRET_ARN: api_secret_arn,
         c.ENV_BRAND_ACCOUNTS: json.dumps({"meta": [PAGE, PHONE]}),
         c.ENV_EVENT_BUS_NAME: BUS,
+        c.ENV_REPORTS_BUCKET: REPORTS,
     }
     boto3.client("events").create_event_bus(Name=BUS)
+    aws.s3.create_bucket(Bucket=REPORTS)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     return Deployed(aws, outbound_url, api_secret_arn)
@@ -458,6 +472,12 @@ class RecordedApi:
         return answer.json
 
 
+def wiring_module() -> Any:
+    from chalicelib import wiring
+
+    return wiring
+
+
 @pytest.fixture
 def agent_api(deployed: Deployed, recorder: CallRecorder) -> Iterator[RecordedApi]:
     app_module()
@@ -526,6 +546,16 @@ def test_agent_api_role_grants_exactly_the_calls_its_routes_make(
     comment = writes(Channel.X_POST, "x-joe")
     api("POST", f"/cases/{comment.case_id}/move-to-private", 202, body={})
 
+    # The reports: a day not stored is computed (its facts, the SLA, the queues, its messages); a
+    # stored day is read from S3. The reports are stored as the report function stores them.
+    today = datetime.fromtimestamp(system_clock() / 1000, UTC).date()
+    with recorder.paused():
+        DayFactRecorder(ReportStore(aws.table_name, client=aws.dynamodb)).case_changed(None, comment)
+    assert api("GET", f"/reports/accountability?date={today}", 200, **lead)["totals"]["new_cases"] == 1
+    with recorder.paused():
+        wiring_module().report_service().store_day(today)
+    assert api("GET", f"/reports/marketing?date={today}", 200, **admin)["volume"]["new_cases"] == 1
+
     with recorder.paused():
         queued = world.outbound_messages()
     assert [m["case_id"] for m in queued] == [first.case_id, comment.case_id]
@@ -534,7 +564,7 @@ def test_agent_api_role_grants_exactly_the_calls_its_routes_make(
     [api_function] = prod.properties(SAM_FUNCTION).values()
     role = ref_id(api_function["Role"])
     assert role
-    assert deployed.labels.used(agent_api.calls) == granted(prod, role)
+    assert deployed.labels.used(agent_api.calls) | {LIST_FOR_MISSING_REPORTS} == granted(prod, role)
 
 
 # ---- clock ---------------------------------------------------------------------------------------------
@@ -584,3 +614,33 @@ def stream_record(sequence: str, name: str, before: Case | None, after: Case) ->
     if before is not None:
         change["OldImage"] = case_item(before)
     return {"eventID": sequence, "eventName": name, "eventSource": "aws:dynamodb", "dynamodb": change}
+
+
+# ---- report ---------------------------------------------------------------------------------------------
+
+
+def test_report_role_grants_exactly_the_calls_the_report_function_makes(
+    prod: Synthesised, deployed: Deployed, recorder: CallRecorder
+) -> None:
+    """The daily run over a day with a case that wrote in: its facts, the SLA configuration, the care
+    queue and the customer's messages read; the four report objects stored."""
+    aws = deployed.aws
+    store = CaseStore(aws.table_name, client=aws.dynamodb)
+    Ingestor(store, clock=system_clock).ingest_event(messenger_event(PAGE, "psid-report", "m_report", system_clock()))
+    written = store.current_case(PAGE, ["psid-report"]).case
+    assert written is not None
+    DayFactRecorder(ReportStore(aws.table_name, client=aws.dynamodb)).case_changed(None, written)
+    handler = load_function(c.REPORT_FUNCTION)
+    reset_function(handler)
+    try:
+        with recorder.recording():
+            result = handler.handler({}, LambdaContext("socialcare-report-prod"))
+            today = datetime.fromtimestamp(system_clock() / 1000, UTC).date().isoformat()
+            handler.handler({"date": today}, LambdaContext("socialcare-report-prod"))
+        calls = recorder.take()
+    finally:
+        reset_function(handler)
+    assert len(result["stored"][0]["keys"]) == 4
+    used = deployed.labels.used(calls)
+    assert ("dynamodb:Query", f"table/index/{c.QUEUE_INDEX}") in used
+    assert used == function_grants(prod, function_logical_id(prod, c.REPORT_FUNCTION))

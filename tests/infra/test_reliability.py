@@ -35,6 +35,7 @@ def test_every_queue_has_a_dlq_with_redrive_and_the_schema_settings(synth: Synth
     dlqs = {ref_id(p["RedrivePolicy"]["deadLetterTargetArn"]) for p in queues.values() if "RedrivePolicy" in p}
     dlqs |= on_failure_queues(synth)  # a stream mapping's on-failure destination is its dead-letter queue
     dlqs |= rule_target_dead_letter_queues(synth)  # so is an EventBridge rule target's dead-letter config
+    dlqs |= schedule_dead_letter_queues(synth)  # and a schedule target's (runs Scheduler could not deliver)
     for logical_id, props in queues.items():
         if logical_id in dlqs:
             assert "RedrivePolicy" not in props, "a DLQ is the end of the line"
@@ -94,6 +95,36 @@ def rule_target_dead_letter_queues(synth: Synthesised) -> set[str | None]:
         for t in p.get("Targets", [])
         if "DeadLetterConfig" in t
     }
+
+
+def schedule_dead_letter_queues(synth: Synthesised) -> set[str | None]:
+    return {
+        ref_id(p["Target"]["DeadLetterConfig"]["Arn"])
+        for p in synth.properties("AWS::Scheduler::Schedule").values()
+        if "DeadLetterConfig" in p["Target"]
+    }
+
+
+def test_the_report_function_runs_daily_after_midnight_in_the_reports_time_zone_with_retries(
+    synth: Synthesised,
+) -> None:
+    [schedule] = synth.properties("AWS::Scheduler::Schedule").values()
+    stage = load_stage(synth.stage)
+    assert (schedule["ScheduleExpression"], schedule["ScheduleExpressionTimezone"]) == (
+        c.REPORT_SCHEDULE,
+        stage.report_time_zone,
+    )
+    target = schedule["Target"]
+    assert ref_id(target["Arn"]) == function_id(synth.template, c.REPORT_FUNCTION)
+    assert target["RetryPolicy"]["MaximumRetryAttempts"] == 2
+    [missed] = [
+        k
+        for k, p in synth.properties("AWS::SQS::Queue").items()
+        if p["QueueName"].startswith("socialcare-report-missed")
+    ]
+    assert ref_id(target["DeadLetterConfig"]["Arn"]) == missed
+    [alarm] = [a for a in alarms(synth) if a["AlarmName"] == f"socialcare-{synth.stage}-report-missed-runs"]
+    assert dimension(alarm, "QueueName") is not None
 
 
 def test_the_clock_function_reads_case_items_of_the_stream_with_partial_failures_and_an_on_failure_queue(
@@ -168,8 +199,10 @@ def test_names_are_the_local_stacks_names_for_the_same_stage(synth: Synthesised)
         local["outbound_queue"],
         local["outbound_dlq"],
         local["clock_failures"],
-        # The local stack has no EventBridge rules (its notifications go to its log), so no such DLQ.
+        # The local stack has no EventBridge rules (its notifications go to its log), so no such DLQ,
+        # and runs no schedules (`socialcare report` runs the report function when asked).
         f"socialcare-notifications-dlq-{synth.stage}",
+        f"socialcare-report-missed-{synth.stage}",
     }
     [table] = synth.properties("AWS::DynamoDB::Table").values()
     assert table["TableName"] == local["table"]
@@ -225,6 +258,14 @@ def _resolved_environment(props: dict[str, Any]) -> dict[str, str]:
     return env
 
 
+# What ``socialcare.reports.config.ReportConfig`` reads (the report function's, and the agent API's too).
+REPORT_ENVIRONMENT = {
+    c.ENV_TABLE_NAME,
+    c.ENV_REPORTS_BUCKET,
+    c.ENV_REPORT_TIME_ZONE,
+    c.ENV_DEFAULT_TEAM,
+    c.ENV_ACCOUNT_TEAMS,
+}
 HANDLER_ENVIRONMENT = {
     c.WEBHOOK_FUNCTION: ("WebhookConfig", {c.ENV_INBOUND_QUEUE_URL, c.ENV_RAW_BUCKET, c.ENV_PLATFORM_SECRET_ARN}),
     c.INGEST_FUNCTION: (
@@ -242,6 +283,7 @@ HANDLER_ENVIRONMENT = {
     ),
     # The platforms' API URLs and the retry settings have defaults: the real platforms, the shared constants.
     c.OUTBOUND_FUNCTION: ("OutboundConfig", {c.ENV_TABLE_NAME, c.ENV_OUTBOUND_QUEUE_URL, c.ENV_PLATFORM_SECRET_ARN}),
+    c.REPORT_FUNCTION: ("ReportFunctionConfig", REPORT_ENVIRONMENT),
 }
 
 
@@ -297,6 +339,7 @@ def test_every_agent_api_function_gets_exactly_the_configuration_the_app_reads(s
     own variables from ``.chalice/config.json``, and nothing else."""
     load_app_module()  # puts chalice_config/ on sys.path, as the Lambda bundle's root
     from chalicelib.wiring import ApiConfig
+    from socialcare.reports.config import ReportConfig
 
     chalice_config = json.loads((CHALICE_DIR / ".chalice" / "config.json").read_text())
     stage_variables = {
@@ -308,7 +351,8 @@ def test_every_agent_api_function_gets_exactly_the_configuration_the_app_reads(s
     assert api_functions
     for logical_id, props in api_functions.items():
         env = _resolved_environment(props)
-        assert set(env) == required | set(stage_variables), logical_id
+        assert set(env) == required | REPORT_ENVIRONMENT | set(stage_variables), logical_id
+        assert ReportConfig.from_mapping(env).settings.time_zone == load_stage(synth.stage).report_time_zone
         assert {k: env[k] for k in stage_variables} == stage_variables
         config = ApiConfig.from_env(env)  # would raise, naming the variable, if one were missing
         assert (config.table_name, config.outbound_queue_url, config.api_secret_arn) == (
@@ -337,7 +381,9 @@ def test_every_dlq_has_an_alarm_on_any_message(synth: Synthesised) -> None:
     dlqs = {ref_id(p["RedrivePolicy"]["deadLetterTargetArn"]) for p in queues.values() if "RedrivePolicy" in p}
     dlqs |= on_failure_queues(synth)  # a stream mapping's on-failure destination is its dead-letter queue
     dlqs |= rule_target_dead_letter_queues(synth)  # so is an EventBridge rule target's dead-letter config
-    assert len(dlqs) == 4  # inbound, outbound, the clock function's on-failure queue, the notification rules' DLQ
+    dlqs |= schedule_dead_letter_queues(synth)  # and a schedule target's (runs Scheduler could not deliver)
+    # inbound, outbound, the clock function's on-failure queue, the notification rules' DLQ, the report's missed runs
+    assert len(dlqs) == 5
     for dlq in dlqs:
         assert any(
             a["MetricName"] == "ApproximateNumberOfMessagesVisible"
