@@ -3,13 +3,14 @@ report's day facts.
 
 Every committed case write (ingest, the agent API, the outbound sender) reaches this function as a
 stream record with the item before and after (``NEW_AND_OLD_IMAGES``); the event source mapping
-passes only case items (``SK = "CASE"``) that were inserted or modified. For each, the core decides
+passes case items (``SK = "CASE"``) that were inserted or modified, and customers' messages inserted in
+a thread (``SK`` beginning ``MSG#``, ``kind`` inbound). For each case item, the core decides
 whether the write needs a new clock (``CaseClockTimers.case_changed``) and starts it
 (``StartExecution`` of the case-clock state machine, ``CASE_CLOCK_ARN``). Starting is idempotent —
 the execution's name is ``case-<case id>-<generation>`` — so a record delivered twice, or retried
 after a partial failure, never makes a second clock. The same record's facts for the accountability
-report (``DayFactRecorder``: an answer, a resolution, a tier reached...) are recorded on the table
-(``TABLE_NAME``), idempotently too. A record that fails is reported as a batch item failure; Lambda
+report (``DayFactRecorder``: an answer, a resolution, a tier reached...), and each customer message's
+(its channel, language and sentiment), are recorded on the table (``TABLE_NAME``), idempotently too. A record that fails is reported as a batch item failure; Lambda
 retries from it and, after its retries, sends it to the on-failure queue.
 """
 
@@ -38,6 +39,7 @@ logger = Logger(service="clock")
 tracer = Tracer(service="clock")
 
 CASE_SORT_KEY = "CASE"  # aws/keys.CASE_SK: the case item (the event source mapping filters on it too)
+MESSAGE_SORT_PREFIX = "MSG#"  # aws/keys.ENTRY_PREFIX: a thread entry (the mapping passes customers' messages)
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,13 @@ def case_record(record: DynamoDBRecord) -> None:
     # The images in DynamoDB's attribute-value form, what aws/items.py reads (Powertools' properties
     # would deserialise them to plain values).
     change = record.raw_event.get("dynamodb") or {}
-    if change.get("Keys", {}).get(c.SORT_KEY, {}).get("S") != CASE_SORT_KEY:
+    sort_key = str(change.get("Keys", {}).get(c.SORT_KEY, {}).get("S", ""))
+    if sort_key.startswith(MESSAGE_SORT_PREFIX) and change.get("NewImage"):
+        from socialcare.aws.items import item_to_entry
+
+        _recorder.get().message_written(item_to_entry(change["NewImage"]))
+        return
+    if sort_key != CASE_SORT_KEY:
         return
     after = _case(change.get("NewImage"))
     if after is None:  # removed: nothing to watch

@@ -378,7 +378,7 @@ class LocalStack:
             stream=stream,
             handler=self._environments(c.CLOCK_FUNCTION, size=1),
             function_name=self.function_name(c.CLOCK_FUNCTION),
-            filter_pattern=c.CLOCK_STREAM_FILTER,
+            filter_patterns=c.CLOCK_STREAM_FILTERS,
             settings=StreamSettings(batch_size=c.CLOCK_BATCH_SIZE, max_retries=c.CLOCK_MAX_RETRY_ATTEMPTS),
             on_failure=self._clock_failure,
         )

@@ -154,6 +154,13 @@ ENV_RESPONSE_TARGETS = "RESPONSE_TARGETS"
 # The clock function's event source mapping filter (the local stack's stream poller applies it too):
 # case items inserted or modified; a removed case needs no clock.
 CLOCK_STREAM_FILTER = {"eventName": ["INSERT", "MODIFY"], "dynamodb": {"Keys": {"SK": {"S": ["CASE"]}}}}
+# ...and customers' messages as they are stored (thread entries inserted, kind inbound): the day facts
+# of the reports' marketing summary (channel, language, sentiment).
+MESSAGE_STREAM_FILTER = {
+    "eventName": ["INSERT"],
+    "dynamodb": {"Keys": {"SK": {"S": [{"prefix": "MSG#"}]}}, "NewImage": {"kind": {"S": ["inbound"]}}},
+}
+CLOCK_STREAM_FILTERS = (CLOCK_STREAM_FILTER, MESSAGE_STREAM_FILTER)  # a record passing either is delivered
 # Optional JSON: the brand's routing rules (rules/routing_rules.py; ingest, validated at cold start).
 # Unset or empty: none, every new case takes rules/routing.py's route.
 ENV_ROUTING_RULES = "ROUTING_RULES"

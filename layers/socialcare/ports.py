@@ -371,14 +371,10 @@ class DayFactStore(Protocol):
 
 
 class ReportReads(DayFactStore, Protocol):
-    """What a report reads besides the facts: the teams' queues and customers' messages, by key."""
+    """What a report reads besides the facts: the teams' queues, by key."""
 
     def team_backlog(self, team: str) -> list[Case]:
         """Every active case of the team (its queue index)."""
-        ...
-
-    def inbound_messages(self, case_id: str, start_ms: int, end_ms: int) -> list[ThreadEntry]:
-        """The customer's messages of the case written in [start_ms, end_ms) (a key range of its thread)."""
         ...
 
 

@@ -1,4 +1,5 @@
-"""`make bench`: figures for the webhook, ingest, case clock and cold-start targets. Prints, never asserts.
+"""`make bench`: figures for the webhook, ingest, case clock, daily report and cold-start targets. Prints,
+never asserts.
 
 Targets: ≤ 2 DynamoDB requests per new message; ingest path ≤ 3× its bare writes;
 webhook function import ≤ 300 ms; ≤ 6 case-clock state transitions for a typical case. Backend: moto in process (with the local stack's
@@ -23,7 +24,7 @@ def main() -> int:
     from rich.table import Table
     from socialcare_local.emulator import moto_dynamodb
 
-    from tests.bench import case_clock, importtime, ingest, webhook
+    from tests.bench import case_clock, importtime, ingest, report, webhook
 
     console = Console(file=sys.stdout)  # bound now: the functions' stdout is captured below
     if not console.is_terminal:
@@ -39,6 +40,10 @@ def main() -> int:
         queue_arn = "arn:aws:sqs:us-east-1:123456789012:bench-ingest"
         with console.status(f"ingest: threading {ingest.MESSAGES:,} messages…"), captured_stdout(emitted):
             threaded = ingest.run(resources, queue_arn)
+    with mock_aws():
+        reporting = create_resources("report")
+        with console.status(f"report: seeding a day of {report.CASES:,} cases and making its reports…"):
+            day = report.run(reporting["TABLE_NAME"], "bench-reports")
     with console.status("case clock: running the ASL file in moto's Step Functions engine…"):
         clocks = case_clock.run()
     with console.status("cold imports…"):
@@ -87,6 +92,24 @@ def main() -> int:
             f"${clock.cost_per_1000_cases:.3f}",
             "",
         )
+    table.add_row(
+        f"report: a day of {day.cases:,} cases, accountability report and marketing summary made and stored, s "
+        f"(seeding took {day.seed_seconds:.0f} s)",
+        f"{day.seconds:.1f}",
+        "",
+    )
+    table.add_row(
+        "report: of which reading the day's facts and the queues (moto's Query) / computing both documents, s",
+        f"{day.read_seconds:.1f} / {day.compute_seconds:.1f}",
+        "",
+    )
+    table.add_row(
+        "report: DynamoDB items read (the day's case items, the SLA configuration, the open queues, "
+        f"one message each), in {day.requests:,} requests",
+        f"{day.items_read:,}",
+        f"≈ cases ({day.cases:,})",
+    )
+    table.add_row("report: bytes stored (JSON and CSV)", f"{day.stored_bytes:,}", "")
     for fn, ms in imports.items():
         table.add_row(
             f"cold import: functions/{fn}/handler.py, ms (median of 5)", f"{ms:.0f}", "≤ 300" if fn == "webhook" else ""

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
-from socialcare.model.case import Case, CaseStatus, EntryKind, EntrySentiment, ThreadEntry
+from socialcare.model.case import Case, CaseStatus
 from socialcare.model.day_facts import FactKind
 from socialcare.model.events import Channel, Customer
 from socialcare.ports import ReportArchive, ReportReads
@@ -24,13 +24,12 @@ class Backend:
     reads: ReportReads
     archive: ReportArchive
     put_case: Callable[[Case], None]
-    put_entry: Callable[[ThreadEntry], None]
 
 
 @pytest.fixture(params=["aws", "memory"])
 def backend(request: pytest.FixtureRequest) -> Backend:
     if request.param == "aws":
-        from socialcare.aws.items import case_item, entry_item
+        from socialcare.aws.items import case_item
         from socialcare.aws.report_archive import ReportArchive as S3Archive
         from socialcare.aws.report_store import ReportStore
 
@@ -40,7 +39,6 @@ def backend(request: pytest.FixtureRequest) -> Backend:
             ReportStore(aws.table_name, client=aws.dynamodb),
             S3Archive("reports", client=aws.s3),
             lambda case: aws.dynamodb.put_item(TableName=aws.table_name, Item=case_item(case)),
-            lambda entry: aws.dynamodb.put_item(TableName=aws.table_name, Item=entry_item(entry)),
         )
     from socialcare.memory.reports import MemoryReportArchive, MemoryReportReads
 
@@ -49,7 +47,6 @@ def backend(request: pytest.FixtureRequest) -> Backend:
         memory,
         MemoryReportArchive(),
         lambda case: memory.cases.__setitem__(case.case_id, case),
-        memory.entries.append,
     )
 
 
@@ -80,38 +77,6 @@ def test_the_backlog_is_the_teams_active_cases(backend: Backend) -> None:
     backend.put_case(replace(done, resolved_at_ms=berlin(3, 30, 10)))
     assert [case.case_id for case in backend.reads.team_backlog("care")] == ["Q1"]
     assert backend.reads.team_backlog("nobody") == []
-
-
-def message(at_ms: int, kind: EntryKind = EntryKind.INBOUND, case_id: str = "M") -> ThreadEntry:
-    return ThreadEntry(
-        case_id=case_id,
-        entry_id=f"{at_ms:013d}#m{at_ms}",
-        kind=kind,
-        timestamp_ms=at_ms,
-        channel=Channel.MESSENGER,
-        text="hello",
-        language="en",
-        sentiment=EntrySentiment("positive", 0.5, 0.9, "vader"),
-    )
-
-
-def test_a_cases_messages_of_a_period_are_a_key_range_of_its_thread(backend: Backend) -> None:
-    start, end = berlin(3, 30, 0), berlin(3, 31, 0)
-    for entry in (
-        message(start - 1),
-        message(start),
-        message(start + 5, EntryKind.OUTBOUND),
-        message(end - 1),
-        message(end),
-        message(start + 9, case_id="other"),
-    ):
-        backend.put_entry(entry)
-    found = backend.reads.inbound_messages("M", start, end)
-    assert [(e.timestamp_ms, e.channel, e.language, e.sentiment) for e in found] == [
-        (start, Channel.MESSENGER, "en", EntrySentiment("positive", 0.5, 0.9, "vader")),
-        (end - 1, Channel.MESSENGER, "en", EntrySentiment("positive", 0.5, 0.9, "vader")),
-    ]
-    assert backend.reads.inbound_messages("M", end, end) == []
 
 
 def test_a_stored_report_reads_back_and_a_missing_one_is_none(backend: Backend) -> None:

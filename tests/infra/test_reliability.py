@@ -138,13 +138,22 @@ def test_the_clock_function_reads_case_items_of_the_stream_with_partial_failures
     assert props["EventSourceArn"] == {"Fn::GetAtt": [table, "StreamArn"]}
     assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert (props["BatchSize"], props["MaximumRetryAttempts"]) == (c.CLOCK_BATCH_SIZE, c.CLOCK_MAX_RETRY_ATTEMPTS)
-    [pattern] = [json.loads(f["Pattern"]) for f in props["FilterCriteria"]["Filters"]]
+    cases, messages = [json.loads(f["Pattern"]) for f in props["FilterCriteria"]["Filters"]]
     assert (
-        pattern
+        cases
         == c.CLOCK_STREAM_FILTER
         == {
             "eventName": ["INSERT", "MODIFY"],
             "dynamodb": {"Keys": {"SK": {"S": ["CASE"]}}},
+        }
+    )
+    # ...and customers' messages as they are stored: the reports' day facts (channel, language, sentiment).
+    assert (
+        messages
+        == c.MESSAGE_STREAM_FILTER
+        == {
+            "eventName": ["INSERT"],
+            "dynamodb": {"Keys": {"SK": {"S": [{"prefix": "MSG#"}]}}, "NewImage": {"kind": {"S": ["inbound"]}}},
         }
     )
     [failures] = on_failure_queues(synth)

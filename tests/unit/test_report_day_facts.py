@@ -7,13 +7,13 @@ from dataclasses import replace
 
 import pytest
 from socialcare.memory.reports import MemoryReportReads
-from socialcare.model.case import Case, CaseRouting, CaseStatus
+from socialcare.model.case import Case, CaseRouting, CaseStatus, EntryKind, EntrySentiment, ThreadEntry
 from socialcare.model.day_facts import DayFact, FactKind
 from socialcare.model.escalation import EscalationSchedule, EscalationTier
 from socialcare.model.events import Channel, Customer
 from socialcare.reports.recorder import DayFactRecorder
 from socialcare.rules.cases import apply_outbound
-from socialcare.rules.day_facts import day_facts
+from socialcare.rules.day_facts import day_facts, message_fact
 
 from tests.case_support import care_case
 from tests.report_support import ACCOUNT, berlin
@@ -47,12 +47,43 @@ def kinds(facts: tuple[DayFact, ...]) -> list[FactKind]:
     return [fact.kind for fact in facts]
 
 
-def test_a_new_case_is_created_and_the_customer_wrote() -> None:
-    facts = day_facts(None, waiting())
-    assert kinds(facts) == [FactKind.CREATED, FactKind.INBOUND]
-    created = facts[0]
+def test_a_new_case_is_created_with_its_topics_and_language() -> None:
+    [created] = day_facts(None, waiting())
+    assert created.kind is FactKind.CREATED
     assert (created.tags, created.language, created.channel, created.at_ms) == (("press",), "en", Channel.X_POST, T)
     assert "Joe" not in str(created.to_document())
+
+
+def message(kind: EntryKind = EntryKind.INBOUND, sentiment: EntrySentiment | None = None) -> ThreadEntry:
+    return ThreadEntry(
+        case_id="C1",
+        entry_id=f"{T:013d}#m1",
+        kind=kind,
+        timestamp_ms=T,
+        channel=Channel.X_POST,
+        author="joe",
+        text="Joe here: my parcel is lost",
+        language="en",
+        sentiment=sentiment,
+    )
+
+
+def test_a_customers_message_is_a_fact_with_its_channel_language_and_sentiment_never_its_text() -> None:
+    fact = message_fact(message(sentiment=EntrySentiment("negative", -0.6, 0.9, "vader")))
+    assert fact is not None
+    assert (fact.kind, fact.at_ms, fact.channel, fact.language, fact.sentiment, fact.score) == (
+        FactKind.INBOUND,
+        T,
+        Channel.X_POST,
+        "en",
+        "negative",
+        -0.6,
+    )
+    assert fact.key == f"inbound#{T:013d}#m1"
+    assert DayFact.from_document(fact.to_document()) == fact
+    assert "parcel" not in str(fact.to_document())
+    assert message_fact(message(EntryKind.OUTBOUND)) is None
+    assert message_fact(message()).sentiment is None  # type: ignore[union-attr]
 
 
 def test_the_first_answer_keeps_the_wait_and_the_promise() -> None:
@@ -146,6 +177,9 @@ def test_the_recorder_keeps_facts_by_utc_day_and_a_record_twice_is_one_fact() ->
     late = waiting(created_at_ms=berlin(3, 30, 0, 30), last_inbound_at_ms=berlin(3, 30, 0, 30))
     recorder.case_changed(None, late)
     recorder.case_changed(None, late)
+    recorder.message_written(replace(message(), timestamp_ms=berlin(3, 30, 0, 30)))
+    recorder.message_written(replace(message(), timestamp_ms=berlin(3, 30, 0, 30)))
+    assert recorder.message_written(message(EntryKind.NOTE)) is None
     assert set(store.facts) == {"2026-03-29"}
     assert [f.kind for f in store.day_facts("2026-03-29")] == [FactKind.CREATED, FactKind.INBOUND]
     assert recorder.case_changed(late, replace(late, owner="bob")) == ()

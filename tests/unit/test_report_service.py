@@ -14,12 +14,13 @@ from socialcare.clock import ManualClock
 from socialcare.errors import ForbiddenRole, InvalidRequest
 from socialcare.memory.reports import MemoryReportArchive, MemoryReportReads
 from socialcare.model.case import CaseStatus, EntryKind, EntrySentiment, ThreadEntry
-from socialcare.model.day_facts import FactKind
+from socialcare.model.day_facts import DayFact, FactKind
 from socialcare.model.events import Channel, Customer
 from socialcare.reports import documents
 from socialcare.reports.marketing import build_marketing
 from socialcare.reports.service import ReportService, ReportSettings
 from socialcare.reports.window import ReportWindow, report_dates, utc_day
+from socialcare.rules.day_facts import message_fact
 
 from tests.case_support import care_case
 from tests.report_support import ACCOUNT, DAY_FACTS, ZONE, berlin, berlin_sla, fact
@@ -54,8 +55,8 @@ def test_bad_dates_are_refused_with_the_reason(asked: dict[str, str], message: s
         report_dates(day=asked.get("day"), first=asked.get("first"), last=asked.get("last"), today=date(2026, 4, 1))
 
 
-def entry(case_id: str, at_ms: int, channel: Channel, label: str, score: float, text: str) -> ThreadEntry:
-    return ThreadEntry(
+def entry(case_id: str, at_ms: int, channel: Channel, label: str, score: float, text: str) -> DayFact:
+    message = ThreadEntry(
         case_id=case_id,
         entry_id=f"{at_ms:013d}#m-{case_id}-{at_ms}",
         kind=EntryKind.INBOUND,
@@ -66,6 +67,9 @@ def entry(case_id: str, at_ms: int, channel: Channel, label: str, score: float, 
         language="en",
         sentiment=EntrySentiment(label=label, score=score, confidence=0.9, method="vader"),
     )
+    found = message_fact(message)
+    assert found is not None
+    return found
 
 
 MESSAGES = (
@@ -78,7 +82,7 @@ MESSAGES = (
 
 def test_the_marketing_summary_counts_and_names_nobody() -> None:
     window = ReportWindow.of(MONDAY, MONDAY, ZONE)
-    doc = build_marketing(window, DAY_FACTS, MESSAGES, generated_at_ms=0)
+    doc = build_marketing(window, (*DAY_FACTS, *MESSAGES), generated_at_ms=0)
     assert doc["volume"] == {"new_cases": 3, "customer_messages": 4, "resolved_cases": 3}
     assert doc["channels"] == [
         {"channel": "messenger", "new_cases": 1, "customer_messages": 2},
@@ -107,12 +111,10 @@ class Lead:
 
 
 def service(now_ms: int, **kw: Any) -> tuple[ReportService, MemoryReportReads, MemoryReportArchive]:
-    reads = kw.pop("reads", None) or MemoryReportReads(entries=MESSAGES)
+    reads = kw.pop("reads", None) or MemoryReportReads()
     if not reads.facts:
-        for f in DAY_FACTS:
+        for f in (*DAY_FACTS, *MESSAGES):
             reads.record_facts(utc_day(f.at_ms), f.case_id, [f])
-        for case_id in ("B", "C"):
-            reads.record_facts("2026-03-30", case_id, [fact(FactKind.INBOUND, case_id, berlin(3, 30, 13))])
     archive = MemoryReportArchive()
     settings = ReportSettings(time_zone=ZONE, teams=frozenset({"care", "billing"}))
     return ReportService(reads, archive, sla=berlin_sla, settings=settings, clock=ManualClock(now_ms)), reads, archive
@@ -201,6 +203,5 @@ def test_what_a_day_reads_grows_with_its_cases_not_with_history() -> None:
             reads.record_facts(f"2026-03-{day:02d}", f"old-{day}-{n}", [fact(FactKind.CREATED, "x", berlin(3, day, 9))])
     reads.reads = 0
     reports.store_day(MONDAY)
-    day_items = len(reads.facts["2026-03-29"]) + len(reads.facts["2026-03-30"])
-    messages = 4
-    assert reads.reads == day_items + messages  # the two UTC days' case items and the day's messages
+    # The two UTC days' case items (each with its facts and its customer's messages), nothing else.
+    assert reads.reads == len(reads.facts["2026-03-29"]) + len(reads.facts["2026-03-30"]) == 6  # F; A-E

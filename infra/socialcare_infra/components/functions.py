@@ -58,7 +58,7 @@ class StreamTrigger:
     """The table's stream through an event source mapping with a filter, partial batch responses
     (``ReportBatchItemFailures``), bounded retries and an on-failure queue of its own."""
 
-    filter_pattern: Mapping[str, Any]
+    filter_patterns: tuple[Mapping[str, Any], ...]  # a record passing any of them is delivered
     batch_size: int
     max_retry_attempts: int
 
@@ -106,7 +106,7 @@ TRIGGERS: dict[str, FunctionSpec] = {
     ),
     c.CLOCK_FUNCTION: FunctionSpec(
         trigger=StreamTrigger(
-            filter_pattern=c.CLOCK_STREAM_FILTER,
+            filter_patterns=c.CLOCK_STREAM_FILTERS,
             batch_size=c.CLOCK_BATCH_SIZE,
             max_retry_attempts=c.CLOCK_MAX_RETRY_ATTEMPTS,
         ),
@@ -298,7 +298,7 @@ class Functions(Construct):
                 retry_attempts=trigger.max_retry_attempts,
                 report_batch_item_failures=True,
                 on_failure=sources.SqsDlq(self.stream_failures),
-                filters=[lambda_.FilterCriteria.filter(dict(trigger.filter_pattern))],
+                filters=[lambda_.FilterCriteria.filter(dict(pattern)) for pattern in trigger.filter_patterns],
             )
         )
 

@@ -7,8 +7,7 @@ its partition (paged), so reading a day costs about one item per case that had a
 items expire ``REPORT_FACTS_RETENTION_DAYS`` after their day (TTL): the stored reports in S3 are the
 record; the facts are what a report is recomputed from.
 
-The backlog is a team's queue index (active cases only); a case's customer messages of a period are
-one Query of a key range of its thread, projected to what the marketing summary uses (never the text).
+The backlog is a team's queue index (active cases only).
 """
 
 from __future__ import annotations
@@ -22,19 +21,17 @@ from typing import Any
 from socialcare import constants as c
 from socialcare.aws import keys
 from socialcare.aws.config_store import CachedSla, ConfigStore
-from socialcare.aws.items import item_to_case, item_to_entry, n, s
+from socialcare.aws.items import item_to_case, n, s
 from socialcare.aws.report_archive import ReportArchive
 from socialcare.aws.wiring import AwsClients, lazy_client
 from socialcare.clock import Clock
-from socialcare.model.case import Case, ThreadEntry
+from socialcare.model.case import Case
 from socialcare.model.day_facts import DayFact
 from socialcare.rules.sla import ResponseTargets
 
 REPORT_FACTS_RETENTION_DAYS = 400
 FACT_PREFIX = "f#"
-# After every entry id of a millisecond (``MSG#<ts>#<id>``): ids are printable ASCII.
-_AFTER_IDS = "\uffff"
-_MESSAGE_FIELDS = ("PK", "SK", "kind", "timestamp_ms", "channel", "language", "sentiment")
+Item = dict[str, Any]
 
 
 class ReportStore:
@@ -45,19 +42,14 @@ class ReportStore:
     def record_facts(self, day: str, case_id: str, facts: Sequence[DayFact]) -> None:
         if not facts:
             return
-        names = {"#ttl": c.TTL_ATTRIBUTE}
-        values: dict[str, Any] = {":entity": s("day_facts"), ":case": s(case_id), ":ttl": n(_expires_at_s(day))}
-        sets = ["entity = :entity", "case_id = :case", "#ttl = :ttl"]
-        for i, fact in enumerate(facts):
-            names[f"#f{i}"] = FACT_PREFIX + fact.key
-            values[f":f{i}"] = s(json.dumps(fact.to_document(), separators=(",", ":"), sort_keys=True))
-            sets.append(f"#f{i} = :f{i}")
+        attributes = fact_attributes(day, case_id, facts)
+        names = {f"#a{i}": name for i, name in enumerate(attributes)}
         self._client().update_item(
             TableName=self._table,
-            Key={c.PARTITION_KEY: s(keys.report_day_pk(day)), c.SORT_KEY: s(keys.REPORT_CASE_PREFIX + case_id)},
-            UpdateExpression="SET " + ", ".join(sets),
+            Key=_day_key(day, case_id),
+            UpdateExpression="SET " + ", ".join(f"#a{i} = :a{i}" for i in range(len(attributes))),
             ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values,
+            ExpressionAttributeValues={f":a{i}": value for i, value in enumerate(attributes.values())},
         )
 
     def day_facts(self, day: str) -> list[DayFact]:
@@ -85,24 +77,6 @@ class ReportStore:
             )
         ]
 
-    def inbound_messages(self, case_id: str, start_ms: int, end_ms: int) -> list[ThreadEntry]:
-        if end_ms <= start_ms:
-            return []
-        names = {f"#a{i}": name for i, name in enumerate(_MESSAGE_FIELDS)}
-        items = self._query(
-            KeyConditionExpression="#a0 = :pk AND #a1 BETWEEN :from AND :to",
-            FilterExpression="#a2 = :inbound",
-            ProjectionExpression=", ".join(names),
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues={
-                ":pk": s(keys.case_pk(case_id)),
-                ":from": s(f"{keys.ENTRY_PREFIX}{start_ms:013d}"),
-                ":to": s(f"{keys.ENTRY_PREFIX}{end_ms - 1:013d}#{_AFTER_IDS}"),
-                ":inbound": s("inbound"),
-            },
-        )
-        return [item_to_entry(item) for item in items]
-
     def _query(self, **params: Any) -> Iterator[Mapping[str, Any]]:
         params["TableName"] = self._table
         while True:
@@ -111,6 +85,23 @@ class ReportStore:
             if "LastEvaluatedKey" not in resp:
                 return
             params["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+
+
+def _day_key(day: str, case_id: str) -> Item:
+    return {c.PARTITION_KEY: s(keys.report_day_pk(day)), c.SORT_KEY: s(keys.REPORT_CASE_PREFIX + case_id)}
+
+
+def fact_attributes(day: str, case_id: str, facts: Sequence[DayFact]) -> Item:
+    """The attributes ``facts`` set on their case's item of ``day`` (each fact under ``f#<its key>``)."""
+    item: Item = {"entity": s("day_facts"), "case_id": s(case_id), c.TTL_ATTRIBUTE: n(_expires_at_s(day))}
+    for fact in facts:
+        item[FACT_PREFIX + fact.key] = s(json.dumps(fact.to_document(), separators=(",", ":"), sort_keys=True))
+    return item
+
+
+def day_item(day: str, case_id: str, facts: Sequence[DayFact]) -> Item:
+    """A whole day item (what recording ``facts`` one by one leaves): for loading many at once."""
+    return {**_day_key(day, case_id), **fact_attributes(day, case_id, facts)}
 
 
 def _expires_at_s(day: str) -> int:

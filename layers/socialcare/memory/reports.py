@@ -5,18 +5,17 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Sequence
 
-from socialcare.model.case import Case, EntryKind, ThreadEntry
+from socialcare.model.case import Case
 from socialcare.model.day_facts import DayFact
 
 
 class MemoryReportReads:
-    """Day facts by UTC day and case (one fact per key, as the table keeps them), the teams' active
-    cases and the cases' thread entries, as a test sets them."""
+    """Day facts by UTC day and case (one fact per key, as the table keeps them) and the teams' active
+    cases, as a test sets them."""
 
-    def __init__(self, cases: Iterable[Case] = (), entries: Iterable[ThreadEntry] = ()) -> None:
+    def __init__(self, cases: Iterable[Case] = ()) -> None:
         self.facts: dict[str, dict[str, dict[str, DayFact]]] = {}
         self.cases = {case.case_id: case for case in cases}
-        self.entries = list(entries)
         self.reads = 0  # items read, as DynamoDB would count them returned
         self._lock = threading.Lock()
 
@@ -35,15 +34,6 @@ class MemoryReportReads:
         found = [case for case in self.cases.values() if case.team == team and case.status.is_active]
         self.reads += len(found)
         return found
-
-    def inbound_messages(self, case_id: str, start_ms: int, end_ms: int) -> list[ThreadEntry]:
-        found = [
-            entry
-            for entry in self.entries
-            if entry.case_id == case_id and entry.kind is EntryKind.INBOUND and start_ms <= entry.timestamp_ms < end_ms
-        ]
-        self.reads += len(found)
-        return sorted(found, key=lambda entry: entry.entry_id)
 
 
 class MemoryReportArchive:

@@ -1,8 +1,9 @@
 """What happened to a case on a day, as the accountability report counts it.
 
 A case write (seen on the table's stream, before and after) can carry facts: the case was created, the
-customer wrote, the brand answered for the first time or again, the case was resolved, closed,
-reopened, or its clock reached an escalation tier (``rules.day_facts`` derives them). Each fact keeps
+brand answered for the first time or again, the case was resolved, closed, reopened, or its clock
+reached an escalation tier; a customer's message (its thread entry, inserted) is a fact too, with its
+channel, language and sentiment (``rules.day_facts`` derives them all). Each fact keeps
 what the report needs to attribute and judge it — team, channel, priority, brand account, the owner
 at that moment, and for an answer when the customer started waiting, where its SLA clock started, the
 due time the case was promised and the business time the clock spent paused — and never a message's
@@ -25,7 +26,7 @@ from socialcare.model.events import Channel
 
 class FactKind(StrEnum):
     CREATED = "created"
-    INBOUND = "inbound"  # the customer wrote (the latest message of the day marks it)
+    INBOUND = "inbound"  # the customer wrote: one fact per message, from its thread entry
     FIRST_RESPONSE = "first_response"
     NEXT_RESPONSE = "next_response"
     RESOLVED = "resolved"
@@ -58,13 +59,20 @@ class DayFact:
     sla_clock: str | None = None  # a tier: the clock it watched (first_response, next_response)
     tier: str | None = None
     tags: tuple[str, ...] = ()  # created: the routing tags triage gave the case
-    language: str | None = None  # created: the language of its first message
+    language: str | None = None  # created: the language of its first message; inbound: the message's
+    # Inbound: the message's thread entry and its sentiment. The entry does not name the case's team,
+    # account or priority: a message fact has "" and NORMAL there, and only the marketing summary reads it.
+    message_id: str | None = None
+    sentiment: str | None = None  # positive, neutral, negative
+    score: float | None = None  # -1 (most negative) to 1
 
     @property
     def key(self) -> str:
         """Unique within the case: the same fact recorded twice is one fact."""
         if self.kind is FactKind.NEXT_RESPONSE:
             return f"{self.kind}#{self.clock_ms}"
+        if self.kind is FactKind.INBOUND:
+            return f"{self.kind}#{self.message_id}"
         if self.kind is FactKind.TIER:
             return f"{self.kind}#{self.sla_clock}#{self.clock_ms}#{self.tier}"
         if self.kind in (FactKind.RESOLVED, FactKind.CLOSED, FactKind.REOPENED):
@@ -91,6 +99,9 @@ class DayFact:
             "tier": self.tier,
             "tags": list(self.tags) or None,
             "language": self.language,
+            "message_id": self.message_id,
+            "sentiment": self.sentiment,
+            "score": self.score,
         }
         doc.update({name: value for name, value in optional.items() if value is not None})
         return doc
@@ -114,4 +125,7 @@ class DayFact:
             tier=doc.get("tier"),
             tags=tuple(doc.get("tags", ())),
             language=doc.get("language"),
+            message_id=doc.get("message_id"),
+            sentiment=doc.get("sentiment"),
+            score=float(doc["score"]) if doc.get("score") is not None else None,
         )

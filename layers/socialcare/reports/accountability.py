@@ -209,13 +209,16 @@ def build_accountability(
     backlog: Backlog | None,
     generated_at_ms: int,
 ) -> dict[str, Any]:
-    """The report's document (JSON-ready); ``facts`` outside the window are left out."""
-    assessed = [assess(fact, sla) for fact in facts if window.contains(fact.at_ms)]
+    """The report's document (JSON-ready); ``facts`` outside the window, and customers' messages (the
+    marketing summary's), are left out."""
+    assessed = [
+        assess(fact, sla) for fact in facts if window.contains(fact.at_ms) and fact.kind is not FactKind.INBOUND
+    ]
     total = Tally()
     for item in assessed:
         total.add(item)
-    # An agent's row is their work: a case's opening and its customer's messages are nobody's.
-    worked = [item for item in assessed if item.fact.kind not in (FactKind.CREATED, FactKind.INBOUND)]
+    # An agent's row is their work: a case's opening is nobody's.
+    worked = [item for item in assessed if item.fact.kind is not FactKind.CREATED]
     agents = tallies(worked, lambda fact: fact.owner)
     return {
         "report": "accountability",

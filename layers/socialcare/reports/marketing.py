@@ -19,7 +19,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from socialcare.model.case import EntryKind, ThreadEntry
 from socialcare.model.day_facts import DayFact, FactKind
 from socialcare.reports.accountability import NOT_COLLECTED, period
 from socialcare.reports.window import ReportWindow
@@ -99,9 +98,7 @@ def _sensitive(tag: str) -> bool:
     return tag == SENSITIVE_TAG or tag.startswith(SENSITIVE_TAG + ":")
 
 
-def build_marketing(
-    window: ReportWindow, facts: Iterable[DayFact], messages: Iterable[ThreadEntry], *, generated_at_ms: int
-) -> dict[str, Any]:
+def build_marketing(window: ReportWindow, facts: Iterable[DayFact], *, generated_at_ms: int) -> dict[str, Any]:
     counts = Counts()
     for fact in facts:
         if not window.contains(fact.at_ms):
@@ -110,15 +107,12 @@ def build_marketing(
             counts.new_cases[fact.channel.value] += 1
             counts.topics.update(tag for tag in fact.tags if not _sensitive(tag))
         counts.resolved += fact.kind is FactKind.RESOLVED
-    for entry in messages:
-        if entry.kind is not EntryKind.INBOUND or not window.contains(entry.timestamp_ms):
-            continue
-        if entry.channel is not None:
-            counts.messages[entry.channel.value] += 1
-        counts.languages[entry.language or "unknown"] += 1
-        if entry.sentiment is not None:
-            counts.mood.add(entry.sentiment.label, entry.sentiment.score)
-            counts.trend[window.period_of(entry.timestamp_ms)].add(entry.sentiment.label, entry.sentiment.score)
+        if fact.kind is FactKind.INBOUND:
+            counts.messages[fact.channel.value] += 1
+            counts.languages[fact.language or "unknown"] += 1
+            if fact.sentiment is not None and fact.score is not None:
+                counts.mood.add(fact.sentiment, fact.score)
+                counts.trend[window.period_of(fact.at_ms)].add(fact.sentiment, fact.score)
     return counts.document(window, generated_at_ms)
 
 

@@ -1,20 +1,21 @@
 """The stream consumer's part in the reports: record the day facts each case write carries.
 
 Called for every case item the table's stream delivers (insert or modify), with the case before and
-after; the facts (``rules.day_facts``) go to the UTC day they happened on, one item per case and day
-(``ports.DayFactStore``). Recording is idempotent, so a record delivered twice does no harm. A write
-that carries no fact (most of them: a claim, a note, a read receipt) writes nothing.
+after, and for every customer message inserted in a thread; the facts (``rules.day_facts``) go to
+the UTC day they happened on, one item per case and day (``ports.DayFactStore``). Recording is
+idempotent, so a record delivered twice does no harm. A write that carries no fact (a claim, a note,
+a read receipt) writes nothing.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 
-from socialcare.model.case import Case
+from socialcare.model.case import Case, ThreadEntry
 from socialcare.model.day_facts import DayFact
 from socialcare.ports import DayFactStore
 from socialcare.reports.window import utc_day
-from socialcare.rules.day_facts import day_facts
+from socialcare.rules.day_facts import day_facts, message_fact
 
 
 class DayFactRecorder:
@@ -30,3 +31,10 @@ class DayFactRecorder:
         for day, found in sorted(by_day.items()):
             self._store.record_facts(day, after.case_id, found)
         return facts
+
+    def message_written(self, entry: ThreadEntry) -> DayFact | None:
+        """Record a customer's message (its thread entry as inserted); returns its fact, if any."""
+        fact = message_fact(entry)
+        if fact is not None:
+            self._store.record_facts(utc_day(fact.at_ms), entry.case_id, [fact])
+        return fact

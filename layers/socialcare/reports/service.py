@@ -3,11 +3,10 @@
 Reads are keyed and grow with the period's cases, never with history (``ports.ReportReads``):
 
 - the day facts: one Query per UTC day the period touches (``REPORTDAY#<date>``: one item per case
-  with a fact that day, written by the stream consumer as cases change — ``recorder.py``);
+  with a fact that day — its answers, resolutions, tiers, its customer's messages with their sentiment —
+  written by the stream consumer as cases and messages are written, ``recorder.py``);
 - the backlog: one Query per team of its queue index (active cases only), and only when the period
   has just ended (or is the day in progress): a queue read later says nothing about that day's end;
-- for the marketing summary, each case whose customer wrote in the period: one Query of its thread's
-  key range for the period (the messages' sentiment and language live on the thread entries);
 - the SLA in force (policies and calendars): one Query.
 
 ``store_day`` writes the day's four objects (``documents.py``). The API serves a stored day as it
@@ -26,7 +25,7 @@ from typing import Any, Protocol
 
 from socialcare.clock import Clock
 from socialcare.errors import ForbiddenRole
-from socialcare.model.day_facts import DayFact, FactKind
+from socialcare.model.day_facts import DayFact
 from socialcare.ports import ReportArchive, ReportReads
 from socialcare.reports import documents
 from socialcare.reports.accountability import Backlog, build_accountability
@@ -106,10 +105,9 @@ class ReportService:
 
     # --- making and storing -------------------------------------------------------------------
     def period_data(self, window: ReportWindow) -> PeriodData:
-        # Facts of the UTC days the window touches; the builders keep those inside it (an inbound fact
-        # marks the last message of its UTC day, so any of them may name a case that wrote inside).
+        # Facts of the UTC days the window touches; the builders keep those inside it.
         facts = [fact for day in window.utc_days() for fact in self._reads.day_facts(day)]
-        teams = self._settings.teams | {fact.team for fact in facts}
+        teams = self._settings.teams | {fact.team for fact in facts if fact.team}
         return PeriodData(window, facts, self._backlog(window, teams), frozenset(teams))
 
     def _backlog(self, window: ReportWindow, teams: Iterable[str]) -> Backlog | None:
@@ -129,12 +127,7 @@ class ReportService:
         )
 
     def marketing_document(self, data: PeriodData) -> dict[str, Any]:
-        window = data.window
-        wrote = sorted({fact.case_id for fact in data.facts if fact.kind is FactKind.INBOUND})
-        messages = [
-            m for case_id in wrote for m in self._reads.inbound_messages(case_id, window.start_ms, window.end_ms)
-        ]
-        return build_marketing(window, data.facts, messages, generated_at_ms=self._clock())
+        return build_marketing(data.window, data.facts, generated_at_ms=self._clock())
 
     def store_day(self, day: date) -> StoredDay:
         """Compute the day's accountability report and marketing summary and store them (replacing

@@ -4,7 +4,6 @@ Every committed case write reaches the stream consumer with both images; ``day_f
 says what the write did, in the report's terms (``model.day_facts``):
 
 - **created**: a new case (``before`` None), with its routing tags and language;
-- **inbound**: the customer wrote (its latest message's time moved);
 - **first_response** / **next_response**: the customer was waiting and the brand's answer stopped the
   wait (the first answer the case ever had, or a later one). The fact keeps the wait's start, where
   its SLA clock started, the due time the case was promised (the queue's ``response_due_at_ms`` of
@@ -16,6 +15,9 @@ says what the write did, in the report's terms (``model.day_facts``):
 - **tier**: the case clock recorded an escalation tier (``warn``, ``breach``, ``second_tier``) — once
   per tier of a wait, however often the schedule is rewritten.
 
+A customer's message is a fact of its own, **inbound** (``message_fact``), from its thread entry as
+inserted: channel, language and sentiment — never its text.
+
 Pure: the same images always give the same facts, so a stream record delivered twice records the
 same facts (their ``key``) again.
 """
@@ -24,7 +26,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from socialcare.model.case import Case, CaseStatus
+from socialcare.model.case import Case, CaseStatus, EntryKind, Priority, ThreadEntry
 from socialcare.model.day_facts import DayFact, FactKind
 from socialcare.model.escalation import EscalationTier
 from socialcare.rules.case_sla import awaited_channel
@@ -35,9 +37,6 @@ def day_facts(before: Case | None, after: Case) -> tuple[DayFact, ...]:
     facts: list[DayFact] = []
     if before is None:
         facts.append(_fact(FactKind.CREATED, after, after.created_at_ms, tags=_tags(after), language=after.language))
-    inbound = after.last_inbound_at_ms
-    if inbound is not None and (before is None or before.last_inbound_at_ms != inbound):
-        facts.append(_fact(FactKind.INBOUND, after, inbound))
     if before is not None:
         facts += _answer(before, after)
         facts += _status(before, after)
@@ -125,3 +124,23 @@ def _tier(before: Case | None, after: Case) -> list[DayFact]:
         tier=EscalationTier(schedule.tier).value,
     )
     return [_owned(fact, schedule.tier_owner or after.owner)]
+
+
+def message_fact(entry: ThreadEntry) -> DayFact | None:
+    """The customer's message as the marketing summary counts it; None for anything else."""
+    if entry.kind is not EntryKind.INBOUND or entry.channel is None:
+        return None
+    sentiment = entry.sentiment
+    return DayFact(
+        kind=FactKind.INBOUND,
+        case_id=entry.case_id,
+        at_ms=entry.timestamp_ms,
+        team="",
+        channel=entry.channel,
+        priority=Priority.NORMAL,
+        account_id="",
+        message_id=entry.entry_id,
+        language=entry.language,
+        sentiment=sentiment.label if sentiment is not None else None,
+        score=sentiment.score if sentiment is not None else None,
+    )
