@@ -15,7 +15,6 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 from rich.console import Console
 from socialcare import constants as c
@@ -23,13 +22,7 @@ from socialcare.errors import InvalidRequest
 from socialcare.reports.window import report_zone
 
 from socialcare_local.config import LocalConfig
-from socialcare_local.emulator.aws import (
-    FAKE_ACCESS_KEY_ID,
-    FAKE_SECRET_ACCESS_KEY,
-    aws_client_environment,
-    patched_environ,
-    resource_names,
-)
+from socialcare_local.emulator.aws import aws_client_environment, patched_environ, resource_names, stack_client
 from socialcare_local.emulator.functions import LambdaContext, load_function_copy, unload
 from socialcare_local.report_view import print_accountability, print_marketing
 
@@ -65,13 +58,7 @@ def make_reports(config: LocalConfig, endpoint_url: str, time_zone: str, day: st
 
 
 def _stored(endpoint_url: str, region: str, key: str) -> dict[str, Any]:
-    s3 = boto3.session.Session().client(
-        "s3",
-        endpoint_url=endpoint_url,
-        region_name=region,
-        aws_access_key_id=FAKE_ACCESS_KEY_ID,
-        aws_secret_access_key=FAKE_SECRET_ACCESS_KEY,
-    )
+    s3 = stack_client("s3", endpoint_url, region)
     body = s3.get_object(Bucket=resource_names(STAGE)["reports_bucket"], Key=key)["Body"].read()
     document: dict[str, Any] = json.loads(body)
     return document

@@ -243,6 +243,17 @@ def _create_queue_with_dlq(
     return _QueueWithDlq(url, arn, dlq_url, dlq_arn)
 
 
+def stack_client(service: str, endpoint_url: str, region: str) -> Any:
+    """A boto3 client of a running stack's AWS services (as an operator's, with any credentials)."""
+    return boto3.session.Session().client(
+        service,
+        endpoint_url=endpoint_url,
+        region_name=region,
+        aws_access_key_id=FAKE_ACCESS_KEY_ID,
+        aws_secret_access_key=FAKE_SECRET_ACCESS_KEY,
+    )
+
+
 def aws_client_environment(endpoint_url: str, region: str) -> dict[str, str]:
     """What a function's boto3 needs to reach the in-process services with its default config."""
     return {

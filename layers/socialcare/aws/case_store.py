@@ -27,6 +27,7 @@ from socialcare.aws.items import (
     n,
     s,
 )
+from socialcare.aws.paging import query_all
 from socialcare.aws.wiring import lazy_client
 from socialcare.errors import (
     CaseNotFound,
@@ -319,13 +320,7 @@ class CaseStore:
         return True
 
     def _query(self, **kwargs: Any) -> Iterator[dict[str, Any]]:
-        params = {"TableName": self._table, **kwargs}
-        while True:
-            resp = self._client().query(**params)
-            yield from resp.get("Items", [])
-            if "LastEvaluatedKey" not in resp:
-                return
-            params["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+        return query_all(self._client(), TableName=self._table, **kwargs)
 
 
 def _raise_if_unstorable(exc: ClientError) -> None:

@@ -7,7 +7,7 @@ with a position to resume from, not a slow one.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -150,3 +150,13 @@ def conditional_put(
     if values:
         put["ExpressionAttributeValues"] = dict(values)
     return {"Put": put}
+
+
+def query_all(client: Any, **params: Any) -> Iterator[dict[str, Any]]:
+    """Every item a Query gives, page after page (for reads that need them all: a day's facts, a queue)."""
+    while True:
+        resp = client.query(**params)
+        yield from resp.get("Items", [])
+        if "LastEvaluatedKey" not in resp:
+            return
+        params = {**params, "ExclusiveStartKey": resp["LastEvaluatedKey"]}

@@ -22,6 +22,7 @@ from socialcare import constants as c
 from socialcare.aws import keys
 from socialcare.aws.config_store import CachedSla, ConfigStore
 from socialcare.aws.items import item_to_case, n, s
+from socialcare.aws.paging import query_all
 from socialcare.aws.report_archive import ReportArchive
 from socialcare.aws.wiring import AwsClients, lazy_client
 from socialcare.clock import Clock
@@ -78,13 +79,7 @@ class ReportStore:
         ]
 
     def _query(self, **params: Any) -> Iterator[Mapping[str, Any]]:
-        params["TableName"] = self._table
-        while True:
-            resp = self._client().query(**params)
-            yield from resp.get("Items", [])
-            if "LastEvaluatedKey" not in resp:
-                return
-            params["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+        return query_all(self._client(), TableName=self._table, **params)
 
 
 def _day_key(day: str, case_id: str) -> Item:
