@@ -1,7 +1,7 @@
 """The agent API (Chalice): queues, cases, claims, replies, notes, status changes, audit, profiles,
 a case's SLA, triage by hand (re-route, mark, restore, hide a comment, the review queue), the
-configuration (SLA, departments, routing rules), department escalations and their answers, and crisis
-mode.
+configuration (SLA, departments, routing rules), department escalations and their answers, crisis
+mode, and the reports (leads and admins).
 
 Every route is behind the Cognito user pool authorizer but the two of a department's answer link
 (``/answers/{token}``), whose signed token is the credential; each is one call into the core's
@@ -37,7 +37,8 @@ from chalicelib.commands import (
 )
 from chalicelib.http import Routes, install_middleware
 from chalicelib.queries import parse_page_query, parse_queue_query
-from chalicelib.wiring import service, sla_service
+from chalicelib.reports import parse_report_query
+from chalicelib.wiring import report_service, service, sla_service
 from socialcare import constants as c
 
 PLACEHOLDER_USER_POOL_ARN = "arn:aws:cognito-idp:us-east-1:000000000000:userpool/us-east-1_placeholder"
@@ -280,3 +281,13 @@ def release_held(request: ApiRequest, crisis_id: str) -> object:
 @route("/admin/crises/{crisis_id}/held/discard", "POST")
 def discard_held(request: ApiRequest, crisis_id: str) -> object:
     return service().discard_held(request.caller, crisis_id, *parse_held_message(request.body()))
+
+
+@route("/reports/accountability", "GET")
+def accountability_report(request: ApiRequest) -> object:
+    return report_service().accountability(request.caller, **parse_report_query(request.query))
+
+
+@route("/reports/marketing", "GET")
+def marketing_summary(request: ApiRequest) -> object:
+    return report_service().marketing(request.caller, **parse_report_query(request.query))

@@ -257,6 +257,9 @@ def world_clients(world: World, **overrides: Any) -> dict[str, Any]:
     return {**clients, **overrides}
 
 
+REPORTS_BUCKET = "socialcare-reports-test"
+
+
 def api_environment(world: World) -> dict[str, str]:
     """The environment the agent API's configuration reads, for ``world``."""
     from socialcare import constants as c
@@ -265,6 +268,7 @@ def api_environment(world: World) -> dict[str, str]:
         c.ENV_TABLE_NAME: world.table,
         c.ENV_OUTBOUND_QUEUE_URL: world.queue_url,
         c.ENV_API_SECRET_ARN: world.secret_arn,
+        c.ENV_REPORTS_BUCKET: REPORTS_BUCKET,  # the report routes' stored reports (created where they are read)
     }
 
 

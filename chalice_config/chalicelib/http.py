@@ -19,6 +19,7 @@ from socialcare import errors
 from socialcare.agents.results import ActionResult, EscalationResult
 from socialcare.clock import Clock
 from socialcare.model.case import Case
+from socialcare.reports.service import ReportResult
 
 from chalicelib import crisis_views, escalation_views, sla_views, views
 from chalicelib.api_request import ApiRequest
@@ -54,6 +55,7 @@ ERROR_STATUS: dict[type[errors.SocialCareError], int] = {
 }
 
 REPLAYED_HEADER = "Idempotent-Replayed"
+REPORT_SOURCE_HEADER = "Report-Source"  # stored: as the daily run stored it; computed: for this request
 
 
 def status_of(exc: errors.SocialCareError) -> int:
@@ -96,6 +98,9 @@ def render(result: object) -> Response:
             headers["ETag"] = f'"{version}"'
         body = json.dumps(crisis_views.document(result), ensure_ascii=False)
         return Response(body=body, status_code=crisis_views.status_of(result), headers=headers)
+    elif isinstance(result, ReportResult):
+        headers[REPORT_SOURCE_HEADER] = "stored" if result.stored else "computed"
+        return Response(body=json.dumps(result.document, ensure_ascii=False), headers=headers)
     elif sla_views.handles(result):
         version = sla_views.version_of(result)
         if version is not None:

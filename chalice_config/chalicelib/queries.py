@@ -23,7 +23,8 @@ from chalicelib.commands import choice
 Params = Mapping[str, Sequence[str]]
 
 
-def _single(params: Params, allowed: Sequence[str]) -> dict[str, str]:
+def single_params(params: Params, allowed: Sequence[str]) -> dict[str, str]:
+    """Each parameter given once, only ``allowed`` ones (else ``InvalidRequest`` naming them)."""
     unknown = set(params) - set(allowed)
     if unknown:
         raise InvalidRequest(f"unknown query parameter(s) {sorted(unknown)}; allowed: {', '.join(allowed)}")
@@ -44,12 +45,12 @@ def _limit(value: str | None) -> int:
 
 
 def parse_page_query(params: Params) -> PageQuery:
-    single = _single(params, ("limit", "cursor"))
+    single = single_params(params, ("limit", "cursor"))
     return PageQuery(limit=_limit(single.get("limit")), cursor=single.get("cursor") or None)
 
 
 def parse_queue_query(params: Params) -> QueueQuery:
-    single = _single(params, ("status", "channel", "priority", "assignee", "limit", "cursor"))
+    single = single_params(params, ("status", "channel", "priority", "assignee", "limit", "cursor"))
     statuses = ACTIVE_STATUSES
     if "status" in single:
         statuses = frozenset(choice(v.strip(), "status", CaseStatus) for v in single["status"].split(","))

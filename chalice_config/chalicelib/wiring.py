@@ -20,6 +20,7 @@ from socialcare.agents.sla_service import SlaService
 from socialcare.aws.wiring import AwsClients, Wiring
 from socialcare.clock import Clock
 from socialcare.environment import json_object, positive_number, required_settings
+from socialcare.reports.service import ReportService
 from socialcare.rules.routing_rules import RoutingRules, deployed_rules
 from socialcare.rules.sla import ResponseTargets
 
@@ -116,7 +117,18 @@ def build_sla_service(config: ApiConfig, clients: AwsClients, clock: Clock) -> S
     )
 
 
+def build_report_service(clients: AwsClients, clock: Clock) -> ReportService:
+    """The reports the report routes serve (their own configuration, read on the first report request)."""
+    from socialcare.aws.report_store import report_adapters
+    from socialcare.reports.config import ReportConfig
+
+    config = ReportConfig.from_mapping(os.environ)
+    aws = report_adapters(config.table_name, config.bucket, config.targets, clients=clients, clock=clock)
+    return ReportService(aws.reads, aws.archive, sla=aws.sla, settings=config.settings, clock=clock)
+
+
 _wiring: Wiring[AgentService] = Wiring(lambda clients, clock: build_service(ApiConfig.from_env(), clients, clock))
+_report_wiring: Wiring[ReportService] = Wiring(build_report_service)
 _sla_wiring: Wiring[SlaService] = Wiring(lambda clients, clock: build_sla_service(ApiConfig.from_env(), clients, clock))
 
 
@@ -124,6 +136,7 @@ def wire(*, clients: Mapping[str, Any] | None = None, clock: Clock | None = None
     """Run on these boto3 clients and this clock; ``wire()`` restores the defaults."""
     _wiring.wire(clients=clients, clock=clock)
     _sla_wiring.wire(clients=clients, clock=clock)
+    _report_wiring.wire(clients=clients, clock=clock)
 
 
 def service() -> AgentService:
@@ -134,6 +147,11 @@ def service() -> AgentService:
 def sla_service() -> SlaService:
     """The process's SLA configuration and SLA view actions, built on first use."""
     return _sla_wiring.get()
+
+
+def report_service() -> ReportService:
+    """The process's reports (the accountability report, the marketing summary), built on first use."""
+    return _report_wiring.get()
 
 
 def clock() -> int:

@@ -1,4 +1,5 @@
-"""Clock function: the table's stream, case items only, to the case clocks and follow-ups they need started.
+"""Clock function: the table's stream to the case clocks and follow-ups case writes need started, the
+event metrics and the report's day facts.
 
 Every committed case write (ingest, the agent API, the outbound sender) reaches this function as a
 stream record with the item before and after (``NEW_AND_OLD_IMAGES``); the event source mapping
@@ -19,6 +20,11 @@ escalations, reopenings and hand-offs. They leave as one EMF line per team and c
 (service ``clock``), each metric counted by team, by channel and in total. A write whose metrics
 cannot be derived is logged and counted as ``EventMetricsFailed``, never retried: starting the case's
 clock is what the record is for.
+
+The records also carry the accountability report's facts (``DayFactRecorder``: an answer, a resolution,
+a tier reached...), and the mapping passes customers' messages inserted in a thread too (``SK``
+beginning ``MSG#``, ``kind`` inbound), each recorded with its channel, language and sentiment (never
+its text), on the table (``TABLE_NAME``), idempotently.
 """
 
 from __future__ import annotations
@@ -40,7 +46,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from socialcare import constants as c
 from socialcare.aws.wiring import AwsClients, Wiring
 from socialcare.clock import Clock
-from socialcare.environment import json_object, required_settings
+from socialcare.environment import json_object, required, required_settings
 from socialcare.model.metrics import EVENT_METRICS_SERVICE
 
 if TYPE_CHECKING:
@@ -48,6 +54,7 @@ if TYPE_CHECKING:
     from socialcare.model.case import Case
     from socialcare.model.metrics import MetricPoint
     from socialcare.ports import FollowUps
+    from socialcare.reports.recorder import DayFactRecorder
     from socialcare.timers.service import CaseClockTimers
 
 logger = Logger(service="clock")
@@ -55,6 +62,7 @@ tracer = Tracer(service="clock")
 
 CASE_SORT_KEY = "CASE"  # aws/keys.CASE_SK: the case item (the event source mapping filters on it too)
 SERVICE = EVENT_METRICS_SERVICE  # the dashboards find the event metrics by it
+MESSAGE_SORT_PREFIX = "MSG#"  # aws/keys.ENTRY_PREFIX: a thread entry (the mapping passes customers' messages)
 
 
 @dataclass(frozen=True)
@@ -101,13 +109,22 @@ def _build(clients: AwsClients, clock: Clock) -> ClockRuntime:
     )
 
 
+def _build_recorder(clients: AwsClients, clock: Clock) -> DayFactRecorder:
+    from socialcare.aws.report_store import ReportStore
+    from socialcare.reports.recorder import DayFactRecorder
+
+    return DayFactRecorder(ReportStore(required(os.environ, c.ENV_TABLE_NAME), client=clients("dynamodb")))
+
+
 _wiring: Wiring[ClockRuntime] = Wiring(_build)
+_recorder: Wiring[DayFactRecorder] = Wiring(_build_recorder)
 
 
 def wire(*, clients: Mapping[str, Any] | None = None, clock: Clock | None = None) -> None:
     """Run on these boto3 clients (by service name: "stepfunctions", "dynamodb") and this clock;
     ``wire()`` restores the defaults."""
     _wiring.wire(clients=clients, clock=clock)
+    _recorder.wire(clients=clients, clock=clock)
 
 
 class EventMetrics:
@@ -162,7 +179,13 @@ def case_record(record: DynamoDBRecord) -> None:
     # The images in DynamoDB's attribute-value form, what aws/items.py reads (Powertools' properties
     # would deserialise them to plain values).
     change = record.raw_event.get("dynamodb") or {}
-    if change.get("Keys", {}).get(c.SORT_KEY, {}).get("S") != CASE_SORT_KEY:
+    sort_key = str(change.get("Keys", {}).get(c.SORT_KEY, {}).get("S", ""))
+    if sort_key.startswith(MESSAGE_SORT_PREFIX) and change.get("NewImage"):
+        from socialcare.aws.items import item_to_entry
+
+        _recorder.get().message_written(item_to_entry(change["NewImage"]))
+        return
+    if sort_key != CASE_SORT_KEY:
         return
     after = _case(change.get("NewImage"))
     if after is None:  # removed: nothing to watch
@@ -170,6 +193,7 @@ def case_record(record: DynamoDBRecord) -> None:
     before = _case(change.get("OldImage"))
     runtime = _wiring.get()
     started = runtime.timers.case_changed(before, after)
+    _recorder.get().case_changed(before, after)
     if started is not None:
         logger.info(
             "case clock started",

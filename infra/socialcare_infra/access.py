@@ -31,6 +31,7 @@ SQS_CONSUME = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttribute
 SQS_CHANGE_VISIBILITY = ("sqs:ChangeMessageVisibility",)
 SQS_SEND = ("sqs:SendMessage",)
 SECRET_READ = ("secretsmanager:GetSecretValue",)
+LIST_BUCKET = ("s3:ListBucket",)
 XRAY_WRITE = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
 LOG_WRITE = ("logs:CreateLogStream", "logs:PutLogEvents")
 # What Lambda's DynamoDB stream event source mapping calls with the function's role (CDK grants them
@@ -49,6 +50,10 @@ class Access:
     table: tuple[str, ...] = ()  # DynamoDB actions on the table's items
     indexes: tuple[str, ...] = ()  # GSIs it queries (dynamodb:Query on each index)
     raw_objects: tuple[str, ...] = ()  # S3 actions on objects under RAW_KEY_PREFIX
+    report_objects: tuple[str, ...] = ()  # S3 actions on objects under REPORTS_KEY_PREFIX of the reports bucket
+    # ListBucket on the reports bucket, for keys under REPORTS_KEY_PREFIX only: without it, GetObject of a
+    # report not stored (yet) answers 403 AccessDenied instead of 404 NoSuchKey.
+    lists_reports: bool = False
     consumes: str | None = None  # the queue its event source mapping reads
     changes_visibility: bool = False  # re-queues the messages it consumes with a delay (ChangeMessageVisibility)
     sends_to: tuple[str, ...] = ()  # queues it sends messages to
@@ -109,10 +114,16 @@ ACCESS: dict[str, Access] = {
     # (one Query of its partition a minute) for the event metrics' business time; the stream it is fed
     # from is read by its event source mapping (and a record given up goes to its on-failure queue).
     # Its metrics leave as log lines (EMF), which need no grant.
-    c.CLOCK_FUNCTION: Access(table=(QUERY,), reads_stream=True, starts_case_clocks=True, starts_follow_ups=True),
+    # It also records the report's day facts (UpdateItem of a REPORTDAY#<date> item).
+    c.CLOCK_FUNCTION: Access(
+        table=(QUERY, UPDATE_ITEM), reads_stream=True, starts_case_clocks=True, starts_follow_ups=True
+    ),
     # The metrics publisher: each team's open work through the queue index, never the table itself;
     # the gauges with PutMetricData.
     c.METRICS_FUNCTION: Access(indexes=(c.QUEUE_INDEX,), puts_metrics=True),
+    # The report function: the day's facts, the SLA configuration and the customers' messages of the
+    # day (Query on keys), the teams' queues (the queue index); the reports it stores.
+    c.REPORT_FUNCTION: Access(table=(QUERY,), indexes=(c.QUEUE_INDEX,), report_objects=("s3:PutObject",)),
     # The agent API: cases, threads and audit trails by key; team queues, an agent's own cases and
     # resolved/closed lists through their GSIs (never the customer index: that is ingest's);
     # optimistic transactions of Puts, profile updates and idempotency markers; replies handed to
@@ -127,5 +138,8 @@ ACCESS: dict[str, Access] = {
         sends_to=(OUTBOUND,),
         secrets=(API_SECRET,),
         department_escalation=(*START_EXECUTION, *TASK_RESPONSE),
+        # The stored reports it serves to leads and admins (a day not stored is computed from the table).
+        report_objects=("s3:GetObject",),
+        lists_reports=True,
     ),
 }

@@ -15,7 +15,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from socialcare import constants as c
 from socialcare.errors import InvalidRoutingRules, InvalidSurgeSettings
 from socialcare.model.accounts import BrandAccounts, InvalidBrandAccounts
 from socialcare.rules.routing_rules import RoutingRules
@@ -99,6 +101,9 @@ class StageConfig:
     # unanswered age), and more webhook requests refused with 4xx than this in five minutes.
     oldest_unanswered_alarm_minutes: int = 60
     webhook_4xx_alarm_count: int = 50
+    # The IANA zone whose midnights bound the accountability report's days; its daily schedule runs
+    # at 00:15 there (REPORT_TIME_ZONE of the report function and the agent API).
+    report_time_zone: str = c.DEFAULT_REPORT_TIME_ZONE
 
     def __post_init__(self) -> None:
         problems = []
@@ -146,6 +151,8 @@ class StageConfig:
                 SurgeSettings.from_config(self.surges)
             except InvalidSurgeSettings as exc:
                 problems.append(f"surges.{exc.field}: {exc.reason}")
+        if not _is_time_zone(self.report_time_zone):
+            problems.append(f"report_time_zone {self.report_time_zone!r} is not an IANA time zone (e.g. Europe/Berlin)")
         if problems:
             raise StageConfigError(f"stage {self.name!r}: " + "; ".join(problems))
 
@@ -165,6 +172,14 @@ class StageConfig:
     @property
     def retain_data(self) -> bool:
         return self.removal_policy == "retain"
+
+
+def _is_time_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 _FIELDS = {f.name: f for f in dataclasses.fields(StageConfig) if f.name != "name"}

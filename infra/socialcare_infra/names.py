@@ -43,6 +43,9 @@ class ResourceNames:
     def raw_bucket(self, account: str, region: str) -> str:
         return f"{c.RAW_BUCKET_LOGICAL_NAME}-{self.stage}-{account}-{region}"
 
+    def reports_bucket(self, account: str, region: str) -> str:
+        return f"{c.REPORTS_BUCKET_LOGICAL_NAME}-{self.stage}-{account}-{region}"
+
     @property
     def platform_secret(self) -> str:
         return f"{c.PLATFORM_SECRET_NAME}/{self.stage}"

@@ -22,7 +22,7 @@ from socialcare_infra.components.notifications import Notifications
 from socialcare_infra.components.permissions import CoreResources
 from socialcare_infra.components.queues import Queues
 from socialcare_infra.components.secrets import ApiSecret, PlatformSecret
-from socialcare_infra.components.storage import CaseTable, RawBucket, removal_policy
+from socialcare_infra.components.storage import CaseTable, RawBucket, ReportsBucket, removal_policy
 from socialcare_infra.components.webhook_api import WebhookApi
 from socialcare_infra.components.workflows import (
     CASE_CLOCK,
@@ -75,7 +75,10 @@ class SocialCareStack(Stack):
         queues = Queues(self, "Queues", names=names)
         secret = PlatformSecret(self, "PlatformSecret", names=names, removal_policy=data_removal)
         api_secret = ApiSecret(self, "ApiSecret", names=names, removal_policy=data_removal)
-        resources = CoreResources(table=table, raw=raw, queues=queues, platform_secret=secret, api_secret=api_secret)
+        self.reports = ReportsBucket(self, "Reports", config=config, names=names)
+        resources = CoreResources(
+            table=table, raw=raw, queues=queues, platform_secret=secret, api_secret=api_secret, reports=self.reports
+        )
         layer = CoreLayer(self, "CoreLayer", layer_dir=sources.layer_dir).layer
         # The machines before the functions: the clock function starts the case clock and the follow-up.
         self.events = EventBus(self, "Events", names=names)
@@ -201,6 +204,7 @@ class SocialCareStack(Stack):
         outputs = {
             "TableName": table.table.table_name,
             "RawBucketName": raw.bucket.bucket_name,
+            "ReportsBucketName": self.reports.bucket.bucket_name,
             "InboundQueueUrl": queues.inbound.queue.queue_url,
             "InboundDlqUrl": queues.inbound.dlq.queue_url,
             "OutboundQueueUrl": queues.outbound.queue.queue_url,

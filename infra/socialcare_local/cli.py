@@ -10,6 +10,10 @@ socialcare customer --channel whatsapp --name "Sheena Nelson" --text "Where is m
     Play a customer against a running stack: send their message, signed as the platform signs it
     and stamped now, register them with the platform sandbox (so replies to them are accepted),
     wait for their case and print it.
+socialcare report [--date YYYY-MM-DD] [--time-zone Europe/Berlin] [--accountability-only]
+                  [--config FILE] [--host H] [--aws-port 4566]
+    Make a day's accountability report and marketing summary on a running stack (the report function,
+    as Lambda runs it; stored in the stack's reports bucket) and print them as tables.
 socialcare token --agent alice --team care [--team billing] [--role agent|lead|admin]
                  [--name "Alice Smith"] [--ttl 8h] [--config FILE]
     Print a token for the local agent API (the claims of a Cognito ID token, signed with the
@@ -57,6 +61,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from socialcare_local.played_customer import play_customer
 
         return play_customer(config, args)
+    if args.command == "report":
+        from socialcare_local.report_command import run_report
+
+        return run_report(config, args)
     from socialcare_local.demo.run import run_demo
 
     return run_demo(config, log_file=args.log_file, keep_running=args.keep_running)
@@ -96,6 +104,7 @@ def _parser() -> argparse.ArgumentParser:
 
     _customer_parser(commands)
     _dashboard_parser(commands)
+    _report_parser(commands)
 
     token = commands.add_parser(
         "token",
@@ -192,6 +201,23 @@ def draw_local_dashboard(config: LocalConfig, args: argparse.Namespace) -> int:
         return 2
     print(f"dashboard written to {drawn.folder}/\n  image: {drawn.png}\n  page:  {drawn.html}")
     return 0
+
+
+def _report_parser(commands: Any) -> None:
+    report = commands.add_parser(
+        "report",
+        help="make and print a day's accountability report and marketing summary on a running local stack",
+        description="Run the report function for a day against a running local stack (it stores the reports in "
+        "the stack's reports bucket, as the daily schedule does in AWS) and print them as tables.",
+    )
+    _config_option(report)
+    report.add_argument("--date", default=None, help="the day, YYYY-MM-DD (default: today in --time-zone)")
+    report.add_argument(
+        "--time-zone", default="UTC", help="whose midnights bound the day, an IANA name (default UTC, as deployed)"
+    )
+    report.add_argument("--accountability-only", action="store_true", help="leave out the marketing summary")
+    report.add_argument("--host", default=None, help="where the stack runs (default: [stack] host, 127.0.0.1)")
+    report.add_argument("--aws-port", type=int, default=None, help="its AWS services (default: [stack] aws_port, 4566)")
 
 
 def _config_option(parser: argparse.ArgumentParser) -> None:

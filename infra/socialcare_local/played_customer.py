@@ -16,11 +16,10 @@ import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-import boto3
 import requests
 
 from socialcare_local.config import ConfigError, LocalConfig
-from socialcare_local.emulator.aws import FAKE_ACCESS_KEY_ID, FAKE_SECRET_ACCESS_KEY, resource_names
+from socialcare_local.emulator.aws import resource_names, stack_client
 from socialcare_local.emulator.inspect_table import CaseView, TableReader
 from socialcare_local.sandbox.channels import BrandChannels
 from socialcare_local.sandbox.client import Sandbox
@@ -99,14 +98,7 @@ def _register(sandbox_url: str, platform: str, body: bytes, headers: Mapping[str
 
 
 def _reader(endpoint_url: str, region: str) -> TableReader:
-    client = boto3.session.Session().client(
-        "dynamodb",
-        endpoint_url=endpoint_url,
-        region_name=region,
-        aws_access_key_id=FAKE_ACCESS_KEY_ID,
-        aws_secret_access_key=FAKE_SECRET_ACCESS_KEY,
-    )
-    return TableReader(client, resource_names(STAGE)["table"])
+    return TableReader(stack_client("dynamodb", endpoint_url, region), resource_names(STAGE)["table"])
 
 
 def _cases(reader: TableReader, played: PlayedMessage) -> list[CaseView]:

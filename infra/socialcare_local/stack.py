@@ -368,6 +368,7 @@ class LocalStack:
             c.ENV_INBOUND_QUEUE_URL: resources.inbound_queue_url,
             c.ENV_OUTBOUND_QUEUE_URL: resources.outbound_queue_url,
             c.ENV_RAW_BUCKET: resources.raw_bucket,
+            c.ENV_REPORTS_BUCKET: resources.reports_bucket,
             c.ENV_PLATFORM_SECRET_ARN: resources.platform_secret_arn,
             c.ENV_API_SECRET_ARN: resources.api_secret_arn,
             c.ENV_DEFAULT_TEAM: c.DEFAULT_TEAM,
@@ -436,7 +437,7 @@ class LocalStack:
             stream=stream,
             handler=self._environments(c.CLOCK_FUNCTION, size=1),
             function_name=self.function_name(c.CLOCK_FUNCTION),
-            filter_pattern=c.CLOCK_STREAM_FILTER,
+            filter_patterns=c.CLOCK_STREAM_FILTERS,
             settings=StreamSettings(batch_size=c.CLOCK_BATCH_SIZE, max_retries=c.CLOCK_MAX_RETRY_ATTEMPTS),
             on_failure=self._clock_failure,
         )

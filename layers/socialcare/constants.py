@@ -157,6 +157,13 @@ ENV_RESPONSE_TARGETS = "RESPONSE_TARGETS"
 # The clock function's event source mapping filter (the local stack's stream poller applies it too):
 # case items inserted or modified; a removed case needs no clock.
 CLOCK_STREAM_FILTER = {"eventName": ["INSERT", "MODIFY"], "dynamodb": {"Keys": {"SK": {"S": ["CASE"]}}}}
+# ...and customers' messages as they are stored (thread entries inserted, kind inbound): the day facts
+# of the reports' marketing summary (channel, language, sentiment).
+MESSAGE_STREAM_FILTER = {
+    "eventName": ["INSERT"],
+    "dynamodb": {"Keys": {"SK": {"S": [{"prefix": "MSG#"}]}}, "NewImage": {"kind": {"S": ["inbound"]}}},
+}
+CLOCK_STREAM_FILTERS = (CLOCK_STREAM_FILTER, MESSAGE_STREAM_FILTER)  # a record passing either is delivered
 # Optional JSON: the brand's routing rules (rules/routing_rules.py; ingest, validated at cold start).
 # Unset or empty: none, every new case takes rules/routing.py's route.
 ENV_ROUTING_RULES = "ROUTING_RULES"
@@ -191,3 +198,17 @@ ENV_DEPARTMENT_UPDATE_SECONDS = "DEPARTMENT_UPDATE_SECONDS"
 METRICS_FUNCTION = "metrics"
 METRICS_SCHEDULE_MINUTES = 1
 METRICS_TIMEOUT_S = 60
+
+# The reports (socialcare/reports): the daily accountability report and marketing summary, made by
+# functions/report on a schedule (or invoked for dates), stored in the reports bucket under
+# REPORTS_KEY_PREFIX, served by the agent API to leads and admins.
+REPORT_FUNCTION = "report"
+REPORTS_BUCKET_LOGICAL_NAME = "socialcare-reports"
+REPORTS_KEY_PREFIX = "reports/"
+ENV_REPORTS_BUCKET = "REPORTS_BUCKET"
+# The IANA zone whose midnights bound a report's days (default UTC); the schedule runs in it too.
+ENV_REPORT_TIME_ZONE = "REPORT_TIME_ZONE"
+DEFAULT_REPORT_TIME_ZONE = "UTC"
+REPORT_TIMEOUT_S = 300
+# 00:15 every day in the report's time zone: yesterday's reports, once the day is over.
+REPORT_SCHEDULE = "cron(15 0 * * ? *)"

@@ -17,6 +17,7 @@ from socialcare.model.audit import AuditRecord
 from socialcare.model.case import Case, CaseStatus, Priority, ThreadEntry
 from socialcare.model.config import ConfigKind, StoredConfig
 from socialcare.model.crisis import HeldMessage
+from socialcare.model.day_facts import DayFact
 from socialcare.model.department_escalation import DepartmentEscalation
 from socialcare.model.envelope import DeliveryEnvelope
 from socialcare.model.events import Channel, DeliveryState, PlatformEvent
@@ -603,4 +604,38 @@ class OpenWork(Protocol):
 class MetricSink(Protocol):
     def put(self, points: Sequence[MetricPoint], *, at_ms: int) -> int:
         """Publish the points, all stamped ``at_ms``; the number of requests it took."""
+        ...
+
+
+# ---- reports (the accountability report, the marketing summary) ---------------------------------
+
+
+class DayFactStore(Protocol):
+    """The day facts of cases (``model.day_facts``), kept by UTC day, one item per case and day."""
+
+    def record_facts(self, day: str, case_id: str, facts: Sequence[DayFact]) -> None:
+        """Add ``facts`` (all of one case, on the UTC date ``day``); a fact recorded again replaces
+        itself (by its ``key``), so recording is idempotent."""
+        ...
+
+    def day_facts(self, day: str) -> list[DayFact]:
+        """Every fact recorded for the UTC date ``day`` (one keyed Query of that day's partition)."""
+        ...
+
+
+class ReportReads(DayFactStore, Protocol):
+    """What a report reads besides the facts: the teams' queues, by key."""
+
+    def team_backlog(self, team: str) -> list[Case]:
+        """Every active case of the team (its queue index)."""
+        ...
+
+
+class ReportArchive(Protocol):
+    """Stored reports (S3 in AWS), by key."""
+
+    def put(self, key: str, body: bytes, *, content_type: str) -> None: ...
+
+    def get(self, key: str) -> bytes | None:
+        """The stored object, or None when there is none."""
         ...

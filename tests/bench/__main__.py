@@ -1,5 +1,5 @@
 """`make bench`: figures for the webhook, ingest, surge, case clock, follow-up, department escalation,
-metrics publisher and cold-start targets. Prints, never asserts.
+metrics publisher, daily report and cold-start targets. Prints, never asserts.
 
 Targets: ≤ 2 DynamoDB requests per new message; ingest path ≤ 3× its bare writes;
 webhook function import ≤ 300 ms; ≤ 6 case-clock state transitions for a typical case; the busiest
@@ -27,7 +27,7 @@ def main() -> int:
     from rich.table import Table
     from socialcare_local.emulator import moto_dynamodb
 
-    from tests.bench import case_clock, department_escalation, importtime, ingest, publisher, surge, webhook
+    from tests.bench import case_clock, department_escalation, importtime, ingest, publisher, report, surge, webhook
 
     console = Console(file=sys.stdout)  # bound now: the functions' stdout is captured below
     if not console.is_terminal:
@@ -49,6 +49,10 @@ def main() -> int:
             captured_stdout(emitted),
         ):
             surged = surge.run(surge_resources, "arn:aws:sqs:us-east-1:123456789012:bench-surge")
+    with mock_aws():
+        reporting = create_resources("report")
+        with console.status(f"report: seeding a day of {report.CASES:,} cases and making its reports…"):
+            day = report.run(reporting["TABLE_NAME"], "bench-reports")
     with console.status("case clock and follow-up: running the ASL files in moto's Step Functions engine…"):
         clocks = case_clock.run()
     status = console.status("department escalation: running the ASL file in moto's Step Functions engine…")
@@ -131,6 +135,24 @@ def main() -> int:
             "",
         )
     _publisher_rows(table, published)
+    table.add_row(
+        f"report: a day of {day.cases:,} cases, accountability report and marketing summary made and stored, s "
+        f"(seeding took {day.seed_seconds:.0f} s)",
+        f"{day.seconds:.1f}",
+        "",
+    )
+    table.add_row(
+        "report: of which reading the day's facts and the queues (moto's Query) / computing both documents, s",
+        f"{day.read_seconds:.1f} / {day.compute_seconds:.1f}",
+        "",
+    )
+    table.add_row(
+        "report: DynamoDB items read (the day's case items, the SLA configuration, the open queues, "
+        f"one message each), in {day.requests:,} requests",
+        f"{day.items_read:,}",
+        f"≈ cases ({day.cases:,})",
+    )
+    table.add_row("report: bytes stored (JSON and CSV)", f"{day.stored_bytes:,}", "")
     for fn, ms in imports.items():
         table.add_row(
             f"cold import: functions/{fn}/handler.py, ms (median of 5)", f"{ms:.0f}", "≤ 300" if fn == "webhook" else ""

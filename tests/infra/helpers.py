@@ -168,3 +168,13 @@ def machine_role_grants(template: dict[str, Any], role_id: str) -> dict[str, lis
             if not action.startswith(("logs:", "xray:")):
                 granted.setdefault(action, []).extend(statement.resources)
     return granted
+
+
+def bucket_id(template: dict[str, Any], logical_name: str) -> str:
+    """The logical id of the bucket whose name starts with ``logical_name`` (``socialcare-raw``...)."""
+    [found] = [
+        k
+        for k, v in template["Resources"].items()
+        if v["Type"] == "AWS::S3::Bucket" and join_text(v["Properties"]["BucketName"]).startswith(logical_name + "-")
+    ]
+    return str(found)

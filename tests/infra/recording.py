@@ -9,6 +9,8 @@ label                       what it is
 ``table``                   the table's items (``<Table.Arn>``)
 ``table/index/<GSI>``       one of its indexes (``<Table.Arn>/index/<GSI>``)
 ``bucket/raw/*``            objects under ``RAW_KEY_PREFIX`` of the raw bucket
+``bucket/reports/*``        objects under ``REPORTS_KEY_PREFIX`` of the reports bucket
+``bucket:reports``          the reports bucket itself (ListBucket, limited to that prefix)
 ``queue:<key>``             the inbound or outbound queue (``<Queue.Arn>``)
 ``secret:<key>``            the platform or API secret (``<Secret>``, whose Ref is its ARN)
 ``metrics:<namespace>``     CloudWatch metrics of one namespace (``*`` under a ``cloudwatch:namespace``
@@ -32,7 +34,7 @@ from socialcare import constants as c
 from socialcare_infra import access
 
 from tests.infra.conftest import Synthesised
-from tests.infra.helpers import join_text, ref_id, role_statements
+from tests.infra.helpers import bucket_id, join_text, ref_id, role_statements
 
 Grant = tuple[str, str]  # (IAM action, resource label)
 
@@ -50,6 +52,11 @@ CONSUMED_BY_LAMBDA = set(access.SQS_CONSUME)
 RAW_OBJECTS = f"bucket/{c.RAW_KEY_PREFIX}*"
 # Where a client's signing name is not its IAM prefix.
 IAM_PREFIX = {"monitoring": "cloudwatch"}
+REPORT_OBJECTS = f"bucket/{c.REPORTS_KEY_PREFIX}*"
+REPORTS_BUCKET = "bucket:reports"
+# GetObject of a report not stored answers 404 only to a caller that may list the prefix (403 otherwise):
+# the grant is needed though the code never calls ListBucket itself.
+LIST_FOR_MISSING_REPORTS = ("s3:ListBucket", REPORTS_BUCKET)
 
 
 @dataclass
@@ -115,6 +122,7 @@ class MotoLabels:
     # The machine whose task tokens SendTaskSuccess/SendTaskFailure answer (the call names a token, not
     # a machine; IAM checks it against the machine that issued the token).
     task_tokens_of: str | None = None
+    reports_bucket: str = "-"  # the reports bucket (its name)
 
     def used(self, calls: list[tuple[str, dict[str, Any]]]) -> set[Grant]:
         return {(action, label) for action, params in calls for label in self._labels(action, params)}
@@ -131,6 +139,8 @@ class MotoLabels:
             key = str(params["Key"])
             if params["Bucket"] == self.bucket and key.startswith(c.RAW_KEY_PREFIX):
                 return {RAW_OBJECTS}
+            if params["Bucket"] == self.reports_bucket and key.startswith(c.REPORTS_KEY_PREFIX):
+                return {REPORT_OBJECTS}
             return {f"unknown:s3:{params['Bucket']}/{key}"}
         if service == "sqs":
             url = params["QueueUrl"]
@@ -155,13 +165,16 @@ class MotoLabels:
 def template_labels(synth: Synthesised) -> dict[str, str]:
     """The readable form (``join_text``) of each granted resource -> its label."""
     [table] = synth.resources("AWS::DynamoDB::Table")
-    [bucket] = synth.resources("AWS::S3::Bucket")
+    bucket = bucket_id(synth.template, c.RAW_BUCKET_LOGICAL_NAME)
+    reports = bucket_id(synth.template, c.REPORTS_BUCKET_LOGICAL_NAME)
     stage = synth.stage
     queues = {p["QueueName"]: k for k, p in synth.properties("AWS::SQS::Queue").items()}
     secrets = {p["Name"]: k for k, p in synth.properties("AWS::SecretsManager::Secret").items()}
     labels = {
         f"<{table}.Arn>": "table",
         f"<{bucket}.Arn>/{c.RAW_KEY_PREFIX}*": RAW_OBJECTS,
+        f"<{reports}.Arn>/{c.REPORTS_KEY_PREFIX}*": REPORT_OBJECTS,
+        f"<{reports}.Arn>": REPORTS_BUCKET,
         f"<{queues[f'{c.INBOUND_QUEUE_LOGICAL_NAME}-{stage}']}.Arn>": f"queue:{access.INBOUND}",
         f"<{queues[f'{c.OUTBOUND_QUEUE_LOGICAL_NAME}-{stage}']}.Arn>": f"queue:{access.OUTBOUND}",
         f"<{secrets[f'{c.PLATFORM_SECRET_NAME}/{stage}']}>": f"secret:{access.PLATFORM_SECRET}",

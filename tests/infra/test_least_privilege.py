@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from functools import partial
 from types import ModuleType
 from typing import Any
@@ -28,6 +29,7 @@ from socialcare.aws.config_store import ConfigStore
 from socialcare.aws.items import case_item
 from socialcare.aws.outbound_store import OutboundStore, SendState
 from socialcare.aws.profile_store import ProfileStore
+from socialcare.aws.report_store import ReportStore
 from socialcare.aws.surge_store import SurgeStore
 from socialcare.clock import ManualClock, system_clock
 from socialcare.ids import new_ulid
@@ -47,6 +49,7 @@ from socialcare.model.profile import BrandProfile, profile_from_document
 from socialcare.model.surges import BucketTally, SurgeKey, SurgeScope
 from socialcare.model.tasks import CaseTask, TaskKind
 from socialcare.outbound.http import HttpRequest, HttpResponse
+from socialcare.reports.recorder import DayFactRecorder
 from socialcare.rules.answer_links import AnswerLinks, link_key
 from socialcare.rules.cases import apply_outbound
 from socialcare.rules.crisis import crisis_config, declare
@@ -66,7 +69,14 @@ from tests.conftest import TEST_CREDENTIALS, AwsResources
 from tests.follow_up_support import follow_up_machine, schedule_in
 from tests.infra.conftest import Synthesised
 from tests.infra.helpers import SAM_FUNCTION, function_id, ref_id
-from tests.infra.recording import CallRecorder, MotoLabels, function_grants, granted, record_aws_calls
+from tests.infra.recording import (
+    LIST_FOR_MISSING_REPORTS,
+    CallRecorder,
+    MotoLabels,
+    function_grants,
+    granted,
+    record_aws_calls,
+)
 from tests.outbound_support import (
     FakeTransport,
     fb_comment_event,
@@ -83,6 +93,7 @@ pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("infra")]
 PAGE, WABA, PHONE = "104729561127193", "102290129340398", "106540352242922"
 T0 = 1_767_225_600_000
 BUS = "socialcare-events-test"  # ingest tells the leads of a sensitive case there
+REPORTS = "socialcare-reports-test"
 # The platform secret as the operator puts it: the webhook's app secret and the outbound's page token.
 PLATFORM_DOCUMENT = {**TEST_CREDENTIALS, "meta": {**TEST_CREDENTIALS["meta"], "page_tokens": {PAGE: "page-token"}}}
 
@@ -107,6 +118,7 @@ class Deployed:
             event_bus=BUS,
             state_machines={self.department_machine_arn: c.DEPARTMENT_ESCALATION},
             task_tokens_of=c.DEPARTMENT_ESCALATION,
+            reports_bucket=REPORTS,
         )
 
     def outbound_arn(self) -> str:
@@ -141,8 +153,10 @@ def deployed(aws: AwsResources, monkeypatch: pytest.MonkeyPatch) -> Deployed:
         c.ENV_BRAND_ACCOUNTS: json.dumps({"meta": [PAGE, PHONE]}),
         c.ENV_EVENT_BUS_NAME: BUS,
         c.ENV_ANSWER_LINK_BASE_URL: "https://api.example.test/prod/",
+        c.ENV_REPORTS_BUCKET: REPORTS,
     }
     boto3.client("events").create_event_bus(Name=BUS)
+    aws.s3.create_bucket(Bucket=REPORTS)
     machine_arn = boto3.client("stepfunctions").create_state_machine(
         name="socialcare-department_escalation-test",
         definition='{"StartAt": "S", "States": {"S": {"Type": "Succeed"}}}',
@@ -589,6 +603,12 @@ class RecordedApi:
         return answer.json
 
 
+def wiring_module() -> Any:
+    from chalicelib import wiring
+
+    return wiring
+
+
 @pytest.fixture
 def agent_api(deployed: Deployed, recorder: CallRecorder) -> Iterator[RecordedApi]:
     app_module()
@@ -701,6 +721,15 @@ def test_agent_api_role_grants_exactly_the_calls_its_routes_make(
     api("POST", f"{path}/end", 200, body={}, **admin)
     api("POST", f"{path}/held/release", 200, body=refs[0], **admin)
     api("POST", f"{path}/held/discard", 200, body=refs[1], **admin)
+    # The reports: a day not stored is computed (its facts, the SLA, the queues, its messages); a
+    # stored day is read from S3. The reports are stored as the report function stores them.
+    today = datetime.fromtimestamp(system_clock() / 1000, UTC).date()
+    with recorder.paused():
+        DayFactRecorder(ReportStore(aws.table_name, client=aws.dynamodb)).case_changed(None, comment)
+    assert api("GET", f"/reports/accountability?date={today}", 200, **lead)["totals"]["new_cases"] == 1
+    with recorder.paused():
+        wiring_module().report_service().store_day(today)
+    assert api("GET", f"/reports/marketing?date={today}", 200, **admin)["volume"]["new_cases"] == 1
 
     with recorder.paused():
         queued = world.outbound_messages()
@@ -710,7 +739,7 @@ def test_agent_api_role_grants_exactly_the_calls_its_routes_make(
     [api_function] = prod.properties(SAM_FUNCTION).values()
     role = ref_id(api_function["Role"])
     assert role
-    assert deployed.labels.used(agent_api.calls) == granted(prod, role)
+    assert deployed.labels.used(agent_api.calls) | {LIST_FOR_MISSING_REPORTS} == granted(prod, role)
 
 
 def store_round_token(deployed: Deployed, escalation: dict[str, Any]) -> None:
@@ -764,7 +793,7 @@ def test_clock_role_grants_exactly_the_calls_the_clock_function_makes(
             follow_ups.stop_running()
         actions = [action for action, _ in calls]
         assert actions.count("dynamodb:Query") == 1  # the SLA configuration, cached after
-        assert set(actions) == {"states:StartExecution", "dynamodb:Query"}
+        assert set(actions) == {"states:StartExecution", "dynamodb:Query", "dynamodb:UpdateItem"}
         labels = MotoLabels(
             table=TABLE,
             bucket="-",
@@ -844,3 +873,33 @@ def test_metrics_role_grants_exactly_the_calls_the_publisher_makes(
     assert summary["open_cases"] == 1
     assert sorted({action for action, _ in calls}) == ["cloudwatch:PutMetricData", "dynamodb:Query"]
     assert deployed.labels.used(calls) == function_grants(prod, function_logical_id(prod, c.METRICS_FUNCTION))
+
+
+# ---- report ---------------------------------------------------------------------------------------------
+
+
+def test_report_role_grants_exactly_the_calls_the_report_function_makes(
+    prod: Synthesised, deployed: Deployed, recorder: CallRecorder
+) -> None:
+    """The daily run over a day with a case that wrote in: its facts, the SLA configuration, the care
+    queue and the customer's messages read; the four report objects stored."""
+    aws = deployed.aws
+    store = CaseStore(aws.table_name, client=aws.dynamodb)
+    Ingestor(store, clock=system_clock).ingest_event(messenger_event(PAGE, "psid-report", "m_report", system_clock()))
+    written = store.current_case(PAGE, ["psid-report"]).case
+    assert written is not None
+    DayFactRecorder(ReportStore(aws.table_name, client=aws.dynamodb)).case_changed(None, written)
+    handler = load_function(c.REPORT_FUNCTION)
+    reset_function(handler)
+    try:
+        with recorder.recording():
+            result = handler.handler({}, LambdaContext("socialcare-report-prod"))
+            today = datetime.fromtimestamp(system_clock() / 1000, UTC).date().isoformat()
+            handler.handler({"date": today}, LambdaContext("socialcare-report-prod"))
+        calls = recorder.take()
+    finally:
+        reset_function(handler)
+    assert len(result["stored"][0]["keys"]) == 4
+    used = deployed.labels.used(calls)
+    assert ("dynamodb:Query", f"table/index/{c.QUEUE_INDEX}") in used
+    assert used == function_grants(prod, function_logical_id(prod, c.REPORT_FUNCTION))

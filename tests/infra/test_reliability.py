@@ -111,6 +111,28 @@ def rule_target_dead_letter_queues(synth: Synthesised) -> set[str | None]:
     return rules | schedules
 
 
+def test_the_report_function_runs_daily_after_midnight_in_the_reports_time_zone_with_retries(
+    synth: Synthesised,
+) -> None:
+    [schedule] = synth.properties("AWS::Scheduler::Schedule").values()
+    stage = load_stage(synth.stage)
+    assert (schedule["ScheduleExpression"], schedule["ScheduleExpressionTimezone"]) == (
+        c.REPORT_SCHEDULE,
+        stage.report_time_zone,
+    )
+    target = schedule["Target"]
+    assert ref_id(target["Arn"]) == function_id(synth.template, c.REPORT_FUNCTION)
+    assert target["RetryPolicy"]["MaximumRetryAttempts"] == 2
+    [missed] = [
+        k
+        for k, p in synth.properties("AWS::SQS::Queue").items()
+        if p["QueueName"].startswith("socialcare-report-missed")
+    ]
+    assert ref_id(target["DeadLetterConfig"]["Arn"]) == missed
+    [alarm] = [a for a in alarms(synth) if a["AlarmName"] == f"socialcare-{synth.stage}-report-missed-runs"]
+    assert dimension(alarm, "QueueName") is not None
+
+
 def test_the_clock_function_reads_case_items_of_the_stream_with_partial_failures_and_an_on_failure_queue(
     synth: Synthesised,
 ) -> None:
@@ -122,13 +144,22 @@ def test_the_clock_function_reads_case_items_of_the_stream_with_partial_failures
     assert props["EventSourceArn"] == {"Fn::GetAtt": [table, "StreamArn"]}
     assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert (props["BatchSize"], props["MaximumRetryAttempts"]) == (c.CLOCK_BATCH_SIZE, c.CLOCK_MAX_RETRY_ATTEMPTS)
-    [pattern] = [json.loads(f["Pattern"]) for f in props["FilterCriteria"]["Filters"]]
+    cases, messages = [json.loads(f["Pattern"]) for f in props["FilterCriteria"]["Filters"]]
     assert (
-        pattern
+        cases
         == c.CLOCK_STREAM_FILTER
         == {
             "eventName": ["INSERT", "MODIFY"],
             "dynamodb": {"Keys": {"SK": {"S": ["CASE"]}}},
+        }
+    )
+    # ...and customers' messages as they are stored: the reports' day facts (channel, language, sentiment).
+    assert (
+        messages
+        == c.MESSAGE_STREAM_FILTER
+        == {
+            "eventName": ["INSERT"],
+            "dynamodb": {"Keys": {"SK": {"S": [{"prefix": "MSG#"}]}}, "NewImage": {"kind": {"S": ["inbound"]}}},
         }
     )
     [failures] = on_failure_queues(synth)
@@ -184,6 +215,7 @@ def test_names_are_the_local_stacks_names_for_the_same_stage(synth: Synthesised)
     assert missed_runs == {
         f"socialcare-{c.SURGE_FUNCTION}-missed-runs-{synth.stage}",
         f"socialcare-{c.METRICS_FUNCTION}-missed-runs-{synth.stage}",
+        f"socialcare-{c.REPORT_FUNCTION}-missed-runs-{synth.stage}",
     }
     assert set(queue_ids(synth)) - missed_runs == {
         local["queue"],
@@ -249,6 +281,14 @@ def _resolved_environment(props: dict[str, Any]) -> dict[str, str]:
     return env
 
 
+# What ``socialcare.reports.config.ReportConfig`` reads (the report function's, and the agent API's too).
+REPORT_ENVIRONMENT = {
+    c.ENV_TABLE_NAME,
+    c.ENV_REPORTS_BUCKET,
+    c.ENV_REPORT_TIME_ZONE,
+    c.ENV_DEFAULT_TEAM,
+    c.ENV_ACCOUNT_TEAMS,
+}
 HANDLER_ENVIRONMENT = {
     c.WEBHOOK_FUNCTION: ("WebhookConfig", {c.ENV_INBOUND_QUEUE_URL, c.ENV_RAW_BUCKET, c.ENV_PLATFORM_SECRET_ARN}),
     c.INGEST_FUNCTION: (
@@ -284,6 +324,7 @@ HANDLER_ENVIRONMENT = {
     c.CLOCK_FUNCTION: ("ClockConfig", {c.ENV_CASE_CLOCK_ARN, c.ENV_TABLE_NAME, c.ENV_FOLLOW_UP_ARN}),
     # ROUTING_RULES only when the stage has rules (neither stage does).
     c.METRICS_FUNCTION: ("MetricsConfig", {c.ENV_TABLE_NAME, c.ENV_DEFAULT_TEAM, c.ENV_ACCOUNT_TEAMS}),
+    c.REPORT_FUNCTION: ("ReportFunctionConfig", REPORT_ENVIRONMENT),
 }
 
 
@@ -395,8 +436,8 @@ def test_every_dlq_has_an_alarm_on_any_message(synth: Synthesised) -> None:
     dlqs |= rule_target_dead_letter_queues(synth)  # so is an EventBridge rule target's dead-letter config
     dlqs |= schedule_dead_letter_queues(synth)  # so is a schedule target's DeadLetterConfig
     # inbound, outbound, the clock function's on-failure queue, the notification rules' DLQ, the surge
-    # check's and the metrics publisher's missed runs
-    assert len(dlqs) == 6
+    # check's, the metrics publisher's and the report's missed runs
+    assert len(dlqs) == 7
     for dlq in dlqs:
         assert any(
             a["MetricName"] == "ApproximateNumberOfMessagesVisible"

@@ -21,6 +21,7 @@ from tests.infra.helpers import (
     SAM_API,
     SAM_FUNCTION,
     all_policy_statements,
+    bucket_id,
     function_id,
     functions,
     join_text,
@@ -57,18 +58,19 @@ def ids_of(synth: Synthesised) -> dict[str, str]:
     queues = {p["QueueName"]: k for k, p in synth.properties("AWS::SQS::Queue").items()}
     stage = synth.stage
     [table] = synth.resources("AWS::DynamoDB::Table")
-    [bucket] = synth.resources("AWS::S3::Bucket")
+    bucket = bucket_id(t, c.RAW_BUCKET_LOGICAL_NAME)
     secrets = {p["Name"]: k for k, p in synth.properties("AWS::SecretsManager::Secret").items()}
     assert len(secrets) == 2
     result = {
         "table": table,
         "bucket": bucket,
+        "reports": bucket_id(t, c.REPORTS_BUCKET_LOGICAL_NAME),
         "platform_secret": secrets[f"{c.PLATFORM_SECRET_NAME}/{stage}"],
         "api_secret": secrets[f"{c.API_SECRET_NAME}/{stage}"],
         "inbound": queues[f"{c.INBOUND_QUEUE_LOGICAL_NAME}-{stage}"],
         "outbound": queues[f"{c.OUTBOUND_QUEUE_LOGICAL_NAME}-{stage}"],
     }
-    for name in (c.WEBHOOK_FUNCTION, c.INGEST_FUNCTION, c.OUTBOUND_FUNCTION, c.SURGE_FUNCTION):
+    for name in (c.WEBHOOK_FUNCTION, c.INGEST_FUNCTION, c.OUTBOUND_FUNCTION, c.SURGE_FUNCTION, c.REPORT_FUNCTION):
         fn = t["Resources"][function_id(t, name)]["Properties"]
         result[f"{name}.role"] = ref_id(fn["Role"]) or ""
         result[f"{name}.logs"] = ref_id(fn["LoggingConfig"]["LogGroup"]) or ""
@@ -206,6 +208,9 @@ def test_agent_api_may_use_the_table_and_its_lists_send_replies_and_read_its_own
         "states:StartExecution": {department_machine(synth)},
         "states:SendTaskSuccess": {department_machine(synth)},
         "states:SendTaskFailure": {department_machine(synth)},
+        # The stored reports, and listing their prefix so a report not stored is 404, not 403.
+        "s3:GetObject": {f"<{i['reports']}.Arn>/{c.REPORTS_KEY_PREFIX}*"},
+        "s3:ListBucket": {f"<{i['reports']}.Arn>"},
         "logs:CreateLogStream": {f"<{g}.Arn>" for g in log_groups},
         "logs:PutLogEvents": {f"<{g}.Arn>" for g in log_groups},
         "xray:PutTraceSegments": {"*"},
@@ -435,16 +440,36 @@ def test_every_queue_is_encrypted_and_refuses_plain_http(synth: Synthesised) -> 
         assert any(_denies_insecure_transport(p["PolicyDocument"]) for p in covering), logical_id
 
 
-def test_raw_bucket_is_private_encrypted_tls_only_and_expires_deliveries(synth: Synthesised) -> None:
-    [(bucket_id, bucket)] = synth.properties("AWS::S3::Bucket").items()
+def _private_encrypted_tls_only(synth: Synthesised, logical_name: str) -> dict[str, Any]:
+    raw_id = bucket_id(synth.template, logical_name)
+    bucket = synth.template["Resources"][raw_id]["Properties"]
     assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
     assert all(bucket["PublicAccessBlockConfiguration"].values())
     assert len(bucket["PublicAccessBlockConfiguration"]) == 4
+    [policy] = [p for p in synth.properties("AWS::S3::BucketPolicy").values() if ref_id(p["Bucket"]) == raw_id]
+    assert _denies_insecure_transport(policy["PolicyDocument"])
+    return dict(bucket)
+
+
+def test_raw_bucket_is_private_encrypted_tls_only_and_expires_deliveries(synth: Synthesised) -> None:
+    bucket = _private_encrypted_tls_only(synth, c.RAW_BUCKET_LOGICAL_NAME)
     [rule] = bucket["LifecycleConfiguration"]["Rules"]
     assert (rule["Status"], rule["ExpirationInDays"]) == ("Enabled", c.RAW_RETENTION_DAYS)
-    [policy] = synth.properties("AWS::S3::BucketPolicy").values()
-    assert ref_id(policy["Bucket"]) == bucket_id
-    assert _denies_insecure_transport(policy["PolicyDocument"])
+
+
+def test_reports_bucket_is_private_encrypted_tls_only_and_keeps_its_reports(synth: Synthesised) -> None:
+    bucket = _private_encrypted_tls_only(synth, c.REPORTS_BUCKET_LOGICAL_NAME)
+    assert all("ExpirationInDays" not in rule for rule in bucket["LifecycleConfiguration"]["Rules"])
+
+
+def test_the_report_function_may_read_the_table_and_the_queues_and_write_reports_only(synth: Synthesised) -> None:
+    i = ids_of(synth)
+    table = f"<{i['table']}.Arn>"
+    assert grants(synth, i[f"{c.REPORT_FUNCTION}.role"]) == {
+        "dynamodb:Query": {table, f"{table}/index/{c.QUEUE_INDEX}"},
+        "s3:PutObject": {f"<{i['reports']}.Arn>/{c.REPORTS_KEY_PREFIX}*"},
+        **observability(i[f"{c.REPORT_FUNCTION}.logs"]),
+    }
 
 
 class _Recorded:

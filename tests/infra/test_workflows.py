@@ -45,7 +45,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], 
         ),
         every=cdk.Duration.minutes(5),
         description="publish metrics",
-        queue_name="socialcare-metrics-missed-runs-dev",
+        dead_letter_queue_name="socialcare-metrics-missed-runs-dev",
     )
     app.synth()  # raises if the rule pack finds anything unacknowledged
     path = outdir / "Workflows.template.json"
@@ -84,6 +84,16 @@ def test_the_schedule_invokes_only_its_function_with_retries_and_a_dead_letter_q
     for statement in invoke:
         resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
         assert all(FUNCTION_ARN in json.dumps(r) for r in resources), resources
+
+
+def test_a_schedule_is_a_rate_or_a_cron_never_both() -> None:
+    stack = cdk.Stack(cdk.App(), "S")
+    function = lambda_.Function.from_function_attributes(stack, "F", function_arn=FUNCTION_ARN, same_environment=True)
+    for when in ({}, {"every": cdk.Duration.minutes(1), "cron": "cron(15 0 * * ? *)"}):
+        with pytest.raises(ValueError, match="either every"):
+            ScheduledInvocation(
+                stack, f"S{len(when)}", function=function, description="d", dead_letter_queue_name="q", **when
+            )
 
 
 def test_the_workflow_template_passes_cfn_lint(template: tuple[dict[str, Any], Path]) -> None:

@@ -118,13 +118,14 @@ CONFIG_READS = {
     r for r in spec_routes() if r[1].startswith("/admin/") and r[0] == "GET"
 } - CRISIS_ROUTES  # leads, admins
 CONFIG_WRITES = {r for r in spec_routes() if r[1].startswith("/admin/") and r[0] == "PUT"} | CRISIS_ROUTES  # admins
+REPORTS = {r for r in spec_routes() if r[1].startswith("/reports/")}  # leads and admins, of every team
 
 # The routes each caller is refused (403); every other route lets them through (whatever it then says).
 FORBIDDEN: dict[str, set[tuple[str, str]]] = {
-    "outsider agent": CASE_ROUTES | QUEUE_ROUTES | PROFILE_ROUTES | CONFIG_READS | CONFIG_WRITES,
+    "outsider agent": CASE_ROUTES | QUEUE_ROUTES | PROFILE_ROUTES | CONFIG_READS | CONFIG_WRITES | REPORTS,
     "outsider lead": CASE_ROUTES | QUEUE_ROUTES | PROFILE_ROUTES | CONFIG_WRITES,
-    "colleague": OWNER_ONLY | ASSIGN | PROFILE_ROUTES | CONFIG_READS | CONFIG_WRITES,
-    "owner": ASSIGN | PROFILE_ROUTES | CONFIG_READS | CONFIG_WRITES,
+    "colleague": OWNER_ONLY | ASSIGN | PROFILE_ROUTES | CONFIG_READS | CONFIG_WRITES | REPORTS,
+    "owner": ASSIGN | PROFILE_ROUTES | CONFIG_READS | CONFIG_WRITES | REPORTS,
     "lead": PROFILE_ROUTES | CONFIG_WRITES,
     "admin": set(),
 }

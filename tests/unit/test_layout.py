@@ -244,6 +244,7 @@ ROOM_MAY_IMPORT: dict[str, frozenset[str]] = {
     "departments": FOUNDATION | {"model", "rules", "ports"},
     "automated": FOUNDATION | {"model", "rules", "ports"},
     "metrics": FOUNDATION | {"model", "rules", "ports"},
+    "reports": FOUNDATION | {"model", "rules", "ports"},
 }
 
 

@@ -8,7 +8,8 @@ is then set on the included resources, so the deployed API does not depend on wh
   the core layer (``socialcare`` and its dependencies; ``requirements.txt`` stays empty), a role
   owned by this app with exactly the API's grants, its own log group, active tracing, and the
   environment ``chalicelib.wiring.ApiConfig.from_env`` reads: this stack's table, outbound queue,
-  the API's own secret (the cursor key) and the department escalation machine;
+  the API's own secret (the cursor key), the department escalation machine, and what the report
+  routes read (``ReportConfig``);
 - every Cognito authorizer in the app's swagger is pointed at this stack's user pool, whatever ARN
   the app was written with;
 - the REST API gets this stage's name, access logs, X-Ray tracing and throttling.
@@ -38,6 +39,7 @@ from socialcare import constants as c
 
 from socialcare_infra import access
 from socialcare_infra.checks import acknowledge
+from socialcare_infra.components.functions import report_environment
 from socialcare_infra.components.log_groups import stage_log_group
 from socialcare_infra.components.permissions import CoreResources, grant_access, grant_logging_and_tracing, lambda_role
 from socialcare_infra.config import StageConfig
@@ -108,6 +110,8 @@ class AgentApi(Construct):
             c.ENV_API_SECRET_ARN: resources.api_secret.secret.secret_arn,
             # The deployed routing rules: GET /admin/routing/rules shows them while none are stored.
             **({c.ENV_ROUTING_RULES: json.dumps(config.routing_rules, sort_keys=True)} if config.routing_rules else {}),
+            # The reports it serves (stored, or computed for a day not stored).
+            **report_environment(resources, config),
         }
         if resources.department_escalation is not None:
             self.environment[c.ENV_DEPARTMENT_ESCALATION_ARN] = resources.department_escalation.state_machine_arn

@@ -58,17 +58,18 @@ class StreamTrigger:
     """The table's stream through an event source mapping with a filter, partial batch responses
     (``ReportBatchItemFailures``), bounded retries and an on-failure queue of its own."""
 
-    filter_pattern: Mapping[str, Any]
+    filter_patterns: tuple[Mapping[str, Any], ...]  # a record passing any of them is delivered
     batch_size: int
     max_retry_attempts: int
 
 
 @dataclass(frozen=True)
 class ScheduleTrigger:
-    """An EventBridge Scheduler schedule invoking the function every ``every_minutes`` (retried, then
-    its dead-letter queue: ``components/schedules.py``)."""
+    """An EventBridge Scheduler schedule, with retries and a dead-letter queue of missed runs: every
+    ``every_minutes``, or a cron expression in the stage's report time zone."""
 
-    every_minutes: int
+    every_minutes: int | None = None
+    cron: str | None = None
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,7 @@ TRIGGERS: dict[str, FunctionSpec] = {
     ),
     c.CLOCK_FUNCTION: FunctionSpec(
         trigger=StreamTrigger(
-            filter_pattern=c.CLOCK_STREAM_FILTER,
+            filter_patterns=c.CLOCK_STREAM_FILTERS,
             batch_size=c.CLOCK_BATCH_SIZE,
             max_retry_attempts=c.CLOCK_MAX_RETRY_ATTEMPTS,
         ),
@@ -125,6 +126,12 @@ TRIGGERS: dict[str, FunctionSpec] = {
         memory_mb=256,
         timeout_s=c.METRICS_TIMEOUT_S,
         description="The teams' open work (the queue index) to CloudWatch, every minute",
+    ),
+    c.REPORT_FUNCTION: FunctionSpec(
+        trigger=ScheduleTrigger(cron=c.REPORT_SCHEDULE),
+        memory_mb=512,
+        timeout_s=c.REPORT_TIMEOUT_S,
+        description="Yesterday's accountability report and marketing summary, stored in S3 (daily)",
     ),
 }
 
@@ -190,7 +197,23 @@ def environment(name: str, resources: CoreResources, config: StageConfig) -> dic
     if name == c.SURGE_FUNCTION:
         assert resources.event_bus is not None, "the surge check puts its events on the project's bus"
         return {c.ENV_TABLE_NAME: table, c.ENV_EVENT_BUS_NAME: resources.event_bus.event_bus_name, **surges}
+    if name == c.REPORT_FUNCTION:
+        return report_environment(resources, config)
     return envs[name]
+
+
+def report_environment(resources: CoreResources, config: StageConfig) -> dict[str, str]:
+    """What ``socialcare.reports.config.ReportConfig`` reads (the report function's and the agent API's):
+    the table, the reports bucket, the report's time zone and the teams cases are routed to."""
+    assert resources.reports is not None, "the reports bucket is made before what reads or writes it"
+    return {
+        c.ENV_TABLE_NAME: resources.table.table.table_name,
+        c.ENV_REPORTS_BUCKET: resources.reports.bucket.bucket_name,
+        c.ENV_REPORT_TIME_ZONE: config.report_time_zone,
+        c.ENV_DEFAULT_TEAM: config.default_team,
+        c.ENV_ACCOUNT_TEAMS: json.dumps(dict(config.account_teams), sort_keys=True),
+        **({c.ENV_ROUTING_RULES: json.dumps(config.routing_rules, sort_keys=True)} if config.routing_rules else {}),
+    }
 
 
 class Functions(Construct):
@@ -276,9 +299,11 @@ class Functions(Construct):
                     self,
                     f"{construct_id}Schedule",
                     function=function,
-                    every=Duration.minutes(spec.trigger.every_minutes),
+                    every=Duration.minutes(spec.trigger.every_minutes) if spec.trigger.every_minutes else None,
+                    cron=spec.trigger.cron,
+                    time_zone=config.report_time_zone,
                     description=spec.description,
-                    queue_name=names.missed_runs(name),
+                    dead_letter_queue_name=names.missed_runs(name),
                 )
                 self.missed_runs[name] = self.schedules[name].dead_letter_queue
             self.functions[name] = function
@@ -311,7 +336,7 @@ class Functions(Construct):
                 retry_attempts=trigger.max_retry_attempts,
                 report_batch_item_failures=True,
                 on_failure=sources.SqsDlq(self.stream_failures),
-                filters=[lambda_.FilterCriteria.filter(dict(trigger.filter_pattern))],
+                filters=[lambda_.FilterCriteria.filter(dict(pattern)) for pattern in trigger.filter_patterns],
             )
         )
 

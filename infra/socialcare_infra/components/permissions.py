@@ -16,7 +16,7 @@ from socialcare_infra import access
 from socialcare_infra.checks import acknowledge
 from socialcare_infra.components.queues import Queues
 from socialcare_infra.components.secrets import ApiSecret, PlatformSecret
-from socialcare_infra.components.storage import CaseTable, RawBucket
+from socialcare_infra.components.storage import CaseTable, RawBucket, ReportsBucket
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,7 @@ class CoreResources:
     follow_up: sfn.IStateMachine | None = None  # the follow-up state machine, when deployed
     event_bus: events.IEventBus | None = None  # the project's event bus
     department_escalation: sfn.IStateMachine | None = None  # the department escalation machine, when deployed
+    reports: ReportsBucket | None = None  # the stored reports
 
     def secret_arn(self, key: str) -> str:
         secrets = {access.PLATFORM_SECRET: self.platform_secret.secret, access.API_SECRET: self.api_secret.secret}
@@ -70,6 +71,7 @@ def grant_access(role: iam.Role, grants: access.Access, resources: CoreResources
         arns = [resources.secret_arn(key) for key in grants.secrets]
         statements.append(iam.PolicyStatement(actions=list(access.SECRET_READ), resources=arns))
     statements += _clock_statements(grants, resources)
+    statements += _report_statements(role, grants, resources)
     for statement in statements:
         role.add_to_principal_policy(statement)
     if grants.raw_objects:
@@ -79,6 +81,35 @@ def grant_access(role: iam.Role, grants: access.Access, resources: CoreResources
             "Object actions need an object ARN pattern: this one is limited to the raw-delivery prefix of the "
             "one raw bucket (the webhook's keys are raw/<platform>/<yyyy/mm/dd>/<sha256>.json).",
         )
+
+
+def _report_statements(role: iam.Role, grants: access.Access, resources: CoreResources) -> list[iam.PolicyStatement]:
+    if not (grants.report_objects or grants.lists_reports):
+        return []
+    assert resources.reports is not None, "the reports bucket is made before what reads or writes it"
+    bucket = resources.reports.bucket
+    statements = []
+    if grants.report_objects:
+        statements.append(
+            iam.PolicyStatement(
+                actions=list(grants.report_objects), resources=[bucket.arn_for_objects(f"{c.REPORTS_KEY_PREFIX}*")]
+            )
+        )
+        acknowledge(
+            role,
+            f"AwsSolutions-IAM5[Resource::<{_logical_ref(resources.reports)}>/{c.REPORTS_KEY_PREFIX}*]",
+            "Object actions need an object ARN pattern: this one is limited to the reports prefix of the one "
+            "reports bucket (keys reports/<report>/dt=<yyyy-mm-dd>/<file>).",
+        )
+    if grants.lists_reports:
+        statements.append(
+            iam.PolicyStatement(
+                actions=list(access.LIST_BUCKET),
+                resources=[bucket.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": [f"{c.REPORTS_KEY_PREFIX}*"]}},
+            )
+        )
+    return statements
 
 
 def _clock_statements(grants: access.Access, resources: CoreResources) -> list[iam.PolicyStatement]:
@@ -142,7 +173,7 @@ def grant_logging_and_tracing(role: iam.Role, log_group: logs.ILogGroup, *, puts
     )
 
 
-def _logical_ref(raw: RawBucket) -> str:
+def _logical_ref(raw: RawBucket | ReportsBucket) -> str:
     """How cdk-nag names the bucket ARN in a finding id: ``<LogicalId.Arn>``."""
     cfn_bucket = raw.bucket.node.default_child
     assert cfn_bucket is not None

@@ -72,29 +72,59 @@ class RawBucket(Construct):
 
     def __init__(self, scope: Construct, id: str, *, config: StageConfig, names: ResourceNames) -> None:
         super().__init__(scope, id)
-        self.bucket = s3.Bucket(
+        self.bucket = private_bucket(
             self,
-            "Bucket",
             bucket_name=names.raw_bucket(Aws.ACCOUNT_ID, Aws.REGION),
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            enforce_ssl=True,
-            versioned=False,
-            removal_policy=removal_policy(config),
-            lifecycle_rules=[
-                s3.LifecycleRule(
-                    id="raw-retention",
-                    enabled=True,
-                    expiration=Duration.days(c.RAW_RETENTION_DAYS),
-                    abort_incomplete_multipart_upload_after=Duration.days(1),
-                )
-            ],
+            config=config,
+            expire_after=Duration.days(c.RAW_RETENTION_DAYS),
+            who="Only the webhook role writes here and only the ingest role reads",
         )
-        acknowledge(
-            self.bucket,
-            "AwsSolutions-S1",
-            "Only the webhook role writes here and only the ingest role reads (IAM, TLS-only bucket policy); "
-            "S3 server access logs would be a second bucket of delivery metadata to secure and expire. "
-            "Enable CloudTrail S3 data events on this bucket where an access audit is required.",
+
+
+class ReportsBucket(Construct):
+    """The stored reports (``reports/...``, JSON and CSV partitioned by date for Athena): private,
+    encrypted, TLS-only, kept as long as the stage keeps its data (no expiry: they are the record)."""
+
+    def __init__(self, scope: Construct, id: str, *, config: StageConfig, names: ResourceNames) -> None:
+        super().__init__(scope, id)
+        self.bucket = private_bucket(
+            self,
+            bucket_name=names.reports_bucket(Aws.ACCOUNT_ID, Aws.REGION),
+            config=config,
+            expire_after=None,
+            who="Only the report function writes here and only the agent API reads",
         )
+
+
+def private_bucket(
+    scope: Construct, *, bucket_name: str, config: StageConfig, expire_after: Duration | None, who: str
+) -> s3.Bucket:
+    """A bucket only roles may reach: SSE-S3, every public access blocked, owner-enforced, TLS only;
+    its objects expire after ``expire_after`` (None: kept), unfinished uploads after a day."""
+    bucket = s3.Bucket(
+        scope,
+        "Bucket",
+        bucket_name=bucket_name,
+        encryption=s3.BucketEncryption.S3_MANAGED,
+        block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+        object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        enforce_ssl=True,
+        versioned=False,
+        removal_policy=removal_policy(config),
+        lifecycle_rules=[
+            s3.LifecycleRule(
+                id="raw-retention" if expire_after is not None else "abort-uploads",
+                enabled=True,
+                expiration=expire_after,
+                abort_incomplete_multipart_upload_after=Duration.days(1),
+            )
+        ],
+    )
+    acknowledge(
+        bucket,
+        "AwsSolutions-S1",
+        f"{who} (IAM, TLS-only bucket policy); S3 server access logs would be a second bucket of access "
+        "metadata to secure and expire. Enable CloudTrail S3 data events on this bucket where an access "
+        "audit is required.",
+    )
+    return bucket

@@ -64,6 +64,7 @@ class LocalResources:
     platform_secret_arn: str
     api_secret_arn: str = ""  # the agent API's secret (cursor key); empty when not provisioned
     clock_failures_url: str = ""  # the clock function's on-failure queue (stream records given up)
+    reports_bucket: str = ""  # the stored reports (socialcare report)
 
 
 def resource_names(stage: str) -> dict[str, str]:
@@ -78,6 +79,7 @@ def resource_names(stage: str) -> dict[str, str]:
         "secret": f"{c.PLATFORM_SECRET_NAME}/{stage}",
         "api_secret": f"{c.API_SECRET_NAME}/{stage}",
         "clock_failures": f"socialcare-clock-failures-{stage}",
+        "reports_bucket": f"{c.REPORTS_BUCKET_LOGICAL_NAME}-{stage}",
     }
 
 
@@ -150,6 +152,7 @@ class AwsServices:
         )
         failures_url = sqs.create_queue(QueueName=names["clock_failures"], Attributes=schema.DLQ_ATTRIBUTES)["QueueUrl"]
         self._create_raw_bucket(names["bucket"])
+        self._create_bucket(names["reports_bucket"])
         secrets = self.client("secretsmanager")
         secret_arn = secrets.create_secret(Name=names["secret"], SecretString=json.dumps(dict(platform_secret)))["ARN"]
         api_secret_arn = ""
@@ -175,6 +178,7 @@ class AwsServices:
             platform_secret_arn=secret_arn,
             api_secret_arn=api_secret_arn,
             clock_failures_url=failures_url,
+            reports_bucket=names["reports_bucket"],
         )
         log.info(
             "resources created",
@@ -199,13 +203,16 @@ class AwsServices:
             TimeToLiveSpecification={"Enabled": True, "AttributeName": c.TTL_ATTRIBUTE},
         )
 
-    def _create_raw_bucket(self, name: str) -> None:
+    def _create_bucket(self, name: str) -> None:
         s3 = self.client("s3")
         if self.region == "us-east-1":
             s3.create_bucket(Bucket=name)
         else:
             s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": self.region})
-        s3.put_bucket_lifecycle_configuration(
+
+    def _create_raw_bucket(self, name: str) -> None:
+        self._create_bucket(name)
+        self.client("s3").put_bucket_lifecycle_configuration(
             Bucket=name,
             LifecycleConfiguration={
                 "Rules": [
@@ -249,6 +256,17 @@ def _create_queue_with_dlq(
     url = sqs.create_queue(QueueName=name, Attributes=attributes(dlq_arn))["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     return _QueueWithDlq(url, arn, dlq_url, dlq_arn)
+
+
+def stack_client(service: str, endpoint_url: str, region: str) -> Any:
+    """A boto3 client of a running stack's AWS services (as an operator's, with any credentials)."""
+    return boto3.session.Session().client(
+        service,
+        endpoint_url=endpoint_url,
+        region_name=region,
+        aws_access_key_id=FAKE_ACCESS_KEY_ID,
+        aws_secret_access_key=FAKE_SECRET_ACCESS_KEY,
+    )
 
 
 def aws_client_environment(endpoint_url: str, region: str) -> dict[str, str]:

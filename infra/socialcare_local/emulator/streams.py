@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,15 +83,27 @@ class TableStream:
 
 
 def matches(record: Mapping[str, Any], pattern: Mapping[str, Any]) -> bool:
-    """Whether an event source mapping's filter ``pattern`` lets ``record`` through."""
+    """Whether an event source mapping's filter ``pattern`` lets ``record`` through (values listed
+    exactly, or ``{"prefix": ...}``)."""
     for key, wanted in pattern.items():
         value = record.get(key)
         if isinstance(wanted, Mapping):
             if not isinstance(value, Mapping) or not matches(value, wanted):
                 return False
-        elif value not in wanted:
+        elif not any(_is(value, one) for one in wanted):
             return False
     return True
+
+
+def _is(value: Any, wanted: Any) -> bool:
+    if isinstance(wanted, Mapping) and "prefix" in wanted:
+        return isinstance(value, str) and value.startswith(str(wanted["prefix"]))
+    return bool(value == wanted)
+
+
+def matches_any(record: Mapping[str, Any], patterns: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether any of a mapping's filters lets ``record`` through (Lambda ORs them)."""
+    return any(matches(record, pattern) for pattern in patterns)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +124,7 @@ class StreamPoller:
         stream: TableStream,
         handler: Handler | FunctionEnvironments,
         function_name: str,
-        filter_pattern: Mapping[str, Any],
+        filter_patterns: Sequence[Mapping[str, Any]],
         settings: StreamSettings | None = None,
         on_failure: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
@@ -120,7 +132,7 @@ class StreamPoller:
         self.stream = stream
         self.on_failure = on_failure
         self.function_name = function_name
-        self.filter_pattern = filter_pattern
+        self.filter_patterns = tuple(filter_patterns)
         self.settings = settings or StreamSettings()
         self.environments = FunctionEnvironments.of(handler, size=1)
         self._pending: list[dict[str, Any]] = []
@@ -151,7 +163,7 @@ class StreamPoller:
         if not self._busy.acquire(blocking=False):
             return False
         try:
-            self._pending += [r for r in self.stream.read() if matches(r, self.filter_pattern)]
+            self._pending += [r for r in self.stream.read() if matches_any(r, self.filter_patterns)]
             return not self._pending
         finally:
             self._busy.release()
@@ -159,7 +171,7 @@ class StreamPoller:
     def poll_once(self) -> None:
         """Read what is new and hand it to the function (the thread's step; tests call it directly)."""
         with self._busy:
-            self._pending += [r for r in self.stream.read() if matches(r, self.filter_pattern)]
+            self._pending += [r for r in self.stream.read() if matches_any(r, self.filter_patterns)]
             while self._pending and not self._stop.is_set():
                 batch = self._pending[: self.settings.batch_size]
                 failed_at = self._invoke(batch)

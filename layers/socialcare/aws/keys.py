@@ -120,3 +120,11 @@ HELD_PREFIX = "HELD#"
 
 def held_sk(case_id: str, entry_id: str) -> str:
     return f"{HELD_PREFIX}{case_id}#{entry_id}"
+
+
+# The reports' day facts (socialcare/aws/report_store.py): one item per case and UTC day.
+def report_day_pk(day: str) -> str:
+    return f"REPORTDAY#{day}"
+
+
+REPORT_CASE_PREFIX = "CASE#"

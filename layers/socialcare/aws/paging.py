@@ -162,3 +162,13 @@ def conditional_put(
     if values:
         put["ExpressionAttributeValues"] = dict(values)
     return {"Put": put}
+
+
+def query_all(client: Any, **params: Any) -> Iterator[dict[str, Any]]:
+    """Every item a Query gives, page after page (for reads that need them all: a day's facts, a queue)."""
+    while True:
+        resp = client.query(**params)
+        yield from resp.get("Items", [])
+        if "LastEvaluatedKey" not in resp:
+            return
+        params = {**params, "ExclusiveStartKey": resp["LastEvaluatedKey"]}
