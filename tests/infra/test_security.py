@@ -236,6 +236,7 @@ def test_the_clock_may_start_case_clocks_and_read_the_sla_configuration_only(syn
     assert own == {
         "states:StartExecution": {f"<{machine}>", f"<{follow_up}>"},
         "dynamodb:Query": {f"<{i['table']}.Arn>"},  # the SLA configuration's partition, for business time
+        "dynamodb:UpdateItem": {f"<{i['table']}.Arn>"},  # the report's day facts
         **observability(ref_id(fn["LoggingConfig"]["LogGroup"]) or ""),
     }
 

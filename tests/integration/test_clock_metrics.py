@@ -114,12 +114,25 @@ def test_writes_of_several_teams_and_channels_give_one_document_each_with_values
     assert docs == {("care", "messenger"): [1.0, 1.0], ("billing", "messenger"): [1.0], ("care", "whatsapp"): [1.0]}
 
 
+class QueriesFail:
+    """The table, but its Queries (the SLA configuration's read) go to ``broken``."""
+
+    def __init__(self, client: Any, broken: Any) -> None:
+        self._client, self._broken = client, broken
+
+    def query(self, **kwargs: Any) -> Any:
+        return self._broken.query(**kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+
 def test_a_write_whose_metrics_cannot_be_derived_still_starts_its_clock_and_is_counted(
     clock: Clock, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
 ) -> None:
     broken = UnavailableDynamoDB(clock.aws.dynamodb)
-    broken.down()  # the SLA configuration cannot be read
-    clock.handler.wire(clients={"stepfunctions": clock.sfn, "dynamodb": broken})
+    broken.down()  # the SLA configuration cannot be read (the report's day facts are still recorded)
+    clock.handler.wire(clients={"stepfunctions": clock.sfn, "dynamodb": QueriesFail(clock.aws.dynamodb, broken)})
     case, answered = written()
     capsys.readouterr()
     assert clock.feed(stream_record("1", "INSERT", None, case), stream_record("2", "MODIFY", case, answered)) == {

@@ -163,18 +163,9 @@ class Monitoring(Construct):
                 f"{function}-missed-runs",
                 queue,
                 f"the {function} function's schedule could not invoke it (after its retries): runs were missed "
-                "(check the function's errors)",
+                "(check the function's errors; a missed daily report is made by invoking it for the dates)",
             )
         self._care_floor_alarms(config, apis)
-
-        # label -> dead-letter queue of a scheduled function's schedule (the daily reports).
-        for label, queue in (missed_runs or {}).items():
-            self._alarm(
-                f"{label}-missed-runs",
-                queue.metric_approximate_number_of_messages_visible(period=ONE_MINUTE, statistic="Maximum"),
-                f"the {label} function's schedule could not invoke it after its retries: invoke it by hand for "
-                "the dates missed (see the README, Accountability report)",
-            )
 
         self.dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=names.dashboard)
         self._widgets(functions=functions, queues=queues, apis=apis, table=table)
