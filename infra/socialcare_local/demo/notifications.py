@@ -49,8 +49,8 @@ def parse_notifications(log_text: str) -> list[Notification]:
             doc = json.loads(line)
         except ValueError:
             continue  # a line cut short while being written
-        if doc.get("logger") != NOTIFICATIONS_LOGGER or doc.get("message") != "notification" or not doc.get("tier"):
-            continue  # not a case clock's (a sensitive case, a surge, a department escalation)
+        if doc.get("logger") != NOTIFICATIONS_LOGGER or doc.get("message") != "notification":
+            continue
         found.append(
             Notification(
                 tier=str(doc.get("tier", "")),
