@@ -45,9 +45,9 @@ def test_the_demo_runs_every_step_and_summarises_the_cases_it_created(tmp_path: 
     assert (board / "care-floor.png").stat().st_size > 20_000
     assert 'data-widget="Backlog by team" data-line="care"' in (board / "care-floor.html").read_text(encoding="utf-8")
     summary = text[text.index("Cases created") : text.index("Calls the platform sandbox received")]
-    # 8 first-contact customers, Joe, Sheena, the 5 batch customers, Omar, Kofi, and triage's journalist,
-    # bereaved customer and troll; nobody else.
-    assert len(set(ULID.findall(summary))) == 20
+    # 8 first-contact customers, Joe, Sheena, the 5 batch customers, Omar, Kofi, triage's journalist,
+    # bereaved customer and troll, and the automated messages' three new DMs; nobody else.
+    assert len(set(ULID.findall(summary))) == 23
     joe_row = next(line for line in summary.splitlines() if "Joe Average" in line)
     assert re.search(r"x_dm \+ x_post\s+resolved\s+alice\s+high\s+care\s+4\s+2\s+1 h \d\d min\s+answered", joe_row)
     for name in (

@@ -10,8 +10,14 @@ from typing import Any
 
 import pytest
 from cfnlint.api import ManualArgs, lint_file
+from socialcare.model.department_escalation import (
+    DEPARTMENT_ANSWERED,
+    DEPARTMENT_REQUEST,
+    MANAGER_ESCALATION,
+    UPDATE_REMINDER,
+)
 from socialcare.model.escalation import DETAIL_TYPES, EVENT_SOURCE
-from socialcare.model.notices import SENSITIVE_CASE
+from socialcare.model.notices import SENSITIVE_CASE, SURGE_DETECTED
 from socialcare_infra.config import StageConfigError, context_overrides, load_stage
 
 from tests.infra.conftest import Synthesised
@@ -58,7 +64,13 @@ def rules(synth: Synthesised) -> dict[tuple[str, ...], dict[str, Any]]:
 
 def test_rules_on_the_bus_match_the_escalations_and_sensitive_cases_of_source_socialcare(synth: Synthesised) -> None:
     found = rules(synth)
-    assert set(found) == {tuple(DETAIL_TYPES.values()), (SENSITIVE_CASE,)}
+    assert set(found) == {
+        tuple(DETAIL_TYPES.values()),
+        (SENSITIVE_CASE,),
+        (DEPARTMENT_REQUEST,),
+        (UPDATE_REMINDER, MANAGER_ESCALATION, DEPARTMENT_ANSWERED),
+        (SURGE_DETECTED,),
+    }
     for props in found.values():
         assert props["EventPattern"]["source"] == [EVENT_SOURCE]
         assert props["State"] == "ENABLED"
@@ -79,6 +91,13 @@ def test_each_rule_sends_a_short_line_of_ids_to_the_topic_with_a_dead_letter_que
         paths = set(transformer["InputPathsMap"].values())
         if SENSITIVE_CASE in detail_types:
             assert paths == {"$.detail.case_id", "$.detail.team", "$.detail.priority", "$.detail.platform"}
+        elif DEPARTMENT_REQUEST in detail_types:  # the department is told the question and its answer link
+            assert {"$.detail.question", "$.detail.link", "$.detail.case_id"} <= paths
+        elif SURGE_DETECTED in detail_types:
+            assert {"$.detail.count", "$.detail.baseline", "$.detail.topic", "$.detail.account_id"} <= paths
+        elif DEPARTMENT_ANSWERED in detail_types:
+            assert paths == {"$.detail-type", "$.detail.case_id", "$.detail.department", "$.detail.escalation_id",
+                             "$.detail.agent"}  # fmt: skip
         else:
             assert paths == {"$.detail-type", "$.detail.tier", "$.detail.case_id", "$.detail.team",
                              "$.detail.owner", "$.detail.due_at"}  # fmt: skip

@@ -22,8 +22,14 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk.aws_events import EventField
 from constructs import Construct
+from socialcare.model.department_escalation import (
+    DEPARTMENT_ANSWERED,
+    DEPARTMENT_REQUEST,
+    MANAGER_ESCALATION,
+    UPDATE_REMINDER,
+)
 from socialcare.model.escalation import DETAIL_TYPES, EVENT_SOURCE
-from socialcare.model.notices import SENSITIVE_CASE
+from socialcare.model.notices import SENSITIVE_CASE, SURGE_DETECTED
 
 from socialcare_infra.components.queues import dead_letter_queue
 from socialcare_infra.components.secrets import generated_key_secret
@@ -57,6 +63,28 @@ ROUTES: tuple[Route, ...] = (
         "Sensitive cases found by ingest to the notifications",
         (SENSITIVE_CASE,),
         "sensitive case {case_id}, team {team}, priority {priority}, on {platform}",
+    ),
+    # The department's request carries its answer link (a credential for that one answer): it goes
+    # only to the topic and chat the stage names, as the department's contacts are told.
+    Route(
+        "DepartmentRequestRule",
+        "A department asked to answer a case's question (with its one-time answer link) to the notifications",
+        (DEPARTMENT_REQUEST,),
+        "{department} is asked about case {case_id} (round {round}): {question} Answer here: {link} "
+        "(until {link_expires_at})",
+    ),
+    Route(
+        "DepartmentFollowUpRule",
+        "A department escalation's reminders, its manager's escalation and its answer to the notifications",
+        (UPDATE_REMINDER, MANAGER_ESCALATION, DEPARTMENT_ANSWERED),
+        "{detail-type}: case {case_id}, {department}, escalation {escalation_id}, agent {agent}",
+    ),
+    Route(
+        "SurgeRule",
+        "A surge of messages on a topic or brand account to the notifications",
+        (SURGE_DETECTED,),
+        "surge of {scope} {topic}{account_id}: {count} messages against a baseline of {baseline} "
+        "(window from {window_start})",
     ),
 )
 # The chat service's key travels in this header; its value is the secret's ``api_key`` field.
