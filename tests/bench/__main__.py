@@ -27,7 +27,17 @@ def main() -> int:
     from rich.table import Table
     from socialcare_local.emulator import moto_dynamodb
 
-    from tests.bench import case_clock, department_escalation, importtime, ingest, publisher, report, surge, webhook
+    from tests.bench import (
+        case_clock,
+        classify,
+        department_escalation,
+        importtime,
+        ingest,
+        publisher,
+        report,
+        surge,
+        webhook,
+    )
 
     console = Console(file=sys.stdout)  # bound now: the functions' stdout is captured below
     if not console.is_terminal:
@@ -43,6 +53,8 @@ def main() -> int:
         queue_arn = "arn:aws:sqs:us-east-1:123456789012:bench-ingest"
         with console.status(f"ingest: threading {ingest.MESSAGES:,} messages…"), captured_stdout(emitted):
             threaded = ingest.run(resources, queue_arn)
+        with console.status("triage: classifying messages, and the ingest function's cold start with and without…"):
+            classified = classify.run()
         surge_resources = create_resources("surge")
         with (
             console.status(f"surge: {surge.MESSAGES:,} messages at {surge.RATE:,} a second…"),
@@ -88,6 +100,7 @@ def main() -> int:
         f"ingest: DynamoDB requests per new message ({requests})", f"{threaded.requests_per_message:.2f}", "≤ 2"
     )
     table.add_row("ingest: write units per new message", f"{threaded.write_units_per_message:.1f}", "")
+    _classify_rows(table, classified, per_message_ms=threaded.seconds * 1000 / threaded.stored)
     table.add_row(
         "ingest: DynamoDB requests per duplicate message (a platform retry)",
         f"{threaded.duplicate_requests_per_message:.2f}",
@@ -221,6 +234,28 @@ def _publisher_rows(table: Any, figures: list[Any]) -> None:
         f"{empty.points} / {empty.put_requests}",
         "",
     )
+
+
+def _classify_rows(table: Any, figures: Any, *, per_message_ms: float) -> None:
+    from tests.bench.classify import MESSAGES
+
+    table.add_row(
+        f"triage: classification per message (language, sentiment, sensitive phrases), ms, p50 / p99 of {MESSAGES:,}",
+        f"{figures.p50_ms:.2f} / {figures.p99_ms:.2f}",
+        "",
+    )
+    table.add_row(
+        "triage: its share of the ingest path's time per message (p50 / the ingest bench's ms per message)",
+        f"{figures.p50_ms / per_message_ms:.1%} of {per_message_ms:.2f} ms",
+        "",
+    )
+    table.add_row(
+        "ingest cold start, ms (median): the handler's import / and the first message classified (models loaded)",
+        f"{figures.cold_import_ms:,.0f} / {figures.cold_first_message_ms:,.0f} (+{figures.load_ms:,.0f})",
+        "",
+    )
+    layer = "not built here (make synth builds it)" if figures.layer_mib is None else f"{figures.layer_mib:,.0f} MiB"
+    table.add_row("Lambda layer, unzipped (build/layer)", layer, "≤ 230 MiB")
 
 
 if __name__ == "__main__":
