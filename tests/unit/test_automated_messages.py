@@ -300,3 +300,17 @@ def test_a_queue_that_cannot_take_the_task_does_not_fail_the_message(world: Auto
     world.ingestor = Ingestor(world.cases, clock=world.clock, tasks=Down())
     case = world.writes(Channel.MESSENGER, "psid-ana")
     assert [e.kind.value for e in world.cases.thread(case.case_id)] == ["inbound"]
+
+
+def test_a_nudge_task_of_an_earlier_pending_cycle_never_nudges_a_later_one(world: AutomationWorld) -> None:
+    from tests.follow_up_support import schedule_in
+
+    case, since = pending(world, Channel.MESSENGER, "psid-ana")
+    later = world.change(case, follow_up=schedule_in(since + 3_600_000, nudge_s=60, resolve_s=120))
+    assert later.follow_up is not None
+    world.clock.advance(hours=2)
+    stale = world.nudge(later, since)  # the first cycle's task, delivered late
+    assert stale == "skipped: the case has waited for the customer since another instant (a later cycle)"
+    assert world.transport.requests == []
+    world.transport.script(meta_sent("m_nudge", "psid-ana"))
+    assert world.nudge(later, later.follow_up.pending_since) == "sent"

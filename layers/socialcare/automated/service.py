@@ -40,6 +40,7 @@ from socialcare.ports import AutomatedStore, CaseReader, ConfigRepository, Deliv
 from socialcare.rules.automated import GateDecision, GateFacts, gate
 from socialcare.rules.calendar import BusinessCalendar
 from socialcare.rules.crisis import crisis_from_config
+from socialcare.rules.follow_up import not_pending_since
 from socialcare.rules.policies import PolicySet
 from socialcare.rules.sla import ALWAYS_OPEN
 
@@ -90,6 +91,11 @@ class AutomatedMessages:
         case = self._case(task.case_id)
         if case is None:
             return "skipped: no such case"
+        # The follow-up's own cycle (rules/follow_up.py), when the case has one: a task of an earlier
+        # pending cycle never nudges a later one.
+        stale = not_pending_since(case, task.arg("pending_since")) if case.follow_up is not None else None
+        if stale is not None:
+            return f"skipped: {stale}"
         profile = self._profile(case.account_id)
         facts = GateFacts(
             Purpose.NUDGE,
