@@ -776,7 +776,9 @@ def test_clock_role_grants_exactly_the_calls_the_clock_function_makes(
             pending = with_follow_up(
                 answered,
                 replace(answered.with_status(CaseStatus.PENDING_CUSTOMER, start), version=answered.version + 1),
-                schedule_in(start, nudge_s=3600, resolve_s=7200),
+                # From now (not the case's T0): the machine started must sleep through this test, or moto's
+                # engine would read the case (its own GetItem) while the clock's calls are recorded.
+                schedule_in(system_clock(), nudge_s=3600, resolve_s=7200),
             )
             records = [
                 stream_record("1", "INSERT", None, case),
