@@ -191,6 +191,7 @@ def test_escalation_without_the_machine_deployed_is_503(setup: Setup, monkeypatc
 def test_a_department_member_answers_the_case_opens_for_its_agent_to_update_the_customer(setup: Setup) -> None:
     case = setup.case()
     escalation = setup.escalate(case.case_id).json["escalation"]
+    assert setup.world.store.get_case(case.case_id).waiting_on == "billing"  # the publisher counts it so
     setup.world.clock.advance(minutes=30)
     answer = setup.api.post(f"/escalations/{escalation['escalation_id']}/answer", {"text": "Refunded once."}, **FELIX)
     assert answer.status == 200, answer.json
@@ -203,6 +204,7 @@ def test_a_department_member_answers_the_case_opens_for_its_agent_to_update_the_
     assert "case" not in answer.json, "the department does not see the case"
     detail = setup.api.get(f"/cases/{case.case_id}").json
     assert detail["case"]["status"] == "open"
+    assert setup.world.store.get_case(case.case_id).waiting_on is None
     assert detail["case"]["case_clock"]["clock"] == "first_response", "the update is due: the case clock runs"
     [entry] = [e for e in detail["thread"] if e["kind"] == "department" and e["details"]["event"] == "answered"]
     assert (entry["text"], entry["author"], entry["details"]["answered_by"]) == (

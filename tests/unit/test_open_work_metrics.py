@@ -158,3 +158,13 @@ def test_the_watched_teams_are_the_default_the_accounts_and_the_routing_rules_te
         }
     )
     assert watched_teams("care", {}, rules) == ("care", "general", "pr", "welfare")
+
+
+def test_cases_waiting_on_each_department_are_counted_by_department() -> None:
+    cases = fixture()
+    legal = replace(cases[2], case_id="C6", waiting_on="legal")
+    billing = replace(cases[2], waiting_on="billing")
+    back = replace(cases[2], case_id="C7", status=CaseStatus.OPEN, waiting_on="billing")  # answered: not waiting
+    points = open_work_points({"care": [*cases[:2], billing, legal, back]}, NOW)
+    waiting = {p.dimensions: p.value for p in points if p.name == m.WAITING_ON_DEPARTMENT}
+    assert waiting == {(("department", "billing"),): 1, (("department", "legal"),): 1}

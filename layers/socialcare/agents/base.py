@@ -23,7 +23,7 @@ from socialcare.clock import Clock
 from socialcare.errors import CaseNotFound, CaseVersionConflict, MovedOnByBookkeeping, StateConflict
 from socialcare.ids import new_ulid
 from socialcare.model.audit import AuditAction, AuditRecord
-from socialcare.model.case import Case, ThreadEntry
+from socialcare.model.case import Case, CaseStatus, ThreadEntry
 from socialcare.model.config import ConfigKind
 from socialcare.model.crisis import Crisis
 from socialcare.model.profile import BrandProfile, case_values
@@ -83,6 +83,8 @@ class CaseActions:
         from socialcare.agents.follow_up import with_agent_follow_up
 
         sla = self._sla()
+        if after.status is not CaseStatus.PENDING_INTERNAL:
+            after = replace(after, waiting_on=None)  # no longer waiting on a department
         return with_agent_follow_up(sla, before, with_sla(status_changed(before, after, sla, now), sla, now), now)
 
     def _case(self, case_id: str) -> Case:

@@ -71,7 +71,7 @@ def answered_case(case: Case, answer: DepartmentAnswer, sla: SlaInForce) -> Case
     """The case as the department's answer leaves it: open, the customer owed an update (module doc),
     due under the SLA in force from the answer, on the channel the customer last wrote on."""
     now = answer.at_ms
-    after = case.with_status(CaseStatus.OPEN, now) if case.status in _BACK_TO_OPEN else case
+    after = replace(case.with_status(CaseStatus.OPEN, now) if case.status in _BACK_TO_OPEN else case, waiting_on=None)
     if not after.status.is_active:  # resolved or closed by something else first: the answer is only kept
         return bump(after, now)
     after = awaiting_message(status_changed(case, after, sla, now), sla, awaited_channel(case), now, now)

@@ -171,7 +171,7 @@ class Escalations(KeyedActions):
                 f"case {case.case_id} already waits for {waiting.department_name} ({waiting.escalation_id})",
                 current=case,
             )
-        after = replace(case, owner=case.owner or caller.agent_id)
+        after = replace(case, owner=case.owner or caller.agent_id, waiting_on=department.department_id)
         if case.status is not CaseStatus.PENDING_INTERNAL:
             after = after.with_status(CaseStatus.PENDING_INTERNAL, now)
         after = self._moved(case, bump(after, now), now)  # the clocks the wait pauses stop

@@ -105,6 +105,7 @@ def case_attributes(case: Case) -> Item:
     _put(item, "response_started_at_ms", case.response_started_at_ms)
     _put(item, "response_channel", case.response_channel.value if case.response_channel else None)
     _put(item, "status_since_ms", case.status_since_ms)
+    _put(item, "waiting_on", case.waiting_on)
     if case.paused_ms:
         item["paused_ms"] = {"M": {name: n(ms) for name, ms in sorted(case.paused_ms.items())}}
     _put(item, "superseded_by", case.superseded_by)
@@ -338,6 +339,7 @@ def item_to_case(item: Mapping[str, Any]) -> Case:
         response_started_at_ms=_int(item, "response_started_at_ms"),
         response_channel=Channel(item["response_channel"]["S"]) if "response_channel" in item else None,
         status_since_ms=_int(item, "status_since_ms"),
+        waiting_on=_str(item, "waiting_on"),
         paused_ms={name: int(v["N"]) for name, v in item.get("paused_ms", {"M": {}})["M"].items()},
         clock_generation=_int(item, "sla_generation") or 0,
         escalation=item_to_escalation(item),

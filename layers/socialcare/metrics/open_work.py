@@ -95,4 +95,18 @@ def open_work_points(by_team: Mapping[str, Iterable[Case]], now_ms: int) -> list
         points += tally.points(((m.TEAM, team),), now_ms, departments=True)
     for channel, tally in channels.items():
         points += tally.points(((m.CHANNEL, channel.value),), now_ms, departments=False)
-    return points + total.points((), now_ms, departments=True)
+    return points + total.points((), now_ms, departments=True) + department_points(by_team)
+
+
+def department_points(by_team: Mapping[str, Iterable[Case]]) -> list[MetricPoint]:
+    """Cases waiting on each department (its open escalation), every department with one: a handful of
+    series, one per department the brand configured."""
+    waiting: dict[str, int] = {}
+    for cases in by_team.values():
+        for case in cases:
+            if case.status is CaseStatus.PENDING_INTERNAL and case.waiting_on:
+                waiting[case.waiting_on] = waiting.get(case.waiting_on, 0) + 1
+    return [
+        MetricPoint(m.WAITING_ON_DEPARTMENT, count, Unit.COUNT, ((m.DEPARTMENT, department),))
+        for department, count in sorted(waiting.items())
+    ]

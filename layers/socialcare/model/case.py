@@ -150,6 +150,8 @@ class Case:
     response_channel: Channel | None = None
     status_since_ms: int | None = None
     paused_ms: Mapping[str, int] = field(default_factory=dict)
+    # The department a case in pending_internal waits on (its open department escalation), if any.
+    waiting_on: str | None = None
     # The case clock (model/escalation.py): its generation (0: never started) and what it waits for.
     clock_generation: int = 0
     escalation: EscalationSchedule | None = None

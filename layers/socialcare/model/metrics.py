@@ -17,6 +17,7 @@ from enum import StrEnum
 
 TEAM = "team"
 CHANNEL = "channel"
+DEPARTMENT = "department"
 DIMENSIONS = (TEAM, CHANNEL)
 
 
@@ -64,6 +65,7 @@ OLDEST_UNANSWERED_AGE = "OldestUnansweredAge"  # seconds the longest-waiting of 
 AT_RISK = "AtRisk"  # waiting cases past their warning, not yet due
 IN_BREACH = "InBreach"  # waiting cases past their due time
 WAITING_ON_DEPARTMENTS = "WaitingOnDepartments"  # cases in pending_internal
+WAITING_ON_DEPARTMENT = "WaitingOnDepartment"  # of those, the ones each department's escalation holds (by department)
 
 # Where the functions' own metrics carry the function as ``service`` (Powertools), the event metrics
 # come from the clock function; the outbound function counts failed replies as ``Replies_failed``.
