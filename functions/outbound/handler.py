@@ -242,6 +242,8 @@ def run_task(task: CaseTask, record: SQSRecord) -> None:
         raise MalformedTask(f"no service runs {task.kind} tasks here")
     outcome = run(task)
     _metrics.get().add_metric(name=f"Tasks_{task.kind.value}", unit=MetricUnit.Count, value=1)
+    if task.kind.value == "acknowledge" and outcome == "sent":  # one per case: a redelivered task sends nothing
+        _metrics.get().add_metric(name="AutoAcknowledgements", unit=MetricUnit.Count, value=1)
     logger.info(
         "task done",
         extra={"task": task.kind.value, "case_id": task.case_id, "outcome": outcome, "message_id": record.message_id},

@@ -5,6 +5,7 @@ acknowledgement until a person releases it (sent) or discards it (never sent).""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -167,6 +168,21 @@ def test_a_new_dm_is_acknowledged_once_in_its_channel_and_still_awaits_an_answer
         "sent",
     )
     assert ack["platform_message_id"] == call.message_id
+
+
+def test_an_acknowledgement_sent_is_counted_once_in_the_outbound_functions_metrics(
+    pipeline: Pipeline, capsys: pytest.CaptureFixture[str]
+) -> None:
+    enable_acknowledgement(pipeline)
+    capsys.readouterr()
+    case = pipeline.writes("psid-ines")
+    pipeline.task_again(case)  # a redelivered task: nothing sent, nothing counted
+
+    def counted() -> list[float]:
+        docs = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith('{"_aws"')]
+        return [v for d in docs if d.get("service") == "outbound" for v in d.get("AutoAcknowledgements", [])]
+
+    assert counted() == [1.0]
 
 
 def test_no_acknowledgement_while_the_brand_has_not_enabled_it(pipeline: Pipeline) -> None:
