@@ -23,11 +23,9 @@ from tests.agent_api_support import (
     CURSOR_KEY,
     HOUR,
     ApiClient,
-    MotoClients,
     World,
     app_module,
     configured_wiring,
-    fresh_world,
     world_clients,
 )
 from tests.sla_config_support import BILLING
@@ -67,12 +65,6 @@ class Setup:
 
     def link(self, escalation_id: str, *, expires_in_ms: int = HOUR) -> str:
         return LINKS.issue(escalation_id, 0, self.world.clock.now_ms + expires_in_ms)
-
-
-@pytest.fixture
-def world(moto: MotoClients) -> Iterator[World]:
-    with fresh_world(moto) as opened:
-        yield opened
 
 
 @pytest.fixture

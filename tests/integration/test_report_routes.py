@@ -20,11 +20,9 @@ from tests.agent_api_support import (
     REPORTS_BUCKET,
     T0,
     ApiClient,
-    MotoClients,
     World,
     app_module,
     configured_wiring,
-    fresh_world,
     world_clients,
 )
 
@@ -36,12 +34,6 @@ pytestmark = [
 TODAY = "2026-01-01"  # T0 is 09:00 UTC that day; the report's time zone is UTC (the default)
 LEAD = {"agent": "lena", "role": "lead"}
 ADMIN = {"agent": "root", "role": "admin", "teams": ()}
-
-
-@pytest.fixture
-def world(moto: MotoClients) -> Iterator[World]:
-    with fresh_world(moto) as opened:
-        yield opened
 
 
 @pytest.fixture

@@ -17,11 +17,9 @@ from socialcare.model.events import Channel
 from tests.agent_api_support import (
     MINUTE,
     ApiClient,
-    MotoClients,
     World,
     app_module,
     configured_wiring,
-    fresh_world,
     world_clients,
 )
 from tests.routing_support import CONFIG
@@ -52,12 +50,6 @@ class RecordingDynamoDB:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._client, name)
-
-
-@pytest.fixture
-def world(moto: MotoClients) -> Iterator[World]:
-    with fresh_world(moto) as opened:
-        yield opened
 
 
 @pytest.fixture
