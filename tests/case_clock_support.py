@@ -17,7 +17,9 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from socialcare.aws.case_clocks import StepFunctionsCaseClocks
+from socialcare.aws.clock_index import ClockIndex
 from socialcare.aws.items import case_item, item_key
+from socialcare.clock import Clock, system_clock
 from socialcare.model.case import Case
 from socialcare.model.escalation import EVENT_SOURCE, clock_name
 from socialcare.model.events import Channel, Customer
@@ -25,6 +27,7 @@ from socialcare.rules.escalation import with_escalation
 from socialcare.rules.policies import SlaClock
 from socialcare.rules.sla import ClockDue, DueTimes
 from socialcare.timers.service import CaseClockTimers, ClockStart
+from socialcare.timers.sweep import ClockSweep
 
 from tests.case_support import care_case
 from tests.state_machine_support import REGION, TABLE, Runs, asl_path, create_machine, engine_on, receive_all
@@ -161,23 +164,38 @@ class ClockWorld(Runs):
     def name_of(self, case_id: str, number: int) -> str:
         return clock_name(case_id, number)
 
-    @property
-    def timers(self) -> CaseClockTimers:
-        return CaseClockTimers(StepFunctionsCaseClocks(self.machine_arn, client=self.sfn))
+    def timers(self, clock: Clock = system_clock) -> CaseClockTimers:
+        """The clock function's decision, at ``clock``'s time (an earlier one: the write was made long
+        before its first tier, so the clock is left to the sweep)."""
+        return CaseClockTimers(self.case_clocks(), clock=clock)
 
-    def write(self, before: Case | None, after: Case, due: DueTimes | None) -> tuple[Case, ClockStart | None]:
-        """One case write as the services will make it: schedule, put the item, then start the clock."""
+    def case_clocks(self, machine_arn: str | None = None) -> StepFunctionsCaseClocks:
+        return StepFunctionsCaseClocks(machine_arn or self.machine_arn, client=self.sfn)
+
+    def sweep(self, clock: Clock = system_clock, *, machine_arn: str | None = None, limit: int = 100) -> ClockSweep:
+        """The clock sweep on this table and machine (``machine_arn``: another one, say one that is missing)."""
+        return ClockSweep(self.index, self.case_clocks(machine_arn), clock=clock, limit=limit)
+
+    @property
+    def index(self) -> ClockIndex:
+        return ClockIndex(TABLE, client=self.dynamodb)
+
+    def write(
+        self, before: Case | None, after: Case, due: DueTimes | None, *, clock: Clock = system_clock
+    ) -> tuple[Case, ClockStart | None]:
+        """One case write as the services will make it: schedule, put the item, then the clock function's
+        start (at ``clock``'s time)."""
         written = with_escalation(after, due)
         if before is not None:
             written = replace(written, version=before.version + 1)
         self.dynamodb.put_item(TableName=TABLE, Item=case_item(written))
-        return written, self.timers.case_changed(before, written)
+        return written, self.timers(clock).case_changed(before, written)
 
     def put(self, case: Case) -> None:
         self.dynamodb.put_item(TableName=TABLE, Item=case_item(case))
 
-    def start(self, start: ClockStart) -> None:
-        StepFunctionsCaseClocks(self.machine_arn, client=self.sfn).start(start.case_id, start.generation, start.input)
+    def start(self, start: ClockStart, input: dict[str, str] | None = None) -> None:
+        self.case_clocks().start(start.case_id, start.generation, input or start.input)
 
     def item(self, case_id: str) -> dict[str, Any]:
         key = item_key(f"CASE#{case_id}", "CASE")

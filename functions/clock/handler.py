@@ -7,7 +7,10 @@ passes only case items (``SK = "CASE"``) that were inserted or modified. For eac
 whether the write needs a new clock (``CaseClockTimers.case_changed``) or, having set the case to
 wait for the customer, a follow-up (``timers.follow_up.start_follow_up``), and starts it (``StartExecution``
 of the case-clock state machine, ``CASE_CLOCK_ARN``, or of the follow-up's, ``FOLLOW_UP_ARN``; a stage
-without the follow-up machine leaves that unset and starts none). Starting is idempotent — the
+without the follow-up machine leaves that unset and starts none). A case clock is started here only
+when its first tier is near (``CLOCK_START_LEAD_MS`` before it, within ``CLOCK_START_MARGIN_MS`` from
+now); a later one is left to the clock sweep (``functions/clock_sweep``), which finds it in the clock
+index the case write keeps (and never starts it if the case is answered first). Starting is idempotent — the
 executions are named ``case-<case id>-<generation>`` and ``follow-up-<case id>-<cycle>`` — so a record
 delivered twice, or retried after a partial failure, never makes a second one. A record that fails is
 reported as a batch item failure; Lambda retries from it and, after its retries, sends it to the
@@ -103,7 +106,7 @@ def _build(clients: AwsClients, clock: Clock) -> ClockRuntime:
         follow_ups = StepFunctionsFollowUps(config.follow_up_arn, client=sfn)
     targets = ResponseTargets.from_config(config.response_targets)
     return ClockRuntime(
-        CaseClockTimers(StepFunctionsCaseClocks(config.state_machine_arn, client=sfn)),
+        CaseClockTimers(StepFunctionsCaseClocks(config.state_machine_arn, client=sfn), clock=clock),
         CachedSla(ConfigStore(config.table_name, client=clients("dynamodb")), targets, clock=clock),
         follow_ups,
     )

@@ -22,6 +22,9 @@ ASSIGNEE_INDEX_SK = "GSI3SK"
 DONE_INDEX = "GSI4"  # a team's resolved and closed cases, latest first
 DONE_INDEX_PK = "GSI4PK"
 DONE_INDEX_SK = "GSI4SK"
+CLOCK_INDEX = "GSI9"  # the case clocks still to start, by start time (sparse, KEYS_ONLY); GSI5-8: the views
+CLOCK_INDEX_PK = "GSI9PK"
+CLOCK_INDEX_SK = "GSI9SK"
 
 # SQS: raw deliveries from the webhook to ingest, and their dead-letter queue.
 INBOUND_QUEUE_LOGICAL_NAME = "socialcare-inbound"
@@ -173,6 +176,21 @@ ENV_EVENT_BUS_NAME = "EVENT_BUS_NAME"
 CLOCK_BATCH_SIZE = 25
 CLOCK_TIMEOUT_S = 30
 CLOCK_MAX_RETRY_ATTEMPTS = 5
+# The lazy start (timers/sweep.py): a case clock is started only when its first tier is near, at
+# CLOCK_START_LEAD_MS before it (the execution then sleeps in its Wait state), so a case answered
+# before that costs no state transition. The clock function starts it at once when that start time
+# is within CLOCK_START_MARGIN_MS (two sweep periods: a sweep that runs late, an index that lags);
+# otherwise the sweep (functions/clock_sweep, every CLOCK_SWEEP_EVERY_MINUTES) reads each of the
+# CLOCK_SHARDS partitions of the clock index since its watermark and starts what came due, at most
+# CLOCK_SWEEP_LIMIT clocks per shard per run (the rest the next run). 16 shards: 5,000 new cases a
+# second spread to ~312 index writes a second per key.
+CLOCK_SWEEP_FUNCTION = "clock_sweep"
+CLOCK_SWEEP_EVERY_MINUTES = 1
+CLOCK_SWEEP_TIMEOUT_S = 60
+CLOCK_START_LEAD_MS = 10 * 60_000
+CLOCK_START_MARGIN_MS = 2 * CLOCK_SWEEP_EVERY_MINUTES * 60_000
+CLOCK_SHARDS = 16
+CLOCK_SWEEP_LIMIT = 100
 # Surge detection (rules/surges.py): ingest counts messages per brand account and topic; the surge
 # function (functions/surge) checks the counts on a schedule and puts "Surge detected" on the bus.
 SURGE_FUNCTION = "surge"

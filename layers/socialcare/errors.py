@@ -359,6 +359,13 @@ class FollowUpNotStarted(TimerNotStarted):
     code = "follow_up_not_started"
 
 
+class ClockSweepIncomplete(TimerNotStarted):
+    """The clock sweep could not start every clock that came due (its watermarks stay before the ones
+    that failed: the next run starts them)."""
+
+    code = "clock_sweep_incomplete"
+
+
 # --- SLA configuration and departments (the admin routes) ----------------------------------------
 class InvalidDepartment(InvalidConfig):
     code = "invalid_department"

@@ -20,6 +20,7 @@ from socialcare.model.crisis import HeldMessage
 from socialcare.model.day_facts import DayFact
 from socialcare.model.department_escalation import DepartmentEscalation
 from socialcare.model.envelope import DeliveryEnvelope
+from socialcare.model.escalation import ClockStart
 from socialcare.model.events import Channel, DeliveryState, PlatformEvent
 from socialcare.model.metrics import MetricPoint
 from socialcare.model.notices import SensitiveCaseNotice, SurgeNotice
@@ -407,6 +408,34 @@ class CaseClocks(Protocol):
         """Start the clock ``case-<case_id>-<generation>`` with ``input``. A clock of that name that
         exists already (running or ended) is left as it is: a duplicate start is success, never a
         second clock. Raises ``CaseClockNotStarted`` when the clock could not be started."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class DueClockPage:
+    """Case clocks of one shard that came due to start, in start order, each with its position (where
+    the sweep's watermark goes once it is started); ``end``: the position of the range's end when the
+    page holds all that was in it (``None``: more to read, from the last position)."""
+
+    clocks: tuple[tuple[str, ClockStart], ...]
+    end: str | None
+
+
+class DueClocks(Protocol):
+    """The clock index as the sweep reads it: the clocks of the cases awaiting an answer, by shard and
+    start time, and how far the sweep has read each shard. Positions are ordered strings."""
+
+    def due(self, shard: int, *, after: str | None, until_ms: int, limit: int) -> DueClockPage:
+        """Up to ``limit`` clocks of ``shard`` past the position ``after`` (``None``: from the first)
+        whose start time is at most ``until_ms``."""
+        ...
+
+    def watermarks(self) -> dict[int, str]:
+        """The position the sweep reached in each shard (a shard never read is absent)."""
+        ...
+
+    def save_watermarks(self, marks: Mapping[int, str]) -> None:
+        """Store the positions of every shard (what was read, with what the run advanced)."""
         ...
 
 

@@ -126,10 +126,10 @@ def test_a_duplicate_start_does_not_create_a_second_clock(world: ClockWorld) -> 
     start = now_ms()
     case, first = world.write(None, new_case("C-TWICE", start), due_in(start, warn_s=60, breach_s=120, second_s=None))
     assert first is not None
-    again = world.timers.case_changed(None, case)  # e.g. a retried write: same name, same input
+    again = world.timers().case_changed(None, case)  # e.g. a retried write: same name, same input
     assert again == first
     other_input = dict(first.input, at=instant_text(start + 90_000))
-    world.start(replace(first, input=other_input))  # same name, other input: ExecutionAlreadyExists, left alone
+    world.start(first, other_input)  # same name, other input: ExecutionAlreadyExists, left alone
     assert [e["name"] for e in world.executions()] == ["case-C-TWICE-1"]
 
 

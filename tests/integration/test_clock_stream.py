@@ -21,6 +21,7 @@ from socialcare.clock import system_clock
 from socialcare.ingest.service import Ingestor, IngestSettings
 from socialcare.model.case import CaseStatus
 from socialcare.model.events import Channel, EventKind
+from socialcare.rules.escalation import clock_shard
 from socialcare.rules.follow_up import with_follow_up
 from socialcare.rules.sla import ResponseTargets
 from socialcare_local.emulator.functions import LambdaContext, load_function, reset_function
@@ -159,3 +160,25 @@ def test_an_agent_setting_the_case_to_wait_for_the_customer_starts_one_follow_up
     world.ingestor.ingest_event(message(start + 2_000, Channel.X_DM, "m2"))  # the customer answers: open again
     assert world.feed() == {"batchItemFailures": []}
     assert world.follow_ups_started() == [f"follow-up-{case.case_id}-1"]
+
+
+def test_a_dm_far_from_its_warning_starts_no_clock_until_a_public_comment_brings_it_near(world: StreamWorld) -> None:
+    """The lazy start, from ingest's writes: a DM due in an hour is left to the sweep (the clock index
+    holds it); the customer's public mention, due in a minute, is a new wait whose clock starts at once."""
+    ingestor = Ingestor(
+        CaseStore(TABLE, client=world.clocks.dynamodb),
+        clock=system_clock,
+        settings=IngestSettings(targets=ResponseTargets(seconds={Channel.X_DM: 3600, Channel.X_POST: 60})),
+    )
+    start = now_ms()
+    ingestor.ingest_event(message(start, Channel.X_DM, "m-dm"))
+    assert world.feed() == {"batchItemFailures": []}
+    assert world.clocks_started() == [], "the DM warns in 45 minutes: the sweep starts its clock then"
+    case = CaseStore(TABLE, client=world.clocks.dynamodb).current_case("brand", ["joe"]).case
+    assert case is not None
+    page = world.clocks.index.due(clock_shard(case.case_id), after=None, until_ms=start + 3_600_000, limit=5)
+    assert [clock.name for _, clock in page.clocks] == [f"case-{case.case_id}-1"]
+    ingestor.ingest_event(message(start + 1_000, Channel.X_POST, "m-post"))
+    assert world.feed() == {"batchItemFailures": []}
+    [name] = world.clocks_started()
+    assert name.endswith("-2"), "the comment's wait, generation 2, started at once; generation 1 never ran"

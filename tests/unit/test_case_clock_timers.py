@@ -6,7 +6,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from socialcare import constants as c
 from socialcare.aws.items import case_item, item_to_case
+from socialcare.clock import ManualClock
 from socialcare.memory.case_clocks import MemoryCaseClocks
 from socialcare.model.case import Case, CaseStatus
 from socialcare.model.escalation import EscalationTier, clock_name, instant_text
@@ -21,6 +23,7 @@ pytestmark = pytest.mark.unit
 
 T0 = 1_767_258_000_000  # 2026-01-01T09:00:00Z
 MIN = 60_000
+DAY = 24 * 60 * MIN
 
 
 def due(
@@ -31,9 +34,12 @@ def due(
     )
 
 
-def written(before: Case | None, after: Case, due_times: DueTimes | None, clocks: MemoryCaseClocks) -> Case:
+def written(
+    before: Case | None, after: Case, due_times: DueTimes | None, clocks: MemoryCaseClocks, *, now: int = T0 + DAY
+) -> Case:
+    """The write and the clock function's start, by default a day on (every tier here is near)."""
     case = with_escalation(after, due_times)
-    CaseClockTimers(clocks).case_changed(before, case)
+    CaseClockTimers(clocks, clock=ManualClock(now)).case_changed(before, case)
     return case
 
 
@@ -100,7 +106,7 @@ def test_a_resolved_case_has_no_schedule_and_starts_no_clock() -> None:
 def test_a_duplicate_start_keeps_the_first_clock() -> None:
     clocks = MemoryCaseClocks()
     case = with_escalation(new_case("C1", T0), due(T0))
-    timers = CaseClockTimers(clocks)
+    timers = CaseClockTimers(clocks, clock=ManualClock(T0 + 35 * MIN))
     first = timers.case_changed(None, case)
     assert timers.case_changed(None, case) == first
     clocks.start("C1", 1, {"tier": "other"})
@@ -130,3 +136,42 @@ def test_the_schedule_survives_the_case_item_and_times_are_whole_seconds_in_z() 
     assert item_to_case(item) == recorded
     unassigned = case_item(replace(case, owner=None))
     assert unassigned["sla_owner"] == {"S": ""}
+
+
+# ---- the lazy start ------------------------------------------------------------------------------
+
+
+def test_a_clock_starts_only_once_its_first_tier_is_within_the_lead_and_margin() -> None:
+    case = with_escalation(new_case("C1", T0), due(T0))  # warns at T0 + 45 min
+    start_at = T0 + 45 * MIN - c.CLOCK_START_LEAD_MS
+    assert start_at == T0 + 35 * MIN
+    for now, starts in (
+        (T0, False),  # written long before: the sweep starts it when it comes due
+        (start_at - c.CLOCK_START_MARGIN_MS - 1, False),
+        (start_at - c.CLOCK_START_MARGIN_MS, True),  # due within the margin: started at once
+        (T0 + 50 * MIN, True),  # late (the stream lagged): at once, the machine catches up
+    ):
+        clocks = MemoryCaseClocks()
+        started = CaseClockTimers(clocks, clock=ManualClock(now)).case_changed(None, case)
+        assert (started is not None) == starts, now - T0
+        assert list(clocks.started) == (["case-C1-1"] if starts else [])
+
+
+def test_the_case_item_carries_the_clock_in_the_clock_index_while_an_answer_is_awaited() -> None:
+    case = with_escalation(new_case("C-INDEXED", T0), due(T0))
+    item = case_item(case)
+    assert item[c.CLOCK_INDEX_PK]["S"].startswith("CLOCKS#")
+    assert 0 <= int(item[c.CLOCK_INDEX_PK]["S"].removeprefix("CLOCKS#")) < c.CLOCK_SHARDS
+    assert item[c.CLOCK_INDEX_SK] == {"S": f"{T0 + 35 * MIN:013d}#C-INDEXED#1#warn"}
+    assert case.escalation is not None
+    warned = replace(case, escalation=replace(case.escalation, tier=EscalationTier.WARN))
+    assert case_item(warned)[c.CLOCK_INDEX_SK] == {"S": f"{T0 + 50 * MIN:013d}#C-INDEXED#1#breach"}
+    answered = with_escalation(replace(case, awaiting_reply_since_ms=None, first_response_at_ms=T0 + MIN), None)
+    assert c.CLOCK_INDEX_PK not in case_item(answered), "answered: out of the index, never started"
+    resolved = with_escalation(case.with_status(CaseStatus.RESOLVED, T0 + MIN), due(T0))
+    assert c.CLOCK_INDEX_SK not in case_item(resolved)
+
+
+def test_the_clock_index_spreads_cases_over_its_shards() -> None:
+    shards = {case_item(with_escalation(new_case(f"C{i}", T0), due(T0)))[c.CLOCK_INDEX_PK]["S"] for i in range(400)}
+    assert len(shards) == c.CLOCK_SHARDS

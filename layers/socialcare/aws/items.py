@@ -25,6 +25,7 @@ from socialcare.model.case import (
 from socialcare.model.escalation import EscalationSchedule, EscalationTier, instant_text
 from socialcare.model.events import Channel, Customer, DeliveryState, Platform
 from socialcare.model.follow_up import FollowUpSchedule
+from socialcare.rules.escalation import awaited_clock, clock_shard
 
 Item = dict[str, Any]
 
@@ -291,6 +292,12 @@ def case_item(case: Case) -> Item:
         finished = case.closed_at_ms if case.status is CaseStatus.CLOSED else case.resolved_at_ms
         item[c.DONE_INDEX_PK] = s(keys.done_pk(case.team, case.status.value))
         item[c.DONE_INDEX_SK] = s(keys.created_sort_key(finished or case.updated_at_ms, case.case_id))
+    clock = awaited_clock(case)  # in the clock index while an answer is awaited: the sweep starts it
+    if clock is not None:
+        item[c.CLOCK_INDEX_PK] = s(keys.clock_pk(clock_shard(case.case_id)))
+        item[c.CLOCK_INDEX_SK] = s(
+            keys.clock_sort_key(clock.start_at_ms, case.case_id, clock.generation, clock.tier.value)
+        )
     return item
 
 

@@ -128,3 +128,26 @@ def report_day_pk(day: str) -> str:
 
 
 REPORT_CASE_PREFIX = "CASE#"
+
+
+# The case clocks still to start (socialcare/aws/clock_index.py): the clock index, one partition per
+# shard, sorted by the time the clock must start; the sweep's watermarks in one item of the table.
+CLOCK_SWEEP_PK = "SWEEP#clocks"
+WATERMARKS_SK = "WATERMARKS"
+
+
+def clock_pk(shard: int) -> str:
+    return f"CLOCKS#{shard:02d}"
+
+
+def clock_sort_key(start_at_ms: int, case_id: str, generation: int, tier: str) -> str:
+    """``<start at ms 13d>#<case id>#<generation>#<tier>``: time order, and all the execution's input
+    but the instant (start at + the lead)."""
+    return f"{start_at_ms:013d}#{case_id}#{generation}#{tier}"
+
+
+def parse_clock_sort_key(sort_key: str) -> tuple[int, str, int, str]:
+    """(start at ms, case id, generation, tier) of a ``clock_sort_key``."""
+    start, rest = sort_key.split("#", 1)
+    case_id, generation, tier = rest.rsplit("#", 2)
+    return int(start), case_id, int(generation), tier

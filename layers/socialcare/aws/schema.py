@@ -28,6 +28,7 @@ surge counter (one shard)          SURGE#<shard, 00-15>        <bucket start ms,
 surge raised (once per key)        SURGED#<bucket start ms>    <account|topic>:<name>        (expires)
 declared crisis                    CONFIG#crises               CRISIS#<crisis id>
 message a crisis holds             CRISIS#<crisis id>          HELD#<case_id>#<entry id>
+clock sweep's watermarks           SWEEP#clocks                WATERMARKS
 =================================  ==========================  ==========================================
 
 The brand account profile holds what the agent API needs to answer for the brand: its name, how
@@ -52,7 +53,7 @@ A surge counter holds ``messages`` and, per key it counted, ``c:<key>`` (a count
 and ``x:<key>`` (the first case id written to it, an example); ``socialcare.rules.surges`` says why
 16 shards and five-minute buckets.
 
-Indexes (all sparse, projected ALL):
+Indexes (all sparse, projected ALL but the clocks'):
 - GSI1 (queue): GSI1PK = QUEUE#<team>, GSI1SK = <response due ms>#<case_id>; only active cases. An active
   case marked spam or troll is in its team's review queue instead: GSI1PK = REVIEW#<team>,
   GSI1SK = <created ms>#<case_id> (oldest first; a marked case has no due time).
@@ -60,6 +61,9 @@ Indexes (all sparse, projected ALL):
 - GSI3 (assignee): GSI3PK = OWNER#<agent id>, GSI3SK = <response due ms>#<case_id>; active owned cases.
 - GSI4 (done): GSI4PK = DONE#<team>#<resolved|closed>, GSI4SK = <resolved/closed ms>#<case_id>; only
   resolved and closed cases, read latest first (the agent API's resolved and closed lists).
+- GSI9 (clocks, KEYS_ONLY): GSI9PK = CLOCKS#<shard 00-15>, GSI9SK = <start at ms>#<case_id>#<generation>#<tier>;
+  only cases awaiting an answer with a tier to come (start at: the tier's time less CLOCK_START_LEAD_MS).
+  The clock sweep reads each shard's range since its watermark (item SWEEP#clocks / WATERMARKS).
 """
 
 from __future__ import annotations
@@ -75,7 +79,10 @@ INDEXES: tuple[tuple[str, str, str], ...] = (
     (c.CUSTOMER_INDEX, c.CUSTOMER_INDEX_PK, c.CUSTOMER_INDEX_SK),
     (c.ASSIGNEE_INDEX, c.ASSIGNEE_INDEX_PK, c.ASSIGNEE_INDEX_SK),
     (c.DONE_INDEX, c.DONE_INDEX_PK, c.DONE_INDEX_SK),
+    (c.CLOCK_INDEX, c.CLOCK_INDEX_PK, c.CLOCK_INDEX_SK),
 )
+# Indexes that project less than ALL: the sweep reads only the clock index's keys (they hold its input).
+PROJECTIONS: dict[str, str] = {c.CLOCK_INDEX: "KEYS_ONLY"}
 
 
 def create_table_kwargs(table_name: str) -> dict[str, Any]:
@@ -93,7 +100,7 @@ def create_table_kwargs(table_name: str) -> dict[str, Any]:
             {
                 "IndexName": index,
                 "KeySchema": [{"AttributeName": pk, "KeyType": "HASH"}, {"AttributeName": sk, "KeyType": "RANGE"}],
-                "Projection": {"ProjectionType": "ALL"},
+                "Projection": {"ProjectionType": PROJECTIONS.get(index, "ALL")},
             }
             for index, pk, sk in INDEXES
         ],

@@ -13,6 +13,8 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
+from socialcare.constants import CLOCK_START_LEAD_MS
+
 
 class EscalationTier(StrEnum):
     WARN = "warn"  # the assignee, a share of the target before the breach
@@ -61,6 +63,37 @@ class EscalationSchedule:
         """The first tier after the one recorded: where a new clock starts waiting."""
         recorded = self.tier.rank if self.tier is not None else 0
         return next(((tier, at) for tier, at in self.tiers() if tier.rank > recorded), None)
+
+
+@dataclass(frozen=True, slots=True)
+class ClockStart:
+    """A case clock to start: the execution ``case-<case_id>-<generation>``, waiting first for ``tier``
+    at ``at_ms``. It is started ``CLOCK_START_LEAD_MS`` before that instant (``start_at_ms``) — by the
+    clock function when a case write makes it due that soon, else by the sweep — and sleeps the rest
+    in its Wait state. Whoever starts it gives the same name and input."""
+
+    case_id: str
+    generation: int
+    tier: EscalationTier
+    at_ms: int
+
+    @property
+    def name(self) -> str:
+        return clock_name(self.case_id, self.generation)
+
+    @property
+    def start_at_ms(self) -> int:
+        return self.at_ms - CLOCK_START_LEAD_MS
+
+    @property
+    def input(self) -> dict[str, str]:
+        """The execution's input, what the state machine reads first."""
+        return {
+            "case_id": self.case_id,
+            "generation": str(self.generation),
+            "tier": self.tier.value,
+            "at": instant_text(self.at_ms),
+        }
 
 
 def clock_name(case_id: str, generation: int) -> str:

@@ -18,10 +18,12 @@ had) and the due times just computed for it, ``with_escalation`` says what the c
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 
+from socialcare.constants import CLOCK_SHARDS
 from socialcare.model.case import Case
-from socialcare.model.escalation import EscalationSchedule
+from socialcare.model.escalation import ClockStart, EscalationSchedule
 from socialcare.rules.policies import SlaClock
 from socialcare.rules.sla import DueTimes
 
@@ -56,6 +58,27 @@ def with_escalation(case: Case, due: DueTimes | None) -> Case:
     carried = replace(schedule, tier=previous.tier, tier_owner=previous.tier_owner)
     generation = case.clock_generation + 1 if _moved_earlier(previous, schedule) else case.clock_generation
     return replace(case, escalation=carried, clock_generation=generation)
+
+
+def awaited_clock(case: Case) -> ClockStart | None:
+    """The clock of the case's wait as written — its generation, aimed at the next tier not recorded —
+    or ``None`` when nothing is awaited or every tier is recorded. The case item carries it in the
+    clock index while it exists (``aws/items.py``), which is where the sweep finds it."""
+    schedule = case.escalation
+    if schedule is None or not case.status.is_active:
+        return None
+    upcoming = schedule.next_tier()
+    if upcoming is None:
+        return None
+    tier, at_ms = upcoming
+    return ClockStart(case_id=case.case_id, generation=case.clock_generation, tier=tier, at_ms=at_ms)
+
+
+def clock_shard(case_id: str) -> int:
+    """Which of the clock index's ``CLOCK_SHARDS`` partitions holds the case's clock: a stable hash of
+    its id, so a surge of new cases spreads evenly."""
+    digest = hashlib.blake2b(case_id.encode("utf-8"), digest_size=4).digest()
+    return int.from_bytes(digest, "big") % CLOCK_SHARDS
 
 
 def _same_cycle(previous: EscalationSchedule, current: EscalationSchedule) -> bool:
