@@ -66,6 +66,8 @@ class Access:
     # SendTaskSuccess / SendTaskFailure of its waiting rounds.
     department_escalation: tuple[str, ...] = ()
     puts_metrics: bool = False  # PutMetricData in the project's metrics namespace (and no other)
+    # DynamoDB actions on the clock sweep's watermark item only (a dynamodb:LeadingKeys condition).
+    sweep_watermarks: tuple[str, ...] = ()
 
 
 ACCESS: dict[str, Access] = {
@@ -117,6 +119,11 @@ ACCESS: dict[str, Access] = {
     # It also records the report's day facts (UpdateItem of a REPORTDAY#<date> item).
     c.CLOCK_FUNCTION: Access(
         table=(QUERY, UPDATE_ITEM), reads_stream=True, starts_case_clocks=True, starts_follow_ups=True
+    ),
+    # The clock sweep: the clock index read by key (one Query per shard), its watermarks (GetItem and
+    # PutItem of the one item, nothing else of the table) and StartExecution of the case clock.
+    c.CLOCK_SWEEP_FUNCTION: Access(
+        indexes=(c.CLOCK_INDEX,), sweep_watermarks=(GET_ITEM, PUT_ITEM), starts_case_clocks=True
     ),
     # The metrics publisher: each team's open work through the queue index, never the table itself;
     # the gauges with PutMetricData.

@@ -806,6 +806,42 @@ def test_clock_role_grants_exactly_the_calls_the_clock_function_makes(
         assert labels.used(calls) == function_grants(prod, function_logical_id(prod, c.CLOCK_FUNCTION))
 
 
+def test_clock_sweep_role_grants_exactly_the_calls_the_sweep_makes(
+    prod: Synthesised, aws_env: None, recorder: CallRecorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The clock sweep on its schedule over a clock that came due (read, started, the watermarks stored)
+    and again (nothing new: the watermarks only)."""
+    with clock_world() as world:
+        monkeypatch.setenv(c.ENV_CASE_CLOCK_ARN, world.machine_arn)
+        monkeypatch.setenv(c.ENV_TABLE_NAME, TABLE)
+        start = system_clock()
+        world.write(
+            None,
+            new_case("C-SWEPT", start),
+            # Due to start (its warning is within the lead), and the machine sleeps through the test.
+            due_in(start, warn_s=300, breach_s=600, second_s=None),
+            clock=ManualClock(start - 3_600_000),
+        )
+        handler = load_function(c.CLOCK_SWEEP_FUNCTION)
+        handler.wire(clients={"stepfunctions": world.sfn, "dynamodb": world.dynamodb})
+        try:
+            recorder.take()
+            with recorder.recording():
+                first = handler.handler({}, LambdaContext("socialcare-clock_sweep-prod", timeout_s=50))
+                handler.handler({}, LambdaContext("socialcare-clock_sweep-prod", timeout_s=50))
+            calls = recorder.take()
+        finally:
+            reset_function(handler)
+        assert first["started"] == 1
+        keys_touched = {str((params.get("Key") or params.get("Item") or {})["PK"]["S"]) for action, params in calls
+                        if action in ("dynamodb:GetItem", "dynamodb:PutItem")}  # fmt: skip
+        assert keys_touched == {"SWEEP#clocks"}, "the watermark item only (the role's LeadingKeys condition)"
+        labels = MotoLabels(
+            table=TABLE, bucket="-", queues={}, secrets={}, state_machines={world.machine_arn: "case_clock"}
+        )
+        assert labels.used(calls) == function_grants(prod, function_logical_id(prod, c.CLOCK_SWEEP_FUNCTION))
+
+
 # ---- surge check -----------------------------------------------------------------------------------------
 
 

@@ -217,6 +217,7 @@ def test_names_are_the_local_stacks_names_for_the_same_stage(synth: Synthesised)
     assert missed_runs == {
         f"socialcare-{c.SURGE_FUNCTION}-missed-runs-{synth.stage}",
         f"socialcare-{c.METRICS_FUNCTION}-missed-runs-{synth.stage}",
+        f"socialcare-{c.CLOCK_SWEEP_FUNCTION}-missed-runs-{synth.stage}",
         f"socialcare-{c.REPORT_FUNCTION}-missed-runs-{synth.stage}",
     }
     assert set(queue_ids(synth)) - missed_runs == {
@@ -324,6 +325,7 @@ HANDLER_ENVIRONMENT = {
     c.SURGE_FUNCTION: ("SurgeConfig", {c.ENV_TABLE_NAME, c.ENV_EVENT_BUS_NAME}),
     # RESPONSE_TARGETS is the local stack's only (the targets in force while no policy set is stored).
     c.CLOCK_FUNCTION: ("ClockConfig", {c.ENV_CASE_CLOCK_ARN, c.ENV_TABLE_NAME, c.ENV_FOLLOW_UP_ARN}),
+    c.CLOCK_SWEEP_FUNCTION: ("ClockSweepConfig", {c.ENV_CASE_CLOCK_ARN, c.ENV_TABLE_NAME}),
     # ROUTING_RULES only when the stage has rules (neither stage does).
     c.METRICS_FUNCTION: ("MetricsConfig", {c.ENV_TABLE_NAME, c.ENV_DEFAULT_TEAM, c.ENV_ACCOUNT_TEAMS}),
     c.REPORT_FUNCTION: ("ReportFunctionConfig", REPORT_ENVIRONMENT),
@@ -438,8 +440,8 @@ def test_every_dlq_has_an_alarm_on_any_message(synth: Synthesised) -> None:
     dlqs |= rule_target_dead_letter_queues(synth)  # so is an EventBridge rule target's dead-letter config
     dlqs |= schedule_dead_letter_queues(synth)  # so is a schedule target's DeadLetterConfig
     # inbound, outbound, the clock function's on-failure queue, the notification rules' DLQ, the surge
-    # check's, the metrics publisher's and the report's missed runs
-    assert len(dlqs) == 7
+    # check's, the metrics publisher's, the report's and the clock sweep's missed runs
+    assert len(dlqs) == 8
     for dlq in dlqs:
         assert any(
             a["MetricName"] == "ApproximateNumberOfMessagesVisible"

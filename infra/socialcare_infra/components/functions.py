@@ -115,6 +115,12 @@ TRIGGERS: dict[str, FunctionSpec] = {
         timeout_s=c.CLOCK_TIMEOUT_S,
         description="Case writes (the table's stream) to the case clocks and follow-ups they need started",
     ),
+    c.CLOCK_SWEEP_FUNCTION: FunctionSpec(
+        trigger=ScheduleTrigger(every_minutes=c.CLOCK_SWEEP_EVERY_MINUTES),
+        memory_mb=256,
+        timeout_s=c.CLOCK_SWEEP_TIMEOUT_S,
+        description="Case clocks that came due (the clock index since each shard's watermark) started, every minute",
+    ),
     c.SURGE_FUNCTION: FunctionSpec(
         trigger=ScheduleTrigger(every_minutes=c.SURGE_CHECK_EVERY_MINUTES),
         memory_mb=256,
@@ -194,6 +200,9 @@ def environment(name: str, resources: CoreResources, config: StageConfig) -> dic
             c.ENV_TABLE_NAME: table,
             **({c.ENV_FOLLOW_UP_ARN: follow_up.state_machine_arn} if follow_up is not None else {}),
         }
+    if name == c.CLOCK_SWEEP_FUNCTION:
+        assert resources.case_clock is not None
+        return {c.ENV_CASE_CLOCK_ARN: resources.case_clock.state_machine_arn, c.ENV_TABLE_NAME: table}
     if name == c.SURGE_FUNCTION:
         assert resources.event_bus is not None, "the surge check puts its events on the project's bus"
         return {c.ENV_TABLE_NAME: table, c.ENV_EVENT_BUS_NAME: resources.event_bus.event_bus_name, **surges}
@@ -237,12 +246,13 @@ class Functions(Construct):
                 "socialcare:function-without-trigger",
                 f"functions/{folder} has no entry in socialcare_infra.components.functions.TRIGGERS: not deployed",
             )
-        if resources.case_clock is None and c.CLOCK_FUNCTION in deployable:
-            deployable.remove(c.CLOCK_FUNCTION)
-            Annotations.of(self).add_warning_v2(
-                "socialcare:clock-without-machine",
-                "functions/clock starts the case clock, and no case_clock.asl.json is deployed: not deployed",
-            )
+        for starter in (c.CLOCK_FUNCTION, c.CLOCK_SWEEP_FUNCTION):
+            if resources.case_clock is None and starter in deployable:
+                deployable.remove(starter)
+                Annotations.of(self).add_warning_v2(
+                    "socialcare:clock-without-machine",
+                    f"functions/{starter} starts the case clock, and no case_clock.asl.json is deployed: not deployed",
+                )
         self.functions: dict[str, lambda_.Function] = {}
         self.log_groups: dict[str, logs.LogGroup] = {}
         self.stream_failures: sqs.Queue | None = None

@@ -11,6 +11,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 from socialcare import constants as c
+from socialcare.aws import keys
 
 from socialcare_infra import access
 from socialcare_infra.checks import acknowledge
@@ -49,6 +50,14 @@ def grant_access(role: iam.Role, grants: access.Access, resources: CoreResources
     statements: list[iam.PolicyStatement] = []
     if grants.table:
         statements.append(iam.PolicyStatement(actions=list(grants.table), resources=[resources.table.table.table_arn]))
+    if grants.sweep_watermarks:
+        statements.append(
+            iam.PolicyStatement(
+                actions=list(grants.sweep_watermarks),
+                resources=[resources.table.table.table_arn],
+                conditions={"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [keys.CLOCK_SWEEP_PK]}},
+            )
+        )
     if grants.indexes:
         statements.append(
             iam.PolicyStatement(actions=[access.QUERY], resources=resources.table.index_arns(grants.indexes))
