@@ -13,11 +13,11 @@ functions' default boto3 clients reach moto; the resource names; the reply APIs'
 webhook endpoints on ``host``:``port``; the queue pollers (inbound → ingest, outbound → outbound);
 the agent API (the Chalice app behind a local API Gateway with its Cognito authorizer) on
 ``host``:``api_port``, with every brand account's profile, the SLA configuration (calendars,
-policies, departments) and the routing rules seeded from the config file; the surge check, run by
-a thread every ``[surges] check_every_seconds`` (the 5-minute schedule AWS runs it on never fires in
-moto); the department escalation machine, its answer links pointing at the agent API; the functions'
-metric lines (EMF) captured into the local CloudWatch, and the metrics function run on its schedule
-(every ``metrics_every_s``).
+policies, departments) and the routing rules seeded from the config file; the department
+escalation machine, its answer links pointing at the agent API; the functions' metric lines (EMF)
+captured into the local CloudWatch; and the scheduled functions, which moto never fires, run by one
+``ScheduleRunner`` (``stack.schedules``): the surge check every ``[surges] check_every_seconds``, the
+metrics function every ``metrics_every_s`` and the clock sweep every ``clock_sweep_every_s``.
 ``stop()`` undoes all of it, restoring ``os.environ``.
 
 moto keeps its state in module globals, so one process runs one stack at a time.
@@ -50,11 +50,11 @@ from socialcare_local.emulator.department_escalation import (
 )
 from socialcare_local.emulator.emf import EmfCapture
 from socialcare_local.emulator.follow_up import provision_follow_up
-from socialcare_local.emulator.functions import Handler, LambdaContext
+from socialcare_local.emulator.functions import Handler
 from socialcare_local.emulator.http_gateway import WebhookGateway
 from socialcare_local.emulator.logs import get_logger
 from socialcare_local.emulator.pollers import PollerSettings, QueuePoller, wait_until
-from socialcare_local.emulator.schedules import ScheduledRuns, ScheduleRunner
+from socialcare_local.emulator.schedules import ScheduleRunner
 from socialcare_local.emulator.streams import StreamPoller, StreamSettings, TableStream
 from socialcare_local.sandbox.reply_api import ReplyApi
 
@@ -62,6 +62,8 @@ log = get_logger("stack")
 
 STAGE = "local"
 METRICS_SCHEDULE = "metrics"  # the metrics function's schedule (functions/metrics)
+SURGE_SCHEDULE = "surge"  # the surge check's (functions/surge)
+CLOCK_SWEEP_SCHEDULE = "clock_sweep"  # the clock sweep's (functions/clock_sweep)
 _UNSET_FOR_FUNCTIONS = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN")
 
 _running_lock = threading.Lock()
@@ -89,10 +91,11 @@ class LocalStack:
         reply_port: int | None = 0,
         api_port: int | None = 0,
         metrics_every_s: float = c.METRICS_SCHEDULE_MINUTES * 60,
+        clock_sweep_every_s: float = c.CLOCK_SWEEP_EVERY_MINUTES * 60,
     ) -> None:
         """``port``/``aws_port``/``reply_port``/``api_port``: 0 picks free ports; None takes the config
-        file's ``[stack]`` values. ``metrics_every_s``: how often the metrics function runs (its
-        schedule in AWS: every minute).
+        file's ``[stack]`` values. ``metrics_every_s``/``clock_sweep_every_s``: how often the metrics
+        function and the clock sweep run (their schedules in AWS: every minute).
 
         ``webhook_handler``/``ingest_handler``/``outbound_handler`` replace the real functions
         (tests of the stack itself).
@@ -122,7 +125,6 @@ class LocalStack:
         self.department_escalation: DepartmentEscalationResources | None = None
         self.clock_poller: StreamPoller | None = None
         self.notification_poller: NotificationPoller | None = None
-        self.surge_check: ScheduledRuns | None = None
         self._resources: LocalResources | None = None
         self._saved_environ: dict[str, str | None] = {}
         self._modules: list[ModuleType] = []  # every function environment's module
@@ -130,6 +132,7 @@ class LocalStack:
         self.metrics_capture = EmfCapture()
         self._output = logs.WholeLineOutput(stdout_observer=self.metrics_capture.offer)
         self._metrics_every_s = metrics_every_s
+        self._clock_sweep_every_s = clock_sweep_every_s
         self.schedules: ScheduleRunner | None = None
         self._started = False
 
@@ -200,7 +203,6 @@ class LocalStack:
             )
             self.outbound_poller.start()
             self._start_case_clock(stream)
-            self._start_surge_check()
             self._start_agent_api()
             self.department_escalation = start_department_escalation(
                 self.aws,
@@ -249,9 +251,6 @@ class LocalStack:
 
     def stop(self) -> None:
         global _running
-        if self.surge_check is not None:
-            self.surge_check.stop()
-            self.surge_check = None
         if self.schedules is not None:
             self.schedules.stop()
             self.schedules = None
@@ -445,16 +444,6 @@ class LocalStack:
         self.notification_poller = NotificationPoller(self.aws.client("sqs"), self.case_clock.notifications_queue_url)
         self.notification_poller.start()
 
-    def _start_surge_check(self) -> None:
-        """The surge function on its schedule: a thread invoking it every ``check_every_seconds``."""
-        self.surge_check = ScheduledRuns(
-            self._environments(c.SURGE_FUNCTION, size=1),
-            function_name=self.function_name(c.SURGE_FUNCTION),
-            every_s=self.config.surge_check_every_s,
-            region=self.region,
-        )
-        self.surge_check.start()
-
     def _clock_failure(self, document: dict[str, Any]) -> None:
         self.aws.client("sqs").send_message(
             QueueUrl=self.resources.clock_failures_url, MessageBody=json.dumps(document)
@@ -479,16 +468,24 @@ class LocalStack:
                 log.warning("could not stop the running executions", exc_info=True, extra={"machine": machine_arn})
 
     def _start_schedules(self) -> None:
-        """What EventBridge Scheduler invokes in AWS (moto never fires a schedule)."""
-        publisher = self._environments(c.METRICS_FUNCTION, size=1)
-        name = self.function_name(c.METRICS_FUNCTION)
-
-        def publish() -> Any:
-            context = LambdaContext(function_name=name, timeout_s=c.METRICS_TIMEOUT_S, region=self.region)
-            return publisher.invoke({}, context)
-
+        """What EventBridge Scheduler invokes in AWS (moto never fires a schedule): the surge check every
+        ``[surges] check_every_seconds`` (first after one period), the metrics publisher and the clock
+        sweep at once and then every ``metrics_every_s`` / ``clock_sweep_every_s``."""
         self.schedules = ScheduleRunner()
-        self.schedules.add(METRICS_SCHEDULE, self._metrics_every_s, publish)
+        for schedule, function, every_s, timeout_s, at_start in (
+            (SURGE_SCHEDULE, c.SURGE_FUNCTION, self.config.surge_check_every_s, c.SURGE_TIMEOUT_S, False),
+            (METRICS_SCHEDULE, c.METRICS_FUNCTION, self._metrics_every_s, c.METRICS_TIMEOUT_S, True),
+            (CLOCK_SWEEP_SCHEDULE, c.CLOCK_SWEEP_FUNCTION, self._clock_sweep_every_s, c.CLOCK_SWEEP_TIMEOUT_S, True),
+        ):
+            self.schedules.add_function(
+                schedule,
+                self._environments(function, size=1),
+                function_name=self.function_name(function),
+                every_s=every_s,
+                timeout_s=timeout_s,
+                region=self.region,
+                at_start=at_start,
+            )
         self.schedules.start()
 
     def _start_agent_api(self) -> None:

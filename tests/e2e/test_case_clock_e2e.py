@@ -19,7 +19,7 @@ from socialcare.model.events import Channel
 from socialcare.rules.sla import ResponseTargets
 from socialcare_local.config import load_config
 from socialcare_local.sandbox import payloads as p
-from socialcare_local.stack import LocalStack
+from socialcare_local.stack import CLOCK_SWEEP_SCHEDULE, LocalStack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
@@ -129,3 +129,13 @@ def test_a_case_answered_in_time_is_not_escalated(stack: LocalStack) -> None:
     assert answered["case_clock"]["generation"] == 1, "the clock that started ends when it wakes"
     time.sleep(max(0.0, started + ANSWERED_TARGET_S + 1 - time.monotonic()))  # past the breach
     assert [n for n in stack.notifications() if n["case_id"] == case["case_id"]] == []
+
+
+def test_the_clock_sweep_runs_on_its_schedule(stack: LocalStack) -> None:
+    """The stack runs the clock sweep as EventBridge Scheduler does in AWS (at start, then every minute):
+    the cases here are due in seconds, so their clocks started from the stream and it finds none to start."""
+    assert stack.schedules is not None
+    assert wait_for(lambda: stack.schedules is not None and stack.schedules.schedule(CLOCK_SWEEP_SCHEDULE).runs > 0, 10)
+    summary = stack.schedules.run_now(CLOCK_SWEEP_SCHEDULE)
+    assert summary == {"started": 0, "shards_read": 16, "behind": []}
+    assert stack.schedules.schedule(CLOCK_SWEEP_SCHEDULE).failures == 0

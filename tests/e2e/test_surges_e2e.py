@@ -14,7 +14,7 @@ import pytest
 from socialcare.rules.surges import SurgeSettings
 from socialcare_local.config import load_config
 from socialcare_local.sandbox import payloads as p
-from socialcare_local.stack import LocalStack
+from socialcare_local.stack import SURGE_SCHEDULE, LocalStack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
@@ -47,10 +47,10 @@ def test_a_burst_is_logged_as_a_surge_once_per_topic_and_account(stack: LocalSta
     deadline = time.monotonic() + 15
     while len(surges()) < 2 and time.monotonic() < deadline:
         time.sleep(0.2)
-    runs = stack.surge_check.runs if stack.surge_check else 0
+    assert stack.schedules is not None
+    runs = stack.schedules.schedule(SURGE_SCHEDULE).runs
     time.sleep(3 * CHECK_EVERY_S)  # more checks run: nothing is raised twice
-    assert stack.surge_check is not None
-    assert stack.surge_check.runs > runs
+    assert stack.schedules.schedule(SURGE_SCHEDULE).runs > runs
     found = {(n["scope"], n["surged"]): n for n in surges()}
     assert set(found) == {("topic", "outage"), ("account", page)}
     assert found[("topic", "outage")]["count"] == "10"

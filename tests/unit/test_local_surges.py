@@ -1,5 +1,5 @@
 """The local stack's surges: the config file's [surges] table (checked as the functions check
-SURGE_SETTINGS, errors naming the field) and the thread that stands in for the 5-minute schedule."""
+SURGE_SETTINGS, errors naming the field) and the schedule runner that stands in for the 5-minute schedule."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from socialcare_local.config import DEFAULT_SURGE_CHECK_S, ConfigError, config_from_dict, load_config
-from socialcare_local.emulator.schedules import ScheduledRuns
+from socialcare_local.emulator.schedules import ScheduleRunner
 
 pytestmark = pytest.mark.unit
 
@@ -40,27 +40,31 @@ def test_a_bad_surges_table_is_refused_naming_the_field(table: Any, message: str
         config_from_dict(with_surges(table))
 
 
-def test_the_schedule_thread_invokes_on_time_and_a_failed_run_does_not_stop_it() -> None:
-    calls: list[dict[str, Any]] = []
+def test_a_scheduled_function_is_invoked_on_time_as_the_scheduler_does_and_a_failed_run_does_not_stop_it() -> None:
+    calls: list[tuple[dict[str, Any], Any]] = []
     third = threading.Event()
 
     def handler(event: dict[str, Any], context: Any) -> str:
-        calls.append(event)
+        calls.append((event, context))
         if len(calls) >= 3:
             third.set()
         if len(calls) == 1:
             raise RuntimeError("the bus refused")
         return "ok"
 
-    runs = ScheduledRuns(handler, function_name="socialcare-local-surge", every_s=0.05)
-    runs.start()
+    runner = ScheduleRunner()
+    runner.add_function("surge", handler, function_name="socialcare-local-surge", every_s=0.05, timeout_s=60)
+    runner.start()
     try:
         assert third.wait(5)
     finally:
-        runs.stop()
-    assert runs.failures == 1
-    assert runs.runs >= 3
-    assert {(e["source"], e["detail-type"]) for e in calls} == {("aws.scheduler", "Scheduled Event")}
-    assert runs.run_once() == "ok"
-    with pytest.raises(ValueError, match="positive period"):
-        ScheduledRuns(handler, function_name="x", every_s=0)
+        runner.stop()
+    schedule = runner.schedule("surge")
+    assert schedule.failures == 1
+    assert schedule.runs >= 3
+    assert {(e["source"], e["detail-type"]) for e, _ in calls} == {("aws.scheduler", "Scheduled Event")}
+    assert {ctx.function_name for _, ctx in calls} == {"socialcare-local-surge"}
+    assert 50_000 < calls[0][1].get_remaining_time_in_millis() <= 60_000, "the function's timeout"
+    assert runner.run_now("surge") == "ok"
+    with pytest.raises(ValueError, match="must be positive"):
+        runner.add_function("x", handler, function_name="x", every_s=0)

@@ -1,16 +1,13 @@
-"""The local stand-ins for EventBridge Scheduler: moto never fires a schedule, so threads do.
+"""The local stand-in for EventBridge Scheduler: moto never fires a schedule, so threads do.
 
-``ScheduledRuns`` invokes a function every ``every_s`` seconds with the event a schedule sends, in
-its own execution environment, one run at a time (a run that takes longer delays the next, as a
-Lambda run outlasting its rate would overlap; the check is idempotent either way). A run that fails
-is logged (the function's name and the error's type; in AWS the scheduler retries it) and the next
-one comes on time. The local stack runs the surge check this way (``[surges] check_every_seconds``).
-
-``ScheduleRunner`` runs named callables every N seconds, each on a thread of its own, first run at
-once (or after one period), then every ``every_s`` seconds measured from the start of the previous
-run, never two runs of one schedule at once; a run that raises is logged (``socialcare_local.schedules``)
-and the schedule carries on. ``run_now`` runs a schedule in the caller's thread (the demo publishes its
-last figures so). The local stack runs the metrics publisher this way.
+``ScheduleRunner`` runs named schedules, each on a thread of its own: first run at once (or after one
+period), then every ``every_s`` seconds measured from the start of the previous run, never two runs
+of one schedule at once; a run that raises is logged (``socialcare_local.schedules``: the schedule and
+the error) and the schedule carries on (in AWS the scheduler retries it). A schedule is a callable
+(``add``) or a function (``add_function``), invoked as the scheduler invokes it: the scheduler's event,
+a Lambda context with the function's timeout, in its own execution environment. ``run_now`` runs a
+schedule in the caller's thread (the demo publishes its last figures so). The local stack runs the
+surge check, the metrics publisher and the clock sweep this way.
 """
 
 from __future__ import annotations
@@ -28,59 +25,17 @@ from socialcare_local.emulator.logs import get_logger
 log = get_logger("schedules")
 
 
-class ScheduledRuns:
-    def __init__(
-        self, handler: Handler | FunctionEnvironments, *, function_name: str, every_s: float, region: str = "us-east-1"
-    ) -> None:
-        if every_s <= 0:
-            raise ValueError("a schedule needs a positive period")
-        self.environments = FunctionEnvironments.of(handler)
-        self.function_name = function_name
-        self.every_s = every_s
-        self.region = region
-        self.runs = 0  # runs made (tests wait on it)
-        self.failures = 0
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
-
-    def start(self) -> None:
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name=f"schedule-{self.function_name}", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
-            self._thread = None
-
-    def run_once(self) -> Any:
-        """One scheduled invocation now; what the function returned (None when it failed)."""
-        event = {
-            "version": "0",
-            "id": str(uuid.uuid4()),
-            "detail-type": "Scheduled Event",
-            "source": "aws.scheduler",
-            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "region": self.region,
-            "detail": {},
-        }
-        context = LambdaContext(function_name=self.function_name, region=self.region)
-        try:
-            result = self.environments.invoke(event, context)
-        except Exception as exc:  # a failed run is the function's error, logged; the schedule goes on
-            log.warning("scheduled run failed", extra={"function": self.function_name, "error": type(exc).__name__})
-            result = None
-            with self._lock:
-                self.failures += 1
-        with self._lock:
-            self.runs += 1
-        return result
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.every_s):
-            self.run_once()
+def scheduled_event(region: str) -> dict[str, Any]:
+    """The event EventBridge Scheduler invokes a function with (its payload says nothing)."""
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.scheduler",
+        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "region": region,
+        "detail": {},
+    }
 
 
 @dataclass
@@ -109,6 +64,27 @@ class ScheduleRunner:
         if name in self._schedules:
             raise ValueError(f"schedule {name!r} exists already")
         self._schedules[name] = Schedule(name, every_s, run, at_start)
+
+    def add_function(
+        self,
+        name: str,
+        handler: Handler | FunctionEnvironments,
+        *,
+        function_name: str,
+        every_s: float,
+        timeout_s: float = 60.0,
+        region: str = "us-east-1",
+        at_start: bool = True,
+    ) -> None:
+        """Invoke the function every ``every_s`` seconds as its schedule would; a run's result is what
+        the function returned."""
+        environments = FunctionEnvironments.of(handler)
+
+        def invoke() -> Any:
+            context = LambdaContext(function_name=function_name, timeout_s=timeout_s, region=region)
+            return environments.invoke(scheduled_event(region), context)
+
+        self.add(name, every_s, invoke, at_start=at_start)
 
     def schedule(self, name: str) -> Schedule:
         return self._schedules[name]
