@@ -8,7 +8,7 @@ adapters' semantics (conditional writes, dedup, version conflicts, the exception
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeAlias, TypeVar
 
@@ -299,8 +299,17 @@ class AgentCaseReads(Protocol):
         """The case; ``CaseNotFound`` when there is none."""
         ...
 
-    def thread(self, case_id: str) -> list[ThreadEntry]:
-        """The case's thread in timestamp order."""
+    def thread_page(self, case_id: str, *, limit: int, start: Position | None) -> Page[ThreadEntry]:
+        """A page of the case's thread, the newest entries first (a view: what was stored a moment
+        ago may show on the next read); ``InvalidCursor`` for a position of another list."""
+        ...
+
+    def newest_entries(
+        self, case_id: str, *, up_to_ms: int | None = None, since_ms: int | None = None
+    ) -> Iterator[ThreadEntry]:
+        """The case's entries from the newest at or before ``up_to_ms`` back to the oldest at or after
+        ``since_ms``, newest first, read as consumed (a few at a time, consistently): an action reads
+        only as far back as what it looks for."""
         ...
 
     def get_entry(self, case_id: str, entry_id: str) -> ThreadEntry | None: ...

@@ -186,7 +186,7 @@ def test_bad_query_parameters_are_refused_by_name(api: ApiClient, query: str) ->
 
 
 # --- a case and its thread -------------------------------------------------------------------------
-def test_a_case_reads_with_its_whole_thread_in_order(api: ApiClient, world: World) -> None:
+def test_a_case_reads_with_its_thread_newest_first(api: ApiClient, world: World) -> None:
     case = world.writes(Channel.MESSENGER, "psid-1", "My parcel never came 📦", at_ms=T0)
     world.clock.advance(minutes=3)
     assert api.post(case_path(case.case_id, "/notes"), {"text": "Courier says delivered"}).status == 200
@@ -202,15 +202,52 @@ def test_a_case_reads_with_its_whole_thread_in_order(api: ApiClient, world: Worl
 
     assert answer.status == 200
     thread = answer.json["thread"]
-    assert [e["kind"] for e in thread] == ["inbound", "note", "outbound", "status_change"]
-    assert thread[0]["text"] == "My parcel never came 📦"
-    assert thread[2]["text"] == "Sorry! Checking now.\n— Alice"
-    assert thread[2]["delivery_state"] == "pending"
-    assert thread[2]["details"] == {"mode": "private", "agent_name": "Alice Smith"}
-    assert thread[3]["details"]["from"] == "open"
-    assert thread[3]["details"]["to"] == "pending_customer"
+    assert [e["kind"] for e in thread] == ["status_change", "outbound", "note", "inbound"]
+    assert thread[3]["text"] == "My parcel never came 📦"
+    assert thread[1]["text"] == "Sorry! Checking now.\n— Alice"
+    assert thread[1]["delivery_state"] == "pending"
+    assert thread[1]["details"] == {"mode": "private", "agent_name": "Alice Smith"}
+    assert thread[0]["details"]["from"] == "open"
+    assert thread[0]["details"]["to"] == "pending_customer"
+    assert answer.json["thread_cursor"] is None  # the whole thread fits the first page
     assert answer.json["case"]["status"] == "pending_customer"
     assert answer.headers["ETag"] == f'"{answer.json["case"]["version"]}"'
+
+
+def test_a_long_thread_pages_back_from_the_newest_entry(api: ApiClient, world: World) -> None:
+    for n in range(7):
+        case = world.writes(Channel.TELEGRAM, "tg-1", f"message {n}", at_ms=T0 + n * MINUTE)
+    world.clock.advance(hours=1)
+
+    first = api.get(case_path(case.case_id, "?limit=3"))
+    texts = [[e["text"] for e in first.json["thread"]]]
+    cursor = first.json["thread_cursor"]
+    while cursor is not None:
+        page = api.get(case_path(case.case_id, f"/thread?limit=3&cursor={cursor}"))
+        assert page.status == 200
+        texts.append([e["text"] for e in page.json["thread"]])
+        cursor = page.json["next_cursor"]
+
+    assert texts == [[f"message {n}" for n in numbers] for numbers in ([6, 5, 4], [3, 2, 1], [0])]
+    newest = api.get(case_path(case.case_id, "/thread"))  # no cursor: the newest entries, 50 at most
+    assert [e["text"] for e in newest.json["thread"]] == [f"message {n}" for n in range(6, -1, -1)]
+    assert newest.json["next_cursor"] is None
+
+
+def test_a_thread_cursor_is_bound_to_its_case_and_the_limit_to_100(api: ApiClient, world: World) -> None:
+    mine = world.writes(Channel.TELEGRAM, "tg-1", "one", at_ms=T0)
+    world.writes(Channel.TELEGRAM, "tg-1", "two", at_ms=T0 + MINUTE)
+    other = world.writes(Channel.TELEGRAM, "tg-2", "three", at_ms=T0)
+    cursor = api.get(case_path(mine.case_id, "?limit=1")).json["thread_cursor"]
+    assert cursor is not None
+
+    foreign = api.get(case_path(other.case_id, f"/thread?cursor={cursor}"))
+    assert (foreign.status, foreign.code) == (400, "invalid_cursor")
+    for query in ("?limit=101", "?limit=0", "?cursor=abc"):
+        answer = api.get(case_path(mine.case_id, query))
+        assert (answer.status, answer.code) == (400, "invalid_request"), query
+    assert api.get(case_path(mine.case_id, "/thread?limit=101")).code == "invalid_request"
+    assert api.get(case_path(mine.case_id, "/thread?cursor=abc")).code == "invalid_cursor"
 
 
 def test_an_unknown_case_is_404(api: ApiClient) -> None:

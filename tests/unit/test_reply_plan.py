@@ -1,4 +1,5 @@
-"""How a reply goes out, decided from the case and its thread: channel, mode, recipient, window, text."""
+"""How a reply goes out, decided from the case and the entries of its thread it reads: channel, mode,
+recipient, window, text."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import pytest
 from socialcare.agents.commands import ReplyCommand
 from socialcare.agents.identity import Caller, Role
 from socialcare.agents.replies import plan_reply
+from socialcare.agents.thread_facts import ThreadFacts
 from socialcare.errors import EntryNotFound, OutsideMessagingWindow, ReplyNotPossible, TemplateRequired, TextTooLong
+from socialcare.memory.agents import MemoryAgentStore
 from socialcare.model.case import Case, EntryKind, ThreadEntry
 from socialcare.model.events import Channel, Customer
 from socialcare.model.outbound import ReplyMode
@@ -55,9 +58,12 @@ def plan(
     thread: list[ThreadEntry], *, now: int = T0 + HOUR, profile: BrandProfile | None = None, **command: Any
 ) -> Any:
     text = command.pop("text", "On it" if "template" not in command else None)
+    case = case_of(*thread)
+    store = MemoryAgentStore()
+    store.put_case(case, thread)
     return plan_reply(
-        case=case_of(*thread),
-        thread=thread,
+        case=case,
+        facts=ThreadFacts(store, case),
         command=ReplyCommand(text=text, **command),
         text=text,
         profile=profile or BrandProfile.default("acct", "Acme"),
@@ -161,3 +167,21 @@ def test_a_deleted_comment_cannot_be_answered_publicly() -> None:
         plan([gone], reply_to=gone.entry_id)
     with pytest.raises(ReplyNotPossible, match="nothing"):
         plan([gone])
+
+
+def test_a_deleted_latest_message_leaves_the_one_before_it_on_its_channel_to_answer() -> None:
+    first = entry(Channel.FACEBOOK_COMMENT, 1, conversation="post-1")
+    note = replace(entry(Channel.FACEBOOK_COMMENT, 2, at=T0 + 5), kind=EntryKind.NOTE, author="bob")
+    gone = replace(entry(Channel.FACEBOOK_COMMENT, 3, at=T0 + 9, conversation="post-3"), deleted_at_ms=T0 + 20)
+    result = plan([first, note, gone])
+    assert (result.channel, result.reply_to_id, result.conversation_ref) == (Channel.FACEBOOK_COMMENT, "m1", "post-1")
+
+
+def test_the_latest_message_on_the_channel_asked_for_is_answered_not_the_latest_of_all() -> None:
+    thread = [
+        entry(Channel.FACEBOOK_COMMENT, 1, conversation="post-1"),
+        entry(Channel.FACEBOOK_COMMENT, 2, at=T0 + 5, conversation="post-2"),
+        entry(Channel.MESSENGER, 3, at=T0 + 9),
+    ]
+    result = plan(thread, channel=Channel.FACEBOOK_COMMENT)
+    assert (result.mode, result.reply_to_id, result.conversation_ref) == (ReplyMode.PUBLIC, "m2", "post-2")
