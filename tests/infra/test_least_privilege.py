@@ -661,6 +661,7 @@ def test_agent_api_role_grants_exactly_the_calls_its_routes_make(
     api("POST", f"{case}/claim", 200)
     assert [c["case_id"] for c in api("GET", "/me/cases", 200)["cases"]] == [first.case_id]
     assert api("GET", case, 200)["case"]["case_id"] == first.case_id
+    assert api("GET", f"{case}/thread?limit=1", 200)["thread"]
     api("GET", f"{case}/canned-responses", 200)
     key = {"Idempotency-Key": "reply-1"}
     api("POST", f"{case}/replies", 202, body={"text": "On it"}, headers=key)

@@ -25,7 +25,9 @@ class ThreadFacts:
         self._reads = reads
         self._case = case
         self._seen: dict[str, ThreadEntry] = {}
-        self._newest_inbound: ThreadEntry | None = None
+        # Each the customer's newest message on a set of channels that holds its own (all, the public
+        # ones, its own): one not deleted is the newest on its channel too, read again for nothing.
+        self._newest_of_many: list[ThreadEntry] = []
 
     def entry(self, entry_id: str) -> ThreadEntry | None:
         """The case's entry with this id (one keyed read), None when it has none."""
@@ -38,17 +40,13 @@ class ThreadFacts:
 
     def newest_inbound(self) -> ThreadEntry | None:
         """The customer's newest message on any channel (deleted or not): the one a reply defaults to."""
-        if self._newest_inbound is None:
-            self._newest_inbound = self._newest(
-                self._case.last_inbound_by_channel.values(), lambda e: e.channel is not None
-            )
-        return self._newest_inbound
+        return self._newest(self._case.last_inbound_by_channel.values(), lambda e: e.channel is not None)
 
     def newest_on(self, channel: Channel) -> ThreadEntry | None:
         """The customer's newest message on ``channel`` that they have not deleted."""
-        newest = self._newest_inbound
-        if newest is not None and newest.channel is channel and newest.deleted_at_ms is None:
-            return newest  # the newest of all is on this channel: nothing on it is newer
+        for newest in self._newest_of_many:
+            if newest.channel is channel and newest.deleted_at_ms is None:
+                return newest  # the newest of several channels is on this one: nothing on it is newer
         at = self._case.last_inbound_by_channel.get(channel)
         return self._newest(() if at is None else (at,), lambda e: e.channel is channel and e.deleted_at_ms is None)
 
@@ -66,5 +64,6 @@ class ThreadFacts:
         for entry in self._reads.newest_entries(self._case.case_id, up_to_ms=up_to):
             self._seen.setdefault(entry.entry_id, entry)
             if entry.kind is EntryKind.INBOUND and wanted(entry):
+                self._newest_of_many.append(entry)
                 return entry
         return None
