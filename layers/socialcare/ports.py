@@ -265,8 +265,7 @@ class IdempotencyMarker:
     entry_id: str
     created_at_ms: int
     expires_at_s: int
-    queued: bool = True  # the reply's outbound request reached the queue (always true for notes)
-    request_json: str | None = None  # the outbound request, to queue again when it did not
+    request_json: str | None = None  # a reply's outbound request, queued again by a retry while it waits
 
 
 @dataclass(frozen=True, slots=True)
@@ -357,8 +356,6 @@ class IdempotencyMarkers(Protocol):
     def marker(self, case_id: str, agent_id: str, key: str, *, now_ms: int) -> IdempotencyMarker | None:
         """The key's marker, unless it has expired at ``now_ms``."""
         ...
-
-    def mark_queued(self, marker: IdempotencyMarker) -> None: ...
 
 
 class BrandProfiles(Protocol):

@@ -130,7 +130,6 @@ def marker(k: Case, key: str = "k-1", *, entry_id: str = "e", expires_at_s: int 
         entry_id=entry_id,
         created_at_ms=T0,
         expires_at_s=expires_at_s,
-        queued=False,
         request_json='{"case_id": "x"}',
     )
 
@@ -273,14 +272,10 @@ def test_an_expired_key_is_gone_and_may_be_used_again(h: Harness) -> None:
     assert h.store.marker(k.case_id, "alice", "k-1", now_ms=expires * 1000) == again
 
 
-def test_a_marker_is_flagged_queued(h: Harness) -> None:
+def test_a_marker_reads_back_as_stored_for_its_agent_only(h: Harness) -> None:
     k = h.put_case(case(1))
     h.store.commit(AgentChange(k, next_version(k), audit(k, 2), marker=marker(k)), now_ms=T0)
-    h.store.mark_queued(marker(k))
-    stored = h.store.marker(k.case_id, "alice", "k-1", now_ms=T0)
-    assert stored is not None
-    assert stored.queued
-    assert stored.request_json == marker(k).request_json
+    assert h.store.marker(k.case_id, "alice", "k-1", now_ms=T0) == marker(k)
     assert h.store.marker(k.case_id, "bob", "k-1", now_ms=T0) is None
 
 

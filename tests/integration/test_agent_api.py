@@ -591,15 +591,28 @@ def test_malformed_oversized_and_non_json_bodies(api: ApiClient, world: World) -
 
 
 # --- idempotency --------------------------------------------------------------------------------------
-def test_a_retried_reply_is_stored_and_queued_once(api: ApiClient, world: World) -> None:
-    case = world.writes(Channel.TELEGRAM, "tg-1")
+def test_a_retried_reply_is_stored_once_and_sent_once(api: ApiClient, world: World) -> None:
+    from socialcare.outbound.sender import Outcome
+
+    from tests.outbound_support import FakeTransport, x_dm_sent
+
+    case = world.writes(Channel.X_DM, "x-joe")
     key = {"Idempotency-Key": "reply-7f3a"}
     first = api.post(case_path(case.case_id, "/replies"), {"text": "On it"}, headers=key)
     second = api.post(case_path(case.case_id, "/replies"), {"text": "On it"}, headers=key)
     assert (first.status, second.status) == (202, 202)
     assert second.headers["Idempotent-Replayed"] == "true"
-    assert second.json["entry"]["entry_id"] == first.json["entry"]["entry_id"]
-    assert len(world.outbound_messages()) == 1
+    entry_id = second.json["entry"]["entry_id"]
+    assert entry_id == first.json["entry"]["entry_id"]
+    queued = world.outbound_messages()
+    assert [m["entry_id"] for m in queued] == [entry_id] * 2  # still pending: the retry queued it again
+    platform = FakeTransport(default=x_dm_sent())
+    sender = _sender(world, world.aws.dynamodb, platform)
+    outcomes = [sender.deliver(OutboundRequest.from_json(json.dumps(m))).outcome for m in queued]
+    assert outcomes == [Outcome.SENT, Outcome.ALREADY_DONE]
+    assert len(platform.requests) == 1  # the customer gets it once
+    assert api.post(case_path(case.case_id, "/replies"), {"text": "On it"}, headers=key).status == 202
+    assert world.outbound_messages() == []  # sent: a retry queues nothing
     assert [e.kind.value for e in world.store.thread(case.case_id)] == ["inbound", "outbound"]
     reused = api.post(case_path(case.case_id, "/replies"), {"text": "Something else"}, headers=key)
     assert (reused.status, reused.code) == (422, "idempotency_key_reused")
@@ -644,7 +657,7 @@ def test_a_reply_that_could_not_be_queued_is_queued_by_its_retry(world: World, w
     assert retried.headers["Idempotent-Replayed"] == "true"
     assert len(world.outbound_messages()) == 1
     api.post(case_path(case.case_id, "/replies"), {"text": "On it"}, headers=key)
-    assert world.outbound_messages() == []  # queued once (the first message is still in flight)
+    assert len(world.outbound_messages()) == 1  # still pending: queued again (the sender sends it once)
 
 
 def test_without_a_key_an_unqueued_reply_is_marked_failed(world: World, wiring: Any) -> None:
@@ -764,8 +777,8 @@ def test_a_status_change_is_not_undone_by_the_sender_recording_a_reply(world: Wo
     ]
 
 
-def _sender(world: World, dynamodb: Any) -> Any:
-    """The outbound sender over ``dynamodb``, X accepting every DM."""
+def _sender(world: World, dynamodb: Any, platform: Any = None) -> Any:
+    """The outbound sender over ``dynamodb``, X (``platform``, by default a fake) accepting every DM."""
     from socialcare.aws.case_store import CaseStore
     from socialcare.aws.outbound_store import OutboundStore
     from socialcare.outbound.clients import ReplyApiUrls, reply_clients
@@ -779,7 +792,7 @@ def _sender(world: World, dynamodb: Any) -> Any:
         cases=CaseStore(world.table, client=dynamodb),
         outbound=OutboundStore(world.table, client=dynamodb),
         clients=reply_clients(ReplyApiUrls("https://graph.test", "https://x.test", "https://tg.test")),
-        transport=FakeTransport(default=x_dm_sent()),
+        transport=platform or FakeTransport(default=x_dm_sent()),
         credentials=lambda: credentials,
         clock=world.clock,
     )

@@ -15,7 +15,7 @@ from socialcare.model.case import Case, CaseStatus
 from socialcare.model.events import Channel
 
 from tests.agent_api_support import World, app_module, build_service
-from tests.bench.ddb_cost import WRITE_OPERATIONS, DynamoDBCalls, write_units
+from tests.bench.ddb_cost import WRITE_OPERATIONS, DynamoDBCalls
 
 pytestmark = pytest.mark.integration
 
@@ -55,8 +55,15 @@ class ItemsRead(DynamoDBCalls):
         return sum(count for _, count in self.reads)
 
     @property
-    def write_units(self) -> int:
-        return sum(write_units(op, params) for op, params in self.calls if op in WRITE_OPERATIONS)
+    def written(self) -> list[list[str]]:
+        """The sort keys each write request wrote, by request (one list per request)."""
+        return [
+            [body["Item"]["SK"]["S"].split("#", 1)[0] for entry in params["TransactItems"] for body in entry.values()]
+            if op == "TransactWriteItems"
+            else [op]
+            for op, params in self.calls
+            if op in WRITE_OPERATIONS
+        ]
 
 
 def _items_read(operation: str, response: dict[str, Any]) -> int:
@@ -99,6 +106,9 @@ def test_a_reply_on_a_long_thread_reads_a_handful_of_items(world: World, service
     [request] = world.outbound_messages()
     assert request["recipient_id"] == "psid-1"
     assert recorder.items_read <= HANDFUL, recorder.reads
+    # One write request: the case, the customer's current-case copy, the reply, its audit record and
+    # the key's marker (nothing marks the marker queued afterwards: a retry queues a pending reply again).
+    assert recorder.written == [["CASE", "CURRENT", "MSG", "AUDIT", "IDEMP"]]
     queries = [params for op, params in recorder.calls if op == "Query"]
     assert queries
     assert all(params["Limit"] <= 4 for params in queries)

@@ -137,12 +137,6 @@ class MemoryAgentStore:
             return None
         return found
 
-    def mark_queued(self, marker: IdempotencyMarker) -> None:
-        with self._lock:
-            ident = (marker.case_id, marker.agent_id, marker.key)
-            if ident in self._markers:
-                self._markers[ident] = replace(self._markers[ident], queued=True)
-
     # ---- profiles --------------------------------------------------------------------------
     def profile(self, account_id: str) -> BrandProfile | None:
         with self._lock:
