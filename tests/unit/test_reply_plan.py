@@ -3,7 +3,8 @@ recipient, window, text."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
@@ -185,3 +186,74 @@ def test_the_latest_message_on_the_channel_asked_for_is_answered_not_the_latest_
     ]
     result = plan(thread, channel=Channel.FACEBOOK_COMMENT)
     assert (result.mode, result.reply_to_id, result.conversation_ref) == (ReplyMode.PUBLIC, "m2", "post-2")
+
+
+# ---- what a reply reads of the thread ---------------------------------------------------------------
+@dataclass
+class CountingReads:
+    """The memory store's reads, counting the entries handed out (as a table's items read)."""
+
+    store: MemoryAgentStore
+    entries_read: int = 0
+
+    def newest_entries(self, case_id: str, **bounds: Any) -> Iterator[ThreadEntry]:
+        for found in self.store.newest_entries(case_id, **bounds):
+            self.entries_read += 1
+            yield found
+
+    def get_entry(self, case_id: str, entry_id: str) -> ThreadEntry | None:
+        self.entries_read += 1
+        return self.store.get_entry(case_id, entry_id)
+
+
+def facts_of(customer: list[ThreadEntry], others: tuple[ThreadEntry, ...] = ()) -> tuple[ThreadFacts, CountingReads]:
+    """What a reply reads of a thread of the ``customer``'s messages and ``others`` (notes, replies)."""
+    case = case_of(*customer)
+    store = MemoryAgentStore()
+    store.put_case(case, [*customer, *others])
+    reads = CountingReads(store)
+    return ThreadFacts(reads, case), reads  # type: ignore[arg-type]
+
+
+def test_the_newest_public_message_skips_deleted_ones_and_private_ones() -> None:
+    facts, _ = facts_of(
+        [
+            entry(Channel.FACEBOOK_COMMENT, 1),
+            replace(entry(Channel.FACEBOOK_COMMENT, 2, at=T0 + 10), deleted_at_ms=T0 + 20),
+            entry(Channel.MESSENGER, 3, at=T0 + 30),
+        ]
+    )
+    found = facts.newest_public()
+    assert found is not None
+    assert found.platform_message_id == "m1"
+
+
+def test_a_channel_the_customer_never_wrote_on_reads_nothing() -> None:
+    facts, reads = facts_of([entry(Channel.MESSENGER, 1)])
+    assert facts.newest_on(Channel.WHATSAPP) is None
+    assert facts.newest_public() is None
+    assert reads.entries_read == 0
+
+
+def test_the_newest_message_on_a_channel_is_read_once_however_long_the_thread() -> None:
+    customer = [entry(Channel.MESSENGER, n, at=T0 + n) for n in range(1, 200)]
+    notes = tuple(
+        replace(entry(Channel.MESSENGER, n, at=T0 + n), kind=EntryKind.NOTE, entry_id=f"{T0 + n:013d}#note")
+        for n in range(200, 220)
+    )
+    facts, reads = facts_of(customer, notes)
+
+    newest = facts.newest_inbound()
+    again = facts.newest_on(Channel.MESSENGER)
+
+    assert newest is again
+    assert newest is not None
+    assert newest.platform_message_id == "m199"
+    assert reads.entries_read == 1  # read back from the customer's last message, not from the notes after it
+
+
+def test_the_named_message_is_read_by_its_key_once() -> None:
+    facts, reads = facts_of([entry(Channel.X_POST, 1), entry(Channel.X_POST, 2, at=T0 + 5)])
+    assert facts.entry(f"{T0:013d}#m1") is facts.entry(f"{T0:013d}#m1")
+    assert facts.entry(f"{T0:013d}#nope") is None
+    assert reads.entries_read == 2
