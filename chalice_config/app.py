@@ -36,7 +36,7 @@ from chalicelib.commands import (
     parse_status,
 )
 from chalicelib.http import Routes, install_middleware
-from chalicelib.queries import parse_page_query, parse_queue_query
+from chalicelib.queries import parse_case_query, parse_page_query, parse_queue_query, parse_thread_query
 from chalicelib.reports import parse_report_query
 from chalicelib.wiring import report_service, service, sla_service
 from socialcare import constants as c
@@ -75,7 +75,12 @@ def list_review(request: ApiRequest, team: str) -> object:
 
 @route("/cases/{case_id}", "GET")
 def get_case(request: ApiRequest, case_id: str) -> object:
-    return service().get_case(request.caller, case_id)
+    return service().get_case(request.caller, case_id, parse_case_query(request.query))
+
+
+@route("/cases/{case_id}/thread", "GET")
+def case_thread(request: ApiRequest, case_id: str) -> object:
+    return service().case_thread(request.caller, case_id, parse_thread_query(request.query))
 
 
 @route("/cases/{case_id}/audit", "GET")

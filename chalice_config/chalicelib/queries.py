@@ -9,6 +9,7 @@ from socialcare.agents.commands import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
     ME,
+    THREAD_PAGE_SIZE,
     UNASSIGNED,
     PageQuery,
     QueueQuery,
@@ -36,9 +37,9 @@ def single_params(params: Params, allowed: Sequence[str]) -> dict[str, str]:
     return single
 
 
-def _limit(value: str | None) -> int:
+def _limit(value: str | None, default: int = DEFAULT_PAGE_SIZE) -> int:
     if value is None:
-        return DEFAULT_PAGE_SIZE
+        return default
     if not value.isdigit() or not 1 <= int(value) <= MAX_PAGE_SIZE:
         raise InvalidRequest(f"limit must be a whole number from 1 to {MAX_PAGE_SIZE}")
     return int(value)
@@ -47,6 +48,18 @@ def _limit(value: str | None) -> int:
 def parse_page_query(params: Params) -> PageQuery:
     single = single_params(params, ("limit", "cursor"))
     return PageQuery(limit=_limit(single.get("limit")), cursor=single.get("cursor") or None)
+
+
+def parse_case_query(params: Params) -> PageQuery:
+    """The case view's query: how many of the thread's newest entries it shows."""
+    single = single_params(params, ("limit",))
+    return PageQuery(limit=_limit(single.get("limit"), THREAD_PAGE_SIZE))
+
+
+def parse_thread_query(params: Params) -> PageQuery:
+    """A page of a case's thread: ``limit`` entries older than ``cursor`` (the newest without one)."""
+    single = single_params(params, ("limit", "cursor"))
+    return PageQuery(limit=_limit(single.get("limit"), THREAD_PAGE_SIZE), cursor=single.get("cursor") or None)
 
 
 def parse_queue_query(params: Params) -> QueueQuery:

@@ -10,7 +10,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from socialcare.agents.identity import Caller
-from socialcare.agents.results import ActionResult, AuditList, CannedList, CaseDetail, CaseList, ProfileResult
+from socialcare.agents.results import (
+    ActionResult,
+    AuditList,
+    CannedList,
+    CaseDetail,
+    CaseList,
+    ProfileResult,
+    ThreadPage,
+)
 from socialcare.model.audit import AuditRecord
 from socialcare.model.case import Case, ThreadEntry
 from socialcare.model.crisis import Crisis
@@ -190,8 +198,11 @@ def document(result: object) -> dict[str, Any]:
     if isinstance(result, CaseDetail):
         return {
             "case": case_view(result.case, result.now_ms, result.crises),
-            "thread": [entry_view(e) for e in result.thread],
+            "thread": [entry_view(e) for e in result.thread.entries],
+            "thread_cursor": result.thread.next_cursor,
         }
+    if isinstance(result, ThreadPage):
+        return {"thread": [entry_view(e) for e in result.entries], "next_cursor": result.next_cursor}
     if isinstance(result, ActionResult):
         doc: dict[str, Any] = {"case": case_view(result.case, result.now_ms), "changed": result.changed}
         if result.entry is not None:

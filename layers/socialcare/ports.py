@@ -8,7 +8,7 @@ adapters' semantics (conditional writes, dedup, version conflicts, the exception
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeAlias, TypeVar
 
@@ -266,8 +266,7 @@ class IdempotencyMarker:
     entry_id: str
     created_at_ms: int
     expires_at_s: int
-    queued: bool = True  # the reply's outbound request reached the queue (always true for notes)
-    request_json: str | None = None  # the outbound request, to queue again when it did not
+    request_json: str | None = None  # a reply's outbound request, queued again by a retry while it waits
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,8 +299,17 @@ class AgentCaseReads(Protocol):
         """The case; ``CaseNotFound`` when there is none."""
         ...
 
-    def thread(self, case_id: str) -> list[ThreadEntry]:
-        """The case's thread in timestamp order."""
+    def thread_page(self, case_id: str, *, limit: int, start: Position | None) -> Page[ThreadEntry]:
+        """A page of the case's thread, the newest entries first (a view: what was stored a moment
+        ago may show on the next read); ``InvalidCursor`` for a position of another list."""
+        ...
+
+    def newest_entries(
+        self, case_id: str, *, up_to_ms: int | None = None, since_ms: int | None = None
+    ) -> Iterator[ThreadEntry]:
+        """The case's entries from the newest at or before ``up_to_ms`` back to the oldest at or after
+        ``since_ms``, newest first, read as consumed (a few at a time, consistently): an action reads
+        only as far back as what it looks for."""
         ...
 
     def get_entry(self, case_id: str, entry_id: str) -> ThreadEntry | None: ...
@@ -349,8 +357,6 @@ class IdempotencyMarkers(Protocol):
     def marker(self, case_id: str, agent_id: str, key: str, *, now_ms: int) -> IdempotencyMarker | None:
         """The key's marker, unless it has expired at ``now_ms``."""
         ...
-
-    def mark_queued(self, marker: IdempotencyMarker) -> None: ...
 
 
 class BrandProfiles(Protocol):

@@ -33,6 +33,10 @@ class Harness:
         self.put(case, tuple(entries))
         return case
 
+    def thread(self, case_id: str) -> list[ThreadEntry]:
+        """The whole thread, oldest first (read back from the newest)."""
+        return list(reversed(list(self.store.newest_entries(case_id))))
+
 
 def _dynamodb(aws: Any) -> Harness:
     from socialcare.aws.agent_store import AgentStore
@@ -126,7 +130,6 @@ def marker(k: Case, key: str = "k-1", *, entry_id: str = "e", expires_at_s: int 
         entry_id=entry_id,
         created_at_ms=T0,
         expires_at_s=expires_at_s,
-        queued=False,
         request_json='{"case_id": "x"}',
     )
 
@@ -151,11 +154,51 @@ def all_pages(fetch: Any, limit: int) -> list[Any]:
 def test_a_case_and_its_thread_read_back_as_stored(h: Harness) -> None:
     k = h.put_case(case(1), [inbound(case(1), 2, T0 + MINUTE), inbound(case(1), 1)])
     assert h.store.get_case(k.case_id) == k
-    assert [e.entry_id for e in h.store.thread(k.case_id)] == [f"{T0:013d}#m1", f"{T0 + MINUTE:013d}#m2"]
+    assert [e.entry_id for e in h.thread(k.case_id)] == [f"{T0:013d}#m1", f"{T0 + MINUTE:013d}#m2"]
     assert h.store.get_entry(k.case_id, f"{T0:013d}#m1") == inbound(k, 1)
     assert h.store.get_entry(k.case_id, f"{T0:013d}#nope") is None
     with pytest.raises(CaseNotFound):
         h.store.get_case(case(2).case_id)
+
+
+def test_a_thread_pages_newest_first_and_its_last_page_says_so(h: Harness) -> None:
+    k = case(1)
+    h.put_case(k, [inbound(k, n, T0 + n * MINUTE) for n in range(1, 8)])
+    pages: list[Page[ThreadEntry]] = []
+    start = None
+    while not pages or start is not None:
+        pages.append(h.store.thread_page(k.case_id, limit=3, start=start))
+        start = pages[-1].next_position
+    assert [[e.platform_message_id for e in p.items] for p in pages] == [["m7", "m6", "m5"], ["m4", "m3", "m2"], ["m1"]]
+    exact = h.store.thread_page(k.case_id, limit=7, start=None)
+    assert (len(exact.items), exact.next_position) == (7, None)  # no empty page after the last entry
+    assert h.store.thread_page(case(2).case_id, limit=3, start=None) == Page([], None)
+
+
+def test_a_thread_position_of_another_case_is_refused(h: Harness) -> None:
+    k, other = case(1), case(2)
+    h.put_case(k, [inbound(k, n, T0 + n) for n in range(1, 4)])
+    h.put_case(other, [inbound(other, n, T0 + n) for n in range(1, 4)])
+    position = h.store.thread_page(other.case_id, limit=1, start=None).next_position
+    assert position is not None
+    with pytest.raises(InvalidCursor):
+        h.store.thread_page(k.case_id, limit=1, start=position)
+
+
+def test_entries_are_read_back_from_the_newest_within_their_time_range(h: Harness) -> None:
+    k = case(1)
+    h.put_case(
+        k, [inbound(k, 1, T0), inbound(k, 2, T0 + MINUTE), inbound(k, 3, T0 + MINUTE), inbound(k, 4, T0 + 2 * MINUTE)]
+    )
+
+    def ids(**bounds: int) -> list[str | None]:
+        return [e.platform_message_id for e in h.store.newest_entries(k.case_id, **bounds)]
+
+    assert ids() == ["m4", "m3", "m2", "m1"]
+    assert ids(up_to_ms=T0 + MINUTE) == ["m3", "m2", "m1"]  # every entry of that millisecond included
+    assert ids(since_ms=T0 + MINUTE) == ["m4", "m3", "m2"]
+    assert ids(since_ms=T0 + MINUTE, up_to_ms=T0 + MINUTE) == ["m3", "m2"]
+    assert ids(up_to_ms=T0 - 1) == []
 
 
 def test_a_delivery_state_only_moves_forward(h: Harness) -> None:
@@ -183,7 +226,7 @@ def test_an_action_is_stored_whole(h: Harness) -> None:
     note = replace(outbound(k, T0 + MINUTE), kind=EntryKind.NOTE, delivery_state=None, delivery_state_at_ms=None)
     h.store.commit(AgentChange(k, after, audit(k, 2), entries=(note,)), now_ms=T0 + MINUTE)
     assert h.store.get_case(k.case_id) == after
-    assert [e.kind for e in h.store.thread(k.case_id)] == [EntryKind.INBOUND, EntryKind.NOTE]
+    assert [e.kind for e in h.thread(k.case_id)] == [EntryKind.INBOUND, EntryKind.NOTE]
     assert h.store.audit_trail(k.case_id, limit=10, start=None).items == [audit(k, 2)]
 
 
@@ -198,7 +241,7 @@ def test_an_action_decided_on_an_old_version_stores_nothing(h: Harness) -> None:
             now_ms=T0 + MINUTE,
         )
     assert h.store.get_case(k.case_id) == moved_on
-    assert h.store.thread(k.case_id) == []
+    assert h.thread(k.case_id) == []
     assert h.store.audit_trail(k.case_id, limit=10, start=None).items == []
     assert h.store.marker(k.case_id, "alice", "k-1", now_ms=T0) is None
 
@@ -229,14 +272,10 @@ def test_an_expired_key_is_gone_and_may_be_used_again(h: Harness) -> None:
     assert h.store.marker(k.case_id, "alice", "k-1", now_ms=expires * 1000) == again
 
 
-def test_a_marker_is_flagged_queued(h: Harness) -> None:
+def test_a_marker_reads_back_as_stored_for_its_agent_only(h: Harness) -> None:
     k = h.put_case(case(1))
     h.store.commit(AgentChange(k, next_version(k), audit(k, 2), marker=marker(k)), now_ms=T0)
-    h.store.mark_queued(marker(k))
-    stored = h.store.marker(k.case_id, "alice", "k-1", now_ms=T0)
-    assert stored is not None
-    assert stored.queued
-    assert stored.request_json == marker(k).request_json
+    assert h.store.marker(k.case_id, "alice", "k-1", now_ms=T0) == marker(k)
     assert h.store.marker(k.case_id, "bob", "k-1", now_ms=T0) is None
 
 

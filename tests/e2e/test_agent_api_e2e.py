@@ -109,10 +109,10 @@ def test_a_customer_message_is_claimed_and_answered_in_its_channel(stack: LocalS
     assert [label for label, status in call.echoes if status == 200]  # Messenger echoed the reply back
 
     detail = alice.get(f"/cases/{case['case_id']}").json()
-    thread = detail["thread"]
+    thread = detail["thread"]  # newest first
     # The echo of the reply is the reply itself, not a second message and not a customer message.
-    assert [(e["kind"], e["delivery_state"]) for e in thread] == [("inbound", None), ("outbound", "sent")]
-    assert thread[1]["entry_id"] == entry["entry_id"]
+    assert [(e["kind"], e["delivery_state"]) for e in thread] == [("outbound", "sent"), ("inbound", None)]
+    assert thread[0]["entry_id"] == entry["entry_id"]
     assert detail["case"]["first_response_at"] is not None
     mine = alice.get("/me/cases").json()["cases"]
     assert case["case_id"] in [c["case_id"] for c in mine]
@@ -144,7 +144,7 @@ def test_a_public_complaint_moves_to_private_and_the_dm_joins_the_case(stack: Lo
     detail = bob.get(f"/cases/{case['case_id']}").json()
     assert detail["case"]["status"] == "open"
     assert detail["case"]["channels"] == ["x_dm", "x_post"]
-    assert [e["kind"] for e in detail["thread"]] == ["inbound", "outbound", "status_change", "inbound"]
+    assert [e["kind"] for e in detail["thread"]] == ["inbound", "status_change", "outbound", "inbound"]
 
 
 def test_whatsapp_after_24_hours_a_text_is_refused_and_a_template_goes_out(stack: LocalStack) -> None:
@@ -175,7 +175,7 @@ def test_whatsapp_after_24_hours_a_text_is_refused_and_a_template_goes_out(stack
         "components": [{"type": "body", "parameters": []}],
     }
     thread = alice.get(f"/cases/{case['case_id']}").json()["thread"]
-    assert [(e["kind"], e["delivery_state"]) for e in thread] == [("inbound", None), ("outbound", "delivered")]
+    assert [(e["kind"], e["delivery_state"]) for e in thread] == [("outbound", "delivered"), ("inbound", None)]
 
 
 def test_tokens_and_teams_are_enforced_over_http(stack: LocalStack) -> None:

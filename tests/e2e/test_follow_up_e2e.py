@@ -70,7 +70,7 @@ def test_a_customer_who_stays_silent_has_their_case_resolved_by_the_automation(s
     assert wait_for(lambda: detail()["case"]["status"] == "resolved", AUTO_RESOLVE_S + 15)
     resolved = detail()
     changes = [e for e in resolved["thread"] if e["kind"] == "status_change"]
-    assert (changes[-1]["author"], changes[-1]["text"]) == ("automation:follow-up", "no answer from the customer")
+    assert (changes[0]["author"], changes[0]["text"]) == ("automation:follow-up", "no answer from the customer")
     assert resolved["case"]["follow_up"]["auto_resolve_at"] is None
 
 

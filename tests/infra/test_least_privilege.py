@@ -661,10 +661,11 @@ def test_agent_api_role_grants_exactly_the_calls_its_routes_make(
     api("POST", f"{case}/claim", 200)
     assert [c["case_id"] for c in api("GET", "/me/cases", 200)["cases"]] == [first.case_id]
     assert api("GET", case, 200)["case"]["case_id"] == first.case_id
+    assert api("GET", f"{case}/thread?limit=1", 200)["thread"]
     api("GET", f"{case}/canned-responses", 200)
     key = {"Idempotency-Key": "reply-1"}
     api("POST", f"{case}/replies", 202, body={"text": "On it"}, headers=key)
-    api("POST", f"{case}/replies", 202, body={"text": "On it"}, headers=key)  # a retry: answered, not sent twice
+    api("POST", f"{case}/replies", 202, body={"text": "On it"}, headers=key)  # a retry: stored once, queued again
     api("POST", f"{case}/notes", 200, body={"text": "Courier says delivered"})
     # Handed to billing: the machine starts; the round's token stored (as the outbound function does),
     # so resolving the case below ends the wait (SendTaskFailure).
@@ -733,7 +734,8 @@ def test_agent_api_role_grants_exactly_the_calls_its_routes_make(
 
     with recorder.paused():
         queued = world.outbound_messages()
-    assert [m["case_id"] for m in queued] == [first.case_id, comment.case_id, posted.case_id, held[0].case_id]
+    replies = [first.case_id, first.case_id]  # the reply and its retry's second queueing (sent once)
+    assert [m["case_id"] for m in queued] == [*replies, comment.case_id, posted.case_id, held[0].case_id]
     assert agent_api.routes == set(spec_routes()), "every route of the API is exercised"
 
     [api_function] = prod.properties(SAM_FUNCTION).values()

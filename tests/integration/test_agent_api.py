@@ -186,7 +186,7 @@ def test_bad_query_parameters_are_refused_by_name(api: ApiClient, query: str) ->
 
 
 # --- a case and its thread -------------------------------------------------------------------------
-def test_a_case_reads_with_its_whole_thread_in_order(api: ApiClient, world: World) -> None:
+def test_a_case_reads_with_its_thread_newest_first(api: ApiClient, world: World) -> None:
     case = world.writes(Channel.MESSENGER, "psid-1", "My parcel never came 📦", at_ms=T0)
     world.clock.advance(minutes=3)
     assert api.post(case_path(case.case_id, "/notes"), {"text": "Courier says delivered"}).status == 200
@@ -202,15 +202,52 @@ def test_a_case_reads_with_its_whole_thread_in_order(api: ApiClient, world: Worl
 
     assert answer.status == 200
     thread = answer.json["thread"]
-    assert [e["kind"] for e in thread] == ["inbound", "note", "outbound", "status_change"]
-    assert thread[0]["text"] == "My parcel never came 📦"
-    assert thread[2]["text"] == "Sorry! Checking now.\n— Alice"
-    assert thread[2]["delivery_state"] == "pending"
-    assert thread[2]["details"] == {"mode": "private", "agent_name": "Alice Smith"}
-    assert thread[3]["details"]["from"] == "open"
-    assert thread[3]["details"]["to"] == "pending_customer"
+    assert [e["kind"] for e in thread] == ["status_change", "outbound", "note", "inbound"]
+    assert thread[3]["text"] == "My parcel never came 📦"
+    assert thread[1]["text"] == "Sorry! Checking now.\n— Alice"
+    assert thread[1]["delivery_state"] == "pending"
+    assert thread[1]["details"] == {"mode": "private", "agent_name": "Alice Smith"}
+    assert thread[0]["details"]["from"] == "open"
+    assert thread[0]["details"]["to"] == "pending_customer"
+    assert answer.json["thread_cursor"] is None  # the whole thread fits the first page
     assert answer.json["case"]["status"] == "pending_customer"
     assert answer.headers["ETag"] == f'"{answer.json["case"]["version"]}"'
+
+
+def test_a_long_thread_pages_back_from_the_newest_entry(api: ApiClient, world: World) -> None:
+    for n in range(7):
+        case = world.writes(Channel.TELEGRAM, "tg-1", f"message {n}", at_ms=T0 + n * MINUTE)
+    world.clock.advance(hours=1)
+
+    first = api.get(case_path(case.case_id, "?limit=3"))
+    texts = [[e["text"] for e in first.json["thread"]]]
+    cursor = first.json["thread_cursor"]
+    while cursor is not None:
+        page = api.get(case_path(case.case_id, f"/thread?limit=3&cursor={cursor}"))
+        assert page.status == 200
+        texts.append([e["text"] for e in page.json["thread"]])
+        cursor = page.json["next_cursor"]
+
+    assert texts == [[f"message {n}" for n in numbers] for numbers in ([6, 5, 4], [3, 2, 1], [0])]
+    newest = api.get(case_path(case.case_id, "/thread"))  # no cursor: the newest entries, 50 at most
+    assert [e["text"] for e in newest.json["thread"]] == [f"message {n}" for n in range(6, -1, -1)]
+    assert newest.json["next_cursor"] is None
+
+
+def test_a_thread_cursor_is_bound_to_its_case_and_the_limit_to_100(api: ApiClient, world: World) -> None:
+    mine = world.writes(Channel.TELEGRAM, "tg-1", "one", at_ms=T0)
+    world.writes(Channel.TELEGRAM, "tg-1", "two", at_ms=T0 + MINUTE)
+    other = world.writes(Channel.TELEGRAM, "tg-2", "three", at_ms=T0)
+    cursor = api.get(case_path(mine.case_id, "?limit=1")).json["thread_cursor"]
+    assert cursor is not None
+
+    foreign = api.get(case_path(other.case_id, f"/thread?cursor={cursor}"))
+    assert (foreign.status, foreign.code) == (400, "invalid_cursor")
+    for query in ("?limit=101", "?limit=0", "?cursor=abc"):
+        answer = api.get(case_path(mine.case_id, query))
+        assert (answer.status, answer.code) == (400, "invalid_request"), query
+    assert api.get(case_path(mine.case_id, "/thread?limit=101")).code == "invalid_request"
+    assert api.get(case_path(mine.case_id, "/thread?cursor=abc")).code == "invalid_cursor"
 
 
 def test_an_unknown_case_is_404(api: ApiClient) -> None:
@@ -554,15 +591,28 @@ def test_malformed_oversized_and_non_json_bodies(api: ApiClient, world: World) -
 
 
 # --- idempotency --------------------------------------------------------------------------------------
-def test_a_retried_reply_is_stored_and_queued_once(api: ApiClient, world: World) -> None:
-    case = world.writes(Channel.TELEGRAM, "tg-1")
+def test_a_retried_reply_is_stored_once_and_sent_once(api: ApiClient, world: World) -> None:
+    from socialcare.outbound.sender import Outcome
+
+    from tests.outbound_support import FakeTransport, x_dm_sent
+
+    case = world.writes(Channel.X_DM, "x-joe")
     key = {"Idempotency-Key": "reply-7f3a"}
     first = api.post(case_path(case.case_id, "/replies"), {"text": "On it"}, headers=key)
     second = api.post(case_path(case.case_id, "/replies"), {"text": "On it"}, headers=key)
     assert (first.status, second.status) == (202, 202)
     assert second.headers["Idempotent-Replayed"] == "true"
-    assert second.json["entry"]["entry_id"] == first.json["entry"]["entry_id"]
-    assert len(world.outbound_messages()) == 1
+    entry_id = second.json["entry"]["entry_id"]
+    assert entry_id == first.json["entry"]["entry_id"]
+    queued = world.outbound_messages()
+    assert [m["entry_id"] for m in queued] == [entry_id] * 2  # still pending: the retry queued it again
+    platform = FakeTransport(default=x_dm_sent())
+    sender = _sender(world, world.aws.dynamodb, platform)
+    outcomes = [sender.deliver(OutboundRequest.from_json(json.dumps(m))).outcome for m in queued]
+    assert outcomes == [Outcome.SENT, Outcome.ALREADY_DONE]
+    assert len(platform.requests) == 1  # the customer gets it once
+    assert api.post(case_path(case.case_id, "/replies"), {"text": "On it"}, headers=key).status == 202
+    assert world.outbound_messages() == []  # sent: a retry queues nothing
     assert [e.kind.value for e in world.store.thread(case.case_id)] == ["inbound", "outbound"]
     reused = api.post(case_path(case.case_id, "/replies"), {"text": "Something else"}, headers=key)
     assert (reused.status, reused.code) == (422, "idempotency_key_reused")
@@ -607,7 +657,7 @@ def test_a_reply_that_could_not_be_queued_is_queued_by_its_retry(world: World, w
     assert retried.headers["Idempotent-Replayed"] == "true"
     assert len(world.outbound_messages()) == 1
     api.post(case_path(case.case_id, "/replies"), {"text": "On it"}, headers=key)
-    assert world.outbound_messages() == []  # queued once (the first message is still in flight)
+    assert len(world.outbound_messages()) == 1  # still pending: queued again (the sender sends it once)
 
 
 def test_without_a_key_an_unqueued_reply_is_marked_failed(world: World, wiring: Any) -> None:
@@ -727,8 +777,8 @@ def test_a_status_change_is_not_undone_by_the_sender_recording_a_reply(world: Wo
     ]
 
 
-def _sender(world: World, dynamodb: Any) -> Any:
-    """The outbound sender over ``dynamodb``, X accepting every DM."""
+def _sender(world: World, dynamodb: Any, platform: Any = None) -> Any:
+    """The outbound sender over ``dynamodb``, X (``platform``, by default a fake) accepting every DM."""
     from socialcare.aws.case_store import CaseStore
     from socialcare.aws.outbound_store import OutboundStore
     from socialcare.outbound.clients import ReplyApiUrls, reply_clients
@@ -742,7 +792,7 @@ def _sender(world: World, dynamodb: Any) -> Any:
         cases=CaseStore(world.table, client=dynamodb),
         outbound=OutboundStore(world.table, client=dynamodb),
         clients=reply_clients(ReplyApiUrls("https://graph.test", "https://x.test", "https://tg.test")),
-        transport=FakeTransport(default=x_dm_sent()),
+        transport=platform or FakeTransport(default=x_dm_sent()),
         credentials=lambda: credentials,
         clock=world.clock,
     )

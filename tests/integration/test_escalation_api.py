@@ -284,7 +284,10 @@ def test_resolving_the_case_cancels_its_escalation_and_its_link(setup: Setup) ->
     assert escalation["status"] == "cancelled"
     assert escalation["closed_at"] is not None
     thread = setup.api.get(f"/cases/{case.case_id}").json["thread"]
-    assert [e["details"]["event"] for e in thread if e["kind"] == "department"] == ["asked", "cancelled"]
+    assert [e["details"]["event"] for e in thread if e["kind"] == "department"] == [
+        "cancelled",
+        "asked",
+    ]  # newest first
     late = setup.api.post(f"/answers/{token}", {"text": "Refunded"}, agent=None)
     assert (late.status, late.code) == (410, "escalation_closed")
     assert "resolved or closed" in late.json["message"]

@@ -1,15 +1,19 @@
-"""How a reply goes out, decided from the case and its thread: channel, mode, recipient, window, text."""
+"""How a reply goes out, decided from the case and the entries of its thread it reads: channel, mode,
+recipient, window, text."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
 from socialcare.agents.commands import ReplyCommand
 from socialcare.agents.identity import Caller, Role
 from socialcare.agents.replies import plan_reply
+from socialcare.agents.thread_facts import ThreadFacts
 from socialcare.errors import EntryNotFound, OutsideMessagingWindow, ReplyNotPossible, TemplateRequired, TextTooLong
+from socialcare.memory.agents import MemoryAgentStore
 from socialcare.model.case import Case, EntryKind, ThreadEntry
 from socialcare.model.events import Channel, Customer
 from socialcare.model.outbound import ReplyMode
@@ -55,9 +59,12 @@ def plan(
     thread: list[ThreadEntry], *, now: int = T0 + HOUR, profile: BrandProfile | None = None, **command: Any
 ) -> Any:
     text = command.pop("text", "On it" if "template" not in command else None)
+    case = case_of(*thread)
+    store = MemoryAgentStore()
+    store.put_case(case, thread)
     return plan_reply(
-        case=case_of(*thread),
-        thread=thread,
+        case=case,
+        facts=ThreadFacts(store, case),
         command=ReplyCommand(text=text, **command),
         text=text,
         profile=profile or BrandProfile.default("acct", "Acme"),
@@ -161,3 +168,92 @@ def test_a_deleted_comment_cannot_be_answered_publicly() -> None:
         plan([gone], reply_to=gone.entry_id)
     with pytest.raises(ReplyNotPossible, match="nothing"):
         plan([gone])
+
+
+def test_a_deleted_latest_message_leaves_the_one_before_it_on_its_channel_to_answer() -> None:
+    first = entry(Channel.FACEBOOK_COMMENT, 1, conversation="post-1")
+    note = replace(entry(Channel.FACEBOOK_COMMENT, 2, at=T0 + 5), kind=EntryKind.NOTE, author="bob")
+    gone = replace(entry(Channel.FACEBOOK_COMMENT, 3, at=T0 + 9, conversation="post-3"), deleted_at_ms=T0 + 20)
+    result = plan([first, note, gone])
+    assert (result.channel, result.reply_to_id, result.conversation_ref) == (Channel.FACEBOOK_COMMENT, "m1", "post-1")
+
+
+def test_the_latest_message_on_the_channel_asked_for_is_answered_not_the_latest_of_all() -> None:
+    thread = [
+        entry(Channel.FACEBOOK_COMMENT, 1, conversation="post-1"),
+        entry(Channel.FACEBOOK_COMMENT, 2, at=T0 + 5, conversation="post-2"),
+        entry(Channel.MESSENGER, 3, at=T0 + 9),
+    ]
+    result = plan(thread, channel=Channel.FACEBOOK_COMMENT)
+    assert (result.mode, result.reply_to_id, result.conversation_ref) == (ReplyMode.PUBLIC, "m2", "post-2")
+
+
+# ---- what a reply reads of the thread ---------------------------------------------------------------
+@dataclass
+class CountingReads:
+    """The memory store's reads, counting the entries handed out (as a table's items read)."""
+
+    store: MemoryAgentStore
+    entries_read: int = 0
+
+    def newest_entries(self, case_id: str, **bounds: Any) -> Iterator[ThreadEntry]:
+        for found in self.store.newest_entries(case_id, **bounds):
+            self.entries_read += 1
+            yield found
+
+    def get_entry(self, case_id: str, entry_id: str) -> ThreadEntry | None:
+        self.entries_read += 1
+        return self.store.get_entry(case_id, entry_id)
+
+
+def facts_of(customer: list[ThreadEntry], others: tuple[ThreadEntry, ...] = ()) -> tuple[ThreadFacts, CountingReads]:
+    """What a reply reads of a thread of the ``customer``'s messages and ``others`` (notes, replies)."""
+    case = case_of(*customer)
+    store = MemoryAgentStore()
+    store.put_case(case, [*customer, *others])
+    reads = CountingReads(store)
+    return ThreadFacts(reads, case), reads  # type: ignore[arg-type]
+
+
+def test_the_newest_public_message_skips_deleted_ones_and_private_ones() -> None:
+    facts, _ = facts_of(
+        [
+            entry(Channel.FACEBOOK_COMMENT, 1),
+            replace(entry(Channel.FACEBOOK_COMMENT, 2, at=T0 + 10), deleted_at_ms=T0 + 20),
+            entry(Channel.MESSENGER, 3, at=T0 + 30),
+        ]
+    )
+    found = facts.newest_public()
+    assert found is not None
+    assert found.platform_message_id == "m1"
+
+
+def test_a_channel_the_customer_never_wrote_on_reads_nothing() -> None:
+    facts, reads = facts_of([entry(Channel.MESSENGER, 1)])
+    assert facts.newest_on(Channel.WHATSAPP) is None
+    assert facts.newest_public() is None
+    assert reads.entries_read == 0
+
+
+def test_the_newest_message_on_a_channel_is_read_once_however_long_the_thread() -> None:
+    customer = [entry(Channel.MESSENGER, n, at=T0 + n) for n in range(1, 200)]
+    notes = tuple(
+        replace(entry(Channel.MESSENGER, n, at=T0 + n), kind=EntryKind.NOTE, entry_id=f"{T0 + n:013d}#note")
+        for n in range(200, 220)
+    )
+    facts, reads = facts_of(customer, notes)
+
+    newest = facts.newest_inbound()
+    again = facts.newest_on(Channel.MESSENGER)
+
+    assert newest is again
+    assert newest is not None
+    assert newest.platform_message_id == "m199"
+    assert reads.entries_read == 1  # read back from the customer's last message, not from the notes after it
+
+
+def test_the_named_message_is_read_by_its_key_once() -> None:
+    facts, reads = facts_of([entry(Channel.X_POST, 1), entry(Channel.X_POST, 2, at=T0 + 5)])
+    assert facts.entry(f"{T0:013d}#m1") is facts.entry(f"{T0:013d}#m1")
+    assert facts.entry(f"{T0:013d}#nope") is None
+    assert reads.entries_read == 2

@@ -117,7 +117,7 @@ class ApiAgent:
         return matches[0]
 
     def case(self, case_id: str) -> dict[str, Any]:
-        """The case and its thread."""
+        """The case and the newest page of its thread (newest first; the demo's threads fit one page)."""
         return dict(self.get(f"/cases/{case_id}").doc)
 
     def claim(self, case_id: str, *, expect: Collection[int] = (200,)) -> ApiAnswer:

@@ -82,7 +82,8 @@ def billing_answers_through_the_link(ctx: DemoContext) -> str:
     _wait_for_line(ctx, DEPARTMENT_ANSWERED, ctx.facts["billing_escalation"])
     bob = ctx.agents[BOB.agent_id]
     detail = bob.case(ctx.facts["sheena_case"])
-    ctx.facts["billing_thread"] = [e for e in detail["thread"] if e["kind"] == "department"]
+    # The case view gives the thread newest first; the checks read it in time order.
+    ctx.facts["billing_thread"] = [e for e in reversed(detail["thread"]) if e["kind"] == "department"]
     ctx.facts["billing_case"] = detail["case"]
     return (
         f"GET showed the question, POST answered (HTTP {answered.status_code}), the link used again: "

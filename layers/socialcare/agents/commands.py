@@ -17,6 +17,7 @@ from socialcare.model.outbound import ReplyMode
 
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
+THREAD_PAGE_SIZE = 50  # a case's thread: its newest 50 entries unless ``limit`` asks otherwise
 MAX_NOTE = 5_000
 MAX_QUESTION = 2_000  # an agent's question to a department
 MAX_ANSWER = 5_000  # a department's answer

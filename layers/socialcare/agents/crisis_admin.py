@@ -100,7 +100,7 @@ class CrisisAdmin(CaseActions):
         request = self._releasable(case, entry)
         decided = self._decide(caller, held, HeldState.RELEASED, AuditAction.HELD_MESSAGE_RELEASED)
         released = replace(entry, extra={**entry.extra, "released_by": caller.agent_id})
-        queue_reply(self._deps, request.to_json(), released, None)
+        queue_reply(self._deps, request.to_json(), released, keyed=False)
         return HeldResult(decided, queued=True)
 
     def discard_held(self, caller: Caller, crisis_id: str, case_id: str, entry_id: str) -> HeldResult:

@@ -2,7 +2,8 @@
 Idempotency-Key: the one place a repeated request is recognised and answered with its first result.
 
 A keyed request first looks for its key's marker: found, the first result is answered (and a reply
-that never reached the outbound queue is queued now); found for another request, it is refused. A
+still waiting to be sent is queued again: one whose first attempt never reached the queue goes out
+now, a duplicate is dropped by the outbound sender); found for another request, it is refused. A
 new request stores its marker in the action's own transaction, so two copies racing each other
 store the action once: the loser finds the winner's marker and answers the winner's result.
 """
@@ -102,7 +103,7 @@ class KeyedActions(CaseActions):
                 raise
             return replayed
         if decision.request_json is not None:
-            queue_reply(self._deps, decision.request_json, decision.entry, marker)
+            queue_reply(self._deps, decision.request_json, decision.entry, keyed=marker is not None)
             logger.info(
                 "reply stored and queued",
                 extra={
@@ -132,7 +133,6 @@ class KeyedActions(CaseActions):
             entry_id=decision.entry.entry_id,
             created_at_ms=now,
             expires_at_s=(now + self._deps.idempotency_ttl_ms) // 1000,
-            queued=decision.request_json is None,
             request_json=decision.request_json,
         )
 
@@ -154,8 +154,8 @@ class KeyedActions(CaseActions):
         entry = self._store.get_entry(case_id, marker.entry_id)
         if entry is None:  # pragma: no cover - entries are never deleted
             raise CaseNotFound(f"entry {marker.entry_id} of case {case_id} is gone")
-        if resend and not marker.queued and marker.request_json and entry.delivery_state is DeliveryState.PENDING:
-            queue_reply(self._deps, marker.request_json, entry, marker)
+        if resend and marker.request_json and entry.delivery_state is DeliveryState.PENDING:
+            queue_reply(self._deps, marker.request_json, entry, keyed=True)
         return ActionResult(
             case=case,
             now_ms=now,

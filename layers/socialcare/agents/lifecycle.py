@@ -94,11 +94,12 @@ class Lifecycle(CaseActions):
         return cancellation(self._store, case, agent_id=caller.agent_id, now_ms=now)
 
     def _unanswered_since(self, case: Case) -> int | None:
-        """When the customer started waiting, unless a reply (queued or sent, not failed) followed."""
+        """When the customer started waiting, unless a reply (queued or sent, not failed) followed:
+        only the entries since the wait began are read, newest first, up to the newest reply."""
         since = case.awaiting_reply_since_ms
         if since is None:
             return None
-        for entry in self._store.thread(case.case_id):
+        for entry in self._store.newest_entries(case.case_id, since_ms=since):
             if (
                 entry.kind is EntryKind.OUTBOUND
                 and entry.delivery_state is not DeliveryState.FAILED

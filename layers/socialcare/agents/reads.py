@@ -1,5 +1,6 @@
-"""What agents read: a team's queue and its review queue, their own cases, one case with its thread,
-its audit trail, and the brand's canned responses filled in for a case."""
+"""What agents read: a team's queue and its review queue, their own cases, one case with the newest
+page of its thread (older pages after it), its audit trail, and the brand's canned responses filled
+in for a case."""
 
 from __future__ import annotations
 
@@ -7,13 +8,15 @@ from dataclasses import replace
 
 from socialcare.agents import access
 from socialcare.agents.base import CaseActions, placeholder_values
-from socialcare.agents.commands import ACTIVE_STATUSES, ME, UNASSIGNED, PageQuery, QueueQuery
+from socialcare.agents.commands import ACTIVE_STATUSES, ME, THREAD_PAGE_SIZE, UNASSIGNED, PageQuery, QueueQuery
 from socialcare.agents.identity import TEAM_PATTERN, Caller
-from socialcare.agents.results import AuditList, CannedList, CaseDetail, CaseList, RenderedCanned
+from socialcare.agents.results import AuditList, CannedList, CaseDetail, CaseList, RenderedCanned, ThreadPage
 from socialcare.errors import InvalidRequest, PlaceholderUnavailable
 from socialcare.model.case import Case
 from socialcare.model.profile import render
 from socialcare.ports import CaseFilter, Page
+
+NEWEST_ENTRIES = PageQuery(limit=THREAD_PAGE_SIZE)
 
 
 class Reads(CaseActions):
@@ -60,11 +63,28 @@ class Reads(CaseActions):
         now = self._clock()
         return CaseList(cases=page.items, next_cursor=cursor, now_ms=now, crises=self._crises(now))
 
-    def get_case(self, caller: Caller, case_id: str) -> CaseDetail:
+    def get_case(self, caller: Caller, case_id: str, query: PageQuery = NEWEST_ENTRIES) -> CaseDetail:
+        """The case and the newest page of its thread (``query.limit`` entries; its cursor is ignored)."""
         case = self._case(case_id)
         access.require_view(caller, case)
         now = self._clock()
-        return CaseDetail(case=case, thread=self._store.thread(case_id), now_ms=now, crises=self._crises(now))
+        thread = self._thread_page(case_id, replace(query, cursor=None))
+        return CaseDetail(case=case, thread=thread, now_ms=now, crises=self._crises(now))
+
+    def case_thread(self, caller: Caller, case_id: str, query: PageQuery) -> ThreadPage:
+        """A page of the case's thread, newest first: from ``query.cursor`` (the case view's
+        ``thread_cursor`` or a page's ``next_cursor``) into older entries."""
+        case = self._case(case_id)
+        access.require_view(caller, case)
+        return self._thread_page(case_id, query)
+
+    def _thread_page(self, case_id: str, query: PageQuery) -> ThreadPage:
+        scope = f"thread|{case_id}"
+        cursors = self._deps.cursors
+        start = cursors.decode(scope, query.cursor) if query.cursor else None
+        page = self._store.thread_page(case_id, limit=query.limit, start=start)
+        cursor = cursors.encode(scope, page.next_position) if page.next_position else None
+        return ThreadPage(case_id, page.items, cursor)
 
     def audit_trail(self, caller: Caller, case_id: str, query: PageQuery) -> AuditList:
         case = self._case(case_id)

@@ -1,7 +1,8 @@
 """How an agent's reply goes out: channel, mode, recipient, the message answered, the signed text.
 
-Pure: decided from the case, its thread, the brand profile and the command, so every rule can be
-tested without storage. The defaults follow the customer: a reply answers the latest customer
+Decided from the case, the few entries of its thread it needs (``ThreadFacts``: the message named
+by ``reply_to``, the customer's newest message on the channel, read back from its time), the brand
+profile and the command. The defaults follow the customer: a reply answers the latest customer
 message (or the one named by ``reply_to``) on its channel, publicly under a public post or comment
 and privately in a private channel.
 """
@@ -9,12 +10,12 @@ and privately in a private channel.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from socialcare.agents.commands import ReplyCommand
 from socialcare.agents.identity import Caller
+from socialcare.agents.thread_facts import ThreadFacts
 from socialcare.errors import EntryNotFound, InvalidRequest, ReplyNotPossible, TextTooLong
 from socialcare.model.case import Case, EntryKind, ThreadEntry
 from socialcare.model.channels import (
@@ -47,7 +48,7 @@ class ReplyPlan:
 def plan_reply(
     *,
     case: Case,
-    thread: Sequence[ThreadEntry],
+    facts: ThreadFacts,
     command: ReplyCommand,
     text: str | None,
     profile: BrandProfile,
@@ -58,14 +59,12 @@ def plan_reply(
 
     ``text`` is the unsigned text (the command's own, or its canned response rendered).
     """
-    inbound = [e for e in thread if e.kind is EntryKind.INBOUND and e.channel is not None]
-    target = _named_target(case, thread, command)
-    channel = command.channel or (target.channel if target else None) or (inbound[-1].channel if inbound else None)
+    target = _named_target(case, facts, command)
+    channel = command.channel or (target.channel if target else None) or _newest_channel(facts)
     if channel is None:
         raise ReplyNotPossible("the customer has not written yet; there is nothing to answer")
     mode = command.mode or (ReplyMode.PUBLIC if channel.is_public else ReplyMode.PRIVATE)
-    on_channel = [e for e in inbound if e.channel is channel and e.deleted_at_ms is None]
-    latest = on_channel[-1] if on_channel else None
+    latest = facts.newest_on(channel)
     target = _answered(channel, mode, target, latest)
     _check_content(channel, mode, command)
     window = check_reply_window(
@@ -97,11 +96,16 @@ def plan_reply(
     )
 
 
-def _named_target(case: Case, thread: Sequence[ThreadEntry], command: ReplyCommand) -> ThreadEntry | None:
+def _newest_channel(facts: ThreadFacts) -> Channel | None:
+    newest = facts.newest_inbound()
+    return newest.channel if newest else None
+
+
+def _named_target(case: Case, facts: ThreadFacts, command: ReplyCommand) -> ThreadEntry | None:
     """The customer message ``reply_to`` names, if it names one."""
     if command.reply_to is None:
         return None
-    target = next((e for e in thread if e.entry_id == command.reply_to), None)
+    target = facts.entry(command.reply_to)
     if target is None:
         raise EntryNotFound(f"case {case.case_id} has no entry {command.reply_to}")
     if target.kind is not EntryKind.INBOUND:

@@ -20,9 +20,18 @@ class CaseList:
 
 
 @dataclass(frozen=True, slots=True)
+class ThreadPage:
+    """A page of a case's thread, the newest entries first; ``next_cursor`` reads on into older ones."""
+
+    case_id: str
+    entries: list[ThreadEntry]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class CaseDetail:
     case: Case
-    thread: list[ThreadEntry]
+    thread: ThreadPage  # its newest entries
     now_ms: int
     crises: tuple[Crisis, ...] = ()  # active now: the case shows those whose scope covers it
 

@@ -16,6 +16,7 @@ from socialcare.agents.identity import Caller
 from socialcare.agents.lifecycle import status_entry, with_status
 from socialcare.agents.replies import ReplyPlan, plan_reply, template_json
 from socialcare.agents.results import ActionResult
+from socialcare.agents.thread_facts import ThreadFacts
 from socialcare.errors import CaseNotActive, ReplyNotPossible
 from socialcare.ids import new_ulid
 from socialcare.model.audit import AuditAction
@@ -47,9 +48,9 @@ class Sending(KeyedActions):
                 text = render(
                     profile.canned(command.canned_response_id).text, placeholder_values(case, caller, profile)
                 )
-            thread = self._store.thread(case_id)
+            facts = ThreadFacts(self._store, case)
             plan = plan_reply(
-                case=case, thread=thread, command=command, text=text, profile=profile, caller=caller, now_ms=now
+                case=case, facts=facts, command=command, text=text, profile=profile, caller=caller, now_ms=now
             )
             after = bump(replace(case, owner=case.owner or caller.agent_id), now)
             return reply_decision(caller, case, after, plan, now, AuditAction.REPLIED, ())
@@ -72,13 +73,9 @@ class Sending(KeyedActions):
         def decide(case: Case, now: int) -> Decision:
             if not case.status.is_active:
                 raise CaseNotActive(f"case {case_id} is {case.status}; reopen it first", current=case)
-            thread = self._store.thread(case_id)
-            public = [
-                e
-                for e in thread
-                if e.kind is EntryKind.INBOUND and e.channel and e.channel.is_public and not e.deleted_at_ms
-            ]
-            if not public:
+            facts = ThreadFacts(self._store, case)
+            public = facts.newest_public()
+            if public is None:
                 raise ReplyNotPossible("the customer has written nothing public on this case; there is nothing to move")
             profile = self._profile(case.account_id)
             values = placeholder_values(case, caller, profile)
@@ -86,9 +83,9 @@ class Sending(KeyedActions):
                 text = render(profile.canned(command.canned_response_id).text, values)
             else:
                 text = command.text or render(profile.move_to_private_text, values)
-            invitation = ReplyCommand(text=text, mode=ReplyMode.PUBLIC, reply_to=public[-1].entry_id)
+            invitation = ReplyCommand(text=text, mode=ReplyMode.PUBLIC, reply_to=public.entry_id)
             plan = plan_reply(
-                case=case, thread=thread, command=invitation, text=text, profile=profile, caller=caller, now_ms=now
+                case=case, facts=facts, command=invitation, text=text, profile=profile, caller=caller, now_ms=now
             )
             after = replace(case, owner=case.owner or caller.agent_id)
             extra: tuple[ThreadEntry, ...] = ()

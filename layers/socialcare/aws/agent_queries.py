@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from socialcare import constants as c
 from socialcare.aws import keys
 from socialcare.aws.agent_table import AgentTable
@@ -52,8 +54,13 @@ class CaseReads(AgentTable):
     def get_case(self, case_id: str) -> Case:
         return self._cases.get_case(case_id)
 
-    def thread(self, case_id: str) -> list[ThreadEntry]:
-        return self._cases.thread(case_id)
+    def thread_page(self, case_id: str, *, limit: int, start: Position | None) -> Page[ThreadEntry]:
+        return self._cases.thread_page(case_id, limit=limit, start=start)
+
+    def newest_entries(
+        self, case_id: str, *, up_to_ms: int | None = None, since_ms: int | None = None
+    ) -> Iterator[ThreadEntry]:
+        return self._cases.newest_entries(case_id, up_to_ms=up_to_ms, since_ms=since_ms)
 
     def get_entry(self, case_id: str, entry_id: str) -> ThreadEntry | None:
         return self._cases.get_entry(MessageRef(case_id=case_id, entry_id=entry_id))

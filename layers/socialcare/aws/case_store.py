@@ -34,12 +34,13 @@ from socialcare.errors import (
     CaseVersionConflict,
     ConcurrentThreadingConflict,
     DuplicateEvent,
+    InvalidCursor,
     UnstorableEvent,
 )
 from socialcare.model.case import Case, ThreadEntry
 from socialcare.model.events import DeliveryState, PlatformEvent
 from socialcare.model.stored import CurrentCase, MessageRef
-from socialcare.ports import MessageCommit
+from socialcare.ports import MessageCommit, Page, Position
 
 # MessageRef is re-exported: the agent side imports it from here.
 __all__ = ["CaseStore", "MessageRef"]
@@ -83,7 +84,8 @@ class CaseStore:
         return item_to_case(resp["Item"])
 
     def thread(self, case_id: str) -> list[ThreadEntry]:
-        """The case's thread in platform-timestamp order (the sort key is the timestamp)."""
+        """The whole thread in platform-timestamp order (the sort key is the timestamp): for tests and
+        tools; no request path reads a whole thread (views page it, actions read back a few entries)."""
         return [
             item_to_entry(i)
             for i in self._query(
@@ -93,6 +95,58 @@ class CaseStore:
                 ConsistentRead=True,
             )
         ]
+
+    def thread_page(self, case_id: str, *, limit: int, start: Position | None) -> Page[ThreadEntry]:
+        """``limit`` entries of the thread, newest first, after ``start`` (a position this returned).
+
+        Eventually consistent, at half the read cost: it serves views, where an entry stored a moment
+        ago shows on the next read; no action decides on it. One more item than the page is read, so a
+        page that ends the thread says so (no empty last page)."""
+        pk = keys.case_pk(case_id)
+        params: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "#pk = :pk AND begins_with(#sk, :prefix)",
+            "ExpressionAttributeNames": {"#pk": c.PARTITION_KEY, "#sk": c.SORT_KEY},
+            "ExpressionAttributeValues": {":pk": s(pk), ":prefix": s(keys.ENTRY_PREFIX)},
+            "ScanIndexForward": False,
+            "Limit": limit + 1,
+        }
+        if start is not None:
+            if set(start) != {c.PARTITION_KEY, c.SORT_KEY} or start[c.PARTITION_KEY] != pk:
+                raise InvalidCursor("the cursor does not belong to this thread")
+            if not start[c.SORT_KEY].startswith(keys.ENTRY_PREFIX):
+                raise InvalidCursor("the cursor does not belong to this thread")
+            params["ExclusiveStartKey"] = item_key(pk, start[c.SORT_KEY])
+        items = self._client().query(**params).get("Items", [])
+        page = items[:limit]
+        more = len(items) > limit
+        position = {c.PARTITION_KEY: pk, c.SORT_KEY: page[-1][c.SORT_KEY]["S"]} if more else None
+        return Page([item_to_entry(i) for i in page], position)
+
+    def newest_entries(
+        self, case_id: str, *, up_to_ms: int | None = None, since_ms: int | None = None
+    ) -> Iterator[ThreadEntry]:
+        """The entries stamped from ``since_ms`` to ``up_to_ms`` (inclusive; None: unbounded), newest
+        first, read lazily in growing pages: the caller stops at what it looks for, so an action on
+        a long thread reads a few items, not the thread. Consistent reads: actions decide on these."""
+        # Entry ids start with the 13-digit timestamp: "MSG#<ts>$" sorts after every "MSG#<ts>#...".
+        low = keys.ENTRY_PREFIX + (f"{since_ms:013d}" if since_ms is not None else "")
+        high = keys.ENTRY_PREFIX + (f"{up_to_ms:013d}$" if up_to_ms is not None else "~")
+        params: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "#pk = :pk AND #sk BETWEEN :low AND :high",
+            "ExpressionAttributeNames": {"#pk": c.PARTITION_KEY, "#sk": c.SORT_KEY},
+            "ExpressionAttributeValues": {":pk": s(keys.case_pk(case_id)), ":low": s(low), ":high": s(high)},
+            "ScanIndexForward": False,
+            "ConsistentRead": True,
+        }
+        for limit in _growing_pages():
+            resp = self._client().query(**params, Limit=limit)
+            for item in resp.get("Items", []):
+                yield item_to_entry(item)
+            if "LastEvaluatedKey" not in resp:
+                return
+            params["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
 
     def cases_of_customer(self, account_id: str, user_id: str) -> list[Case]:
         """Every case of one customer on one brand account, oldest first."""
@@ -339,6 +393,14 @@ class CaseStore:
 
     def _query(self, **kwargs: Any) -> Iterator[dict[str, Any]]:
         return every_item(self._client(), {"TableName": self._table, **kwargs})
+
+
+def _growing_pages() -> Iterator[int]:
+    """Page sizes for reading back from the newest entry: what an action looks for is nearly always
+    among the first few (4 entries fit one 4 KB read unit), older ones are read only when needed."""
+    yield from (4, 16, 64)
+    while True:
+        yield 100
 
 
 def _raise_if_unstorable(exc: ClientError) -> None:

@@ -1,7 +1,7 @@
 """Idempotency markers on DynamoDB: ``CASE#<id>`` / ``IDEMP#<agent>#<key>``, expired by TTL.
 
-A marker is written by the action's own transaction (``agent_commit``); here it is read back
-(expiry checked, as TTL deletes lazily) and flagged once its reply reached the outbound queue.
+A marker is written by the action's own transaction (``agent_commit``) and never again; here it is
+read back (expiry checked, as TTL deletes lazily).
 """
 
 from __future__ import annotations
@@ -32,16 +32,7 @@ class MarkerStore(AgentTable):
             entry_id=item["entry_id"]["S"],
             created_at_ms=int(item["created_at_ms"]["N"]),
             expires_at_s=int(item[c.TTL_ATTRIBUTE]["N"]),
-            queued=bool(item.get("queued", {"BOOL": True})["BOOL"]),
             request_json=item["request"]["S"] if "request" in item else None,
-        )
-
-    def mark_queued(self, marker: IdempotencyMarker) -> None:
-        self._client().update_item(
-            TableName=self._table,
-            Key=item_key(keys.case_pk(marker.case_id), keys.idempotency_sk(marker.agent_id, marker.key)),
-            UpdateExpression="SET queued = :t",
-            ExpressionAttributeValues={":t": {"BOOL": True}},
         )
 
 
@@ -54,7 +45,6 @@ def marker_item(marker: IdempotencyMarker) -> Item:
         "entry_id": s(marker.entry_id),
         "created_at_ms": n(marker.created_at_ms),
         c.TTL_ATTRIBUTE: n(marker.expires_at_s),
-        "queued": {"BOOL": marker.queued},
     }
     if marker.request_json is not None:
         item["request"] = s(marker.request_json)

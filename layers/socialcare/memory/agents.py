@@ -10,7 +10,7 @@ put in with ``put_case`` (what ingest does in the table).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from typing import TypeVar
 
@@ -53,9 +53,24 @@ class MemoryAgentStore:
             return self._cases[case_id]
 
     def thread(self, case_id: str) -> list[ThreadEntry]:
+        """The whole thread, oldest first: for tests (the agent services read pages and ranges)."""
         with self._lock:
             entries = self._entries.get(case_id, {})
             return [entries[k] for k in sorted(entries)]
+
+    def thread_page(self, case_id: str, *, limit: int, start: Position | None) -> Page[ThreadEntry]:
+        newest_first = list(reversed(self.thread(case_id)))
+        return _page(f"thread|{case_id}", newest_first, _entry_key, limit, start, descending=True)
+
+    def newest_entries(
+        self, case_id: str, *, up_to_ms: int | None = None, since_ms: int | None = None
+    ) -> Iterator[ThreadEntry]:
+        # Ranges of the entry id's timestamp prefix, as the table's sort key ranges.
+        low = f"{since_ms:013d}" if since_ms is not None else ""
+        high = f"{up_to_ms:013d}$" if up_to_ms is not None else "~"
+        for entry in reversed(self.thread(case_id)):
+            if low <= entry.entry_id <= high:
+                yield entry
 
     def get_entry(self, case_id: str, entry_id: str) -> ThreadEntry | None:
         with self._lock:
@@ -121,12 +136,6 @@ class MemoryAgentStore:
         if found is None or found.expires_at_s * 1000 <= now_ms:
             return None
         return found
-
-    def mark_queued(self, marker: IdempotencyMarker) -> None:
-        with self._lock:
-            ident = (marker.case_id, marker.agent_id, marker.key)
-            if ident in self._markers:
-                self._markers[ident] = replace(self._markers[ident], queued=True)
 
     # ---- profiles --------------------------------------------------------------------------
     def profile(self, account_id: str) -> BrandProfile | None:
@@ -222,6 +231,10 @@ def _created_key(case: Case) -> str:
 def _finished_key(case: Case) -> str:
     finished = case.closed_at_ms if case.status is CaseStatus.CLOSED else case.resolved_at_ms
     return f"{finished or case.updated_at_ms:013d}#{case.case_id}"
+
+
+def _entry_key(entry: ThreadEntry) -> str:
+    return entry.entry_id
 
 
 def _audit_key(record: AuditRecord) -> str:
