@@ -146,6 +146,7 @@ def deployed(aws: AwsResources, monkeypatch: pytest.MonkeyPatch) -> Deployed:
     env = {
         c.ENV_INBOUND_QUEUE_URL: aws.queue_url,
         c.ENV_RAW_BUCKET: aws.bucket,
+        c.ENV_RAW_STREAMS: aws.raw_streams_setting,
         c.ENV_PLATFORM_SECRET_ARN: aws.secret_id,
         c.ENV_TABLE_NAME: aws.table_name,
         c.ENV_OUTBOUND_QUEUE_URL: outbound_url,

@@ -1,0 +1,75 @@
+"""Normalised events as compact JSON documents: how the webhook's parse travels to ingest.
+
+A field left at its default (None, empty, False) is left out, and so is the platform when it is the
+delivery's own; everything else keeps its name, so a message in the dead-letter queue stays readable.
+``decode`` gives back an event equal to the one encoded (``raw`` and ``author`` included).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from socialcare.model.events import (
+    Attachment,
+    AuthorProfile,
+    Channel,
+    Customer,
+    DeliveryState,
+    EventKind,
+    Platform,
+    PlatformEvent,
+    PublicKind,
+    Referral,
+)
+
+# (name, default) of every field, in declaration order: read once, not per event.
+_FIELDS = tuple((f.name, f.default) for f in dataclasses.fields(PlatformEvent))
+_NESTED = frozenset({"customer", "referral", "author"})
+
+
+def encode(event: PlatformEvent, platform: str) -> dict[str, Any]:
+    """``event`` as a JSON-able document; ``platform`` is the delivery's (left out when it is the event's)."""
+    doc: dict[str, Any] = {}
+    for name, default in _FIELDS:
+        value = getattr(event, name)
+        if value is None or value == default or value == ():
+            continue
+        if name in _NESTED:
+            value = _compact(value)
+        elif name == "attachments":
+            value = [_compact(a) for a in value]
+        doc[name] = value
+    if doc["platform"] == platform:
+        del doc["platform"]
+    return doc
+
+
+def decode(doc: Mapping[str, Any], platform: str) -> PlatformEvent:
+    """The event ``encode`` made ``doc`` from; TypeError, ValueError or KeyError when it is not one."""
+    values = {name: _DECODERS[name](value) if name in _DECODERS else value for name, value in doc.items()}
+    values.setdefault("platform", Platform(platform))
+    return PlatformEvent(**values)
+
+
+def _compact(value: Any) -> dict[str, Any]:
+    return {f.name: v for f in dataclasses.fields(value) if (v := getattr(value, f.name)) is not None and v != ()}
+
+
+def _customer(doc: Mapping[str, Any]) -> Customer:
+    return Customer(**{**doc, "alt_ids": tuple(doc.get("alt_ids", ()))})
+
+
+_DECODERS: dict[str, Callable[[Any], Any]] = {
+    "kind": EventKind,
+    "platform": Platform,
+    "channel": Channel,
+    "public_kind": PublicKind,
+    "status": DeliveryState,
+    "customer": _customer,
+    "attachments": lambda docs: tuple(Attachment(**d) for d in docs),
+    "previous_ids": tuple,
+    "referral": lambda doc: Referral(**doc),
+    "author": lambda doc: AuthorProfile(**doc),
+}
