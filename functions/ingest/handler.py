@@ -109,7 +109,9 @@ def _raw_streams(raw: str) -> dict[str, str]:
         streams = json.loads(raw)
     except ValueError as exc:
         raise RuntimeError(f"{c.ENV_RAW_STREAMS} is invalid: {exc}") from exc
-    if not isinstance(streams, dict) or not all(isinstance(streams.get(p), str) and streams[p] for p in c.WEBHOOK_PLATFORMS):
+    if not isinstance(streams, dict) or not all(
+        isinstance(streams.get(p), str) and streams[p] for p in c.WEBHOOK_PLATFORMS
+    ):
         raise RuntimeError(f"{c.ENV_RAW_STREAMS} must name a stream for each of {', '.join(c.WEBHOOK_PLATFORMS)}")
     return {p: streams[p] for p in c.WEBHOOK_PLATFORMS}
 

@@ -55,12 +55,12 @@ class DynamoBackend:
     name: str = "aws"
 
     def __post_init__(self) -> None:
+        import boto3
         from socialcare.aws.case_clocks import StepFunctionsCaseClocks, StepFunctionsFollowUps
         from socialcare.aws.case_store import CaseStore
         from socialcare.aws.delivery_queue import DeliveryQueue as SqsDeliveryQueue
         from socialcare.aws.outbound_queue import OutboundQueue as SqsOutboundQueue
         from socialcare.aws.outbound_store import OutboundStore
-        import boto3
         from socialcare.aws.raw_archive import FirehoseArchive
         from socialcare.aws.raw_store import RawDeliveryStore
 

@@ -119,6 +119,7 @@ class Deployed:
             state_machines={self.department_machine_arn: c.DEPARTMENT_ESCALATION},
             task_tokens_of=c.DEPARTMENT_ESCALATION,
             reports_bucket=REPORTS,
+            raw_streams=frozenset(self.aws.raw_streams.values()),
         )
 
     def outbound_arn(self) -> str:

@@ -84,9 +84,7 @@ def day_prefixes(raw_key: str, days: int = c.RAW_ARCHIVE_SEARCH_DAYS) -> list[st
     if match is None:
         return []
     start = calendar.timegm(time.strptime(match["day"], "%Y/%m/%d"))
-    return [
-        f"{match['prefix']}{time.strftime('%Y/%m/%d', time.gmtime(start + n * 86_400))}/" for n in range(days + 1)
-    ]
+    return [f"{match['prefix']}{time.strftime('%Y/%m/%d', time.gmtime(start + n * 86_400))}/" for n in range(days + 1)]
 
 
 def is_archive_object(key: str, day_prefix: str) -> bool:

@@ -34,7 +34,7 @@ def encode(event: PlatformEvent, platform: str) -> dict[str, Any]:
     doc: dict[str, Any] = {}
     for name, default in _FIELDS:
         value = getattr(event, name)
-        if value is None or value == default or value == ():
+        if value is None or value in (default, ()):
             continue
         if name in _NESTED:
             value = _compact(value)
