@@ -16,6 +16,8 @@ from socialcare_infra.checks import acknowledge
 from socialcare_infra.config import StageConfig
 from socialcare_infra.names import ResourceNames
 
+_Stream = firehose.CfnDeliveryStream
+
 
 def removal_policy(config: StageConfig) -> RemovalPolicy:
     return RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY
@@ -95,15 +97,44 @@ class RawBucket(Construct):
     def _archive_stream(self, platform: str, name: str) -> firehose.CfnDeliveryStream:
         """One platform's stream, with a role of its own that may write only that platform's prefix."""
         construct_id = f"{platform.title()}Archive"
+        role = self._archive_role(f"{construct_id}Role", platform, name)
+        spec = schema.raw_stream_kwargs(name, platform, bucket_arn=self.bucket.bucket_arn, role_arn=role.role_arn)
+        destination = spec["ExtendedS3DestinationConfiguration"]
+        hints = destination["BufferingHints"]
+        stream = firehose.CfnDeliveryStream(
+            self,
+            construct_id,
+            delivery_stream_name=spec["DeliveryStreamName"],
+            delivery_stream_type=spec["DeliveryStreamType"],
+            delivery_stream_encryption_configuration_input=_Stream.DeliveryStreamEncryptionConfigurationInputProperty(
+                key_type=spec["DeliveryStreamEncryptionConfigurationInput"]["KeyType"]
+            ),
+            extended_s3_destination_configuration=_Stream.ExtendedS3DestinationConfigurationProperty(
+                bucket_arn=destination["BucketARN"],
+                role_arn=destination["RoleARN"],
+                prefix=destination["Prefix"],
+                compression_format=destination["CompressionFormat"],
+                buffering_hints=_Stream.BufferingHintsProperty(
+                    size_in_m_bs=hints["SizeInMBs"], interval_in_seconds=hints["IntervalInSeconds"]
+                ),
+            ),
+        )
+        # Firehose checks its role when the stream is created: the policy must exist by then.
+        stream.node.add_dependency(role)
+        return stream
+
+    def _archive_role(self, construct_id: str, platform: str, name: str) -> iam.Role:
+        """What Firehose's S3 delivery calls (AWS's documented policy for an S3 destination), its objects
+        limited to the platform's prefix; only this account's Firehose may assume it."""
         prefix = archive_prefix(platform)
         role = iam.Role(
             self,
-            f"{construct_id}Role",
-            assumed_by=iam.ServicePrincipal("firehose.amazonaws.com", conditions=_this_account()),
+            construct_id,
+            assumed_by=iam.ServicePrincipal(
+                "firehose.amazonaws.com", conditions={"StringEquals": {"sts:ExternalId": Aws.ACCOUNT_ID}}
+            ),
             description=f"Firehose {name}: the {platform} raw archive's writes to the raw bucket",
         )
-        # What Firehose's S3 delivery calls (AWS's documented policy for an S3 destination), objects
-        # limited to the platform's prefix.
         role.add_to_principal_policy(
             iam.PolicyStatement(
                 actions=["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"],
@@ -116,41 +147,15 @@ class RawBucket(Construct):
                 resources=[self.bucket.bucket_arn],
             )
         )
+        cfn_bucket = self.bucket.node.default_child
+        assert isinstance(cfn_bucket, s3.CfnBucket)
         acknowledge(
             role,
-            f"AwsSolutions-IAM5[Resource::<{Stack.of(self).get_logical_id(self.bucket.node.default_child)}.Arn>/{prefix}*]",  # type: ignore[arg-type]
+            f"AwsSolutions-IAM5[Resource::<{Stack.of(self).get_logical_id(cfn_bucket)}.Arn>/{prefix}*]",
             "Object actions need an object ARN pattern: this one is limited to one platform's prefix of the raw "
             "bucket, where its Firehose stream writes (raw/<platform>/<YYYY/MM/dd/HH>/<stream>-...gz).",
         )
-        spec = schema.raw_stream_kwargs(name, platform, bucket_arn=self.bucket.bucket_arn, role_arn=role.role_arn)
-        destination = spec["ExtendedS3DestinationConfiguration"]
-        stream = firehose.CfnDeliveryStream(
-            self,
-            construct_id,
-            delivery_stream_name=spec["DeliveryStreamName"],
-            delivery_stream_type=spec["DeliveryStreamType"],
-            delivery_stream_encryption_configuration_input=firehose.CfnDeliveryStream.DeliveryStreamEncryptionConfigurationInputProperty(
-                key_type=spec["DeliveryStreamEncryptionConfigurationInput"]["KeyType"]
-            ),
-            extended_s3_destination_configuration=firehose.CfnDeliveryStream.ExtendedS3DestinationConfigurationProperty(
-                bucket_arn=destination["BucketARN"],
-                role_arn=destination["RoleARN"],
-                prefix=destination["Prefix"],
-                compression_format=destination["CompressionFormat"],
-                buffering_hints=firehose.CfnDeliveryStream.BufferingHintsProperty(
-                    size_in_m_bs=destination["BufferingHints"]["SizeInMBs"],
-                    interval_in_seconds=destination["BufferingHints"]["IntervalInSeconds"],
-                ),
-            ),
-        )
-        # Firehose checks its role when the stream is created: the policy must exist by then.
-        stream.node.add_dependency(role)
-        return stream
-
-
-def _this_account() -> dict[str, object]:
-    """Only this account's Firehose may assume the role (the confused-deputy guard)."""
-    return {"StringEquals": {"sts:ExternalId": Aws.ACCOUNT_ID}}
+        return role
 
 
 class ReportsBucket(Construct):
