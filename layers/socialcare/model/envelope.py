@@ -11,7 +11,7 @@ Both are read, so messages already on the queue (or in the DLQ) are ingested aft
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
@@ -42,6 +42,14 @@ class DeliveryEnvelope:
     def to_json(self) -> str:
         return self._json
 
+    def without_body(self, *, events: bool = True) -> DeliveryEnvelope:
+        """This envelope less its body (and its events when ``events`` is False), the events' encoding
+        reused: the webhook tries the smaller envelope when the whole one is too big for SQS."""
+        smaller = replace(self, body=None, events=self.events if events else None)
+        if events and "_events_json" in self.__dict__:
+            smaller.__dict__["_events_json"] = self._events_json
+        return smaller
+
     @cached_property
     def _json(self) -> str:
         # Cached: the webhook measures the message before it sends it (frozen: computed once).
@@ -56,9 +64,12 @@ class DeliveryEnvelope:
             doc["account_id"] = self.account_id
         if self.body is not None:
             doc["body"] = self.body
-        if self.events is not None:
-            doc["events"] = [event_codec.encode(e, self.platform) for e in self.events]
-        return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+        text = _dumps(doc)
+        return text if self.events is None else f'{text[:-1]},"events":{self._events_json}}}'
+
+    @cached_property
+    def _events_json(self) -> str:
+        return _dumps([event_codec.encode(e, self.platform) for e in self.events or ()])
 
     @classmethod
     def from_json(cls, text: str) -> DeliveryEnvelope:
@@ -88,6 +99,10 @@ class DeliveryEnvelope:
         if envelope.version == 1 and envelope.events is not None:
             raise MalformedEnvelope("a version 1 envelope carries no events")
         return envelope
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def _text(doc: dict[str, Any], name: str) -> str:

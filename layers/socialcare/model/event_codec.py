@@ -24,9 +24,10 @@ from socialcare.model.events import (
     Referral,
 )
 
-# (name, default) of every field, in declaration order: read once, not per event.
+# (name, default) of every field, in declaration order; the nested values' field names: read once, not per event.
 _FIELDS = tuple((f.name, f.default) for f in dataclasses.fields(PlatformEvent))
 _NESTED = frozenset({"customer", "referral", "author"})
+_PARTS = {kind: tuple(f.name for f in dataclasses.fields(kind)) for kind in (Customer, Referral, AuthorProfile, Attachment)}
 
 
 def encode(event: PlatformEvent, platform: str) -> dict[str, Any]:
@@ -54,7 +55,7 @@ def decode(doc: Mapping[str, Any], platform: str) -> PlatformEvent:
 
 
 def _compact(value: Any) -> dict[str, Any]:
-    return {f.name: v for f in dataclasses.fields(value) if (v := getattr(value, f.name)) is not None and v != ()}
+    return {name: v for name in _PARTS[type(value)] if (v := getattr(value, name)) is not None and v != ()}
 
 
 def _customer(doc: Mapping[str, Any]) -> Customer:

@@ -85,9 +85,9 @@ class WebhookService:
         )
         if not self._fits(envelope):
             self._raw.put(envelope.raw_key, body, metadata={"platform": platform, "received-at-ms": str(received_at)})
-            envelope = replace(envelope, body=None)
+            envelope = envelope.without_body()
             if not self._fits(envelope):
-                envelope = replace(envelope, events=None)  # ingest parses the raw object
+                envelope = envelope.without_body(events=False)  # ingest parses the raw object
         self._queue.send(envelope)
         return Receipt(envelope.delivery_id, platform, len(parsed.events), envelope.raw_key, envelope.body is not None)
 
