@@ -1,4 +1,4 @@
-"""The shape of the table and queues, in one place.
+"""The shape of the table, the queues and the raw archive's streams, in one place.
 
 The CDK app, the local stack and the tests all build their resources from these
 definitions, so the three places the system runs cannot drift apart.

@@ -27,7 +27,9 @@ from socialcare.model.events import (
 # (name, default) of every field, in declaration order; the nested values' field names: read once, not per event.
 _FIELDS = tuple((f.name, f.default) for f in dataclasses.fields(PlatformEvent))
 _NESTED = frozenset({"customer", "referral", "author"})
-_PARTS = {kind: tuple(f.name for f in dataclasses.fields(kind)) for kind in (Customer, Referral, AuthorProfile, Attachment)}
+_PARTS = {
+    kind: tuple(f.name for f in dataclasses.fields(kind)) for kind in (Customer, Referral, AuthorProfile, Attachment)
+}
 
 
 def encode(event: PlatformEvent, platform: str) -> dict[str, Any]:
