@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
 from socialcare.errors import MalformedEnvelope
 from socialcare.model.envelope import DeliveryEnvelope
-from socialcare.model.events import AuthorProfile, Channel, Customer, EventKind, Platform, PlatformEvent
+from socialcare.model.events import (
+    Attachment,
+    AuthorProfile,
+    Channel,
+    Customer,
+    EventKind,
+    Platform,
+    PlatformEvent,
+    Referral,
+)
 from socialcare.platforms.base import Verification
 from socialcare.platforms.registry import get_adapter
 
@@ -106,3 +116,11 @@ def test_a_version_1_message_already_on_the_queue_is_still_read() -> None:
 def test_what_is_not_a_readable_envelope_is_refused(doc: dict[str, object]) -> None:
     with pytest.raises(MalformedEnvelope):
         DeliveryEnvelope.from_json(json.dumps(doc))
+
+
+def test_every_event_field_left_out_by_the_codec_has_the_default_it_decodes_to() -> None:
+    """The codec leaves out None, False and (): a field with any other default would decode wrongly."""
+    for kind in (PlatformEvent, Customer, AuthorProfile, Attachment, Referral):
+        for field in dataclasses.fields(kind):
+            assert field.default is dataclasses.MISSING or field.default in (None, False, ()), (kind, field.name)
+            assert field.default_factory is dataclasses.MISSING, (kind, field.name)

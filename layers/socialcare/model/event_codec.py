@@ -8,6 +8,7 @@ delivery's own; everything else keeps its name, so a message in the dead-letter 
 from __future__ import annotations
 
 import dataclasses
+import operator
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -24,9 +25,12 @@ from socialcare.model.events import (
     Referral,
 )
 
-# (name, default) of every field, in declaration order; the nested values' field names: read once, not per event.
-_FIELDS = tuple((f.name, f.default) for f in dataclasses.fields(PlatformEvent))
-_NESTED = frozenset({"customer", "referral", "author"})
+# Every field's name, one getter of all their values, the nested values' field names: read once, not
+# per event. Every default is None, False or () (the booleans' is False), so a value is left out by
+# identity or emptiness, which keeps a 1,000-entry batch's encoding to a few milliseconds.
+_NAMES = tuple(f.name for f in dataclasses.fields(PlatformEvent))
+_VALUES = operator.attrgetter(*_NAMES)
+_NESTED = ("customer", "referral", "author")
 _PARTS = {
     kind: tuple(f.name for f in dataclasses.fields(kind)) for kind in (Customer, Referral, AuthorProfile, Attachment)
 }
@@ -34,16 +38,16 @@ _PARTS = {
 
 def encode(event: PlatformEvent, platform: str) -> dict[str, Any]:
     """``event`` as a JSON-able document; ``platform`` is the delivery's (left out when it is the event's)."""
-    doc: dict[str, Any] = {}
-    for name, default in _FIELDS:
-        value = getattr(event, name)
-        if value is None or value in (default, ()):
-            continue
-        if name in _NESTED:
-            value = _compact(value)
-        elif name == "attachments":
-            value = [_compact(a) for a in value]
-        doc[name] = value
+    doc = {
+        name: value
+        for name, value in zip(_NAMES, _VALUES(event), strict=True)
+        if value is not None and value is not False and value != ()
+    }
+    for name in _NESTED:
+        if name in doc:
+            doc[name] = _compact(doc[name])
+    if "attachments" in doc:
+        doc["attachments"] = [_compact(a) for a in doc["attachments"]]
     if doc["platform"] == platform:
         del doc["platform"]
     return doc
