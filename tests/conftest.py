@@ -38,7 +38,16 @@ class AwsResources:
     queue_url: str
     dlq_url: str
     secret_id: str
+    raw_streams: dict[str, str]  # platform -> its raw archive's Firehose stream (into ``bucket``)
 
+    @property
+    def raw_streams_setting(self) -> str:
+        """Ingest's ``RAW_STREAMS``."""
+        return json.dumps(self.raw_streams)
+
+
+# moto checks no role: the raw archive streams name one that would let Firehose write the bucket.
+FIREHOSE_ROLE_ARN = "arn:aws:iam::123456789012:role/socialcare-raw-archive"
 
 TEST_CREDENTIALS = {
     "meta": {"app_secrets": ["meta-app-secret"], "verify_token": "meta-verify-token"},
@@ -82,4 +91,6 @@ def aws(aws_env: None) -> Iterator[AwsResources]:
             "QueueUrl"
         ]
         secret_id = secrets.create_secret(Name="socialcare/platforms", SecretString=json.dumps(TEST_CREDENTIALS))["ARN"]
-        yield AwsResources(dynamodb, s3, sqs, secrets, table, bucket, queue_url, dlq_url, secret_id)
+        firehose = boto3.client("firehose", region_name="us-east-1")
+        streams = schema.create_raw_streams(firehose, "test", bucket=bucket, role_arn=FIREHOSE_ROLE_ARN)
+        yield AwsResources(dynamodb, s3, sqs, secrets, table, bucket, queue_url, dlq_url, secret_id, streams)

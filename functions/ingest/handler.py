@@ -5,7 +5,9 @@ fails is retried by SQS and, after the queue's maxReceiveCount, lands in the DLQ
 envelope (and so its raw payload) intact. A delivery with an event that overtook its message
 (an edit, status, deletion or reaction) is not a failure: it is put back for a delay and
 reported as a batch item failure, logged at INFO, until the core stops waiting and keeps the
-event raw. Only the brand's own accounts (``BRAND_ACCOUNTS``) become cases. The messages an invocation
+event raw. Before any record is ingested, the raw bodies the batch's messages carry are archived with
+one Firehose PutRecordBatch per platform (``RAW_STREAMS``); a record whose body Firehose refused after
+retries fails (its message stays on the queue) and the others go on. Only the brand's own accounts (``BRAND_ACCOUNTS``) become cases. The messages an invocation
 stores are counted for surge detection with one write per bucket when the batch is done (``SURGE_SETTINGS``).
 A message that opens a case puts an ``acknowledge`` task on the outbound queue (``OUTBOUND_QUEUE_URL``,
 when set).
@@ -37,7 +39,7 @@ from socialcare.model.accounts import BrandAccounts, InvalidBrandAccounts
 from socialcare.model.surges import SurgeTally
 
 if TYPE_CHECKING:
-    from socialcare.ingest.pipeline import DeliveryIngest, IngestedDelivery
+    from socialcare.ingest.pipeline import DeliveryIngest, IngestedDelivery, ReceivedBatch
     from socialcare.rules.routing_rules import RoutingRules
     from socialcare.rules.surges import SurgeSettings
 
@@ -51,6 +53,7 @@ class IngestConfig:
     raw_bucket: str
     queue_url: str
     brand_accounts: BrandAccounts
+    raw_streams: dict[str, str]  # platform -> its raw archive's Firehose stream
     default_team: str = c.DEFAULT_TEAM
     reopen_window_hours: int = c.DEFAULT_REOPEN_WINDOW_HOURS
     account_teams: dict[str, str] = field(default_factory=dict)
@@ -79,6 +82,7 @@ class IngestConfig:
                 env, table_name=c.ENV_TABLE_NAME, raw_bucket=c.ENV_RAW_BUCKET, queue_url=c.ENV_INBOUND_QUEUE_URL
             ),
             brand_accounts=_brand_accounts(required(env, c.ENV_BRAND_ACCOUNTS)),
+            raw_streams=_raw_streams(required(env, c.ENV_RAW_STREAMS)),
             default_team=env.get(c.ENV_DEFAULT_TEAM) or c.DEFAULT_TEAM,
             reopen_window_hours=window,
             account_teams=dict(teams),
@@ -97,6 +101,19 @@ def _brand_accounts(raw: str) -> BrandAccounts:
         return BrandAccounts.from_document(json.loads(raw))
     except (ValueError, InvalidBrandAccounts) as exc:
         raise RuntimeError(f"{c.ENV_BRAND_ACCOUNTS} is invalid: {exc}") from exc
+
+
+def _raw_streams(raw: str) -> dict[str, str]:
+    """Required, and naming a stream for every platform: a delivery is never taken off the queue unarchived."""
+    try:
+        streams = json.loads(raw)
+    except ValueError as exc:
+        raise RuntimeError(f"{c.ENV_RAW_STREAMS} is invalid: {exc}") from exc
+    if not isinstance(streams, dict) or not all(
+        isinstance(streams.get(p), str) and streams[p] for p in c.WEBHOOK_PLATFORMS
+    ):
+        raise RuntimeError(f"{c.ENV_RAW_STREAMS} must name a stream for each of {', '.join(c.WEBHOOK_PLATFORMS)}")
+    return {p: streams[p] for p in c.WEBHOOK_PLATFORMS}
 
 
 @dataclass(frozen=True)
@@ -133,6 +150,7 @@ def _build(clients: AwsClients, clock: Clock) -> IngestRuntime:
     from socialcare.aws.config_store import CachedSla, ConfigStore
     from socialcare.aws.lead_events import EventBusNotifier
     from socialcare.aws.outbound_queue import OutboundQueue
+    from socialcare.aws.raw_archive import FirehoseArchive
     from socialcare.aws.raw_store import RawDeliveryStore
     from socialcare.aws.surge_store import SurgeStore
     from socialcare.ingest.pipeline import DeliveryIngest
@@ -166,7 +184,11 @@ def _build(clients: AwsClients, clock: Clock) -> IngestRuntime:
         counter=SurgeStore(config.table_name, client=clients("dynamodb")),
         tasks=OutboundQueue(config.outbound_queue_url, client=clients("sqs")) if config.outbound_queue_url else None,
     )
-    pipeline = DeliveryIngest(ingestor, RawDeliveryStore(config.raw_bucket, client=clients("s3")))
+    pipeline = DeliveryIngest(
+        ingestor,
+        RawDeliveryStore(config.raw_bucket, client=clients("s3")),
+        FirehoseArchive(config.raw_streams, client=clients("firehose")),
+    )
     return IngestRuntime(pipeline, clients("sqs"), config.queue_url)
 
 
@@ -174,7 +196,7 @@ _wiring: Wiring[IngestRuntime] = Wiring(_build)
 
 
 def wire(*, clients: Mapping[str, Any] | None = None, clock: Clock | None = None) -> None:
-    """Run on these boto3 clients (by service name: "dynamodb", "s3", "sqs", "events") and this clock; ``wire()``
+    """Run on these boto3 clients (by service name: "dynamodb", "s3", "sqs", "events", "firehose") and this clock; ``wire()``
     restores the defaults. Tests wrap the real client to make DynamoDB throttle; nothing calls it in AWS."""
     _wiring.wire(clients=clients, clock=clock)
 
@@ -206,16 +228,30 @@ _metrics: ContextVar[InvocationMetrics] = ContextVar("ingest_metrics")
 # The invocation's surge counts: its records' stored messages, written once when the batch is done
 # (one keyed ADD per bucket, not one per message; rules/surges.py).
 _tally: ContextVar[SurgeTally] = ContextVar("ingest_surge_tally")
+# The invocation's envelopes, read and their raw bodies archived before any record is ingested.
+_batch: ContextVar[ReceivedBatch] = ContextVar("ingest_batch")
 
 
 @tracer.capture_method
-def _ingest(body: str, attempt: int) -> IngestedDelivery:
-    return _wiring.get().pipeline.ingest_delivery(body, attempt=attempt, tally=_tally.get(None))
+def _receive(records: list[dict[str, Any]]) -> ReceivedBatch:
+    batch = _wiring.get().pipeline.receive([(r["messageId"], r["body"]) for r in records])
+    if batch.unarchived:
+        logger.warning(
+            "raw deliveries not archived; their messages stay on the queue",
+            extra={"unarchived": batch.unarchived, "records": len(records)},
+        )
+    return batch
+
+
+@tracer.capture_method
+def _ingest(message_id: str, attempt: int) -> IngestedDelivery:
+    envelope = _batch.get().envelope(message_id)
+    return _wiring.get().pipeline.ingest_delivery(envelope, attempt=attempt, tally=_tally.get(None))
 
 
 def ingest_record(record: SQSRecord) -> None:
     attempt = int(record.attributes.approximate_receive_count or 1)
-    delivery = _ingest(record.body, attempt)
+    delivery = _ingest(record.message_id, attempt)
     envelope, report = delivery.envelope, delivery.report
     logger.set_correlation_id(envelope.delivery_id)
     metrics = _metrics.get()
@@ -248,10 +284,14 @@ def handler(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
     tally = SurgeTally()
     tally_token = _tally.set(tally)
     try:
-        processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-        response = process_partial_response(
-            event=event, record_handler=ingest_record, processor=processor, context=context
-        )
+        batch_token = _batch.set(_receive(event.get("Records") or []))
+        try:
+            processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+            response = process_partial_response(
+                event=event, record_handler=ingest_record, processor=processor, context=context
+            )
+        finally:
+            _batch.reset(batch_token)
         _raise_if_all_failed(event, processor)
         return response
     finally:

@@ -32,6 +32,7 @@ SQS_CHANGE_VISIBILITY = ("sqs:ChangeMessageVisibility",)
 SQS_SEND = ("sqs:SendMessage",)
 SECRET_READ = ("secretsmanager:GetSecretValue",)
 LIST_BUCKET = ("s3:ListBucket",)
+ARCHIVE_PUT = ("firehose:PutRecordBatch",)
 XRAY_WRITE = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
 LOG_WRITE = ("logs:CreateLogStream", "logs:PutLogEvents")
 # What Lambda's DynamoDB stream event source mapping calls with the function's role (CDK grants them
@@ -50,6 +51,7 @@ class Access:
     table: tuple[str, ...] = ()  # DynamoDB actions on the table's items
     indexes: tuple[str, ...] = ()  # GSIs it queries (dynamodb:Query on each index)
     raw_objects: tuple[str, ...] = ()  # S3 actions on objects under RAW_KEY_PREFIX
+    archives_raw: bool = False  # PutRecordBatch on the raw archive's Firehose streams (and no other)
     report_objects: tuple[str, ...] = ()  # S3 actions on objects under REPORTS_KEY_PREFIX of the reports bucket
     # ListBucket on the reports bucket, for keys under REPORTS_KEY_PREFIX only: without it, GetObject of a
     # report not stored (yet) answers 403 AccessDenied instead of 404 NoSuchKey.
@@ -71,11 +73,13 @@ class Access:
 
 
 ACCESS: dict[str, Access] = {
-    # Verify, keep the raw bytes, enqueue: nothing else, and never the table.
+    # Verify, parse, enqueue with the raw bytes: nothing else, and never the table. PutObject only for a
+    # delivery too big for one SQS message (IAM cannot tell sizes apart: the grant stays, the calls are rare).
     c.WEBHOOK_FUNCTION: Access(raw_objects=("s3:PutObject",), sends_to=(INBOUND,), secrets=(PLATFORM_SECRET,)),
     # CaseStore as the ingest path uses it: keyed reads (GetItem; BatchGetItem for several user ids),
     # transactions of conditional Puts, conditional UpdateItem for edits/deletes/statuses; the raw
-    # delivery from S3 when it was too big to travel inline. A delivery that waits for a message (an
+    # delivery from S3 when it was too big to travel with its events (or came in a version 1
+    # envelope); the raw bodies its batch carries archived through Firehose. A delivery that waits for a message (an
     # edit that overtook it) is hidden for its delay with ChangeMessageVisibility. A sensitive case
     # is put on the project's bus for the leads ("Sensitive case"). Surge counters: UpdateItem (ADD).
     # The SLA in force: one Query of the configuration's partition a minute (``CachedSla``). A message
@@ -83,6 +87,7 @@ ACCESS: dict[str, Access] = {
     c.INGEST_FUNCTION: Access(
         table=(GET_ITEM, BATCH_GET_ITEM, QUERY, PUT_ITEM, UPDATE_ITEM),
         raw_objects=("s3:GetObject",),
+        archives_raw=True,
         consumes=INBOUND,
         changes_visibility=True,
         sends_to=(OUTBOUND,),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from socialcare import constants as c
+from socialcare.aws import schema
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,10 @@ class ResourceNames:
 
     def raw_bucket(self, account: str, region: str) -> str:
         return f"{c.RAW_BUCKET_LOGICAL_NAME}-{self.stage}-{account}-{region}"
+
+    def raw_stream(self, platform: str) -> str:
+        """One platform's raw archive (a Firehose delivery stream into the raw bucket)."""
+        return schema.raw_stream_name(platform, self.stage)
 
     def reports_bucket(self, account: str, region: str) -> str:
         return f"{c.REPORTS_BUCKET_LOGICAL_NAME}-{self.stage}-{account}-{region}"

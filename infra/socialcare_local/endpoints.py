@@ -35,6 +35,7 @@ def print_endpoints(stack: LocalStack, *, file: IO[str] | None = None) -> None:
     table.add_row("outbound queue", resources.outbound_queue_url)
     table.add_row("outbound dead-letter queue", resources.outbound_dlq_url)
     table.add_row("raw bucket", resources.raw_bucket)
+    table.add_row("raw archive (Firehose)", ", ".join(resources.raw_streams.values()))
     table.add_row("platform secret", resources.platform_secret_arn)
     table.add_row("config", stack.config.source_label)
     console.print(table)

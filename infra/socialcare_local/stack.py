@@ -367,6 +367,7 @@ class LocalStack:
             c.ENV_INBOUND_QUEUE_URL: resources.inbound_queue_url,
             c.ENV_OUTBOUND_QUEUE_URL: resources.outbound_queue_url,
             c.ENV_RAW_BUCKET: resources.raw_bucket,
+            c.ENV_RAW_STREAMS: json.dumps(dict(resources.raw_streams)),
             c.ENV_REPORTS_BUCKET: resources.reports_bucket,
             c.ENV_PLATFORM_SECRET_ARN: resources.platform_secret_arn,
             c.ENV_API_SECRET_ARN: resources.api_secret_arn,

@@ -53,6 +53,15 @@ OUTBOUND_RETRY_MAX_S = 900
 # S3: every accepted raw delivery, kept for RAW_RETENTION_DAYS.
 RAW_BUCKET_LOGICAL_NAME = "socialcare-raw"
 RAW_RETENTION_DAYS = 90
+# Amazon Data Firehose: one delivery stream per platform (``socialcare-raw-<platform>-<stage>``) into
+# the raw bucket, under ``raw/<platform>/`` and Firehose's own ``YYYY/MM/dd/HH/`` time path, GZIP.
+# Ingest archives the raw bodies the queue carried (aws/schema.py raw_stream_kwargs).
+RAW_STREAM_LOGICAL_NAME = "socialcare-raw"
+RAW_STREAM_BUFFER_MB = 64
+RAW_STREAM_BUFFER_S = 300
+# How many days after a delivery's received day its archived copy is looked for (replay/audit): ingest
+# archives a delivery on its first attempt, within the inbound queue's retention (4 days).
+RAW_ARCHIVE_SEARCH_DAYS = 5
 
 # Secrets Manager: the platform credentials (one JSON secret; format in README).
 PLATFORM_SECRET_NAME = "socialcare/platforms"
@@ -60,9 +69,10 @@ PLATFORM_SECRET_NAME = "socialcare/platforms"
 # Webhook limits. API Gateway accepts 10 MB; WhatsApp documents payloads up to 3 MB,
 # so anything above 4 MiB is not a platform delivery and is refused with 413.
 MAX_WEBHOOK_BODY_BYTES = 4 * 1024 * 1024
-# Deliveries up to this size travel inline in the SQS message (SQS allows 256 KiB);
-# larger ones travel as a reference to the raw object in S3.
-MAX_INLINE_DELIVERY_BYTES = 192 * 1024
+# The largest envelope (raw body and parsed events) that travels in the SQS message (SQS allows
+# 256 KiB with its attributes); a bigger delivery's raw body goes to S3 and the envelope points at it
+# (and carries no events either if they alone are still too big).
+MAX_INLINE_DELIVERY_BYTES = 250 * 1024
 
 # Platforms served under /webhooks/{platform}.
 WEBHOOK_PLATFORMS = ("meta", "x", "telegram")
@@ -76,6 +86,8 @@ OUTBOUND_FUNCTION = "outbound"
 ENV_TABLE_NAME = "TABLE_NAME"
 ENV_INBOUND_QUEUE_URL = "INBOUND_QUEUE_URL"
 ENV_RAW_BUCKET = "RAW_BUCKET"
+# JSON object: platform -> its raw archive's Firehose delivery stream name (ingest; required).
+ENV_RAW_STREAMS = "RAW_STREAMS"
 ENV_PLATFORM_SECRET_ARN = "PLATFORM_SECRET_ARN"
 ENV_DEFAULT_TEAM = "DEFAULT_TEAM"
 ENV_REOPEN_WINDOW_HOURS = "REOPEN_WINDOW_HOURS"

@@ -61,6 +61,12 @@ class MalformedEnvelope(SocialCareError):
     code = "malformed_envelope"
 
 
+class RawNotArchived(SocialCareError):
+    """The raw archive refused a delivery's body: its message stays on the queue, to be tried again."""
+
+    code = "raw_not_archived"
+
+
 # --- storage ------------------------------------------------------------------------------
 class DuplicateEvent(SocialCareError):
     code = "duplicate_event"

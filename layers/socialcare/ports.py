@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Generic, Protocol, TypeAlias, TypeVar
 
 from socialcare import clock
+from socialcare.model.archived import ArchivedDelivery
 from socialcare.model.audit import AuditRecord
 from socialcare.model.case import Case, CaseStatus, Priority, ThreadEntry
 from socialcare.model.config import ConfigKind, StoredConfig
@@ -189,11 +190,25 @@ class SurgeAlerts(Protocol):
 
 
 class RawStore(Protocol):
-    """Raw deliveries, kept exactly as received."""
+    """Raw deliveries, kept exactly as received (``model/archived.py``: where)."""
 
     def put(self, key: str, body: bytes, *, metadata: dict[str, str]) -> None: ...
 
-    def get(self, key: str) -> bytes: ...
+    def get(self, key: str) -> bytes:
+        """The object at ``key`` (a delivery too big for the queue); the store's error when there is none."""
+        ...
+
+    def find(self, raw_key: str) -> bytes | None:
+        """Replay and audit: the delivery kept under ``raw_key``, its own object or its archived copy."""
+        ...
+
+
+class RawArchive(Protocol):
+    """Where ingest archives the raw deliveries its queue carried (a Firehose stream per platform)."""
+
+    def archive(self, deliveries: Sequence[ArchivedDelivery]) -> set[int]:
+        """Archive them all; the positions of those that could not be archived, after retries."""
+        ...
 
 
 class DeliveryQueue(Protocol):

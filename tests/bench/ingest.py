@@ -1,8 +1,9 @@
 """Ingest function: throughput, DynamoDB requests and write units per message, and its cost over
 the bare DynamoDB writes it has to make.
 
-The whole ingest path is the deployed handler fed Lambda SQS events: envelope decoding, the adapter's
-parse, threading (one keyed read), the transactional write, logging and metrics. The bare writes are
+The whole ingest path is the deployed handler fed Lambda SQS events as the webhook sends them:
+envelope decoding (the events the webhook parsed), the raw bodies archived (one Firehose PutRecordBatch
+per batch), threading (one keyed read), the transactional write, logging and metrics. The bare writes are
 exactly the write requests that path made, replayed on a fresh table of the same backend.
 """
 
@@ -48,19 +49,24 @@ class IngestFigures:
 
 def _events(queue_arn: str) -> list[dict[str, Any]]:
     from socialcare.model.envelope import DeliveryEnvelope
+    from socialcare.platforms.base import Verification
+    from socialcare.platforms.registry import get_adapter
     from socialcare.webhook.service import raw_key_for
     from socialcare_local.sandbox.payloads import encode_meta
 
     records = []
     for first in range(0, MESSAGES, PER_DELIVERY):
-        body = encode_meta(messenger_delivery(first, PER_DELIVERY, customers=CUSTOMERS)).decode("ascii")
+        body = encode_meta(messenger_delivery(first, PER_DELIVERY, customers=CUSTOMERS))
         received = int(time.time() * 1000)
+        # As the webhook sends it: the raw body, and the events it parsed from it.
+        parsed = get_adapter("meta").parse(body, Verification(received_at_ms=received))
         envelope = DeliveryEnvelope(
             delivery_id=f"bench{first:06d}",
             platform="meta",
             received_at_ms=received,
             raw_key=raw_key_for("meta", received, f"bench{first:06d}"),
-            body=body,
+            body=body.decode("ascii"),
+            events=parsed.events,
         )
         records.append(sqs_record(envelope.to_json(), queue_arn))
     return [{"Records": records[i : i + PER_BATCH]} for i in range(0, len(records), PER_BATCH)]

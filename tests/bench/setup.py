@@ -21,6 +21,7 @@ APP_SECRET = "bench-app-secret"
 CREDENTIALS = {"meta": {"app_secrets": [APP_SECRET], "verify_token": "bench"}}
 FIRST_TS_MS = 1_767_225_600_000
 REGION = "us-east-1"
+FIREHOSE_ROLE_ARN = "arn:aws:iam::123456789012:role/bench-raw-archive"
 
 
 def environment() -> None:
@@ -87,7 +88,8 @@ def captured_stdout(into: MetricLines) -> Iterator[None]:
 
 
 def create_resources(stage: str) -> dict[str, str]:
-    """Table, bucket, queues and platform secret, from the same definitions as the infrastructure."""
+    """Table, bucket, raw archive streams, queues and platform secret, from the same definitions as the
+    infrastructure."""
     import boto3
     from socialcare import constants as c
     from socialcare.aws import schema
@@ -99,9 +101,13 @@ def create_resources(stage: str) -> dict[str, str]:
     arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     queue = sqs.create_queue(QueueName=f"bench-{stage}", Attributes=schema.inbound_queue_attributes(arn))["QueueUrl"]
     secret = sm.create_secret(Name=f"bench-{stage}", SecretString=json.dumps(CREDENTIALS))["ARN"]
+    streams = schema.create_raw_streams(
+        boto3.client("firehose"), f"bench-{stage}", bucket=f"bench-raw-{stage}", role_arn=FIREHOSE_ROLE_ARN
+    )
     return {
         c.ENV_TABLE_NAME: f"bench-{stage}",
         c.ENV_RAW_BUCKET: f"bench-raw-{stage}",
+        c.ENV_RAW_STREAMS: json.dumps(streams),
         c.ENV_INBOUND_QUEUE_URL: queue,
         c.ENV_PLATFORM_SECRET_ARN: secret,
         c.ENV_BRAND_ACCOUNTS: json.dumps({"meta": [PAGE]}),  # the Page the bench deliveries are for

@@ -21,6 +21,7 @@ from socialcare.ports import (
     FollowUps,
     OutboundQueue,
     OutboundRepository,
+    RawArchive,
     RawStore,
 )
 
@@ -32,6 +33,7 @@ class Backend(Protocol):
     cases: CaseRepository
     outbound: OutboundRepository
     raw: RawStore
+    archive: RawArchive
     deliveries: DeliveryQueue
     replies: OutboundQueue
     clocks: CaseClocks
@@ -53,17 +55,20 @@ class DynamoBackend:
     name: str = "aws"
 
     def __post_init__(self) -> None:
+        import boto3
         from socialcare.aws.case_clocks import StepFunctionsCaseClocks, StepFunctionsFollowUps
         from socialcare.aws.case_store import CaseStore
         from socialcare.aws.delivery_queue import DeliveryQueue as SqsDeliveryQueue
         from socialcare.aws.outbound_queue import OutboundQueue as SqsOutboundQueue
         from socialcare.aws.outbound_store import OutboundStore
+        from socialcare.aws.raw_archive import FirehoseArchive
         from socialcare.aws.raw_store import RawDeliveryStore
 
         aws = self.aws
         self.cases = CaseStore(aws.table_name, client=aws.dynamodb)
         self.outbound = OutboundStore(aws.table_name, client=aws.dynamodb)
         self.raw = RawDeliveryStore(aws.bucket, client=aws.s3)
+        self.archive = FirehoseArchive(aws.raw_streams, client=boto3.client("firehose", region_name="us-east-1"))
         self.deliveries = SqsDeliveryQueue(aws.queue_url, client=aws.sqs)
         self.replies = SqsOutboundQueue(self.outbound_queue_url, client=aws.sqs)
         self._sfn, self._clock_arn = _recorded_machine("case-clock")
@@ -139,13 +144,14 @@ class MemoryBackend:
         from socialcare.memory.case_store import MemoryCaseStore
         from socialcare.memory.outbound_store import MemoryOutboundStore
         from socialcare.memory.queues import MemoryDeliveryQueue, MemoryOutboundQueue
-        from socialcare.memory.raw_store import MemoryRawStore
+        from socialcare.memory.raw_store import MemoryRawArchive, MemoryRawStore
         from socialcare.memory.table import MemoryTable
 
         self.table = MemoryTable()
         self.cases = self._cases = MemoryCaseStore(self.table)
         self.outbound = MemoryOutboundStore(self.table)
         self.raw = MemoryRawStore()
+        self.archive = MemoryRawArchive(self.raw)
         self.deliveries = self._deliveries = MemoryDeliveryQueue()
         self.replies = self._replies = MemoryOutboundQueue()
         self.clocks = self._clocks = MemoryCaseClocks()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
+from socialcare.model.archived import ArchivedDelivery, raw_key_for
 from socialcare.model.envelope import DeliveryEnvelope
 
 
@@ -39,3 +41,25 @@ def test_a_reply_is_queued_as_given_and_put_back_for_later(backend: Any) -> None
     assert again == body
     backend.replies.retry_later(receipt, 600)
     assert backend.receive_replies() == []  # hidden for its delay
+
+
+def archived(platform: str, name: str, body: str) -> ArchivedDelivery:
+    return ArchivedDelivery(
+        delivery_id=name * 32,
+        platform=platform,
+        received_at_ms=int(time.time() * 1000),  # Firehose files it under the hour it arrives
+        raw_key=raw_key_for(platform, int(time.time() * 1000), name * 64),
+        body=body,
+    )
+
+
+def test_what_the_archive_took_is_found_by_its_raw_key(backend: Any) -> None:
+    meta, x = archived("meta", "a", '{"object":"page"} 🙂'), archived("x", "b", '{"for_user_id":"1"}')
+    assert backend.archive.archive([meta, x]) == set()
+    assert backend.archive.archive([meta]) == set()  # a retried ingest archives it again: found once
+    assert backend.raw.find(meta.raw_key) == meta.body.encode()
+    assert backend.raw.find(x.raw_key) == x.body.encode()
+    assert backend.raw.find(raw_key_for("x", x.received_at_ms, "c" * 64)) is None
+    # A delivery too big for the queue is its own object, found the same way.
+    backend.raw.put("raw/meta/2026/01/01/big.json", b"{}", metadata={})
+    assert backend.raw.find("raw/meta/2026/01/01/big.json") == b"{}"

@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
 from socialcare import constants as c
 from socialcare.aws import keys
+from socialcare.aws.raw_store import RawDeliveryStore
 from socialcare.webhook.service import raw_key_for
 from socialcare_local.emulator.inspect_table import CaseView, TableReader
 from socialcare_local.sandbox import Sandbox
@@ -75,15 +75,14 @@ def _platform_message(stack: LocalStack, platform: str, account_id: str, message
     return item
 
 
-def _raw_object_exists(stack: LocalStack, platform: str, body: bytes) -> bool:
+def _raw_kept(stack: LocalStack, platform: str, body: bytes) -> bytes | None:
+    """The delivery as replay reads it: its own object in the raw bucket, or its copy in the raw archive."""
     key = raw_key_for(platform, int(time.time() * 1000), hashlib.sha256(body).hexdigest())
-    try:
-        stack.client("s3").head_object(Bucket=stack.resources.raw_bucket, Key=key)
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
-            return False
-        raise
-    return True
+    return RawDeliveryStore(stack.resources.raw_bucket, client=stack.client("s3")).find(key)
+
+
+def _raw_object_exists(stack: LocalStack, platform: str, body: bytes) -> bool:
+    return _raw_kept(stack, platform, body) is not None
 
 
 # --- every channel ----------------------------------------------------------------------------
@@ -172,6 +171,8 @@ def test_a_whatsapp_delivery_sent_twice_is_stored_once(
     case = _only_case(reader, stack.config.accounts.whatsapp_phone_number_id or "", "34600000099")
     assert case.message_count == 1
     assert _texts(case) == ["My card was charged twice"]
+    # Kept raw: ingest archived the bytes its message carried through the stack's Firehose stream.
+    assert _raw_kept(stack, "meta", delivery.body) == delivery.body
 
 
 def test_fifty_messenger_messages_in_one_post_are_fifty_messages(

@@ -11,6 +11,7 @@ label                       what it is
 ``bucket/raw/*``            objects under ``RAW_KEY_PREFIX`` of the raw bucket
 ``bucket/reports/*``        objects under ``REPORTS_KEY_PREFIX`` of the reports bucket
 ``bucket:reports``          the reports bucket itself (ListBucket, limited to that prefix)
+``raw-archive``             the raw archive's Firehose streams (one per platform, all granted together)
 ``queue:<key>``             the inbound or outbound queue (``<Queue.Arn>``)
 ``secret:<key>``            the platform or API secret (``<Secret>``, whose Ref is its ARN)
 ``metrics:<namespace>``     CloudWatch metrics of one namespace (``*`` under a ``cloudwatch:namespace``
@@ -53,6 +54,7 @@ RAW_OBJECTS = f"bucket/{c.RAW_KEY_PREFIX}*"
 # Where a client's signing name is not its IAM prefix.
 IAM_PREFIX = {"monitoring": "cloudwatch"}
 REPORT_OBJECTS = f"bucket/{c.REPORTS_KEY_PREFIX}*"
+RAW_ARCHIVE = "raw-archive"
 REPORTS_BUCKET = "bucket:reports"
 # GetObject of a report not stored answers 404 only to a caller that may list the prefix (403 otherwise):
 # the grant is needed though the code never calls ListBucket itself.
@@ -123,6 +125,7 @@ class MotoLabels:
     # a machine; IAM checks it against the machine that issued the token).
     task_tokens_of: str | None = None
     reports_bucket: str = "-"  # the reports bucket (its name)
+    raw_streams: frozenset[str] = frozenset()  # the raw archive's Firehose streams (their names)
 
     def used(self, calls: list[tuple[str, dict[str, Any]]]) -> set[Grant]:
         return {(action, label) for action, params in calls for label in self._labels(action, params)}
@@ -154,6 +157,9 @@ class MotoLabels:
         if service == "events":
             buses = {entry.get("EventBusName") for entry in params["Entries"]}
             return {"event-bus" if bus == self.event_bus else f"unknown:event-bus:{bus}" for bus in buses}
+        if service == "firehose":
+            stream = params["DeliveryStreamName"]
+            return {RAW_ARCHIVE if stream in self.raw_streams else f"unknown:firehose:{stream}"}
         if service == "cloudwatch":
             return {f"metrics:{params['Namespace']}"}
         if service == "secretsmanager":
@@ -181,6 +187,9 @@ def template_labels(synth: Synthesised) -> dict[str, str]:
         f"<{secrets[f'{c.API_SECRET_NAME}/{stage}']}>": f"secret:{access.API_SECRET}",
     }
     labels[f"<{table}.StreamArn>"] = "table/stream"
+    for logical_id, props in synth.properties("AWS::KinesisFirehose::DeliveryStream").items():
+        if str(props["DeliveryStreamName"]).startswith(f"{c.RAW_STREAM_LOGICAL_NAME}-"):
+            labels[f"<{logical_id}.Arn>"] = RAW_ARCHIVE
     for logical_id in synth.resources("AWS::Events::EventBus"):
         labels[f"<{logical_id}.Arn>"] = "event-bus"
     for logical_id, props in synth.properties("AWS::StepFunctions::StateMachine").items():

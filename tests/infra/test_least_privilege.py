@@ -119,6 +119,7 @@ class Deployed:
             state_machines={self.department_machine_arn: c.DEPARTMENT_ESCALATION},
             task_tokens_of=c.DEPARTMENT_ESCALATION,
             reports_bucket=REPORTS,
+            raw_streams=frozenset(self.aws.raw_streams.values()),
         )
 
     def outbound_arn(self) -> str:
@@ -146,6 +147,7 @@ def deployed(aws: AwsResources, monkeypatch: pytest.MonkeyPatch) -> Deployed:
     env = {
         c.ENV_INBOUND_QUEUE_URL: aws.queue_url,
         c.ENV_RAW_BUCKET: aws.bucket,
+        c.ENV_RAW_STREAMS: aws.raw_streams_setting,
         c.ENV_PLATFORM_SECRET_ARN: aws.secret_id,
         c.ENV_TABLE_NAME: aws.table_name,
         c.ENV_OUTBOUND_QUEUE_URL: outbound_url,

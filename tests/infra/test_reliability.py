@@ -299,6 +299,7 @@ HANDLER_ENVIRONMENT = {
         {
             c.ENV_TABLE_NAME,
             c.ENV_RAW_BUCKET,
+            c.ENV_RAW_STREAMS,
             c.ENV_INBOUND_QUEUE_URL,
             c.ENV_BRAND_ACCOUNTS,
             c.ENV_DEFAULT_TEAM,

@@ -131,8 +131,49 @@ def test_ingest_may_read_write_items_read_raw_and_consume_inbound(synth: Synthes
         "sqs:ChangeMessageVisibility": {f"<{i['inbound']}.Arn>"},  # a delivery waiting for a message
         "sqs:SendMessage": {f"<{i['outbound']}.Arn>"},  # a new case's acknowledge task, and nothing else
         "events:PutEvents": {f"<{bus}.Arn>"},  # a sensitive case, for the leads: the project's bus only
+        "firehose:PutRecordBatch": {f"<{s}.Arn>" for s in archive_streams(synth).values()},  # the raw archive
         **observability(i["ingest.logs"]),
     }
+
+
+def archive_streams(synth: Synthesised) -> dict[str, str]:
+    """platform -> the logical id of its raw archive stream."""
+    return {
+        str(p["ExtendedS3DestinationConfiguration"]["Prefix"]).split("/")[1]: k
+        for k, p in synth.properties("AWS::KinesisFirehose::DeliveryStream").items()
+    }
+
+
+def test_each_archive_stream_writes_gzip_under_its_platform_with_a_role_that_may_write_only_there(
+    synth: Synthesised,
+) -> None:
+    i = ids_of(synth)
+    bucket = f"<{i['bucket']}.Arn>"
+    streams = archive_streams(synth)
+    assert set(streams) == set(c.WEBHOOK_PLATFORMS)
+    for platform, logical_id in streams.items():
+        props = synth.template["Resources"][logical_id]["Properties"]
+        destination = props["ExtendedS3DestinationConfiguration"]
+        assert props["DeliveryStreamName"] == f"socialcare-raw-{platform}-{synth.stage}"
+        assert props["DeliveryStreamEncryptionConfigurationInput"] == {"KeyType": "AWS_OWNED_CMK"}
+        assert (destination["Prefix"], destination["CompressionFormat"]) == (f"raw/{platform}/", "GZIP")
+        assert "DynamicPartitioningConfiguration" not in destination  # billed per GB: the prefix is static
+        assert join_text(destination["BucketARN"]) == bucket
+        role = ref_id(destination["RoleARN"])
+        assert role
+        trust = synth.template["Resources"][role]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+        assert [(s["Principal"], s["Condition"]) for s in trust] == [
+            ({"Service": "firehose.amazonaws.com"}, {"StringEquals": {"sts:ExternalId": {"Ref": "AWS::AccountId"}}})
+        ]
+        objects = {f"{bucket}/raw/{platform}/*"}
+        assert grants(synth, role) == {
+            "s3:AbortMultipartUpload": objects,
+            "s3:GetObject": objects,
+            "s3:PutObject": objects,
+            "s3:GetBucketLocation": {bucket},
+            "s3:ListBucket": {bucket},
+            "s3:ListBucketMultipartUploads": {bucket},
+        }
 
 
 def test_the_surge_check_may_query_the_counters_record_what_it_raised_and_put_events(synth: Synthesised) -> None:

@@ -86,6 +86,7 @@ class Lambdas:
         for name, value in {
             c.ENV_INBOUND_QUEUE_URL: aws.queue_url,
             c.ENV_RAW_BUCKET: aws.bucket,
+            c.ENV_RAW_STREAMS: aws.raw_streams_setting,
             c.ENV_PLATFORM_SECRET_ARN: aws.secret_id,
             c.ENV_TABLE_NAME: aws.table_name,
             c.ENV_BRAND_ACCOUNTS: BRAND_ACCOUNTS,
@@ -225,11 +226,16 @@ class Lambdas:
 
     # --- what was kept ----------------------------------------------------------------------------
     def raw_keys(self) -> list[str]:
+        """The raw bucket's objects: deliveries too big for the queue, and the raw archive's."""
         listing = self.aws.s3.list_objects_v2(Bucket=self.aws.bucket)
         return [o["Key"] for o in listing.get("Contents", [])]
 
     def raw_object(self, key: str) -> bytes:
-        data: bytes = self.aws.s3.get_object(Bucket=self.aws.bucket, Key=key)["Body"].read()
+        """The delivery kept under ``key`` (an envelope's or the unmatched log's), as replay reads it."""
+        from socialcare.aws.raw_store import RawDeliveryStore
+
+        data = RawDeliveryStore(self.aws.bucket, client=self.aws.s3).find(key)
+        assert data is not None, f"{key} is neither a raw object nor archived"
         return data
 
     def items(self, entity: str) -> list[dict[str, Any]]:

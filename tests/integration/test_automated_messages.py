@@ -108,6 +108,7 @@ def pipeline(aws: AwsResources, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pip
     a = CONFIG.accounts
     for name, value in {
         c.ENV_RAW_BUCKET: aws.bucket,
+        c.ENV_RAW_STREAMS: aws.raw_streams_setting,
         c.ENV_INBOUND_QUEUE_URL: aws.queue_url,
         c.ENV_BRAND_ACCOUNTS: brand_accounts_setting(meta=(a.facebook_page_id, a.whatsapp_phone_number_id)),
         "POWERTOOLS_LOG_LEVEL": "WARNING",

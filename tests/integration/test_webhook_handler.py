@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 
 import pytest
 from socialcare import constants as c
@@ -113,25 +114,30 @@ def test_unknown_platform_is_404_and_nothing_is_kept(lambdas: Lambdas, platform:
 
 
 # --- acceptance -------------------------------------------------------------------------------
-def test_accepted_delivery_is_kept_raw_and_enqueued_with_its_exact_bytes(
+def test_accepted_delivery_is_enqueued_with_its_exact_bytes_and_events_then_archived(
     aws: AwsResources, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    lambdas = Lambdas(aws, monkeypatch, own_clients=True)  # the function's own wiring, as in AWS
+    lambdas = Lambdas(aws, monkeypatch, own_clients=True)  # the functions' own wiring, as in AWS
     body = wire_body("meta", "batch_mixed")
     response = lambdas.post("meta", body)
     assert response.status == 200
     receipt = response.json()
     assert receipt == {"status": "accepted", "delivery_id": hashlib.sha256(body).hexdigest()[:32], "events": 8}
-    [key] = lambdas.raw_keys()
-    assert key.startswith("raw/meta/")
-    assert key.endswith(f"{hashlib.sha256(body).hexdigest()}.json")
-    assert lambdas.raw_object(key) == body
+    assert lambdas.raw_keys() == []  # no S3 PUT: the message carries the raw bytes
     [message] = lambdas.receive()
     envelope = DeliveryEnvelope.from_json(message["Body"])
-    assert (envelope.platform, envelope.raw_key, envelope.delivery_id) == ("meta", key, receipt["delivery_id"])
+    assert (envelope.platform, envelope.delivery_id) == ("meta", receipt["delivery_id"])
+    assert envelope.raw_key.startswith("raw/meta/")
+    assert envelope.raw_key.endswith(f"{hashlib.sha256(body).hexdigest()}.json")
     assert envelope.body is not None
     assert envelope.body.encode("utf-8") == body
+    assert len(envelope.events or ()) == 8  # parsed once, here: ingest parses nothing again
     assert message["MessageAttributes"]["platform"]["StringValue"] == "meta"
+    # Ingest archives it (Firehose, GZIP under raw/meta/<yyyy/MM/dd/HH>/) before its message leaves the queue.
+    lambdas.poller.process([message])
+    [archived] = lambdas.raw_keys()
+    assert re.match(r"raw/meta/\d{4}/\d{2}/\d{2}/\d{2}/socialcare-raw-meta-test-", archived), archived
+    assert lambdas.raw_object(envelope.raw_key) == body
     lambdas.close()
 
 

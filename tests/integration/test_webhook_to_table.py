@@ -56,9 +56,12 @@ def test_the_same_delivery_twice_is_stored_once(lambdas: Lambdas, store: CaseSto
     first, second = lambdas.post("meta", body), lambdas.post("meta", body)
     assert first.status == second.status == 200
     assert first.json()["delivery_id"] == second.json()["delivery_id"]
-    assert len(lambdas.raw_keys()) == 1  # the retry overwrote the same raw object
-    assert lambdas.queue_depth() == 2  # both acknowledged deliveries were queued
-    lambdas.drain()
+    assert lambdas.raw_keys() == []  # the raw bytes travel in the messages until ingest archives them
+    messages = lambdas.receive()
+    assert len(messages) == 2  # both acknowledged deliveries were queued
+    lambdas.poller.process(messages)
+    assert lambdas.raw_object(DeliveryEnvelope.from_json(messages[0]["Body"]).raw_key) == body
+    assert len(lambdas.raw_keys()) == 1  # one batch, one Firehose call: both copies in one archive object
     assert lambdas.stored_message_ids() == ["wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQzQTNBRjUxNUI1QUVCNkY0RkE2MgA="]
     [case] = store.cases_of_customer(PHONE_ID, "16505551234")
     assert case.message_count == 1

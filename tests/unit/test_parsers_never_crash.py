@@ -393,11 +393,14 @@ def receive_signed(platform: str, body: bytes, **kw: Any) -> None:
         assert raw.objects == {}
         assert queue.sent == []
         return
-    # Accepted: the exact bytes kept once, one envelope that carries them (or points at them).
-    assert list(raw.objects.values()) == [body]
+    # Accepted: one envelope that carries the exact bytes (ingest archives them), or points at them in
+    # S3 when they do not fit; with the events parsed, unless those alone do not fit either.
     [envelope] = queue.sent
     assert envelope.raw_key == receipt.raw_key
     assert envelope.body == (body.decode("utf-8") if receipt.inline else None)
+    assert raw.objects == ({} if receipt.inline else {receipt.raw_key: body})
+    assert envelope.events is not None or not receipt.inline
+    assert len(envelope.events or ()) in (receipt.event_count, 0)
     assert DeliveryEnvelope.from_json(envelope.to_json()) == envelope
 
 

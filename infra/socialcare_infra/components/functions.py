@@ -85,7 +85,7 @@ TRIGGERS: dict[str, FunctionSpec] = {
         trigger=HttpTrigger(),
         memory_mb=256,
         timeout_s=c.WEBHOOK_TIMEOUT_S,
-        description="Platform webhooks: verify, keep raw in S3, enqueue, acknowledge",
+        description="Platform webhooks: verify, parse, enqueue with the raw body, acknowledge",
     ),
     c.INGEST_FUNCTION: FunctionSpec(
         trigger=QueueTrigger(
@@ -162,6 +162,8 @@ def environment(name: str, resources: CoreResources, config: StageConfig) -> dic
         c.INGEST_FUNCTION: {
             c.ENV_TABLE_NAME: table,
             c.ENV_RAW_BUCKET: bucket,
+            # Where it archives the raw bodies its messages carry: each platform's Firehose stream.
+            c.ENV_RAW_STREAMS: json.dumps(resources.raw.stream_names, sort_keys=True),
             # Its own queue: a delivery waiting for a message is put back for a delay there.
             c.ENV_INBOUND_QUEUE_URL: resources.queues.inbound.queue.queue_url,
             # A new case's acknowledge task goes to the outbound function (socialcare.automated).

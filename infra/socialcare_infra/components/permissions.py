@@ -69,6 +69,9 @@ def grant_access(role: iam.Role, grants: access.Access, resources: CoreResources
                 resources=[resources.raw.bucket.arn_for_objects(f"{c.RAW_KEY_PREFIX}*")],
             )
         )
+    if grants.archives_raw:
+        streams = [stream.attr_arn for stream in resources.raw.streams.values()]
+        statements.append(iam.PolicyStatement(actions=list(access.ARCHIVE_PUT), resources=streams))
     if grants.consumes:
         queue = resources.queues.by_key(grants.consumes).queue
         actions = [*access.SQS_CONSUME, *(access.SQS_CHANGE_VISIBILITY if grants.changes_visibility else ())]

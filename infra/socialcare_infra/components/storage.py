@@ -1,17 +1,22 @@
-"""The single DynamoDB table and the raw-delivery bucket."""
+"""The single DynamoDB table, the raw-delivery bucket with its archive streams, and the reports bucket."""
 
 from __future__ import annotations
 
-from aws_cdk import Aws, Duration, RemovalPolicy
+from aws_cdk import Aws, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kinesisfirehose as firehose
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 from socialcare import constants as c
 from socialcare.aws import schema
+from socialcare.model.archived import archive_prefix
 
 from socialcare_infra.checks import acknowledge
 from socialcare_infra.config import StageConfig
 from socialcare_infra.names import ResourceNames
+
+_Stream = firehose.CfnDeliveryStream
 
 
 def removal_policy(config: StageConfig) -> RemovalPolicy:
@@ -68,7 +73,8 @@ def _key(gsi: dict[str, object], key_type: str) -> str:
 
 
 class RawBucket(Construct):
-    """Every accepted raw delivery, private, encrypted, TLS-only, expired after RAW_RETENTION_DAYS."""
+    """Every accepted raw delivery, private, encrypted, TLS-only, expired after RAW_RETENTION_DAYS; and
+    the raw archive: a Firehose stream per platform into it (``schema.raw_stream_kwargs``)."""
 
     def __init__(self, scope: Construct, id: str, *, config: StageConfig, names: ResourceNames) -> None:
         super().__init__(scope, id)
@@ -77,8 +83,79 @@ class RawBucket(Construct):
             bucket_name=names.raw_bucket(Aws.ACCOUNT_ID, Aws.REGION),
             config=config,
             expire_after=Duration.days(c.RAW_RETENTION_DAYS),
-            who="Only the webhook role writes here and only the ingest role reads",
+            who="Only the webhook role and the raw archive's Firehose roles write here and only the ingest role reads",
         )
+        self.streams = {
+            platform: self._archive_stream(platform, names.raw_stream(platform)) for platform in c.WEBHOOK_PLATFORMS
+        }
+
+    @property
+    def stream_names(self) -> dict[str, str]:
+        """Ingest's ``RAW_STREAMS``: platform -> stream name."""
+        return {platform: str(stream.delivery_stream_name) for platform, stream in self.streams.items()}
+
+    def _archive_stream(self, platform: str, name: str) -> firehose.CfnDeliveryStream:
+        """One platform's stream, with a role of its own that may write only that platform's prefix."""
+        construct_id = f"{platform.title()}Archive"
+        role = self._archive_role(f"{construct_id}Role", platform, name)
+        spec = schema.raw_stream_kwargs(name, platform, bucket_arn=self.bucket.bucket_arn, role_arn=role.role_arn)
+        destination = spec["ExtendedS3DestinationConfiguration"]
+        hints = destination["BufferingHints"]
+        stream = firehose.CfnDeliveryStream(
+            self,
+            construct_id,
+            delivery_stream_name=spec["DeliveryStreamName"],
+            delivery_stream_type=spec["DeliveryStreamType"],
+            delivery_stream_encryption_configuration_input=_Stream.DeliveryStreamEncryptionConfigurationInputProperty(
+                key_type=spec["DeliveryStreamEncryptionConfigurationInput"]["KeyType"]
+            ),
+            extended_s3_destination_configuration=_Stream.ExtendedS3DestinationConfigurationProperty(
+                bucket_arn=destination["BucketARN"],
+                role_arn=destination["RoleARN"],
+                prefix=destination["Prefix"],
+                compression_format=destination["CompressionFormat"],
+                buffering_hints=_Stream.BufferingHintsProperty(
+                    size_in_m_bs=hints["SizeInMBs"], interval_in_seconds=hints["IntervalInSeconds"]
+                ),
+            ),
+        )
+        # Firehose checks its role when the stream is created: the policy must exist by then.
+        stream.node.add_dependency(role)
+        return stream
+
+    def _archive_role(self, construct_id: str, platform: str, name: str) -> iam.Role:
+        """What Firehose's S3 delivery calls (AWS's documented policy for an S3 destination), its objects
+        limited to the platform's prefix; only this account's Firehose may assume it."""
+        prefix = archive_prefix(platform)
+        role = iam.Role(
+            self,
+            construct_id,
+            assumed_by=iam.ServicePrincipal(
+                "firehose.amazonaws.com", conditions={"StringEquals": {"sts:ExternalId": Aws.ACCOUNT_ID}}
+            ),
+            description=f"Firehose {name}: the {platform} raw archive's writes to the raw bucket",
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"],
+                resources=[self.bucket.arn_for_objects(f"{prefix}*")],
+            )
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"],
+                resources=[self.bucket.bucket_arn],
+            )
+        )
+        cfn_bucket = self.bucket.node.default_child
+        assert isinstance(cfn_bucket, s3.CfnBucket)
+        acknowledge(
+            role,
+            f"AwsSolutions-IAM5[Resource::<{Stack.of(self).get_logical_id(cfn_bucket)}.Arn>/{prefix}*]",
+            "Object actions need an object ARN pattern: this one is limited to one platform's prefix of the raw "
+            "bucket, where its Firehose stream writes (raw/<platform>/<YYYY/MM/dd/HH>/<stream>-...gz).",
+        )
+        return role
 
 
 class ReportsBucket(Construct):

@@ -14,7 +14,7 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +65,9 @@ class LocalResources:
     api_secret_arn: str = ""  # the agent API's secret (cursor key); empty when not provisioned
     clock_failures_url: str = ""  # the clock function's on-failure queue (stream records given up)
     reports_bucket: str = ""  # the stored reports (socialcare report)
+    # The raw archive: platform -> its Firehose stream into the raw bucket (moto writes each
+    # PutRecordBatch at once as one object under the same raw/<platform>/<YYYY/MM/dd/HH>/ path, uncompressed).
+    raw_streams: Mapping[str, str] = field(default_factory=dict)
 
 
 def resource_names(stage: str) -> dict[str, str]:
@@ -152,6 +155,12 @@ class AwsServices:
         )
         failures_url = sqs.create_queue(QueueName=names["clock_failures"], Attributes=schema.DLQ_ATTRIBUTES)["QueueUrl"]
         self._create_raw_bucket(names["bucket"])
+        raw_streams = schema.create_raw_streams(
+            self.client("firehose"),
+            stage,
+            bucket=names["bucket"],
+            role_arn=f"arn:aws:iam::{MOTO_ACCOUNT_ID}:role/{c.RAW_STREAM_LOGICAL_NAME}-{stage}",
+        )
         self._create_bucket(names["reports_bucket"])
         secrets = self.client("secretsmanager")
         secret_arn = secrets.create_secret(Name=names["secret"], SecretString=json.dumps(dict(platform_secret)))["ARN"]
@@ -179,6 +188,7 @@ class AwsServices:
             api_secret_arn=api_secret_arn,
             clock_failures_url=failures_url,
             reports_bucket=names["reports_bucket"],
+            raw_streams=raw_streams,
         )
         log.info(
             "resources created",

@@ -1,4 +1,4 @@
-"""The shape of the table and queues, in one place.
+"""The shape of the table, the queues and the raw archive's streams, in one place.
 
 The CDK app, the local stack and the tests all build their resources from these
 definitions, so the three places the system runs cannot drift apart.
@@ -71,6 +71,7 @@ from __future__ import annotations
 from typing import Any
 
 from socialcare import constants as c
+from socialcare.model.archived import archive_prefix
 
 DEDUP_TTL_DAYS = 8  # Meta and WhatsApp retry for up to 7 days
 
@@ -131,3 +132,37 @@ def outbound_queue_attributes(dlq_arn: str) -> dict[str, str]:
 
 
 DLQ_ATTRIBUTES: dict[str, str] = {"MessageRetentionPeriod": str(14 * 24 * 3600)}
+
+
+def raw_stream_name(platform: str, stage: str) -> str:
+    """The Firehose delivery stream of one platform's raw archive."""
+    return f"{c.RAW_STREAM_LOGICAL_NAME}-{platform}-{stage}"
+
+
+def raw_stream_kwargs(name: str, platform: str, *, bucket_arn: str, role_arn: str) -> dict[str, Any]:
+    """boto3 ``create_delivery_stream`` arguments of one platform's raw archive: Direct PUT, encrypted at
+    rest, into the raw bucket under ``raw/<platform>/`` (Firehose adds its ``YYYY/MM/dd/HH/`` time path:
+    no dynamic partitioning, which is billed), GZIP, buffered up to RAW_STREAM_BUFFER_MB or _S."""
+    return {
+        "DeliveryStreamName": name,
+        "DeliveryStreamType": "DirectPut",
+        "DeliveryStreamEncryptionConfigurationInput": {"KeyType": "AWS_OWNED_CMK"},
+        "ExtendedS3DestinationConfiguration": {
+            "RoleARN": role_arn,
+            "BucketARN": bucket_arn,
+            "Prefix": archive_prefix(platform),
+            "CompressionFormat": "GZIP",
+            "BufferingHints": {"SizeInMBs": c.RAW_STREAM_BUFFER_MB, "IntervalInSeconds": c.RAW_STREAM_BUFFER_S},
+        },
+    }
+
+
+def create_raw_streams(firehose: Any, stage: str, *, bucket: str, role_arn: str) -> dict[str, str]:
+    """Create every platform's raw archive stream (the local stack, the tests, the bench); the
+    ``RAW_STREAMS`` setting (platform -> stream name) ingest reads."""
+    streams = {p: raw_stream_name(p, stage) for p in c.WEBHOOK_PLATFORMS}
+    for platform, name in streams.items():
+        firehose.create_delivery_stream(
+            **raw_stream_kwargs(name, platform, bucket_arn=f"arn:aws:s3:::{bucket}", role_arn=role_arn)
+        )
+    return streams
