@@ -234,6 +234,11 @@ def _cost_rows(table: Any, figures: Any) -> None:
             f"{shape.per_message:.2f}",
             "≤ 2",
         )
+    table.add_row(
+        "cost scenarios: their time here (every function and request on moto, in process), s",
+        f"{figures.seconds:.0f}",
+        "",
+    )
     scenarios = (
         (figures.inbound, "inbound messages", f"one message a delivery; the ingest bench's mix: {cost.MIX}"),
         (figures.reply, "agent replies", "POST /cases/{id}/replies, then the outbound function's send"),

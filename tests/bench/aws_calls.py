@@ -20,7 +20,7 @@ from typing import Any
 from botocore.history import BaseHistoryHandler, get_global_history_recorder
 
 
-@dataclass
+@dataclass(eq=False)  # a call is itself: two identical requests are two calls
 class Call:
     service: str  # botocore's name: dynamodb, sqs, s3, firehose, stepfunctions, events...
     operation: str  # as the API names it: PutItem, SendMessage...
@@ -28,6 +28,10 @@ class Call:
     phase: str | None
     invocation: int  # which function invocation made it (``AwsCalls.invoked``), 0 outside one
     response: dict[str, Any] | None = None
+
+    def within(self, phase: str) -> bool:
+        """Made in ``phase`` or in one of its steps (``<phase>/<step>``)."""
+        return self.phase is not None and (self.phase == phase or self.phase.startswith(f"{phase}/"))
 
     @property
     def failed(self) -> bool:
@@ -64,7 +68,7 @@ class AwsCalls(BaseHistoryHandler):  # type: ignore[misc]
 
     def of(self, phase: str) -> list[Call]:
         """The calls of ``phase`` and of its steps (``<phase>/<step>``)."""
-        return [c for c in self.calls if c.phase is not None and (c.phase == phase or c.phase.startswith(f"{phase}/"))]
+        return [call for call in self.calls if call.within(phase)]
 
     @contextmanager
     def during(self, phase: str | None) -> Iterator[None]:

@@ -110,8 +110,10 @@ def run(clocks: Sequence[ClockFigures]) -> CostFigures:
     started = time.perf_counter()
     with mock_aws(), recording() as calls, cost_world(calls, deployed) as world:
         with calls.during("inbound"):
-            for delivery in _deliveries(world.page):
+            for n, delivery in enumerate(_deliveries(world.page), 1):
                 world.deliver(delivery)
+                if n % deployed.batch_size[c.INGEST_FUNCTION] == 0:  # the mapping takes each full batch
+                    world.drain(c.INGEST_FUNCTION)
             world.drain(c.INGEST_FUNCTION)
         with calls.during(None):
             cases = _case_ids(world)
@@ -179,7 +181,7 @@ def _scenario(
         *_api_gateway(timings, units),
         _lambda(world.deployed, timings, units),
         _sqs(calls, units),
-        _dynamodb([u for u in ledger if u.call in calls], units),
+        _dynamodb([u for u in ledger if u.call.within(name)], units),
         *_others(calls, units, transitions),
     ]
     priced = {"sqs", "dynamodb", "s3", "firehose", "events", "stepfunctions"}
@@ -278,14 +280,14 @@ def _others(calls: Sequence[Call], units: int, transitions: Mapping[str, tuple[s
     return [
         Line(
             "S3",
-            f"{puts / units:.2f} PUT, {(len(s3) - puts) / units:.2f} GET/other requests (the raw deliveries)",
+            ", ".join(f"{op} {n / units:.2f}" for op, n in Counter(call.operation for call in s3).most_common()),
             puts * S3_PUT_PER_1000 / 1000 + (len(s3) - puts) * S3_GET_PER_1000 / 1000,
         )
         if s3
         else None,
         Line(
             "Firehose",
-            f"{len(records) / units:.2f} records, {billed_bytes / units / 1024:.1f} KB billed (the raw deliveries)",
+            f"{len(records) / units:.2f} records, {billed_bytes / units / 1024:.1f} KB billed",
             billed_bytes / 1024**3 * FIREHOSE_PER_GB,
         )
         if records

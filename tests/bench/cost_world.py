@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import warnings
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -316,4 +317,6 @@ def _functions(world: CostWorld) -> None:
     from chalicelib import wiring
 
     wiring.wire()
+    # Chalice's local mode lets every request through its Cognito authorizer, and says so each time.
+    warnings.filterwarnings("ignore", message="CognitoUserPoolAuthorizer is not a supported", category=UserWarning)
     world.api = Client(app.app, stage_name="prod", project_dir=str(ROOT / "chalice_config"))
