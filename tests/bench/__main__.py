@@ -1,7 +1,8 @@
-"""`make bench`: figures for the webhook, ingest, surge, case clock, follow-up, department escalation,
-metrics publisher, daily report and cold-start targets. Prints, never asserts.
+"""`make bench`: figures for the webhook, ingest, surge, case clock, follow-up, cost per message,
+department escalation, metrics publisher, daily report and cold-start targets. Prints, never asserts.
 
-Targets: ≤ 2 DynamoDB requests per new message; ingest path ≤ 3× its bare writes;
+Targets: ≤ 2 DynamoDB requests per new message; ingest path ≤ 3× its bare writes; ≤ $8 per million
+inbound messages and ≤ $18 per million agent replies at list price;
 webhook function import ≤ 300 ms; ≤ 6 case-clock state transitions for a typical case; the busiest
 surge counter key ≤ 500 write units a second at 5,000 messages a second; the metrics publisher's
 items read the same with and without closed history. Backend: moto in process (with the local
@@ -30,6 +31,7 @@ def main() -> int:
     from tests.bench import (
         case_clock,
         classify,
+        cost,
         department_escalation,
         importtime,
         ingest,
@@ -67,6 +69,11 @@ def main() -> int:
             day = report.run(reporting["TABLE_NAME"], "bench-reports")
     with console.status("case clock and follow-up: running the ASL files in moto's Step Functions engine…"):
         clocks = case_clock.run()
+    status = console.status(
+        f"cost: {ingest.MESSAGES:,} inbound messages and {cost.REPLIES} agent replies through every function…"
+    )
+    with status, captured_stdout(emitted):
+        priced = cost.run(clocks)
     status = console.status("department escalation: running the ASL file in moto's Step Functions engine…")
     with status, captured_stdout(emitted):
         escalations = department_escalation.run()
@@ -99,7 +106,12 @@ def main() -> int:
     table.add_row(
         f"ingest: DynamoDB requests per new message ({requests})", f"{threaded.requests_per_message:.2f}", "≤ 2"
     )
-    table.add_row("ingest: write units per new message", f"{threaded.write_units_per_message:.1f}", "")
+    table.add_row(
+        "ingest: write units per new message, table / indexes (from the items before and after each write; "
+        "the cost scenario's messages)",
+        f"{priced.write_units[0]:.1f} / {priced.write_units[1]:.1f}",
+        "",
+    )
     _classify_rows(table, classified, per_message_ms=threaded.seconds * 1000 / threaded.stored)
     table.add_row(
         "ingest: DynamoDB requests per duplicate message (a platform retry)",
@@ -126,6 +138,7 @@ def main() -> int:
             f"${clock.cost_per_1000_cases:.3f}",
             "",
         )
+    _cost_rows(table, priced)
     for figures in escalations:
         steps = "; ".join(
             f"{step} {sum(ops.values())}: " + ", ".join(f"{count} {op}" for op, count in sorted(ops.items()))
@@ -205,6 +218,46 @@ def _surge_rows(table: Any, surged: Any) -> None:
         f"{surged.check_queries} / {surged.check_items_read} / {surged.check_read_units:g}",
         "",
     )
+
+
+def _cost_rows(table: Any, figures: Any) -> None:
+    from tests.bench import cost
+
+    for shape in figures.shapes:
+        own = ", ".join(f"{op} {n:.2f}" for op, n in shape.by_operation.items() if not op.startswith("per invocation"))
+        shared = ", ".join(
+            f"{op[16:]} {n:.3f}" for op, n in shape.by_operation.items() if op.startswith("per invocation")
+        )
+        table.add_row(
+            f"cost scenario: DynamoDB requests per new message, {shape.shape} ({own}; its share of the "
+            f"invocation's: {shared or 'none'})",
+            f"{shape.per_message:.2f}",
+            "≤ 2",
+        )
+    table.add_row(
+        "cost scenarios: their time here (every function and request on moto, in process), s",
+        f"{figures.seconds:.0f}",
+        "",
+    )
+    scenarios = (
+        (figures.inbound, "inbound messages", f"one message a delivery; the ingest bench's mix: {cost.MIX}"),
+        (figures.reply, "agent replies", "POST /cases/{id}/replies, then the outbound function's send"),
+    )
+    for scenario, label, how in scenarios:
+        for line in scenario.lines:
+            table.add_row(
+                f"cost per 1M {label}: {line.service} ({line.detail})",
+                f"${scenario.per_million(line.dollars):,.2f}",
+                "",
+            )
+        unpriced = (
+            "; not priced: " + ", ".join(f"{k} {v}" for k, v in scenario.unpriced.items()) if scenario.unpriced else ""
+        )
+        table.add_row(
+            f"cost per 1M {label}, at us-east-1 list prices ({how}{unpriced})",
+            f"${scenario.total:,.2f}",
+            f"≤ ${scenario.target:g}",
+        )
 
 
 def _publisher_rows(table: Any, figures: list[Any]) -> None:

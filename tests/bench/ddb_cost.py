@@ -1,12 +1,11 @@
-"""DynamoDB request and write-unit accounting for the benchmarks.
+"""DynamoDB requests and item sizes for the benchmarks.
 
 Requests are recorded through botocore's global history recorder (the hook the AWS CLI's
 ``history`` feature uses), so every DynamoDB call a function makes is seen, whichever client made it.
 
-Write units follow DynamoDB's published rules: an item's size is the sum of its attribute
-names and values (strings by UTF-8 length, numbers ~1 byte per two digits + 1, lists and
-maps 3 bytes + 1 per element); a standard write costs 1 WCU per KB, a transactional write
-2 WCU per KB, per item.
+An item's size follows DynamoDB's published rules: the sum of its attribute names and values
+(strings and binaries by length, numbers ~1 byte per two digits + 1, lists and maps 3 bytes + 1 per
+element). What a write or read costs in units is ``index_writes``'.
 """
 
 from __future__ import annotations
@@ -29,6 +28,8 @@ def value_size(value: dict[str, Any]) -> int:
         return math.ceil(digits / 2) + 1
     if kind in {"BOOL", "NULL"}:
         return 1
+    if kind == "B":
+        return len(inner)
     if kind == "L":
         return 3 + sum(value_size(v) + 1 for v in inner)
     if kind == "M":
@@ -40,22 +41,6 @@ def value_size(value: dict[str, Any]) -> int:
 
 def item_size(item: dict[str, Any]) -> int:
     return sum(len(name.encode("utf-8")) + value_size(v) for name, v in item.items())
-
-
-def write_units(operation: str, params: dict[str, Any]) -> int:
-    """Write capacity units one call consumes (``operation`` as the API names it: ``PutItem``...)."""
-    if operation == "TransactWriteItems":
-        total = 0
-        for entry in params["TransactItems"]:
-            ((kind, body),) = entry.items()
-            size = item_size(body["Item"]) if kind == "Put" else 1024  # updates: assume ≤ 1 KB
-            total += 2 * max(1, math.ceil(size / 1024))
-        return total
-    if operation == "PutItem":
-        return max(1, math.ceil(item_size(params["Item"]) / 1024))
-    if operation in ("UpdateItem", "DeleteItem"):
-        return 1
-    return 0
 
 
 @dataclass

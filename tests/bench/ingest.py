@@ -17,7 +17,7 @@ from typing import Any
 
 from botocore import xform_name
 
-from tests.bench.ddb_cost import WRITE_OPERATIONS, DynamoDBCalls, write_units
+from tests.bench.ddb_cost import WRITE_OPERATIONS, DynamoDBCalls
 from tests.bench.setup import LambdaContext, load_function, messenger_delivery, sqs_record
 
 MESSAGES = 1000
@@ -34,7 +34,6 @@ class IngestFigures:
     seconds: float
     requests_per_message: float
     requests_by_operation: dict[str, int]
-    write_units_per_message: float
     duplicate_requests_per_message: float
     bare_seconds: float
 
@@ -149,7 +148,6 @@ def run(resources: dict[str, str], queue_arn: str) -> IngestFigures:
         seconds=seconds,
         requests_per_message=len(recorded) / stored,
         requests_by_operation=by_operation,
-        write_units_per_message=sum(write_units(op, params) for op, params in recorded) / stored,
         duplicate_requests_per_message=len(duplicate_calls) / duplicates,
         bare_seconds=bare_seconds,
     )

@@ -7,22 +7,23 @@ from ``CUSTOMERS`` customers — at ``RATE`` messages a second, the first ``MESS
 the surge (a whole second would take minutes on moto and show the same shares) — all in one bucket of
 ingest's clock; the event source mapping hands the function ``PER_BATCH`` deliveries an invocation.
 Every DynamoDB write is recorded and charged to the partition keys it writes — the table's and each
-index's (a Put's ``GSI*PK``) — at DynamoDB's rates (``ddb_cost``); a key's units over the window,
-divided by its length, are its write units per second. Then the deployed surge function runs as its
-schedule would, and what it read is counted.
+index's, from the items before and after (``index_writes``: an index is written only when the item
+enters, leaves or changes in it) — at DynamoDB's rates; a key's units over the window, divided by its
+length, are its write units per second. Then the deployed surge function runs as its schedule would,
+and what it read is counted (read units from the items it read).
 """
 
 from __future__ import annotations
 
 import json
-import math
 import os
 import time
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from tests.bench.ddb_cost import DynamoDBCalls, item_size
+from tests.bench.aws_calls import recording
+from tests.bench.index_writes import CallUnits, TableShape, account
 from tests.bench.setup import LambdaContext, load_function, sqs_record
 
 RATE = 5000  # messages a second
@@ -31,7 +32,6 @@ CUSTOMERS = 500
 PER_BATCH = 10
 SURGE_AT_MS = 1_767_225_630_000  # 30 s into a bucket: the whole second falls in it
 BUS = "bench-events"
-INDEX_KEYS = ("GSI1PK", "GSI2PK", "GSI3PK", "GSI4PK")
 
 
 @dataclass(frozen=True)
@@ -72,86 +72,62 @@ def _deliveries(queue_arn: str) -> list[dict[str, Any]]:
     return [{"Records": records[i : i + PER_BATCH]} for i in range(0, len(records), PER_BATCH)]
 
 
-def _charges(calls: list[tuple[str, dict[str, Any]]], counter_wcu: dict[str, int]) -> Counter[str]:
-    """Write units per partition key: transactional Puts 2 per KB on the table and 1 per KB on each
-    index they project to; counters at their largest size; any other update 1."""
+def _charged(ledger: list[CallUnits]) -> Counter[str]:
+    """Write units per partition key written: the table's (``PK`` value) and each index's
+    (``<index> <its partition key value>``)."""
     charged: Counter[str] = Counter()
-    for operation, params in calls:
-        if operation == "TransactWriteItems":
-            for entry in params["TransactItems"]:
-                ((kind, body),) = entry.items()
-                item = body.get("Item") or body.get("Key")
-                units = max(1, math.ceil(item_size(item) / 1024)) if kind == "Put" else 1
-                charged[item["PK"]["S"]] += 2 * units
-                for index in INDEX_KEYS:
-                    if kind == "Put" and index in item:
-                        charged[f"{index[:4]} {item[index]['S']}"] += units
-        elif operation in ("UpdateItem", "PutItem", "DeleteItem"):
-            key = (params.get("Key") or params.get("Item"))["PK"]["S"]
-            charged[key] += counter_wcu.get(key, 1)
+    for units in ledger:
+        for charge in units.writes:
+            charged[charge.key if charge.index is None else f"{charge.index} {charge.key}"] += charge.units
     return charged
 
 
 def run(resources: dict[str, str], queue_arn: str) -> SurgeFigures:
     import boto3
     from socialcare import constants as c
+    from socialcare.aws.schema import create_table_kwargs
     from socialcare.rules.surges import SHARDS, shard_of
 
     settings = {"keywords": {"outage": ["down", "outage", "will not load"]}}
     os.environ.update(resources, **{c.ENV_SURGE_SETTINGS: json.dumps(settings), c.ENV_EVENT_BUS_NAME: BUS})
     boto3.client("events").create_event_bus(Name=BUS)
-    calls = DynamoDBCalls.installed()
-    ingest = load_function("ingest")
-    ingest.wire(clock=lambda: SURGE_AT_MS)
-    events = _deliveries(queue_arn)
-    calls.recording = True
-    for event in events:
-        result = ingest.handler(event, LambdaContext())
-        if result.get("batchItemFailures"):
-            raise RuntimeError(f"ingest failed surge records: {result['batchItemFailures']}")
-    written = calls.take()
-    calls.recording = False
-
-    dynamodb = boto3.client("dynamodb")
     table = resources[c.ENV_TABLE_NAME]
-    counters = {}
-    for shard in range(SHARDS):
-        key = f"SURGE#{shard:02d}"
-        found = dynamodb.query(
-            TableName=table, KeyConditionExpression="PK = :pk", ExpressionAttributeValues={":pk": {"S": key}}
-        )["Items"]
-        if found:
-            counters[key] = max(item_size(item) for item in found)
-    counter_wcu = {key: max(1, math.ceil(size / 1024)) for key, size in counters.items()}
-    charged = _charges(written, counter_wcu)
-    counter_writes = sum(1 for op, p in written if op == "UpdateItem" and p["Key"]["PK"]["S"].startswith("SURGE#"))
+    with recording() as calls:  # the table is new: every write it will have is recorded
+        ingest = load_function("ingest")
+        ingest.wire(clock=lambda: SURGE_AT_MS)
+        events = _deliveries(queue_arn)
+        with calls.during("surge"):
+            for event in events:
+                result = ingest.handler(event, LambdaContext())
+                if result.get("batchItemFailures"):
+                    raise RuntimeError(f"ingest failed surge records: {result['batchItemFailures']}")
+        surge = load_function(c.SURGE_FUNCTION)
+        surge.wire(clock=lambda: SURGE_AT_MS + 60_000)
+        with calls.during("check"):
+            report = surge.handler({}, LambdaContext())
+        ledger = account(calls.calls, {table: TableShape.of(create_table_kwargs(table))})
+    written = [units for units in ledger if units.call.phase == "surge"]
+    charged = _charged(written)
+    counters = {key: units for key, units in charged.items() if key.startswith("SURGE#")}
+    counter_updates = [
+        charge.units for units in written for charge in units.writes if charge.index is None and charge.key in counters
+    ]
     window_s = MESSAGES / RATE
-    counter, counter_units = max(((k, v) for k, v in charged.items() if k.startswith("SURGE#")), key=lambda kv: kv[1])
+    counter, counter_units = max(counters.items(), key=lambda kv: kv[1])
     # A second of the surge, one message an invocation: the messages' ids spread over the shards.
     unbatched = Counter(shard_of(f"m_surge_{n}") for n in range(RATE))
-    busiest_unbatched = max(unbatched.values()) * max(counter_wcu.values())
-
-    surge = load_function(c.SURGE_FUNCTION)
-    surge.wire(clock=lambda: SURGE_AT_MS + 60_000)
-    calls.recording = True
-    report = surge.handler({}, LambdaContext())
-    reads = [params for op, params in calls.take() if op == "Query"]
-    calls.recording = False
-    # Eventually consistent Query: half a unit per 4 KB read, each query rounded up on its own.
-    read_units = sum(
-        0.5 * max(1, math.ceil(counters.get(q["ExpressionAttributeValues"][":pk"]["S"], 0) / 4096)) for q in reads
-    )
+    reads = [units for units in ledger if units.call.phase == "check" and units.call.operation == "Query"]
     key, units = charged.most_common(1)[0]
     return SurgeFigures(
         invocations=len(events),
-        counter_writes=counter_writes,
+        counter_writes=len(counter_updates),
         counter_keys=len(counters),
         busiest_counter=(counter, counter_units / window_s),
-        busiest_counter_unbatched=float(busiest_unbatched),
+        busiest_counter_unbatched=float(max(unbatched.values()) * max(counter_updates)),
         busiest_key=(key, units / window_s),
         check_queries=len(reads),
         check_items_read=int(report["items_read"]),
-        check_read_units=read_units,
+        check_read_units=sum(read.read_units for read in reads),
         check_bound_items=SHARDS * (12 + 2),
         raised=[f"{r['scope']} {r.get('topic') or r.get('account_id')} ({r['count']})" for r in report["raised"]],
     )
