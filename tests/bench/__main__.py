@@ -69,6 +69,7 @@ def main() -> int:
             day = report.run(reporting["TABLE_NAME"], "bench-reports")
     with console.status("case clock and follow-up: running the ASL files in moto's Step Functions engine…"):
         clocks = case_clock.run()
+        sweeps = case_clock.run_sweep()
     status = console.status(
         f"cost: {ingest.MESSAGES:,} inbound messages and {cost.REPLIES} agent replies through every function…"
     )
@@ -124,20 +125,8 @@ def main() -> int:
         "≤ 3×",
     )
     _surge_rows(table, surged)
-    for clock in clocks:
-        per = "pending cycle" if clock.machine == "follow-up" else "case"
-        table.add_row(
-            f"{clock.machine}: state transitions per {per}, {clock.lifecycle} "
-            f"(the machine's requests: {clock.requests_text})",
-            f"{clock.transitions}",
-            "≤ 6" if clock.lifecycle.startswith("message") else "",
-        )
-        table.add_row(
-            f"{clock.machine}: Step Functions cost per 1,000 {per}s, {clock.lifecycle} "
-            f"(${case_clock.PRICE_PER_1000_TRANSITIONS} per 1,000 transitions)",
-            f"${clock.cost_per_1000_cases:.3f}",
-            "",
-        )
+    for row in case_clock.rows(clocks, sweeps):
+        table.add_row(*row)
     _cost_rows(table, priced)
     for figures in escalations:
         steps = "; ".join(

@@ -157,10 +157,14 @@ def _case_ids(world: CostWorld) -> list[str]:
 
 def _transitions_per_start(world: CostWorld, clocks: Sequence[ClockFigures]) -> dict[str, tuple[str, int]]:
     """Machine ARN -> (name, transitions of its typical lifecycle in the case-clock bench: the first
-    figure given for each machine)."""
+    figure given for each machine that started at all — a case clock that is never started costs none,
+    and what is priced here is each start made)."""
     from socialcare import constants as c
 
-    typical = {machine: next(f for f in clocks if f.machine == machine) for machine in ("case clock", "follow-up")}
+    typical = {
+        machine: next(f for f in clocks if f.machine == machine and f.transitions)
+        for machine in ("case clock", "follow-up")
+    }
     return {
         world.env[c.ENV_CASE_CLOCK_ARN]: ("case clock", typical["case clock"].transitions),
         world.env[c.ENV_FOLLOW_UP_ARN]: ("follow-up", typical["follow-up"].transitions),
