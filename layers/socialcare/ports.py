@@ -88,8 +88,9 @@ class CaseRepository(CaseReader, Protocol):
         CaseVersionConflict when the case is no longer at ``before.version``."""
         ...
 
-    def update_entry_text(self, ref: MessageRef, *, text: str, edited_at_ms: int, previous: str | None) -> bool:
-        """Apply an edit unless a later edit or a deletion is applied already (False then)."""
+    def update_entry_text(self, ref: MessageRef, *, text: str, edited_at_ms: int) -> bool:
+        """Apply an edit unless a later edit or a deletion is applied already (False then); the text it
+        replaces joins the entry's edits."""
         ...
 
     def mark_entry_deleted(self, ref: MessageRef, *, deleted_at_ms: int) -> bool: ...

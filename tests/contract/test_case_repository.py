@@ -143,18 +143,18 @@ def test_save_case_is_optimistic(backend: Any) -> None:
 def test_edits_apply_in_platform_order_and_a_deletion_ends_them(backend: Any) -> None:
     open_case(backend)
     ref = backend.cases.find_message("meta", PAGE, "m1")
-    assert backend.cases.update_entry_text(ref, text="second", edited_at_ms=T0 + 2, previous="hi")
-    assert not backend.cases.update_entry_text(ref, text="first", edited_at_ms=T0 + 1, previous="hi")
-    assert not backend.cases.update_entry_text(ref, text="again", edited_at_ms=T0 + 2, previous="hi")
+    assert backend.cases.update_entry_text(ref, text="second", edited_at_ms=T0 + 2)
+    assert not backend.cases.update_entry_text(ref, text="first", edited_at_ms=T0 + 1)
+    assert not backend.cases.update_entry_text(ref, text="again", edited_at_ms=T0 + 2)
     entry = backend.cases.get_entry(ref)
     assert (entry.text, entry.edits) == ("second", ((T0 + 2, "hi"),))
     assert backend.cases.mark_entry_deleted(ref, deleted_at_ms=T0 + 3)
     assert not backend.cases.mark_entry_deleted(ref, deleted_at_ms=T0 + 4)
-    assert not backend.cases.update_entry_text(ref, text="late", edited_at_ms=T0 + 5, previous=None)
+    assert not backend.cases.update_entry_text(ref, text="late", edited_at_ms=T0 + 5)
     entry = backend.cases.get_entry(ref)
     assert (entry.text, entry.deleted_at_ms, entry.edits) == (None, T0 + 3, ())
     missing = MessageRef("CASE1", "0#nothing")
-    assert not backend.cases.update_entry_text(missing, text="x", edited_at_ms=T0, previous=None)
+    assert not backend.cases.update_entry_text(missing, text="x", edited_at_ms=T0)
     assert not backend.cases.mark_entry_deleted(missing, deleted_at_ms=T0)
 
 

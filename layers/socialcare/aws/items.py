@@ -1,11 +1,14 @@
 """Domain objects to DynamoDB items (low-level attribute-value form) and back.
 
 Absent values are left out of the item rather than stored as NULL, so the sparse indexes
-and ``attribute_not_exists`` conditions mean what they say.
+and ``attribute_not_exists`` conditions mean what they say; so are zero counts and empty lists.
+Every byte counts twice: a transaction writes 2 WCU per KB per item, and a case write puts the
+case item and each of the customer's current-case copies.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -83,9 +86,10 @@ def case_attributes(case: Case) -> Item:
         "updated_at_ms": n(case.updated_at_ms),
         "channels": {"L": [s(ch.value) for ch in sorted(case.channels)]},
         "message_count": n(case.message_count),
-        "reopen_count": n(case.reopen_count),
         "version": n(case.version),
     }
+    if case.reopen_count:
+        item["reopen_count"] = n(case.reopen_count)
     if case.last_inbound_by_channel:
         item["last_inbound_by_channel"] = {"M": {ch.value: n(ts) for ch, ts in case.last_inbound_by_channel.items()}}
     if case.customer.alt_ids:
@@ -127,9 +131,9 @@ def triage_attributes(case: Case) -> Item:
         item["routing"] = {
             "M": {
                 "rule": s(routing.rule),
-                "reasons": _str_list(routing.reasons),
-                "tags": _str_list(routing.tags),
-                "rules_version": n(routing.rules_version),
+                **({"reasons": _str_list(routing.reasons)} if routing.reasons else {}),
+                **({"tags": _str_list(routing.tags)} if routing.tags else {}),
+                **({"rules_version": n(routing.rules_version)} if routing.rules_version else {}),
                 **({"overridden_rule": s(routing.overridden_rule)} if routing.overridden_rule else {}),
                 **({"routed_by": s(routing.routed_by)} if routing.routed_by else {}),
                 **({"routed_at_ms": n(routing.routed_at_ms)} if routing.routed_at_ms is not None else {}),
@@ -151,8 +155,6 @@ def triage_attributes(case: Case) -> Item:
         item["mark"] = {"M": mark}
     _put(item, "restored_at_ms", case.restored_at_ms)
     _put(item, "restored_by", case.restored_by)
-    if case.recent_posts:
-        item["recent_posts"] = _str_list([f"{p.fingerprint}|{p.at_ms}|{p.links}" for p in case.recent_posts])
     return item
 
 
@@ -164,20 +166,42 @@ def item_to_routing(item: Mapping[str, Any]) -> CaseRouting | None:
         rule=str(m["rule"]["S"]),
         reasons=_strings(m, "reasons"),
         tags=_strings(m, "tags"),
-        rules_version=int(m["rules_version"]["N"]),
+        rules_version=_int(m, "rules_version") or 0,
         overridden_rule=_str(m, "overridden_rule"),
         routed_by=_str(m, "routed_by"),
         routed_at_ms=_int(m, "routed_at_ms"),
     )
 
 
+def posts_text(posts: tuple[PostTrace, ...]) -> str:
+    """``<fingerprint>:<posted at ms, base 36>[:<links>]`` each, space-separated: ~22 bytes a post."""
+    return " ".join(f"{p.fingerprint}:{_base36(p.at_ms)}" + (f":{p.links}" if p.links else "") for p in posts)
+
+
 def item_to_recent_posts(item: Mapping[str, Any]) -> tuple[PostTrace, ...]:
-    """``<fingerprint>|<posted at ms>|<links>`` each: ~30 bytes a post, at most ``spam.MAX_TRACES``."""
-    traces = []
+    """The copy's ``posts`` (``posts_text``); items written before it hold ``recent_posts``, a list of
+    ``<fingerprint>|<posted at ms>|<links>``."""
+    if POSTS in item:
+        traces = []
+        for text in str(item[POSTS]["S"]).split():
+            fingerprint, at36, *links = text.split(":")
+            traces.append(PostTrace(fingerprint, int(at36, 36), int(links[0]) if links else 0))
+        return tuple(traces)
+    legacy = []
     for text in _strings(item, "recent_posts"):
-        fingerprint, at_ms, links = text.split("|")
-        traces.append(PostTrace(fingerprint, int(at_ms), int(links)))
-    return tuple(traces)
+        fingerprint, at_ms, links_text = text.split("|")
+        legacy.append(PostTrace(fingerprint, int(at_ms), int(links_text)))
+    return tuple(legacy)
+
+
+def _base36(value: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    text = ""
+    while True:
+        value, digit = divmod(value, 36)
+        text = digits[digit] + text
+        if not value:
+            return text
 
 
 def item_to_mark(item: Mapping[str, Any]) -> CaseMark | None:
@@ -294,16 +318,152 @@ def case_item(case: Case) -> Item:
     return item
 
 
+# The customer's current-case copy (``CUST#<account>#<user id>`` / ``CURRENT``, one per customer id):
+# what ingest reads to thread a message in one request, rewritten with every write of the case. Only
+# the case stores read it, so it holds the case compactly: ``case_id``, ``version`` (what writes are
+# conditioned on) and ``message_count`` as attributes; the rest as one JSON document (``doc``: short
+# names, values the code derives left out); and the customer's recent posts (``posts``), which only
+# ingest reads and writes: the case item does not carry them, and other writers update the copy
+# around them (``copy_update``).
+DOC = "doc"
+POSTS = "posts"
+_COPY_ATTRIBUTES = ("case_id", "version", "message_count")
+# What the case item holds for the state machines alone (the clock's instants as text, its tier's rank,
+# whom it notifies; the follow-up's pending-since text): the code reads their ``*_ms`` twins and the owner.
+_DERIVED = frozenset(
+    (*ESCALATION_INSTANTS, "sla_tier_rank", "sla_owner", *FOLLOW_UP_INSTANTS, "follow_up_pending_since")
+)
+_SHORT = {
+    "platform": "p",
+    "account_id": "a",
+    "customer_id": "u",
+    "customer_alt_ids": "ua",
+    "customer_name": "un",
+    "customer_handle": "uh",
+    "status": "s",
+    "priority": "pr",
+    "team": "t",
+    "created_at_ms": "c",
+    "updated_at_ms": "m",
+    "channels": "ch",
+    "reopen_count": "ro",
+    "last_inbound_by_channel": "ic",
+    "last_inbound_at_ms": "i",
+    "last_outbound_at_ms": "o",
+    "owner": "ow",
+    "awaiting_reply_since_ms": "aw",
+    "response_due_at_ms": "d",
+    "first_response_at_ms": "fr",
+    "resolved_at_ms": "rs",
+    "closed_at_ms": "cl",
+    "customer_read_up_to_ms": "cr",
+    "follow_up_of": "fo",
+    "response_started_at_ms": "rt",
+    "response_channel": "rc",
+    "status_since_ms": "ss",
+    "waiting_on": "w",
+    "paused_ms": "pa",
+    "superseded_by": "sb",
+    "sla_generation": "g",
+    "sla_clock": "k",
+    "sla_started_at_ms": "ks",
+    "sla_warn_at_ms": "kw",
+    "sla_breach_at_ms": "kb",
+    "sla_second_tier_at_ms": "k2",
+    "sla_tier": "kt",
+    "sla_tier_owner": "ko",
+    "follow_up_cycle": "fc",
+    "follow_up_pending_since_ms": "fp",
+    "follow_up_nudge_at_ms": "fn",
+    "follow_up_resolve_at_ms": "fz",
+    "routing": "r",
+    "sensitive": "se",
+    "automated_messages_allowed": "am",
+    "language": "l",
+    "mark": "mk",
+    "restored_at_ms": "ra",
+    "restored_by": "rb",
+}
+_LONG = {short: name for name, short in _SHORT.items()}
+
+
 def current_case_item(case: Case, user_id: str) -> Item:
-    """The customer's current-case copy: what ingest reads to thread a message in one request."""
-    item = case_attributes(case)
-    item[c.PARTITION_KEY] = s(keys.customer_pk(case.account_id, user_id))
-    item[c.SORT_KEY] = s(keys.CURRENT_SK)
-    item["entity"] = s("current_case")
+    """The copy as ingest writes it: the case and the customer's recent posts."""
+    item = {**current_case_key(case.account_id, user_id), **copy_attributes(case)}
+    if case.recent_posts:
+        item[POSTS] = s(posts_text(case.recent_posts))
     return item
 
 
+def current_case_key(account_id: str, user_id: str) -> Item:
+    return item_key(keys.customer_pk(account_id, user_id), keys.CURRENT_SK)
+
+
+def copy_attributes(case: Case) -> Item:
+    """Everything of the copy but the recent posts."""
+    attributes = case_attributes(case)
+    doc = {
+        _SHORT.get(name, name): _plain(value)
+        for name, value in attributes.items()
+        if name not in _DERIVED and name not in _COPY_ATTRIBUTES
+    }
+    return {
+        **{name: attributes[name] for name in _COPY_ATTRIBUTES},
+        DOC: s(json.dumps(doc, ensure_ascii=False, separators=(",", ":"))),
+    }
+
+
+def copy_update(case: Case) -> tuple[str, dict[str, str], Item]:
+    """The copy written by anyone but ingest: (update expression, names, values) that set the case and
+    leave the customer's recent posts as they are (a new copy starts without)."""
+    attributes = copy_attributes(case)
+    names = {f"#c{i}": name for i, name in enumerate(attributes)}
+    values = {f":c{i}": value for i, value in enumerate(attributes.values())}
+    return "SET " + ", ".join(f"#c{i} = :c{i}" for i in range(len(attributes))), names, values
+
+
+def _copy_to_attributes(item: Mapping[str, Any]) -> Item:
+    """A copy's attributes in the case item's form (but for what only the state machines read)."""
+    doc = json.loads(item[DOC]["S"])
+    attributes: Item = {_LONG.get(name, name): _typed(value) for name, value in doc.items()}
+    attributes.update({name: item[name] for name in _COPY_ATTRIBUTES})
+    return attributes
+
+
+def _plain(value: Mapping[str, Any]) -> Any:
+    ((kind, inner),) = value.items()
+    if kind == "N":
+        return int(inner)
+    if kind == "L":
+        return [_plain(v) for v in inner]
+    if kind == "M":
+        return {k: _plain(v) for k, v in inner.items()}
+    if kind in ("S", "BOOL"):
+        return inner
+    raise TypeError(f"no plain form for a {kind} attribute")
+
+
+def _typed(value: Any) -> Any:
+    if isinstance(value, bool):
+        return {"BOOL": value}
+    if isinstance(value, int):
+        return n(value)
+    if isinstance(value, str):
+        return s(value)
+    if isinstance(value, list):
+        return {"L": [_typed(v) for v in value]}
+    return {"M": {k: _typed(v) for k, v in value.items()}}
+
+
 def item_to_case(item: Mapping[str, Any]) -> Case:
+    """A case item, or a current-case copy (either form: copies written before ``doc`` hold the case
+    item's attributes)."""
+    if DOC in item:
+        return _attributes_to_case({**_copy_to_attributes(item), **({POSTS: item[POSTS]} if POSTS in item else {})})
+    return _attributes_to_case(item)
+
+
+def _attributes_to_case(item: Mapping[str, Any]) -> Case:
     return Case(
         case_id=str(item["case_id"]["S"]),
         platform=Platform(item["platform"]["S"]),
@@ -333,7 +493,7 @@ def item_to_case(item: Mapping[str, Any]) -> Case:
         closed_at_ms=_int(item, "closed_at_ms"),
         customer_read_up_to_ms=_int(item, "customer_read_up_to_ms"),
         message_count=int(item["message_count"]["N"]),
-        reopen_count=int(item["reopen_count"]["N"]),
+        reopen_count=_int(item, "reopen_count") or 0,
         follow_up_of=_str(item, "follow_up_of"),
         superseded_by=_str(item, "superseded_by"),
         response_started_at_ms=_int(item, "response_started_at_ms"),
@@ -385,6 +545,10 @@ def entry_item(entry: ThreadEntry) -> Item:
     _put(item, "delivery_error", entry.delivery_error)
     if entry.extra:
         item["extra"] = {"M": {k: s(v) for k, v in entry.extra.items()}}
+    if entry.edits or entry.kind is EntryKind.INBOUND:
+        # A customer's message may be edited: the map each edit files the text it replaces in, by the
+        # edit's time, is there already, so an edit is one write (``CaseStore.update_entry_text``).
+        item["edits"] = {"M": {f"{at:013d}": s(previous) for at, previous in entry.edits}}
     for who, emoji in entry.reactions.items():
         item[REACTION_PREFIX + who] = {"M": {"emoji": s(emoji), "at_ms": n(entry.timestamp_ms)}}
     _put(item, "language", entry.language)
@@ -422,14 +586,22 @@ def _reactions(item: Mapping[str, Any]) -> dict[str, str]:
     return found
 
 
+def _edits(value: Mapping[str, Any] | None) -> tuple[tuple[int, str], ...]:
+    """(time, text replaced) of each edit, oldest first: a map by the edit's time, or (entries edited
+    before there was one) a list of {timestamp_ms, text}."""
+    if value is None:
+        return ()
+    if "M" in value:
+        return tuple((int(at), str(v["S"])) for at, v in sorted(value["M"].items()))
+    return tuple((int(e["M"]["timestamp_ms"]["N"]), str(e["M"]["text"]["S"])) for e in value["L"])
+
+
 def item_to_entry(item: Mapping[str, Any]) -> ThreadEntry:
     pk = str(item[c.PARTITION_KEY]["S"])
     sk = str(item[c.SORT_KEY]["S"])
     state = _str(item, "delivery_state")
     channel = _str(item, "channel")
-    edits = tuple(
-        (int(e["M"]["timestamp_ms"]["N"]), str(e["M"]["text"]["S"])) for e in item.get("edits", {"L": []})["L"]
-    )
+    edits = _edits(item.get("edits"))
     return ThreadEntry(
         case_id=pk.removeprefix("CASE#"),
         entry_id=sk.removeprefix(keys.ENTRY_PREFIX),

@@ -40,10 +40,11 @@ from socialcare.ingest.identity import NO_CASE, record_identity_change
 from socialcare.ingest.triage import MessageReading, Triage, classified, sensitive_notice
 from socialcare.model.accounts import BrandAccounts
 from socialcare.model.case import Case, CaseMark, EntryKind
-from socialcare.model.events import DeliveryState, EventKind, ParsedDelivery, PlatformEvent
+from socialcare.model.events import Customer, DeliveryState, EventKind, ParsedDelivery, PlatformEvent
 from socialcare.model.stored import CurrentCase
 from socialcare.model.surges import SurgeTally
 from socialcare.model.tasks import CaseTask, TaskKind
+from socialcare.platforms.fields import UNKNOWN_CUSTOMER_PREFIX
 from socialcare.ports import CaseRepository, LeadNotifier, MessageCommit, SurgeCounter, TaskQueue
 from socialcare.rules.case_sla import SlaInForce, with_sla
 from socialcare.rules.cases import (
@@ -283,8 +284,10 @@ class Ingestor:
         settings = self._settings
         reading = self._triage.read(event)
         sla = self._sla()
-        for _ in range(settings.max_threading_attempts):
-            current = self._read_current(event)
+        known: tuple[str, ...] = ()
+        for attempt in range(settings.max_threading_attempts):
+            current = self._read_current(event, thorough=attempt > 0, also=known)
+            known = current.case.customer.all_ids if current.case is not None else ()
             recent = current.case.recent_posts if current.case is not None else ()
             mark = self._triage.mark(event, reading, recent)
             decision = decide_threading(current.case, event.timestamp_ms, settings.reopen_window_ms)
@@ -293,6 +296,8 @@ class Ingestor:
             if decision.action is Threading.NEW:
                 case = self._open_case(event, reading, mark, sla, now=now, follow_up_of=decision.follow_up_of)
                 if current.case is not None:
+                    # The follow-up knows every id of its customer, so all their copies move to it.
+                    case = replace(case, customer=_with_ids(case.customer, current.case.customer.all_ids))
                     superseded = replace(
                         current.case, superseded_by=case.case_id, updated_at_ms=now, version=current.case.version + 1
                     )
@@ -387,28 +392,47 @@ class Ingestor:
         except Exception:
             logger.exception("acknowledgement not asked for", extra={"case_id": case.case_id})
 
-    def _read_current(self, event: PlatformEvent) -> CurrentCase:
+    def _read_current(self, event: PlatformEvent, *, thorough: bool = False, also: tuple[str, ...] = ()) -> CurrentCase:
+        """The customer's current case: one read, of the copies of the event's ids (and ``also``'s).
+
+        The case may know ids the event lacks (the number a WhatsApp customer changed from). Every
+        write of a case writes all its ids' copies, so theirs are taken to hold it as read; the
+        write is conditioned on that and fails if one does not, and the retry (``thorough``, with
+        the ids the case read before knew as ``also``) reads them too.
+        """
         assert event.customer is not None
-        ids = event.customer.all_ids
+        ids = tuple(dict.fromkeys((*event.customer.all_ids, *also)))
         current = self._store.current_case(event.account_id, ids)
-        if current.case is not None and set(current.case.customer.all_ids) - set(ids):
-            # The case knows ids this event lacks; read their copies too, so all are written safely.
-            ids = tuple(dict.fromkeys((*ids, *current.case.customer.all_ids)))
-            current = self._store.current_case(event.account_id, ids)
-        return current
+        case = current.case
+        others = [uid for uid in case.customer.all_ids if uid not in current.seen] if case is not None else []
+        if case is None or not others:
+            return current
+        if thorough:
+            return self._store.current_case(event.account_id, (*ids, *others))
+        return CurrentCase(case, {**current.seen, **dict.fromkeys(others, (case.case_id, case.version))})
 
     # ---- the brand's own messages ----------------------------------------------------------
     def _record_echo(self, event: PlatformEvent, raw_key: str | None) -> str:
         """A message the brand sent (here, natively, from the WhatsApp Business app, or by the app
         that holds the thread in standby) answers the customer and stops the clock."""
-        for _ in range(self._settings.max_threading_attempts):
-            current = self._current_for_echo(event)
+        assert event.message_id is not None
+        names_no_customer = event.customer is None or event.customer.user_id.startswith(UNKNOWN_CUSTOMER_PREFIX)
+        # The brand's public replies name no customer; one this system sent is in the platform-message
+        # index already: a duplicate, known in one read.
+        if names_no_customer and self._store.find_message(event.platform, event.account_id, event.message_id):
+            return Outcome.DUPLICATE
+        known: tuple[str, ...] = ()
+        for attempt in range(self._settings.max_threading_attempts):
+            if names_no_customer:
+                current = self._current_of_answered(event)
+            else:
+                current = self._read_current(event, thorough=attempt > 0, also=known)
+                known = current.case.customer.all_ids if current.case is not None else ()
             if current.case is None:
-                # The brand's public replies name no customer; one this system sent is in the
-                # platform-message index already, and is a duplicate rather than unmatched.
-                assert event.message_id is not None
-                if self._store.find_message(event.platform, event.account_id, event.message_id) is not None:
-                    return Outcome.DUPLICATE
+                if not names_no_customer and self._store.find_message(
+                    event.platform, event.account_id, event.message_id
+                ):
+                    return Outcome.DUPLICATE  # this system's reply, to a customer id no case knows
                 self._store.record_unmatched(event, reason="echo_without_case", raw_key=raw_key, day=self._day(event))
                 return Outcome.UNMATCHED
             now = self._clock()
@@ -423,20 +447,20 @@ class Ingestor:
             return Outcome.STORED
         raise ConcurrentThreadingConflict(f"could not record echo {event.event_id}")
 
-    def _current_for_echo(self, event: PlatformEvent) -> CurrentCase:
-        """The case an echo answers. A public reply of the brand (a Page or Instagram comment under
-        a customer's comment) names the comment it answers, not that comment's author: its case is
-        found through the answered message, then read as that customer's current case."""
-        current = self._read_current(event)
-        if current.case is not None or not event.reply_to_id:
-            return current
+    def _current_of_answered(self, event: PlatformEvent) -> CurrentCase:
+        """The case a public reply of the brand answers (a Page or Instagram comment under a
+        customer's comment): found through the answered message, then read as that customer's
+        current case."""
+        none = CurrentCase(None, {})
+        if not event.reply_to_id:
+            return none
         ref = self._store.find_message(event.platform, event.account_id, event.reply_to_id)
         if ref is None:
-            return current
+            return none
         try:
             answered = self._store.get_case(ref.case_id)
         except CaseNotFound:
-            return current
+            return none
         return self._store.current_case(event.account_id, answered.customer.all_ids)
 
     # ---- edits, deletions, statuses --------------------------------------------------------
@@ -445,10 +469,7 @@ class Ingestor:
         ref = self._store.find_message(event.platform, event.account_id, event.message_id)
         if ref is None:
             return self._target_unknown(event, raw_key, attempt)
-        entry = self._store.get_entry(ref)
-        applied = self._store.update_entry_text(
-            ref, text=event.text or "", edited_at_ms=event.timestamp_ms, previous=entry.text if entry else None
-        )
+        applied = self._store.update_entry_text(ref, text=event.text or "", edited_at_ms=event.timestamp_ms)
         return Outcome.APPLIED if applied else Outcome.STALE
 
     def _apply_delete(self, event: PlatformEvent, raw_key: str | None, attempt: int) -> str:
@@ -518,6 +539,11 @@ class Ingestor:
             )
             return Outcome.WAITING
         return self._keep_raw(event, "target_never_arrived", raw_key)
+
+
+def _with_ids(customer: Customer, ids: tuple[str, ...]) -> Customer:
+    alt_ids = tuple(i for i in dict.fromkeys((*customer.alt_ids, *ids)) if i != customer.user_id)
+    return replace(customer, alt_ids=alt_ids)
 
 
 def _day(timestamp_ms: int) -> str:

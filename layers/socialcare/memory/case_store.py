@@ -110,7 +110,7 @@ class MemoryCaseStore:
                 for uid in after.customer.all_ids:
                     self.table.current[(after.account_id, uid)] = after
 
-    def update_entry_text(self, ref: MessageRef, *, text: str, edited_at_ms: int, previous: str | None) -> bool:
+    def update_entry_text(self, ref: MessageRef, *, text: str, edited_at_ms: int) -> bool:
         with self.table.lock:
             stored = self.table.entries.get((ref.case_id, ref.entry_id))
             if stored is None or stored.entry.deleted_at_ms is not None:
@@ -118,7 +118,7 @@ class MemoryCaseStore:
             if stored.last_edit_at_ms is not None and stored.last_edit_at_ms >= edited_at_ms:
                 return False
             check_size(stored.entry, text=text)
-            edits = (*stored.entry.edits, (edited_at_ms, previous or ""))
+            edits = (*stored.entry.edits, (edited_at_ms, stored.entry.text or ""))
             stored.entry = replace(stored.entry, text=text, edits=edits)
             stored.last_edit_at_ms = edited_at_ms
             return True
