@@ -77,6 +77,11 @@ class MessageCommit:
 class CaseRepository(CaseReader, Protocol):
     """Cases, threads and the platform-message index, as ingest reads and writes them."""
 
+    def current_copies(self, customers: Sequence[tuple[str, str]]) -> Mapping[tuple[str, str], Case]:
+        """The current-case copies of many customers at once, by (account id, user id); keys with
+        none are left out. One request per 100 keys."""
+        ...
+
     def commit_message(self, commit: MessageCommit) -> None:
         """Store one message and the case it changes, all or nothing. Raises DuplicateEvent (the
         platform message is stored already), ConcurrentThreadingConflict (the case or a current-case

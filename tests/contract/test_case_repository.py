@@ -130,6 +130,14 @@ def test_several_ids_of_one_customer_are_read_and_written_together(backend: Any)
     assert backend.cases.current_case(PAGE, ["igsid-1"]).case == case
 
 
+def test_many_customers_copies_are_read_at_once(backend: Any) -> None:
+    first = open_case(backend)
+    second = open_case(backend, "m2", user="psid-2", case_id="CASE2")
+    keys = [(PAGE, "psid-1"), (PAGE, "psid-2"), (PAGE, "nobody"), ("another-page", "psid-1")]
+    assert backend.cases.current_copies(keys) == {(PAGE, "psid-1"): first, (PAGE, "psid-2"): second}
+    assert backend.cases.current_copies([]) == {}
+
+
 def test_save_case_is_optimistic(backend: Any) -> None:
     case = open_case(backend)
     resolved = replace(case.with_status(CaseStatus.RESOLVED, T0 + 5), version=case.version + 1)

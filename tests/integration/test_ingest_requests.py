@@ -3,7 +3,7 @@ keyed read and one write, counted by botocore's history recorder on moto."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 import pytest
@@ -91,6 +91,49 @@ def test_a_returning_customer_costs_one_read_and_one_write(ingest: Ingest) -> No
     again = messenger(EventKind.MESSAGE, "m2", T0 + MINUTE, customer=Customer("psid-1"), message_id="m2", text="?")
     assert ingest.requests(again, Outcome.STORED) == ONE_READ_ONE_WRITE
     assert ingest.case_of(PAGE, "psid-1").message_count == 2
+
+
+def test_a_delivery_of_several_messages_reads_its_customers_copies_at_once(ingest: Ingest) -> None:
+    """Meta batches messages: the delivery's customers are read in one request, and a customer's
+    second message in it reads nothing (its first one wrote the copy)."""
+    ingest(messenger(EventKind.MESSAGE, "m0", T0, customer=Customer("psid-1"), message_id="m0", text="hi"))
+    events = tuple(
+        messenger(EventKind.MESSAGE, f"m{i}", T0 + i * MINUTE, customer=Customer(user), message_id=f"m{i}", text="?")
+        for i, user in enumerate(("psid-1", "psid-2", "psid-3", "psid-1", "psid-2"), start=1)
+    )
+    ingest.recorder.take()
+    ingest.recorder.recording = True
+    try:
+        outcomes = ingest.ingestor.ingest(ParsedDelivery(events[0].platform, events)).outcomes
+    finally:
+        ingest.recorder.recording = False
+    assert dict(outcomes) == {Outcome.STORED: 5}
+    assert [operation for operation, _ in ingest.recorder.take()] == ["BatchGetItem"] + ["TransactWriteItems"] * 5
+    counts = [ingest.case_of(PAGE, user).message_count for user in ("psid-1", "psid-2", "psid-3")]
+    assert counts == [3, 2, 1]
+
+
+class AgentActsMeanwhile(CaseStore):
+    """An agent changes psid-1's case just after a delivery read its customers' copies."""
+
+    def current_copies(self, customers: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Case]:
+        found = super().current_copies(customers)
+        case = found.get((PAGE, "psid-1"))
+        if case is not None:
+            self.save_case(case, replace(case, owner="agent-7", version=case.version + 1))
+        return found
+
+
+def test_a_copy_changed_after_the_delivery_read_it_is_read_again(ingest: Ingest, aws: AwsResources) -> None:
+    ingest(messenger(EventKind.MESSAGE, "m0", T0, customer=Customer("psid-1"), message_id="m0", text="hi"))
+    ingest.ingestor = Ingestor(AgentActsMeanwhile(aws.table_name, client=aws.dynamodb), clock=ingest.clock)
+    events = tuple(
+        messenger(EventKind.MESSAGE, f"m{i}", T0 + i * MINUTE, customer=Customer(user), message_id=f"m{i}", text="?")
+        for i, user in enumerate(("psid-1", "psid-2"), start=1)
+    )
+    assert dict(ingest.ingestor.ingest(ParsedDelivery(events[0].platform, events)).outcomes) == {Outcome.STORED: 2}
+    case = ingest.case_of(PAGE, "psid-1")
+    assert (case.owner, case.message_count) == ("agent-7", 2)
 
 
 def test_a_customer_back_after_their_case_closed_costs_the_same(ingest: Ingest) -> None:

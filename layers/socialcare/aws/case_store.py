@@ -47,6 +47,7 @@ from socialcare.ports import MessageCommit
 __all__ = ["CaseStore", "MessageRef"]
 
 _MAX_UNMATCHED_RAW_BYTES = 64 * 1024
+_BATCH_GET_KEYS = 100  # BatchGetItem's limit
 _EDIT_CONDITION = (
     "attribute_exists(#pk) AND attribute_not_exists(deleted_at_ms) AND "
     "(attribute_not_exists(last_edit_at_ms) OR last_edit_at_ms < :ts)"
@@ -63,24 +64,31 @@ class CaseStore:
     # ---- reads ---------------------------------------------------------------------------
     def current_case(self, account_id: str, user_ids: Sequence[str]) -> CurrentCase:
         """One request: GetItem for one id, BatchGetItem when the platform gives several."""
-        found: dict[str, Case] = {}
         if len(user_ids) == 1:
             resp = self._client().get_item(
                 TableName=self._table,
-                Key=item_key(keys.customer_pk(account_id, user_ids[0]), keys.CURRENT_SK),
+                Key=current_case_key(account_id, user_ids[0]),
                 ConsistentRead=True,
             )
-            if "Item" in resp:
-                found[user_ids[0]] = item_to_case(resp["Item"])
-        else:
-            wanted = {keys.customer_pk(account_id, uid): uid for uid in user_ids}
-            request = {self._table: {"Keys": [item_key(pk, keys.CURRENT_SK) for pk in wanted], "ConsistentRead": True}}
+            found = {user_ids[0]: item_to_case(resp["Item"])} if "Item" in resp else {}
+            return CurrentCase.from_copies(user_ids, found)
+        copies = self.current_copies([(account_id, uid) for uid in user_ids])
+        return CurrentCase.from_copies(user_ids, {uid: case for (_, uid), case in copies.items()})
+
+    def current_copies(self, customers: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Case]:
+        """BatchGetItem, strongly consistent, 100 keys a request (and what DynamoDB left unprocessed)."""
+        wanted = {keys.customer_pk(account_id, user_id): (account_id, user_id) for account_id, user_id in customers}
+        pks = list(wanted)
+        found: dict[tuple[str, str], Case] = {}
+        for start in range(0, len(pks), _BATCH_GET_KEYS):
+            chunk = [item_key(pk, keys.CURRENT_SK) for pk in pks[start : start + _BATCH_GET_KEYS]]
+            request: dict[str, Any] = {self._table: {"Keys": chunk, "ConsistentRead": True}}
             while request:
                 resp = self._client().batch_get_item(RequestItems=request)
                 for item in resp.get("Responses", {}).get(self._table, []):
                     found[wanted[item[c.PARTITION_KEY]["S"]]] = item_to_case(item)
                 request = resp.get("UnprocessedKeys") or {}
-        return CurrentCase.from_copies(user_ids, found)
+        return found
 
     def get_case(self, case_id: str) -> Case:
         resp = self._client().get_item(

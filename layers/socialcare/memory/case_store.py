@@ -34,6 +34,10 @@ class MemoryCaseStore:
             }
         return CurrentCase.from_copies(user_ids, found)
 
+    def current_copies(self, customers: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Case]:
+        with self.table.lock:
+            return {key: self.table.current[key] for key in customers if key in self.table.current}
+
     def get_case(self, case_id: str) -> Case:
         with self.table.lock:
             case = self.table.cases.get(case_id)
