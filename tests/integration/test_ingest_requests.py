@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 
 import pytest
 from socialcare.aws.case_store import CaseStore
-from socialcare.aws.items import current_case_item
+from socialcare.aws.current_copy import current_case_item
 from socialcare.clock import ManualClock
 from socialcare.ingest.service import Ingestor, Outcome
 from socialcare.model.case import Case, CaseStatus, EntryKind

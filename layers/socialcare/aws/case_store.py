@@ -15,13 +15,11 @@ from botocore.exceptions import ClientError
 
 from socialcare import constants as c
 from socialcare.aws import keys
+from socialcare.aws.current_copy import copy_to_case, copy_update, current_case_item, current_case_key
 from socialcare.aws.items import (
     REACTION_PREFIX,
     Item,
     case_item,
-    copy_update,
-    current_case_item,
-    current_case_key,
     entry_item,
     item_key,
     item_to_case,
@@ -70,7 +68,7 @@ class CaseStore:
                 Key=current_case_key(account_id, user_ids[0]),
                 ConsistentRead=True,
             )
-            found = {user_ids[0]: item_to_case(resp["Item"])} if "Item" in resp else {}
+            found = {user_ids[0]: copy_to_case(resp["Item"])} if "Item" in resp else {}
             return CurrentCase.from_copies(user_ids, found)
         copies = self.current_copies([(account_id, uid) for uid in user_ids])
         return CurrentCase.from_copies(user_ids, {uid: case for (_, uid), case in copies.items()})
@@ -86,7 +84,7 @@ class CaseStore:
             while request:
                 resp = self._client().batch_get_item(RequestItems=request)
                 for item in resp.get("Responses", {}).get(self._table, []):
-                    found[wanted[item[c.PARTITION_KEY]["S"]]] = item_to_case(item)
+                    found[wanted[item[c.PARTITION_KEY]["S"]]] = copy_to_case(item)
                 request = resp.get("UnprocessedKeys") or {}
         return found
 
