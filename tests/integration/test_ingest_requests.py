@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import pytest
 from socialcare.aws.case_store import CaseStore
@@ -77,18 +78,23 @@ def message(customer: Customer, mid: str, ts: int, text: str = "where is my orde
     return whatsapp(EventKind.MESSAGE, mid, ts, customer=customer, message_id=mid, text=text)
 
 
+def dm(mid: str, ts: int, user: str = "psid-1", *, kind: EventKind = EventKind.MESSAGE, **fields: Any) -> PlatformEvent:
+    """A Messenger message (or ``kind``: an echo) of ``user``."""
+    fields.setdefault("text", "hi")
+    return messenger(kind, mid, ts, customer=Customer(user), message_id=mid, **fields)
+
+
 ONE_READ_ONE_WRITE = ["GetItem", "TransactWriteItems"]
 
 
 # ---- customer messages -------------------------------------------------------------------------
 def test_a_new_customer_costs_one_read_and_one_write(ingest: Ingest) -> None:
-    dm = messenger(EventKind.MESSAGE, "m1", T0, customer=Customer("psid-1"), message_id="m1", text="hi")
-    assert ingest.requests(dm, Outcome.STORED) == ONE_READ_ONE_WRITE
+    assert ingest.requests(dm("m1", T0), Outcome.STORED) == ONE_READ_ONE_WRITE
 
 
 def test_a_returning_customer_costs_one_read_and_one_write(ingest: Ingest) -> None:
-    ingest(messenger(EventKind.MESSAGE, "m1", T0, customer=Customer("psid-1"), message_id="m1", text="hi"))
-    again = messenger(EventKind.MESSAGE, "m2", T0 + MINUTE, customer=Customer("psid-1"), message_id="m2", text="?")
+    ingest(dm("m1", T0))
+    again = dm("m2", T0 + MINUTE, text="?")
     assert ingest.requests(again, Outcome.STORED) == ONE_READ_ONE_WRITE
     assert ingest.case_of(PAGE, "psid-1").message_count == 2
 
@@ -96,10 +102,10 @@ def test_a_returning_customer_costs_one_read_and_one_write(ingest: Ingest) -> No
 def test_a_delivery_of_several_messages_reads_its_customers_copies_at_once(ingest: Ingest) -> None:
     """Meta batches messages: the delivery's customers are read in one request, and a customer's
     second message in it reads nothing (its first one wrote the copy)."""
-    ingest(messenger(EventKind.MESSAGE, "m0", T0, customer=Customer("psid-1"), message_id="m0", text="hi"))
+    ingest(dm("m0", T0))
     events = tuple(
-        messenger(EventKind.MESSAGE, f"m{i}", T0 + i * MINUTE, customer=Customer(user), message_id=f"m{i}", text="?")
-        for i, user in enumerate(("psid-1", "psid-2", "psid-3", "psid-1", "psid-2"), start=1)
+        dm(f"m{i}", T0 + i * MINUTE, user)
+        for i, user in enumerate(("psid-1", "psid-2", "psid-3", "psid-1", "psid-2"), 1)
     )
     ingest.recorder.take()
     ingest.recorder.recording = True
@@ -125,23 +131,20 @@ class AgentActsMeanwhile(CaseStore):
 
 
 def test_a_copy_changed_after_the_delivery_read_it_is_read_again(ingest: Ingest, aws: AwsResources) -> None:
-    ingest(messenger(EventKind.MESSAGE, "m0", T0, customer=Customer("psid-1"), message_id="m0", text="hi"))
+    ingest(dm("m0", T0))
     ingest.ingestor = Ingestor(AgentActsMeanwhile(aws.table_name, client=aws.dynamodb), clock=ingest.clock)
-    events = tuple(
-        messenger(EventKind.MESSAGE, f"m{i}", T0 + i * MINUTE, customer=Customer(user), message_id=f"m{i}", text="?")
-        for i, user in enumerate(("psid-1", "psid-2"), start=1)
-    )
+    events = (dm("m1", T0 + MINUTE), dm("m2", T0 + 2 * MINUTE, "psid-2"))
     assert dict(ingest.ingestor.ingest(ParsedDelivery(events[0].platform, events)).outcomes) == {Outcome.STORED: 2}
     case = ingest.case_of(PAGE, "psid-1")
     assert (case.owner, case.message_count) == ("agent-7", 2)
 
 
 def test_a_customer_back_after_their_case_closed_costs_the_same(ingest: Ingest) -> None:
-    ingest(messenger(EventKind.MESSAGE, "m1", T0, customer=Customer("psid-1"), message_id="m1", text="hi"))
+    ingest(dm("m1", T0))
     first = ingest.case_of(PAGE, "psid-1")
     closed = first.with_status(CaseStatus.RESOLVED, T0 + MINUTE).with_status(CaseStatus.CLOSED, T0 + 2 * MINUTE)
     ingest.store.save_case(first, replace(closed, version=first.version + 1))
-    later = messenger(EventKind.MESSAGE, "m2", T0 + 30 * DAY, customer=Customer("psid-1"), message_id="m2", text="?")
+    later = dm("m2", T0 + 30 * DAY, text="?")
     assert ingest.requests(later, Outcome.STORED) == ONE_READ_ONE_WRITE
     follow_up = ingest.case_of(PAGE, "psid-1")
     assert follow_up.follow_up_of == first.case_id
@@ -233,38 +236,26 @@ def test_an_edit_keeps_the_text_it_replaced(ingest: Ingest) -> None:
 
 
 def test_a_read_receipt_without_a_message_id_costs_one_read_and_one_write(ingest: Ingest) -> None:
-    ingest(messenger(EventKind.MESSAGE, "m1", T0, customer=Customer("psid-1"), message_id="m1", text="hi"))
-    read = messenger(
-        EventKind.STATUS,
-        "read-1",
-        T0 + MINUTE,
-        customer=Customer("psid-1"),
-        status=DeliveryState.READ,
-        watermark_ms=T0 + MINUTE,
-    )
+    ingest(dm("m1", T0))
+    receipt = {"customer": Customer("psid-1"), "status": DeliveryState.READ, "watermark_ms": T0 + MINUTE}
+    read = messenger(EventKind.STATUS, "read-1", T0 + MINUTE, **receipt)  # no message id: all read up to then
     assert ingest.requests(read, Outcome.APPLIED) == ONE_READ_ONE_WRITE
 
 
 # ---- the brand's own messages ------------------------------------------------------------------
 def test_an_echo_costs_one_read_and_one_write(ingest: Ingest) -> None:
-    ingest(messenger(EventKind.MESSAGE, "m1", T0, customer=Customer("psid-1"), message_id="m1", text="hi"))
-    echo = messenger(EventKind.ECHO, "m2", T0 + MINUTE, customer=Customer("psid-1"), message_id="m2", text="Hello!")
+    ingest(dm("m1", T0))
+    echo = dm("m2", T0 + MINUTE, kind=EventKind.ECHO, text="Hello!")
     assert ingest.requests(echo, Outcome.STORED) == ONE_READ_ONE_WRITE
     thread = ingest.store.thread(ingest.case_of(PAGE, "psid-1").case_id)
     assert [e.kind for e in thread] == [EntryKind.INBOUND, EntryKind.OUTBOUND]
 
 
-def test_the_echo_of_a_public_reply_already_indexed_costs_one_read(ingest: Ingest, aws: AwsResources) -> None:
+def test_the_echo_of_a_public_reply_already_indexed_costs_one_read(ingest: Ingest) -> None:
     comments = event_factory(Channel.FACEBOOK_COMMENT, PAGE)
     ingest(comments(EventKind.PUBLIC_POST, "c1", T0, customer=Customer("fb-ann"), message_id="c1", text="Late!"))
-    echo = comments(
-        EventKind.ECHO,
-        "c2",
-        T0 + MINUTE,
-        customer=Customer("unknown:c2"),
-        message_id="c2",
-        reply_to_id="c1",
-        text="Sorry",
-    )
+    # A public reply names the comment it answers, not its author.
+    reply = {"customer": Customer("unknown:c2"), "message_id": "c2", "reply_to_id": "c1", "text": "Sorry"}
+    echo = comments(EventKind.ECHO, "c2", T0 + MINUTE, **reply)
     ingest(echo)  # a reply of the brand's, typed on Facebook: found through the comment it answers
     assert ingest.requests(echo, Outcome.DUPLICATE) == ["GetItem"]
