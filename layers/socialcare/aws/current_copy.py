@@ -2,8 +2,8 @@
 
 What ingest reads to thread a message in one request, rewritten with every write of the case (all of
 a case's copies together, each conditioned on the case id and version it held). Only the case stores
-read it, so it holds the case compactly: ``case_id``, ``version`` (what writes are conditioned on)
-and ``message_count`` as attributes; the rest as one JSON document (``doc``: short names, and none
+read it, so it holds the case compactly: ``case_id`` and ``version`` (what writes are conditioned
+on) as attributes; the rest as one JSON document (``doc``: short names, and none
 of what the case item holds for the state machines alone); and the customer's recent posts
 (``posts``: the spam rules' fingerprints, ``rules/spam.py``), which only ingest reads and writes. The
 case item does not carry the posts, and other writers update the copy around them (``copy_update``).
@@ -32,7 +32,7 @@ from socialcare.model.case import Case, PostTrace
 
 DOC = "doc"
 POSTS = "posts"
-_COPY_ATTRIBUTES = ("case_id", "version", "message_count")
+_COPY_ATTRIBUTES = ("case_id", "version")
 # What the case item holds for the state machines alone (the clock's instants as text, its tier's rank,
 # whom it notifies; the follow-up's pending-since text): the code reads their ``*_ms`` twins and the owner.
 _DERIVED = frozenset(
@@ -51,6 +51,7 @@ _SHORT = {
     "created_at_ms": "c",
     "updated_at_ms": "m",
     "channels": "ch",
+    "message_count": "n",
     "reopen_count": "ro",
     "last_inbound_by_channel": "ic",
     "last_inbound_at_ms": "i",
