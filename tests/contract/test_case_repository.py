@@ -13,7 +13,7 @@ from socialcare.errors import (
     DuplicateEvent,
     UnstorableEvent,
 )
-from socialcare.model.case import Case, CaseStatus
+from socialcare.model.case import Case, CaseStatus, PostTrace
 from socialcare.model.events import DeliveryState, EventKind
 from socialcare.model.stored import MessageRef
 from socialcare.ports import MessageCommit
@@ -136,6 +136,20 @@ def test_many_customers_copies_are_read_at_once(backend: Any) -> None:
     keys = [(PAGE, "psid-1"), (PAGE, "psid-2"), (PAGE, "nobody"), ("another-page", "psid-1")]
     assert backend.cases.current_copies(keys) == {(PAGE, "psid-1"): first, (PAGE, "psid-2"): second}
     assert backend.cases.current_copies([]) == {}
+
+
+def test_the_customers_recent_posts_stay_on_the_copies_whoever_writes_the_case(backend: Any) -> None:
+    event = message("m1", alt=("igsid-1",))
+    posts = (PostTrace("9c0b16c6ecd8", T0), PostTrace("2f6a7ab2221f", T0 + 1, links=2))
+    case = replace(opened(event, "CASE1"), recent_posts=posts)
+    before = backend.cases.current_case(PAGE, ["psid-1", "igsid-1"])
+    backend.cases.commit_message(MessageCommit(event=event, entry=entry_for(event, "CASE1"), before=before, after=case))
+    assert backend.cases.get_case("CASE1").recent_posts == ()  # only ingest reads them: not on the case
+    assigned = replace(backend.cases.get_case("CASE1"), owner="agent-7", version=case.version + 1)
+    backend.cases.save_case(case, assigned)  # as the agent API writes: its case knows no posts
+    for user in ("psid-1", "igsid-1"):
+        copy = backend.cases.current_case(PAGE, [user]).case
+        assert (copy.owner, copy.recent_posts) == ("agent-7", posts)
 
 
 def test_save_case_is_optimistic(backend: Any) -> None:

@@ -95,9 +95,9 @@ class MemoryCaseStore:
                 raise ConcurrentThreadingConflict("the case changed while the message was being stored")
             table.index[index_key] = entry_key
             table.entries[entry_key] = StoredEntry.of(entry)
-            table.cases[after.case_id] = after
+            table.put_case(after)
             if superseded is not None:
-                table.cases[superseded.case_id] = superseded
+                table.put_case(superseded)
             for uid in after.customer.all_ids:
                 table.current[(after.account_id, uid)] = after
 
@@ -109,10 +109,10 @@ class MemoryCaseStore:
                 ok = ok and all(self._copy_is(after.account_id, uid, seen) for uid in after.customer.all_ids)
             if not ok:
                 raise CaseVersionConflict(f"case {after.case_id} changed since version {before.version}")
-            self.table.cases[after.case_id] = after
+            self.table.put_case(after)
             if before.superseded_by is None:
                 for uid in after.customer.all_ids:
-                    self.table.current[(after.account_id, uid)] = after
+                    self.table.move_copy(uid, after)
 
     def update_entry_text(self, ref: MessageRef, *, text: str, edited_at_ms: int) -> bool:
         with self.table.lock:
