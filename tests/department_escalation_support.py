@@ -21,8 +21,9 @@ from typing import Any
 from socialcare import constants as c
 from socialcare.agents.identity import Caller, Role
 from socialcare.aws.config_store import ConfigStore
+from socialcare.aws.current_copy import current_case_item
 from socialcare.aws.escalation_store import EscalationStore
-from socialcare.aws.items import case_item, current_case_item
+from socialcare.aws.items import case_item
 from socialcare.ids import new_ulid
 from socialcare.model.audit import AuditAction, AuditRecord
 from socialcare.model.case import Case

@@ -79,6 +79,11 @@ class MessageCommit:
 class CaseRepository(CaseReader, Protocol):
     """Cases, threads and the platform-message index, as ingest reads and writes them."""
 
+    def current_copies(self, customers: Sequence[tuple[str, str]]) -> Mapping[tuple[str, str], Case]:
+        """The current-case copies of many customers at once, by (account id, user id); keys with
+        none are left out. One request per 100 keys."""
+        ...
+
     def commit_message(self, commit: MessageCommit) -> None:
         """Store one message and the case it changes, all or nothing. Raises DuplicateEvent (the
         platform message is stored already), ConcurrentThreadingConflict (the case or a current-case
@@ -90,8 +95,9 @@ class CaseRepository(CaseReader, Protocol):
         CaseVersionConflict when the case is no longer at ``before.version``."""
         ...
 
-    def update_entry_text(self, ref: MessageRef, *, text: str, edited_at_ms: int, previous: str | None) -> bool:
-        """Apply an edit unless a later edit or a deletion is applied already (False then)."""
+    def update_entry_text(self, ref: MessageRef, *, text: str, edited_at_ms: int) -> bool:
+        """Apply an edit unless a later edit or a deletion is applied already (False then); the text it
+        replaces joins the entry's edits."""
         ...
 
     def mark_entry_deleted(self, ref: MessageRef, *, deleted_at_ms: int) -> bool: ...

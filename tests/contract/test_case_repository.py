@@ -13,7 +13,7 @@ from socialcare.errors import (
     DuplicateEvent,
     UnstorableEvent,
 )
-from socialcare.model.case import Case, CaseStatus
+from socialcare.model.case import Case, CaseStatus, PostTrace
 from socialcare.model.events import DeliveryState, EventKind
 from socialcare.model.stored import MessageRef
 from socialcare.ports import MessageCommit
@@ -130,6 +130,28 @@ def test_several_ids_of_one_customer_are_read_and_written_together(backend: Any)
     assert backend.cases.current_case(PAGE, ["igsid-1"]).case == case
 
 
+def test_many_customers_copies_are_read_at_once(backend: Any) -> None:
+    first = open_case(backend)
+    second = open_case(backend, "m2", user="psid-2", case_id="CASE2")
+    keys = [(PAGE, "psid-1"), (PAGE, "psid-2"), (PAGE, "nobody"), ("another-page", "psid-1")]
+    assert backend.cases.current_copies(keys) == {(PAGE, "psid-1"): first, (PAGE, "psid-2"): second}
+    assert backend.cases.current_copies([]) == {}
+
+
+def test_the_customers_recent_posts_stay_on_the_copies_whoever_writes_the_case(backend: Any) -> None:
+    event = message("m1", alt=("igsid-1",))
+    posts = (PostTrace("9c0b16c6ecd8", T0), PostTrace("2f6a7ab2221f", T0 + 1, links=2))
+    case = replace(opened(event, "CASE1"), recent_posts=posts)
+    before = backend.cases.current_case(PAGE, ["psid-1", "igsid-1"])
+    backend.cases.commit_message(MessageCommit(event=event, entry=entry_for(event, "CASE1"), before=before, after=case))
+    assert backend.cases.get_case("CASE1").recent_posts == ()  # only ingest reads them: not on the case
+    assigned = replace(backend.cases.get_case("CASE1"), owner="agent-7", version=case.version + 1)
+    backend.cases.save_case(case, assigned)  # as the agent API writes: its case knows no posts
+    for user in ("psid-1", "igsid-1"):
+        copy = backend.cases.current_case(PAGE, [user]).case
+        assert (copy.owner, copy.recent_posts) == ("agent-7", posts)
+
+
 def test_save_case_is_optimistic(backend: Any) -> None:
     case = open_case(backend)
     resolved = replace(case.with_status(CaseStatus.RESOLVED, T0 + 5), version=case.version + 1)
@@ -143,18 +165,18 @@ def test_save_case_is_optimistic(backend: Any) -> None:
 def test_edits_apply_in_platform_order_and_a_deletion_ends_them(backend: Any) -> None:
     open_case(backend)
     ref = backend.cases.find_message("meta", PAGE, "m1")
-    assert backend.cases.update_entry_text(ref, text="second", edited_at_ms=T0 + 2, previous="hi")
-    assert not backend.cases.update_entry_text(ref, text="first", edited_at_ms=T0 + 1, previous="hi")
-    assert not backend.cases.update_entry_text(ref, text="again", edited_at_ms=T0 + 2, previous="hi")
+    assert backend.cases.update_entry_text(ref, text="second", edited_at_ms=T0 + 2)
+    assert not backend.cases.update_entry_text(ref, text="first", edited_at_ms=T0 + 1)
+    assert not backend.cases.update_entry_text(ref, text="again", edited_at_ms=T0 + 2)
     entry = backend.cases.get_entry(ref)
     assert (entry.text, entry.edits) == ("second", ((T0 + 2, "hi"),))
     assert backend.cases.mark_entry_deleted(ref, deleted_at_ms=T0 + 3)
     assert not backend.cases.mark_entry_deleted(ref, deleted_at_ms=T0 + 4)
-    assert not backend.cases.update_entry_text(ref, text="late", edited_at_ms=T0 + 5, previous=None)
+    assert not backend.cases.update_entry_text(ref, text="late", edited_at_ms=T0 + 5)
     entry = backend.cases.get_entry(ref)
     assert (entry.text, entry.deleted_at_ms, entry.edits) == (None, T0 + 3, ())
     missing = MessageRef("CASE1", "0#nothing")
-    assert not backend.cases.update_entry_text(missing, text="x", edited_at_ms=T0, previous=None)
+    assert not backend.cases.update_entry_text(missing, text="x", edited_at_ms=T0)
     assert not backend.cases.mark_entry_deleted(missing, deleted_at_ms=T0)
 
 

@@ -29,6 +29,7 @@ from socialcare.outbound.clients import ReplyApiUrls, reply_clients
 from socialcare.outbound.http import HttpRequest, HttpResponse
 from socialcare.outbound.sender import OutboundSender, Outcome, SenderSettings
 
+from tests.bench.ddb_cost import DynamoDBCalls, write_units
 from tests.conftest import AwsResources
 from tests.event_support import message_event, platform_event
 from tests.outbound_support import (
@@ -184,6 +185,23 @@ def test_a_reply_is_sent_recorded_and_stops_the_response_clock(world: World) -> 
     assert (after.awaiting_reply_since_ms, after.response_due_at_ms) == (None, None)
     assert after.message_count == 2
     assert world.case_of(PAGE, "psid-ann") == after  # the customer's current-case copy agrees
+
+
+def test_a_reply_costs_four_dynamodb_requests_and_reads_its_case_once(world: World) -> None:
+    """The entry, the case (for the window, and what the record is conditioned on), the claim, the record."""
+    case, request = messenger_reply(world)
+    world.transport.script(meta_sent("m_out1", "psid-ann"))
+    calls = DynamoDBCalls.installed()
+    calls.recording = True
+    try:
+        assert world.sender().deliver(request).outcome is Outcome.SENT
+    finally:
+        calls.recording = False
+    made = calls.take()
+    assert [operation for operation, _ in made] == ["GetItem", "GetItem", "UpdateItem", "TransactWriteItems"]
+    # Write units: the claim (1) and the record's entry, index item, case and the customer's copy (2 each).
+    assert sum(write_units(operation, params) for operation, params in made) == 9
+    assert world.store.get_case(case.case_id).first_response_at_ms == world.clock()
 
 
 def test_the_platform_echo_of_a_sent_reply_is_a_duplicate_not_a_customer_message(world: World) -> None:

@@ -15,11 +15,11 @@ from botocore.exceptions import ClientError
 
 from socialcare import constants as c
 from socialcare.aws import keys
+from socialcare.aws.current_copy import copy_to_case, copy_update, current_case_item, current_case_key
 from socialcare.aws.items import (
     REACTION_PREFIX,
     Item,
     case_item,
-    current_case_item,
     entry_item,
     item_key,
     item_to_case,
@@ -46,6 +46,13 @@ from socialcare.ports import MessageCommit, Page, Position
 __all__ = ["CaseStore", "MessageRef"]
 
 _MAX_UNMATCHED_RAW_BYTES = 64 * 1024
+_BATCH_GET_KEYS = 100  # BatchGetItem's limit
+_EDIT_CONDITION = (
+    "attribute_exists(#pk) AND attribute_not_exists(deleted_at_ms) AND "
+    "(attribute_not_exists(last_edit_at_ms) OR last_edit_at_ms < :ts)"
+)
+# DynamoDB's answer to a SET of ``edits.<time>`` on an entry whose ``edits`` is no map.
+_NO_EDITS_MAP = "document path provided in the update expression is invalid"
 
 
 class CaseStore:
@@ -56,24 +63,31 @@ class CaseStore:
     # ---- reads ---------------------------------------------------------------------------
     def current_case(self, account_id: str, user_ids: Sequence[str]) -> CurrentCase:
         """One request: GetItem for one id, BatchGetItem when the platform gives several."""
-        found: dict[str, Case] = {}
         if len(user_ids) == 1:
             resp = self._client().get_item(
                 TableName=self._table,
-                Key=item_key(keys.customer_pk(account_id, user_ids[0]), keys.CURRENT_SK),
+                Key=current_case_key(account_id, user_ids[0]),
                 ConsistentRead=True,
             )
-            if "Item" in resp:
-                found[user_ids[0]] = item_to_case(resp["Item"])
-        else:
-            wanted = {keys.customer_pk(account_id, uid): uid for uid in user_ids}
-            request = {self._table: {"Keys": [item_key(pk, keys.CURRENT_SK) for pk in wanted], "ConsistentRead": True}}
+            found = {user_ids[0]: copy_to_case(resp["Item"])} if "Item" in resp else {}
+            return CurrentCase.from_copies(user_ids, found)
+        copies = self.current_copies([(account_id, uid) for uid in user_ids])
+        return CurrentCase.from_copies(user_ids, {uid: case for (_, uid), case in copies.items()})
+
+    def current_copies(self, customers: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Case]:
+        """BatchGetItem, strongly consistent, 100 keys a request (and what DynamoDB left unprocessed)."""
+        wanted = {keys.customer_pk(account_id, user_id): (account_id, user_id) for account_id, user_id in customers}
+        pks = list(wanted)
+        found: dict[tuple[str, str], Case] = {}
+        for start in range(0, len(pks), _BATCH_GET_KEYS):
+            chunk = [item_key(pk, keys.CURRENT_SK) for pk in pks[start : start + _BATCH_GET_KEYS]]
+            request: dict[str, Any] = {self._table: {"Keys": chunk, "ConsistentRead": True}}
             while request:
                 resp = self._client().batch_get_item(RequestItems=request)
                 for item in resp.get("Responses", {}).get(self._table, []):
-                    found[wanted[item[c.PARTITION_KEY]["S"]]] = item_to_case(item)
+                    found[wanted[item[c.PARTITION_KEY]["S"]]] = copy_to_case(item)
                 request = resp.get("UnprocessedKeys") or {}
-        return CurrentCase.from_copies(user_ids, found)
+        return found
 
     def get_case(self, case_id: str) -> Case:
         resp = self._client().get_item(
@@ -227,7 +241,7 @@ class CaseStore:
         items = [self._put(case_item(after), "#v = :v", {":v": n(before.version)})]
         if before.superseded_by is None:
             for uid in after.customer.all_ids:
-                items.append(self._put_current(after, uid, (before.case_id, before.version)))
+                items.append(copy_write(self._table, after, uid, (before.case_id, before.version)))
         return items
 
     def save_case(self, before: Case, after: Case) -> None:
@@ -238,15 +252,43 @@ class CaseStore:
         except ConcurrentThreadingConflict as exc:
             raise CaseVersionConflict(f"case {after.case_id} changed since version {before.version}") from exc
 
-    def update_entry_text(self, ref: MessageRef, *, text: str, edited_at_ms: int, previous: str | None) -> bool:
-        """Apply an edit unless a later edit (or a deletion) is already applied."""
-        history = {"M": {"timestamp_ms": n(edited_at_ms), "text": s(previous or "")}}
+    def update_entry_text(self, ref: MessageRef, *, text: str, edited_at_ms: int) -> bool:
+        """Apply an edit unless a later edit (or a deletion) is already applied: one write, which
+        files the text it replaces under the edit's time in the entry's ``edits`` map."""
+        values = {":text": s(text), ":ts": n(edited_at_ms), ":none": s("")}
+        names = {"#text": "text", "#at": f"{edited_at_ms:013d}"}
+        try:
+            return self._conditional_update(
+                ref,
+                "SET edits.#at = if_not_exists(#text, :none), #text = :text, last_edit_at_ms = :ts",
+                _EDIT_CONDITION,
+                values,
+                names,
+            )
+        except UnstorableEvent as exc:
+            if _NO_EDITS_MAP not in exc.message:
+                raise
+        return self._first_edit_of_old_entry(ref, text=text, edited_at_ms=edited_at_ms)
+
+    def _first_edit_of_old_entry(self, ref: MessageRef, *, text: str, edited_at_ms: int) -> bool:
+        """An entry with no ``edits`` map (stored before there was one, or not a customer's message):
+        read, then written with the map, its former list of edits included."""
+        resp = self._client().get_item(
+            TableName=self._table,
+            Key=item_key(keys.case_pk(ref.case_id), keys.ENTRY_PREFIX + ref.entry_id),
+            ConsistentRead=True,
+        )
+        item = resp.get("Item")
+        if item is None:
+            return False
+        entry = item_to_entry(item)
+        edits = {f"{at:013d}": s(previous) for at, previous in entry.edits}
+        edits[f"{edited_at_ms:013d}"] = s(entry.text or "")
         return self._conditional_update(
             ref,
-            "SET #text = :text, last_edit_at_ms = :ts, edits = list_append(if_not_exists(edits, :empty), :h)",
-            "attribute_exists(#pk) AND attribute_not_exists(deleted_at_ms) AND "
-            "(attribute_not_exists(last_edit_at_ms) OR last_edit_at_ms < :ts)",
-            {":text": s(text), ":ts": n(edited_at_ms), ":empty": {"L": []}, ":h": {"L": [history]}},
+            "SET edits = :edits, #text = :text, last_edit_at_ms = :ts",
+            _EDIT_CONDITION,
+            {":text": s(text), ":ts": n(edited_at_ms), ":edits": {"M": edits}},
             {"#text": "text"},
         )
 
@@ -345,12 +387,9 @@ class CaseStore:
         return {"Put": put}
 
     def _put_current(self, case: Case, user_id: str, seen: tuple[str, int] | None) -> dict[str, Any]:
-        if seen is None:
-            return self._put(current_case_item(case, user_id), "attribute_not_exists(#pk)")
-        case_id, version = seen
-        return self._put(
-            current_case_item(case, user_id), "#cid = :cid AND #v = :cv", {":cid": s(case_id), ":cv": n(version)}
-        )
+        """Ingest's write of a copy: the whole of it, the customer's recent posts included."""
+        condition, values = _copy_condition(seen)
+        return self._put(current_case_item(case, user_id), condition, values)
 
     def _transact(self, items: list[dict[str, Any]], *, duplicate_positions: Sequence[int]) -> None:
         try:
@@ -401,6 +440,33 @@ def _growing_pages() -> Iterator[int]:
     yield from (4, 16, 64)
     while True:
         yield 100
+
+
+def copy_write(table: str, case: Case, user_id: str, seen: tuple[str, int] | None) -> dict[str, Any]:
+    """A TransactWriteItems entry that moves a customer's current-case copy to ``case``, written by
+    anyone but ingest: an update that leaves the customer's recent posts (only ingest knows them).
+    ``seen``: the (case id, version) the copy held when read; None: it had none."""
+    update, names, values = copy_update(case)
+    condition, seen_values = _copy_condition(seen)
+    names = {**names, "#pk": c.PARTITION_KEY, "#cid": "case_id", "#v": "version"}
+    return {
+        "Update": {
+            "TableName": table,
+            "Key": current_case_key(case.account_id, user_id),
+            "UpdateExpression": update,
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": {k: v for k, v in names.items() if k in update or k in condition},
+            "ExpressionAttributeValues": {**values, **(seen_values or {})},
+        }
+    }
+
+
+def _copy_condition(seen: tuple[str, int] | None) -> tuple[str, dict[str, Any] | None]:
+    """A copy is written only as it was read: absent, or holding that case at that version."""
+    if seen is None:
+        return "attribute_not_exists(#pk)", None
+    case_id, version = seen
+    return "#cid = :cid AND #v = :cv", {":cid": s(case_id), ":cv": n(version)}
 
 
 def _raise_if_unstorable(exc: ClientError) -> None:

@@ -1,7 +1,9 @@
 """Domain objects to DynamoDB items (low-level attribute-value form) and back.
 
 Absent values are left out of the item rather than stored as NULL, so the sparse indexes
-and ``attribute_not_exists`` conditions mean what they say.
+and ``attribute_not_exists`` conditions mean what they say; so are zero counts and empty lists.
+Every byte counts twice: a transaction writes 2 WCU per KB per item, and a case write puts the
+case item and each of the customer's current-case copies.
 """
 
 from __future__ import annotations
@@ -84,9 +86,10 @@ def case_attributes(case: Case) -> Item:
         "updated_at_ms": n(case.updated_at_ms),
         "channels": {"L": [s(ch.value) for ch in sorted(case.channels)]},
         "message_count": n(case.message_count),
-        "reopen_count": n(case.reopen_count),
         "version": n(case.version),
     }
+    if case.reopen_count:
+        item["reopen_count"] = n(case.reopen_count)
     if case.last_inbound_by_channel:
         item["last_inbound_by_channel"] = {"M": {ch.value: n(ts) for ch, ts in case.last_inbound_by_channel.items()}}
     if case.customer.alt_ids:
@@ -128,9 +131,9 @@ def triage_attributes(case: Case) -> Item:
         item["routing"] = {
             "M": {
                 "rule": s(routing.rule),
-                "reasons": _str_list(routing.reasons),
-                "tags": _str_list(routing.tags),
-                "rules_version": n(routing.rules_version),
+                **({"reasons": _str_list(routing.reasons)} if routing.reasons else {}),
+                **({"tags": _str_list(routing.tags)} if routing.tags else {}),
+                **({"rules_version": n(routing.rules_version)} if routing.rules_version else {}),
                 **({"overridden_rule": s(routing.overridden_rule)} if routing.overridden_rule else {}),
                 **({"routed_by": s(routing.routed_by)} if routing.routed_by else {}),
                 **({"routed_at_ms": n(routing.routed_at_ms)} if routing.routed_at_ms is not None else {}),
@@ -152,8 +155,6 @@ def triage_attributes(case: Case) -> Item:
         item["mark"] = {"M": mark}
     _put(item, "restored_at_ms", case.restored_at_ms)
     _put(item, "restored_by", case.restored_by)
-    if case.recent_posts:
-        item["recent_posts"] = _str_list([f"{p.fingerprint}|{p.at_ms}|{p.links}" for p in case.recent_posts])
     return item
 
 
@@ -165,7 +166,7 @@ def item_to_routing(item: Mapping[str, Any]) -> CaseRouting | None:
         rule=str(m["rule"]["S"]),
         reasons=_strings(m, "reasons"),
         tags=_strings(m, "tags"),
-        rules_version=int(m["rules_version"]["N"]),
+        rules_version=_int(m, "rules_version") or 0,
         overridden_rule=_str(m, "overridden_rule"),
         routed_by=_str(m, "routed_by"),
         routed_at_ms=_int(m, "routed_at_ms"),
@@ -173,7 +174,8 @@ def item_to_routing(item: Mapping[str, Any]) -> CaseRouting | None:
 
 
 def item_to_recent_posts(item: Mapping[str, Any]) -> tuple[PostTrace, ...]:
-    """``<fingerprint>|<posted at ms>|<links>`` each: ~30 bytes a post, at most ``spam.MAX_TRACES``."""
+    """Items written before the posts moved to the current-case copy (``aws/current_copy.py``) hold
+    ``recent_posts``: ``<fingerprint>|<posted at ms>|<links>`` each."""
     traces = []
     for text in _strings(item, "recent_posts"):
         fingerprint, at_ms, links = text.split("|")
@@ -301,16 +303,8 @@ def case_item(case: Case) -> Item:
     return item
 
 
-def current_case_item(case: Case, user_id: str) -> Item:
-    """The customer's current-case copy: what ingest reads to thread a message in one request."""
-    item = case_attributes(case)
-    item[c.PARTITION_KEY] = s(keys.customer_pk(case.account_id, user_id))
-    item[c.SORT_KEY] = s(keys.CURRENT_SK)
-    item["entity"] = s("current_case")
-    return item
-
-
 def item_to_case(item: Mapping[str, Any]) -> Case:
+    """A case item (or a current-case copy of the form before ``aws/current_copy.py``'s)."""
     return Case(
         case_id=str(item["case_id"]["S"]),
         platform=Platform(item["platform"]["S"]),
@@ -340,7 +334,7 @@ def item_to_case(item: Mapping[str, Any]) -> Case:
         closed_at_ms=_int(item, "closed_at_ms"),
         customer_read_up_to_ms=_int(item, "customer_read_up_to_ms"),
         message_count=int(item["message_count"]["N"]),
-        reopen_count=int(item["reopen_count"]["N"]),
+        reopen_count=_int(item, "reopen_count") or 0,
         follow_up_of=_str(item, "follow_up_of"),
         superseded_by=_str(item, "superseded_by"),
         response_started_at_ms=_int(item, "response_started_at_ms"),
@@ -392,6 +386,10 @@ def entry_item(entry: ThreadEntry) -> Item:
     _put(item, "delivery_error", entry.delivery_error)
     if entry.extra:
         item["extra"] = {"M": {k: s(v) for k, v in entry.extra.items()}}
+    if entry.edits or entry.kind is EntryKind.INBOUND:
+        # A customer's message may be edited: the map each edit files the text it replaces in, by the
+        # edit's time, is there already, so an edit is one write (``CaseStore.update_entry_text``).
+        item["edits"] = {"M": {f"{at:013d}": s(previous) for at, previous in entry.edits}}
     for who, emoji in entry.reactions.items():
         item[REACTION_PREFIX + who] = {"M": {"emoji": s(emoji), "at_ms": n(entry.timestamp_ms)}}
     _put(item, "language", entry.language)
@@ -429,14 +427,22 @@ def _reactions(item: Mapping[str, Any]) -> dict[str, str]:
     return found
 
 
+def _edits(value: Mapping[str, Any] | None) -> tuple[tuple[int, str], ...]:
+    """(time, text replaced) of each edit, oldest first: a map by the edit's time, or (entries edited
+    before there was one) a list of {timestamp_ms, text}."""
+    if value is None:
+        return ()
+    if "M" in value:
+        return tuple((int(at), str(v["S"])) for at, v in sorted(value["M"].items()))
+    return tuple((int(e["M"]["timestamp_ms"]["N"]), str(e["M"]["text"]["S"])) for e in value["L"])
+
+
 def item_to_entry(item: Mapping[str, Any]) -> ThreadEntry:
     pk = str(item[c.PARTITION_KEY]["S"])
     sk = str(item[c.SORT_KEY]["S"])
     state = _str(item, "delivery_state")
     channel = _str(item, "channel")
-    edits = tuple(
-        (int(e["M"]["timestamp_ms"]["N"]), str(e["M"]["text"]["S"])) for e in item.get("edits", {"L": []})["L"]
-    )
+    edits = _edits(item.get("edits"))
     return ThreadEntry(
         case_id=pk.removeprefix("CASE#"),
         entry_id=sk.removeprefix(keys.ENTRY_PREFIX),

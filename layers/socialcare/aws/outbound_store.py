@@ -35,7 +35,8 @@ from botocore.exceptions import ClientError
 
 from socialcare import constants as c
 from socialcare.aws import keys
-from socialcare.aws.items import case_item, current_case_item, item_key, item_to_entry, n, s
+from socialcare.aws.case_store import copy_write
+from socialcare.aws.items import case_item, item_key, item_to_entry, n, s
 from socialcare.aws.wiring import lazy_client
 from socialcare.errors import CaseChanged, ClaimLost, MessageIdTaken
 from socialcare.model.case import Case, EntryKind
@@ -226,26 +227,15 @@ class OutboundStore:
         items = [self._put(case_item(after), "#v = :v", {":v": n(before.version)}, {"#v": "version"})]
         if before.superseded_by is None:
             for uid in before.customer.all_ids:
-                items.append(self._put_copy(after, uid, (before.case_id, before.version)))
+                items.append(copy_write(self._table, after, uid, (before.case_id, before.version)))
         if link is not None:
-            items.append(self._put_copy(after, link.user_id, link.seen))
+            items.append(copy_write(self._table, after, link.user_id, link.seen))
             if link.displaced is not None:
                 old_before, old_after = link.displaced
                 items.append(
                     self._put(case_item(old_after), "#v = :v", {":v": n(old_before.version)}, {"#v": "version"})
                 )
         return items
-
-    def _put_copy(self, case: Case, user_id: str, seen: tuple[str, int] | None) -> dict[str, Any]:
-        if seen is None:
-            return self._put(current_case_item(case, user_id), "attribute_not_exists(#pk)", {})
-        case_id, version = seen
-        return self._put(
-            current_case_item(case, user_id),
-            "#cid = :cid AND #v = :cv",
-            {":cid": s(case_id), ":cv": n(version)},
-            {"#cid": "case_id", "#v": "version"},
-        )
 
     def _put(
         self, item: dict[str, Any], condition: str, values: dict[str, Any], names: Mapping[str, str] | None = None

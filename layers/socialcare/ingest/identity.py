@@ -24,12 +24,11 @@ NO_CASE = "no_case"
 def record_identity_change(store: CaseRepository, event: PlatformEvent, *, clock: Clock, attempts: int) -> str:
     """``stored``, ``duplicate`` or ``NO_CASE`` (the former ids have no case: keep it raw)."""
     assert event.customer is not None
-    for _ in range(attempts):
-        case = store.current_case(event.account_id, event.previous_ids).case
-        if case is None:
+    for attempt in range(attempts):
+        found = _read(store, event, thorough=attempt > 0)
+        if found is None:
             return NO_CASE
-        ids = tuple(dict.fromkeys((*case.customer.all_ids, *event.customer.all_ids)))
-        current = store.current_case(event.account_id, ids)
+        case, current = found
         if any(current.seen.get(uid) != (case.case_id, case.version) for uid in case.customer.all_ids):
             continue  # the case moved on between the two reads
         # An id that is already another case's (the customer wrote from the new number before
@@ -53,6 +52,31 @@ def record_identity_change(store: CaseRepository, event: PlatformEvent, *, clock
             continue
         return "stored"
     raise ConcurrentThreadingConflict(f"could not record identity change {event.event_id}")
+
+
+def _read(store: CaseRepository, event: PlatformEvent, *, thorough: bool) -> tuple[Case, CurrentCase] | None:
+    """The former ids' case, and the copies of every id it is to have; None: the former ids have none.
+
+    One read, of the former and the new ids' copies, when the newest case they hold is a former id's;
+    the case's other ids hold it as read (all of a case's copies are written together), which the
+    write is conditioned on. Else (or ``thorough``, the retry after a conflict) two: the former ids'
+    case, then every id's copy.
+    """
+    assert event.customer is not None
+    former = event.previous_ids
+    current = store.current_case(event.account_id, tuple(dict.fromkeys((*former, *event.customer.all_ids))))
+    case = current.case
+    if case is None:
+        return None
+    held = (case.case_id, case.version)
+    if not thorough and any(current.seen.get(uid) == held for uid in former):
+        others = [uid for uid in case.customer.all_ids if uid not in current.seen]
+        return case, CurrentCase(case, {**current.seen, **dict.fromkeys(others, held)})
+    former_case = store.current_case(event.account_id, former).case
+    if former_case is None:
+        return None
+    ids = tuple(dict.fromkeys((*former_case.customer.all_ids, *event.customer.all_ids)))
+    return former_case, store.current_case(event.account_id, ids)
 
 
 def _entry(event: PlatformEvent, case: Case, now_ms: int) -> ThreadEntry:

@@ -22,7 +22,7 @@ import logging
 import re
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from socialcare import constants as c
@@ -35,15 +35,17 @@ from socialcare.errors import (
     UnstorableEvent,
 )
 from socialcare.ids import new_ulid
+from socialcare.ingest.copies import DeliveryCopies
 from socialcare.ingest.entries import message_entry
 from socialcare.ingest.identity import NO_CASE, record_identity_change
 from socialcare.ingest.triage import MessageReading, Triage, classified, sensitive_notice
 from socialcare.model.accounts import BrandAccounts
 from socialcare.model.case import Case, CaseMark, EntryKind
-from socialcare.model.events import DeliveryState, EventKind, ParsedDelivery, PlatformEvent
+from socialcare.model.events import Customer, DeliveryState, EventKind, ParsedDelivery, PlatformEvent
 from socialcare.model.stored import CurrentCase
 from socialcare.model.surges import SurgeTally
 from socialcare.model.tasks import CaseTask, TaskKind
+from socialcare.platforms.fields import UNKNOWN_CUSTOMER_PREFIX
 from socialcare.ports import CaseRepository, LeadNotifier, MessageCommit, SurgeCounter, TaskQueue
 from socialcare.rules.case_sla import SlaInForce, with_sla
 from socialcare.rules.cases import (
@@ -160,9 +162,12 @@ class Ingestor:
         own_tally = tally is None
         counted = SurgeTally() if tally is None else tally
         report = DeliveryReport()
-        for event in map(self._timed, parsed.sorted_events()):
+        events = [self._timed(event) for event in parsed.sorted_events()]
+        copies = DeliveryCopies(self._store)
+        copies.read_together(self._copies_read(events))
+        for event in events:
             try:
-                outcome = self.ingest_event(event, raw_key=raw_key, attempt=attempt, tally=counted)
+                outcome = self.ingest_event(event, raw_key=raw_key, attempt=attempt, tally=counted, copies=copies)
             except UnstorableEvent as exc:
                 logger.error(
                     "event cannot be stored; kept as unmatched",
@@ -197,27 +202,35 @@ class Ingestor:
         return self._settings.target_retry_delay_s * max(1, attempt)
 
     def ingest_event(
-        self, event: PlatformEvent, *, raw_key: str | None = None, attempt: int = 1, tally: SurgeTally | None = None
+        self,
+        event: PlatformEvent,
+        *,
+        raw_key: str | None = None,
+        attempt: int = 1,
+        tally: SurgeTally | None = None,
+        copies: DeliveryCopies | None = None,
     ) -> str:
-        """One event; a customer message stored is counted into ``tally`` (else written at once)."""
+        """One event; a customer message stored is counted into ``tally`` (else written at once).
+        ``copies``: the current-case copies its delivery read (None: read what it needs)."""
+        copies = copies or DeliveryCopies(self._store)
         if not self._is_brands(event):
             return self._set_aside(event, raw_key)
         if event.is_customer_message:
             if self._is_brand_party(event):
                 return self._keep_raw(event, "brand_own_message", raw_key)
-            return self._thread_customer_message(event, tally)
+            return self._thread_customer_message(event, tally, copies)
         if event.kind is EventKind.ECHO:
-            return self._record_echo(event, raw_key)
+            return self._record_echo(event, raw_key, copies)
         if event.kind is EventKind.EDIT:
             return self._apply_edit(event, raw_key, attempt)
         if event.kind is EventKind.DELETE:
             return self._apply_delete(event, raw_key, attempt)
         if event.kind is EventKind.STATUS:
-            return self._apply_status(event, raw_key, attempt)
+            return self._apply_status(event, raw_key, attempt, copies)
         if event.kind is EventKind.REACTION:
             return self._apply_reaction(event, raw_key, attempt)
         if event.kind is EventKind.IDENTITY_CHANGE:
-            return self._apply_identity_change(event, raw_key)
+            return self._apply_identity_change(event, raw_key, copies)
         # The adapter's reason is the log's reason when it is a code (test_ping, service_message...);
         # a shape problem it describes in words goes to the log line only.
         reason = event.reason if event.reason and _REASON_CODE.fullmatch(event.reason) else "unknown_kind"
@@ -237,6 +250,13 @@ class Ingestor:
     def _is_brands(self, event: PlatformEvent) -> bool:
         accounts = self._settings.brand_accounts
         return accounts is None or accounts.owns(event.platform, event.account_id)
+
+    def _copies_read(self, events: Sequence[PlatformEvent]) -> Iterator[tuple[str, str]]:
+        """The copies a delivery's customer messages and echoes will read (of the ids they name)."""
+        for event in events:
+            threaded = event.is_customer_message or event.kind is EventKind.ECHO
+            if threaded and event.customer is not None and self._is_brands(event):
+                yield from ((event.account_id, uid) for uid in event.customer.all_ids)
 
     def _is_brand_party(self, event: PlatformEvent) -> bool:
         """The "customer" is one of the brand's own accounts (an unmarked echo, the Page commenting)."""
@@ -277,14 +297,16 @@ class Ingestor:
         return _day(event.timestamp_ms or self._clock())
 
     # ---- customer messages ---------------------------------------------------------------
-    def _thread_customer_message(self, event: PlatformEvent, tally: SurgeTally | None) -> str:
+    def _thread_customer_message(self, event: PlatformEvent, tally: SurgeTally | None, copies: DeliveryCopies) -> str:
         assert event.customer is not None
         assert event.message_id is not None
         settings = self._settings
         reading = self._triage.read(event)
         sla = self._sla()
-        for _ in range(settings.max_threading_attempts):
-            current = self._read_current(event)
+        known: tuple[str, ...] = ()
+        for attempt in range(settings.max_threading_attempts):
+            current = self._read_current(event, copies, thorough=attempt > 0, also=known)
+            known = current.case.customer.all_ids if current.case is not None else ()
             recent = current.case.recent_posts if current.case is not None else ()
             mark = self._triage.mark(event, reading, recent)
             decision = decide_threading(current.case, event.timestamp_ms, settings.reopen_window_ms)
@@ -293,6 +315,8 @@ class Ingestor:
             if decision.action is Threading.NEW:
                 case = self._open_case(event, reading, mark, sla, now=now, follow_up_of=decision.follow_up_of)
                 if current.case is not None:
+                    # The follow-up knows every id of its customer, so all their copies move to it.
+                    case = replace(case, customer=_with_ids(case.customer, current.case.customer.all_ids))
                     superseded = replace(
                         current.case, superseded_by=case.case_id, updated_at_ms=now, version=current.case.version + 1
                     )
@@ -300,7 +324,7 @@ class Ingestor:
                 assert decision.case is not None
                 case = apply_inbound(decision.case, event, now_ms=now, sla=sla)
                 # Triage may raise the priority: the due times follow the policy for the case as routed.
-                case = with_sla(self._triage.joined(case, reading, mark), sla, now)
+                case = _with_sla_if_moved(case, self._triage.joined(case, reading, mark), sla, now)
             case = self._triage.remember(case, event, recent)
             entry = message_entry(event, case.case_id, EntryKind.INBOUND, author=event.customer.user_id, now_ms=now)
             try:
@@ -308,7 +332,9 @@ class Ingestor:
             except DuplicateEvent:
                 return Outcome.DUPLICATE
             except ConcurrentThreadingConflict:
+                copies.forget(event.account_id, (*current.seen, *case.customer.all_ids))
                 continue
+            copies.wrote(case)
             self._triaged(event, reading, before=current.case, after=case)
             self._count(event, case, now, tally)
             if decision.action is Threading.NEW:
@@ -340,7 +366,7 @@ class Ingestor:
             priority=route.priority,
             follow_up_of=follow_up_of,
         )
-        return with_sla(self._triage.opened(case, route, reading, mark), sla, now)
+        return _with_sla_if_moved(case, self._triage.opened(case, route, reading, mark), sla, now)
 
     def _triaged(self, event: PlatformEvent, reading: MessageReading, *, before: Case | None, after: Case) -> None:
         """Logs what triage found (ids and categories, never text) and tells a lead of a sensitive case."""
@@ -387,28 +413,49 @@ class Ingestor:
         except Exception:
             logger.exception("acknowledgement not asked for", extra={"case_id": case.case_id})
 
-    def _read_current(self, event: PlatformEvent) -> CurrentCase:
+    def _read_current(
+        self, event: PlatformEvent, copies: DeliveryCopies, *, thorough: bool = False, also: tuple[str, ...] = ()
+    ) -> CurrentCase:
+        """The customer's current case: one read, of the copies of the event's ids (and ``also``'s).
+
+        The case may know ids the event lacks (the number a WhatsApp customer changed from). Every
+        write of a case writes all its ids' copies, so theirs are taken to hold it as read; the
+        write is conditioned on that and fails if one does not, and the retry (``thorough``, with
+        the ids the case read before knew as ``also``) reads them too.
+        """
         assert event.customer is not None
-        ids = event.customer.all_ids
-        current = self._store.current_case(event.account_id, ids)
-        if current.case is not None and set(current.case.customer.all_ids) - set(ids):
-            # The case knows ids this event lacks; read their copies too, so all are written safely.
-            ids = tuple(dict.fromkeys((*ids, *current.case.customer.all_ids)))
-            current = self._store.current_case(event.account_id, ids)
-        return current
+        ids = tuple(dict.fromkeys((*event.customer.all_ids, *also)))
+        current = copies.current_case(event.account_id, ids)
+        case = current.case
+        others = [uid for uid in case.customer.all_ids if uid not in current.seen] if case is not None else []
+        if case is None or not others:
+            return current
+        if thorough:
+            return copies.current_case(event.account_id, (*ids, *others))
+        return CurrentCase(case, {**current.seen, **dict.fromkeys(others, (case.case_id, case.version))})
 
     # ---- the brand's own messages ----------------------------------------------------------
-    def _record_echo(self, event: PlatformEvent, raw_key: str | None) -> str:
+    def _record_echo(self, event: PlatformEvent, raw_key: str | None, copies: DeliveryCopies) -> str:
         """A message the brand sent (here, natively, from the WhatsApp Business app, or by the app
         that holds the thread in standby) answers the customer and stops the clock."""
-        for _ in range(self._settings.max_threading_attempts):
-            current = self._current_for_echo(event)
+        assert event.message_id is not None
+        names_no_customer = event.customer is None or event.customer.user_id.startswith(UNKNOWN_CUSTOMER_PREFIX)
+        # The brand's public replies name no customer; one this system sent is in the platform-message
+        # index already: a duplicate, known in one read.
+        if names_no_customer and self._store.find_message(event.platform, event.account_id, event.message_id):
+            return Outcome.DUPLICATE
+        known: tuple[str, ...] = ()
+        for attempt in range(self._settings.max_threading_attempts):
+            if names_no_customer:
+                current = self._current_of_answered(event)
+            else:
+                current = self._read_current(event, copies, thorough=attempt > 0, also=known)
+                known = current.case.customer.all_ids if current.case is not None else ()
             if current.case is None:
-                # The brand's public replies name no customer; one this system sent is in the
-                # platform-message index already, and is a duplicate rather than unmatched.
-                assert event.message_id is not None
-                if self._store.find_message(event.platform, event.account_id, event.message_id) is not None:
-                    return Outcome.DUPLICATE
+                if not names_no_customer and self._store.find_message(
+                    event.platform, event.account_id, event.message_id
+                ):
+                    return Outcome.DUPLICATE  # this system's reply, to a customer id no case knows
                 self._store.record_unmatched(event, reason="echo_without_case", raw_key=raw_key, day=self._day(event))
                 return Outcome.UNMATCHED
             now = self._clock()
@@ -419,24 +466,26 @@ class Ingestor:
             except DuplicateEvent:
                 return Outcome.DUPLICATE
             except ConcurrentThreadingConflict:
+                copies.forget(event.account_id, (*current.seen, *case.customer.all_ids))
                 continue
+            copies.wrote(case)
             return Outcome.STORED
         raise ConcurrentThreadingConflict(f"could not record echo {event.event_id}")
 
-    def _current_for_echo(self, event: PlatformEvent) -> CurrentCase:
-        """The case an echo answers. A public reply of the brand (a Page or Instagram comment under
-        a customer's comment) names the comment it answers, not that comment's author: its case is
-        found through the answered message, then read as that customer's current case."""
-        current = self._read_current(event)
-        if current.case is not None or not event.reply_to_id:
-            return current
+    def _current_of_answered(self, event: PlatformEvent) -> CurrentCase:
+        """The case a public reply of the brand answers (a Page or Instagram comment under a
+        customer's comment): found through the answered message, then read as that customer's
+        current case."""
+        none = CurrentCase(None, {})
+        if not event.reply_to_id:
+            return none
         ref = self._store.find_message(event.platform, event.account_id, event.reply_to_id)
         if ref is None:
-            return current
+            return none
         try:
             answered = self._store.get_case(ref.case_id)
         except CaseNotFound:
-            return current
+            return none
         return self._store.current_case(event.account_id, answered.customer.all_ids)
 
     # ---- edits, deletions, statuses --------------------------------------------------------
@@ -445,10 +494,7 @@ class Ingestor:
         ref = self._store.find_message(event.platform, event.account_id, event.message_id)
         if ref is None:
             return self._target_unknown(event, raw_key, attempt)
-        entry = self._store.get_entry(ref)
-        applied = self._store.update_entry_text(
-            ref, text=event.text or "", edited_at_ms=event.timestamp_ms, previous=entry.text if entry else None
-        )
+        applied = self._store.update_entry_text(ref, text=event.text or "", edited_at_ms=event.timestamp_ms)
         return Outcome.APPLIED if applied else Outcome.STALE
 
     def _apply_delete(self, event: PlatformEvent, raw_key: str | None, attempt: int) -> str:
@@ -459,7 +505,7 @@ class Ingestor:
         applied = self._store.mark_entry_deleted(ref, deleted_at_ms=event.timestamp_ms)
         return Outcome.APPLIED if applied else Outcome.STALE
 
-    def _apply_status(self, event: PlatformEvent, raw_key: str | None, attempt: int) -> str:
+    def _apply_status(self, event: PlatformEvent, raw_key: str | None, attempt: int, copies: DeliveryCopies) -> str:
         assert event.status is not None
         if event.message_id:
             ref = self._store.find_message(event.platform, event.account_id, event.message_id)
@@ -470,13 +516,13 @@ class Ingestor:
             )
             return Outcome.APPLIED if applied else Outcome.STALE
         if event.status is DeliveryState.READ and event.watermark_ms is not None and event.customer is not None:
-            return self._apply_read_watermark(event, event.watermark_ms)
+            return self._apply_read_watermark(event, event.watermark_ms, copies)
         return Outcome.STALE  # a delivery watermark without ids says nothing a later read won't
 
-    def _apply_read_watermark(self, event: PlatformEvent, watermark_ms: int) -> str:
+    def _apply_read_watermark(self, event: PlatformEvent, watermark_ms: int, copies: DeliveryCopies) -> str:
         assert event.customer is not None
         for _ in range(self._settings.max_threading_attempts):
-            current = self._store.current_case(event.account_id, event.customer.all_ids)
+            current = copies.current_case(event.account_id, event.customer.all_ids)
             if current.case is None:
                 return Outcome.STALE
             updated = apply_read_receipt(current.case, watermark_ms=watermark_ms, now_ms=self._clock())
@@ -485,7 +531,9 @@ class Ingestor:
             try:
                 self._store.save_case(current.case, updated)
             except CaseVersionConflict:
+                copies.forget(event.account_id, (*current.seen, *updated.customer.all_ids))
                 continue
+            copies.wrote(updated)
             return Outcome.APPLIED
         raise ConcurrentThreadingConflict(f"could not apply read receipt {event.event_id}")
 
@@ -501,7 +549,10 @@ class Ingestor:
         )
         return Outcome.APPLIED if applied else Outcome.STALE
 
-    def _apply_identity_change(self, event: PlatformEvent, raw_key: str | None) -> str:
+    def _apply_identity_change(self, event: PlatformEvent, raw_key: str | None, copies: DeliveryCopies) -> str:
+        assert event.customer is not None
+        # It reads and writes the copies itself: what this delivery holds of them goes out of date.
+        copies.forget(event.account_id, (*event.previous_ids, *event.customer.all_ids))
         outcome = record_identity_change(
             self._store, event, clock=self._clock, attempts=self._settings.max_threading_attempts
         )
@@ -518,6 +569,19 @@ class Ingestor:
             )
             return Outcome.WAITING
         return self._keep_raw(event, "target_never_arrived", raw_key)
+
+
+def _with_sla_if_moved(before: Case, triaged: Case, sla: SlaInForce, now: int) -> Case:
+    """``triaged``: ``before`` (its due times computed at ``now``) as triage left it. Its due times again
+    only if triage moved what they depend on (team, priority, a mark; it never changes the status)."""
+    if (triaged.team, triaged.priority, triaged.mark) == (before.team, before.priority, before.mark):
+        return triaged
+    return with_sla(triaged, sla, now)
+
+
+def _with_ids(customer: Customer, ids: tuple[str, ...]) -> Customer:
+    alt_ids = tuple(i for i in dict.fromkeys((*customer.alt_ids, *ids)) if i != customer.user_id)
+    return replace(customer, alt_ids=alt_ids)
 
 
 def _day(timestamp_ms: int) -> str:

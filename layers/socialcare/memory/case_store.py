@@ -34,6 +34,10 @@ class MemoryCaseStore:
             }
         return CurrentCase.from_copies(user_ids, found)
 
+    def current_copies(self, customers: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Case]:
+        with self.table.lock:
+            return {key: self.table.current[key] for key in customers if key in self.table.current}
+
     def get_case(self, case_id: str) -> Case:
         with self.table.lock:
             case = self.table.cases.get(case_id)
@@ -91,9 +95,9 @@ class MemoryCaseStore:
                 raise ConcurrentThreadingConflict("the case changed while the message was being stored")
             table.index[index_key] = entry_key
             table.entries[entry_key] = StoredEntry.of(entry)
-            table.cases[after.case_id] = after
+            table.put_case(after)
             if superseded is not None:
-                table.cases[superseded.case_id] = superseded
+                table.put_case(superseded)
             for uid in after.customer.all_ids:
                 table.current[(after.account_id, uid)] = after
 
@@ -105,12 +109,12 @@ class MemoryCaseStore:
                 ok = ok and all(self._copy_is(after.account_id, uid, seen) for uid in after.customer.all_ids)
             if not ok:
                 raise CaseVersionConflict(f"case {after.case_id} changed since version {before.version}")
-            self.table.cases[after.case_id] = after
+            self.table.put_case(after)
             if before.superseded_by is None:
                 for uid in after.customer.all_ids:
-                    self.table.current[(after.account_id, uid)] = after
+                    self.table.move_copy(uid, after)
 
-    def update_entry_text(self, ref: MessageRef, *, text: str, edited_at_ms: int, previous: str | None) -> bool:
+    def update_entry_text(self, ref: MessageRef, *, text: str, edited_at_ms: int) -> bool:
         with self.table.lock:
             stored = self.table.entries.get((ref.case_id, ref.entry_id))
             if stored is None or stored.entry.deleted_at_ms is not None:
@@ -118,7 +122,7 @@ class MemoryCaseStore:
             if stored.last_edit_at_ms is not None and stored.last_edit_at_ms >= edited_at_ms:
                 return False
             check_size(stored.entry, text=text)
-            edits = (*stored.entry.edits, (edited_at_ms, previous or ""))
+            edits = (*stored.entry.edits, (edited_at_ms, stored.entry.text or ""))
             stored.entry = replace(stored.entry, text=text, edits=edits)
             stored.last_edit_at_ms = edited_at_ms
             return True

@@ -142,14 +142,14 @@ class MemoryOutboundStore:
         stored.entry = entry
 
     def _apply_case_change(self, before: Case, after: Case, link: CustomerLink | None) -> None:
-        self.table.cases[after.case_id] = after
+        self.table.put_case(after)
         if before.superseded_by is None:
             for uid in before.customer.all_ids:
-                self.table.current[(after.account_id, uid)] = after
+                self.table.move_copy(uid, after)
         if link is not None:
-            self.table.current[(after.account_id, link.user_id)] = after
+            self.table.move_copy(link.user_id, after)
             if link.displaced is not None:
-                self.table.cases[link.displaced[1].case_id] = link.displaced[1]
+                self.table.put_case(link.displaced[1])
 
     def _copy_is(self, account_id: str, user_id: str, seen: tuple[str, int] | None) -> bool:
         copy = self.table.current.get((account_id, user_id))

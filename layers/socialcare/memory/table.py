@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from socialcare.errors import UnstorableEvent
@@ -58,6 +58,15 @@ class MemoryTable:
     index: dict[IndexKey, EntryKey] = field(default_factory=dict)  # platform message → its entry
     unmatched: dict[tuple[str, str], dict[str, dict[str, Any]]] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
+
+    def put_case(self, case: Case) -> None:
+        """The case as its item holds it: the customer's recent posts live on the copies alone."""
+        self.cases[case.case_id] = replace(case, recent_posts=())
+
+    def move_copy(self, user_id: str, case: Case) -> None:
+        """A copy written by anyone but ingest: the customer's recent posts stay as they were."""
+        held = self.current.get((case.account_id, user_id))
+        self.current[(case.account_id, user_id)] = replace(case, recent_posts=held.recent_posts if held else ())
 
     def put_entry(self, entry: ThreadEntry) -> None:
         """Store a new entry (what the agent API does with a reply before queueing it)."""

@@ -227,7 +227,9 @@ class OutboundSender:
                 return self._retry(request, seen, outcome, receive_count, last_try)
             if isinstance(outcome, Rejected):
                 return self._rejected(request, seen, attempt, call, outcome, first=index == 0)
-            seen = self._record(request, seen, attempt, outcome, done=index == len(calls) - 1)
+            # The case as read for the window answers the first part's record, unless it changed since.
+            known = case if index == 0 else None
+            seen = self._record(request, seen, attempt, outcome, done=index == len(calls) - 1, case=known)
         logger.info(
             "reply sent",
             extra={**_ids(request), "parts": len(calls), "platform_message_ids": list(seen.platform_message_ids)},
@@ -295,14 +297,24 @@ class OutboundSender:
 
     # ---- recording an accepted part -------------------------------------------------------
     def _record(
-        self, request: OutboundRequest, seen: OutboundEntry, attempt: str, accepted: Accepted, *, done: bool
+        self,
+        request: OutboundRequest,
+        seen: OutboundEntry,
+        attempt: str,
+        accepted: Accepted,
+        *,
+        done: bool,
+        case: Case | None = None,
     ) -> OutboundEntry:
+        """``case``: the case as last read (None: read it when the part changes it)."""
         adopt: MessageRef | None = None
         message_id = accepted.message_id
         attempts = self._settings.max_record_attempts
         for number in range(1, attempts + 1):
             now = self._clock()
-            case_change, link = self._case_change(request, seen, accepted, adopt, now, with_link=number < attempts)
+            case_change, link = self._case_change(
+                request, seen, accepted, adopt, now, with_link=number < attempts, known=case
+            )
             part = PartRecord(
                 attempt_id=attempt,
                 seen=seen,
@@ -318,6 +330,7 @@ class OutboundSender:
             try:
                 self._outbound.record(part)
             except CaseChanged:
+                case = None  # read it again
                 continue
             except MessageIdTaken:
                 adopt = self._echo_to_adopt(request, seen.ref, message_id)
@@ -347,17 +360,19 @@ class OutboundSender:
         now: int,
         *,
         with_link: bool,
+        known: Case | None = None,
     ) -> tuple[tuple[Case, Case] | None, CustomerLink | None]:
         """How the case changes with this part: the first part answers the customer; an adopted
         echo already did (for a later part, its extra count is taken back). An automated message
         (an acknowledgement, a nudge) answers nobody: the case stays as it is, still awaiting the
-        brand's reply, its first response unset and its SLA clock running."""
+        brand's reply, its first response unset and its SLA clock running. ``known``: the case as
+        read already (its version is what the record is conditioned on)."""
         if automated_purpose(seen.entry) is not None:
             return None, None
         first = seen.parts_sent == 0
         if not first and adopt is None:
             return None, None
-        case = self._cases.get_case(request.case_id)
+        case = known or self._cases.get_case(request.case_id)
         if not first:  # adopt is set: the echo counted a message this entry already counts
             return (
                 case,

@@ -128,6 +128,7 @@ def mark(facts: PostFacts) -> SpamMark | None:
     return SpamMark(kind, tuple(reason for reason, _ in reasons))
 
 
+@functools.lru_cache(maxsize=64)  # ingest asks twice per message: to mark it, then to remember it
 def trace(text: str, at_ms: int) -> PostTrace | None:
     """How a post is remembered; None for one the repeat and link-flood rules never count (short, no link)."""
     text_words = words(text)
