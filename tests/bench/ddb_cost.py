@@ -65,3 +65,20 @@ class DynamoDBCalls(BaseHistoryHandler):  # type: ignore[misc]
     def take(self) -> list[tuple[str, dict[str, Any]]]:
         calls, self.calls = self.calls, []
         return calls
+
+
+def write_units(operation: str, params: dict[str, Any]) -> int:
+    """Write capacity units one call consumes, estimated from its parameters alone (``operation`` as the API
+    names it: ``PutItem``...; an update counted as ≤ 1 KB). ``index_writes`` charges the items themselves."""
+    if operation == "TransactWriteItems":
+        total = 0
+        for entry in params["TransactItems"]:
+            ((kind, body),) = entry.items()
+            size = item_size(body["Item"]) if kind == "Put" else 1024  # updates: assume ≤ 1 KB
+            total += 2 * max(1, math.ceil(size / 1024))
+        return total
+    if operation == "PutItem":
+        return max(1, math.ceil(item_size(params["Item"]) / 1024))
+    if operation in ("UpdateItem", "DeleteItem"):
+        return 1
+    return 0

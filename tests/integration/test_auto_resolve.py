@@ -131,7 +131,9 @@ def test_a_case_still_waiting_for_the_customer_is_resolved_by_the_automation(
     case = rig.store.get_case(pending.case_id)
     assert (case.status, case.follow_up, case.version) == (CaseStatus.RESOLVED, None, pending.version + 1)
     assert case.resolved_at_ms is not None
-    [entry] = [e for e in rig.store.thread(case.case_id) if e.kind is EntryKind.STATUS_CHANGE]
+    [entry] = [
+        e for e in rig.store.thread_page(case.case_id, limit=100, start=None).items if e.kind is EntryKind.STATUS_CHANGE
+    ]
     assert (entry.author, entry.text) == ("automation:follow-up", "no answer from the customer")
     assert entry.extra == {"from": "pending_customer", "to": "resolved", "agent_name": "Follow-up"}
     [record] = rig.store.audit_trail(case.case_id, limit=10, start=None).items

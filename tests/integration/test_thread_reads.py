@@ -58,7 +58,11 @@ class ItemsRead(DynamoDBCalls):
     def written(self) -> list[list[str]]:
         """The sort keys each write request wrote, by request (one list per request)."""
         return [
-            [body["Item"]["SK"]["S"].split("#", 1)[0] for entry in params["TransactItems"] for body in entry.values()]
+            [
+                body.get("Item", body.get("Key"))["SK"]["S"].split("#", 1)[0]
+                for entry in params["TransactItems"]
+                for body in entry.values()
+            ]
             if op == "TransactWriteItems"
             else [op]
             for op, params in self.calls
