@@ -7,7 +7,9 @@ envelope (and so its raw payload) intact. A delivery with an event that overtook
 reported as a batch item failure, logged at INFO, until the core stops waiting and keeps the
 event raw. Before any record is ingested, the raw bodies the batch's messages carry are archived with
 one Firehose PutRecordBatch per platform (``RAW_STREAMS``); a record whose body Firehose refused after
-retries fails (its message stays on the queue) and the others go on. Only the brand's own accounts (``BRAND_ACCOUNTS``) become cases. The messages an invocation
+retries fails (its message stays on the queue) and the others go on. The customers' current-case copies
+every record's events read are then read in one BatchGetItem for the batch (per 100 ids); a copy another
+writer moved meanwhile fails that message's conditioned write, which reads it again. Only the brand's own accounts (``BRAND_ACCOUNTS``) become cases. The messages an invocation
 stores are counted for surge detection with one write per bucket when the batch is done (``SURGE_SETTINGS``).
 A message that opens a case puts an ``acknowledge`` task on the outbound queue (``OUTBOUND_QUEUE_URL``,
 when set).
@@ -245,8 +247,7 @@ def _receive(records: list[dict[str, Any]]) -> ReceivedBatch:
 
 @tracer.capture_method
 def _ingest(message_id: str, attempt: int) -> IngestedDelivery:
-    envelope = _batch.get().envelope(message_id)
-    return _wiring.get().pipeline.ingest_delivery(envelope, attempt=attempt, tally=_tally.get(None))
+    return _wiring.get().pipeline.ingest_received(_batch.get(), message_id, attempt=attempt, tally=_tally.get(None))
 
 
 def ingest_record(record: SQSRecord) -> None:

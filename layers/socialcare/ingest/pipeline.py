@@ -2,8 +2,10 @@
 
 A batch first (``receive``): read each message's envelope, and archive the raw bodies the messages
 carry in one call of the raw archive; a message whose body the archive refused (or that is no
-envelope) fails on its own and stays on the queue, so nothing acknowledged is ever lost. Then each
-delivery (``ingest_delivery``): the events the webhook parsed travel in the envelope; an envelope
+envelope) fails on its own and stays on the queue, so nothing acknowledged is ever lost. The batch's
+deliveries are parsed, and the customers' current-case copies all their events read are read
+together (one BatchGetItem per 100 ids for the whole batch, ``Ingestor.read_copies``). Then each
+delivery (``ingest_received``): the events the webhook parsed travel in the envelope; an envelope
 without them (version 1, or a delivery too big for them) is parsed here, from the body it carries
 inline or the raw object in S3 (the webhook verified it; the envelope's received time stands in for
 events that carry no time of their own). ``attempt`` is the delivery's receive count: a delivery
@@ -17,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from socialcare.errors import MalformedEnvelope, RawNotArchived, SocialCareError
+from socialcare.ingest.copies import DeliveryCopies
 from socialcare.ingest.service import DeliveryReport, Ingestor
 from socialcare.model.archived import ArchivedDelivery
 from socialcare.model.envelope import DeliveryEnvelope
@@ -34,12 +37,16 @@ class IngestedDelivery:
     retry_in_s: int | None = None  # set when the delivery is to be tried again (an event waits)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ReceivedBatch:
-    """A batch's envelopes by message id, and why the others cannot be ingested now."""
+    """A batch's envelopes by message id, and why the others cannot be ingested now; the deliveries
+    parsed (or why one could not be) and the current-case copies their events read, read together."""
 
     envelopes: dict[str, DeliveryEnvelope] = field(default_factory=dict)
     refused: dict[str, SocialCareError] = field(default_factory=dict)
+    parsed: dict[str, ParsedDelivery] = field(default_factory=dict)
+    unparsed: dict[str, Exception] = field(default_factory=dict)
+    copies: DeliveryCopies | None = None
 
     @property
     def unarchived(self) -> int:
@@ -72,7 +79,35 @@ class DeliveryIngest:
             for position in refused:
                 message_id, envelope = carried[position]
                 batch.refused[message_id] = RawNotArchived(f"delivery {envelope.delivery_id} was not archived")
+        self._read_together(batch)
         return batch
+
+    def _read_together(self, batch: ReceivedBatch) -> None:
+        """Parse the batch's deliveries and read the copies all their events need at once: one
+        request for the batch, not one per delivery. A delivery that cannot be parsed fails on its own
+        when it is ingested."""
+        for message_id, envelope in batch.envelopes.items():
+            if message_id in batch.refused:
+                continue
+            try:
+                batch.parsed[message_id] = self._parsed(envelope)
+            except Exception as exc:  # raised again when the record is ingested: its failure alone
+                batch.unparsed[message_id] = exc
+        batch.copies = self._ingestor.read_copies(tuple(batch.parsed.values()))
+
+    def ingest_received(
+        self, batch: ReceivedBatch, message_id: str, *, attempt: int = 1, tally: SurgeTally | None = None
+    ) -> IngestedDelivery:
+        """One record of a batch ``receive`` read: its delivery as parsed there, on the batch's copies."""
+        envelope = batch.envelope(message_id)
+        if message_id in batch.unparsed:
+            raise batch.unparsed[message_id]
+        parsed = batch.parsed[message_id]
+        report = self._ingestor.ingest(
+            parsed, raw_key=envelope.raw_key, attempt=attempt, tally=tally, copies=batch.copies
+        )
+        retry_in_s = self._ingestor.retry_delay_s(attempt) if report.waiting else None
+        return IngestedDelivery(envelope, report, retry_in_s)
 
     def ingest_delivery(
         self, envelope: DeliveryEnvelope, *, attempt: int = 1, tally: SurgeTally | None = None

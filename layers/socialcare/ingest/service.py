@@ -150,6 +150,7 @@ class Ingestor:
         raw_key: str | None = None,
         attempt: int = 1,
         tally: SurgeTally | None = None,
+        copies: DeliveryCopies | None = None,
     ) -> DeliveryReport:
         """Ingest every event of one delivery, oldest first.
 
@@ -158,13 +159,13 @@ class Ingestor:
         that DynamoDB can never store (an item over 400 KB) is kept in the unmatched log, pointing
         at the raw delivery, instead of making the whole delivery a poison message. The messages
         stored are counted into ``tally`` (written by the caller), else written at the end.
+        ``copies``: the current-case copies its batch read (``read_copies``); None: read the delivery's.
         """
         own_tally = tally is None
         counted = SurgeTally() if tally is None else tally
         report = DeliveryReport()
         events = [self._timed(event) for event in parsed.sorted_events()]
-        copies = DeliveryCopies(self._store)
-        copies.read_together(self._copies_read(events))
+        copies = copies or self.read_copies((parsed,))
         for event in events:
             try:
                 outcome = self.ingest_event(event, raw_key=raw_key, attempt=attempt, tally=counted, copies=copies)
@@ -183,6 +184,17 @@ class Ingestor:
         if own_tally:
             self.count_surges(counted)
         return report
+
+    def read_copies(self, deliveries: Sequence[ParsedDelivery]) -> DeliveryCopies:
+        """The current-case copies these deliveries' events will read, read together: one BatchGetItem
+        per 100 ids for a queue batch's deliveries. A read that fails is no delivery's failure: each
+        event then reads its own copies."""
+        copies = DeliveryCopies(self._store)
+        try:
+            copies.read_together(key for parsed in deliveries for key in self._copies_read(parsed.events))
+        except Exception:
+            logger.warning("current-case copies not read together; each event reads its own", exc_info=True)
+        return copies
 
     def count_surges(self, tally: SurgeTally) -> None:
         """Write the tally's counts: one keyed ADD per bucket, on the shard its first message picks."""
