@@ -26,8 +26,10 @@ clock is what the record is for.
 
 The records also carry the accountability report's facts (``DayFactRecorder``: an answer, a resolution,
 a tier reached...), and the mapping passes customers' messages inserted in a thread too (``SK``
-beginning ``MSG#``, ``kind`` inbound), each recorded with its channel, language and sentiment (never
-its text), on the table (``TABLE_NAME``), idempotently.
+beginning ``MSG#``, ``kind`` inbound): counted by channel, language and sentiment (never their text)
+when the batch is done, one write per case and UTC quarter hour, on the table (``TABLE_NAME``),
+idempotently (each count keeps the stream position it counted through); if counting fails, the batch
+is reported failed from its first message.
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ from socialcare.model.metrics import EVENT_METRICS_SERVICE
 
 if TYPE_CHECKING:
     from socialcare.aws.config_store import CachedSla
-    from socialcare.model.case import Case
+    from socialcare.model.case import Case, ThreadEntry
     from socialcare.model.metrics import MetricPoint
     from socialcare.ports import FollowUps
     from socialcare.reports.recorder import DayFactRecorder
@@ -168,6 +170,8 @@ def _document(dimensions: dict[str, str]) -> EphemeralMetrics:
 
 
 _metrics: ContextVar[EventMetrics] = ContextVar("clock_metrics")
+# The invocation's customer messages (stream sequence number, thread entry), counted once the batch is done.
+_messages: ContextVar[list[tuple[str, ThreadEntry]]] = ContextVar("clock_messages")
 
 
 def _case(image: Mapping[str, Any] | None) -> Case | None:
@@ -186,7 +190,8 @@ def case_record(record: DynamoDBRecord) -> None:
     if sort_key.startswith(MESSAGE_SORT_PREFIX) and change.get("NewImage"):
         from socialcare.aws.items import item_to_entry
 
-        _recorder.get().message_written(item_to_entry(change["NewImage"]))
+        # Counted when the batch is done: one write per case and quarter hour, not one per message.
+        _messages.get().append((str(change.get("SequenceNumber", "")), item_to_entry(change["NewImage"])))
         return
     if sort_key != CASE_SORT_KEY:
         return
@@ -228,9 +233,35 @@ def _count(before: Case | None, after: Case, runtime: ClockRuntime) -> None:
 def handler(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
     metrics = EventMetrics()
     token = _metrics.set(metrics)
+    messages: list[tuple[str, ThreadEntry]] = []
+    messages_token = _messages.set(messages)
     try:
         processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
-        return process_partial_response(event=event, record_handler=case_record, processor=processor, context=context)
+        response = process_partial_response(
+            event=event, record_handler=case_record, processor=processor, context=context
+        )
+        _count_messages(messages, response)
+        return response
     finally:
         _metrics.reset(token)
+        _messages.reset(messages_token)
         metrics.publish()
+
+
+def _count_messages(messages: list[tuple[str, ThreadEntry]], response: PartialItemFailureResponse) -> None:
+    """Count the batch's customer messages; if that fails, the batch is retried from its first message
+    (what was counted is not counted again: each count holds the stream position it counted through)."""
+    if not messages:
+        return
+    try:
+        _recorder.get().messages_written([(_position(sequence), entry) for sequence, entry in messages])
+    except Exception:
+        logger.exception(
+            "customer messages not counted; the batch is retried from the first", extra={"messages": len(messages)}
+        )
+        response["batchItemFailures"].append({"itemIdentifier": messages[0][0]})
+
+
+def _position(sequence: str) -> str:
+    """A stream sequence number (digits, up to 40 of them) as text that sorts as the number does."""
+    return sequence.zfill(40)

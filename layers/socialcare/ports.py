@@ -674,8 +674,16 @@ class DayFactStore(Protocol):
         itself (by its ``key``), so recording is idempotent."""
         ...
 
+    def count_messages(self, day: str, case_id: str, facts: Sequence[DayFact], *, first: str, last: str) -> bool:
+        """Add inbound ``facts`` (all of one case and UTC quarter hour of ``day``; ``model.day_facts.counted``)
+        to their counts, in one write, unless a stream position at or after ``first`` was counted there
+        already: then nothing is written and False returned. ``last`` is the position counted through
+        (positions compare as text)."""
+        ...
+
     def day_facts(self, day: str) -> list[DayFact]:
-        """Every fact recorded for the UTC date ``day`` (one keyed Query of that day's partition)."""
+        """Every fact recorded for the UTC date ``day`` (one keyed Query of that day's partition), the
+        customers' messages as counts."""
         ...
 
 

@@ -216,7 +216,8 @@ def test_a_days_reads_are_its_cases_and_do_not_grow_with_history(world: World) -
     world.stream_to_clock_function()
     play_monday(world)
     world.make_reports({"date": "2026-03-30"}, now_ms=monday(24, 15))
-    # Monday's 3 case items (their facts and their customers' messages), 1 SLA configuration query
-    # (nothing stored: no item) and the care queue's 2 active cases: one item per thing on the report.
-    assert world.read.items == 3 + 0 + 2
+    # Monday's 3 case items (their facts) and 3 counts of their customers' messages (one per case and
+    # quarter hour, each under 200 bytes: the same query's bytes), 1 SLA configuration query (nothing
+    # stored: no item) and the care queue's 2 active cases: one item per thing on the report.
+    assert world.read.items == 3 + 3 + 0 + 2
     assert world.read.requests == 1 + 1 + 1

@@ -6,7 +6,7 @@ import threading
 from collections.abc import Iterable, Sequence
 
 from socialcare.model.case import Case
-from socialcare.model.day_facts import DayFact
+from socialcare.model.day_facts import DayFact, counted
 
 
 class MemoryReportReads:
@@ -15,6 +15,7 @@ class MemoryReportReads:
 
     def __init__(self, cases: Iterable[Case] = ()) -> None:
         self.facts: dict[str, dict[str, dict[str, DayFact]]] = {}
+        self.positions: dict[tuple[str, str], str] = {}  # (day, counts item) -> stream position counted through
         self.cases = {case.case_id: case for case in cases}
         self.reads = 0  # items read, as DynamoDB would count them returned
         self._lock = threading.Lock()
@@ -23,6 +24,17 @@ class MemoryReportReads:
         with self._lock:
             item = self.facts.setdefault(day, {}).setdefault(case_id, {})
             item.update({fact.key: fact for fact in facts})
+
+    def count_messages(self, day: str, case_id: str, facts: Sequence[DayFact], *, first: str, last: str) -> bool:
+        with self._lock:
+            name = f"{case_id}#{facts[0].count_key[0]}"  # the case's counts of the quarter hour: an item
+            if self.positions.get((day, name), "") >= first:
+                return False
+            self.positions[(day, name)] = last
+            item = self.facts.setdefault(day, {}).setdefault(name, {})
+            for fact in counted([*item.values(), *facts]):
+                item["#".join(map(str, fact.count_key))] = fact
+            return True
 
     def day_facts(self, day: str) -> list[DayFact]:
         with self._lock:

@@ -10,13 +10,15 @@ due time the case was promised and the business time the clock spent paused — 
 text or a customer's identity.
 
 ``key`` names a fact uniquely within its case, so recording it twice (a stream record delivered again)
-changes nothing.
+changes nothing. Customers' messages are kept as counts (``counted``): per case, UTC quarter hour,
+channel, language and sentiment, the number of messages and their scores' sum — what the marketing
+summary adds up, in an item whose size does not grow with the messages.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -36,6 +38,21 @@ class FactKind(StrEnum):
 
 
 RESPONSE_KINDS = (FactKind.FIRST_RESPONSE, FactKind.NEXT_RESPONSE)
+QUARTER_HOUR_MS = 900_000
+
+
+def counted(facts: Sequence[DayFact]) -> list[DayFact]:
+    """Inbound facts as counts: one per ``count_key``, its messages and their scores' sum."""
+    found: dict[tuple[int, str, str, str], DayFact] = {}
+    for fact in facts:
+        key = fact.count_key
+        seen = found.get(key)
+        if seen is None:
+            found[key] = replace(fact, at_ms=key[0], message_id=None)
+            continue
+        score = None if seen.score is None or fact.score is None else seen.score + fact.score
+        found[key] = replace(seen, messages=seen.messages + fact.messages, score=score)
+    return list(found.values())
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +81,21 @@ class DayFact:
     # account or priority: a message fact has "" and NORMAL there, and only the marketing summary reads it.
     message_id: str | None = None
     sentiment: str | None = None  # positive, neutral, negative
-    score: float | None = None  # -1 (most negative) to 1
+    score: float | None = None  # -1 (most negative) to 1; of counted messages, their scores' sum
+    # Inbound, counted (``count_key``): how many messages of the case in its quarter hour share its channel,
+    # language and sentiment; ``at_ms`` is the quarter hour's start, ``message_id`` None.
+    messages: int = 1
+
+    @property
+    def count_key(self) -> tuple[int, str, str, str]:
+        """Inbound: what its message is counted under — the UTC quarter hour (every report time zone's
+        days and hours begin on one), channel, language and sentiment ("-": none)."""
+        return (
+            self.at_ms - self.at_ms % QUARTER_HOUR_MS,
+            self.channel.value,
+            self.language or "-",
+            self.sentiment or "-",
+        )
 
     @property
     def key(self) -> str:

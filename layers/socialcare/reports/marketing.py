@@ -34,10 +34,11 @@ class Mood:
     score_sum: float = 0.0
     labels: Counter[str] = field(default_factory=Counter)
 
-    def add(self, label: str, score: float) -> None:
-        self.messages += 1
+    def add(self, label: str, score: float, messages: int = 1) -> None:
+        """``messages`` of ``label`` whose scores add up to ``score``."""
+        self.messages += messages
         self.score_sum += score
-        self.labels[label] += 1
+        self.labels[label] += messages
 
     def merge(self, doc: Mapping[str, Any]) -> None:
         self.messages += int(doc["messages"])
@@ -107,12 +108,12 @@ def build_marketing(window: ReportWindow, facts: Iterable[DayFact], *, generated
             counts.new_cases[fact.channel.value] += 1
             counts.topics.update(tag for tag in fact.tags if not _sensitive(tag))
         counts.resolved += fact.kind is FactKind.RESOLVED
-        if fact.kind is FactKind.INBOUND:
-            counts.messages[fact.channel.value] += 1
-            counts.languages[fact.language or "unknown"] += 1
+        if fact.kind is FactKind.INBOUND:  # a message, or a count of them (``DayFact.messages``)
+            counts.messages[fact.channel.value] += fact.messages
+            counts.languages[fact.language or "unknown"] += fact.messages
             if fact.sentiment is not None and fact.score is not None:
-                counts.mood.add(fact.sentiment, fact.score)
-                counts.trend[window.period_of(fact.at_ms)].add(fact.sentiment, fact.score)
+                counts.mood.add(fact.sentiment, fact.score, fact.messages)
+                counts.trend[window.period_of(fact.at_ms)].add(fact.sentiment, fact.score, fact.messages)
     return counts.document(window, generated_at_ms)
 
 
