@@ -83,3 +83,46 @@ def test_a_stored_report_reads_back_and_a_missing_one_is_none(backend: Backend) 
     backend.archive.put("reports/x/dt=2026-03-30/x.json", b'{"a": 1}\n', content_type="application/json")
     assert backend.archive.get("reports/x/dt=2026-03-30/x.json") == b'{"a": 1}\n'
     assert backend.archive.get("reports/x/dt=2026-03-31/x.json") is None
+
+
+def test_messages_are_counted_once_and_summarised_as_the_messages_themselves(backend: Backend) -> None:
+    """Counts per case and UTC quarter hour give the marketing summary each message would (a zone 5:45
+    ahead too), and a stream position counted already is not counted again."""
+    from socialcare.model.case import Priority
+    from socialcare.model.day_facts import DayFact, counted
+    from socialcare.reports.marketing import build_marketing
+    from socialcare.reports.window import ReportWindow
+
+    def inbound(minute: int, label: str, score: float, language: str = "en") -> DayFact:
+        at = berlin(3, 30, 9) + minute * 60_000
+        return DayFact(
+            FactKind.INBOUND,
+            "A",
+            at,
+            "",
+            Channel.MESSENGER,
+            Priority.NORMAL,
+            "",
+            message_id=f"m{minute}",
+            language=language,
+            sentiment=label,
+            score=score,
+        )
+
+    messages = [
+        inbound(1, "negative", -0.5),
+        inbound(2, "negative", -0.25),
+        inbound(14, "positive", 0.5, "de"),
+        inbound(16, "neutral", 0.0),
+    ]
+    day = "2026-03-30"
+    assert backend.reads.count_messages(day, "A", counted(messages[:3]), first="01", last="03")
+    assert not backend.reads.count_messages(day, "A", counted(messages[1:3]), first="02", last="03")
+    assert backend.reads.count_messages(day, "A", counted(messages[3:]), first="04", last="04")
+    found = backend.reads.day_facts(day)
+    assert sum(f.messages for f in found) == 4
+    from datetime import date
+
+    for zone in ("Europe/Berlin", "Asia/Kathmandu"):
+        window = ReportWindow.of(date(2026, 3, 30), date(2026, 3, 30), zone)
+        assert build_marketing(window, found, generated_at_ms=0) == build_marketing(window, messages, generated_at_ms=0)
