@@ -342,7 +342,8 @@ def test_a_list_shows_each_case_as_its_summary(h: Harness) -> None:
         assert replace(first, warn_at_ms=None) == replace(expected, warn_at_ms=None), dimension
     [mine] = [k for k in listed(h, view(Dimension.MINE, "alice")) if k.case_id == routed.case_id]
     assert replace(mine, warn_at_ms=None) == replace(expected, warn_at_ms=None)
-    assert expected.tags == ("vip", "refund") and expected.customer_display == "Joe"
+    assert expected.tags == ("vip", "refund")
+    assert expected.customer_display == "Joe"
 
 
 def test_history_is_resolved_or_closed_latest_first_within_a_range(h: Harness) -> None:
@@ -355,7 +356,8 @@ def test_history_is_resolved_or_closed_latest_first_within_a_range(h: Harness) -
     [seven] = h.store.case_list(
         CaseView(Dimension.HISTORY, "care", ("resolved",), lower, upper), limit=5, start=None
     ).items
-    assert seven.finished_at_ms == T0 + 2 * MINUTE and seven.response_due_at_ms is None
+    assert seven.finished_at_ms == T0 + 2 * MINUTE
+    assert seven.response_due_at_ms is None
 
 
 def test_own_cases_and_positions_of_other_lists(h: Harness) -> None:

@@ -38,7 +38,8 @@ def test_the_shard_is_stable_and_spreads_cases_evenly() -> None:
     counts = [0] * VIEW_SHARDS
     for i in range(16_000):
         counts[view_shard(f"01JGZ8Q5K2M3N4P5Q6{i:08d}")] += 1
-    assert min(counts) > 850 and max(counts) < 1150  # each ≈ 1,000
+    assert min(counts) > 850
+    assert max(counts) < 1150
 
 
 def test_an_active_case_is_on_one_list_of_each_dimension_soonest_due_first() -> None:
@@ -54,7 +55,8 @@ def test_an_active_case_is_on_one_list_of_each_dimension_soonest_due_first() -> 
         (Dimension.MINE, "alice", ""): due,
     }
     unowned = {(p.dimension, p.value) for p in placements(replace(case, owner=None))}
-    assert (Dimension.ASSIGNEE, "none") in unowned and all(d is not Dimension.MINE for d, _ in unowned)
+    assert (Dimension.ASSIGNEE, "none") in unowned
+    assert all(d is not Dimension.MINE for d, _ in unowned)
 
 
 def test_a_set_aside_case_is_only_in_review_and_its_owners_list() -> None:
@@ -72,8 +74,10 @@ def test_history_counts_down_from_the_resolution_so_the_latest_sorts_first() -> 
     [placement] = placements(closed)
     assert (placement.dimension, placement.value) == (Dimension.HISTORY, "closed")
     lower, upper = finished_range(T0, T0 + 1)
-    assert lower is not None and upper is not None
-    assert lower <= early_key <= upper and not lower <= late_key <= upper
+    assert lower is not None
+    assert upper is not None
+    assert lower <= early_key <= upper
+    assert not lower <= late_key <= upper
 
 
 def test_a_case_is_filed_under_the_channel_its_awaited_answer_goes_to() -> None:
@@ -123,7 +127,8 @@ def test_combinations_no_list_serves_are_refused_naming_the_supported_ones(filte
     with pytest.raises(UnsupportedFilter, match=named) as refused:
         team_view("care", filters)
     assert refused.value.code == "unsupported_filter"
-    assert "one filter a request" in refused.value.message and "resolved_from" in refused.value.message
+    assert "one filter a request" in refused.value.message
+    assert "resolved_from" in refused.value.message
 
 
 def test_a_range_of_history_is_a_key_range() -> None:
