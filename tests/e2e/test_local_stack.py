@@ -239,6 +239,10 @@ def test_the_operator_reaches_the_aws_services_at_the_endpoint_url(stack: LocalS
         c.CUSTOMER_INDEX,
         c.ASSIGNEE_INDEX,
         c.DONE_INDEX,
+        c.STATUS_INDEX,
+        c.CHANNEL_INDEX,
+        c.PRIORITY_INDEX,
+        c.TEAM_ASSIGNEE_INDEX,
     }
     sqs = _operator_client(stack, "sqs", "a", "b")
     attributes = sqs.get_queue_attributes(QueueUrl=stack.resources.inbound_queue_url, AttributeNames=["All"])
