@@ -125,17 +125,28 @@ class MergedPage:
     queries: int = 0
 
 
-Kept = tuple[str, int, dict[str, Any]]  # an item's sort key, its value's group, the item
+@dataclass(frozen=True, slots=True)
+class _Read:
+    key: str  # the item's sort key
+    group: int  # its value's group of partitions
+    partition: str
+    item: dict[str, Any]
+
+
+@dataclass(slots=True)
+class _Reads:
+    """What one page has read: every item not yet returned, and how far each partition is read."""
+
+    carried: list[_Read] = field(default_factory=list)  # read above the last bound: returned by a later round
+    covered: dict[str, str] = field(default_factory=dict)  # partition -> the key it is read up to
+    ended: set[str] = field(default_factory=set)  # partitions read through the list's end
 
 
 @dataclass(slots=True)
 class _Round:
-    """One round's reads: items kept, the bound they are complete to, partitions read to their end."""
-
-    hi: str | None  # None: every partition read through the list's upper end
-    bounded: bool = False  # hi came from what was read (a partition's last item), not the list's end
-    kept: list[Kept] = field(default_factory=list)
-    ends: dict[str, str | None] = field(default_factory=dict)  # partition -> its last key (None: empty)
+    hi: str | None  # every partition is read up to hi (None: through the list's end)
+    bounded: bool = False  # hi is an item's key (a partition had more beyond it), not the list's end
+    done: set[str] = field(default_factory=set)  # partitions read up to hi this round
 
 
 def merged_page(client: Any, table: str, shards: Shards, *, limit: int, after: str | None) -> MergedPage:
@@ -145,77 +156,89 @@ def merged_page(client: Any, table: str, shards: Shards, *, limit: int, after: s
     A list sharded over ``n`` partitions (16 per value, a hash of the case id choosing one) cannot
     know where its next ``limit`` items end without reading: a Query of every partition with
     ``Limit=limit`` reads up to ``n`` times the page to return it. Instead a page is read in *rounds*,
-    each of which ends at a bound ``hi`` that every partition is read exactly up to, so that nothing
-    beyond it is read:
+    each ending at a bound ``hi`` that every partition is read up to, and no further than it needs:
 
     1. **Probe**: one partition of each value (chosen by the position, so rounds and pages spread over
-       them) is read from the position with ``Limit = room / (3 n)`` (at least 1). The lowest of their
-       last items is ``hi``: with a value's cases spread evenly over its 16 partitions, the list holds
-       about 16 times as many items up to it as the probe read, a third of the room on average.
+       them) is read from the position with ``Limit = room / (3 n)`` (at least 1). The lowest last item
+       of those that had more is ``hi``: with a value's cases spread evenly over its 16 partitions, the
+       list holds about 16 times as many items up to it as the probe read, a third of the room on
+       average. While no partition has bounded the round (each read to its end), the next ones are
+       read with their share of the room.
     2. **Bounded reads**: the other partitions are read in waves (1, 1, 2, 4, then 8 at once, in
-       parallel) over the key range (position, ``hi``], each with ``Limit`` = the room left, so a
-       partition can never return more than the page has room for; one that fills its limit lowers
-       ``hi`` to its last item. After each wave, the partitions read so far estimate how many items
-       the list holds up to ``hi`` (each value's count scaled by its partitions not yet read); when
-       that exceeds the room, ``hi`` is lowered to the kept item where the estimate is ``TRIM`` of the
-       room. A probe that landed far gives itself away after a couple of partitions, while few items
-       lie above the lowered bound.
-    3. What is kept up to ``hi`` is complete across every partition: it joins the page, and the next
-       round starts after ``hi``. Rounds continue while at least half the page is left to fill; a
-       shorter page is returned rather than a round that would likely overrun (``limit`` is a most).
+       parallel) over the key range (where each was read up to, ``hi``], each with ``Limit`` = the room
+       left, so none returns more than the page has room for; one that fills its limit lowers ``hi``
+       to its last item. After each wave, the partitions read so far estimate how many items the list
+       holds up to ``hi`` (each value's count scaled by its partitions not yet read); when that exceeds
+       the room, ``hi`` is lowered to the item where the estimate is ``TRIM`` of the room: a probe that
+       landed far gives itself away after a couple of partitions.
+    3. What is read up to ``hi`` is complete across every partition: it joins the page. What was read
+       beyond it is carried to the next round with how far each partition was read, so a lowered
+       bound costs nothing while the page goes on. Rounds continue while at least half the page is
+       left to fill; a shorter page is returned rather than a round that would likely overrun
+       (``limit`` is a most).
 
-    Items are read and not returned only when a bound is lowered (step 2), and a lowered bound leaves
-    few above it: the ratio of items read to items returned stays near 1 whatever the list's size,
-    since every read is bounded by the position and ``hi``, never by a partition's depth (at the
-    API's default page of 25 over 16 shards, ≈ 1.15 on average; larger pages come closer to 1). A
-    page's last key is the last item it returned (every partition was read up to it), so the next
+    Items are read and not returned only when the page ends with items carried (read beyond its last
+    bound): the ratio of items read to items returned stays near 1 whatever the list's size, since
+    every read is bounded by where its partition was read up to and by ``hi``, never by a partition's
+    depth (at the list routes' default page of 50 over 16 shards ≈ 1.03 on average; at 25 ≈ 1.1).
+    A page's last key is the last item it returned and every partition was read up to it, so the next
     page starts after it in every partition: no item is skipped or repeated, and the cursor is one
-    sort key. Partitions read to their end drop out of the page's later rounds. ``items_read`` is the
-    sum of the Queries' ``ScannedCount`` (what DynamoDB bills and what latency follows)."""
+    sort key. ``items_read`` is the sum of the Queries' ``ScannedCount`` (what DynamoDB bills and what
+    latency follows)."""
     reader = _Reader(client, table, shards)
-    page: list[dict[str, Any]] = []
-    live = [list(group) for group in shards.groups]
+    page: list[_Read] = []
+    reads = _Reads()
     lo = after
     while True:
-        found = _round(reader, live, lo, limit - len(page))
-        page += [item for _, _, item in found.kept]
-        if not found.bounded:
-            return MergedPage(page, None, reader.items_read, reader.queries)
+        found = _round(reader, reads, lo, limit - len(page))
+        page += sorted((r for r in reads.carried if found.hi is None or r.key <= found.hi), key=lambda r: r.key)
+        reads.carried = [r for r in reads.carried if found.hi is not None and r.key > found.hi]
+        if not found.bounded or (len(reads.ended) == reader.partitions and not reads.carried):
+            return MergedPage([r.item for r in page], None, reader.items_read, reader.queries)
         lo = found.hi
-        live = [[p for p in group if p not in found.ends or (found.ends[p] or "") > (lo or "")] for group in live]
-        if not any(live):  # every partition was read to its end
-            return MergedPage(page, None, reader.items_read, reader.queries)
         if limit - len(page) < max(1, (limit + 1) // 2):
-            return MergedPage(page, lo, reader.items_read, reader.queries)
+            return MergedPage([r.item for r in page], lo, reader.items_read, reader.queries)
 
 
-def _round(reader: _Reader, groups: Sequence[Sequence[str]], lo: str | None, room: int) -> _Round:
+def _round(reader: _Reader, reads: _Reads, lo: str | None, room: int) -> _Round:
+    """Read every partition up to a bound (steps 1 and 2); what is read joins ``reads.carried``."""
     turn = zlib.crc32((lo or "").encode("utf-8"))
-    rotated = [[*g[turn % len(g) :], *g[: turn % len(g)]] for g in groups if g]
+    groups = [[p for p in g if p not in reads.ended] for g in reader.groups]
+    rotated = [[*g[turn % len(g) :], *g[: turn % len(g)]] if g else [] for g in groups]
+    probes = [g[0] for g in rotated if g]
+    rest = [g[depth] for depth in range(1, max(map(len, rotated), default=0)) for g in rotated if depth < len(g)]
     group_of = {p: i for i, g in enumerate(rotated) for p in g}
-    sizes = [len(g) for g in rotated]
-    probes = [g[0] for g in rotated]
-    rest = [
-        p for depth in range(max(sizes)) for g in rotated if depth > 0 and depth < len(g) for p in g[depth : depth + 1]
-    ]
-    n = sum(sizes)
     found = _Round(reader.upper)
-    read = [0] * len(rotated)
-    waves = [probes, *_waves(rest)]
+    waves = [probes, *_waves(rest)] if probes else []
     for number, wave in enumerate(waves):
-        limit = max(1, room // (PROBE_SHARE * n)) if number == 0 else max(room - len(found.kept), 1)
-        for partition, (items, more) in zip(wave, reader.read(wave, lo, found.hi, limit), strict=True):
-            group = group_of[partition]
-            if more is not None and (found.hi is None or more < found.hi):
-                found.hi, found.bounded = more, True
-            elif more is None and not found.bounded:
-                found.ends[partition] = items[-1][0] if items else None
-            found.kept += [(key, group, item) for key, item in items]
-            read[group] += 1
-        _settle(
-            found, room, [size / max(done, 1) for size, done in zip(sizes, read, strict=True)], number < len(waves) - 1
-        )
+        wave_hi = found.hi
+        room_left = max(room - _kept(reads, found), 1)
+        limit = room_left
+        if not found.bounded:  # a probe; after one read to its end, each partition its share of the room
+            share = -(-room_left // (len(group_of) - len(found.done))) if number else 0
+            limit = max(1, room // (PROBE_SHARE * len(group_of)), share)
+        starts = [max(filter(None, (lo, reads.covered.get(p))), default=None) for p in wave]
+        for partition, start, (items, more) in zip(
+            wave, starts, reader.read(wave, starts, wave_hi, limit), strict=True
+        ):
+            reads.carried += [_Read(key, group_of[partition], partition, item) for key, item in items]
+            found.done.add(partition)
+            if more is not None:
+                reads.covered[partition] = more
+                if found.hi is None or more < found.hi:
+                    found.hi, found.bounded = more, True
+            elif wave_hi is not None:
+                reads.covered[partition] = max(wave_hi, start or wave_hi)
+            if more is None and wave_hi == reader.upper:
+                reads.ended.add(partition)
+        _trim(reads, found, room, group_of, [len(g) for g in rotated], more_to_read=number < len(waves) - 1)
+    if not waves:  # every partition read to its end: what was carried fills the room
+        _trim(reads, found, room, group_of, [], more_to_read=False)
     return found
+
+
+def _kept(reads: _Reads, found: _Round) -> int:
+    return sum(1 for r in reads.carried if found.hi is None or r.key <= found.hi)
 
 
 def _waves(partitions: list[str]) -> list[list[str]]:
@@ -228,23 +251,37 @@ def _waves(partitions: list[str]) -> list[list[str]]:
     return waves
 
 
-def _settle(found: _Round, room: int, scale: list[float], more_to_read: bool) -> None:
-    """Keep what is complete up to ``hi``; lower ``hi`` when the partitions read say the room will
-    overflow (``scale``: each value's partitions over those of them read)."""
-    hi = found.hi
-    kept = sorted((k for k in found.kept if hi is None or k[0] <= hi), key=lambda k: k[0])
-    if found.bounded and more_to_read and sum(scale[group] for _, group, _ in kept) > room:
+def _trim(
+    reads: _Reads, found: _Round, room: int, group_of: dict[str, int], sizes: list[int], *, more_to_read: bool
+) -> None:
+    """Lower ``hi`` when what is read up to it would overflow the room, or when the partitions read so
+    far say the ones still to read will: an item of a partition read this round stands for its value's
+    partitions not yet read too (``sizes`` over those read); one of a partition read to its end in an
+    earlier round stands for itself."""
+    kept = sorted((r for r in reads.carried if found.hi is None or r.key <= found.hi), key=lambda r: r.key)
+
+    done = [0] * len(sizes)
+    for partition in found.done:
+        done[group_of[partition]] += 1
+
+    def weight(r: _Read) -> float:
+        group = group_of.get(r.partition)
+        if group is None:
+            return 1.0
+        return sizes[group] / done[group] if r.partition in found.done else 0.0
+
+    keep = len(kept)
+    if found.bounded and more_to_read and sum(map(weight, kept)) > room:
         estimate, keep = 0.0, 0
-        for _, group, _ in kept:
-            estimate += scale[group]
+        for r in kept:
+            estimate += weight(r)
             if estimate > room * TRIM:
                 break
             keep += 1
-        kept = kept[: max(keep, 1)]
-    kept = kept[:room]
-    if len(kept) < len(found.kept) and kept and (hi is None or kept[-1][0] < hi):
-        found.hi, found.bounded = kept[-1][0], True
-    found.kept = kept
+        keep = max(keep, 1)
+    keep = min(keep, room)
+    if 0 < keep < len(kept):
+        found.hi, found.bounded = kept[keep - 1].key, True
 
 
 class _Reader:
@@ -254,27 +291,30 @@ class _Reader:
         self._client = client
         self._table = table
         self._shards = shards
+        self.groups = shards.groups
+        self.partitions = sum(len(g) for g in shards.groups)
         self.upper = shards.upper
         self.items_read = 0
         self.queries = 0
 
     def read(
-        self, partitions: Sequence[str], lo: str | None, hi: str | None, limit: int
+        self, partitions: Sequence[str], starts: Sequence[str | None], hi: str | None, limit: int
     ) -> list[tuple[list[tuple[str, dict[str, Any]]], str | None]]:
-        """Each partition's items in (``lo``, ``hi``] (at most ``limit``, with their sort keys), and the
-        key it stopped at when it may hold more (None: read through ``hi``)."""
-        if len(partitions) == 1:
-            return [self._read(partitions[0], lo, hi, limit)]
-        with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL, len(partitions))) as pool:
-            return list(pool.map(lambda p: self._read(p, lo, hi, limit), partitions))
+        """Each partition's items in (its start, ``hi``] (at most ``limit``, with their sort keys), and
+        the key it stopped at when it may hold more (None: read through ``hi``)."""
+        pairs = list(zip(partitions, starts, strict=True))
+        if len(pairs) == 1:
+            return [self._read(pairs[0][0], pairs[0][1], hi, limit)]
+        with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL, len(pairs))) as pool:
+            return list(pool.map(lambda pair: self._read(pair[0], pair[1], hi, limit), pairs))
 
     def _read(
-        self, partition: str, lo: str | None, hi: str | None, limit: int
+        self, partition: str, start: str | None, hi: str | None, limit: int
     ) -> tuple[list[tuple[str, dict[str, Any]]], str | None]:
         shards = self._shards
-        lower = max(filter(None, (lo + _AFTER if lo is not None else None, shards.lower)), default=None)
+        lower = max(filter(None, (start + _AFTER if start is not None else None, shards.lower)), default=None)
         if lower is not None and hi is not None and lower > hi:
-            return [], None
+            return [], None  # read up to hi already
         values: dict[str, Any] = {":pk": s(partition)}
         condition = "#pk = :pk"
         if lower is not None and hi is not None:
