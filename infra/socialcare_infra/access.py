@@ -135,15 +135,7 @@ ACCESS: dict[str, Access] = {
     # messages by key; its own cursor key.
     c.AGENT_API_APP_NAME: Access(
         table=(GET_ITEM, QUERY, PUT_ITEM, UPDATE_ITEM),
-        indexes=(
-            c.QUEUE_INDEX,
-            c.ASSIGNEE_INDEX,
-            c.DONE_INDEX,
-            c.STATUS_INDEX,
-            c.CHANNEL_INDEX,
-            c.PRIORITY_INDEX,
-            c.TEAM_ASSIGNEE_INDEX,
-        ),
+        indexes=c.LIST_INDEXES,
         sends_to=(OUTBOUND,),
         secrets=(API_SECRET,),
         department_escalation=(*START_EXECUTION, *TASK_RESPONSE),

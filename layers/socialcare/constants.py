@@ -33,6 +33,16 @@ PRIORITY_INDEX = "GSI7"
 PRIORITY_INDEX_PK = "GSI7PK"
 TEAM_ASSIGNEE_INDEX = "GSI8"  # by owner, "none" for the unassigned
 TEAM_ASSIGNEE_INDEX_PK = "GSI8PK"
+# Every index a list of cases reads (the agent API's lists; not the customer index).
+LIST_INDEXES = (
+    QUEUE_INDEX,
+    ASSIGNEE_INDEX,
+    DONE_INDEX,
+    STATUS_INDEX,
+    CHANNEL_INDEX,
+    PRIORITY_INDEX,
+    TEAM_ASSIGNEE_INDEX,
+)
 
 # SQS: raw deliveries from the webhook to ingest, and their dead-letter queue.
 INBOUND_QUEUE_LOGICAL_NAME = "socialcare-inbound"

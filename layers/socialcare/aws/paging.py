@@ -99,6 +99,12 @@ TRIM = 0.9  # a bound lowered on evidence leaves this share of the room filled (
 WAVES = (1, 1, 2, 4, 8)  # partitions read at once, wave after wave (the last wave takes all that are left)
 MAX_PARALLEL = 8
 _AFTER = " "  # appended to a key, the smallest key above it: a space sorts below every character keys hold
+_RANGES = {  # the sort-key condition, by whether there is a lower and an upper end
+    (True, True): " AND #sk BETWEEN :lo AND :hi",
+    (True, False): " AND #sk >= :lo",
+    (False, True): " AND #sk <= :hi",
+    (False, False): "",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,17 +321,8 @@ class _Reader:
         lower = max(filter(None, (start + _AFTER if start is not None else None, shards.lower)), default=None)
         if lower is not None and hi is not None and lower > hi:
             return [], None  # read up to hi already
-        values: dict[str, Any] = {":pk": s(partition)}
-        condition = "#pk = :pk"
-        if lower is not None and hi is not None:
-            condition += " AND #sk BETWEEN :lo AND :hi"
-            values.update({":lo": s(lower), ":hi": s(hi)})
-        elif lower is not None:
-            condition += " AND #sk >= :lo"
-            values[":lo"] = s(lower)
-        elif hi is not None:
-            condition += " AND #sk <= :hi"
-            values[":hi"] = s(hi)
+        values = {":pk": s(partition), **{name: s(v) for name, v in ((":lo", lower), (":hi", hi)) if v is not None}}
+        condition = "#pk = :pk" + _RANGES[(lower is not None, hi is not None)]
         names = {"#pk": shards.partition_key, **({"#sk": shards.sort_key} if "#sk" in condition else {})}
         resp = self._client.query(
             TableName=self._table,
