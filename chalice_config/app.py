@@ -40,6 +40,7 @@ from chalicelib.queries import parse_case_query, parse_page_query, parse_queue_q
 from chalicelib.reports import parse_report_query
 from chalicelib.wiring import report_service, service, sla_service
 from socialcare import constants as c
+from socialcare.agents.commands import QUEUE_PAGE_SIZE
 
 PLACEHOLDER_USER_POOL_ARN = "arn:aws:cognito-idp:us-east-1:000000000000:userpool/us-east-1_placeholder"
 
@@ -60,7 +61,7 @@ def whoami(request: ApiRequest) -> object:
 
 @route("/me/cases", "GET")
 def my_cases(request: ApiRequest) -> object:
-    return service().my_cases(request.caller, parse_page_query(request.query))
+    return service().my_cases(request.caller, parse_page_query(request.query, default_limit=QUEUE_PAGE_SIZE))
 
 
 @route("/queues/{team}/cases", "GET")
@@ -70,7 +71,7 @@ def list_queue(request: ApiRequest, team: str) -> object:
 
 @route("/queues/{team}/review", "GET")
 def list_review(request: ApiRequest, team: str) -> object:
-    return service().list_review(request.caller, team, parse_page_query(request.query))
+    return service().list_review(request.caller, team, parse_page_query(request.query, default_limit=QUEUE_PAGE_SIZE))
 
 
 @route("/cases/{case_id}", "GET")

@@ -35,6 +35,7 @@ ERROR_STATUS: dict[type[errors.SocialCareError], int] = {
     errors.ConfigNotFound: 404,
     errors.RequestTooLarge: 413,
     errors.InvalidRequest: 400,
+    errors.UnsupportedFilter: 400,
     errors.StateConflict: 409,
     errors.ReasonRequired: 422,
     errors.UnansweredCustomerMessage: 422,

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime, time
 
 from socialcare.agents.commands import (
-    ACTIVE_STATUSES,
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
     ME,
+    QUEUE_PAGE_SIZE,
     THREAD_PAGE_SIZE,
     UNASSIGNED,
     PageQuery,
@@ -22,6 +23,7 @@ from socialcare.model.events import Channel
 from chalicelib.commands import choice
 
 Params = Mapping[str, Sequence[str]]
+DAY_MS = 86_400_000
 
 
 def single_params(params: Params, allowed: Sequence[str]) -> dict[str, str]:
@@ -45,9 +47,9 @@ def _limit(value: str | None, default: int = DEFAULT_PAGE_SIZE) -> int:
     return int(value)
 
 
-def parse_page_query(params: Params) -> PageQuery:
+def parse_page_query(params: Params, *, default_limit: int = DEFAULT_PAGE_SIZE) -> PageQuery:
     single = single_params(params, ("limit", "cursor"))
-    return PageQuery(limit=_limit(single.get("limit")), cursor=single.get("cursor") or None)
+    return PageQuery(limit=_limit(single.get("limit"), default_limit), cursor=single.get("cursor") or None)
 
 
 def parse_case_query(params: Params) -> PageQuery:
@@ -63,23 +65,40 @@ def parse_thread_query(params: Params) -> PageQuery:
 
 
 def parse_queue_query(params: Params) -> QueueQuery:
-    single = single_params(params, ("status", "channel", "priority", "assignee", "limit", "cursor"))
-    statuses = ACTIVE_STATUSES
+    """The filters as given; which of them a list serves together is the core's to say."""
+    single = single_params(
+        params, ("status", "channel", "priority", "assignee", "resolved_from", "resolved_to", "limit", "cursor")
+    )
+    statuses = None
     if "status" in single:
         statuses = frozenset(choice(v.strip(), "status", CaseStatus) for v in single["status"].split(","))
-        finished = statuses - ACTIVE_STATUSES
-        if finished and len(statuses) > 1:
-            raise InvalidRequest(
-                "list resolved or closed cases one status at a time (status=resolved or status=closed)"
-            )
     assignee = single.get("assignee")
     if assignee is not None and assignee not in (ME, UNASSIGNED) and not AGENT_ID_PATTERN.match(assignee):
         raise InvalidRequest("assignee must be an agent id, 'me' or 'none'")
+    start = _day_ms(single.get("resolved_from"), "resolved_from")
+    end = _day_ms(single.get("resolved_to"), "resolved_to")
+    if start is not None and end is not None and end < start:
+        raise InvalidRequest("resolved_to is before resolved_from")
     return QueueQuery(
         statuses=statuses,
         channel=choice(single["channel"], "channel", Channel) if "channel" in single else None,
         priority=choice(single["priority"], "priority", Priority) if "priority" in single else None,
         assignee=assignee,
-        limit=_limit(single.get("limit")),
+        finished_from_ms=start,
+        finished_until_ms=end + DAY_MS if end is not None else None,  # resolved_to is a whole day
+        limit=_limit(single.get("limit"), QUEUE_PAGE_SIZE),
         cursor=single.get("cursor") or None,
     )
+
+
+def _day_ms(value: str | None, name: str) -> int | None:
+    """A date (``YYYY-MM-DD``, UTC) as the epoch milliseconds of its midnight."""
+    if value is None:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError as exc:
+        raise InvalidRequest(f"{name} must be a date, YYYY-MM-DD") from exc
+    if len(value) != 10:
+        raise InvalidRequest(f"{name} must be a date, YYYY-MM-DD")
+    return int(datetime.combine(day, time(0, 0), tzinfo=UTC).timestamp() * 1000)

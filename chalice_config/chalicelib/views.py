@@ -1,4 +1,5 @@
-"""The agent API's JSON documents of the core's results: cases, thread entries, audit records, profiles.
+"""The agent API's JSON documents of the core's results: cases (whole, or as a list shows them), thread
+entries, audit records, profiles.
 
 Times are ISO 8601 UTC strings with milliseconds ("2026-01-01T09:30:00.000Z"), or null.
 """
@@ -20,9 +21,10 @@ from socialcare.agents.results import (
     ThreadPage,
 )
 from socialcare.model.audit import AuditRecord
-from socialcare.model.case import Case, ThreadEntry
+from socialcare.model.case import Case, CaseMark, ThreadEntry
 from socialcare.model.crisis import Crisis
 from socialcare.model.profile import profile_document
+from socialcare.model.summary import CaseSummary
 from socialcare.rules.crisis import crises_for
 from socialcare.rules.sla import NOT_DUE_MS
 
@@ -67,7 +69,7 @@ def case_view(case: Case, now_ms: int, crises: Sequence[Crisis] | None = None) -
         "sensitive": sorted(case.sensitive),
         "automated_messages_allowed": case.automated_messages_allowed,
         "language": case.language,
-        "mark": mark_view(case),
+        "mark": mark_view(case.mark),
         "restored_at": iso(case.restored_at_ms),
         "restored_by": case.restored_by,
     }
@@ -81,9 +83,41 @@ def crisis_badge(crisis: Crisis) -> dict[str, Any]:
     return {"crisis_id": crisis.crisis_id, "name": crisis.name, "ends_at": iso(crisis.ends_at_ms)}
 
 
-def mark_view(case: Case) -> dict[str, Any] | None:
+def summary_view(summary: CaseSummary, now_ms: int, crises: Sequence[Crisis]) -> dict[str, Any]:
+    """A case as its queue lists it (``model.summary``): what an agent picks the next case by, and the
+    active crises whose scope covers it. ``finished_at``: history lists only."""
+    due = summary.response_due_at_ms
+    waiting = summary.awaiting_reply_since_ms
+    return {
+        "case_id": summary.case_id,
+        "team": summary.team,
+        "status": summary.status.value,
+        "priority": summary.priority.value,
+        "channel": summary.channel.value,
+        "platform": summary.platform.value,
+        "account_id": summary.account_id,
+        "owner": summary.owner,
+        "customer": {
+            "user_id": summary.customer_id,
+            "name": summary.customer_name,
+            "handle": summary.customer_handle,
+            "display_name": summary.customer_display,
+        },
+        "awaiting_reply_since": iso(waiting),
+        "response_due_at": iso(due),
+        "overdue": due is not None and waiting is not None and now_ms > due,
+        "created_at": iso(summary.created_at_ms),
+        "finished_at": iso(summary.finished_at_ms),
+        "tags": list(summary.tags),
+        "mark": mark_view(summary.mark),
+        "sensitive": sorted(summary.sensitive),
+        "sla_tier": summary.sla_tier.value if summary.sla_tier else None,
+        "crises": [crisis_badge(crisis) for crisis in crises_for(summary, crises, now_ms)],
+    }
+
+
+def mark_view(mark: CaseMark | None) -> dict[str, Any] | None:
     """The spam/troll mark that set the case aside (null: in its team's queue)."""
-    mark = case.mark
     if mark is None:
         return None
     return {"kind": mark.kind, "reasons": list(mark.reasons), "by": mark.by, "at": iso(mark.at_ms)}
@@ -193,7 +227,7 @@ def caller_view(caller: Caller) -> dict[str, Any]:
 def document(result: object) -> dict[str, Any]:
     """The JSON document of any agent-service result."""
     if isinstance(result, CaseList):
-        cases = [case_view(k, result.now_ms, result.crises) for k in result.cases]
+        cases = [summary_view(k, result.now_ms, result.crises) for k in result.cases]
         return {"cases": cases, "next_cursor": result.next_cursor}
     if isinstance(result, CaseDetail):
         return {

@@ -136,8 +136,9 @@ ACCESS: dict[str, Access] = {
     # The report function: the day's facts, the SLA configuration and the customers' messages of the
     # day (Query on keys), the teams' queues (the queue index); the reports it stores.
     c.REPORT_FUNCTION: Access(table=(QUERY,), indexes=(c.QUEUE_INDEX,), report_objects=("s3:PutObject",)),
-    # The agent API: cases, threads and audit trails by key; team queues, an agent's own cases and
-    # resolved/closed lists through their GSIs (never the customer index: that is ingest's);
+    # The agent API: cases, threads and audit trails by key; the lists of cases through their views'
+    # GSIs (team queue and review, status, channel, priority, assignee, an agent's own cases, the
+    # resolved/closed history; never the customer index);
     # optimistic transactions of Puts, profile updates and idempotency markers; replies handed to
     # the outbound queue; its own cursor key. A department escalation's machine started, and its
     # wait completed by the answer (or ended when the case is resolved first).
@@ -146,7 +147,7 @@ ACCESS: dict[str, Access] = {
     # messages by key; its own cursor key.
     c.AGENT_API_APP_NAME: Access(
         table=(GET_ITEM, QUERY, PUT_ITEM, UPDATE_ITEM),
-        indexes=(c.QUEUE_INDEX, c.ASSIGNEE_INDEX, c.DONE_INDEX),
+        indexes=c.LIST_INDEXES,
         sends_to=(OUTBOUND,),
         secrets=(API_SECRET,),
         department_escalation=(*START_EXECUTION, *TASK_RESPONSE),

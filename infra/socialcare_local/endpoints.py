@@ -45,7 +45,7 @@ def print_endpoints(stack: LocalStack, *, file: IO[str] | None = None) -> None:
         f"  export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION={resources.region}\n"
         f"  aws --endpoint-url {endpoint} dynamodb query --table-name {resources.table_name} "
         f"--index-name {c.QUEUE_INDEX} --key-condition-expression '{c.QUEUE_INDEX_PK} = :q' "
-        f"""--expression-attribute-values '{{":q":{{"S":"QUEUE#{c.DEFAULT_TEAM}"}}}}'\n"""
+        f"""--expression-attribute-values '{{":q":{{"S":"QUEUE#{c.DEFAULT_TEAM}#00"}}}}'  # one of its 16 shards\n"""
         f"  aws --endpoint-url {endpoint} sqs get-queue-attributes --queue-url {resources.inbound_dlq_url} "
         "--attribute-names ApproximateNumberOfMessages\n"
         "Work cases through the agent API with a token (the config file's \\[api] token_secret signs it):\n"

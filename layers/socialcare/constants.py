@@ -16,12 +16,33 @@ QUEUE_INDEX_SK = "GSI1SK"
 CUSTOMER_INDEX = "GSI2"  # every case of one customer on one brand account
 CUSTOMER_INDEX_PK = "GSI2PK"
 CUSTOMER_INDEX_SK = "GSI2SK"
+# The due sort key (``<response due ms>#<case_id>``), shared by every index a list reads soonest due first.
+DUE_SORT_KEY = "DUESK"
 ASSIGNEE_INDEX = "GSI3"  # an agent's own open work
 ASSIGNEE_INDEX_PK = "GSI3PK"
-ASSIGNEE_INDEX_SK = "GSI3SK"
+ASSIGNEE_INDEX_SK = DUE_SORT_KEY
 DONE_INDEX = "GSI4"  # a team's resolved and closed cases, latest first
 DONE_INDEX_PK = "GSI4PK"
 DONE_INDEX_SK = "GSI4SK"
+# A team's active cases by one filter each (socialcare/rules/views.py), soonest due first.
+STATUS_INDEX = "GSI5"
+STATUS_INDEX_PK = "GSI5PK"
+CHANNEL_INDEX = "GSI6"
+CHANNEL_INDEX_PK = "GSI6PK"
+PRIORITY_INDEX = "GSI7"
+PRIORITY_INDEX_PK = "GSI7PK"
+TEAM_ASSIGNEE_INDEX = "GSI8"  # by owner, "none" for the unassigned
+TEAM_ASSIGNEE_INDEX_PK = "GSI8PK"
+# Every index a list of cases reads (the agent API's lists; not the customer index).
+LIST_INDEXES = (
+    QUEUE_INDEX,
+    ASSIGNEE_INDEX,
+    DONE_INDEX,
+    STATUS_INDEX,
+    CHANNEL_INDEX,
+    PRIORITY_INDEX,
+    TEAM_ASSIGNEE_INDEX,
+)
 CLOCK_INDEX = "GSI9"  # the case clocks still to start, by start time (sparse, KEYS_ONLY); GSI5-8: the views
 CLOCK_INDEX_PK = "GSI9PK"
 CLOCK_INDEX_SK = "GSI9SK"

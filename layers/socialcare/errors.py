@@ -224,6 +224,13 @@ class InvalidCursor(InvalidRequest):
     code = "invalid_cursor"
 
 
+class UnsupportedFilter(InvalidRequest):
+    """A list asked with a combination of filters no keyed view serves (``rules.views``): refused
+    rather than answered by reading past what it returns."""
+
+    code = "unsupported_filter"
+
+
 class TextTooLong(InvalidRequest):
     code = "text_too_long"
 

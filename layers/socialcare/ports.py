@@ -15,7 +15,7 @@ from typing import Generic, Protocol, TypeAlias, TypeVar
 from socialcare import clock
 from socialcare.model.archived import ArchivedDelivery
 from socialcare.model.audit import AuditRecord
-from socialcare.model.case import Case, CaseStatus, Priority, ThreadEntry
+from socialcare.model.case import Case, ThreadEntry
 from socialcare.model.config import ConfigKind, StoredConfig
 from socialcare.model.crisis import HeldMessage
 from socialcare.model.day_facts import DayFact
@@ -29,7 +29,9 @@ from socialcare.model.outbound import OutboundRequest
 from socialcare.model.profile import BrandProfile
 from socialcare.model.sending import OutboundEntry, PartRecord, SendFailure
 from socialcare.model.stored import CurrentCase, MessageRef
+from socialcare.model.summary import CaseSummary
 from socialcare.model.surges import BucketTally, SurgeKey, SurgeReading
+from socialcare.model.views import CaseView
 from socialcare.platforms.credentials import PlatformCredentials
 
 Clock: TypeAlias = clock.Clock
@@ -266,19 +268,6 @@ class Page(Generic[ItemT]):
 
 
 @dataclass(frozen=True, slots=True)
-class CaseFilter:
-    statuses: frozenset[CaseStatus] | None = None
-    channel: Channel | None = None
-    priority: Priority | None = None
-    owner: str | None = None
-    unowned: bool = False
-
-    @property
-    def is_empty(self) -> bool:
-        return not (self.statuses or self.channel or self.priority or self.owner or self.unowned)
-
-
-@dataclass(frozen=True, slots=True)
 class IdempotencyMarker:
     case_id: str
     agent_id: str
@@ -343,24 +332,10 @@ class AgentCaseReads(Protocol):
 
 
 class AgentQueues(Protocol):
-    """Lists of cases, a page at a time; ``InvalidCursor`` for a position of another list."""
-
-    def team_queue(self, team: str, flt: CaseFilter, *, limit: int, start: Position | None) -> Page[Case]:
-        """A team's active cases, the soonest (most overdue) response due first."""
-        ...
-
-    def team_finished(
-        self, team: str, status: CaseStatus, flt: CaseFilter, *, limit: int, start: Position | None
-    ) -> Page[Case]:
-        """A team's resolved (or closed) cases, the most recently finished first."""
-        ...
-
-    def team_review(self, team: str, *, limit: int, start: Position | None) -> Page[Case]:
-        """A team's active cases marked spam or troll (set aside from its queue), the oldest first."""
-        ...
-
-    def owned(self, agent_id: str, *, limit: int, start: Position | None) -> Page[Case]:
-        """An agent's own active cases, the soonest response due first."""
+    def case_list(self, view: CaseView, *, limit: int, start: Position | None) -> Page[CaseSummary]:
+        """The cases on ``view`` in its sort-key order (``rules.views``), at most ``limit`` (a page may
+        be shorter and still have a next), from ``start`` on; ``InvalidCursor`` for a position of
+        another list."""
         ...
 
 
@@ -646,7 +621,7 @@ class HeldMessages(Protocol):
 class OpenCases:
     """A team's active cases and how many items the store read to find them."""
 
-    cases: tuple[Case, ...]
+    cases: tuple[CaseSummary, ...]
     items_read: int
 
 
@@ -690,7 +665,7 @@ class DayFactStore(Protocol):
 class ReportReads(DayFactStore, Protocol):
     """What a report reads besides the facts: the teams' queues, by key."""
 
-    def team_backlog(self, team: str) -> list[Case]:
+    def team_backlog(self, team: str) -> list[CaseSummary]:
         """Every active case of the team (its queue index)."""
         ...
 

@@ -1,5 +1,6 @@
 """`make bench`: figures for the webhook, ingest, surge, case clock, follow-up, cost per message,
-department escalation, metrics publisher, daily report and cold-start targets. Prints, never asserts.
+department escalation, metrics publisher, daily report, the lists of cases (views) and cold-start targets.
+Prints, never asserts.
 
 Targets: ≤ 2 DynamoDB requests per new message; ingest path ≤ 3× its bare writes; ≤ $8 per million
 inbound messages and ≤ $18 per million agent replies at list price;
@@ -38,6 +39,7 @@ def main() -> int:
         publisher,
         report,
         surge,
+        views,
         webhook,
     )
 
@@ -85,6 +87,11 @@ def main() -> int:
         captured_stdout(emitted),
     ):
         published = publisher.run()
+    with console.status(
+        f"views: the lists of cases, {views.OPEN + views.FINISHED:,} then {views.OPEN + views.FINISHED + views.HISTORY:,} "
+        "cases…"
+    ):
+        viewed = views.run()
     with console.status("cold imports…"):
         imports = importtime.run()
 
@@ -168,6 +175,7 @@ def main() -> int:
         f"≈ cases ({day.cases:,})",
     )
     table.add_row("report: bytes stored (JSON and CSV)", f"{day.stored_bytes:,}", "")
+    _views_rows(table, viewed)
     for fn, ms in imports.items():
         table.add_row(
             f"cold import: functions/{fn}/handler.py, ms (median of 5)", f"{ms:.0f}", "≤ 300" if fn == "webhook" else ""
@@ -275,6 +283,31 @@ def _publisher_rows(table: Any, figures: list[Any]) -> None:
         f"{history.seed_s:.0f} s in BatchWriteItem)",
         f"{empty.points} / {empty.put_requests}",
         "",
+    )
+
+
+def _views_rows(table: Any, run: Any) -> None:
+    from tests.bench.views import PAGES
+
+    small, large = (
+        {f.label: f for f in run.figures if f.cases == cases} for cases in sorted({f.cases for f in run.figures})
+    )
+    cases = f"{next(iter(small.values())).cases:,} | {next(iter(large.values())).cases:,} cases"
+    for label, first in small.items():
+        more = large[label]
+        table.add_row(
+            f"views: {label}, items read / returned over {PAGES} pages of {run.page_size} ({cases}; "
+            f"returned {first.returned} | {more.returned}, Queries {first.queries} | {more.queries})",
+            f"{first.ratio:.2f} | {more.ratio:.2f}",
+            "≤ 1.2",
+        )
+    worst = max(run.figures, key=lambda f: f.ratio)
+    at_25 = " | ".join(f"{f.ratio:.2f}" for f in run.small_pages)
+    table.add_row(
+        f"views: the worst of them ({worst.label}, {worst.cases:,} cases); the team queue at 25 a page "
+        f"({at_25}); seeding the history took {run.seed_s:.0f} s, the views {run.seconds:.0f} s in all",
+        f"{worst.ratio:.2f}",
+        "≤ 1.2",
     )
 
 

@@ -10,11 +10,14 @@ from typing import Any
 import pytest
 from socialcare.errors import CaseNotFound, CaseVersionConflict, EscalationClosed, InvalidCursor, MarkerExists
 from socialcare.model.audit import AuditAction, AuditRecord
-from socialcare.model.case import Case, CaseMark, CaseStatus, EntryKind, Priority, ThreadEntry
+from socialcare.model.case import Case, CaseMark, CaseRouting, CaseStatus, EntryKind, Priority, ThreadEntry
 from socialcare.model.department_escalation import AnswerVia, DepartmentAnswer, DepartmentEscalation, EscalationStatus
 from socialcare.model.events import Channel, Customer, DeliveryState
 from socialcare.model.profile import BrandProfile, CannedResponse, SignatureStyle
-from socialcare.ports import AgentChange, AgentRepository, CaseFilter, EscalationWrite, IdempotencyMarker, Page
+from socialcare.model.summary import CaseSummary
+from socialcare.model.views import CaseView, Dimension
+from socialcare.ports import AgentChange, AgentRepository, EscalationWrite, IdempotencyMarker, Page
+from socialcare.rules.views import finished_range, summarize
 
 from tests.case_support import care_case
 
@@ -319,52 +322,95 @@ def _queue(h: Harness) -> list[Case]:
     return [h.put_case(k) for k in cases]
 
 
-def ids(items: list[Case]) -> list[int]:
+def ids(items: Iterable[CaseSummary]) -> list[int]:
     return [int(k.case_id[-3:]) for k in items]
+
+
+def listed(h: Harness, view: CaseView, limit: int = 2) -> list[CaseSummary]:
+    return all_pages(lambda **kw: h.store.case_list(view, **kw), limit=limit)
+
+
+def view(dimension: Dimension, scope: str = "care", *values: str) -> CaseView:
+    return CaseView(dimension, scope, values or ("",))
 
 
 def test_a_teams_queue_is_its_active_cases_soonest_due_first(h: Harness) -> None:
     _queue(h)
-    queue = all_pages(lambda **kw: h.store.team_queue("care", CaseFilter(), **kw), limit=2)
-    assert ids(queue) == [2, 4, 1, 3]
-    assert ids(h.store.team_queue("billing", CaseFilter(), limit=10, start=None).items) == [5]
+    assert ids(listed(h, view(Dimension.QUEUE))) == [2, 4, 1, 3]
+    assert ids(h.store.case_list(view(Dimension.QUEUE, "billing"), limit=10, start=None).items) == [5]
 
 
 @pytest.mark.parametrize(
-    ("flt", "expected"),
+    ("dimension", "values", "expected"),
     [
-        (CaseFilter(owner="alice"), [2]),
-        (CaseFilter(unowned=True), [1, 3]),
-        (CaseFilter(priority=Priority.HIGH), [3]),
-        (CaseFilter(statuses=frozenset({CaseStatus.PENDING_INTERNAL})), [4]),
-        (CaseFilter(channel=Channel.X_DM), []),
+        (Dimension.ASSIGNEE, ("alice",), [2]),
+        (Dimension.ASSIGNEE, ("none",), [1, 3]),
+        (Dimension.PRIORITY, ("high",), [3]),
+        (Dimension.STATUS, ("pending_internal",), [4]),
+        (Dimension.STATUS, ("open", "pending_internal"), [2, 4, 1, 3]),
+        (Dimension.CHANNEL, ("telegram",), [2, 4, 1, 3]),
+        (Dimension.CHANNEL, ("x_dm",), []),
     ],
 )
-def test_queue_filters(h: Harness, flt: CaseFilter, expected: list[int]) -> None:
+def test_one_filter_a_list(h: Harness, dimension: Dimension, values: tuple[str, ...], expected: list[int]) -> None:
     _queue(h)
-    assert ids(all_pages(lambda **kw: h.store.team_queue("care", flt, **kw), limit=1)) == expected
+    assert ids(listed(h, view(dimension, "care", *values), limit=1)) == expected
 
 
-def test_finished_cases_most_recent_first(h: Harness) -> None:
+def test_a_list_shows_each_case_as_its_summary(h: Harness) -> None:
     _queue(h)
-    resolved = all_pages(lambda **kw: h.store.team_finished("care", CaseStatus.RESOLVED, CaseFilter(), **kw), limit=1)
-    assert ids(resolved) == [7, 6]
-    closed = h.store.team_finished("care", CaseStatus.CLOSED, CaseFilter(), limit=10, start=None)
-    assert ids(closed.items) == [8]
-    x_only = h.store.team_finished("care", CaseStatus.RESOLVED, CaseFilter(channel=Channel.X_DM), limit=10, start=None)
-    assert ids(x_only.items) == [7]
+    routed = case(
+        9,
+        response_due_at_ms=T0 + MINUTE,
+        awaiting_reply_since_ms=T0,
+        priority=Priority.URGENT,
+        owner="alice",
+        routing=CaseRouting("vip", ("account vip",), ("vip", "refund"), 3),
+        sensitive=frozenset({"self_harm"}),
+        language="en",
+    )
+    h.put_case(routed)
+    expected = summarize(routed)
+    for dimension, values in (
+        (Dimension.QUEUE, ("",)),
+        (Dimension.STATUS, ("open",)),
+        (Dimension.CHANNEL, ("telegram",)),
+        (Dimension.PRIORITY, ("urgent",)),
+        (Dimension.ASSIGNEE, ("alice",)),
+    ):
+        [first, *_] = h.store.case_list(view(dimension, "care", *values), limit=1, start=None).items
+        assert replace(first, warn_at_ms=None) == replace(expected, warn_at_ms=None), dimension
+    [mine] = [k for k in listed(h, view(Dimension.MINE, "alice")) if k.case_id == routed.case_id]
+    assert replace(mine, warn_at_ms=None) == replace(expected, warn_at_ms=None)
+    assert expected.tags == ("vip", "refund")
+    assert expected.customer_display == "Joe"
+
+
+def test_history_is_resolved_or_closed_latest_first_within_a_range(h: Harness) -> None:
+    _queue(h)
+    assert ids(listed(h, view(Dimension.HISTORY, "care", "resolved"), limit=1)) == [7, 6]
+    assert ids(listed(h, view(Dimension.HISTORY, "care", "closed"))) == [8]
+    assert ids(listed(h, view(Dimension.HISTORY, "care", "closed", "resolved"), limit=1)) == [8, 7, 6]
+    lower, upper = finished_range(T0 + 2 * MINUTE, T0 + 3 * MINUTE)  # from 2 minutes on, before 3
+    assert ids(listed(h, CaseView(Dimension.HISTORY, "care", ("closed", "resolved"), lower, upper))) == [7]
+    [seven] = h.store.case_list(
+        CaseView(Dimension.HISTORY, "care", ("resolved",), lower, upper), limit=5, start=None
+    ).items
+    assert seven.finished_at_ms == T0 + 2 * MINUTE
+    assert seven.response_due_at_ms is None
 
 
 def test_own_cases_and_positions_of_other_lists(h: Harness) -> None:
     _queue(h)
-    assert ids(h.store.owned("alice", limit=10, start=None).items) == [2]
-    assert ids(h.store.owned("bob", limit=10, start=None).items) == [4]
-    page = h.store.team_queue("care", CaseFilter(), limit=1, start=None)
+    assert ids(listed(h, view(Dimension.MINE, "alice"))) == [2]
+    assert ids(listed(h, view(Dimension.MINE, "bob"))) == [4]
+    assert {k.team for k in listed(h, view(Dimension.MINE, "alice"))} == {"care"}
+    page = h.store.case_list(view(Dimension.QUEUE), limit=1, start=None)
     assert page.next_position is not None
     with pytest.raises(InvalidCursor):
-        h.store.team_queue("billing", CaseFilter(), limit=1, start=page.next_position)
+        h.store.case_list(view(Dimension.QUEUE, "billing"), limit=1, start=page.next_position)
     with pytest.raises(InvalidCursor):
-        h.store.owned("alice", limit=1, start=page.next_position)
+        h.store.case_list(view(Dimension.MINE, "alice"), limit=1, start=page.next_position)
 
 
 def test_a_marked_case_is_in_its_teams_review_queue_not_its_queue_oldest_first(h: Harness) -> None:
@@ -374,16 +420,19 @@ def test_a_marked_case_is_in_its_teams_review_queue_not_its_queue_oldest_first(h
     h.put_case(case(10, mark=CaseMark("spam", ("links 3",)), created_at_ms=T0 + MINUTE))
     h.put_case(case(11, mark=troll, team="billing"))
     h.put_case(case(12, mark=troll, status=CaseStatus.RESOLVED, resolved_at_ms=T0))
-    assert ids(all_pages(lambda **kw: h.store.team_queue("care", CaseFilter(), **kw), limit=2)) == [2, 4, 1, 3]
-    review = all_pages(lambda **kw: h.store.team_review("care", **kw), limit=1)
+    assert ids(listed(h, view(Dimension.QUEUE))) == [2, 4, 1, 3]
+    assert ids(listed(h, view(Dimension.ASSIGNEE, "care", "alice"))) == [2]
+    review = listed(h, view(Dimension.REVIEW), limit=1)
     assert ids(review) == [10, 9]
-    assert ids(h.store.team_review("billing", limit=10, start=None).items) == [11]
-    first = h.store.team_review("care", limit=1, start=None)
+    assert review[1].mark == troll
+    assert ids(listed(h, view(Dimension.MINE, "alice"))) == [2, 9]
+    assert ids(h.store.case_list(view(Dimension.REVIEW, "billing"), limit=10, start=None).items) == [11]
+    first = h.store.case_list(view(Dimension.REVIEW), limit=1, start=None)
     assert first.next_position is not None
     with pytest.raises(InvalidCursor):
-        h.store.team_queue("care", CaseFilter(), limit=1, start=first.next_position)
+        h.store.case_list(view(Dimension.QUEUE), limit=1, start=first.next_position)
     with pytest.raises(InvalidCursor):
-        h.store.team_review("billing", limit=1, start=first.next_position)
+        h.store.case_list(view(Dimension.REVIEW, "billing"), limit=1, start=first.next_position)
 
 
 # ---- profiles ----------------------------------------------------------------------------------------

@@ -79,7 +79,11 @@ def test_a_customer_message_is_claimed_and_answered_in_its_channel(stack: LocalS
     stack.wait_until_idle()
 
     alice = Agent(stack, "alice", name="Alice Smith")
-    case = find_case(alice, "psid-e2e-1", "?channel=messenger&assignee=none")
+    case = find_case(alice, "psid-e2e-1", "?channel=messenger")
+    assert case["owner"] is None
+    assert "psid-e2e-1" in [
+        c["customer"]["user_id"] for c in alice.get("/queues/care/cases?assignee=none").json()["cases"]
+    ]
     assert case["status"] == "open"
     detail = alice.get(f"/cases/{case['case_id']}").json()
     assert [e["text"] for e in detail["thread"]] == ["My order #1234 never arrived 😞"]

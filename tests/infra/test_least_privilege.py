@@ -657,6 +657,8 @@ def test_agent_api_role_grants_exactly_the_calls_its_routes_make(
     page_two = api("GET", f"/queues/care/cases?limit=1&cursor={page_one['next_cursor']}", 200)
     listed = [c["case_id"] for c in page_one["cases"] + page_two["cases"]]
     assert sorted(listed) == sorted([first.case_id, second.case_id])
+    for query in ("status=open", "channel=messenger", "priority=normal", "assignee=none"):  # each its own index
+        assert len(api("GET", f"/queues/care/cases?{query}", 200)["cases"]) == 2
 
     case = f"/cases/{first.case_id}"
     assert api("GET", f"{case}/sla", 200)["policy"]["name"] == "default"

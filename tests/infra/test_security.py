@@ -236,8 +236,10 @@ def test_agent_api_may_use_the_table_and_its_lists_send_replies_and_read_its_own
     assert role
     granted = grants(synth, role)
     log_groups = {ref_id(p["LoggingConfig"]["LogGroup"]) for p in sam_functions.values()}
-    # The team queue, an agent's own cases and the resolved/closed lists; never the customer index.
-    indexes = {f"{table}/index/{name}" for name in (c.QUEUE_INDEX, c.ASSIGNEE_INDEX, c.DONE_INDEX)}
+    # The lists' views: the team queue and review, an agent's own cases, the history, the status,
+    # channel, priority and assignee lists; never the customer index.
+    indexes = {f"{table}/index/{name}" for name in c.LIST_INDEXES}
+    assert c.CUSTOMER_INDEX not in c.LIST_INDEXES
     expected: dict[str, set[str]] = {
         "dynamodb:GetItem": {table},
         "dynamodb:Query": {table} | indexes,

@@ -218,6 +218,7 @@ def test_a_days_reads_are_its_cases_and_do_not_grow_with_history(world: World) -
     world.make_reports({"date": "2026-03-30"}, now_ms=monday(24, 15))
     # Monday's 3 case items (their facts) and 3 counts of their customers' messages (one per case and
     # quarter hour, each under 200 bytes: the same query's bytes), 1 SLA configuration query (nothing
-    # stored: no item) and the care queue's 2 active cases: one item per thing on the report.
+    # stored: no item) and the care queue's 2 active cases: one item per thing on the report, in one
+    # Query of the day, one of the configuration and one of each of the queue's 16 shards.
     assert world.read.items == 3 + 3 + 0 + 2
-    assert world.read.requests == 1 + 1 + 1
+    assert world.read.requests == 1 + 1 + 16

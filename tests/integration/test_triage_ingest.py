@@ -16,12 +16,14 @@ import pytest
 from socialcare import constants as c
 from socialcare.aws.case_store import CaseStore
 from socialcare.aws.config_store import ConfigStore
+from socialcare.aws.view_reads import case_page
 from socialcare.clock import ManualClock
 from socialcare.model.audit import AuditRecord
 from socialcare.model.case import Case, Priority
 from socialcare.model.config import ROUTING_RULES_NAME, ConfigKind, StoredConfig
 from socialcare.model.escalation import EVENT_SOURCE
 from socialcare.model.notices import SENSITIVE_CASE
+from socialcare.model.views import CaseView, Dimension
 from socialcare_local.sandbox import payloads as p
 
 from tests.conftest import AwsResources
@@ -202,20 +204,14 @@ def test_a_blocked_customer_is_marked_troll_and_set_aside_in_the_review_queue(
     assert (case.mark.kind, case.mark.reasons) == ("troll", ("blocked",))
     assert (case.team, case.priority) == (c.DEFAULT_TEAM, Priority.NORMAL)
     assert (case.response_due_at_ms, case.escalation, case.automated_messages_allowed) == (None, None, False)
-    assert queue_of(aws, f"REVIEW#{c.DEFAULT_TEAM}") == [case.case_id]  # kept, in the team's review queue
-    assert case.case_id not in queue_of(aws, f"QUEUE#{c.DEFAULT_TEAM}")
+    assert queue_of(aws, Dimension.REVIEW) == [case.case_id]  # kept, in the team's review queue
+    assert case.case_id not in queue_of(aws, Dimension.QUEUE)
 
 
-def queue_of(aws: AwsResources, partition: str) -> list[str]:
-    """The case ids a queue partition of the queue index holds (one keyed Query)."""
-    items = aws.dynamodb.query(
-        TableName=aws.table_name,
-        IndexName=c.QUEUE_INDEX,
-        KeyConditionExpression="#pk = :pk",
-        ExpressionAttributeNames={"#pk": c.QUEUE_INDEX_PK},
-        ExpressionAttributeValues={":pk": {"S": partition}},
-    )["Items"]
-    return [item["case_id"]["S"] for item in items]
+def queue_of(aws: AwsResources, dimension: Dimension) -> list[str]:
+    """The case ids of the default team's queue (or review queue), read from its shards of the queue index."""
+    page = case_page(aws.dynamodb, aws.table_name, CaseView(dimension, c.DEFAULT_TEAM), limit=100, start=None)
+    return [summary.case_id for summary in page.items]
 
 
 def store_rules(aws: AwsResources, version: int, team: str) -> None:

@@ -16,6 +16,7 @@ from socialcare.reports.leaderboard import AgentFigures, leaderboard
 from socialcare.reports.window import ReportWindow
 from socialcare.rules.case_sla import SlaInForce, case_facts
 from socialcare.rules.sla import ResponseTargets
+from socialcare.rules.views import summarize
 
 from tests.case_support import care_case
 from tests.report_support import ACCOUNT, DAY_FACTS, ZONE, answer, berlin, berlin_sla, resolved
@@ -155,7 +156,7 @@ def test_backlog_at_the_days_end() -> None:
             "K3", Channel.MESSENGER, ACCOUNT, customer, berlin(3, 31, 0, 5), awaiting_reply_since_ms=berlin(3, 31, 0, 5)
         ),
     )
-    doc = report(backlog=Backlog(read_at, cases))
+    doc = report(backlog=Backlog(read_at, tuple(summarize(case) for case in cases)))
     backlog = doc["backlog"]
     assert backlog["read_at"] == "2026-03-30T22:15:00.000Z"
     assert backlog["total"] == {"open": 2, "awaiting_answer": 1, "overdue": 1, "oldest_waiting_s": 8 * 3600 + 900.0}

@@ -4,7 +4,7 @@ commands or clear errors."""
 from __future__ import annotations
 
 import pytest
-from socialcare.agents.commands import ACTIVE_STATUSES
+from socialcare.agents.commands import QUEUE_PAGE_SIZE
 from socialcare.errors import InvalidRequest, RequestTooLarge
 from socialcare.model.case import CaseStatus
 from socialcare.model.events import Channel
@@ -68,13 +68,18 @@ def test_status_needs_a_known_status() -> None:
 
 
 def test_queue_queries() -> None:
-    assert parse_queue_query({}).statuses == ACTIVE_STATUSES
+    given = parse_queue_query({})
+    assert (given.statuses, given.channel, given.assignee, given.limit) == (None, None, None, QUEUE_PAGE_SIZE)
     query = parse_queue_query({"status": ["closed"], "assignee": ["me"], "limit": ["5"]})
-    assert (query.finished_status, query.assignee, query.limit) == (CaseStatus.CLOSED, "me", 5)
-    with pytest.raises(InvalidRequest, match="one status at a time"):
-        parse_queue_query({"status": ["open,closed"]})
+    assert (query.statuses, query.assignee, query.limit) == (frozenset({CaseStatus.CLOSED}), "me", 5)
+    dated = parse_queue_query({"status": ["resolved"], "resolved_from": ["2026-01-01"], "resolved_to": ["2026-01-01"]})
+    assert (dated.finished_from_ms, dated.finished_until_ms) == (1_767_225_600_000, 1_767_225_600_000 + 86_400_000)
     with pytest.raises(InvalidRequest, match="assignee"):
         parse_queue_query({"assignee": ["not valid!"]})
+    with pytest.raises(InvalidRequest, match="resolved_from must be a date"):
+        parse_queue_query({"status": ["resolved"], "resolved_from": ["2026-01-01T00:00:00Z"]})
+    with pytest.raises(InvalidRequest, match="resolved_to is before resolved_from"):
+        parse_queue_query({"status": ["resolved"], "resolved_from": ["2026-01-02"], "resolved_to": ["2026-01-01"]})
 
 
 def test_bodies() -> None:

@@ -21,6 +21,7 @@ from socialcare.rules.case_sla import SlaInForce
 from socialcare.rules.cases import apply_outbound, new_case
 from socialcare.rules.routing_rules import RoutingRules
 from socialcare.rules.sla import ResponseTargets
+from socialcare.rules.views import summarize
 
 from tests.sla_config_support import ALWAYS, BERLIN, POLICIES
 from tests.unit.test_cases import message
@@ -165,6 +166,6 @@ def test_cases_waiting_on_each_department_are_counted_by_department() -> None:
     legal = replace(cases[2], case_id="C6", waiting_on="legal")
     billing = replace(cases[2], waiting_on="billing")
     back = replace(cases[2], case_id="C7", status=CaseStatus.OPEN, waiting_on="billing")  # answered: not waiting
-    points = open_work_points({"care": [*cases[:2], billing, legal, back]}, NOW)
+    points = open_work_points({"care": [summarize(k) for k in (*cases[:2], billing, legal, back)]}, NOW)
     waiting = {p.dimensions: p.value for p in points if p.name == m.WAITING_ON_DEPARTMENT}
     assert waiting == {(("department", "billing"),): 1, (("department", "legal"),): 1}

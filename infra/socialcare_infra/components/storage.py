@@ -57,6 +57,7 @@ class CaseTable(Construct):
                 partition_key=attribute(_key(gsi, "HASH")),
                 sort_key=attribute(_key(gsi, "RANGE")),
                 projection_type=dynamodb.ProjectionType(gsi["Projection"]["ProjectionType"]),
+                non_key_attributes=gsi["Projection"].get("NonKeyAttributes"),
             )
 
     def index_arns(self, names: tuple[str, ...]) -> list[str]:

@@ -115,7 +115,7 @@ def alice_opens_the_queue(ctx: DemoContext) -> str:
     late = f", overdue by {_since(first['response_due_at'])}" if first["overdue"] else ""
     return (
         f"{len(cases)} active cases on {len(pages)} pages of 10 (cursor), {len(overdue)} overdue; "
-        f"first: {who} ({' + '.join(first['channels'])}{late})"
+        f"first: {who} ({first['channel']}{late})"
     )
 
 
@@ -283,7 +283,10 @@ def agents_answer_every_channel(ctx: DemoContext) -> str:
     ]  # fmt: skip
     counts: dict[str, int] = {}
     for agent, user_id, channel, replies, status in work:
-        case_id = agent.find_case(user_id, channel=channel, assignee="none")["case_id"]
+        case = agent.find_case(user_id, channel=channel)  # one filter a request: unassigned ones are picked
+        if case["owner"] is not None:
+            raise DemoStepFailed(f"{agent.first_name}: the case of {user_id} is already {case['owner']}'s")
+        case_id = case["case_id"]
         agent.claim(case_id)
         for body in replies:
             reply = _reply(ctx, agent, case_id, **body)

@@ -125,7 +125,8 @@ def troll_is_set_aside(ctx: DemoContext) -> str:
     carmen = ctx.agents[CARMEN.agent_id]
     review = [case for case in carmen.review_queue(CARE_TEAM) if case["case_id"] == case_id]
     queued = [case for case in carmen.queue(CARE_TEAM) if case["case_id"] == case_id]
-    ctx.facts["troll"] = (case_id, review[0] if review else None, bool(queued))
+    # the list shows the mark; the case view shows its clock and whether automated messages may go to it
+    ctx.facts["troll"] = (case_id, {**review[0], **carmen.case(case_id)["case"]} if review else None, bool(queued))
     mark = review[0]["mark"] if review else None
     return f"marked {mark['kind'] if mark else 'nothing'} ({', '.join(mark['reasons']) if mark else ''}): in the review queue"
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer
 from socialcare import constants as c
+from socialcare.aws import keys
 
 _deserializer = TypeDeserializer()
 
@@ -99,9 +100,9 @@ class TableReader:
                 ExpressionAttributeNames={"#pk": c.CUSTOMER_INDEX_PK},
                 ExpressionAttributeValues={":pk": {"S": f"CUST#{account_id}#{user_id}"}},
             ):
-                view = CaseView(item)
-                if view.case_id not in seen:
-                    seen[view.case_id] = CaseView(item, self.thread(view.case_id)) if with_thread else view
+                case_id = str(item[c.PARTITION_KEY]).removeprefix("CASE#")  # the index holds keys only
+                if case_id not in seen and (found := self.case(case_id, with_thread=with_thread)) is not None:
+                    seen[case_id] = found
         return sorted(seen.values(), key=lambda v: (str(v.item.get(c.CUSTOMER_INDEX_SK, "")), v.case_id))
 
     def thread(self, case_id: str) -> list[dict[str, Any]]:
@@ -114,14 +115,16 @@ class TableReader:
             )
         )
 
-    def case(self, case_id: str) -> CaseView | None:
+    def case(self, case_id: str, *, with_thread: bool = True) -> CaseView | None:
         response = self.dynamodb.get_item(
             TableName=self.table_name,
             Key={c.PARTITION_KEY: {"S": f"CASE#{case_id}"}, c.SORT_KEY: {"S": "CASE"}},
             ConsistentRead=True,
         )
         item = response.get("Item")
-        return CaseView(plain(item), self.thread(case_id)) if item else None
+        if not item:
+            return None
+        return CaseView(plain(item), self.thread(case_id) if with_thread else [])
 
     def current_case_pointer(self, account_id: str, user_id: str) -> dict[str, Any] | None:
         response = self.dynamodb.get_item(
@@ -133,15 +136,19 @@ class TableReader:
         return plain(item) if item else None
 
     def queue(self, team: str = c.DEFAULT_TEAM) -> list[dict[str, Any]]:
-        """A team's active cases, most urgent first (GSI1)."""
-        return list(
-            self._query(
+        """A team's active cases not set aside, most urgent first: the summaries its queue index's 16
+        shards hold (GSI1), each with its ``case_id``."""
+        found = [
+            {**item, "case_id": str(item[c.PARTITION_KEY]).removeprefix("CASE#")}
+            for partition in keys.queue_pks(team)
+            for item in self._query(
                 IndexName=c.QUEUE_INDEX,
                 KeyConditionExpression="#pk = :pk",
                 ExpressionAttributeNames={"#pk": c.QUEUE_INDEX_PK},
-                ExpressionAttributeValues={":pk": {"S": f"QUEUE#{team}"}},
+                ExpressionAttributeValues={":pk": {"S": partition}},
             )
-        )
+        ]
+        return sorted(found, key=lambda item: str(item[c.QUEUE_INDEX_SK]))
 
     def platform_message(self, platform: str, account_id: str, message_id: str) -> dict[str, Any] | None:
         """The index entry of one platform message (its case and thread entry), if it was stored."""

@@ -1,6 +1,6 @@
-"""What agents read: a team's queue and its review queue, their own cases, one case with the newest
-page of its thread (older pages after it), its audit trail, and the brand's canned responses filled
-in for a case."""
+"""What agents read: a team's queue (by one filter at a time, or its history) and its review queue,
+their own cases — each a keyed view of case summaries (``rules.views``) — one case with the newest page of its thread (older pages after it),
+its audit trail, and the brand's canned responses filled in for a case."""
 
 from __future__ import annotations
 
@@ -8,60 +8,51 @@ from dataclasses import replace
 
 from socialcare.agents import access
 from socialcare.agents.base import CaseActions, placeholder_values
-from socialcare.agents.commands import ACTIVE_STATUSES, ME, THREAD_PAGE_SIZE, UNASSIGNED, PageQuery, QueueQuery
+from socialcare.agents.commands import ME, THREAD_PAGE_SIZE, PageQuery, QueueQuery
 from socialcare.agents.identity import TEAM_PATTERN, Caller
 from socialcare.agents.results import AuditList, CannedList, CaseDetail, CaseList, RenderedCanned, ThreadPage
 from socialcare.errors import InvalidRequest, PlaceholderUnavailable
-from socialcare.model.case import Case
 from socialcare.model.profile import render
-from socialcare.ports import CaseFilter, Page
+from socialcare.model.views import CaseView, Dimension
+from socialcare.rules.views import QueueFilters, team_view
 
 NEWEST_ENTRIES = PageQuery(limit=THREAD_PAGE_SIZE)
 
 
 class Reads(CaseActions):
     def list_queue(self, caller: Caller, team: str, query: QueueQuery) -> CaseList:
+        """The team's cases by one filter at a time (``rules.views.team_view``: a combination no list
+        serves is refused with ``UnsupportedFilter``), or its history, the latest resolved first."""
         if not TEAM_PATTERN.match(team):
             raise InvalidRequest(f"team must match {TEAM_PATTERN.pattern}")
         access.require_team(caller, team)
-        owner = caller.agent_id if query.assignee == ME else query.assignee
-        flt = CaseFilter(
-            statuses=query.statuses if query.statuses != ACTIVE_STATUSES else None,
+        filters = QueueFilters(
+            statuses=query.statuses,
             channel=query.channel,
             priority=query.priority,
-            owner=owner if owner != UNASSIGNED else None,
-            unowned=owner == UNASSIGNED,
+            assignee=caller.agent_id if query.assignee == ME else query.assignee,
+            finished_from_ms=query.finished_from_ms,
+            finished_until_ms=query.finished_until_ms,
         )
-        scope = "|".join(
-            ("queue", team, ",".join(sorted(query.statuses)), str(query.channel), str(query.priority), str(owner))
-        )
-        start = self._deps.cursors.decode(scope, query.cursor) if query.cursor else None
-        finished = query.finished_status
-        if finished is not None:
-            flt = replace(flt, statuses=None)
-            page = self._store.team_finished(team, finished, flt, limit=query.limit, start=start)
-        else:
-            page = self._store.team_queue(team, flt, limit=query.limit, start=start)
-        return self._case_list(page, scope)
+        return self._case_list(team_view(team, filters), query.limit, query.cursor)
 
     def list_review(self, caller: Caller, team: str, query: PageQuery) -> CaseList:
         """The team's cases set aside as spam or troll, the oldest first: each is restored, or resolved."""
         if not TEAM_PATTERN.match(team):
             raise InvalidRequest(f"team must match {TEAM_PATTERN.pattern}")
         access.require_team(caller, team)
-        scope = f"review|{team}"
-        start = self._deps.cursors.decode(scope, query.cursor) if query.cursor else None
-        return self._case_list(self._store.team_review(team, limit=query.limit, start=start), scope)
+        return self._case_list(CaseView(Dimension.REVIEW, team), query.limit, query.cursor)
 
     def my_cases(self, caller: Caller, query: PageQuery) -> CaseList:
-        scope = f"mine|{caller.agent_id}"
-        start = self._deps.cursors.decode(scope, query.cursor) if query.cursor else None
-        return self._case_list(self._store.owned(caller.agent_id, limit=query.limit, start=start), scope)
+        return self._case_list(CaseView(Dimension.MINE, caller.agent_id), query.limit, query.cursor)
 
-    def _case_list(self, page: Page[Case], scope: str) -> CaseList:
-        cursor = self._deps.cursors.encode(scope, page.next_position) if page.next_position else None
+    def _case_list(self, view: CaseView, limit: int, cursor: str | None) -> CaseList:
+        cursors = self._deps.cursors
+        start = cursors.decode(view.name, cursor) if cursor else None
+        page = self._store.case_list(view, limit=limit, start=start)
+        following = cursors.encode(view.name, page.next_position) if page.next_position else None
         now = self._clock()
-        return CaseList(cases=page.items, next_cursor=cursor, now_ms=now, crises=self._crises(now))
+        return CaseList(cases=page.items, next_cursor=following, now_ms=now, crises=self._crises(now))
 
     def get_case(self, caller: Caller, case_id: str, query: PageQuery = NEWEST_ENTRIES) -> CaseDetail:
         """The case and the newest page of its thread (``query.limit`` entries; its cursor is ignored)."""

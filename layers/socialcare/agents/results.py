@@ -9,11 +9,12 @@ from socialcare.model.case import Case, ThreadEntry
 from socialcare.model.crisis import Crisis, HeldMessage
 from socialcare.model.department_escalation import DepartmentEscalation
 from socialcare.model.profile import BrandProfile
+from socialcare.model.summary import CaseSummary
 
 
 @dataclass(frozen=True, slots=True)
 class CaseList:
-    cases: list[Case]
+    cases: list[CaseSummary]
     next_cursor: str | None
     now_ms: int
     crises: tuple[Crisis, ...] = ()  # active now: each case shows those whose scope covers it

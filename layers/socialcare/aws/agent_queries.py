@@ -1,51 +1,24 @@
-"""The agent side's reads on DynamoDB: a team's queue and its review queue (GSI1), its finished cases
-(GSI4), an agent's own cases (GSI3); and the case reads it makes through the case store."""
+"""The agent side's reads on DynamoDB: the lists of cases (each a view, ``rules.views``, kept on its own
+sparse index, ``aws/schema.py``, and merged across its shards in key order), and the case reads it
+makes through the case store."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from socialcare import constants as c
-from socialcare.aws import keys
 from socialcare.aws.agent_table import AgentTable
 from socialcare.aws.case_store import MessageRef
-from socialcare.aws.items import item_to_case
-from socialcare.aws.paging import ListQuery, query_page
-from socialcare.model.case import Case, CaseStatus, ThreadEntry
+from socialcare.aws.view_reads import case_page
+from socialcare.model.case import Case, ThreadEntry
 from socialcare.model.events import DeliveryState
-from socialcare.ports import CaseFilter, Page, Position
-
-QUEUE = (c.QUEUE_INDEX, c.QUEUE_INDEX_PK, c.QUEUE_INDEX_SK)
-DONE = (c.DONE_INDEX, c.DONE_INDEX_PK, c.DONE_INDEX_SK)
-OWNER = (c.ASSIGNEE_INDEX, c.ASSIGNEE_INDEX_PK, c.ASSIGNEE_INDEX_SK)
+from socialcare.model.summary import CaseSummary
+from socialcare.model.views import CaseView
+from socialcare.ports import Page, Position
 
 
 class AgentQueries(AgentTable):
-    def team_queue(self, team: str, flt: CaseFilter, *, limit: int, start: Position | None) -> Page[Case]:
-        """A team's active cases, the soonest (most overdue) response due first."""
-        query = ListQuery(keys.queue_pk(team), index=QUEUE)
-        return query_page(self._client(), self._table, query, flt=flt, limit=limit, start=start, convert=item_to_case)
-
-    def team_finished(
-        self, team: str, status: CaseStatus, flt: CaseFilter, *, limit: int, start: Position | None
-    ) -> Page[Case]:
-        """A team's resolved (or closed) cases, the most recently resolved (closed) first."""
-        query = ListQuery(keys.done_pk(team, status.value), index=DONE, forward=False)
-        return query_page(self._client(), self._table, query, flt=flt, limit=limit, start=start, convert=item_to_case)
-
-    def team_review(self, team: str, *, limit: int, start: Position | None) -> Page[Case]:
-        """A team's cases set aside as spam or troll, the oldest first (their own partition of GSI1)."""
-        query = ListQuery(keys.review_pk(team), index=QUEUE)
-        return query_page(
-            self._client(), self._table, query, flt=CaseFilter(), limit=limit, start=start, convert=item_to_case
-        )
-
-    def owned(self, agent_id: str, *, limit: int, start: Position | None) -> Page[Case]:
-        """An agent's own active cases, the soonest response due first."""
-        query = ListQuery(keys.owner_pk(agent_id), index=OWNER)
-        return query_page(
-            self._client(), self._table, query, flt=CaseFilter(), limit=limit, start=start, convert=item_to_case
-        )
+    def case_list(self, view: CaseView, *, limit: int, start: Position | None) -> Page[CaseSummary]:
+        return case_page(self._client(), self._table, view, limit=limit, start=start)
 
 
 class CaseReads(AgentTable):

@@ -13,16 +13,14 @@ from socialcare.aws.agent_table import AgentTable
 from socialcare.aws.items import Item, n, s
 from socialcare.aws.paging import ListQuery, query_page
 from socialcare.model.audit import AuditAction, AuditRecord
-from socialcare.ports import CaseFilter, Page, Position
+from socialcare.ports import Page, Position
 
 
 class AuditStore(AgentTable):
     def audit_trail(self, case_id: str, *, limit: int, start: Position | None) -> Page[AuditRecord]:
         """A case's audit records, oldest first."""
         query = ListQuery(keys.case_pk(case_id), sort_prefix=keys.AUDIT_PREFIX)
-        return query_page(
-            self._client(), self._table, query, flt=CaseFilter(), limit=limit, start=start, convert=item_to_audit
-        )
+        return query_page(self._client(), self._table, query, limit=limit, start=start, convert=item_to_audit)
 
     def acted_since(self, case_id: str, version: int) -> bool:
         """Whether anyone acted on the case after ``version`` (an audit record of a later version)."""

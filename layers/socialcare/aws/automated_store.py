@@ -9,7 +9,8 @@
 - A person's decision is one transaction: the held item (conditioned on ``state = held``), the entry
   (conditioned on ``delivery_state = held``: back to pending, or discarded) and the audit record.
 - The customer's latest message on a channel is read from the case's thread, newest first; the
-  case's place in its queue is a ``Select=COUNT`` Query on the queue index, bounded by ``Limit``.
+  case's place in its queue is a ``Select=COUNT`` Query of each of the queue index's shards, bounded
+  by ``Limit`` to what is left to count.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from socialcare.model.audit import AuditRecord
 from socialcare.model.case import EntryKind, ThreadEntry
 from socialcare.model.crisis import HeldMessage, HeldState
 from socialcare.model.events import Channel, DeliveryState
-from socialcare.ports import CaseFilter, Page, Position
+from socialcare.ports import Page, Position
 
 THREAD_PAGE = 25
 MAX_THREAD_PAGES = 8  # the latest message on a channel is near the end of a thread; 200 entries is plenty
@@ -80,23 +81,29 @@ class AutomatedStore:
         return True
 
     def cases_ahead(self, team: str, due_ms: int | None, case_id: str, *, limit: int) -> int:
-        resp = self._client().query(
-            TableName=self._table,
-            IndexName=c.QUEUE_INDEX,
-            KeyConditionExpression="#qpk = :q AND #qsk < :mine",
-            ExpressionAttributeNames={"#qpk": c.QUEUE_INDEX_PK, "#qsk": c.QUEUE_INDEX_SK},
-            ExpressionAttributeValues={":q": s(keys.queue_pk(team)), ":mine": s(keys.due_sort_key(due_ms, case_id))},
-            Select="COUNT",
-            Limit=limit,
-        )
-        return min(int(resp.get("Count", 0)), limit)
+        """Counted shard by shard (``Select=COUNT``, each Query limited to what is left to count), so
+        the count reads at most ``limit`` items however long the queue."""
+        mine = keys.due_sort_key(due_ms, case_id)
+        counted = 0
+        for partition in keys.queue_pks(team):
+            if counted >= limit:
+                break
+            resp = self._client().query(
+                TableName=self._table,
+                IndexName=c.QUEUE_INDEX,
+                KeyConditionExpression="#qpk = :q AND #qsk < :mine",
+                ExpressionAttributeNames={"#qpk": c.QUEUE_INDEX_PK, "#qsk": c.QUEUE_INDEX_SK},
+                ExpressionAttributeValues={":q": s(partition), ":mine": s(mine)},
+                Select="COUNT",
+                Limit=limit - counted,
+            )
+            counted += int(resp.get("Count", 0))
+        return min(counted, limit)
 
     # ---- review ------------------------------------------------------------------------------
     def held_messages(self, crisis_id: str, *, limit: int, start: Position | None) -> Page[HeldMessage]:
         query = ListQuery(keys.crisis_pk(crisis_id), sort_prefix=keys.HELD_PREFIX)
-        return query_page(
-            self._client(), self._table, query, flt=CaseFilter(), limit=limit, start=start, convert=item_to_held
-        )
+        return query_page(self._client(), self._table, query, limit=limit, start=start, convert=item_to_held)
 
     def held_message(self, crisis_id: str, case_id: str, entry_id: str) -> HeldMessage | None:
         key = item_key(keys.crisis_pk(crisis_id), keys.held_sk(case_id, entry_id))

@@ -163,9 +163,10 @@ class CaseStore:
             params["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
 
     def cases_of_customer(self, account_id: str, user_id: str) -> list[Case]:
-        """Every case of one customer on one brand account, oldest first."""
-        return [
-            item_to_case(i)
+        """Every case of one customer on one brand account, oldest first: their keys from the customer
+        index (KEYS_ONLY), the cases by key."""
+        refs = [
+            item_key(i[c.PARTITION_KEY]["S"], i[c.SORT_KEY]["S"])
             for i in self._query(
                 IndexName=c.CUSTOMER_INDEX,
                 KeyConditionExpression="#pk = :pk",
@@ -173,6 +174,16 @@ class CaseStore:
                 ExpressionAttributeValues={":pk": s(keys.customer_pk(account_id, user_id))},
             )
         ]
+        found: dict[str, Case] = {}
+        for first in range(0, len(refs), 100):
+            request = {self._table: {"Keys": refs[first : first + 100], "ConsistentRead": True}}
+            while request:
+                resp = self._client().batch_get_item(RequestItems=request)
+                found.update(
+                    (item[c.PARTITION_KEY]["S"], item_to_case(item)) for item in resp["Responses"][self._table]
+                )
+                request = resp.get("UnprocessedKeys") or {}
+        return [found[ref[c.PARTITION_KEY]["S"]] for ref in refs if ref[c.PARTITION_KEY]["S"] in found]
 
     def find_message(self, platform: str, account_id: str, message_id: str) -> MessageRef | None:
         resp = self._client().get_item(

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from socialcare import constants as c
-from socialcare.aws import keys
+from socialcare.aws import keys, schema
 from socialcare.model.case import (
     Case,
     CaseMark,
@@ -27,7 +27,10 @@ from socialcare.model.case import (
 from socialcare.model.escalation import EscalationSchedule, EscalationTier, instant_text
 from socialcare.model.events import Channel, Customer, DeliveryState, Platform
 from socialcare.model.follow_up import FollowUpSchedule
+from socialcare.model.summary import CaseSummary
+from socialcare.rules import views
 from socialcare.rules.escalation import awaited_clock, clock_shard
+from socialcare.rules.sla import NOT_DUE_MS
 
 Item = dict[str, Any]
 
@@ -67,9 +70,6 @@ def _int(item: Mapping[str, Any], name: str) -> int | None:
 def _strings(item: Mapping[str, Any], name: str) -> tuple[str, ...]:
     v = item.get(name)
     return () if v is None else tuple(x["S"] for x in v["L"])
-
-
-_ACTIVE = {st.value for st in CaseStatus if st.is_active}
 
 
 def case_attributes(case: Case) -> Item:
@@ -277,23 +277,17 @@ def case_item(case: Case) -> Item:
     item[c.PARTITION_KEY] = s(keys.case_pk(case.case_id))
     item[c.SORT_KEY] = s(keys.CASE_SK)
     item["entity"] = s("case")
+    item["channel"] = s(views.filed_channel(case).value)
     item[c.CUSTOMER_INDEX_PK] = s(keys.customer_pk(case.account_id, case.customer.user_id))
     item[c.CUSTOMER_INDEX_SK] = s(keys.created_sort_key(case.created_at_ms, case.case_id))
-    if case.status.value in _ACTIVE:
-        due_key = s(keys.due_sort_key(case.response_due_at_ms, case.case_id))
-        if case.mark is None:
-            item[c.QUEUE_INDEX_PK] = s(keys.queue_pk(case.team))
-            item[c.QUEUE_INDEX_SK] = due_key
-        else:  # set aside: the team's review queue, oldest first
-            item[c.QUEUE_INDEX_PK] = s(keys.review_pk(case.team))
-            item[c.QUEUE_INDEX_SK] = s(keys.created_sort_key(case.created_at_ms, case.case_id))
-        if case.owner:
-            item[c.ASSIGNEE_INDEX_PK] = s(keys.owner_pk(case.owner))
-            item[c.ASSIGNEE_INDEX_SK] = due_key
-    else:
-        finished = case.closed_at_ms if case.status is CaseStatus.CLOSED else case.resolved_at_ms
-        item[c.DONE_INDEX_PK] = s(keys.done_pk(case.team, case.status.value))
-        item[c.DONE_INDEX_SK] = s(keys.created_sort_key(finished or case.updated_at_ms, case.case_id))
+    shard = views.view_shard(case.case_id)
+    for placement in views.placements(case):
+        where = schema.VIEW_INDEXES[placement.dimension]
+        pk = keys.view_pk(
+            where.prefix, placement.scope, placement.value, shard if placement.dimension.sharded else None
+        )
+        item[where.index.partition_key] = s(pk)
+        item[where.index.sort_key] = s(placement.sort_key)
     clock = awaited_clock(case)  # in the clock index while an answer is awaited: the sweep starts it
     if clock is not None:
         item[c.CLOCK_INDEX_PK] = s(keys.clock_pk(clock_shard(case.case_id)))
@@ -301,6 +295,48 @@ def case_item(case: Case) -> Item:
             keys.clock_sort_key(clock.start_at_ms, case.case_id, clock.generation, clock.tier.value)
         )
     return item
+
+
+def item_to_summary(item: Mapping[str, Any], order: str, team: str | None = None) -> CaseSummary:
+    """A view's index item as its list shows it (``order``: what the index's sort key holds, see
+    ``schema.ViewIndex``; ``team``: the view's, when its items do not carry it)."""
+    found_team = _str(item, "team") or team
+    if found_team is None:
+        raise ValueError("the item carries no team and the view names none")
+    sort_ms = _sort_key_ms(item, order)
+    tier = _str(item, "sla_tier")
+    return CaseSummary(
+        case_id=str(item[c.PARTITION_KEY]["S"]).removeprefix("CASE#"),
+        team=found_team,
+        status=CaseStatus(item["status"]["S"]),
+        priority=Priority(item["priority"]["S"]),
+        channel=Channel(item["channel"]["S"]),
+        account_id=str(item["account_id"]["S"]),
+        created_at_ms=int(item["created_at_ms"]["N"]),
+        customer_id=str(item["customer_id"]["S"]),
+        customer_name=_str(item, "customer_name"),
+        customer_handle=_str(item, "customer_handle"),
+        owner=_str(item, "owner"),
+        awaiting_reply_since_ms=_int(item, "awaiting_reply_since_ms"),
+        response_due_at_ms=sort_ms if order == "due" and sort_ms != NOT_DUE_MS else None,
+        routing=item_to_routing(item),
+        sensitive=frozenset(_strings(item, "sensitive")),
+        language=_str(item, "language"),
+        mark=item_to_mark(item),
+        sla_tier=EscalationTier(tier) if tier else None,
+        finished_at_ms=views.FINISHED_MAX_MS - sort_ms if order == "finished" and sort_ms is not None else None,
+        warn_at_ms=_int(item, "sla_warn_at_ms"),
+        waiting_on=_str(item, "waiting_on"),
+    )
+
+
+def _sort_key_ms(item: Mapping[str, Any], order: str) -> int | None:
+    """The time an index item's sort key starts with (``<13 digits>#<case id>``)."""
+    names = {"due": (c.DUE_SORT_KEY, c.QUEUE_INDEX_SK), "finished": (c.DONE_INDEX_SK,)}.get(order, ())
+    for name in names:
+        if name in item:
+            return int(str(item[name]["S"])[:13])
+    return None
 
 
 def item_to_case(item: Mapping[str, Any]) -> Case:

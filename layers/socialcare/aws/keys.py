@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from socialcare.rules.sla import NOT_DUE_MS
+from socialcare.rules import views
+from socialcare.rules.views import VIEW_SHARDS
 
 
 def case_pk(case_id: str) -> str:
@@ -38,25 +39,20 @@ def unmatched_pk(platform: str, day: str) -> str:
     return f"UNMATCHED#{platform}#{day}"
 
 
-def queue_pk(team: str) -> str:
-    return f"QUEUE#{team}"
+def view_pk(prefix: str, scope: str, value: str, shard: int | None) -> str:
+    """A view's partition key (``aws/schema.py``): ``<prefix>#<scope>[#<value>][#<shard, 2 digits>]``."""
+    parts = [prefix, scope, *([value] if value else []), *([f"{shard:02d}"] if shard is not None else [])]
+    return "#".join(parts)
 
 
-def review_pk(team: str) -> str:
-    """The team's review queue (cases marked spam or troll), on the queue index beside ``QUEUE#<team>``."""
-    return f"REVIEW#{team}"
+def queue_pks(team: str) -> list[str]:
+    """Every shard of the team's queue (its active cases not set aside)."""
+    return [view_pk("QUEUE", team, "", shard) for shard in range(VIEW_SHARDS)]
 
 
-def owner_pk(owner: str) -> str:
-    return f"OWNER#{owner}"
-
-
-def due_sort_key(due_ms: int | None, case_id: str) -> str:
-    return f"{due_ms if due_ms is not None else NOT_DUE_MS:013d}#{case_id}"
-
-
-def created_sort_key(created_ms: int, case_id: str) -> str:
-    return f"{created_ms:013d}#{case_id}"
+# Sort keys of the views (socialcare/rules/views.py, shared with the in-memory twin).
+due_sort_key = views.due_sort_key
+created_sort_key = views.created_sort_key
 
 
 AUDIT_PREFIX = "AUDIT#"
@@ -76,10 +72,6 @@ def audit_sk(order: int, record_id: str) -> str:
 
 def idempotency_sk(agent_id: str, key: str) -> str:
     return f"{IDEMPOTENCY_PREFIX}{agent_id}#{key}"
-
-
-def done_pk(team: str, status: str) -> str:
-    return f"DONE#{team}#{status}"
 
 
 # Configuration the admin routes change (socialcare/aws/config_store.py).

@@ -12,7 +12,7 @@ its partition (paged), so reading a day costs about one item per case that had a
 items expire ``REPORT_FACTS_RETENTION_DAYS`` after their day (TTL): the stored reports in S3 are the
 record; the facts are what a report is recomputed from.
 
-The backlog is a team's queue index (active cases only).
+The backlog is a team's queue index (active cases not set aside, its 16 shards), as case summaries.
 """
 
 from __future__ import annotations
@@ -28,14 +28,16 @@ from botocore.exceptions import ClientError
 from socialcare import constants as c
 from socialcare.aws import keys
 from socialcare.aws.config_store import CachedSla, ConfigStore
-from socialcare.aws.items import item_to_case, n, s
+from socialcare.aws.items import n, s
 from socialcare.aws.paging import query_all
 from socialcare.aws.report_archive import ReportArchive
+from socialcare.aws.view_reads import whole_queue
 from socialcare.aws.wiring import AwsClients, lazy_client
 from socialcare.clock import Clock
-from socialcare.model.case import Case, Priority
+from socialcare.model.case import Priority
 from socialcare.model.day_facts import DayFact, FactKind
 from socialcare.model.events import Channel
+from socialcare.model.summary import CaseSummary
 from socialcare.rules.sla import ResponseTargets
 
 REPORT_FACTS_RETENTION_DAYS = 400
@@ -109,16 +111,8 @@ class ReportStore:
             found += _counts(item)
         return found
 
-    def team_backlog(self, team: str) -> list[Case]:
-        return [
-            item_to_case(item)
-            for item in self._query(
-                IndexName=c.QUEUE_INDEX,
-                KeyConditionExpression="#pk = :pk",
-                ExpressionAttributeNames={"#pk": c.QUEUE_INDEX_PK},
-                ExpressionAttributeValues={":pk": s(keys.queue_pk(team))},
-            )
-        ]
+    def team_backlog(self, team: str) -> list[CaseSummary]:
+        return whole_queue(self._client(), self._table, team)[0]
 
     def _query(self, **params: Any) -> Iterator[Mapping[str, Any]]:
         return query_all(self._client(), TableName=self._table, **params)

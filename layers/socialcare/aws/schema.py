@@ -53,60 +53,162 @@ A surge counter holds ``messages`` and, per key it counted, ``c:<key>`` (a count
 and ``x:<key>`` (the first case id written to it, an example); ``socialcare.rules.surges`` says why
 16 shards and five-minute buckets.
 
-Indexes (all sparse, projected ALL but the clocks'):
-- GSI1 (queue): GSI1PK = QUEUE#<team>, GSI1SK = <response due ms>#<case_id>; only active cases. An active
-  case marked spam or troll is in its team's review queue instead: GSI1PK = REVIEW#<team>,
-  GSI1SK = <created ms>#<case_id> (oldest first; a marked case has no due time).
-- GSI2 (customer): GSI2PK = CUST#<account>#<user id>, GSI2SK = <created ms>#<case_id>; every case.
-- GSI3 (assignee): GSI3PK = OWNER#<agent id>, GSI3SK = <response due ms>#<case_id>; active owned cases.
-- GSI4 (done): GSI4PK = DONE#<team>#<resolved|closed>, GSI4SK = <resolved/closed ms>#<case_id>; only
-  resolved and closed cases, read latest first (the agent API's resolved and closed lists).
-- GSI9 (clocks, KEYS_ONLY): GSI9PK = CLOCKS#<shard 00-15>, GSI9SK = <start at ms>#<case_id>#<generation>#<tier>;
-  only cases awaiting an answer with a tier to come (start at: the tier's time less CLOCK_START_LEAD_MS).
-  The clock sweep reads each shard's range since its watermark (item SWEEP#clocks / WATERMARKS).
+Indexes. The list views (``socialcare.rules.views``) are sparse: a case item carries a view's keys only
+while it is on that view. Team-level partition keys end in the case's shard, ``#<00-15>``
+(``rules.views.view_shard``: a stable hash of the case id), so a surge of one team's new cases spreads
+over 16 keys; a list merges its shards in sort-key order (``socialcare.aws.paging.merged_page``).
+``<due>`` is the due sort key ``<response due ms, 13 digits>#<case_id>`` (``DUESK``; no answer due:
+``9999999999999``), shared by every index a list reads soonest due first.
+
+=======  =========================================  ==================================  =====================
+index    partition key                              sort key                            holds
+=======  =========================================  ==================================  =====================
+GSI1     QUEUE#<team>#<shard>                       GSI1SK = <due>                      active, not set aside
+GSI1     REVIEW#<team>#<shard>                      GSI1SK = <created ms>#<case_id>     set aside (spam/troll)
+GSI2     CUST#<account>#<user id>                   GSI2SK = <created ms>#<case_id>     every case
+GSI3     OWNER#<agent id>                           DUESK                               active, owned
+GSI4     DONE#<team>#<resolved|closed>#<shard>      GSI4SK = <countdown ms>#<case_id>   resolved, closed
+GSI5     STATUS#<team>#<status>#<shard>             DUESK                               as GSI1 QUEUE
+GSI6     CHANNEL#<team>#<channel>#<shard>           DUESK                               as GSI1 QUEUE
+GSI7     PRIORITY#<team>#<priority>#<shard>         DUESK                               as GSI1 QUEUE
+GSI8     ASSIGNEE#<team>#<agent id|none>#<shard>    DUESK                               as GSI1 QUEUE
+GSI9     CLOCKS#<shard 00-15>                       GSI9SK = <start ms>#<case>#<gen>#<tier>  clocks to start
+=======  =========================================  ==================================  =====================
+
+History's ``<countdown ms>`` is ``9999999999999 - <resolved (closed) ms>``: the latest first in key
+order. The channel is the one the case is filed under (``rules.views.filed_channel``), which the case
+item keeps as ``channel``.
+
+Projections. The lists read a case *summary* (``model.summary``) from the index items, which carry
+only ``SUMMARY_ATTRIBUTES`` (GSI1 also the mark and what the open-work gauges count, GSI3 the mark and
+the team, GSI4 the mark; GSI5-8 leave out the attribute their partition key names): never an
+attribute that changes with every message (version, ``updated_at_ms``, counters, recent posts, last
+message), so a customer's second message in the same waiting cycle writes no index item. The due time
+is read from ``<due>``, the finish time from the countdown, the team from the view. GSI2 is KEYS_ONLY:
+its keys never change after the case is created, so no case write after the first writes it.
+DynamoDB allows 100 projected non-key attributes summed over a table's indexes; these use all 100, so
+an index added later is KEYS_ONLY (or takes some from these).
+
+GSI9 (clocks, KEYS_ONLY) holds only cases awaiting an answer with a tier to come (start at: the tier's
+time less CLOCK_START_LEAD_MS); the clock sweep reads each shard's range since its watermark (item
+SWEEP#clocks / WATERMARKS).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from socialcare import constants as c
 from socialcare.model.archived import archive_prefix
+from socialcare.model.views import Dimension
 
 DEDUP_TTL_DAYS = 8  # Meta and WhatsApp retry for up to 7 days
 
-INDEXES: tuple[tuple[str, str, str], ...] = (
-    (c.QUEUE_INDEX, c.QUEUE_INDEX_PK, c.QUEUE_INDEX_SK),
-    (c.CUSTOMER_INDEX, c.CUSTOMER_INDEX_PK, c.CUSTOMER_INDEX_SK),
-    (c.ASSIGNEE_INDEX, c.ASSIGNEE_INDEX_PK, c.ASSIGNEE_INDEX_SK),
-    (c.DONE_INDEX, c.DONE_INDEX_PK, c.DONE_INDEX_SK),
-    (c.CLOCK_INDEX, c.CLOCK_INDEX_PK, c.CLOCK_INDEX_SK),
+# What a list shows of a case (``model.summary.CaseSummary``); a team view's team is the view's own.
+SUMMARY_ATTRIBUTES: tuple[str, ...] = (
+    "status",
+    "priority",
+    "channel",
+    "owner",
+    "customer_id",
+    "customer_name",
+    "customer_handle",
+    "awaiting_reply_since_ms",
+    "created_at_ms",
+    "routing",
+    "sensitive",
+    "sla_tier",
+    "account_id",
+    "language",
 )
-# Indexes that project less than ALL: the sweep reads only the clock index's keys (they hold its input).
-PROJECTIONS: dict[str, str] = {c.CLOCK_INDEX: "KEYS_ONLY"}
+KEYS_ONLY: tuple[str, ...] | None = None
+
+
+def _summary_but(attribute: str) -> tuple[str, ...]:
+    """The summary's attributes but the one an index's partition key already names (its value)."""
+    return tuple(name for name in SUMMARY_ATTRIBUTES if name != attribute)
+
+
+@dataclass(frozen=True, slots=True)
+class Index:
+    name: str
+    partition_key: str
+    sort_key: str
+    projected: tuple[str, ...] | None  # non-key attributes (INCLUDE); None: KEYS_ONLY
+
+
+INDEXES: tuple[Index, ...] = (
+    Index(
+        c.QUEUE_INDEX, c.QUEUE_INDEX_PK, c.QUEUE_INDEX_SK, (*SUMMARY_ATTRIBUTES, "mark", "sla_warn_at_ms", "waiting_on")
+    ),
+    Index(c.CUSTOMER_INDEX, c.CUSTOMER_INDEX_PK, c.CUSTOMER_INDEX_SK, KEYS_ONLY),
+    Index(c.ASSIGNEE_INDEX, c.ASSIGNEE_INDEX_PK, c.DUE_SORT_KEY, (*SUMMARY_ATTRIBUTES, "mark", "team")),
+    Index(c.DONE_INDEX, c.DONE_INDEX_PK, c.DONE_INDEX_SK, (*SUMMARY_ATTRIBUTES, "mark")),
+    Index(c.STATUS_INDEX, c.STATUS_INDEX_PK, c.DUE_SORT_KEY, _summary_but("status")),
+    Index(c.CHANNEL_INDEX, c.CHANNEL_INDEX_PK, c.DUE_SORT_KEY, _summary_but("channel")),
+    Index(c.PRIORITY_INDEX, c.PRIORITY_INDEX_PK, c.DUE_SORT_KEY, _summary_but("priority")),
+    Index(c.TEAM_ASSIGNEE_INDEX, c.TEAM_ASSIGNEE_INDEX_PK, c.DUE_SORT_KEY, _summary_but("owner")),
+    # The sweep reads only the clock index's keys (they hold its input).
+    Index(c.CLOCK_INDEX, c.CLOCK_INDEX_PK, c.CLOCK_INDEX_SK, KEYS_ONLY),
+)
+_BY_NAME = {index.name: index for index in INDEXES}
+
+
+@dataclass(frozen=True, slots=True)
+class ViewIndex:
+    """Where one dimension of the views lives: its index, its partition keys' prefix, what its sort key
+    holds besides the case id (``due``, ``created`` or ``finished``: the countdown), and the attribute
+    its partition key's value stands for (not projected: read from the key)."""
+
+    index: Index
+    prefix: str
+    order: str = "due"
+    value_of: str | None = None
+
+
+VIEW_INDEXES: dict[Dimension, ViewIndex] = {
+    Dimension.QUEUE: ViewIndex(_BY_NAME[c.QUEUE_INDEX], "QUEUE"),
+    Dimension.REVIEW: ViewIndex(_BY_NAME[c.QUEUE_INDEX], "REVIEW", "created"),
+    Dimension.MINE: ViewIndex(_BY_NAME[c.ASSIGNEE_INDEX], "OWNER"),
+    Dimension.HISTORY: ViewIndex(_BY_NAME[c.DONE_INDEX], "DONE", "finished"),
+    Dimension.STATUS: ViewIndex(_BY_NAME[c.STATUS_INDEX], "STATUS", value_of="status"),
+    Dimension.CHANNEL: ViewIndex(_BY_NAME[c.CHANNEL_INDEX], "CHANNEL", value_of="channel"),
+    Dimension.PRIORITY: ViewIndex(_BY_NAME[c.PRIORITY_INDEX], "PRIORITY", value_of="priority"),
+    Dimension.ASSIGNEE: ViewIndex(_BY_NAME[c.TEAM_ASSIGNEE_INDEX], "ASSIGNEE", value_of="owner"),
+}
 
 
 def create_table_kwargs(table_name: str) -> dict[str, Any]:
     """boto3 ``create_table`` arguments for the table (on-demand, string keys, sparse GSIs)."""
-    attribute_names = [c.PARTITION_KEY, c.SORT_KEY] + [name for _, pk, sk in INDEXES for name in (pk, sk)]
+    key_names = [c.PARTITION_KEY, c.SORT_KEY, *(name for i in INDEXES for name in (i.partition_key, i.sort_key))]
     return {
         "TableName": table_name,
         "BillingMode": "PAY_PER_REQUEST",
-        "AttributeDefinitions": [{"AttributeName": n, "AttributeType": "S"} for n in attribute_names],
+        "AttributeDefinitions": [{"AttributeName": n, "AttributeType": "S"} for n in dict.fromkeys(key_names)],
         "KeySchema": [
             {"AttributeName": c.PARTITION_KEY, "KeyType": "HASH"},
             {"AttributeName": c.SORT_KEY, "KeyType": "RANGE"},
         ],
         "GlobalSecondaryIndexes": [
             {
-                "IndexName": index,
-                "KeySchema": [{"AttributeName": pk, "KeyType": "HASH"}, {"AttributeName": sk, "KeyType": "RANGE"}],
-                "Projection": {"ProjectionType": PROJECTIONS.get(index, "ALL")},
+                "IndexName": index.name,
+                "KeySchema": [
+                    {"AttributeName": index.partition_key, "KeyType": "HASH"},
+                    {"AttributeName": index.sort_key, "KeyType": "RANGE"},
+                ],
+                "Projection": _projection(index),
             }
-            for index, pk, sk in INDEXES
+            for index in INDEXES
         ],
         "StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
     }
+
+
+def _projection(index: Index) -> dict[str, Any]:
+    if index.projected is None:
+        return {"ProjectionType": "KEYS_ONLY"}
+    return {"ProjectionType": "INCLUDE", "NonKeyAttributes": list(index.projected)}
 
 
 def inbound_queue_attributes(dlq_arn: str) -> dict[str, str]:

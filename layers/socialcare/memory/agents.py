@@ -16,14 +16,16 @@ from typing import TypeVar
 
 from socialcare.errors import CaseNotFound, CaseVersionConflict, EscalationClosed, InvalidCursor, MarkerExists
 from socialcare.model.audit import AuditRecord
-from socialcare.model.case import Case, CaseStatus, ThreadEntry
+from socialcare.model.case import Case, ThreadEntry
 from socialcare.model.department_escalation import DepartmentEscalation, EscalationStatus
 from socialcare.model.events import DeliveryState
 from socialcare.model.profile import BrandProfile
-from socialcare.ports import AgentChange, CaseFilter, EscalationWrite, IdempotencyMarker, Page, Position
+from socialcare.model.summary import CaseSummary
+from socialcare.model.views import CaseView
+from socialcare.ports import AgentChange, EscalationWrite, IdempotencyMarker, Page, Position
+from socialcare.rules.views import placements, summarize
 
 T = TypeVar("T")
-NOT_DUE = 9_999_999_999_999  # an undue case sorts after every due one, as in the queue index
 
 
 class MemoryAgentStore:
@@ -90,28 +92,17 @@ class MemoryAgentStore:
             return True
 
     # ---- lists -----------------------------------------------------------------------------
-    def team_queue(self, team: str, flt: CaseFilter, *, limit: int, start: Position | None) -> Page[Case]:
+    def case_list(self, view: CaseView, *, limit: int, start: Position | None) -> Page[CaseSummary]:
+        """The view's cases in its key order (``rules.views.placements``, as the indexes hold them)."""
         found = [
-            k
-            for k in self._all_cases()
-            if k.team == team and k.status.is_active and k.mark is None and _matches(k, flt)
+            (placement.sort_key, case)
+            for case in self._all_cases()
+            for placement in placements(case)
+            if view.holds(placement)
         ]
-        return _page(f"queue|{team}", sorted(found, key=_due_key), _due_key, limit, start)
-
-    def team_review(self, team: str, *, limit: int, start: Position | None) -> Page[Case]:
-        found = [k for k in self._all_cases() if k.team == team and k.status.is_active and k.mark is not None]
-        return _page(f"review|{team}", sorted(found, key=_created_key), _created_key, limit, start)
-
-    def team_finished(
-        self, team: str, status: CaseStatus, flt: CaseFilter, *, limit: int, start: Position | None
-    ) -> Page[Case]:
-        found = [k for k in self._all_cases() if k.team == team and k.status is status and _matches(k, flt)]
-        ordered = sorted(found, key=_finished_key, reverse=True)
-        return _page(f"done|{team}|{status.value}", ordered, _finished_key, limit, start, descending=True)
-
-    def owned(self, agent_id: str, *, limit: int, start: Position | None) -> Page[Case]:
-        found = [k for k in self._all_cases() if k.owner == agent_id and k.status.is_active]
-        return _page(f"owner|{agent_id}", sorted(found, key=_due_key), _due_key, limit, start)
+        found.sort(key=lambda pair: pair[0])
+        page = _page(view.name, found, lambda pair: pair[0], limit, start)
+        return Page([summarize(case) for _, case in page.items], page.next_position)
 
     def _all_cases(self) -> list[Case]:
         with self._lock:
@@ -205,32 +196,6 @@ class MemoryAgentStore:
                 self._markers[(marker.case_id, marker.agent_id, marker.key)] = marker
             if change.escalation is not None:
                 self._write_escalation(change.escalation)
-
-
-def _matches(case: Case, flt: CaseFilter) -> bool:
-    if flt.statuses and case.status not in flt.statuses:
-        return False
-    if flt.channel and flt.channel not in case.channels:
-        return False
-    if flt.priority and case.priority is not flt.priority:
-        return False
-    if flt.owner:
-        return case.owner == flt.owner
-    return not (flt.unowned and case.owner is not None)
-
-
-def _due_key(case: Case) -> str:
-    due = case.response_due_at_ms if case.response_due_at_ms is not None else NOT_DUE
-    return f"{due:013d}#{case.case_id}"
-
-
-def _created_key(case: Case) -> str:
-    return f"{case.created_at_ms:013d}#{case.case_id}"
-
-
-def _finished_key(case: Case) -> str:
-    finished = case.closed_at_ms if case.status is CaseStatus.CLOSED else case.resolved_at_ms
-    return f"{finished or case.updated_at_ms:013d}#{case.case_id}"
 
 
 def _entry_key(entry: ThreadEntry) -> str:

@@ -7,12 +7,14 @@ from collections.abc import Sequence
 from socialcare.model.case import Case
 from socialcare.model.metrics import MetricPoint
 from socialcare.ports import OpenCases
+from socialcare.rules.views import queue_of
 
 MAX_POINTS_PER_REQUEST = 1000  # as CloudWatch's PutMetricData
 
 
 class MemoryOpenWork:
-    """Holds cases as the table would; like the queue index, reads only the active ones of a team."""
+    """Holds cases as the table would; like the queue index, reads only a team's queue (its active
+    cases not set aside)."""
 
     def __init__(self) -> None:
         self._cases: dict[str, Case] = {}
@@ -21,12 +23,7 @@ class MemoryOpenWork:
         self._cases[case.case_id] = case
 
     def open_cases(self, team: str) -> OpenCases:
-        found = tuple(
-            sorted(
-                (case for case in self._cases.values() if case.team == team and case.status.is_active),
-                key=lambda case: (case.response_due_at_ms is None, case.response_due_at_ms or 0, case.case_id),
-            )
-        )
+        found = queue_of(self._cases.values(), team)
         return OpenCases(found, len(found))
 
 

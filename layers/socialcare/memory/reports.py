@@ -7,6 +7,8 @@ from collections.abc import Iterable, Sequence
 
 from socialcare.model.case import Case
 from socialcare.model.day_facts import DayFact, counted
+from socialcare.model.summary import CaseSummary
+from socialcare.rules.views import queue_of
 
 
 class MemoryReportReads:
@@ -42,8 +44,8 @@ class MemoryReportReads:
             self.reads += len(items)
             return [item[key] for _, item in sorted(items.items()) for key in sorted(item)]
 
-    def team_backlog(self, team: str) -> list[Case]:
-        found = [case for case in self.cases.values() if case.team == team and case.status.is_active]
+    def team_backlog(self, team: str) -> list[CaseSummary]:
+        found = list(queue_of(self.cases.values(), team))
         self.reads += len(found)
         return found
 

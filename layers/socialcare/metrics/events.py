@@ -35,6 +35,7 @@ from socialcare.model.events import Channel
 from socialcare.model.metrics import MetricPoint, Unit
 from socialcare.rules.case_sla import SlaInForce, awaited_channel, case_facts
 from socialcare.rules.policies import SlaClock
+from socialcare.rules.views import filed_channel
 
 _SECOND_MS = 1000
 _FINISHED = (CaseStatus.RESOLVED, CaseStatus.CLOSED)
@@ -57,7 +58,7 @@ def case_metrics(before: Case | None, after: Case, sla: Sla) -> list[MetricPoint
 
 def case_channel(case: Case) -> Channel:
     """The channel a case's figures are filed under: where its awaited answer goes."""
-    return case.response_channel or awaited_channel(case)
+    return filed_channel(case)
 
 
 def _point(name: str, value: float, case: Case, channel: Channel, unit: Unit = Unit.COUNT) -> MetricPoint:

@@ -1,6 +1,7 @@
 """The open-work snapshot: the teams' active cases at one instant, to the care floor's gauges.
 
-For each active case (what the queue index holds): it is in the **backlog**; its customer waits for
+For each active case (what the queue index holds, as case summaries; its channel is the one it is
+filed under, ``rules.views.filed_channel``): it is in the **backlog**; its customer waits for
 an answer (**unanswered**) since its oldest unanswered message (the **oldest unanswered age** is the
 longest such wait); a waiting case is **in breach** once its due time has passed, else **at risk**
 once its case clock's warning instant has passed; a case in ``pending_internal`` **waits on a
@@ -17,11 +18,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from socialcare.metrics.events import case_channel
 from socialcare.model import metrics as m
-from socialcare.model.case import Case, CaseStatus
+from socialcare.model.case import CaseStatus
 from socialcare.model.events import Channel
 from socialcare.model.metrics import MetricPoint, Unit
+from socialcare.model.summary import CaseSummary
 
 Dimensions = tuple[tuple[str, str], ...]
 
@@ -35,7 +36,7 @@ class Tally:
     in_breach: int = 0
     waiting_on_departments: int = 0
 
-    def count(self, case: Case, now_ms: int) -> None:
+    def count(self, case: CaseSummary, now_ms: int) -> None:
         self.backlog += 1
         if case.status is CaseStatus.PENDING_INTERNAL:
             self.waiting_on_departments += 1
@@ -48,7 +49,7 @@ class Tally:
         due = case.response_due_at_ms
         if due is not None and due <= now_ms:
             self.in_breach += 1
-        elif case.escalation is not None and case.escalation.warn_at_ms <= now_ms:
+        elif case.warn_at_ms is not None and case.warn_at_ms <= now_ms:
             self.at_risk += 1
 
     def add(self, other: Tally) -> None:
@@ -76,12 +77,12 @@ class Tally:
         return points
 
 
-def open_work_points(by_team: Mapping[str, Iterable[Case]], now_ms: int) -> list[MetricPoint]:
+def open_work_points(by_team: Mapping[str, Iterable[CaseSummary]], now_ms: int) -> list[MetricPoint]:
     """The gauges of the teams' active cases at ``now_ms`` (see the module's rules for which series)."""
     pairs: dict[tuple[str, Channel], Tally] = {}
     for team, cases in by_team.items():
         for case in cases:
-            pairs.setdefault((team, case_channel(case)), Tally()).count(case, now_ms)
+            pairs.setdefault((team, case.channel), Tally()).count(case, now_ms)
     teams = {team: Tally() for team in by_team}
     channels = {channel: Tally() for channel in Channel}
     total = Tally()
@@ -98,7 +99,7 @@ def open_work_points(by_team: Mapping[str, Iterable[Case]], now_ms: int) -> list
     return points + total.points((), now_ms, departments=True) + department_points(by_team)
 
 
-def department_points(by_team: Mapping[str, Iterable[Case]]) -> list[MetricPoint]:
+def department_points(by_team: Mapping[str, Iterable[CaseSummary]]) -> list[MetricPoint]:
     """Cases waiting on each department (its open escalation), every department with one: a handful of
     series, one per department the brand configured."""
     waiting: dict[str, int] = {}

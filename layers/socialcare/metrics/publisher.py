@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from socialcare.clock import Clock
 from socialcare.metrics.open_work import open_work_points
-from socialcare.model.case import Case
+from socialcare.model.summary import CaseSummary
 from socialcare.ports import MetricSink, OpenWork
 
 
@@ -33,7 +33,7 @@ class OpenWorkPublisher:
 
     def publish(self) -> PublishedWork:
         now = self._clock()
-        by_team: dict[str, tuple[Case, ...]] = {}
+        by_team: dict[str, tuple[CaseSummary, ...]] = {}
         read = 0
         for team in self._teams:
             found = self._work.open_cases(team)

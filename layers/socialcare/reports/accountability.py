@@ -31,13 +31,14 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from socialcare.model.case import Case, CaseStatus
+from socialcare.model.case import CaseStatus
 from socialcare.model.day_facts import RESPONSE_KINDS, DayFact, FactKind
+from socialcare.model.summary import CaseSummary
 from socialcare.reports.leaderboard import AgentFigures, leaderboard
 from socialcare.reports.stats import iso, percent, percentile, seconds
 from socialcare.reports.window import ReportWindow
 from socialcare.rules.calendar import BusinessCalendar
-from socialcare.rules.case_sla import SlaInForce, awaited_channel
+from socialcare.rules.case_sla import SlaInForce
 from socialcare.rules.policies import SlaClock, SlaPolicy
 from socialcare.rules.sla import CaseClockFacts
 
@@ -68,7 +69,7 @@ class Backlog:
     """The active cases of every team, as read at ``read_at_ms``."""
 
     read_at_ms: int
-    cases: tuple[Case, ...]
+    cases: tuple[CaseSummary, ...]
 
 
 def assess(fact: DayFact, sla: SlaInForce) -> Assessed:
@@ -250,8 +251,8 @@ def backlog_document(backlog: Backlog, window: ReportWindow, teams: Iterable[str
     cases = [case for case in backlog.cases if case.created_at_ms < window.end_ms]
     now = backlog.read_at_ms
 
-    def rows(key: Callable[[Case], Any], name: str, seed: Iterable[Any] = ()) -> list[dict[str, Any]]:
-        groups: dict[Any, list[Case]] = {k: [] for k in seed}
+    def rows(key: Callable[[CaseSummary], Any], name: str, seed: Iterable[Any] = ()) -> list[dict[str, Any]]:
+        groups: dict[Any, list[CaseSummary]] = {k: [] for k in seed}
         for case in cases:
             groups.setdefault(key(case), []).append(case)
         ordered = sorted(groups, key=lambda k: (k is None, str(k)))
@@ -261,12 +262,12 @@ def backlog_document(backlog: Backlog, window: ReportWindow, teams: Iterable[str
         "read_at": iso(now),
         "total": _backlog_row(cases, now),
         "teams": rows(lambda case: case.team, "team", seed=teams),
-        "channels": rows(lambda case: awaited_channel(case).value, "channel"),
+        "channels": rows(lambda case: case.channel.value, "channel"),
         "agents": rows(lambda case: case.owner, "agent"),
     }
 
 
-def _backlog_row(cases: Sequence[Case], now_ms: int) -> dict[str, Any]:
+def _backlog_row(cases: Sequence[CaseSummary], now_ms: int) -> dict[str, Any]:
     waiting = [case for case in cases if case.awaiting_reply_since_ms is not None]
     overdue = [case for case in waiting if case.response_due_at_ms is not None and case.response_due_at_ms < now_ms]
     oldest = min((since for case in waiting if (since := case.awaiting_reply_since_ms) is not None), default=None)

@@ -28,11 +28,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from socialcare.clock import parse_instant
 from socialcare.errors import InvalidCrisis, InvalidRoutingRules
-from socialcare.model.case import Case
+from socialcare.model.case import CaseRouting
 from socialcare.model.crisis import Crisis, CrisisScope
 from socialcare.rules import routing_values
 from socialcare.rules.phrases import compile_pattern
@@ -161,7 +161,20 @@ def _optional_int(value: object) -> int | None:
 
 
 # --- scope ------------------------------------------------------------------------------------------
-def in_scope(crisis: Crisis, case: Case) -> bool:
+class InScope(Protocol):
+    """What a crisis's scope is matched against: a case, or its summary in a list."""
+
+    @property
+    def account_id(self) -> str: ...
+
+    @property
+    def language(self) -> str | None: ...
+
+    @property
+    def routing(self) -> CaseRouting | None: ...
+
+
+def in_scope(crisis: Crisis, case: InScope) -> bool:
     scope = crisis.scope
     if scope.accounts and case.account_id not in scope.accounts:
         return False
@@ -170,7 +183,7 @@ def in_scope(crisis: Crisis, case: Case) -> bool:
     return not scope.keywords or _keywords_match(scope.keywords, case)
 
 
-def _keywords_match(keywords: Sequence[str], case: Case) -> bool:
+def _keywords_match(keywords: Sequence[str], case: InScope) -> bool:
     routing = case.routing
     if routing is None:
         return False
@@ -179,7 +192,7 @@ def _keywords_match(keywords: Sequence[str], case: Case) -> bool:
     return any(next(pattern.find(words(text)), None) is not None for text in texts for pattern in patterns)
 
 
-def crises_for(case: Case, crises: Iterable[Crisis], now_ms: int) -> tuple[Crisis, ...]:
+def crises_for(case: InScope, crises: Iterable[Crisis], now_ms: int) -> tuple[Crisis, ...]:
     """The crises active at ``now_ms`` whose scope covers ``case``, earliest declared first."""
     found = [crisis for crisis in crises if crisis.active_at(now_ms) and in_scope(crisis, case)]
     return tuple(sorted(found, key=lambda crisis: (crisis.declared_at_ms, crisis.crisis_id)))
