@@ -64,6 +64,7 @@ def test_a_second_message_in_the_same_waiting_cycle_writes_no_index_item(aws: Aw
         c.CHANNEL_INDEX,
         c.PRIORITY_INDEX,
         c.TEAM_ASSIGNEE_INDEX,
+        c.CLOCK_INDEX,  # an answer is awaited: its clock is to start
     }
 
 
