@@ -55,6 +55,12 @@ due_sort_key = views.due_sort_key
 created_sort_key = views.created_sort_key
 
 
+def customer_sort_key(created_ms: int) -> str:
+    """The customer index's sort key: the creation time alone (13 digits), since the index's items carry
+    the case's key anyway (keys written before, ``<created ms>#<case id>``, sort the same way)."""
+    return f"{created_ms:013d}"
+
+
 AUDIT_PREFIX = "AUDIT#"
 IDEMPOTENCY_PREFIX = "IDEMP#"
 ESCALATION_PREFIX = "ESC#"  # a department escalation, under its case

@@ -65,7 +65,7 @@ index    partition key                              sort key                    
 =======  =========================================  ==================================  =====================
 GSI1     QUEUE#<team>#<shard>                       GSI1SK = <due>                      active, not set aside
 GSI1     REVIEW#<team>#<shard>                      GSI1SK = <created ms>#<case_id>     set aside (spam/troll)
-GSI2     CUST#<account>#<user id>                   GSI2SK = <created ms>#<case_id>     every case
+GSI2     CUST#<account>#<user id>                   GSI2SK = <created ms>               every case
 GSI3     OWNER#<agent id>                           DUESK                               active, owned
 GSI4     DONE#<team>#<resolved|closed>#<shard>      GSI4SK = <countdown ms>#<case_id>   resolved, closed
 GSI5     STATUS#<team>#<status>#<shard>             DUESK                               as GSI1 QUEUE
