@@ -52,7 +52,6 @@ def queue_pks(team: str) -> list[str]:
 
 # Sort keys of the views (socialcare/rules/views.py, shared with the in-memory twin).
 due_sort_key = views.due_sort_key
-created_sort_key = views.created_sort_key
 
 
 def customer_sort_key(created_ms: int) -> str:
