@@ -12,12 +12,12 @@ SORT_KEY = "SK"
 TTL_ATTRIBUTE = "expires_at"
 QUEUE_INDEX = "GSI1"  # a team's cases ordered by response due time
 QUEUE_INDEX_PK = "GSI1PK"
-QUEUE_INDEX_SK = "GSI1SK"
 CUSTOMER_INDEX = "GSI2"  # every case of one customer on one brand account
 CUSTOMER_INDEX_PK = "GSI2PK"
 CUSTOMER_INDEX_SK = "GSI2SK"
 # The due sort key (``<response due ms>#<case_id>``), shared by every index a list reads soonest due first.
 DUE_SORT_KEY = "DUESK"
+QUEUE_INDEX_SK = DUE_SORT_KEY  # a case set aside is never due: the review queue goes by case id (creation)
 ASSIGNEE_INDEX = "GSI3"  # an agent's own open work
 ASSIGNEE_INDEX_PK = "GSI3PK"
 ASSIGNEE_INDEX_SK = DUE_SORT_KEY

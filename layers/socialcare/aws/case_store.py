@@ -165,15 +165,15 @@ class CaseStore:
     def cases_of_customer(self, account_id: str, user_id: str) -> list[Case]:
         """Every case of one customer on one brand account, oldest first: their keys from the customer
         index (KEYS_ONLY), the cases by key."""
-        refs = [
-            item_key(i[c.PARTITION_KEY]["S"], i[c.SORT_KEY]["S"])
-            for i in self._query(
-                IndexName=c.CUSTOMER_INDEX,
-                KeyConditionExpression="#pk = :pk",
-                ExpressionAttributeNames={"#pk": c.CUSTOMER_INDEX_PK},
-                ExpressionAttributeValues={":pk": s(keys.customer_pk(account_id, user_id))},
-            )
-        ]
+        found_keys = self._query(
+            IndexName=c.CUSTOMER_INDEX,
+            KeyConditionExpression="#pk = :pk",
+            ExpressionAttributeNames={"#pk": c.CUSTOMER_INDEX_PK},
+            ExpressionAttributeValues={":pk": s(keys.customer_pk(account_id, user_id))},
+        )
+        # Cases created in the same millisecond share the sort key: by case id among them.
+        ordered = sorted(found_keys, key=lambda i: (i[c.CUSTOMER_INDEX_SK]["S"][:13], i[c.PARTITION_KEY]["S"]))
+        refs = [item_key(i[c.PARTITION_KEY]["S"], i[c.SORT_KEY]["S"]) for i in ordered]
         found: dict[str, Case] = {}
         for first in range(0, len(refs), 100):
             request = {self._table: {"Keys": refs[first : first + 100], "ConsistentRead": True}}

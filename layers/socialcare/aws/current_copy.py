@@ -172,10 +172,14 @@ def _plain(value: Mapping[str, Any]) -> Any:
         return {k: _plain(v) for k, v in inner.items()}
     if kind in ("S", "BOOL"):
         return inner
+    if kind == "NULL":
+        return None
     raise TypeError(f"no plain form for a {kind} attribute")
 
 
 def _typed(value: Any) -> Any:
+    if value is None:
+        return {"NULL": True}
     if isinstance(value, bool):
         return {"BOOL": value}
     if isinstance(value, int):

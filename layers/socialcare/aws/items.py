@@ -1,7 +1,9 @@
 """Domain objects to DynamoDB items (low-level attribute-value form) and back.
 
 Absent values are left out of the item rather than stored as NULL, so the sparse indexes
-and ``attribute_not_exists`` conditions mean what they say; so are zero counts and empty lists.
+and ``attribute_not_exists`` conditions mean what they say; so are zero counts and empty lists, and
+values the item's other attributes already say (``DEFAULT_ROUTING``, the one channel's last inbound
+time, the first-response clock): each is written only when reading it back absent would differ.
 Every byte counts twice: a transaction writes 2 WCU per KB per item, and a case write puts the
 case item and each of the customer's current-case copies.
 """
@@ -90,7 +92,7 @@ def case_attributes(case: Case) -> Item:
     }
     if case.reopen_count:
         item["reopen_count"] = n(case.reopen_count)
-    if case.last_inbound_by_channel:
+    if dict(case.last_inbound_by_channel) != _inbound_by_channel_said(case.channels, case.last_inbound_at_ms):
         item["last_inbound_by_channel"] = {"M": {ch.value: n(ts) for ch, ts in case.last_inbound_by_channel.items()}}
     if case.customer.alt_ids:
         item["customer_alt_ids"] = {"L": [s(i) for i in case.customer.alt_ids]}
@@ -119,15 +121,31 @@ def case_attributes(case: Case) -> Item:
     return item
 
 
+def _inbound_by_channel_said(channels: frozenset[Channel], last_inbound_at_ms: int | None) -> dict[Channel, int]:
+    """What a case item without ``last_inbound_by_channel`` holds: a one-channel case's last inbound time
+    is that channel's."""
+    if last_inbound_at_ms is None or len(channels) != 1:
+        return {}
+    (channel,) = channels
+    return {channel: last_inbound_at_ms}
+
+
 def _str_list(values: tuple[str, ...] | list[str]) -> dict[str, Any]:
     return {"L": [s(v) for v in values]}
 
 
+# What triage gives a case no rule applies to, with no rules configured (most cases): an item without
+# ``routing`` holds it; a case with no routing at all (made before triage, or by hand) holds NULL.
+DEFAULT_ROUTING = CaseRouting("default", ("no rule applied",))
+
+
 def triage_attributes(case: Case) -> Item:
-    """What triage decided at ingest; left out while there is nothing (cases from before triage)."""
+    """What triage decided at ingest."""
     item: Item = {}
     routing = case.routing
-    if routing is not None:
+    if routing is None:
+        item["routing"] = {"NULL": True}
+    elif routing != DEFAULT_ROUTING:
         item["routing"] = {
             "M": {
                 "rule": s(routing.rule),
@@ -160,6 +178,8 @@ def triage_attributes(case: Case) -> Item:
 
 def item_to_routing(item: Mapping[str, Any]) -> CaseRouting | None:
     if "routing" not in item:
+        return DEFAULT_ROUTING
+    if "M" not in item["routing"]:
         return None
     m = item["routing"]["M"]
     return CaseRouting(
@@ -201,6 +221,7 @@ def item_to_mark(item: Mapping[str, Any]) -> CaseMark | None:
 # ``sla_tier_rank`` and ``sla_tier_owner`` (``sla_owner`` when it recorded the tier) on the case item;
 # the ``*_ms`` twins are for the code.
 ESCALATION_INSTANTS = ("sla_warn_at", "sla_breach_at", "sla_second_tier_at")
+FIRST_RESPONSE_CLOCK = "first_response"  # the clock an item without ``sla_clock`` watches
 
 
 def escalation_attributes(case: Case) -> Item:
@@ -210,7 +231,8 @@ def escalation_attributes(case: Case) -> Item:
     schedule = case.escalation
     if schedule is None:
         return item
-    item["sla_clock"] = s(schedule.clock)
+    if schedule.clock != FIRST_RESPONSE_CLOCK:
+        item["sla_clock"] = s(schedule.clock)
     item["sla_owner"] = s(case.owner or "")  # always present: the clock names whom it notifies ("": unassigned)
     item["sla_started_at_ms"] = n(schedule.started_at_ms)
     instants = (schedule.warn_at_ms, schedule.breach_at_ms, schedule.second_tier_at_ms)
@@ -230,7 +252,7 @@ def item_to_escalation(item: Mapping[str, Any]) -> EscalationSchedule | None:
         return None
     tier = _str(item, "sla_tier")
     return EscalationSchedule(
-        clock=str(item["sla_clock"]["S"]),
+        clock=_str(item, "sla_clock") or FIRST_RESPONSE_CLOCK,
         started_at_ms=int(item["sla_started_at_ms"]["N"]),
         warn_at_ms=int(item["sla_warn_at_ms"]["N"]),
         breach_at_ms=int(item["sla_breach_at_ms"]["N"]),
@@ -279,7 +301,7 @@ def case_item(case: Case) -> Item:
     item["entity"] = s("case")
     item["channel"] = s(views.filed_channel(case).value)
     item[c.CUSTOMER_INDEX_PK] = s(keys.customer_pk(case.account_id, case.customer.user_id))
-    item[c.CUSTOMER_INDEX_SK] = s(keys.created_sort_key(case.created_at_ms, case.case_id))
+    item[c.CUSTOMER_INDEX_SK] = s(keys.customer_sort_key(case.created_at_ms))
     shard = views.view_shard(case.case_id)
     for placement in views.placements(case):
         where = schema.VIEW_INDEXES[placement.dimension]
@@ -359,9 +381,7 @@ def item_to_case(item: Mapping[str, Any]) -> Case:
         channels=frozenset(Channel(ch) for ch in _strings(item, "channels")),
         owner=_str(item, "owner"),
         last_inbound_at_ms=_int(item, "last_inbound_at_ms"),
-        last_inbound_by_channel={
-            Channel(ch): int(v["N"]) for ch, v in item.get("last_inbound_by_channel", {"M": {}})["M"].items()
-        },
+        last_inbound_by_channel=_inbound_by_channel(item),
         last_outbound_at_ms=_int(item, "last_outbound_at_ms"),
         awaiting_reply_since_ms=_int(item, "awaiting_reply_since_ms"),
         response_due_at_ms=_int(item, "response_due_at_ms"),
@@ -392,6 +412,13 @@ def item_to_case(item: Mapping[str, Any]) -> Case:
         recent_posts=item_to_recent_posts(item),
         version=int(item["version"]["N"]),
     )
+
+
+def _inbound_by_channel(item: Mapping[str, Any]) -> dict[Channel, int]:
+    if "last_inbound_by_channel" not in item:
+        channels = frozenset(Channel(ch) for ch in _strings(item, "channels"))
+        return _inbound_by_channel_said(channels, _int(item, "last_inbound_at_ms"))
+    return {Channel(ch): int(v["N"]) for ch, v in item["last_inbound_by_channel"]["M"].items()}
 
 
 def entry_item(entry: ThreadEntry) -> Item:

@@ -63,9 +63,9 @@ over 16 keys; a list merges its shards in sort-key order (``socialcare.aws.pagin
 =======  =========================================  ==================================  =====================
 index    partition key                              sort key                            holds
 =======  =========================================  ==================================  =====================
-GSI1     QUEUE#<team>#<shard>                       GSI1SK = <due>                      active, not set aside
-GSI1     REVIEW#<team>#<shard>                      GSI1SK = <created ms>#<case_id>     set aside (spam/troll)
-GSI2     CUST#<account>#<user id>                   GSI2SK = <created ms>#<case_id>     every case
+GSI1     QUEUE#<team>#<shard>                       DUESK                               active, not set aside
+GSI1     REVIEW#<team>#<shard>                      DUESK (not due: by case id)         set aside (spam/troll)
+GSI2     CUST#<account>#<user id>                   GSI2SK = <created ms>               every case
 GSI3     OWNER#<agent id>                           DUESK                               active, owned
 GSI4     DONE#<team>#<resolved|closed>#<shard>      GSI4SK = <countdown ms>#<case_id>   resolved, closed
 GSI5     STATUS#<team>#<status>#<shard>             DUESK                               as GSI1 QUEUE

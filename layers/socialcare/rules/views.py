@@ -57,10 +57,6 @@ def due_sort_key(due_ms: int | None, case_id: str) -> str:
     return f"{due_ms if due_ms is not None else NOT_DUE_MS:013d}#{case_id}"
 
 
-def created_sort_key(created_ms: int, case_id: str) -> str:
-    return f"{created_ms:013d}#{case_id}"
-
-
 def finished_sort_key(finished_ms: int, case_id: str) -> str:
     """Counted down, so the latest finished sorts first."""
     return f"{FINISHED_MAX_MS - finished_ms:013d}#{case_id}"
@@ -86,7 +82,9 @@ def placements(case: Case) -> tuple[Placement, ...]:
     due = due_sort_key(case.response_due_at_ms, case.case_id)
     mine = (Placement(Dimension.MINE, case.owner, "", due),) if case.owner else ()
     if case.mark is not None:
-        return (Placement(Dimension.REVIEW, case.team, "", created_sort_key(case.created_at_ms, case.case_id)), *mine)
+        # Off the response clock, so never due: the due key orders the review queue by case id (a ULID), i.e.
+        # by creation, and one sort key serves both of the queue index's lists.
+        return (Placement(Dimension.REVIEW, case.team, "", due), *mine)
     team = case.team
     return (
         Placement(Dimension.QUEUE, team, "", due),
