@@ -30,7 +30,16 @@ from socialcare.timers.service import CaseClockTimers, ClockStart
 from socialcare.timers.sweep import ClockSweep
 
 from tests.case_support import care_case
-from tests.state_machine_support import REGION, TABLE, Runs, asl_path, create_machine, engine_on, receive_all
+from tests.state_machine_support import (
+    REGION,
+    TABLE,
+    ExecutionReads,
+    Runs,
+    asl_path,
+    create_machine,
+    engine_on,
+    receive_all,
+)
 
 __all__ = ["REGION", "TABLE"]
 
@@ -81,7 +90,7 @@ def new_case(case_id: str, now_ms: int, *, owner: str | None = "agent-7") -> Cas
 
 
 @dataclass
-class MachineRuns:
+class MachineRuns(ExecutionReads):
     """The executions of one state machine in moto's engine: waiting for one to end, its history and
     the state transitions it was billed, the events its rules delivered to a queue; stopping those
     still running (every world does in teardown)."""
@@ -90,32 +99,6 @@ class MachineRuns:
     sqs: Any
     machine_arn: str
     queue_url: str  # where a rule on the bus delivers the machine's events
-
-    def executions(self) -> list[dict[str, Any]]:
-        return list(self.sfn.list_executions(stateMachineArn=self.machine_arn)["executions"])
-
-    def arn_of(self, name: str) -> str:
-        return next(e["executionArn"] for e in self.executions() if e["name"] == name)
-
-    def finish_named(self, name: str, *, timeout_s: float = 8.0) -> dict[str, Any]:
-        """Wait for the execution to end; its description (``status``: SUCCEEDED, FAILED...)."""
-        arn = self.arn_of(name)
-        deadline = time.monotonic() + timeout_s
-        while True:
-            described = self.sfn.describe_execution(executionArn=arn)
-            if described["status"] != "RUNNING" or time.monotonic() > deadline:
-                return dict(described)
-            time.sleep(0.05)
-
-    def history_named(self, name: str) -> list[dict[str, Any]]:
-        return list(self.sfn.get_execution_history(executionArn=self.arn_of(name), maxResults=1000)["events"])
-
-    def states_entered_named(self, name: str) -> list[str]:
-        return [
-            e["stateEnteredEventDetails"]["name"]
-            for e in self.history_named(name)
-            if e["type"].endswith("StateEntered")
-        ]
 
     def events(self) -> list[dict[str, Any]]:
         """Every event delivered to the queue so far, in arrival order (``detail-type`` and ``detail``)."""
@@ -136,20 +119,6 @@ class MachineRuns:
             received += self.events()
             time.sleep(0.05)
         return received
-
-    def stop_running(self) -> None:
-        for execution in self.executions():
-            if execution["status"] == "RUNNING":
-                self._stop(execution["executionArn"])
-
-    def _stop(self, arn: str) -> None:
-        # moto 5.2.5 cannot stop an execution whose worker has not set itself up yet (just started).
-        for _ in range(40):
-            try:
-                self.sfn.stop_execution(executionArn=arn)
-                return
-            except AttributeError:
-                time.sleep(0.05)
 
 
 def transitions_in(history: list[dict[str, Any]]) -> int:

@@ -65,28 +65,23 @@ def engine_on() -> Iterator[EngineClients]:
         yield clients
 
 
-@dataclass
-class Runs:
-    """A machine in moto (and the clients around it): its executions, named ``name_of(case_id, number)``."""
+class ExecutionReads:
+    """What a test reads of one machine's executions in moto, by execution name: waiting for one to end,
+    its history and the states it entered; stopping those still running (every world does in
+    teardown). Mixed into worlds that have ``sfn`` (a Step Functions client) and ``machine_arn``."""
 
-    dynamodb: Any
     sfn: Any
-    sqs: Any
     machine_arn: str
-
-    def name_of(self, case_id: str, number: int) -> str:
-        raise NotImplementedError
 
     def executions(self) -> list[dict[str, Any]]:
         return list(self.sfn.list_executions(stateMachineArn=self.machine_arn)["executions"])
 
-    def execution_arn(self, case_id: str, number: int) -> str:
-        name = self.name_of(case_id, number)
+    def arn_of(self, name: str) -> str:
         return next(e["executionArn"] for e in self.executions() if e["name"] == name)
 
-    def finish(self, case_id: str, number: int, *, timeout_s: float = 8.0) -> dict[str, Any]:
+    def finish_named(self, name: str, *, timeout_s: float = 8.0) -> dict[str, Any]:
         """Wait for the execution to end; its description (``status``: SUCCEEDED, FAILED...)."""
-        arn = self.execution_arn(case_id, number)
+        arn = self.arn_of(name)
         deadline = time.monotonic() + timeout_s
         while True:
             described = self.sfn.describe_execution(executionArn=arn)
@@ -94,18 +89,13 @@ class Runs:
                 return dict(described)
             time.sleep(0.05)
 
-    def history(self, case_id: str, number: int) -> list[dict[str, Any]]:
-        arn = self.execution_arn(case_id, number)
-        return list(self.sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"])
+    def history_named(self, name: str) -> list[dict[str, Any]]:
+        return list(self.sfn.get_execution_history(executionArn=self.arn_of(name), maxResults=1000)["events"])
 
-    def transitions(self, case_id: str, number: int) -> int:
-        """State transitions, as Step Functions bills them: one per state entered."""
-        return len(self.states_entered(case_id, number))
-
-    def states_entered(self, case_id: str, number: int) -> list[str]:
+    def states_entered_named(self, name: str) -> list[str]:
         return [
             e["stateEnteredEventDetails"]["name"]
-            for e in self.history(case_id, number)
+            for e in self.history_named(name)
             if e["type"].endswith("StateEntered")
         ]
 
@@ -122,6 +112,36 @@ class Runs:
                 return
             except AttributeError:
                 time.sleep(0.05)
+
+
+@dataclass
+class Runs(ExecutionReads):
+    """A machine in moto (and the clients around it): its executions, named ``name_of(case_id, number)``."""
+
+    dynamodb: Any
+    sfn: Any
+    sqs: Any
+    machine_arn: str
+
+    def name_of(self, case_id: str, number: int) -> str:
+        raise NotImplementedError
+
+    def execution_arn(self, case_id: str, number: int) -> str:
+        return self.arn_of(self.name_of(case_id, number))
+
+    def finish(self, case_id: str, number: int, *, timeout_s: float = 8.0) -> dict[str, Any]:
+        """Wait for the execution to end; its description (``status``: SUCCEEDED, FAILED...)."""
+        return self.finish_named(self.name_of(case_id, number), timeout_s=timeout_s)
+
+    def history(self, case_id: str, number: int) -> list[dict[str, Any]]:
+        return self.history_named(self.name_of(case_id, number))
+
+    def transitions(self, case_id: str, number: int) -> int:
+        """State transitions, as Step Functions bills them: one per state entered."""
+        return len(self.states_entered(case_id, number))
+
+    def states_entered(self, case_id: str, number: int) -> list[str]:
+        return self.states_entered_named(self.name_of(case_id, number))
 
 
 def receive_all(sqs: Any, queue_url: str) -> list[dict[str, Any]]:
