@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from socialcare.aws.items import entry_item
+from socialcare.aws.entry_items import entry_item
 from socialcare.aws.outbound_queue import OutboundQueue
 from socialcare.errors import AnswerLost, RequestNotSent
 from socialcare.ids import new_ulid

@@ -188,7 +188,7 @@ def case_record(record: DynamoDBRecord) -> None:
     change = record.raw_event.get("dynamodb") or {}
     sort_key = str(change.get("Keys", {}).get(c.SORT_KEY, {}).get("S", ""))
     if sort_key.startswith(MESSAGE_SORT_PREFIX) and change.get("NewImage"):
-        from socialcare.aws.items import item_to_entry
+        from socialcare.aws.entry_items import item_to_entry
 
         # Counted when the batch is done: one write per case and quarter hour, not one per message.
         _messages.get().append((str(change.get("SequenceNumber", "")), item_to_entry(change["NewImage"])))

@@ -93,7 +93,7 @@ class DynamoBackend:
         return self.cases.thread(case_id)  # type: ignore[attr-defined,no-any-return]
 
     def put_entry(self, entry: ThreadEntry) -> None:
-        from socialcare.aws.items import entry_item
+        from socialcare.aws.entry_items import entry_item
 
         self.aws.dynamodb.put_item(
             TableName=self.aws.table_name, Item=entry_item(entry), ConditionExpression="attribute_not_exists(PK)"

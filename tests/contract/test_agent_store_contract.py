@@ -44,7 +44,8 @@ class Harness:
 def _dynamodb(aws: Any) -> Harness:
     from socialcare.aws.agent_store import AgentStore
     from socialcare.aws.current_copy import current_case_item
-    from socialcare.aws.items import case_item, entry_item
+    from socialcare.aws.entry_items import entry_item
+    from socialcare.aws.items import case_item
 
     def put(case: Case, entries: tuple[ThreadEntry, ...]) -> None:
         aws.dynamodb.put_item(TableName=aws.table_name, Item=case_item(case))

@@ -37,7 +37,8 @@ def store(request: pytest.FixtureRequest) -> Store:
     if request.param == "dynamodb":
         from socialcare.aws.automated_store import AutomatedStore
         from socialcare.aws.case_store import CaseStore
-        from socialcare.aws.items import case_item, entry_item
+        from socialcare.aws.entry_items import entry_item
+        from socialcare.aws.items import case_item
         from socialcare.model.stored import MessageRef
 
         aws: Any = request.getfixturevalue("aws")

@@ -10,8 +10,9 @@ from botocore.exceptions import ClientError
 from socialcare import constants as c
 from socialcare.aws.agent_table import AgentTable
 from socialcare.aws.audit_store import audit_item
+from socialcare.aws.entry_items import entry_item
 from socialcare.aws.escalation_store import escalation_write
-from socialcare.aws.items import entry_item, n
+from socialcare.aws.items import n
 from socialcare.aws.marker_store import marker_item
 from socialcare.aws.paging import conditional_put
 from socialcare.errors import CaseVersionConflict, EscalationClosed, MarkerExists

@@ -23,7 +23,8 @@ from botocore.exceptions import ClientError
 from socialcare import constants as c
 from socialcare.aws import keys
 from socialcare.aws.audit_store import audit_item
-from socialcare.aws.items import entry_item, item_key, item_to_entry, n, s
+from socialcare.aws.entry_items import entry_item, item_to_entry
+from socialcare.aws.items import item_key, n, s
 from socialcare.aws.paging import ListQuery, conditional_put, query_page
 from socialcare.aws.wiring import lazy_client
 from socialcare.errors import HeldMessageDecided

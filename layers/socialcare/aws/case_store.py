@@ -16,17 +16,8 @@ from botocore.exceptions import ClientError
 from socialcare import constants as c
 from socialcare.aws import keys
 from socialcare.aws.current_copy import copy_to_case, copy_update, current_case_item, current_case_key
-from socialcare.aws.items import (
-    REACTION_PREFIX,
-    Item,
-    case_item,
-    entry_item,
-    item_key,
-    item_to_case,
-    item_to_entry,
-    n,
-    s,
-)
+from socialcare.aws.entry_items import REACTION_PREFIX, entry_item, item_to_entry
+from socialcare.aws.items import Item, case_item, item_key, item_to_case, n, s
 from socialcare.aws.paging import every_item
 from socialcare.aws.wiring import lazy_client
 from socialcare.errors import (

@@ -36,7 +36,8 @@ from botocore.exceptions import ClientError
 from socialcare import constants as c
 from socialcare.aws import keys
 from socialcare.aws.case_store import copy_write
-from socialcare.aws.items import case_item, item_key, item_to_entry, n, s
+from socialcare.aws.entry_items import item_to_entry
+from socialcare.aws.items import case_item, item_key, n, s
 from socialcare.aws.wiring import lazy_client
 from socialcare.errors import CaseChanged, ClaimLost, MessageIdTaken
 from socialcare.model.case import Case, EntryKind
