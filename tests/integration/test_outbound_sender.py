@@ -3,15 +3,18 @@ failures visible in the thread, the never-twice guarantee, echoes, and "move to 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
 import pytest
 from socialcare.aws.case_store import CaseStore, MessageRef
+from socialcare.aws.entry_items import entry_item
 from socialcare.aws.outbound_store import OutboundStore, PartRecord, SendState
 from socialcare.clock import ManualClock
 from socialcare.errors import CaseNotFound, RetryLater
+from socialcare.ids import new_ulid
 from socialcare.ingest.service import Ingestor
 from socialcare.ingest.service import Outcome as IngestOutcome
 from socialcare.model.case import Case, CaseStatus, EntryKind
@@ -44,6 +47,8 @@ from tests.outbound_support import (
     messenger_event,
     meta_error,
     meta_sent,
+    pending_entry,
+    reply_request,
     response,
     store_pending_reply,
     whatsapp_sent,
@@ -539,7 +544,7 @@ def test_attachments_resume_after_throttling_without_resending_what_went_out(wor
     report = world.sender().deliver(request, receive_count=2)
     assert report.platform_message_ids == ("m_text", "m_a", "m_b")
     messages = [b["message"] for b in world.transport.bodies]
-    assert messages[0] == {"text": request.text}
+    assert messages[0] == {"text": request.text, "metadata": f"socialcare:{request.entry_id}"}
     assert [m.get("attachment", {}).get("payload", {}).get("url") for m in messages[1:]] == [
         "https://cdn.example.com/a.png",
         "https://cdn.example.com/a.png",
@@ -590,6 +595,72 @@ def test_an_echo_stored_before_the_reply_was_recorded_is_merged_into_the_reply(w
     after = world.store.get_case(case.case_id)
     assert after.message_count == 2
     assert after.first_response_at_ms is not None
+
+
+def fast_tagged_echo(world: World, message_id: str) -> Any:
+    """A platform whose echo, carrying the metadata the sender attached, is ingested before the
+    sender records the send (Meta's echo webhook can beat the Send API's answer)."""
+
+    def platform(http: HttpRequest) -> HttpResponse:
+        assert http.body is not None
+        tag = json.loads(http.body)["message"]["metadata"]
+        echo = replace(messenger("psid-ann", message_id, world.clock(), kind=EventKind.ECHO), echo_tag=tag)
+        assert world.ingest(echo) == {IngestOutcome.DUPLICATE: 1}
+        return meta_sent(message_id)
+
+    return platform
+
+
+def test_a_tagged_echo_arriving_first_leaves_the_reply_to_its_sender_and_answers_once(world: World) -> None:
+    case, request = messenger_reply(world)
+    world.transport.script(fast_tagged_echo(world, "m_out1"))
+    assert world.sender().deliver(request).outcome is Outcome.SENT
+
+    outbound = [e for e in world.store.thread(case.case_id) if e.kind is EntryKind.OUTBOUND]
+    assert [(e.entry_id, e.author, e.delivery_state) for e in outbound] == [
+        (request.entry_id, "alice", DeliveryState.SENT)
+    ]
+    assert world.store.find_message("meta", PAGE, "m_out1") == MessageRef(case.case_id, request.entry_id)
+    after = world.store.get_case(case.case_id)
+    assert (after.message_count, after.first_response_at_ms) == (2, world.clock())
+
+
+def test_the_echo_of_an_automated_acknowledgement_arriving_first_answers_nobody(world: World) -> None:
+    case = messenger_case(world)
+    request = reply_request(
+        Channel.MESSENGER,
+        case_id=case.case_id,
+        entry_id=f"{world.clock():013d}#out-{new_ulid(world.clock())}",
+        account_id=PAGE,
+        recipient_id="psid-ann",
+        text="Thanks for your message! We reply within the hour.",
+    )
+    ack = replace(
+        pending_entry(request, now_ms=world.clock(), agent="automation"), extra={"automated": "acknowledgement"}
+    )
+    world.aws.dynamodb.put_item(TableName=world.aws.table_name, Item=entry_item(ack))
+    world.transport.script(fast_tagged_echo(world, "m_ack1"))
+    assert world.sender().deliver(request).outcome is Outcome.SENT
+
+    after = world.store.get_case(case.case_id)
+    assert (after.first_response_at_ms, after.awaiting_reply_since_ms) == (None, T0)
+    assert after.response_due_at_ms == case.response_due_at_ms
+    assert world.entry(request).entry.delivery_state is DeliveryState.SENT
+    assert world.store.find_message("meta", PAGE, "m_ack1") == MessageRef(case.case_id, request.entry_id)
+
+
+def test_a_messenger_reply_carries_this_systems_echo_tag_and_an_instagram_one_none(world: World) -> None:
+    _, request = messenger_reply(world)
+    world.transport.script(meta_sent("m_out1"))
+    world.sender().deliver(request)
+    [sent] = world.transport.requests
+    assert json.loads(sent.body or b"")["message"]["metadata"] == f"socialcare:{request.entry_id}"
+    world.ingest(message_event(Channel.INSTAGRAM_DM, PAGE, "ig_in1", world.clock(), customer=Customer("igsid-bo")))
+    ig_case = world.case_of(PAGE, "igsid-bo")
+    ig_request = world.reply(ig_case, Channel.INSTAGRAM_DM, "igsid-bo")
+    world.transport.script(meta_sent("ig_out1"))
+    world.sender().deliver(ig_request)
+    assert "metadata" not in json.loads(world.transport.requests[-1].body or b"")["message"]
 
 
 def test_the_echo_of_a_public_reply_is_recognised_although_it_names_no_customer(world: World) -> None:

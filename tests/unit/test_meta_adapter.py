@@ -138,6 +138,7 @@ def test_messenger_echo_is_the_brands_message_to_the_recipient() -> None:
             message_id=mid,
             text="Hi! Sorry about that - I'm Ana, let me check order #4411 for you.",
             raw_kind="message_echo",
+            echo_tag="agent:ana",  # another app's metadata: not this system's tag
         )
     ]
 

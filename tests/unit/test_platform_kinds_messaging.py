@@ -121,6 +121,17 @@ def test_a_message_sent_by_the_page_is_an_echo_even_without_the_flag() -> None:
     assert (event.kind, event.customer) == (EventKind.ECHO, Customer(PSID))
 
 
+def test_an_echo_keeps_the_metadata_its_sender_attached_and_a_customer_message_none() -> None:
+    doc = load("meta", "messenger_echo")
+    doc["entry"][0]["messaging"][0]["message"]["metadata"] = "socialcare:1700000000000#out-01ABC"
+    [event] = parse_doc(doc)
+    assert (event.kind, event.echo_tag) == (EventKind.ECHO, "socialcare:1700000000000#out-01ABC")
+    doc = load("meta", "messenger_message")
+    doc["entry"][0]["messaging"][0]["message"]["metadata"] = "socialcare:forged"
+    [event] = parse_doc(doc)
+    assert (event.kind, event.echo_tag) == (EventKind.MESSAGE, None)
+
+
 def test_a_false_echo_flag_from_a_customer_is_their_message() -> None:
     doc = load("meta", "messenger_message")
     doc["entry"][0]["messaging"][0]["message"]["is_echo"] = "false"

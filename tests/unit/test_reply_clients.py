@@ -66,7 +66,7 @@ def test_messenger_text_is_a_send_api_response_with_the_page_token_as_bearer() -
     assert request.json() == {
         "recipient": {"id": "psid-1"},
         "messaging_type": "RESPONSE",
-        "message": {"text": "Hi Ann 👋"},
+        "message": {"text": "Hi Ann 👋", "metadata": "socialcare:0000000000001#out-X"},  # the echo tag
     }
     assert outcomes == [Accepted("m_abc", "psid-1")]
     assert "page-token" not in request.url

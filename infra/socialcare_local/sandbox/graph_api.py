@@ -215,6 +215,9 @@ class MetaGraph(PlatformApi):
             problem = attachment_problem(attachment)
             if problem:
                 return meta_error(400, 100, f"(#100) {problem}", account_id=account)
+        metadata = message.get("metadata")
+        if metadata is not None and (not isinstance(metadata, str) or len(metadata) > 1000):
+            return meta_error(400, 100, "(#100) message[metadata] must be a string of at most 1000 characters")
         now = self._state.clock()
         if recipient.get("comment_id"):
             return self._private_reply(doc, str(recipient["comment_id"]), account, kind, now)
@@ -275,6 +278,8 @@ class MetaGraph(PlatformApi):
 
     def _messaging_echo(self, kind: str, account: str, psid: str, mid: str, message: dict[str, Any], now: int) -> Echo:
         body: dict[str, Any] = {"is_echo": True, "app_id": 1517776481860111, "mid": mid}
+        if isinstance(message.get("metadata"), str):  # Meta hands the sender's metadata back in the echo
+            body["metadata"] = message["metadata"]
         if "text" in message:
             body["text"] = message["text"]
         else:

@@ -42,6 +42,7 @@ from socialcare.ingest.triage import MessageReading, Triage, classified, sensiti
 from socialcare.model.accounts import BrandAccounts
 from socialcare.model.case import Case, CaseMark, EntryKind
 from socialcare.model.events import Customer, DeliveryState, EventKind, ParsedDelivery, PlatformEvent
+from socialcare.model.outbound import is_own_echo
 from socialcare.model.stored import CurrentCase
 from socialcare.model.surges import SurgeTally
 from socialcare.model.tasks import CaseTask, TaskKind
@@ -451,6 +452,10 @@ class Ingestor:
         """A message the brand sent (here, natively, from the WhatsApp Business app, or by the app
         that holds the thread in standby) answers the customer and stops the clock."""
         assert event.message_id is not None
+        if is_own_echo(event.echo_tag):
+            # Sent from here: the sender records it (with its platform-message index item), and an
+            # automated message must not count as the brand's answer, even when its echo comes first.
+            return Outcome.DUPLICATE
         names_no_customer = event.customer is None or event.customer.user_id.startswith(UNKNOWN_CUSTOMER_PREFIX)
         # The brand's public replies name no customer; one this system sent is in the platform-message
         # index already: a duplicate, known in one read.

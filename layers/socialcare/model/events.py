@@ -194,6 +194,9 @@ class PlatformEvent:
     # The customer's account as the platform describes it in the payload (account age, followers,
     # verified); a signal for triage, not part of the event's identity.
     author: AuthorProfile | None = field(default=None, compare=False)
+    # ECHO: what the sending app attached to the message (Messenger's ``metadata``): this system's
+    # own tag (``model.outbound.own_echo_tag``) on the messages it sent.
+    echo_tag: str | None = None
 
     def __post_init__(self) -> None:
         if not self.account_id:

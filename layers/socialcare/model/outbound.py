@@ -20,6 +20,18 @@ REQUEST_VERSION = 1
 MAX_TEMPLATE_COMPONENTS = 10
 TEMPLATE_NAME_PATTERN = re.compile(r"^[a-z0-9_]{1,512}$")
 TEMPLATE_LANGUAGE_PATTERN = re.compile(r"^[a-z]{2,3}(_[A-Z]{2})?$")
+# What this system attaches to a Messenger message (the Send API's ``message.metadata``, up to 1,000
+# characters), which Meta hands back in the message's echo: the echo of a message sent from here is
+# then known as such on arrival, even when it arrives before the sender has recorded the send.
+OWN_ECHO_PREFIX = "socialcare:"
+
+
+def own_echo_tag(entry_id: str) -> str:
+    return f"{OWN_ECHO_PREFIX}{entry_id}"
+
+
+def is_own_echo(tag: str | None) -> bool:
+    return tag is not None and tag.startswith(OWN_ECHO_PREFIX)
 
 
 class ReplyMode(StrEnum):

@@ -5,7 +5,8 @@ reply                                  call
 =====================================  ==================================================================
 Messenger / Instagram DM               ``POST {graph}/{page or IG id}/messages``
                                        ``{"recipient":{"id"},"messaging_type":"RESPONSE","message":{...}}``
-                                       (``"MESSAGE_TAG"`` + ``"tag":"HUMAN_AGENT"`` after 24 h)
+                                       (``"MESSAGE_TAG"`` + ``"tag":"HUMAN_AGENT"`` after 24 h;
+                                       Messenger: ``message.metadata`` = this system's echo tag)
 private reply to a comment             ``POST {graph}/{page or IG id}/messages`` ``{"recipient":{"comment_id"},...}``
 public reply, Facebook comment         ``POST {graph}/{comment id}/comments`` ``{"message"}``
 public reply, Instagram comment        ``POST {graph}/{comment id}/replies`` ``{"message"}``
@@ -29,7 +30,7 @@ from typing import Any
 
 from socialcare.errors import ReplyRefused
 from socialcare.model.events import Channel
-from socialcare.model.outbound import OutboundRequest, ReplyMode
+from socialcare.model.outbound import OutboundRequest, ReplyMode, own_echo_tag
 from socialcare.outbound.http import HttpRequest, HttpResponse, json_request
 from socialcare.outbound.replies import (
     Accepted,
@@ -114,6 +115,10 @@ class MetaReplyClient:
         for part, kind, url in attachment_parts(request):
             attachment = {"type": _SEND_API_KINDS.get(kind, "file"), "payload": {"url": url, "is_reusable": False}}
             messages.append((part, {"attachment": attachment}))
+        if request.channel is Channel.MESSENGER:
+            # Meta hands it back in the echo, which tells the echo apart from a message typed on the Page.
+            # (Instagram's messaging API documents no such field.)
+            messages = [(part, {**message, "metadata": own_echo_tag(request.entry_id)}) for part, message in messages]
         url = f"{self._graph}/{path_segment(request.account_id)}/messages"
         return [
             PlannedCall(json_request("POST", url, {**envelope, "message": message}, headers=bearer(token)), part)

@@ -162,6 +162,7 @@ def _message(event: JsonObject, thread: _Thread) -> list[PlatformEvent]:
             reply_to_id=reply_to_id,
             referral=referral_of(msg.get("referral")),
             raw_kind="message_echo" if echo else "message",
+            echo_tag=loose_str(msg, "metadata") if echo else None,
         )
     ]
 
