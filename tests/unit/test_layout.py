@@ -284,3 +284,60 @@ def test_the_room_rule_names_an_upward_import() -> None:
     assert "agents" not in ROOM_MAY_IMPORT["aws"]
     assert "aws" not in ROOM_MAY_IMPORT["agents"]
     assert _room("socialcare.agents.base") == "agents"
+
+
+# The ports are a package, one module per side (``socialcare/ports/``); the services and adapters
+# import them from the package, which re-exports every port its modules define.
+PORTS = "socialcare.ports"
+
+
+def _public_names(module: Module) -> set[str]:
+    """The names a module defines at its top level (classes, assignments), but the private ones."""
+    names: set[str] = set()
+    for node in module.tree.body:
+        if isinstance(node, ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names.update(target.id for target in targets if isinstance(target, ast.Name))
+    return {name for name in names if not name.startswith("_")}
+
+
+def _exported_names(module: Module) -> set[str]:
+    """The names in the module's ``__all__``."""
+    for node in module.tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(target, ast.Name) and target.id == "__all__" for target in node.targets
+        ):
+            return {element.value for element in ast.walk(node.value) if isinstance(element, ast.Constant)}
+    return set()
+
+
+def test_the_ports_package_re_exports_every_port_of_its_modules() -> None:
+    known = first_party_modules()
+    sides = [module for name, module in known.items() if name.startswith(PORTS + ".")]
+    assert len(sides) >= 4, "the ports' modules were not found"
+    defined = set().union(*(_public_names(module) for module in sides))
+    exported = _exported_names(known[PORTS])
+    assert defined - exported == set(), "ports not re-exported by socialcare.ports"
+    assert exported - defined - _public_names(known[PORTS]) == set(), "__all__ names what no module defines"
+
+
+def test_a_ports_module_imports_its_siblings_never_the_package() -> None:
+    known = first_party_modules()
+    faults = [
+        f"{name} imports {PORTS}"
+        for name, module in known.items()
+        if name.startswith(PORTS + ".") and any(_resolve(i, known) == PORTS for i in _imported_names(module))
+    ]
+    assert faults == []
+
+
+def test_the_room_rule_holds_for_each_module_of_the_ports_package() -> None:
+    """``room_faults`` checks every module of the package as the room ``ports`` (below the services)."""
+    sides = [name for name in first_party_modules() if name.startswith(PORTS + ".")]
+    assert {"socialcare.ports.pipeline", "socialcare.ports.agents"} <= set(sides)
+    assert {_room(name) for name in sides} == {"ports"}
+    assert "ports" in ROOM_MAY_IMPORT["ingest"]
+    assert "ports" in ROOM_MAY_IMPORT["aws"]
+    assert not {"ingest", "agents", "aws", "memory"} & ROOM_MAY_IMPORT["ports"]

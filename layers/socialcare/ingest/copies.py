@@ -11,9 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from socialcare.errors import ConcurrentThreadingConflict, DuplicateEvent
+from socialcare.ingest.outcomes import Outcome
 from socialcare.model.case import Case
+from socialcare.model.events import PlatformEvent
 from socialcare.model.stored import CurrentCase
-from socialcare.ports import CaseRepository
+from socialcare.ports import CaseRepository, MessageCommit
 
 Key = tuple[str, str]  # (brand account id, customer id)
 
@@ -46,6 +49,38 @@ class DeliveryCopies:
             elif current.case is not None and seen == (current.case.case_id, current.case.version):
                 self._held[(account_id, uid)] = current.case
         return current
+
+    def of_customer(self, event: PlatformEvent, *, thorough: bool = False, also: tuple[str, ...] = ()) -> CurrentCase:
+        """The event's customer's current case: one read, of the copies of the event's ids (and ``also``'s).
+
+        The case may know ids the event lacks (the number a WhatsApp customer changed from). Every
+        write of a case writes all its ids' copies, so theirs are taken to hold it as read; the
+        write is conditioned on that and fails if one does not, and the retry (``thorough``, with
+        the ids the case read before knew as ``also``) reads them too.
+        """
+        assert event.customer is not None
+        ids = tuple(dict.fromkeys((*event.customer.all_ids, *also)))
+        current = self.current_case(event.account_id, ids)
+        case = current.case
+        others = [uid for uid in case.customer.all_ids if uid not in current.seen] if case is not None else []
+        if case is None or not others:
+            return current
+        if thorough:
+            return self.current_case(event.account_id, (*ids, *others))
+        return CurrentCase(case, {**current.seen, **dict.fromkeys(others, (case.case_id, case.version))})
+
+    def commit(self, commit: MessageCommit) -> str | None:
+        """Store the message, holding the copies it wrote: ``stored`` or ``duplicate``; None when the case
+        or a copy moved on since read (their ids are forgotten, so the retry reads them afresh)."""
+        try:
+            self._store.commit_message(commit)
+        except DuplicateEvent:
+            return Outcome.DUPLICATE
+        except ConcurrentThreadingConflict:
+            self.forget(commit.event.account_id, (*commit.before.seen, *commit.after.customer.all_ids))
+            return None
+        self.wrote(commit.after)
+        return Outcome.STORED
 
     def wrote(self, case: Case) -> None:
         """``case`` was written, with its customer's copies."""
