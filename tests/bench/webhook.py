@@ -21,15 +21,14 @@ class WebhookFigures:
 
 
 def _http_event(body: bytes, headers: dict[str, str]) -> dict[str, Any]:
-    from socialcare_local.emulator.http_gateway import build_http_api_event
+    from socialcare_local.emulator.function_url import build_function_url_event
 
-    return build_http_api_event(
+    return build_function_url_event(
         method="POST",
         raw_path="/webhooks/meta",
         raw_query="",
         headers=[*headers.items(), ("content-type", "application/json")],
         body=body,
-        platform="meta",
     )
 
 
