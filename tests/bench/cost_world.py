@@ -126,7 +126,9 @@ class CostWorld:
 
         body, headers = meta_request(self.app_secret, payload)
         self.reply_api.observe("meta", body)  # the platform knows the customer wrote: the window is open
-        response = self.timed("webhook", self.functions["webhook"].handler)(_function_url_event(body, headers), LambdaContext())
+        response = self.timed("webhook", self.functions["webhook"].handler)(
+            _function_url_event(body, headers), LambdaContext()
+        )
         if response["statusCode"] != 200:
             raise RuntimeError(f"the webhook refused a bench delivery: {response}")
 
