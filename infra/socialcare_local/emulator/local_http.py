@@ -1,9 +1,9 @@
 """What every HTTP endpoint of the local stack shares: a threaded server on 127.0.0.1, run in a daemon
 thread, whose request handler answers every method through one ``handle_request``; and the in-process
-function an API Gateway stand-in invokes, one event at a time.
+function an API Gateway (or function URL) stand-in invokes, one event at a time.
 
 Used by the webhook function URL, the agent API gateway (REST API) and the platform sandbox's
-reply APIs; ``GatewayRequestHandler`` is what the two API Gateway stand-ins' requests share.
+reply APIs; ``GatewayRequestHandler`` is what the function URL and API Gateway stand-ins' requests share.
 """
 
 from __future__ import annotations
@@ -182,7 +182,7 @@ class GatewayRequestHandler(RequestHandler):
     access_message: ClassVar[str]  # the access line's message
     request_id_header: ClassVar[str]  # the response header naming the request id
     failure_message: ClassVar[str]  # logged when the function raises
-    function_failed: ClassVar[tuple[int, bytes]]  # API Gateway's answer then
+    function_failed: ClassVar[tuple[int, bytes]]  # what the service in front answers then
     max_body_bytes: ClassVar[int] = API_GATEWAY_MAX_BODY_BYTES
     _request_id = ""
     _status = 500
