@@ -1,7 +1,9 @@
-"""Webhook function: GET handshakes and POST deliveries for /webhooks/{platform}.
+"""Webhook function, behind its function URL: GET handshakes and POST deliveries for /webhooks/<platform>.
 
-Thin: translates the HTTP API event into one call of the core's WebhookService and maps
-domain errors to status codes in one place (ERROR_STATUS).
+Thin: translates the function URL's event (payload format 2.0, routeKey "$default", no pathParameters)
+into one call of the core's WebhookService and maps domain errors to status codes in one place
+(ERROR_STATUS). A function URL sends every path and method here: any other path is 404, any other
+method on a webhook path 405. One ``webhook request`` line per request replaces a gateway's access log.
 
 No Powertools Tracer here, on purpose: the X-Ray SDK it imports took ~260 ms of a ~400 ms
 cold import, on the path a platform waits on (`make bench` prints the import time). Lambda's
@@ -14,13 +16,14 @@ import base64
 import json
 import os
 import sys
+import time
 from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler import LambdaFunctionUrlResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 from aws_lambda_powertools.metrics.functions import is_metrics_disabled
@@ -34,7 +37,12 @@ if TYPE_CHECKING:
     from socialcare.webhook.service import WebhookService
 
 logger = Logger(service="webhook")
-app = APIGatewayHttpResolver()
+app = LambdaFunctionUrlResolver()
+WEBHOOK_PREFIX = "/webhooks/"
+WEBHOOK_ROUTE = WEBHOOK_PREFIX + "<platform>"
+ALLOWED_METHODS = "GET, POST"
+# What a function URL answers when the function raises (the request line logs it so).
+FUNCTION_ERROR_STATUS = 502
 # This invocation's metrics (see ``handler``): Powertools ``Metrics`` instances share one metric set
 # per process, so functions or invocations sharing a process would mix theirs.
 _metrics: ContextVar[EphemeralMetrics] = ContextVar("webhook_metrics")
@@ -90,7 +98,7 @@ def wire(*, clients: Mapping[str, Any] | None = None, clock: Clock | None = None
     _wiring.wire(clients=clients, clock=clock)
 
 
-@app.get("/webhooks/<platform>")
+@app.get(WEBHOOK_ROUTE)
 def handshake(platform: str) -> Response[str]:
     query = app.current_event.query_string_parameters or {}
     reply = _wiring.get().handshake(platform, query)
@@ -98,7 +106,7 @@ def handshake(platform: str) -> Response[str]:
     return Response(status_code=reply.status, content_type=reply.content_type, body=reply.body.decode("utf-8"))
 
 
-@app.post("/webhooks/<platform>")
+@app.post(WEBHOOK_ROUTE)
 def deliver(platform: str) -> Response[str]:
     event = app.current_event
     raw = event.body or ""
@@ -124,30 +132,66 @@ def deliver(platform: str) -> Response[str]:
 @app.exception_handler(errors.SocialCareError)  # type: ignore[untyped-decorator]
 def refuse(exc: errors.SocialCareError) -> Response[str]:
     status = ERROR_STATUS.get(type(exc), 400)
-    platform = (app.current_event.path_parameters or {}).get("platform", "?")
+    platform = platform_of(app.current_event.raw_path) or "?"
     logger.warning("delivery refused", extra={"platform": platform, "status": status, "code": exc.code})
     _metrics.get().add_metric(name="DeliveriesRefused", unit=MetricUnit.Count, value=1)
     return _json(status, {"error": exc.code, "message": exc.message})
 
 
+@app.route(WEBHOOK_ROUTE, method=["PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
+def other_method(platform: str) -> Response[str]:
+    response = _json(405, {"error": "method_not_allowed", "message": f"webhooks accept {ALLOWED_METHODS} only"})
+    response.headers["Allow"] = ALLOWED_METHODS
+    return response
+
+
 @app.not_found
 def not_found(_: Exception) -> Response[str]:
-    return _json(404, {"error": "not_found", "message": "no such route; webhooks live at /webhooks/{platform}"})
+    return _json(404, {"error": "not_found", "message": "no such route; webhooks live at /webhooks/<platform>"})
 
 
 def _json(status: int, doc: dict[str, Any]) -> Response[str]:
     return Response(status_code=status, content_type="application/json", body=json.dumps(doc))
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.LAMBDA_FUNCTION_URL)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    started = time.perf_counter()
+    status = FUNCTION_ERROR_STATUS
     metrics = EphemeralMetrics(namespace=c.METRICS_NAMESPACE, service="webhook")
     token = _metrics.set(metrics)
     try:
-        return app.resolve(event, context)
+        result = app.resolve(event, context)
+        status = int(result["statusCode"])
+        return result
     finally:
         _metrics.reset(token)
         _publish(metrics)
+        _log_request(event, status, started)
+
+
+def _log_request(event: Mapping[str, Any], status: int, started: float) -> None:
+    """The request's access line: never its query string (Meta's verify token and X's CRC token
+    travel there), headers or body."""
+    context = event.get("requestContext") or {}
+    path = str(event.get("rawPath") or "")
+    logger.info(
+        "webhook request",
+        extra={
+            "method": (context.get("http") or {}).get("method"),
+            "path": path,
+            "status": status,
+            "platform": platform_of(path),
+            "elapsed_ms": round((time.perf_counter() - started) * 1000, 1),
+            "request_id": context.get("requestId"),
+        },
+    )
+
+
+def platform_of(path: str) -> str | None:
+    """The ``<platform>`` of a ``/webhooks/<platform>`` path (None for any other path)."""
+    rest = path[len(WEBHOOK_PREFIX) :] if path.startswith(WEBHOOK_PREFIX) else ""
+    return rest if rest and "/" not in rest else None
 
 
 def _publish(metrics: EphemeralMetrics) -> None:

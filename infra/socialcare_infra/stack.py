@@ -23,7 +23,7 @@ from socialcare_infra.components.permissions import CoreResources
 from socialcare_infra.components.queues import Queues
 from socialcare_infra.components.secrets import ApiSecret, PlatformSecret
 from socialcare_infra.components.storage import CaseTable, RawBucket, ReportsBucket, removal_policy
-from socialcare_infra.components.webhook_api import WebhookApi
+from socialcare_infra.components.webhook_url import WebhookUrl
 from socialcare_infra.components.workflows import (
     CASE_CLOCK,
     DEPARTMENT_ESCALATION,
@@ -105,8 +105,8 @@ class SocialCareStack(Stack):
             names=names,
         )
         http_functions = self.functions.with_trigger(HttpTrigger)
-        self.webhook_api = (
-            WebhookApi(self, "WebhookApi", handler=http_functions[c.WEBHOOK_FUNCTION], config=config, names=names)
+        self.webhook_url = (
+            WebhookUrl(self, "WebhookUrl", handler=http_functions[c.WEBHOOK_FUNCTION])
             if c.WEBHOOK_FUNCTION in http_functions
             else None
         )
@@ -179,11 +179,12 @@ class SocialCareStack(Stack):
             functions=monitored_functions,
             queues={"inbound": resources.queues.inbound, "outbound": resources.queues.outbound},
             apis=MonitoredApis(
-                webhook=self.webhook_api.api if self.webhook_api else None,
+                webhook_function=self.webhook_url.function.function_name if self.webhook_url else None,
                 agent_api_name=self.agent_api.api_name if self.agent_api else None,
                 agent_api_stage=self.agent_api.api_stage if self.agent_api else "api",
             ),
             table=resources.table.table,
+            raw_archive=resources.raw.stream_names,
             state_machines=self.state_machines.machines,
             stream_consumers=self._stream_consumers(),
             notification_failures=self.notifications.dlq,
@@ -220,9 +221,9 @@ class SocialCareStack(Stack):
         }
         if self.notifications.chat_secret is not None:
             outputs["ChatWebhookSecretArn"] = self.notifications.chat_secret.secret_arn
-        if self.webhook_api is not None:
+        if self.webhook_url is not None:
             for platform in c.WEBHOOK_PLATFORMS:
-                outputs[f"WebhookUrl{platform.title()}"] = self.webhook_api.url_for(platform)
+                outputs[f"WebhookUrl{platform.title()}"] = self.webhook_url.url_for(platform)
         if self.agent_api is not None:
             outputs["AgentApiUrl"] = self.agent_api.url
         for key, value in outputs.items():

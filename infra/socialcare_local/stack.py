@@ -50,8 +50,8 @@ from socialcare_local.emulator.department_escalation import (
 )
 from socialcare_local.emulator.emf import EmfCapture
 from socialcare_local.emulator.follow_up import provision_follow_up
+from socialcare_local.emulator.function_url import WebhookFunctionUrl
 from socialcare_local.emulator.functions import Handler
-from socialcare_local.emulator.http_gateway import WebhookGateway
 from socialcare_local.emulator.logs import get_logger
 from socialcare_local.emulator.pollers import PollerSettings, QueuePoller, wait_until
 from socialcare_local.emulator.schedules import ScheduleRunner
@@ -115,7 +115,7 @@ class LocalStack:
         self._extra_environment = dict(extra_environment or {})
 
         self.aws = AwsServices(self.host, self._aws_port, self.region)
-        self.gateway: WebhookGateway | None = None
+        self.gateway: WebhookFunctionUrl | None = None
         self.api_gateway: AgentApiGateway | None = None
         self.inbound_poller: QueuePoller | None = None
         self.outbound_poller: QueuePoller | None = None
@@ -175,7 +175,7 @@ class LocalStack:
                 c.OUTBOUND_FUNCTION, size=self.poller_settings.concurrency
             )
 
-            self.gateway = WebhookGateway(
+            self.gateway = WebhookFunctionUrl(
                 webhook,
                 host=self.host,
                 port=self._port,

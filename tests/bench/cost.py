@@ -10,7 +10,8 @@ Two scenarios, each priced per million:
   (``POST /cases/{id}/replies``), the outbound queue, the outbound function sending it to the
   platform (the sandbox: the platform's side is not AWS's), and what the stream sets off.
 
-Priced: API Gateway requests (HTTP API for the webhook, REST for the agent API), Lambda requests
+Priced: API Gateway requests (the agent API's REST API; the webhook has none: platforms call the
+webhook function through its function URL, which costs nothing beyond the function's), Lambda requests
 and GB-seconds (each invocation's time measured here, rounded up to the millisecond as Lambda bills,
 at the memory size and on the architecture the CDK app deploys), SQS requests (each 64 KB of a
 request's payload one request; the event source mapping's receives and deletes included), DynamoDB
@@ -39,7 +40,6 @@ from tests.bench.cost_world import CostWorld, Deployed, cost_world
 from tests.bench.index_writes import CallUnits, TableShape, account
 
 # us-east-1 list prices (AWS-OFFLINE.md's price list; re-check before publishing)
-HTTP_API_PER_MILLION = 1.00
 REST_API_PER_MILLION = 3.50
 LAMBDA_REQUESTS_PER_MILLION = 0.20
 LAMBDA_GB_SECOND = {"x86_64": 0.0000166667, "arm64": 0.0000133334}
@@ -198,11 +198,8 @@ def _scenario(
 
 
 def _api_gateway(timings: Mapping[str, list[float]], units: int) -> list[Line]:
+    """The agent API's REST API requests (the webhook's function URL is Lambda only)."""
     lines = []
-    if webhook := len(timings.get("webhook", ())):
-        lines.append(
-            Line("API Gateway", f"HTTP API {webhook / units:.2f} requests", webhook * HTTP_API_PER_MILLION / 1e6)
-        )
     if api := len(timings.get("api", ())):
         lines.append(Line("API Gateway", f"REST API {api / units:.2f} requests", api * REST_API_PER_MILLION / 1e6))
     return lines

@@ -1,7 +1,7 @@
 """The system the cost benchmark runs: every function as deployed, in process on moto, fed as AWS
 feeds it, every AWS request recorded (``aws_calls``) and every invocation timed.
 
-- the webhook function gets one HTTP API event per delivery (signed like Meta's);
+- the webhook function gets one function URL event per delivery (signed like Meta's);
 - the event source mappings are played here: ``ReceiveMessage`` (at most 10 a call) until the
   function's batch size (from the CDK app's ``TRIGGERS``) or the queue runs dry, the function,
   then ``DeleteMessageBatch`` (the local stack's ``QueuePoller.process``);
@@ -122,11 +122,13 @@ class CostWorld:
         from socialcare_local.sandbox.signing import meta_request
 
         from tests.bench.setup import LambdaContext
-        from tests.bench.webhook import _http_event
+        from tests.bench.webhook import _function_url_event
 
         body, headers = meta_request(self.app_secret, payload)
         self.reply_api.observe("meta", body)  # the platform knows the customer wrote: the window is open
-        response = self.timed("webhook", self.functions["webhook"].handler)(_http_event(body, headers), LambdaContext())
+        response = self.timed("webhook", self.functions["webhook"].handler)(
+            _function_url_event(body, headers), LambdaContext()
+        )
         if response["statusCode"] != 200:
             raise RuntimeError(f"the webhook refused a bench delivery: {response}")
 

@@ -1,4 +1,4 @@
-"""Webhook function: time per delivery, from the HTTP API event to the acknowledgement."""
+"""Webhook function: time per delivery, from the function URL's event to the acknowledgement."""
 
 from __future__ import annotations
 
@@ -20,16 +20,15 @@ class WebhookFigures:
     deliveries: int
 
 
-def _http_event(body: bytes, headers: dict[str, str]) -> dict[str, Any]:
-    from socialcare_local.emulator.http_gateway import build_http_api_event
+def _function_url_event(body: bytes, headers: dict[str, str]) -> dict[str, Any]:
+    from socialcare_local.emulator.function_url import build_function_url_event
 
-    return build_http_api_event(
+    return build_function_url_event(
         method="POST",
         raw_path="/webhooks/meta",
         raw_query="",
         headers=[*headers.items(), ("content-type", "application/json")],
         body=body,
-        platform="meta",
     )
 
 
@@ -44,7 +43,7 @@ def run() -> list[WebhookFigures]:
         events = []
         for r in range(repeats):
             body, headers = meta_request(APP_SECRET, messenger_delivery(r * count, count, customers=50))
-            events.append(_http_event(body, headers))
+            events.append(_function_url_event(body, headers))
         webhook.handler(events[0], LambdaContext())  # warm: secret fetched, clients built
         times = []
         for event in events:

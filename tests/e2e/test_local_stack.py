@@ -1,4 +1,4 @@
-"""The local stack's own machinery, with stand-in functions: the HTTP API translation and the
+"""The local stack's own machinery, with stand-in functions: the function URL translation and the
 queue pollers' event-source-mapping semantics (batches, partial failures, crashes, the DLQ)."""
 
 from __future__ import annotations
@@ -74,8 +74,8 @@ def _echo(response: requests.Response) -> dict[str, Any]:
     return response.json()
 
 
-# --- the HTTP API translation -----------------------------------------------------------------
-def test_post_becomes_a_payload_format_2_event_with_the_exact_body(stack: LocalStack) -> None:
+# --- the function URL translation ---------------------------------------------------------------
+def test_post_becomes_a_function_url_event_with_the_exact_body(stack: LocalStack) -> None:
     raw = '{"text":"Grüße \\u00e4","emoji":"🙂"}'.encode()
     response = requests.post(
         stack.webhook_url("meta") + "?a=1&a=2&hub.mode=x%20y",
@@ -85,11 +85,14 @@ def test_post_becomes_a_payload_format_2_event_with_the_exact_body(stack: LocalS
     )
     event = _echo(response)
     assert event["version"] == "2.0"
-    assert event["routeKey"] == "POST /webhooks/{platform}"
+    assert event["routeKey"] == event["requestContext"]["routeKey"] == "$default"
     assert event["rawPath"] == "/webhooks/meta"
     assert event["rawQueryString"] == "a=1&a=2&hub.mode=x%20y"
     assert event["queryStringParameters"] == {"a": "1,2", "hub.mode": "x y"}
-    assert event["pathParameters"] == {"platform": "meta"}
+    assert "pathParameters" not in event
+    domain = event["requestContext"]["domainName"]
+    assert domain.endswith(".lambda-url.us-east-1.on.aws")
+    assert event["requestContext"]["domainPrefix"] == domain.split(".")[0]
     assert event["headers"]["x-hub-signature-256"] == "sha256=abc"
     assert all(name == name.lower() for name in event["headers"])
     assert event["isBase64Encoded"] is False
@@ -110,7 +113,7 @@ def test_a_body_that_is_not_utf8_travels_base64_encoded(stack: LocalStack) -> No
 
 def test_get_has_query_parameters_and_no_body(stack: LocalStack) -> None:
     event = _echo(requests.get(stack.webhook_url("x"), params={"crc_token": "abc"}, timeout=5))
-    assert event["routeKey"] == "GET /webhooks/{platform}"
+    assert event["routeKey"] == "$default"
     assert event["queryStringParameters"] == {"crc_token": "abc"}
     assert "body" not in event
 
@@ -119,15 +122,21 @@ def test_get_has_query_parameters_and_no_body(stack: LocalStack) -> None:
     ("method", "path"),
     [("GET", "/"), ("POST", "/webhooks"), ("POST", "/webhooks/meta/extra"), ("PUT", "/webhooks/meta"), ("GET", "/x")],
 )
-def test_other_routes_are_404_json_like_api_gateway(stack: LocalStack, method: str, path: str) -> None:
-    response = requests.request(method, stack.webhook_base_url + path, timeout=5)
-    assert response.status_code == 404
-    assert response.json() == {"message": "Not Found"}
+def test_every_path_and_method_reaches_the_function_as_a_function_url_does(
+    stack: LocalStack, method: str, path: str
+) -> None:
+    event = _echo(requests.request(method, stack.webhook_base_url + path, timeout=5))
+    assert (event["requestContext"]["http"]["method"], event["rawPath"]) == (method, path)
 
 
-def test_a_crashing_function_is_a_500(stack: LocalStack) -> None:
+def test_a_body_over_the_function_urls_6_mb_limit_is_413_before_the_function_runs(stack: LocalStack) -> None:
+    response = requests.post(stack.webhook_url("meta"), data=b"x" * (6 * 1024 * 1024 + 1), timeout=10)
+    assert response.status_code == 413
+
+
+def test_a_crashing_function_is_a_502(stack: LocalStack) -> None:
     response = requests.post(stack.webhook_url("telegram"), data=b"raise", timeout=5)
-    assert response.status_code == 500
+    assert response.status_code == 502
     assert response.json() == {"message": "Internal Server Error"}
 
 

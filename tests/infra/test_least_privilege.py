@@ -57,8 +57,8 @@ from socialcare.rules.escalation import with_escalation
 from socialcare.rules.follow_up import with_follow_up
 from socialcare.rules.surges import bucket_of
 from socialcare_infra import access
+from socialcare_local.emulator.function_url import build_function_url_event
 from socialcare_local.emulator.functions import LambdaContext, load_function, reset_function
-from socialcare_local.emulator.http_gateway import build_http_api_event
 from socialcare_local.sandbox import payloads as p
 from socialcare_local.sandbox.signing import meta_request
 
@@ -208,13 +208,12 @@ def sqs_record(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:
 
 def post_meta(webhook: ModuleType, payload: dict[str, Any], recorder: CallRecorder) -> None:
     body, headers = meta_request(TEST_CREDENTIALS["meta"]["app_secrets"][0], payload)
-    event = build_http_api_event(
+    event = build_function_url_event(
         method="POST",
         raw_path="/webhooks/meta",
         raw_query="",
         headers=list(headers.items()),
         body=body,
-        platform="meta",
     )
     with recorder.recording():
         response = webhook.handler(event, LambdaContext(function_name="socialcare-webhook-test"))

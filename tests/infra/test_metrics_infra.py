@@ -113,9 +113,11 @@ def test_breaches_rising_and_a_long_wait_raise_alarms_on_the_publishers_totals(s
 
 
 def test_webhook_4xx_bursts_and_outbound_failures_raise_alarms(synth: Synthesised) -> None:
-    [api] = synth.resources("AWS::ApiGatewayV2::Api")
+    webhook = function_id(synth.template, c.WEBHOOK_FUNCTION)
     client_errors = alarm(synth, f"socialcare-{synth.stage}-webhook-4xx")
-    assert (client_errors["MetricName"], ref_id(client_errors["Dimensions"][0]["Value"])) == ("4xx", api)
+    assert (client_errors["Namespace"], client_errors["MetricName"]) == ("AWS/Lambda", "Url4xxCount")
+    assert [d["Name"] for d in client_errors["Dimensions"]] == ["FunctionName"]
+    assert ref_id(client_errors["Dimensions"][0]["Value"]) == webhook
     assert client_errors["Threshold"] == load_stage(synth.stage).webhook_4xx_alarm_count
     failures = alarm(synth, f"socialcare-{synth.stage}-outbound-failures")
     assert (failures["Namespace"], failures["MetricName"], failures["Dimensions"]) == (

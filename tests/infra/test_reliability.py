@@ -466,8 +466,13 @@ def test_every_function_has_error_and_throttle_alarms(synth: Synthesised) -> Non
 
 
 def test_webhook_5xx_and_stalled_queues_raise_alarms(synth: Synthesised) -> None:
-    [api] = synth.resources("AWS::ApiGatewayV2::Api")
-    assert any(a["MetricName"] == "5xx" and ref_id(dimension(a, "ApiId")) == api for a in alarms(synth))
+    webhook = function_id(synth.template, c.WEBHOOK_FUNCTION)
+    assert any(
+        (a["Namespace"], a["MetricName"]) == ("AWS/Lambda", "Url5xxCount")
+        and ref_id(dimension(a, "FunctionName")) == webhook
+        and a["Threshold"] == 0
+        for a in alarms(synth)
+    )
     age = load_stage(synth.stage).queue_age_alarm_seconds
     for name in (c.INBOUND_QUEUE_LOGICAL_NAME, c.OUTBOUND_QUEUE_LOGICAL_NAME):
         queue = queue_ids(synth)[f"{name}-{synth.stage}"]
@@ -486,6 +491,27 @@ def test_webhook_5xx_and_stalled_queues_raise_alarms(synth: Synthesised) -> None
         and dimension(a, "Stage") == rest_api["StageName"]
         for a in alarms(synth)
     )
+
+
+def test_every_raw_archive_stream_alarms_on_a_failed_delivery_to_s3(synth: Synthesised) -> None:
+    streams = {p["DeliveryStreamName"] for p in synth.properties("AWS::KinesisFirehose::DeliveryStream").values()}
+    assert len(streams) == len(c.WEBHOOK_PLATFORMS)
+    alarmed = [a for a in alarms(synth) if a.get("Namespace") == "AWS/Firehose"]
+    assert sorted(dimension(a, "DeliveryStreamName") for a in alarmed) == sorted(streams)
+    for a in alarmed:
+        assert (a["MetricName"], a["Statistic"], a["ComparisonOperator"], a["Threshold"]) == (
+            "DeliveryToS3.Success",
+            "Minimum",
+            "LessThanThreshold",
+            1,
+        )
+
+
+def test_the_webhook_flood_limit_is_its_functions_reserved_concurrency(synth: Synthesised) -> None:
+    reserved = load_stage(synth.stage).webhook_reserved_concurrency
+    webhook = functions(synth.template)[function_id(synth.template, c.WEBHOOK_FUNCTION)]
+    assert webhook.get("ReservedConcurrentExecutions") == (reserved or None)
+    assert load_stage("prod").webhook_reserved_concurrency > 0
 
 
 def test_every_alarm_notifies_the_alarm_topic_both_ways(synth: Synthesised) -> None:
@@ -516,7 +542,9 @@ def test_stack_outputs_give_the_operator_every_address_they_need(synth: Synthesi
     outputs = synth.template["Outputs"]
     for platform in c.WEBHOOK_PLATFORMS:
         assert f"WebhookUrl{platform.title()}" in outputs
-        assert outputs[f"WebhookUrl{platform.title()}"]["Value"]["Fn::Join"][1][-1] == f"/webhooks/{platform}"
+        url, path = outputs[f"WebhookUrl{platform.title()}"]["Value"]["Fn::Join"][1]
+        assert url == {"Fn::GetAtt": [url["Fn::GetAtt"][0], "FunctionUrl"]}  # ends with "/"
+        assert path == f"webhooks/{platform}"
     for key in (
         "AgentApiUrl",
         "UserPoolId",

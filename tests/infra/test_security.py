@@ -377,13 +377,26 @@ def test_only_the_api_gateway_logging_role_uses_a_managed_policy(synth: Synthesi
 # ---- who can call what ------------------------------------------------------------------------------
 
 
-def test_webhook_routes_are_the_only_unauthenticated_routes(synth: Synthesised) -> None:
-    routes = synth.properties("AWS::ApiGatewayV2::Route")
-    assert {p["RouteKey"] for p in routes.values()} == {"GET /webhooks/{platform}", "POST /webhooks/{platform}"}
-    assert not synth.resources("AWS::Lambda::Url"), "no function may be reachable through a function URL"
+def test_the_webhook_function_url_is_the_only_unauthenticated_entry(synth: Synthesised) -> None:
+    webhook = function_id(synth.template, c.WEBHOOK_FUNCTION)
+    [url] = synth.properties("AWS::Lambda::Url").values()
+    assert ref_id(url["TargetFunctionArn"]) == webhook
+    assert (url["AuthType"], url["InvokeMode"]) == ("NONE", "BUFFERED")
+    assert "Cors" not in url
+    assert "Qualifier" not in url
+    assert not [r for r in synth.template["Resources"].values() if r["Type"].startswith("AWS::ApiGatewayV2::")]
     assert not synth.resources("AWS::ApiGateway::Method"), "REST methods come only from the agent API's swagger"
+    public = {}
     for props in synth.properties("AWS::Lambda::Permission").values():
-        assert props["Principal"] == "apigateway.amazonaws.com", props
+        if props["Principal"] == "*":
+            assert ref_id(props["FunctionName"]) == webhook, props
+            public[props["Action"]] = props
+        else:
+            assert props["Principal"] == "apigateway.amazonaws.com", props
+    # Since October 2025 a NONE function URL needs both statements; InvokeFunction is limited to URL calls.
+    assert set(public) == {"lambda:InvokeFunctionUrl", "lambda:InvokeFunction"}
+    assert public["lambda:InvokeFunctionUrl"]["FunctionUrlAuthType"] == "NONE"
+    assert public["lambda:InvokeFunction"]["InvokedViaFunctionUrl"] is True
 
 
 # A department's answer link: its signed, expiring token is the credential (the department may have no

@@ -1,7 +1,7 @@
 """The real webhook and ingest Lambda handlers, run in process on moto.
 
 The handlers are loaded by file path (exactly the deployed files) with the environment they
-require; HTTP requests become API Gateway HTTP API v2 events (``build_http_api_event``); the
+require; HTTP requests become the events the webhook's function URL sends (``build_function_url_event``); the
 ingest function is fed by the local stack's SQS event-source-mapping stand-in (``QueuePoller``),
 which batches, honours ``batchItemFailures`` and lets SQS's redrive policy move poison messages
 to the DLQ. Failed records are made visible again at once, so retries take no wall time.
@@ -21,8 +21,8 @@ import pytest
 from botocore.exceptions import ClientError
 from socialcare import constants as c
 from socialcare.model.accounts import brand_accounts_setting
+from socialcare_local.emulator.function_url import build_function_url_event
 from socialcare_local.emulator.functions import LambdaContext, load_function
-from socialcare_local.emulator.http_gateway import build_http_api_event
 from socialcare_local.emulator.pollers import PollerSettings, QueuePoller
 
 from tests.conftest import AwsResources
@@ -121,7 +121,7 @@ class Lambdas:
         self.webhook.wire()
         self.ingest.wire()
 
-    # --- HTTP through API Gateway's event format --------------------------------------------------
+    # --- HTTP through the function URL's event format ----------------------------------------------
     def request(
         self,
         method: str,
@@ -130,14 +130,15 @@ class Lambdas:
         body: bytes = b"",
         headers: dict[str, str] | None = None,
         query: dict[str, str] | None = None,
+        path: str | None = None,
     ) -> HttpResponse:
-        event = build_http_api_event(
+        """``method`` on ``/webhooks/<platform>`` (or on ``path``, any path the URL may be sent)."""
+        event = build_function_url_event(
             method=method,
-            raw_path=f"/webhooks/{platform}",
+            raw_path=path if path is not None else f"/webhooks/{platform}",
             raw_query=urlencode(query or {}),
             headers=list((headers or {}).items()),
             body=body,
-            platform=platform,
         )
         result = self.webhook.handler(event, LambdaContext(function_name="socialcare-webhook"))
         headers_out = {k.lower(): v for k, v in (result.get("headers") or {}).items()}

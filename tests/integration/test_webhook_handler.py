@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 import re
 
 import pytest
@@ -204,3 +205,50 @@ def test_telegram_has_no_handshake_405(lambdas: Lambdas) -> None:
 def test_handshake_for_an_unknown_platform_is_404(lambdas: Lambdas) -> None:
     response = lambdas.request("GET", "myspace", query={"hub.challenge": "1"})
     assert (response.status, response.json()["error"]) == (404, "unknown_platform")
+
+
+# --- the function URL sends every path and method here ------------------------------------------
+@pytest.mark.parametrize("path", ["/", "/webhooks", "/webhooks/", "/webhooks/meta/extra", "/x"])
+def test_any_other_path_is_404_and_nothing_is_kept(lambdas: Lambdas, path: str) -> None:
+    body = wire_body("meta", "messenger_message")
+    response = lambdas.request("POST", "meta", path=path, body=body, headers=signed_headers("meta", body))
+    assert_refused(lambdas, response, 404, "not_found", "/webhooks/<platform>")
+
+
+@pytest.mark.parametrize("method", ["PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
+def test_any_other_method_is_405_naming_get_and_post(lambdas: Lambdas, method: str) -> None:
+    body = wire_body("meta", "messenger_message")
+    response = lambdas.request(method, "meta", body=body, headers=signed_headers("meta", body))
+    assert_refused(lambdas, response, 405, "method_not_allowed", "GET, POST")
+    assert response.headers["allow"] == "GET, POST"
+
+
+def test_every_request_logs_one_access_line_without_query_headers_or_body(
+    lambdas: Lambdas, caplog: pytest.LogCaptureFixture
+) -> None:
+    query = {"hub.mode": "subscribe", "hub.challenge": "1158201444", "hub.verify_token": META_VERIFY_TOKEN}
+    body = wire_body("x", "dm")
+    lambdas.webhook.logger.setLevel("INFO")
+    try:
+        with caplog.at_level(logging.INFO, logger="webhook"):
+            assert lambdas.request("GET", "meta", query=query).status == 200
+            forged = {"X-Twitter-Webhooks-Signature": "sha256=AAAA"}
+            assert lambdas.request("POST", "x", body=body, headers=forged).status == 403
+            assert lambdas.request("GET", "meta", path="/favicon.ico").status == 404
+    finally:
+        lambdas.webhook.logger.setLevel("WARNING")
+    formatter = lambdas.webhook.logger.registered_formatter
+    lines = [json.loads(formatter.format(r)) for r in caplog.records if r.getMessage() == "webhook request"]
+    assert [(x["method"], x["path"], x["status"], x.get("platform")) for x in lines] == [
+        ("GET", "/webhooks/meta", 200, "meta"),
+        ("POST", "/webhooks/x", 403, "x"),
+        ("GET", "/favicon.ico", 404, None),
+    ]
+    assert len({line["request_id"] for line in lines}) == 3
+    for line in lines:
+        assert line["level"] == "INFO"
+        assert isinstance(line["elapsed_ms"], float)
+        assert line["elapsed_ms"] >= 0
+        assert line["request_id"]
+        for secret in (META_VERIFY_TOKEN, "1158201444", "sha256=AAAA", "direct_message_events"):
+            assert secret not in json.dumps(line)

@@ -41,7 +41,7 @@ from socialcare_infra.runtime import RUNTIME_NAME
 
 @dataclass(frozen=True)
 class HttpTrigger:
-    """Invoked by the webhook HTTP API (``/webhooks/{platform}``, GET and POST)."""
+    """Invoked through its function URL (``/webhooks/<platform>``, GET and POST)."""
 
 
 @dataclass(frozen=True)

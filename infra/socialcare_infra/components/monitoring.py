@@ -4,7 +4,7 @@ An alarm for every way a message can get stuck or lost: a message in any DLQ (a 
 never happened included), any function error or throttle, a webhook or agent API 5xx (a platform
 retries, an agent sees an error), a burst of webhook 4xx (forged or misconfigured deliveries), a queue
 whose oldest message waits too long (ingest or sending has stalled), a failed execution of any state
-machine, replies the platforms refused; for the care floor: breaches rising, and a customer waiting
+machine, a raw archive stream that failed to deliver to S3, replies the platforms refused; for the care floor: breaches rising, and a customer waiting
 longer than the stage's limit; and for the business: a surge of messages on a topic or brand account
 (the surge check's ``SurgesDetected``). Missing data is "not breaching": a quiet system is a healthy one.
 
@@ -18,7 +18,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from aws_cdk import Duration
-from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_dynamodb as dynamodb
@@ -41,7 +40,7 @@ ONE_MINUTE = Duration.minutes(1)
 
 @dataclass(frozen=True)
 class MonitoredApis:
-    webhook: apigwv2.HttpApi | None
+    webhook_function: str | None  # the function behind the webhook's function URL
     agent_api_name: str | None
     agent_api_stage: str = "api"  # Chalice's default API Gateway stage
 
@@ -65,6 +64,7 @@ class Monitoring(Construct):
         queues: Mapping[str, QueueWithDlq],
         apis: MonitoredApis,
         table: dynamodb.ITable,
+        raw_archive: Mapping[str, str] | None = None,
         state_machines: Mapping[str, sfn.IStateMachine] | None = None,
         stream_consumers: Mapping[str, tuple[str, sqs.IQueue]] | None = None,
         notification_failures: sqs.IQueue | None = None,
@@ -72,6 +72,7 @@ class Monitoring(Construct):
         surges: bool = False,
     ) -> None:
         """``functions`` maps a label (``webhook``, ``agent-api``...) to the deployed function name;
+        ``raw_archive`` a platform to its raw archive's Firehose stream name;
         ``missed_runs`` a scheduled function's label to its schedule's dead-letter queue; ``surges``:
         the surge check is deployed (its metric gets an alarm)."""
         super().__init__(scope, id)
@@ -107,10 +108,10 @@ class Monitoring(Construct):
                 threshold=config.queue_age_alarm_seconds,
                 periods=3,
             )
-        if apis.webhook is not None:
+        if apis.webhook_function is not None:
             self._alarm(
                 "webhook-5xx",
-                apis.webhook.metric_server_error(period=FIVE_MINUTES, statistic="Sum"),
+                _lambda_metric("Url5xxCount", apis.webhook_function),
                 "the webhook endpoint answered 5xx (platforms retry; Meta disables a webhook that keeps failing)",
             )
         if apis.agent_api_name is not None:
@@ -118,6 +119,16 @@ class Monitoring(Construct):
                 "agent-api-5xx",
                 _agent_api_metric("5XXError", apis.agent_api_name, apis.agent_api_stage, "Sum"),
                 "the agent API answered 5xx",
+            )
+
+        for platform, stream in (raw_archive or {}).items():
+            self._alarm(
+                f"raw-archive-{platform}-delivery",
+                archive_delivery_metric(stream),
+                f"the {platform} raw archive's Firehose stream failed S3 puts (Firehose retries them for 24 hours; "
+                "check the stream's role and the raw bucket before its records expire)",
+                threshold=1,
+                below=True,
             )
 
         for stem, machine in (state_machines or {}).items():
@@ -206,10 +217,10 @@ class Monitoring(Construct):
             ),
             "replies the platforms refused or that failed for good (the agent sees them failed on the case)",
         )
-        if apis.webhook is not None:
+        if apis.webhook_function is not None:
             self._alarm(
                 "webhook-4xx",
-                apis.webhook.metric_client_error(period=FIVE_MINUTES, statistic="Sum"),
+                _lambda_metric("Url4xxCount", apis.webhook_function),
                 f"over {config.webhook_4xx_alarm_count} webhook requests refused with 4xx in five minutes: "
                 "forged or misconfigured deliveries (a rotated secret not yet in the platform secret?)",
                 threshold=config.webhook_4xx_alarm_count,
@@ -224,8 +235,17 @@ class Monitoring(Construct):
         )
 
     def _alarm(
-        self, name: str, metric: cloudwatch.IMetric, description: str, *, threshold: float = 0, periods: int = 1
+        self,
+        name: str,
+        metric: cloudwatch.IMetric,
+        description: str,
+        *,
+        threshold: float = 0,
+        periods: int = 1,
+        below: bool = False,
     ) -> None:
+        """An alarm when ``metric`` is over ``threshold`` (under it, ``below``) for ``periods`` running."""
+        comparison = cloudwatch.ComparisonOperator
         alarm = cloudwatch.Alarm(
             self,
             _construct_id(name),
@@ -233,7 +253,7 @@ class Monitoring(Construct):
             alarm_description=description,
             metric=metric,
             threshold=threshold,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            comparison_operator=comparison.LESS_THAN_THRESHOLD if below else comparison.GREATER_THAN_THRESHOLD,
             evaluation_periods=periods,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
@@ -253,24 +273,28 @@ class Monitoring(Construct):
         board.add_widgets(
             cloudwatch.AlarmStatusWidget(title="Alarms", alarms=list(self.alarms), width=24, height=4),
         )
-        if apis.webhook is not None:
-            board.add_widgets(*_webhook_widgets(apis.webhook))
+        if apis.webhook_function is not None:
+            board.add_widgets(*_webhook_widgets(apis.webhook_function))
         board.add_widgets(*_queue_widgets(queues))
         board.add_widgets(*_function_widgets(functions))
         board.add_widgets(*_table_and_agent_api_widgets(table, apis))
 
 
-def _webhook_widgets(api: apigwv2.HttpApi) -> list[cloudwatch.GraphWidget]:
+def _webhook_widgets(function_name: str) -> list[cloudwatch.GraphWidget]:
+    """The webhook function URL's own metrics (AWS/Lambda ``Url*``, by FunctionName)."""
     return [
-        _graph("Webhook requests", [api.metric_count(period=FIVE_MINUTES, statistic="Sum")]),
+        _graph("Webhook requests", [_lambda_metric("UrlRequestCount", function_name, label="requests")]),
         _graph(
             "Webhook errors",
             [
-                api.metric_client_error(period=FIVE_MINUTES, statistic="Sum"),
-                api.metric_server_error(period=FIVE_MINUTES, statistic="Sum"),
+                _lambda_metric("Url4xxCount", function_name, label="4xx"),
+                _lambda_metric("Url5xxCount", function_name, label="5xx"),
             ],
         ),
-        _graph("Webhook latency p99 (ms)", [api.metric_latency(period=FIVE_MINUTES, statistic="p99")]),
+        _graph(
+            "Webhook latency p99 (ms)",
+            [_lambda_metric("UrlRequestLatency", function_name, label="latency", statistic="p99")],
+        ),
         _graph(
             "Deliveries by platform",
             [
@@ -356,6 +380,18 @@ def surge_metric() -> cloudwatch.Metric:
         dimensions_map={"service": c.SURGE_FUNCTION},
         period=FIVE_MINUTES,
         statistic="Sum",
+    )
+
+
+def archive_delivery_metric(stream_name: str) -> cloudwatch.Metric:
+    """Firehose's successful S3 puts over all its S3 puts (1 when every put succeeded), its worst
+    five minutes: below 1 means a put failed."""
+    return cloudwatch.Metric(
+        namespace="AWS/Firehose",
+        metric_name="DeliveryToS3.Success",
+        dimensions_map={"DeliveryStreamName": stream_name},
+        period=FIVE_MINUTES,
+        statistic="Minimum",
     )
 
 

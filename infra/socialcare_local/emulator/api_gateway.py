@@ -19,8 +19,8 @@ from typing import Any
 from urllib.parse import SplitResult, parse_qsl, unquote
 
 from socialcare_local.emulator.aws import MOTO_ACCOUNT_ID
+from socialcare_local.emulator.function_url import shape_response
 from socialcare_local.emulator.functions import FunctionEnvironments, Handler
-from socialcare_local.emulator.http_gateway import shape_response
 from socialcare_local.emulator.local_http import (
     JSON_CONTENT,
     FunctionGateway,

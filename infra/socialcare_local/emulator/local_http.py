@@ -1,9 +1,9 @@
 """What every HTTP endpoint of the local stack shares: a threaded server on 127.0.0.1, run in a daemon
 thread, whose request handler answers every method through one ``handle_request``; and the in-process
-function an API Gateway stand-in invokes, one event at a time.
+function an API Gateway (or function URL) stand-in invokes, one event at a time.
 
-Used by the webhook gateway (HTTP API), the agent API gateway (REST API) and the platform sandbox's
-reply APIs; ``GatewayRequestHandler`` is what the two API Gateway stand-ins' requests share.
+Used by the webhook function URL, the agent API gateway (REST API) and the platform sandbox's
+reply APIs; ``GatewayRequestHandler`` is what the function URL and API Gateway stand-ins' requests share.
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ log = get_logger("http")
 # Connections each server lets wait to be accepted.
 LISTEN_BACKLOG = 512
 
-# API Gateway's own limit on a request body, and what it answers, itself, to a body over it.
+# API Gateway's own limit on a request body (a function URL's is lower: it says its own), and what
+# either answers, itself, to a body over it.
 API_GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024
 TOO_LARGE = b'{"message":"Request Entity Too Large"}'
 JSON_CONTENT: Mapping[str, str] = MappingProxyType({"content-type": "application/json"})
@@ -172,8 +173,8 @@ class RequestHandler(BaseHTTPRequestHandler):
 
 
 class GatewayRequestHandler(RequestHandler):
-    """A request to an API Gateway stand-in: its body read within API Gateway's limit (413 beyond
-    it, before the function runs), routed and made the function's event (``event``, the subclass),
+    """A request to an API Gateway (or function URL) stand-in: its body read within ``max_body_bytes``
+    (413 beyond it, before the function runs), routed and made the function's event (``event``, the subclass),
     the function invoked and its result made the response (``response``); one access line is
     logged whatever happens, with the status last answered (500 if none)."""
 
@@ -181,7 +182,8 @@ class GatewayRequestHandler(RequestHandler):
     access_message: ClassVar[str]  # the access line's message
     request_id_header: ClassVar[str]  # the response header naming the request id
     failure_message: ClassVar[str]  # logged when the function raises
-    function_failed: ClassVar[tuple[int, bytes]]  # API Gateway's answer then
+    function_failed: ClassVar[tuple[int, bytes]]  # what the service in front answers then
+    max_body_bytes: ClassVar[int] = API_GATEWAY_MAX_BODY_BYTES
     _request_id = ""
     _status = 500
 
@@ -223,7 +225,7 @@ class GatewayRequestHandler(RequestHandler):
         self._status = 500
         split = urlsplit(self.path)
         try:
-            body = self.read_body(API_GATEWAY_MAX_BODY_BYTES)
+            body = self.read_body(self.max_body_bytes)
             if body is None:
                 self.respond(413, JSON_CONTENT, TOO_LARGE)
                 self.close_connection = True

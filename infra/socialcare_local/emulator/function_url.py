@@ -1,10 +1,12 @@
-"""The local stand-in for API Gateway (HTTP API): webhook routes in front of the webhook function.
+"""The local stand-in for the webhook function's URL (a Lambda function URL in AWS).
 
-``GET /webhooks/{platform}`` and ``POST /webhooks/{platform}`` become payload-format-2.0 events, the
-request bytes reaching the function unchanged: a body that is valid UTF-8 travels as that exact
-string, anything else base64-encoded with ``isBase64Encoded: true``. Any other route is answered the
-way API Gateway answers it: 404 ``{"message":"Not Found"}``. Bodies above API Gateway's own 10 MB
-limit are refused with 413 before the function runs; the function applies the system's lower limit.
+Every request, whatever its path and method, becomes the event a function URL sends (payload format
+2.0: ``routeKey`` "$default", no ``pathParameters``, ``requestContext.domainName``
+``<url-id>.lambda-url.<region>.on.aws``), the request bytes reaching the function unchanged: a body
+that is valid UTF-8 travels as that exact string, anything else base64-encoded with
+``isBase64Encoded: true``. The function routes it (404 for any other path, 405 for any other method).
+Bodies above a function URL's 6 MB request limit are refused with 413 before the function runs (the
+function applies the system's lower limit); a function that raises is answered 502.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import time
 import uuid
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import SplitResult, parse_qsl, unquote, urlsplit
+from urllib.parse import SplitResult, parse_qsl, urlsplit
 
 from socialcare_local.emulator.aws import MOTO_ACCOUNT_ID
 from socialcare_local.emulator.functions import FunctionEnvironments, Handler
@@ -29,15 +31,21 @@ from socialcare_local.emulator.local_http import (
 )
 from socialcare_local.emulator.logs import get_logger
 
-log = get_logger("gateway")
+log = get_logger("function-url")
 
 ROUTE_PREFIX = "/webhooks/"
-ROUTE_METHODS = ("GET", "POST")
-API_ID = "local"
+# The function URL's id: the first label of its domain (AWS makes a 32-character one).
+URL_ID = "local0webhook0function0url000000"
+# A function URL's limit on a BUFFERED request body.
+FUNCTION_URL_MAX_BODY_BYTES = 6 * 1024 * 1024
 
 
-class WebhookGateway(FunctionGateway):
-    """An HTTP server on ``host``:``port`` (0 = any free port) routing webhooks to ``handler``."""
+def function_url_domain(region: str = "us-east-1") -> str:
+    return f"{URL_ID}.lambda-url.{region}.on.aws"
+
+
+class WebhookFunctionUrl(FunctionGateway):
+    """An HTTP server on ``host``:``port`` (0 = any free port) invoking ``handler`` for every request."""
 
     def __init__(
         self,
@@ -55,71 +63,62 @@ class WebhookGateway(FunctionGateway):
             function,
             host=host,
             port=port,
-            name="webhook-gateway",
+            name="webhook-function-url",
             what="webhook endpoints",
             port_label="the webhook endpoints (--port)",
         )
 
 
 class _RequestHandler(GatewayRequestHandler):
-    server_version = "socialcare-local-gateway"
+    server_version = "socialcare-local-function-url"
     log = log
     access_message = "http request"
-    request_id_header = "apigw-requestid"
+    request_id_header = "x-amzn-requestid"
     failure_message = "webhook function failed"
-    function_failed = (500, b'{"message":"Internal Server Error"}')
-
-    def new_request_id(self) -> str:
-        return _new_request_id()
+    function_failed = (502, b'{"message":"Internal Server Error"}')
+    max_body_bytes = FUNCTION_URL_MAX_BODY_BYTES
 
     def event(self, split: SplitResult, body: bytes) -> dict[str, Any] | None:
-        gateway: WebhookGateway = self.server.owner
-        platform = _platform_of(split.path)
-        if platform is None or self.command not in ROUTE_METHODS:
-            self.respond(404, JSON_CONTENT, b'{"message":"Not Found"}')
-            return None
-        return build_http_api_event(
+        gateway: WebhookFunctionUrl = self.server.owner
+        return build_function_url_event(
             method=self.command,
             raw_path=split.path,
             raw_query=split.query,
             headers=[(name, value) for name, value in self.headers.items()],
             body=body,
-            platform=platform,
             source_ip=self.client_address[0],
             request_id=self._request_id,
-            domain_name=self.domain_name(gateway),
+            region=gateway.function.region,
         )
 
     def response(self, result: Any) -> tuple[int, dict[str, str], bytes, list[str]]:
         return shape_response(result)
 
     def failure_fields(self, event: dict[str, Any]) -> dict[str, Any]:
-        return {"route": event["routeKey"]}
+        return {"path": event["rawPath"]}
 
     def access_fields(self) -> dict[str, Any]:
         return {
-            "platform": _platform_of(urlsplit(self.path).path),
+            "platform": webhook_platform(urlsplit(self.path).path),
             "bytes_in": int(self.headers.get("content-length") or 0),
         }
 
 
-def build_http_api_event(
+def build_function_url_event(
     *,
     method: str,
     raw_path: str,
     raw_query: str,
     headers: list[tuple[str, str]],
     body: bytes,
-    platform: str,
     source_ip: str = "127.0.0.1",
     request_id: str | None = None,
-    domain_name: str = "127.0.0.1",
+    region: str = "us-east-1",
     now_ms: int | None = None,
 ) -> dict[str, Any]:
-    """An API Gateway HTTP API payload-format-2.0 event for the route ``{method} /webhooks/{platform}``."""
+    """The event a Lambda function URL (auth type NONE) sends for ``{method} {raw_path}?{raw_query}``."""
     now_ms = now_ms if now_ms is not None else time.time_ns() // 1_000_000
-    request_id = request_id or _new_request_id()
-    route_key = f"{method} {ROUTE_PREFIX}{{platform}}"
+    domain = function_url_domain(region)
 
     merged: dict[str, str] = {}
     cookies: list[str] = []
@@ -132,15 +131,15 @@ def build_http_api_event(
 
     event: dict[str, Any] = {
         "version": "2.0",
-        "routeKey": route_key,
+        "routeKey": "$default",
         "rawPath": raw_path,
         "rawQueryString": raw_query,
         "headers": merged,
         "requestContext": {
             "accountId": MOTO_ACCOUNT_ID,
-            "apiId": API_ID,
-            "domainName": domain_name,
-            "domainPrefix": domain_name.split(".", 1)[0],
+            "apiId": URL_ID,
+            "domainName": domain,
+            "domainPrefix": URL_ID,
             "http": {
                 "method": method,
                 "path": raw_path,
@@ -148,13 +147,12 @@ def build_http_api_event(
                 "sourceIp": source_ip,
                 "userAgent": merged.get("user-agent", ""),
             },
-            "requestId": request_id,
-            "routeKey": route_key,
+            "requestId": request_id or str(uuid.uuid4()),
+            "routeKey": "$default",
             "stage": "$default",
             "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now_ms / 1000)),
             "timeEpoch": now_ms,
         },
-        "pathParameters": {"platform": platform},
         "isBase64Encoded": False,
     }
     if cookies:
@@ -170,9 +168,9 @@ def build_http_api_event(
 
 
 def shape_response(result: Any) -> tuple[int, dict[str, str], bytes, list[str]]:
-    """Turn a function's return value into an HTTP response, as API Gateway does for format 2.0."""
+    """Turn a function's return value into an HTTP response, as a function URL does."""
     if not isinstance(result, Mapping) or "statusCode" not in result:
-        # Format 2.0 infers a response from anything else: 200 with the value as JSON.
+        # Anything else is inferred as a response: 200 with the value as JSON.
         text = result if isinstance(result, str) else json.dumps(result)
         return 200, {"content-type": "application/json"}, text.encode("utf-8"), []
     headers = {str(k): str(v) for k, v in (result.get("headers") or {}).items()}
@@ -186,23 +184,14 @@ def shape_response(result: Any) -> tuple[int, dict[str, str], bytes, list[str]]:
         try:
             payload = base64.b64decode(body)
         except (binascii.Error, TypeError):
-            return 502, {"content-type": "application/json"}, b'{"message":"Internal Server Error"}', []
+            return 502, dict(JSON_CONTENT), b'{"message":"Internal Server Error"}', []
     else:
         payload = (body if isinstance(body, str) else json.dumps(body)).encode("utf-8")
     cookies = [str(cookie) for cookie in result.get("cookies") or ()]
     return int(result["statusCode"]), headers, payload, cookies
 
 
-def _platform_of(path: str) -> str | None:
-    """The ``{platform}`` path parameter, when ``path`` matches ``/webhooks/{platform}``."""
-    if not path.startswith(ROUTE_PREFIX):
-        return None
-    rest = path[len(ROUTE_PREFIX) :]
-    if not rest or "/" in rest:
-        return None
-    return unquote(rest)
-
-
-def _new_request_id() -> str:
-    # API Gateway's ids look like "JKJaXmPLvHcESHA="; any unique string does.
-    return base64.b64encode(uuid.uuid4().bytes[:10]).decode("ascii")
+def webhook_platform(path: str) -> str | None:
+    """The ``<platform>`` of a ``/webhooks/<platform>`` path (what the access line names)."""
+    rest = path[len(ROUTE_PREFIX) :] if path.startswith(ROUTE_PREFIX) else ""
+    return rest if rest and "/" not in rest else None
