@@ -142,7 +142,11 @@ def test_messenger_reply_goes_through_the_send_api_and_its_echo_is_a_duplicate(e
     [call] = env.calls_for(request)
     assert (call.platform, call.endpoint, call.method) == ("meta", "messenger", "POST")
     assert call.path == f"/graph/v21.0/{env.accounts.facebook_page_id}/messages"
-    assert call.body == {"recipient": {"id": psid}, "messaging_type": "RESPONSE", "message": {"text": request.text}}
+    assert call.body == {
+        "recipient": {"id": psid},
+        "messaging_type": "RESPONSE",
+        "message": {"text": request.text, "metadata": f"socialcare:{request.entry_id}"},  # handed back in the echo
+    }
     assert call.response == {"recipient_id": psid, "message_id": call.message_id}
     env.assert_sent_once_and_echo_not_counted(request, case)
 
