@@ -586,15 +586,18 @@ def test_an_echo_stored_before_the_reply_was_recorded_is_merged_into_the_reply(w
 
     world.transport.script(platform_with_fast_echo)
     assert world.sender().deliver(request).outcome is Outcome.SENT
+    assert_the_one_reply_answered(world, case, request, "m_out1")
 
+
+def assert_the_one_reply_answered(world: World, case: Case, request: OutboundRequest, message_id: str) -> None:
+    """The thread holds the reply once, sent and indexed under its platform id, and it answered the case."""
     outbound = [e for e in world.store.thread(case.case_id) if e.kind is EntryKind.OUTBOUND]
     assert [(e.entry_id, e.author, e.delivery_state) for e in outbound] == [
         (request.entry_id, "alice", DeliveryState.SENT)
     ]
-    assert world.store.find_message("meta", PAGE, "m_out1") == MessageRef(case.case_id, request.entry_id)
+    assert world.store.find_message("meta", PAGE, message_id) == MessageRef(case.case_id, request.entry_id)
     after = world.store.get_case(case.case_id)
-    assert after.message_count == 2
-    assert after.first_response_at_ms is not None
+    assert (after.message_count, after.first_response_at_ms) == (2, world.clock())
 
 
 def fast_tagged_echo(world: World, message_id: str) -> Any:
@@ -615,14 +618,7 @@ def test_a_tagged_echo_arriving_first_leaves_the_reply_to_its_sender_and_answers
     case, request = messenger_reply(world)
     world.transport.script(fast_tagged_echo(world, "m_out1"))
     assert world.sender().deliver(request).outcome is Outcome.SENT
-
-    outbound = [e for e in world.store.thread(case.case_id) if e.kind is EntryKind.OUTBOUND]
-    assert [(e.entry_id, e.author, e.delivery_state) for e in outbound] == [
-        (request.entry_id, "alice", DeliveryState.SENT)
-    ]
-    assert world.store.find_message("meta", PAGE, "m_out1") == MessageRef(case.case_id, request.entry_id)
-    after = world.store.get_case(case.case_id)
-    assert (after.message_count, after.first_response_at_ms) == (2, world.clock())
+    assert_the_one_reply_answered(world, case, request, "m_out1")
 
 
 def test_the_echo_of_an_automated_acknowledgement_arriving_first_answers_nobody(world: World) -> None:
