@@ -237,7 +237,7 @@ class AwsServices:
         )
 
 
-def local_client(service: str, endpoint_url: str, region: str) -> Any:
+def local_client(service: str, endpoint_url: str, region: str, *, config: Config | None = _CLIENT_CONFIG) -> Any:
     """A boto3 client for ``service`` of a local stack's AWS services at ``endpoint_url``, with fake credentials."""
     return boto3.session.Session().client(
         service,
@@ -245,7 +245,7 @@ def local_client(service: str, endpoint_url: str, region: str) -> Any:
         region_name=region,
         aws_access_key_id=FAKE_ACCESS_KEY_ID,
         aws_secret_access_key=FAKE_SECRET_ACCESS_KEY,
-        config=_CLIENT_CONFIG,
+        config=config,
     )
 
 
@@ -269,14 +269,8 @@ def _create_queue_with_dlq(
 
 
 def stack_client(service: str, endpoint_url: str, region: str) -> Any:
-    """A boto3 client of a running stack's AWS services (as an operator's, with any credentials)."""
-    return boto3.session.Session().client(
-        service,
-        endpoint_url=endpoint_url,
-        region_name=region,
-        aws_access_key_id=FAKE_ACCESS_KEY_ID,
-        aws_secret_access_key=FAKE_SECRET_ACCESS_KEY,
-    )
+    """A boto3 client of a running stack's AWS services (as an operator's: botocore's default settings)."""
+    return local_client(service, endpoint_url, region, config=None)
 
 
 def aws_client_environment(endpoint_url: str, region: str) -> dict[str, str]:
