@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from socialcare.aws.case_store import CaseStore, MessageRef
 from socialcare.aws.entry_items import entry_item
-from socialcare.aws.outbound_store import OutboundStore, PartRecord, SendState
+from socialcare.aws.outbound_store import OutboundStore
 from socialcare.clock import ManualClock
 from socialcare.errors import CaseNotFound, RetryLater
 from socialcare.ids import new_ulid
@@ -27,6 +27,7 @@ from socialcare.model.events import (
     PlatformEvent,
 )
 from socialcare.model.outbound import OutboundRequest, ReplyMode
+from socialcare.model.sending import PartRecord, SendState
 from socialcare.outbound.backoff import Backoff
 from socialcare.outbound.clients import ReplyApiUrls, reply_clients
 from socialcare.outbound.http import HttpRequest, HttpResponse
