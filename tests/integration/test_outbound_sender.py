@@ -609,7 +609,13 @@ def fast_tagged_echo(world: World, message_id: str) -> Any:
         assert http.body is not None
         tag = json.loads(http.body)["message"]["metadata"]
         echo = replace(messenger("psid-ann", message_id, world.clock(), kind=EventKind.ECHO), echo_tag=tag)
-        assert world.ingest(echo) == {IngestOutcome.DUPLICATE: 1}
+        calls = DynamoDBCalls.installed()
+        calls.recording = True
+        try:
+            assert world.ingest(echo) == {IngestOutcome.DUPLICATE: 1}
+        finally:
+            calls.recording = False
+        assert calls.take() == []  # known by its tag alone: no read, no refused write
         return meta_sent(message_id)
 
     return platform
