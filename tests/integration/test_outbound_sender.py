@@ -9,6 +9,7 @@ from functools import partial
 from typing import Any
 
 import pytest
+from socialcare import constants as c
 from socialcare.aws.case_store import CaseStore, MessageRef
 from socialcare.aws.entry_items import entry_item
 from socialcare.aws.outbound_store import OutboundStore
@@ -17,6 +18,7 @@ from socialcare.errors import CaseNotFound, RetryLater
 from socialcare.ids import new_ulid
 from socialcare.ingest.service import Ingestor
 from socialcare.ingest.service import Outcome as IngestOutcome
+from socialcare.model.automation import Purpose, automated_entry_id
 from socialcare.model.case import Case, CaseStatus, EntryKind
 from socialcare.model.events import (
     Channel,
@@ -650,6 +652,62 @@ def test_the_echo_of_an_automated_acknowledgement_arriving_first_answers_nobody(
     assert after.response_due_at_ms == case.response_due_at_ms
     assert world.entry(request).entry.delivery_state is DeliveryState.SENT
     assert world.store.find_message("meta", PAGE, "m_ack1") == MessageRef(case.case_id, request.entry_id)
+
+
+def instagram_case_with_acknowledgement(world: World) -> tuple[Case, OutboundRequest]:
+    """Bo wrote on Instagram; the case's acknowledgement is stored PENDING (its id derived from the case)."""
+    world.ingest(message_event(Channel.INSTAGRAM_DM, PAGE, "ig_in1", world.clock(), customer=Customer("igsid-bo")))
+    case = world.case_of(PAGE, "igsid-bo")
+    request = reply_request(
+        Channel.INSTAGRAM_DM,
+        case_id=case.case_id,
+        entry_id=automated_entry_id(Purpose.ACKNOWLEDGEMENT, case.created_at_ms),
+        account_id=PAGE,
+        recipient_id="igsid-bo",
+        text="Thanks for your message! We reply within the hour.",
+    )
+    ack = replace(
+        pending_entry(request, now_ms=world.clock(), agent="automation"), extra={"automated": "acknowledgement"}
+    )
+    world.aws.dynamodb.put_item(TableName=world.aws.table_name, Item=entry_item(ack))
+    return case, request
+
+
+def instagram_echo(world: World, message_id: str, *, attempt: int) -> dict[str, int]:
+    """Instagram's echo of a message sent to Bo (no tag: Instagram documents none), ingested at ``attempt``."""
+    echo = message_event(
+        Channel.INSTAGRAM_DM, PAGE, message_id, world.clock(), kind=EventKind.ECHO, customer=Customer("igsid-bo")
+    )
+    return dict(world.ingestor.ingest(ParsedDelivery(echo.platform, (echo,)), attempt=attempt).outcomes)
+
+
+def test_an_untagged_echo_waits_while_the_acknowledgement_is_in_flight_then_is_its_duplicate(world: World) -> None:
+    case, request = instagram_case_with_acknowledgement(world)
+
+    def platform_with_fast_echo(http: HttpRequest) -> HttpResponse:
+        assert instagram_echo(world, "ig_ack1", attempt=1) == {IngestOutcome.WAITING: 1}
+        return meta_sent("ig_ack1")
+
+    world.transport.script(platform_with_fast_echo)
+    assert world.sender().deliver(request).outcome is Outcome.SENT
+    assert instagram_echo(world, "ig_ack1", attempt=2) == {IngestOutcome.DUPLICATE: 1}
+    after = world.store.get_case(case.case_id)
+    assert (after.first_response_at_ms, after.awaiting_reply_since_ms) == (None, case.awaiting_reply_since_ms)
+
+
+def test_an_untagged_echo_whose_acknowledgement_never_goes_out_answers_after_its_waits(world: World) -> None:
+    case, _ = instagram_case_with_acknowledgement(world)  # stays PENDING: its sender never runs
+    last = c.INGEST_TARGET_ATTEMPTS
+    assert instagram_echo(world, "ig_typed1", attempt=last - 1) == {IngestOutcome.WAITING: 1}
+    assert instagram_echo(world, "ig_typed1", attempt=last) == {IngestOutcome.STORED: 1}
+    assert world.store.get_case(case.case_id).first_response_at_ms is not None
+
+
+def test_an_untagged_echo_with_no_acknowledgement_in_flight_answers_at_once(world: World) -> None:
+    world.ingest(message_event(Channel.INSTAGRAM_DM, PAGE, "ig_in1", world.clock(), customer=Customer("igsid-bo")))
+    case = world.case_of(PAGE, "igsid-bo")
+    assert instagram_echo(world, "ig_typed1", attempt=1) == {IngestOutcome.STORED: 1}
+    assert world.store.get_case(case.case_id).first_response_at_ms is not None
 
 
 def test_a_messenger_reply_carries_this_systems_echo_tag_and_an_instagram_one_none(world: World) -> None:

@@ -19,16 +19,20 @@ from socialcare.ingest.identity import NO_CASE, record_identity_change
 from socialcare.ingest.outcomes import Outcome
 from socialcare.ingest.settings import IngestSettings
 from socialcare.ingest.unmatched import Unmatched
-from socialcare.model.case import EntryKind
-from socialcare.model.events import DeliveryState, EventKind, PlatformEvent
+from socialcare.model.automation import Purpose, automated_entry_id
+from socialcare.model.case import Case, EntryKind
+from socialcare.model.events import Channel, DeliveryState, EventKind, PlatformEvent
 from socialcare.model.outbound import is_own_echo
-from socialcare.model.stored import CurrentCase
+from socialcare.model.stored import CurrentCase, MessageRef
 from socialcare.platforms.fields import UNKNOWN_CUSTOMER_PREFIX
 from socialcare.ports import CaseRepository, MessageCommit
 from socialcare.rules.cases import apply_outbound, apply_read_receipt
 
 logger = logging.getLogger(__name__)
 
+# The direct-message channels this system sends acknowledgements on whose echoes carry no tag of ours
+# (Messenger's do: ``model.outbound.own_echo_tag``; WhatsApp and Telegram echo no message sent by API).
+UNTAGGED_ECHO_CHANNELS = frozenset({Channel.INSTAGRAM_DM, Channel.X_DM})
 UPDATES = frozenset(
     {EventKind.ECHO, EventKind.EDIT, EventKind.DELETE, EventKind.STATUS, EventKind.REACTION, EventKind.IDENTITY_CHANGE}
 )
@@ -44,7 +48,7 @@ class MessageUpdates:
     def apply(self, event: PlatformEvent, *, raw_key: str | None, attempt: int, copies: DeliveryCopies) -> str:
         """One event of a kind in ``UPDATES``: what it did."""
         if event.kind is EventKind.ECHO:
-            return self._record_echo(event, raw_key, copies)
+            return self._record_echo(event, raw_key, attempt, copies)
         if event.kind is EventKind.EDIT:
             return self._apply_edit(event, raw_key, attempt)
         if event.kind is EventKind.DELETE:
@@ -57,7 +61,9 @@ class MessageUpdates:
         return self._apply_identity_change(event, raw_key, copies)
 
     # ---- the brand's own messages ----------------------------------------------------------
-    def _record_echo(self, event: PlatformEvent, raw_key: str | None, copies: DeliveryCopies) -> str:
+    def _record_echo(
+        self, event: PlatformEvent, raw_key: str | None, delivery_attempt: int, copies: DeliveryCopies
+    ) -> str:
         """A message the brand sent (here, natively, from the WhatsApp Business app, or by the app
         that holds the thread in standby) answers the customer and stops the clock."""
         assert event.message_id is not None
@@ -83,6 +89,14 @@ class MessageUpdates:
                 ):
                     return Outcome.DUPLICATE  # this system's reply, to a customer id no case knows
                 return self._unmatched.keep(event, "echo_without_case", raw_key)
+            if delivery_attempt < self._settings.unmatched_after_attempts and self._acknowledgement_in_flight(
+                event, current.case
+            ):
+                logger.info(
+                    "echo waits for the acknowledgement being sent",
+                    extra={"platform": event.platform, "event_id": event.event_id, "attempt": delivery_attempt},
+                )
+                return Outcome.WAITING
             now = self._clock()
             case = apply_outbound(current.case, timestamp_ms=event.timestamp_ms, now_ms=now)
             entry = message_entry(event, case.case_id, EntryKind.OUTBOUND, author="brand", now_ms=now)
@@ -90,6 +104,18 @@ class MessageUpdates:
             if outcome is not None:
                 return outcome
         raise ConcurrentThreadingConflict(f"could not record echo {event.event_id}")
+
+    def _acknowledgement_in_flight(self, event: PlatformEvent, case: Case) -> bool:
+        """Whether this untagged echo may be the case's acknowledgement, sent and not yet recorded: an
+        echo there must not count as the brand's answer, so it waits until the sender has recorded the
+        send (then it is a duplicate) or the acknowledgement has gone another way (then it is the
+        brand's). Read only where that can be: a channel whose echoes carry no tag of ours, in a
+        case not answered yet."""
+        if event.channel not in UNTAGGED_ECHO_CHANNELS or case.first_response_at_ms is not None:
+            return False
+        ack_id = automated_entry_id(Purpose.ACKNOWLEDGEMENT, case.created_at_ms)
+        ack = self._store.get_entry(MessageRef(case.case_id, ack_id))
+        return ack is not None and ack.delivery_state in (DeliveryState.PENDING, DeliveryState.SENDING)
 
     def _current_of_answered(self, event: PlatformEvent) -> CurrentCase:
         """The case a public reply of the brand answers (a Page or Instagram comment under a
