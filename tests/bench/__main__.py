@@ -236,6 +236,14 @@ def _cost_rows(table: Any, figures: Any) -> None:
         f"{figures.seconds:.0f}",
         "",
     )
+    for writes in figures.reply_writes:
+        on_indexes = ", ".join(f"{name} {n:g}" for name, n in writes.indexes.items())
+        table.add_row(
+            f"reply write units, by what was written: {writes.step}, the {writes.item} (table {writes.table:g}"
+            + (f"; indexes: {on_indexes})" if on_indexes else ")"),
+            f"{writes.total:g}",
+            "",
+        )
     scenarios = (
         (figures.inbound, "inbound messages", f"one message a delivery; the ingest bench's mix: {cost.MIX}"),
         (figures.reply, "agent replies", "POST /cases/{id}/replies, then the outbound function's send"),

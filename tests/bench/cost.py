@@ -93,9 +93,25 @@ class ShapeRequests:
 
 
 @dataclass(frozen=True)
+class ItemWrites:
+    """The write units of one kind of item a function wrote, per unit of a scenario: the table's, and
+    each index's (by index name)."""
+
+    step: str  # the function that wrote it (agent API: ``api``)
+    item: str
+    table: float
+    indexes: Mapping[str, float]
+
+    @property
+    def total(self) -> float:
+        return self.table + sum(self.indexes.values())
+
+
+@dataclass(frozen=True)
 class CostFigures:
     inbound: Scenario
     reply: Scenario
+    reply_writes: tuple[ItemWrites, ...]  # per reply, in the order they were first written
     shapes: tuple[ShapeRequests, ...]
     write_units: tuple[float, float]  # per inbound message: table, indexes (ingest's writes)
     seconds: float
@@ -128,12 +144,30 @@ def run(clocks: Sequence[ClockFigures]) -> CostFigures:
     return CostFigures(
         inbound=_scenario(world, "inbound", ingest.MESSAGES, INBOUND_TARGET, ledger, transitions),
         reply=_scenario(world, "reply", len(cases), REPLY_TARGET, ledger, transitions),
+        reply_writes=item_writes([u for u in ledger if u.call.within("reply")], len(cases)),
         shapes=_shapes([u.call for u in ingested]),
         write_units=(
             sum(u.write_units - u.index_write_units for u in ingested) / ingest.MESSAGES,
             sum(u.index_write_units for u in ingested) / ingest.MESSAGES,
         ),
         seconds=time.perf_counter() - started,
+    )
+
+
+def item_writes(units_of_calls: Sequence[CallUnits], units: int) -> tuple[ItemWrites, ...]:
+    """The calls' write units by the function that made them and the item written, per scenario unit."""
+    table: dict[tuple[str, str], float] = defaultdict(float)
+    indexes: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    for call_units in units_of_calls:
+        step = (call_units.call.phase or "").rpartition("/")[2]
+        for charge in call_units.writes:
+            where = (step, charge.item)
+            table[where] += 0 if charge.index else charge.units
+            if charge.index:
+                indexes[where][charge.index] += charge.units
+    return tuple(
+        ItemWrites(step, item, total / units, {name: n / units for name, n in sorted(indexes[(step, item)].items())})
+        for (step, item), total in table.items()
     )
 
 
@@ -366,4 +400,8 @@ if __name__ == "__main__":  # this part alone: python -m tests.bench.cost
             print(f"  {line.service}: ${scenario.per_million(line.dollars):.3f}  {line.detail}")
     for shape in figures.shapes:
         print(f"{shape.shape}: {shape.per_message:.2f} requests ({shape.by_operation}) over {shape.messages}")
+    for writes in figures.reply_writes:
+        print(
+            f"reply writes, {writes.step}: {writes.item} {writes.total:g} (table {writes.table:g}; {dict(writes.indexes)})"
+        )
     print(f"write units per inbound message, table / indexes: {figures.write_units}; {figures.seconds:.0f} s")

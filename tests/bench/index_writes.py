@@ -32,7 +32,7 @@ import json
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from tests.bench import moto_streams
@@ -93,6 +93,28 @@ class Charge:
     index: str | None  # None: the table
     key: str  # the partition key value written (the table's or the index's)
     units: int
+    item: str = ""  # what the table item written is (``item_kind``), for the item and its index rows alike
+
+
+def item_kind(key: Item) -> str:
+    """What a table item is, from its key: a case, a thread entry, an audit record, a customer's
+    current-case copy, a platform-message marker, else its partition's prefix (``REPORTDAY``...)."""
+    from socialcare import constants as c
+    from socialcare.aws import keys
+
+    pk, sk = _string(key[c.PARTITION_KEY]), _string(key[c.SORT_KEY])
+    if pk.startswith(keys.case_pk("")):
+        if sk == keys.CASE_SK:
+            return "case"
+        if sk.startswith(keys.ENTRY_PREFIX):
+            return "thread entry"
+        if sk.startswith(keys.AUDIT_PREFIX):
+            return "audit record"
+    if sk == keys.CURRENT_SK:
+        return "current-case copy"
+    if sk == keys.PMSG_SK:
+        return "platform-message marker"
+    return pk.split("#", 1)[0]
 
 
 @dataclass
@@ -187,6 +209,10 @@ def account(calls: Iterable[Call], shapes: Mapping[str, TableShape]) -> list[Cal
 
 
 def _write(table: _Table, call: Call, kind: str, key: Item) -> list[Charge]:
+    return [replace(charge, item=item_kind(key)) for charge in _charges(table, call, kind, key)]
+
+
+def _charges(table: _Table, call: Call, kind: str, key: Item) -> list[Charge]:
     transactional = call.operation == "TransactWriteItems"
     if call.failed or kind == "ConditionCheck":
         current = table.current(key)

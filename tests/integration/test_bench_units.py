@@ -157,3 +157,39 @@ def test_a_write_the_calls_do_not_explain_is_an_error(recorded: tuple[Any, AwsCa
     dynamodb.put_item(TableName=TABLE, Item=case())
     with pytest.raises(AssertionError, match="no recorded call explains"):
         account(calls.calls, {TABLE: SHAPE})
+
+
+def test_each_charge_names_the_item_written_and_the_reply_breakdown_sums_them(recorded: tuple[Any, AwsCalls]) -> None:
+    from tests.bench.cost import ItemWrites, item_writes
+
+    dynamodb, calls = recorded
+    dynamodb.transact_write_items(
+        TransactItems=[
+            {"Put": {"TableName": TABLE, "Item": case(QPK="QUEUE#care", QSK="1", status="open")}},
+            {"Put": {"TableName": TABLE, "Item": {"PK": {"S": "CASE#1"}, "SK": {"S": "MSG#0000000000001#m1"}}}},
+            {"Put": {"TableName": TABLE, "Item": {"PK": {"S": "CUST#page#psid"}, "SK": {"S": "CURRENT"}}}},
+            {"Put": {"TableName": TABLE, "Item": {"PK": {"S": "PMSG#meta#page#m1"}, "SK": {"S": "PMSG"}}}},
+            {"Put": {"TableName": TABLE, "Item": {"PK": {"S": "CASE#1"}, "SK": {"S": "AUDIT#0000000000001#a"}}}},
+        ]
+    )
+    dynamodb.put_item(TableName=TABLE, Item={"PK": {"S": "REPORTDAY#2026-12-01"}, "SK": {"S": "CASE#1"}})
+
+    ledger = account(calls.calls, {TABLE: SHAPE})
+
+    assert [(c.item, c.index, c.units) for u in ledger for c in u.writes] == [
+        ("case", None, 2),
+        ("case", "Queue", 1),
+        ("thread entry", None, 2),
+        ("current-case copy", None, 2),
+        ("platform-message marker", None, 2),
+        ("audit record", None, 2),
+        ("REPORTDAY", None, 1),
+    ]
+    assert item_writes(ledger, 2) == (
+        ItemWrites("", "case", 1.0, {"Queue": 0.5}),
+        ItemWrites("", "thread entry", 1.0, {}),
+        ItemWrites("", "current-case copy", 1.0, {}),
+        ItemWrites("", "platform-message marker", 1.0, {}),
+        ItemWrites("", "audit record", 1.0, {}),
+        ItemWrites("", "REPORTDAY", 0.5, {}),
+    )
