@@ -114,7 +114,8 @@ def item_kind(key: Item) -> str:
         return "current-case copy"
     if sk == keys.PMSG_SK:
         return "platform-message marker"
-    return pk.split("#", 1)[0]
+    prefix = pk.split("#", 1)[0]
+    return f"{prefix} item"
 
 
 @dataclass

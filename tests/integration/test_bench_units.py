@@ -183,7 +183,7 @@ def test_each_charge_names_the_item_written_and_the_reply_breakdown_sums_them(re
         ("current-case copy", None, 2),
         ("platform-message marker", None, 2),
         ("audit record", None, 2),
-        ("REPORTDAY", None, 1),
+        ("REPORTDAY item", None, 1),
     ]
     assert item_writes(ledger, 2) == (
         ItemWrites("", "case", 1.0, {"Queue": 0.5}),
@@ -191,5 +191,5 @@ def test_each_charge_names_the_item_written_and_the_reply_breakdown_sums_them(re
         ItemWrites("", "current-case copy", 1.0, {}),
         ItemWrites("", "platform-message marker", 1.0, {}),
         ItemWrites("", "audit record", 1.0, {}),
-        ItemWrites("", "REPORTDAY", 0.5, {}),
+        ItemWrites("", "REPORTDAY item", 0.5, {}),
     )
