@@ -15,7 +15,6 @@ from socialcare.aws.entry_items import entry_item
 from socialcare.aws.outbound_store import OutboundStore
 from socialcare.clock import ManualClock
 from socialcare.errors import CaseNotFound, RetryLater
-from socialcare.ids import new_ulid
 from socialcare.ingest.service import Ingestor
 from socialcare.ingest.service import Outcome as IngestOutcome
 from socialcare.model.automation import Purpose, automated_entry_id
@@ -630,20 +629,26 @@ def test_a_tagged_echo_arriving_first_leaves_the_reply_to_its_sender_and_answers
     assert_the_one_reply_answered(world, case, request, "m_out1")
 
 
-def test_the_echo_of_an_automated_acknowledgement_arriving_first_answers_nobody(world: World) -> None:
-    case = messenger_case(world)
+def store_acknowledgement(world: World, case: Case, channel: Channel, recipient: str) -> OutboundRequest:
+    """The case's acknowledgement, stored PENDING under the id the automation derives from the case."""
     request = reply_request(
-        Channel.MESSENGER,
+        channel,
         case_id=case.case_id,
-        entry_id=f"{world.clock():013d}#out-{new_ulid(world.clock())}",
+        entry_id=automated_entry_id(Purpose.ACKNOWLEDGEMENT, case.created_at_ms),
         account_id=PAGE,
-        recipient_id="psid-ann",
+        recipient_id=recipient,
         text="Thanks for your message! We reply within the hour.",
     )
     ack = replace(
         pending_entry(request, now_ms=world.clock(), agent="automation"), extra={"automated": "acknowledgement"}
     )
     world.aws.dynamodb.put_item(TableName=world.aws.table_name, Item=entry_item(ack))
+    return request
+
+
+def test_the_echo_of_an_automated_acknowledgement_arriving_first_answers_nobody(world: World) -> None:
+    case = messenger_case(world)
+    request = store_acknowledgement(world, case, Channel.MESSENGER, "psid-ann")
     world.transport.script(fast_tagged_echo(world, "m_ack1"))
     assert world.sender().deliver(request).outcome is Outcome.SENT
 
@@ -658,19 +663,7 @@ def instagram_case_with_acknowledgement(world: World) -> tuple[Case, OutboundReq
     """Bo wrote on Instagram; the case's acknowledgement is stored PENDING (its id derived from the case)."""
     world.ingest(message_event(Channel.INSTAGRAM_DM, PAGE, "ig_in1", world.clock(), customer=Customer("igsid-bo")))
     case = world.case_of(PAGE, "igsid-bo")
-    request = reply_request(
-        Channel.INSTAGRAM_DM,
-        case_id=case.case_id,
-        entry_id=automated_entry_id(Purpose.ACKNOWLEDGEMENT, case.created_at_ms),
-        account_id=PAGE,
-        recipient_id="igsid-bo",
-        text="Thanks for your message! We reply within the hour.",
-    )
-    ack = replace(
-        pending_entry(request, now_ms=world.clock(), agent="automation"), extra={"automated": "acknowledgement"}
-    )
-    world.aws.dynamodb.put_item(TableName=world.aws.table_name, Item=entry_item(ack))
-    return case, request
+    return case, store_acknowledgement(world, case, Channel.INSTAGRAM_DM, "igsid-bo")
 
 
 def instagram_echo(world: World, message_id: str, *, attempt: int) -> dict[str, int]:
