@@ -236,17 +236,23 @@ def _cost_rows(table: Any, figures: Any) -> None:
         f"{figures.seconds:.0f}",
         "",
     )
-    for writes in figures.reply_writes:
-        on_indexes = ", ".join(f"{name} {n:g}" for name, n in writes.indexes.items())
-        table.add_row(
-            f"reply write units, by what was written: {writes.step}, the {writes.item} (table {writes.table:g}"
-            + (f"; indexes: {on_indexes})" if on_indexes else ")"),
-            f"{writes.total:g}",
-            "",
-        )
+    for label, breakdown in (("reply", figures.reply_writes), ("later reply", figures.later_reply_writes)):
+        for writes in breakdown:
+            on_indexes = ", ".join(f"{name} {n:g}" for name, n in writes.indexes.items())
+            table.add_row(
+                f"{label} write units, by what was written: {writes.step}, the {writes.item} (table {writes.table:g}"
+                + (f"; indexes: {on_indexes})" if on_indexes else ")"),
+                f"{writes.total:g}",
+                "",
+            )
     scenarios = (
         (figures.inbound, "inbound messages", f"one message a delivery; the ingest bench's mix: {cost.MIX}"),
         (figures.reply, "agent replies", "POST /cases/{id}/replies, then the outbound function's send"),
+        (
+            figures.later_reply,
+            "later agent replies",
+            "the same cases' next reply: the agent owns the case and answers the customer's next message",
+        ),
     )
     for scenario, label, how in scenarios:
         for line in scenario.lines:

@@ -59,6 +59,7 @@ NOT_PER_MESSAGE = {("secretsmanager", "GetSecretValue")}
 MIX = f"{ingest.CUSTOMERS:,} customers, {ingest.MESSAGES // ingest.CUSTOMERS} messages each, one a delivery"
 REPLIES = 50  # one to each of the first customers' cases (each the same path: more would only take longer)
 REPLY_TEXT = "Sorry for the wait! I have checked: your order ships today."
+LATER = "later reply"
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,9 @@ class CostFigures:
     inbound: Scenario
     reply: Scenario
     reply_writes: tuple[ItemWrites, ...]  # per reply, in the order they were first written
+    # The same cases' next reply: the agent owns the case already, and answers the customer's next message.
+    later_reply: Scenario
+    later_reply_writes: tuple[ItemWrites, ...]
     shapes: tuple[ShapeRequests, ...]
     write_units: tuple[float, float]  # per inbound message: table, indexes (ingest's writes)
     seconds: float
@@ -137,6 +141,15 @@ def run(clocks: Sequence[ClockFigures]) -> CostFigures:
             for case_id in cases:
                 world.reply(case_id, REPLY_TEXT)
                 world.settle()
+        with calls.during(None):  # the customers write again (not priced: the inbound scenario prices messages)
+            for delivery in _answers(world.page, len(cases)):
+                world.deliver(delivery)
+            world.drain(c.INGEST_FUNCTION)
+            world.settle()
+        with calls.during(LATER):
+            for case_id in cases:
+                world.reply(case_id, REPLY_TEXT)
+                world.settle()
         with calls.during(None):
             ledger = account(calls.calls, {world.table: TableShape.of(schema.create_table_kwargs(world.table))})
     transitions = _transitions_per_start(world, clocks)
@@ -145,6 +158,8 @@ def run(clocks: Sequence[ClockFigures]) -> CostFigures:
         inbound=_scenario(world, "inbound", ingest.MESSAGES, INBOUND_TARGET, ledger, transitions),
         reply=_scenario(world, "reply", len(cases), REPLY_TARGET, ledger, transitions),
         reply_writes=item_writes([u for u in ledger if u.call.within("reply")], len(cases)),
+        later_reply=_scenario(world, LATER, len(cases), REPLY_TARGET, ledger, transitions),
+        later_reply_writes=item_writes([u for u in ledger if u.call.within(LATER)], len(cases)),
         shapes=_shapes([u.call for u in ingested]),
         write_units=(
             sum(u.write_units - u.index_write_units for u in ingested) / ingest.MESSAGES,
@@ -178,6 +193,16 @@ def _deliveries(page: str) -> Iterable[dict[str, Any]]:
     now = int(time.time() * 1000)  # the messaging window of a reply is counted from the message
     for n in range(ingest.MESSAGES):
         delivery = messenger_delivery(n, 1, customers=ingest.CUSTOMERS, ts=now)
+        yield json.loads(json.dumps(delivery).replace(PAGE, page))
+
+
+def _answers(page: str, customers: int) -> Iterable[dict[str, Any]]:
+    """Each of the first ``customers`` writes once more (Messenger, one message a delivery)."""
+    from tests.bench.setup import PAGE, messenger_delivery
+
+    now = int(time.time() * 1000)
+    for n in range(customers):
+        delivery = messenger_delivery(ingest.MESSAGES + n, 1, customers=ingest.CUSTOMERS, ts=now)
         yield json.loads(json.dumps(delivery).replace(PAGE, page))
 
 
@@ -392,7 +417,7 @@ if __name__ == "__main__":  # this part alone: python -m tests.bench.cost
     environment()
     moto_dynamodb.install()
     figures = run(case_clock.run())
-    for scenario in (figures.inbound, figures.reply):
+    for scenario in (figures.inbound, figures.reply, figures.later_reply):
         print(
             f"{scenario.name}: ${scenario.total:.2f} per 1M (target ${scenario.target:g}); unpriced {dict(scenario.unpriced)}"
         )
@@ -400,8 +425,7 @@ if __name__ == "__main__":  # this part alone: python -m tests.bench.cost
             print(f"  {line.service}: ${scenario.per_million(line.dollars):.3f}  {line.detail}")
     for shape in figures.shapes:
         print(f"{shape.shape}: {shape.per_message:.2f} requests ({shape.by_operation}) over {shape.messages}")
-    for writes in figures.reply_writes:
-        print(
-            f"reply writes, {writes.step}: {writes.item} {writes.total:g} (table {writes.table:g}; {dict(writes.indexes)})"
-        )
+    for name, breakdown in (("reply", figures.reply_writes), (LATER, figures.later_reply_writes)):
+        for writes in breakdown:
+            print(f"{name}, {writes.step}: {writes.item} {writes.total:g} ({writes.table:g}; {dict(writes.indexes)})")
     print(f"write units per inbound message, table / indexes: {figures.write_units}; {figures.seconds:.0f} s")
