@@ -32,13 +32,13 @@ from socialcare import errors
 from socialcare.aws.wiring import AwsClients, Wiring
 from socialcare.clock import Clock
 from socialcare.environment import required_settings
+from socialcare.webhook.paths import WEBHOOK_PREFIX, platform_of
 
 if TYPE_CHECKING:
     from socialcare.webhook.service import WebhookService
 
 logger = Logger(service="webhook")
 app = LambdaFunctionUrlResolver()
-WEBHOOK_PREFIX = "/webhooks/"
 WEBHOOK_ROUTE = WEBHOOK_PREFIX + "<platform>"
 ALLOWED_METHODS = "GET, POST"
 # What a function URL answers when the function raises (the request line logs it so).
@@ -186,12 +186,6 @@ def _log_request(event: Mapping[str, Any], status: int, started: float) -> None:
             "request_id": context.get("requestId"),
         },
     )
-
-
-def platform_of(path: str) -> str | None:
-    """The ``<platform>`` of a ``/webhooks/<platform>`` path (None for any other path)."""
-    rest = path[len(WEBHOOK_PREFIX) :] if path.startswith(WEBHOOK_PREFIX) else ""
-    return rest if rest and "/" not in rest else None
 
 
 def _publish(metrics: EphemeralMetrics) -> None:

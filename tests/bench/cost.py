@@ -188,22 +188,27 @@ def item_writes(units_of_calls: Sequence[CallUnits], units: int) -> tuple[ItemWr
 
 def _deliveries(page: str) -> Iterable[dict[str, Any]]:
     """The ingest bench's messages (``setup.messenger_delivery``), one a delivery, to the sandbox's Page."""
-    from tests.bench.setup import PAGE, messenger_delivery
+    from tests.bench.setup import messenger_delivery
 
     now = int(time.time() * 1000)  # the messaging window of a reply is counted from the message
     for n in range(ingest.MESSAGES):
-        delivery = messenger_delivery(n, 1, customers=ingest.CUSTOMERS, ts=now)
-        yield json.loads(json.dumps(delivery).replace(PAGE, page))
+        yield _on_page(messenger_delivery(n, 1, customers=ingest.CUSTOMERS, ts=now), page)
 
 
 def _answers(page: str, customers: int) -> Iterable[dict[str, Any]]:
     """Each of the first ``customers`` writes once more (Messenger, one message a delivery)."""
-    from tests.bench.setup import PAGE, messenger_delivery
+    from tests.bench.setup import messenger_delivery
 
     now = int(time.time() * 1000)
     for n in range(customers):
-        delivery = messenger_delivery(ingest.MESSAGES + n, 1, customers=ingest.CUSTOMERS, ts=now)
-        yield json.loads(json.dumps(delivery).replace(PAGE, page))
+        yield _on_page(messenger_delivery(ingest.MESSAGES + n, 1, customers=ingest.CUSTOMERS, ts=now), page)
+
+
+def _on_page(delivery: dict[str, Any], page: str) -> dict[str, Any]:
+    """The bench's delivery, to the sandbox's Page."""
+    from tests.bench.setup import PAGE
+
+    return json.loads(json.dumps(delivery).replace(PAGE, page))  # type: ignore[no-any-return]
 
 
 def _case_ids(world: CostWorld) -> list[str]:

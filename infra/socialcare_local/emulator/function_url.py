@@ -20,6 +20,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import SplitResult, parse_qsl, urlsplit
 
+from socialcare.webhook.paths import platform_of
+
 from socialcare_local.emulator.aws import MOTO_ACCOUNT_ID
 from socialcare_local.emulator.functions import FunctionEnvironments, Handler
 from socialcare_local.emulator.local_http import (
@@ -33,7 +35,6 @@ from socialcare_local.emulator.logs import get_logger
 
 log = get_logger("function-url")
 
-ROUTE_PREFIX = "/webhooks/"
 # The function URL's id: the first label of its domain (AWS makes a 32-character one).
 URL_ID = "local0webhook0function0url000000"
 # A function URL's limit on a BUFFERED request body.
@@ -99,7 +100,7 @@ class _RequestHandler(GatewayRequestHandler):
 
     def access_fields(self) -> dict[str, Any]:
         return {
-            "platform": webhook_platform(urlsplit(self.path).path),
+            "platform": platform_of(urlsplit(self.path).path),
             "bytes_in": int(self.headers.get("content-length") or 0),
         }
 
@@ -189,9 +190,3 @@ def shape_response(result: Any) -> tuple[int, dict[str, str], bytes, list[str]]:
         payload = (body if isinstance(body, str) else json.dumps(body)).encode("utf-8")
     cookies = [str(cookie) for cookie in result.get("cookies") or ()]
     return int(result["statusCode"]), headers, payload, cookies
-
-
-def webhook_platform(path: str) -> str | None:
-    """The ``<platform>`` of a ``/webhooks/<platform>`` path (what the access line names)."""
-    rest = path[len(ROUTE_PREFIX) :] if path.startswith(ROUTE_PREFIX) else ""
-    return rest if rest and "/" not in rest else None
